@@ -1,0 +1,68 @@
+# Retain: `make demo` serves the product with a demo workspace; `make test` runs the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+SECRET_FILE := var/secret_key
+PYTEST_WORKERS ?= 2
+
+.PHONY: help demo serve install assets migrate lint typecheck test test-sqlite test-postgres bench clean
+
+help:
+	@echo "make demo   set everything up, build the demo workspace and serve it on http://127.0.0.1:8000"
+	@echo "make test   lint, type-check and run the whole suite (SQLite, then PostgreSQL)"
+
+$(UV):
+	$(PYTHON) -m pip install --quiet --user 'uv>=0.5,<1'
+
+# The virtualenv, with the exact versions in uv.lock.
+$(BIN)/retain: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON) --quiet
+	@touch $@
+
+install: $(BIN)/retain
+
+# Browser libraries from the npm registry (package.json + lock) into a git-ignored static folder.
+assets:
+	@scripts/build-assets
+
+$(SECRET_FILE):
+	@mkdir -p var
+	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
+	@chmod 600 $@
+
+DEMO_ENV = RETAIN_SECRET_KEY=$$(cat $(SECRET_FILE)) RETAIN_SECURE_COOKIES=false
+
+migrate: install $(SECRET_FILE)
+	$(DEMO_ENV) $(BIN)/retain migrate --verbosity 0
+
+demo: install assets migrate
+	$(DEMO_ENV) $(BIN)/retain demo
+
+serve: install assets migrate
+	$(DEMO_ENV) $(BIN)/retain serve
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy retain
+
+test: install assets lint typecheck test-sqlite test-postgres
+
+test-sqlite: install assets
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+# The database-touching suite again on PostgreSQL (browser tests aside: they exercise the UI, not
+# the database). Skipped with a clear line when no server is reachable, except under CI.
+test-postgres: install
+	@scripts/test-postgres $(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider -m "not browser"
+
+bench: install
+	$(BIN)/pytest -m bench -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) node_modules retain/web/static/vendor .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,111 @@
+"""Shared fixtures: one workspace with a member of every role, and an outsider from another.
+
+Alice is the admin, Mark the manager, Carol a CSM, Vic a viewer; Olga belongs to another
+workspace and must get 404 for everything in this one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from retain.accounts import services as account_services
+from retain.accounts.models import Account
+from retain.tenancy import services as tenancy_services
+from retain.tenancy.models import Member, Workspace
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def workspace(db: None) -> Workspace:
+    return tenancy_services.workspace_create(name="Acme CS", slug="acme")
+
+
+@pytest.fixture
+def other_workspace(db: None) -> Workspace:
+    return tenancy_services.workspace_create(name="Other Co", slug="other")
+
+
+def _member(workspace: Workspace, name: str, role: str, **extra: object) -> Member:
+    return tenancy_services.member_add(
+        workspace=workspace,
+        email=f"{name.lower()}@{workspace.slug}.example",
+        first_name=name,
+        role=role,
+        password=PASSWORD,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def alice(workspace: Workspace) -> Member:
+    return _member(workspace, "Alice", "admin")
+
+
+@pytest.fixture
+def mark(workspace: Workspace) -> Member:
+    return _member(workspace, "Mark", "manager")
+
+
+@pytest.fixture
+def carol(workspace: Workspace) -> Member:
+    return _member(workspace, "Carol", "csm", csm_kind="enterprise", capacity_unit="accounts", capacity=Decimal(40))
+
+
+@pytest.fixture
+def dave(workspace: Workspace) -> Member:
+    return _member(workspace, "Dave", "csm", csm_kind="smb")
+
+
+@pytest.fixture
+def vic(workspace: Workspace) -> Member:
+    return _member(workspace, "Vic", "viewer")
+
+
+@pytest.fixture
+def olga(other_workspace: Workspace) -> Member:
+    return _member(other_workspace, "Olga", "admin")
+
+
+@pytest.fixture
+def account(workspace: Workspace, carol: Member) -> Account:
+    """An enterprise account in Carol's book with one subscription renewing in 60 days."""
+    account = account_services.account_create(
+        workspace=workspace,
+        actor=None,
+        via="test",
+        name="Globex",
+        domain="globex.example",
+        tier="enterprise",
+        edition="professional",
+        owner=carol,
+        external_id="crm-1",
+    )
+    today = dt.date.today()
+    account_services.subscription_create(
+        account=account,
+        actor=None,
+        via="test",
+        product="Marketing Hub Professional",
+        mrr=Decimal("1000"),
+        seats=10,
+        started_on=today - dt.timedelta(days=305),
+        term_end=today + dt.timedelta(days=60),
+    )
+    account.refresh_from_db()
+    return account
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgres` need PostgreSQL's behaviour; on SQLite they are a reported skip."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: run with RETAIN_TEST_DATABASE_URL (make test does)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)

@@ -1,0 +1,3 @@
+"""Retain: an open-source, self-hosted customer-success platform."""
+
+__version__ = "0.1.0"

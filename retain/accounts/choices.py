@@ -1,0 +1,86 @@
+from django.db import models
+
+
+class Tier(models.TextChoices):
+    """Seed 000/001: tech-touch, mid-touch and high-touch coverage."""
+
+    COMMUNITY = "community", "Community"
+    ENTERPRISE = "enterprise", "Enterprise"
+    STRATEGIC = "strategic", "Strategic"
+
+
+class Edition(models.TextChoices):
+    PROFESSIONAL = "professional", "Professional"
+    ENTERPRISE = "enterprise", "Enterprise"
+
+
+class Stage(models.TextChoices):
+    ONBOARDING = "onboarding", "Onboarding"
+    ADOPTION = "adoption", "Adoption"
+    SUCCESS = "success", "Success"
+    RENEWAL = "renewal", "Renewal"
+    EXPANSION = "expansion", "Expansion"
+    CHURNED = "churned", "Churned"
+
+
+class ContactRole(models.TextChoices):
+    CHAMPION = "champion", "Champion"
+    EXECUTIVE_SPONSOR = "executive_sponsor", "Executive sponsor"
+    DECISION_MAKER = "decision_maker", "Decision maker"
+    ADMIN = "admin", "Admin"
+    USER = "user", "User"
+
+
+class ContactStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    LEFT = "left", "Left the company"
+
+
+class SubscriptionStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    CHURNED = "churned", "Churned"
+
+
+class MovementKind(models.TextChoices):
+    NEW = "new", "New"
+    EXPANSION = "expansion", "Expansion"
+    CONTRACTION = "contraction", "Contraction"
+    CHURN = "churn", "Churn"
+    REACTIVATION = "reactivation", "Reactivation"
+    # A change of product or a new term at the same MRR: history without a revenue movement.
+    CHANGE = "change", "Change"
+
+
+class TouchpointKind(models.TextChoices):
+    CALL = "call", "Call"
+    MEETING = "meeting", "Meeting"
+    EMAIL = "email", "E-mail"
+    NOTE = "note", "Note"
+
+
+class EntryKind(models.TextChoices):
+    """Every kind of timeline entry; accounts/timeline.py has one factory per kind."""
+
+    ACCOUNT_CREATED = "account_created", "Account created"
+    ACCOUNT_UPDATED = "account_updated", "Account updated"
+    OWNER_CHANGED = "owner_changed", "Owner changed"
+    CONTACT_ADDED = "contact_added", "Contact added"
+    CONTACT_UPDATED = "contact_updated", "Contact updated"
+    CONTACT_LEFT = "contact_left", "Contact left the company"
+    SUBSCRIPTION_STARTED = "subscription_started", "Subscription started"
+    SUBSCRIPTION_CHANGED = "subscription_changed", "Subscription changed"
+    TOUCHPOINT_LOGGED = "touchpoint_logged", "Touchpoint logged"
+    RENEWAL_WINDOW_OPENED = "renewal_window_opened", "Renewal window opened"
+
+
+class ImportKind(models.TextChoices):
+    ACCOUNTS = "accounts", "Accounts"
+    CONTACTS = "contacts", "Contacts"
+    SUBSCRIPTIONS = "subscriptions", "Subscriptions"
+
+
+class ImportStatus(models.TextChoices):
+    APPLIED = "applied", "Applied"
+    PARTIAL = "partial", "Applied in part"
+    REFUSED = "refused", "Refused"
+    DRY_RUN = "dry_run", "Dry run"

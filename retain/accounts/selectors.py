@@ -1,0 +1,122 @@
+"""Reads of accounts and their history, always scoped to one workspace."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Max, OuterRef, QuerySet, Subquery
+
+from retain.accounts.choices import SubscriptionStatus
+from retain.accounts.models import Account, Segment, Subscription, SubscriptionMovement, Touchpoint
+from retain.accounts.segments import apply_criteria
+from retain.lib.dates import local_day, today_in
+from retain.lib.money import RateTable, quantize
+from retain.tenancy.models import ExchangeRate, Workspace
+
+SORTS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "arr": ("mrr", "id"),
+    "-arr": ("-mrr", "-id"),
+    "renewal": ("next_renewal_on", "id"),
+    "-renewal": ("-next_renewal_on", "-id"),
+}
+DEFAULT_SORT = "name"
+
+
+def rate_table(workspace: Workspace) -> RateTable:
+    rates = ExchangeRate.objects.filter(workspace=workspace).values_list("currency", "valid_from", "rate")
+    return RateTable(workspace.currency, rates)
+
+
+def workspace_today(workspace: Workspace) -> dt.date:
+    return today_in(workspace.time_zone)
+
+
+def accounts_annotated(workspace: Workspace) -> QuerySet[Account]:
+    """Accounts with the next renewal date and the last touchpoint, in one query however many rows."""
+    next_renewal = (
+        Subscription.objects.filter(account=OuterRef("pk"), status=SubscriptionStatus.ACTIVE)
+        .order_by("term_end")
+        .values("term_end")[:1]
+    )
+    last_touch = Touchpoint.objects.filter(account=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
+    return (
+        Account.objects.filter(workspace=workspace)
+        .select_related("owner__user")
+        .annotate(next_renewal_on=Subquery(next_renewal), last_touchpoint_at=Subquery(last_touch))
+    )
+
+
+def accounts_matching(
+    workspace: Workspace, criteria: dict[str, Any], *, sort: str = DEFAULT_SORT, today: dt.date | None = None
+) -> QuerySet[Account]:
+    """The accounts list: cleaned criteria applied, sorted with a stable tie-break."""
+    today = today or workspace_today(workspace)
+    queryset = apply_criteria(accounts_annotated(workspace), criteria, today)
+    return queryset.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+
+
+def segment_accounts(segment: Segment, *, today: dt.date | None = None) -> QuerySet[Account]:
+    """A saved segment's accounts as of now: criteria are evaluated anew on every use."""
+    return accounts_matching(segment.workspace, segment.criteria, today=today)
+
+
+def account_subscriptions(account: Account) -> QuerySet[Subscription]:
+    return account.subscriptions.order_by("status", "term_end", "id")
+
+
+def next_renewal_on(account: Account) -> dt.date | None:
+    return (
+        account.subscriptions.filter(status=SubscriptionStatus.ACTIVE)
+        .order_by("term_end")
+        .values_list("term_end", flat=True)
+        .first()
+    )
+
+
+def days_since_last_touchpoint(account: Account, today: dt.date | None = None) -> int | None:
+    workspace = account.workspace
+    last = account.touchpoints.aggregate(last=Max("occurred_at"))["last"]
+    if last is None:
+        return None
+    today = today or workspace_today(workspace)
+    return (today - local_day(last, workspace.time_zone)).days
+
+
+def account_timeline(account: Account, limit: int = 100) -> QuerySet[Any]:
+    return account.timeline.select_related("actor__user").order_by("-occurred_at", "-id")[:limit]
+
+
+def mrr_by_subscription_on(subscriptions: QuerySet[Subscription], day: dt.date) -> dict[int, SubscriptionMovement]:
+    """The movement in force on `day` for each subscription (the latest effective on or before it)."""
+    in_force: dict[int, SubscriptionMovement] = {}
+    movements = SubscriptionMovement.objects.filter(subscription__in=subscriptions, effective_on__lte=day).order_by(
+        "subscription_id", "effective_on", "id"
+    )
+    for movement in movements:
+        in_force[movement.subscription_id] = movement
+    return in_force
+
+
+def account_mrr_on(account: Account, day: dt.date, table: RateTable | None = None) -> Decimal:
+    """The account's MRR on a past (or present) day, in the workspace currency, from the movements.
+
+    Each subscription counts at the MRR of its latest movement on or before that day, converted at
+    the exchange rate valid on that day.
+    """
+    table = table or rate_table(account.workspace)
+    total = Decimal(0)
+    for movement in mrr_by_subscription_on(account.subscriptions.all(), day).values():
+        total += table.convert(movement.mrr_after, movement.currency, day)
+    return quantize(total)
+
+
+def workspace_mrr_on(workspace: Workspace, day: dt.date, table: RateTable | None = None) -> Decimal:
+    table = table or rate_table(workspace)
+    total = Decimal(0)
+    for movement in mrr_by_subscription_on(workspace.subscriptions.all(), day).values():
+        total += table.convert(movement.mrr_after, movement.currency, day)
+    return quantize(total)

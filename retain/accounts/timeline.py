@@ -1,0 +1,227 @@
+"""One factory per timeline entry kind.
+
+Each returns an unsaved TimelineEntry so services save it inside their own transaction and bulk
+paths (imports, the demo generator) can write many at once. The summary is written here, once, in
+the customer-success vocabulary the account page shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils import timezone
+
+from retain.accounts.choices import EntryKind, MovementKind
+from retain.accounts.models import (
+    Account,
+    Contact,
+    Subscription,
+    SubscriptionMovement,
+    TimelineEntry,
+    Touchpoint,
+)
+from retain.lib.money import format_money
+from retain.tenancy.models import Member
+
+Changes = Mapping[str, tuple[Any, Any]]
+
+
+def _entry(
+    account: Account,
+    kind: str,
+    summary: str,
+    *,
+    actor: Member | None,
+    via: str,
+    occurred_at: dt.datetime | None = None,
+    data: dict[str, Any] | None = None,
+    **links: Any,
+) -> TimelineEntry:
+    return TimelineEntry(
+        workspace_id=account.workspace_id,
+        account=account,
+        kind=kind,
+        occurred_at=occurred_at or timezone.now(),
+        actor=actor,
+        actor_label=via,
+        summary=summary[:500],
+        data=data or {},
+        **links,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Member):
+        return value.display_name
+    return str(value)
+
+
+def _describe(changes: Changes) -> tuple[str, dict[str, Any]]:
+    words = ", ".join(
+        f"{field.replace('_', ' ')} {_jsonable(old)!s} → {_jsonable(new)!s}" for field, (old, new) in changes.items()
+    )
+    data = {field: {"from": _jsonable(old), "to": _jsonable(new)} for field, (old, new) in changes.items()}
+    return words, {"changes": data}
+
+
+def account_created_entry(account: Account, *, actor: Member | None, via: str) -> TimelineEntry:
+    return _entry(
+        account,
+        EntryKind.ACCOUNT_CREATED,
+        f"Account {account.name} created ({account.get_tier_display()}, {account.get_edition_display()})",
+        actor=actor,
+        via=via,
+    )
+
+
+def account_updated_entry(account: Account, changes: Changes, *, actor: Member | None, via: str) -> TimelineEntry:
+    words, data = _describe(changes)
+    return _entry(account, EntryKind.ACCOUNT_UPDATED, f"Account updated: {words}", actor=actor, via=via, data=data)
+
+
+def owner_changed_entry(
+    account: Account, old: Member | None, new: Member | None, *, actor: Member | None, via: str, reason: str = ""
+) -> TimelineEntry:
+    old_name = old.display_name if old else "nobody"
+    new_name = new.display_name if new else "nobody"
+    summary = f"Owner changed from {old_name} to {new_name}" + (f": {reason}" if reason else "")
+    return _entry(
+        account,
+        EntryKind.OWNER_CHANGED,
+        summary,
+        actor=actor,
+        via=via,
+        data={"from": old.pk if old else None, "to": new.pk if new else None, "reason": reason},
+    )
+
+
+def contact_added_entry(contact: Contact, *, actor: Member | None, via: str) -> TimelineEntry:
+    return _entry(
+        contact.account,
+        EntryKind.CONTACT_ADDED,
+        f"Contact {contact} added as {contact.get_role_display().lower()}",
+        actor=actor,
+        via=via,
+        contact=contact,
+    )
+
+
+def contact_updated_entry(contact: Contact, changes: Changes, *, actor: Member | None, via: str) -> TimelineEntry:
+    words, data = _describe(changes)
+    return _entry(
+        contact.account,
+        EntryKind.CONTACT_UPDATED,
+        f"Contact {contact} updated: {words}",
+        actor=actor,
+        via=via,
+        data=data,
+        contact=contact,
+    )
+
+
+def contact_left_entry(contact: Contact, *, actor: Member | None, via: str) -> TimelineEntry:
+    """A contact left the customer company; when it was the champion this is an event trigger."""
+    return _entry(
+        contact.account,
+        EntryKind.CONTACT_LEFT,
+        f"{contact} ({contact.get_role_display().lower()}) left {contact.account.name}",
+        actor=actor,
+        via=via,
+        contact=contact,
+        data={"role": contact.role, "left_on": contact.left_on.isoformat() if contact.left_on else None},
+    )
+
+
+def _movement_words(movement: SubscriptionMovement) -> str:
+    delta = movement.mrr_after - movement.mrr_before
+    mrr = format_money(movement.mrr_after, movement.currency)
+    if movement.kind == MovementKind.CHANGE:
+        return f"now {movement.product_after}, {movement.seats_after} seats, {mrr} MRR"
+    sign = "+" if delta >= 0 else "−"
+    return f"{sign}{format_money(abs(delta), movement.currency)} MRR (now {mrr}, {movement.seats_after} seats)"
+
+
+def _movement_data(movement: SubscriptionMovement) -> dict[str, Any]:
+    return {
+        "movement": movement.kind,
+        "effective_on": movement.effective_on.isoformat(),
+        "mrr_before": str(movement.mrr_before),
+        "mrr_after": str(movement.mrr_after),
+        "seats_before": movement.seats_before,
+        "seats_after": movement.seats_after,
+        "product_after": movement.product_after,
+        "currency": movement.currency,
+    }
+
+
+def subscription_started_entry(
+    subscription: Subscription, movement: SubscriptionMovement, *, actor: Member | None, via: str
+) -> TimelineEntry:
+    return _entry(
+        subscription.account,
+        EntryKind.SUBSCRIPTION_STARTED,
+        f"Subscription to {subscription.product} started: {_movement_words(movement)}, "
+        f"term ends {subscription.term_end:%Y-%m-%d}",
+        actor=actor,
+        via=via,
+        subscription=subscription,
+        data=_movement_data(movement),
+    )
+
+
+def subscription_changed_entry(
+    subscription: Subscription, movement: SubscriptionMovement, *, actor: Member | None, via: str
+) -> TimelineEntry:
+    label = MovementKind(movement.kind).label
+    return _entry(
+        subscription.account,
+        EntryKind.SUBSCRIPTION_CHANGED,
+        f"{label} on {subscription.product}: {_movement_words(movement)}",
+        actor=actor,
+        via=via,
+        subscription=subscription,
+        data=_movement_data(movement),
+    )
+
+
+def touchpoint_logged_entry(touchpoint: Touchpoint, *, actor: Member | None, via: str) -> TimelineEntry:
+    who = touchpoint.member.display_name if touchpoint.member else "someone"
+    return _entry(
+        touchpoint.account,
+        EntryKind.TOUCHPOINT_LOGGED,
+        f"{touchpoint.get_kind_display()} by {who}: {touchpoint.summary}",
+        actor=actor,
+        via=via,
+        occurred_at=touchpoint.occurred_at,
+        touchpoint=touchpoint,
+        data={"kind": touchpoint.kind, "next_step": touchpoint.next_step},
+    )
+
+
+def renewal_window_opened_entry(
+    subscription: Subscription, *, opened_on: dt.date, window_days: int, occurred_at: dt.datetime
+) -> TimelineEntry:
+    """The renewal process starts: written once per subscription term (seed 002's 90 days out)."""
+    entry = _entry(
+        subscription.account,
+        EntryKind.RENEWAL_WINDOW_OPENED,
+        f"Renewal window opened for {subscription.product}: term ends {subscription.term_end:%Y-%m-%d} "
+        f"({window_days} days out)",
+        actor=None,
+        via="system",
+        occurred_at=occurred_at,
+        subscription=subscription,
+        data={
+            "term_end": subscription.term_end.isoformat(),
+            "opened_on": opened_on.isoformat(),
+            "window_days": window_days,
+            "mrr": str(subscription.mrr),
+            "currency": subscription.currency,
+        },
+    )
+    entry.dedupe_key = f"renewal_window:{subscription.pk}:{subscription.term_end.isoformat()}"
+    return entry

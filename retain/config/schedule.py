@@ -1,0 +1,32 @@
+"""Every periodic system job, in one place: what runs, when, why, and how long a run may wait.
+
+User-defined timings (playbook steps, survey sends) are data, swept by one minutely job; they are
+never individual entries here.
+"""
+
+from celery.schedules import crontab
+
+SCHEDULE = {
+    "fold-usage": {
+        # New product events reach the daily rollups (and so health and milestones) within a
+        # minute. A run that finds nothing new costs two small queries.
+        "task": "retain.usage.jobs.fold_usage",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "expire-usage-events": {
+        # Raw events past RETAIN_EVENT_RETENTION_DAYS (default 400) go; rollups stay. Nightly,
+        # when ingest is quietest; chunked so it never holds the write lock for long.
+        "task": "retain.usage.jobs.expire_events",
+        "schedule": crontab(hour=3, minute=17),
+        "options": {"expires": 6 * 3600},
+    },
+    "open-renewal-windows": {
+        # Writes "renewal window opened" once per subscription term (seed 002: renewals start 90
+        # days out). Hourly rather than daily so every workspace time zone's midnight is covered
+        # within the hour; the entry's dedupe key makes repeats free.
+        "task": "retain.accounts.jobs.open_renewal_windows",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 50 * 60},
+    },
+}

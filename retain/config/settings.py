@@ -1,0 +1,229 @@
+"""Retain's one settings module.
+
+Everything configurable comes from RETAIN_* environment variables parsed strictly (retain.lib.env):
+a malformed or unknown value stops start-up with one line naming it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from retain.lib.env import (
+    ConfigError,
+    check_known,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    env_timezone,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+DEFAULT_SECRET_KEY = "retain-insecure-default-secret-key-change-me"
+
+KNOWN_SETTINGS = {
+    "RETAIN_DEBUG",
+    "RETAIN_SECRET_KEY",
+    "RETAIN_ALLOWED_HOSTS",
+    "RETAIN_CSRF_TRUSTED_ORIGINS",
+    "RETAIN_DATA_DIR",
+    "RETAIN_DATABASE_URL",
+    "RETAIN_TEST_DATABASE_URL",
+    "RETAIN_BROKER_URL",
+    "RETAIN_TASKS_EAGER",
+    "RETAIN_IMPORT_MAX_BYTES",
+    "RETAIN_LOG_LEVEL",
+    "RETAIN_TIME_ZONE",
+    "RETAIN_EMAIL_HOST",
+    "RETAIN_EMAIL_PORT",
+    "RETAIN_DEFAULT_FROM_EMAIL",
+    "RETAIN_SECURE_COOKIES",
+    "RETAIN_WEB_CONCURRENCY",
+    "RETAIN_INGEST_RATE_PER_KEY",
+    "RETAIN_EVENT_RETENTION_DAYS",
+}
+check_known("RETAIN_", KNOWN_SETTINGS)
+
+DEBUG = env_bool("RETAIN_DEBUG", False)
+SECRET_KEY = env_str("RETAIN_SECRET_KEY", DEFAULT_SECRET_KEY)
+if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
+    raise ConfigError("RETAIN_SECRET_KEY is the insecure default while RETAIN_DEBUG is false: set a long random value")
+if len(SECRET_KEY) < 32:
+    raise ConfigError("RETAIN_SECRET_KEY is shorter than 32 characters")
+
+ALLOWED_HOSTS = env_list("RETAIN_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("RETAIN_CSRF_TRUSTED_ORIGINS", [])
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not _origin.startswith(("http://", "https://")):
+        raise ConfigError(f"RETAIN_CSRF_TRUSTED_ORIGINS item {_origin!r} must start with http:// or https://")
+
+DATA_DIR = Path(env_str("RETAIN_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+# The embedded database and broker files live here; SQLite cannot create a missing folder.
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _database(url: str, variable: str) -> dict[str, object]:
+    try:
+        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
+    except (ValueError, KeyError) as exc:
+        raise ConfigError(f"{variable}={url!r} is not a database URL ({exc})") from None
+    engine = config.get("ENGINE", "")
+    if engine == "django.db.backends.sqlite3":
+        # WAL lets readers run beside the one writer and keeps committed data across a process
+        # crash; IMMEDIATE takes the write lock at BEGIN so two writers queue instead of failing
+        # half-way with "database is locked".
+        config["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+        }
+    elif engine == "django.db.backends.postgresql":
+        config.setdefault("OPTIONS", {})
+    else:
+        raise ConfigError(f"{variable} must be a sqlite:/// or postgres:// URL, got engine {engine!r}")
+    return config
+
+
+DATABASES = {
+    "default": _database(
+        env_str("RETAIN_DATABASE_URL", f"sqlite:///{DATA_DIR / 'retain.sqlite3'}"),
+        "RETAIN_DATABASE_URL",
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "django_htmx",
+    "retain.config",
+    "retain.tenancy",
+    "retain.accounts",
+    "retain.usage",
+    "retain.web",
+    "retain.api",
+    "retain.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "retain.config.urls"
+WSGI_APPLICATION = "retain.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+# Stored times are UTC; each workspace has its own time zone for calendar days.
+TIME_ZONE = env_timezone("RETAIN_TIME_ZONE", "UTC")
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+SESSION_COOKIE_HTTPONLY = True
+# Secure cookies need HTTPS: on by default in production, off for a local demo on plain HTTP.
+SESSION_COOKIE_SECURE = env_bool("RETAIN_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "retain.api.auth.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["retain.api.permissions.IsWorkspaceMember"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "retain.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Retain API",
+    "DESCRIPTION": "Customer-success workspace: accounts, contacts, subscriptions, touchpoints, segments.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Background work. The embedded default keeps the broker in a SQLite file beside the database,
+# so one machine needs no servers at all.
+CELERY_BROKER_URL = env_str("RETAIN_BROKER_URL", f"sqla+sqlite:///{DATA_DIR / 'broker.sqlite3'}")
+CELERY_TASK_ALWAYS_EAGER = env_bool("RETAIN_TASKS_EAGER", False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "UTC"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+WEB_CONCURRENCY = env_int("RETAIN_WEB_CONCURRENCY", 4, minimum=1)
+CELERY_BEAT_SCHEDULE_FILE = str(DATA_DIR / "celerybeat-schedule")
+# Ingest requests per second per write key, per server process (429 with Retry-After above it).
+INGEST_RATE_PER_KEY = env_int("RETAIN_INGEST_RATE_PER_KEY", 2000, minimum=1)
+# Raw product events are kept this many days; the daily rollups are kept for good.
+EVENT_RETENTION_DAYS = env_int("RETAIN_EVENT_RETENTION_DAYS", 400, minimum=30)
+IMPORT_MAX_BYTES = env_int("RETAIN_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+EMAIL_HOST = env_str("RETAIN_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("RETAIN_EMAIL_PORT", 1025, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("RETAIN_DEFAULT_FROM_EMAIL", "Retain <retain@localhost>")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("RETAIN_LOG_LEVEL", "INFO").upper()},
+}

@@ -1,0 +1,24 @@
+"""Settings for the test suite: production settings with a test secret and fast password hashing.
+
+RETAIN_TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/retain) runs the suite on
+another database; pytest-django creates and drops its test_ copy.
+"""
+
+import os
+
+os.environ.setdefault("RETAIN_SECRET_KEY", "test-only-secret-key-0123456789abcdef0123456789")
+os.environ.setdefault("RETAIN_DEBUG", "false")
+
+from retain.config.settings import *  # noqa: F403
+from retain.config.settings import _database
+from retain.lib.env import env_str
+
+_test_url = env_str("RETAIN_TEST_DATABASE_URL", "")
+if _test_url:
+    DATABASES = {"default": _database(_test_url, "RETAIN_TEST_DATABASE_URL")}
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+CELERY_TASK_ALWAYS_EAGER = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,72 @@
+"""Settings are parsed strictly: a malformed or unknown value stops start-up with one line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from retain.lib.env import ConfigError, check_known, env_bool, env_int, env_list, env_timezone
+
+
+def test_booleans_accept_the_usual_spellings() -> None:
+    assert env_bool("X", False, {"X": "Yes"}) is True
+    assert env_bool("X", True, {"X": "off"}) is False
+    assert env_bool("X", True, {}) is True
+    with pytest.raises(ConfigError, match="X='maybe' is not a boolean"):
+        env_bool("X", False, {"X": "maybe"})
+
+
+def test_integers_and_minimums() -> None:
+    assert env_int("N", 5, {"N": " 7 "}) == 7
+    with pytest.raises(ConfigError, match="not an integer"):
+        env_int("N", 5, {"N": "7.5"})
+    with pytest.raises(ConfigError, match="below the minimum"):
+        env_int("N", 5, {"N": "0"}, minimum=1)
+
+
+def test_lists_and_time_zones() -> None:
+    assert env_list("H", [], {"H": "a.example, b.example"}) == ["a.example", "b.example"]
+    with pytest.raises(ConfigError, match="empty item"):
+        env_list("H", [], {"H": "a.example,,b"})
+    assert env_timezone("TZ", "UTC", {"TZ": "Europe/Zagreb"}) == "Europe/Zagreb"
+    with pytest.raises(ConfigError, match="not a known time zone"):
+        env_timezone("TZ", "UTC", {"TZ": "Mars/Olympus"})
+
+
+def test_unknown_variables_are_refused() -> None:
+    with pytest.raises(ConfigError, match="unknown setting RETAIN_DEBGU"):
+        check_known("RETAIN_", {"RETAIN_DEBUG"}, {"RETAIN_DEBGU": "1"})
+
+
+def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("RETAIN_")}
+    clean.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run(
+        [sys.executable, "-m", "retain.cli", "check"], env={**clean, **env}, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "RETAIN_SECRET_KEY is the insecure default while RETAIN_DEBUG is false"),
+        ({"RETAIN_DEBUG": "sometimes"}, "RETAIN_DEBUG='sometimes' is not a boolean"),
+        ({"RETAIN_DEBUG": "true", "RETAIN_DATABASE_URL": "mysql://x/y"}, "RETAIN_DATABASE_URL must be a sqlite"),
+        ({"RETAIN_DEBUG": "true", "RETAIN_SECRET_KEY": "short"}, "shorter than 32 characters"),
+        ({"RETAIN_DEBUG": "true", "RETAIN_COLOUR": "blue"}, "unknown setting RETAIN_COLOUR"),
+    ],
+)
+def test_a_bad_setting_stops_start_up_with_one_line(env: dict[str, str], message: str, tmp_path: object) -> None:
+    result = _start({"RETAIN_DATA_DIR": str(tmp_path), **env})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert message in lines[0]
+
+
+def test_good_settings_start(tmp_path: object) -> None:
+    result = _start({"RETAIN_DATA_DIR": str(tmp_path), "RETAIN_SECRET_KEY": "x" * 40})
+    assert result.returncode == 0, result.stderr

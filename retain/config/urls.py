@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from retain.usage import views as ingest
+
+urlpatterns = [
+    # Segment/RudderStack-compatible ingest: senders change only the host.
+    path("v1/batch", ingest.batch),
+    path("v1/track", ingest.track),
+    path("v1/identify", ingest.identify),
+    path("v1/group", ingest.group),
+    path("v1/page", ingest.page),
+    path("v1/screen", ingest.screen),
+    path("api/v1/", include("retain.api.urls")),
+    path("", include("retain.web.urls")),
+]

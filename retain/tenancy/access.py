@@ -1,0 +1,125 @@
+"""Every object fetched for a user goes through here.
+
+Outsiders (not an active member of the workspace) get 404 for everything, so they cannot even learn
+that a workspace or record exists; members who may read but not write get 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from retain.accounts.models import Account, Contact, Segment, Subscription
+from retain.tenancy.choices import Role
+from retain.tenancy.models import Member
+
+M = TypeVar("M", bound=Model)
+
+
+def get_member(user: Any, workspace_slug: str) -> Member:
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such workspace")
+    member = (
+        Member.objects.select_related("workspace", "user")
+        .filter(user=user, workspace__slug=workspace_slug, is_active=True)
+        .first()
+    )
+    if member is None:
+        raise Http404("No such workspace")
+    return member
+
+
+def memberships(user: Any) -> QuerySet[Member]:
+    return Member.objects.select_related("workspace").filter(user=user, is_active=True).order_by("workspace__name")
+
+
+def scoped(member: Member, queryset: QuerySet[M]) -> QuerySet[M]:
+    """The part of any workspace-owned queryset that this member's workspace holds."""
+    return queryset.filter(workspace_id=member.workspace_id)
+
+
+def get_for_member(member: Member, queryset: QuerySet[M], pk: object) -> M:
+    try:
+        return scoped(member, queryset).get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
+        raise Http404(f"No such {queryset.model._meta.verbose_name}") from None
+
+
+def can_edit_account(member: Member, account: Account) -> bool:
+    """Managers and admins edit the whole workspace; a CSM edits its own book; viewers read."""
+    if account.workspace_id != member.workspace_id:
+        return False
+    if member.can_manage:
+        return True
+    return member.role == Role.CSM and account.owner_id == member.pk
+
+
+def require_write(member: Member) -> None:
+    if not member.can_write:
+        raise PermissionDenied("Viewers cannot change anything")
+
+
+def require_manager(member: Member) -> None:
+    if not member.can_manage:
+        raise PermissionDenied("Only managers and admins can do this")
+
+
+def require_admin(member: Member) -> None:
+    if not member.is_admin:
+        raise PermissionDenied("Only admins can do this")
+
+
+def get_account_for_user(member: Member, pk: object) -> Account:
+
+    return get_for_member(member, Account.objects.select_related("owner__user", "workspace"), pk)
+
+
+def get_rw_account_for_user(member: Member, pk: object) -> Account:
+    account = get_account_for_user(member, pk)
+    if not can_edit_account(member, account):
+        raise PermissionDenied("You can read this account but not change it")
+    return account
+
+
+def get_contact_for_user(member: Member, pk: object) -> Contact:
+
+    return get_for_member(member, Contact.objects.select_related("account"), pk)
+
+
+def get_rw_contact_for_user(member: Member, pk: object) -> Contact:
+    contact = get_contact_for_user(member, pk)
+    if not can_edit_account(member, contact.account):
+        raise PermissionDenied("You can read this contact but not change it")
+    return contact
+
+
+def get_subscription_for_user(member: Member, pk: object) -> Subscription:
+
+    return get_for_member(member, Subscription.objects.select_related("account"), pk)
+
+
+def get_rw_subscription_for_user(member: Member, pk: object) -> Subscription:
+    subscription = get_subscription_for_user(member, pk)
+    if not can_edit_account(member, subscription.account):
+        raise PermissionDenied("You can read this subscription but not change it")
+    return subscription
+
+
+def get_segment_for_user(member: Member, pk: object) -> Segment:
+
+    return get_for_member(member, Segment.objects.all(), pk)
+
+
+def get_rw_segment_for_user(member: Member, pk: object) -> Segment:
+    """Segments are shared: their author or a manager may change them."""
+    segment = get_segment_for_user(member, pk)
+    if not (member.can_manage or (member.can_write and segment.created_by_id == member.pk)):
+        raise PermissionDenied("Only the segment's author or a manager can change it")
+    return segment
+
+
+def get_member_for_user(member: Member, pk: object) -> Member:
+    return get_for_member(member, Member.objects.select_related("user"), pk)

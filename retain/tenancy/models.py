@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+
+from retain.tenancy.choices import CapacityUnit, CsmKind, Role
+
+DEFAULT_RENEWAL_WINDOW_DAYS = 90  # seed 002: "new process initiates renewals 90 days out"
+
+
+class Workspace(models.Model):
+    """One customer-success organisation: its book of business, people, settings and data."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    currency = models.CharField(
+        max_length=3,
+        default="USD",
+        validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as USD.")],
+    )
+    # How many days before a subscription's term end its renewal work starts, per tier.
+    renewal_window_community_days = models.PositiveIntegerField(default=DEFAULT_RENEWAL_WINDOW_DAYS)
+    renewal_window_enterprise_days = models.PositiveIntegerField(default=DEFAULT_RENEWAL_WINDOW_DAYS)
+    renewal_window_strategic_days = models.PositiveIntegerField(default=DEFAULT_RENEWAL_WINDOW_DAYS)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def renewal_window_days(self, tier: str) -> int:
+        return int(getattr(self, f"renewal_window_{tier}_days"))
+
+
+class Member(models.Model):
+    """A person's seat in a workspace: their role, and for a CSM the kind of book and its capacity."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    csm_kind = models.CharField(max_length=16, choices=CsmKind.choices, blank=True)
+    capacity_unit = models.CharField(max_length=16, choices=CapacityUnit.choices, blank=True)
+    capacity = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "user"], name="member_unique_user")]
+        ordering = ["user__email"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        full = self.user.get_full_name()
+        return full or self.user.email or self.user.get_username()
+
+    @property
+    def can_manage(self) -> bool:
+        """Managers and admins edit everything in the workspace."""
+        return self.role in (Role.ADMIN, Role.MANAGER)
+
+    @property
+    def can_write(self) -> bool:
+        return self.role != Role.VIEWER
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class ExchangeRate(models.Model):
+    """How many units of the workspace currency one unit of `currency` was worth from `valid_from`."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="exchange_rates")
+    currency = models.CharField(max_length=3)
+    valid_from = models.DateField()
+    rate = models.DecimalField(max_digits=18, decimal_places=8, validators=[MinValueValidator(Decimal("0.00000001"))])
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "currency", "valid_from"], name="rate_unique_day")]
+        ordering = ["currency", "-valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.currency}→{self.workspace.currency} {self.rate} from {self.valid_from}"
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A REST API credential acting as one member; only its SHA-256 is stored."""
+
+    PREFIX = "rtn_"
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    key_prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @classmethod
+    def new_raw_key(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)
+
+
+class WriteKey(models.Model):
+    """A workspace's key for sending product usage to the ingest API (Segment's "write key").
+
+    Only its SHA-256 is stored; the raw key is shown once when it is created.
+    """
+
+    PREFIX = "wk_"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="write_keys")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    key_prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @classmethod
+    def new_raw_key(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(24)

@@ -1,0 +1,71 @@
+"""The raw reference for `retain bench ingest`: the least a server can do to store the same rows.
+
+A bare WSGI app that parses the batch and inserts the same columns into the same table with the
+same unique key, with sqlite3 (or psycopg) executemany and nothing else: no auth, no validation,
+no framework. Retain's figure is reported as a ratio of this one, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+COLUMNS = (
+    "workspace_id, message_id, type, name, user_id, anonymous_id, group_id, account_id, "
+    "properties, timestamp, received_at, write_key_id"
+)
+SQL = (
+    f"INSERT INTO usage_event ({COLUMNS}) VALUES ({', '.join(['{p}'] * 12)}) "
+    "ON CONFLICT (workspace_id, message_id) DO NOTHING"
+)
+WORKSPACE_ID = int(os.environ.get("RETAIN_BENCH_WORKSPACE_ID", "1"))
+DATABASE = os.environ.get("RETAIN_BENCH_RAW_DATABASE", "")
+POSTGRES = DATABASE.startswith("postgres")
+_connection: Any = None
+
+
+def _connect() -> Any:
+    global _connection
+    if _connection is None:
+        url = DATABASE
+        if POSTGRES:
+            import psycopg
+
+            _connection = psycopg.connect(url)
+        else:
+            import sqlite3
+
+            _connection = sqlite3.connect(url, isolation_level=None, check_same_thread=False)
+            _connection.execute("PRAGMA journal_mode=WAL")
+            _connection.execute("PRAGMA synchronous=NORMAL")
+    return _connection
+
+
+def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    connection = _connect()
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = json.loads(environ["wsgi.input"].read(length))
+    now = dt.datetime.now(dt.UTC)
+    stamp = now if POSTGRES else now.strftime("%Y-%m-%d %H:%M:%S.%f")
+    rows = [
+        (
+            WORKSPACE_ID, call["messageId"], call.get("type", "track"), call.get("event", ""),
+            str(call.get("userId", "")), "", (call.get("context") or {}).get("groupId", ""), None,
+            json.dumps(call.get("properties") or {}), stamp, stamp, None,
+        )
+        for call in body["batch"]
+    ]  # fmt: skip
+    if POSTGRES:
+        with connection.transaction(), connection.cursor() as cursor:
+            cursor.executemany(SQL.format(p="%s"), rows)
+            inserted = cursor.rowcount
+    else:
+        connection.execute("BEGIN IMMEDIATE")
+        inserted = connection.executemany(SQL.format(p="?"), rows).rowcount
+        connection.execute("COMMIT")
+    answer = json.dumps({"success": True, "accepted": inserted, "duplicates": len(rows) - inserted}).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(answer)))])
+    return [answer]

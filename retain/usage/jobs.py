@@ -1,0 +1,49 @@
+"""Thin Celery entry points for product usage."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db.models import Max
+
+from retain.tenancy.models import Workspace
+from retain.usage.models import RollupDirty, RollupState, UsageEvent
+from retain.usage.rollups import events_expire, rollups_fold
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="retain.usage.jobs.fold_usage")
+def fold_usage() -> int:
+    """Fold new events into the daily rollups for every workspace that has any."""
+    watermarks = dict(RollupState.objects.values_list("workspace_id", "last_event_id"))
+    latest = dict(
+        UsageEvent.objects.values("workspace_id").annotate(high=Max("id")).values_list("workspace_id", "high")
+    )
+    dirty = set(RollupDirty.objects.values_list("workspace_id", flat=True))
+    folded = 0
+    for workspace in Workspace.objects.filter(pk__in=set(latest) | dirty):
+        if workspace.pk not in dirty and latest.get(workspace.pk, 0) <= watermarks.get(workspace.pk, 0):
+            continue
+        result = rollups_fold(workspace=workspace)
+        log.info(
+            "usage folded: %s events, %s accounts recomputed in %s",
+            result.events_folded,
+            result.accounts_recomputed,
+            workspace.slug,
+        )
+        folded += result.events_folded
+    return folded
+
+
+@shared_task(name="retain.usage.jobs.expire_events")
+def expire_events() -> int:
+    """Delete raw events older than the retention period (their daily rollups stay)."""
+    deleted = 0
+    for workspace in Workspace.objects.all():
+        count = events_expire(workspace=workspace)
+        if count:
+            log.info("expired %s raw events in %s", count, workspace.slug)
+        deleted += count
+    return deleted

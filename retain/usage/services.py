@@ -1,0 +1,223 @@
+"""Writes for product usage: storing ingested calls and applying identify and group calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Q
+
+from retain.accounts import services as account_services
+from retain.accounts.models import Account, Contact
+from retain.tenancy.models import Workspace, WriteKey
+from retain.usage.events import Checked, Event, Rejection
+from retain.usage.models import IngestRejection, RollupDirty, UsageEvent, UsageUser
+from retain.usage.store import insert_events
+
+ACCOUNT_TRAITS = {"name", "website", "domain", "industry", "employees"}
+CONTACT_TRAITS = {"email", "firstName", "first_name", "lastName", "last_name", "title", "phone"}
+EXCERPT_CHARS = 500
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+
+
+def _email(traits: dict[str, Any]) -> str:
+    value = traits.get("email")
+    if not isinstance(value, str):
+        return ""
+    value = value.strip().lower()
+    try:
+        validate_email(value)
+    except ValidationError:
+        return ""
+    return value
+
+
+def _text(traits: dict[str, Any], *keys: str, limit: int = 100) -> str | None:
+    for key in keys:
+        value = traits.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return str(value).strip()[:limit]
+    return None
+
+
+def _domain(traits: dict[str, Any]) -> str | None:
+    value = _text(traits, "domain", "website", limit=255)
+    if value is None:
+        return None
+    host = value.split("://", 1)[-1].split("/", 1)[0].lower()
+    return host.removeprefix("www.")
+
+
+def _usage_user(workspace: Workspace, event: Event) -> UsageUser:
+    user, created = UsageUser.objects.get_or_create(
+        workspace=workspace,
+        user_id=event.user_id or event.anonymous_id,
+        defaults={"first_seen_at": event.timestamp, "last_seen_at": event.timestamp},
+    )
+    if not created and event.timestamp > user.last_seen_at:
+        user.last_seen_at = event.timestamp
+    return user
+
+
+def _attach_contact(user: UsageUser, account: Account | None) -> None:
+    """Make sure an identified user with an e-mail is a contact of their account."""
+    fields: dict[str, Any] = {}
+    if user.email:
+        fields["email"] = user.email
+    first = _text(user.traits, "firstName", "first_name")
+    last = _text(user.traits, "lastName", "last_name")
+    title = _text(user.traits, "title", limit=200)
+    if first is not None:
+        fields["first_name"] = first
+    if last is not None:
+        fields["last_name"] = last
+    if title is not None:
+        fields["title"] = title
+    contact = user.contact
+    if contact is None and user.email:
+        contact = Contact.objects.filter(workspace_id=user.workspace_id, email=user.email).first()
+    if contact is None:
+        contact = Contact.objects.filter(workspace_id=user.workspace_id, external_id=user.user_id).first()
+    if contact is not None:
+        changes = {k: v for k, v in fields.items() if getattr(contact, k) != v}
+        if changes:
+            account_services.contact_update(contact=contact, actor=None, via="ingest", **changes)
+    elif account is not None and user.email:
+        contact = account_services.contact_create(
+            account=account, actor=None, via="ingest", external_id=user.user_id, **fields
+        )
+    user.contact = contact
+
+
+def _identify(workspace: Workspace, event: Event) -> None:
+    user = _usage_user(workspace, event)
+    user.traits = {**user.traits, **event.traits}
+    user.email = _email(user.traits) or user.email
+    _attach_contact(user, user.account)
+    user.save()
+
+
+def _group(workspace: Workspace, event: Event) -> None:
+    traits = event.traits
+    fields: dict[str, Any] = {}
+    if (name := _text(traits, "name", limit=255)) is not None:
+        fields["name"] = name
+    if (domain := _domain(traits)) is not None:
+        fields["domain"] = domain
+    if (industry := _text(traits, "industry")) is not None:
+        fields["industry"] = industry
+    employees = traits.get("employees")
+    if isinstance(employees, int) and not isinstance(employees, bool) and employees >= 0:
+        fields["employees"] = employees
+    extra = {k: v for k, v in traits.items() if k not in ACCOUNT_TRAITS}
+    account = Account.objects.filter(workspace=workspace, external_id=event.group_id).first()
+    if account is None:
+        fields.setdefault("name", event.group_id)
+        account = account_services.account_create(
+            workspace=workspace, actor=None, via="ingest", external_id=event.group_id, traits=extra, **fields
+        )
+    else:
+        if extra:
+            fields["traits"] = {**account.traits, **extra}
+        account_services.account_update(account=account, actor=None, via="ingest", **fields)
+    user = _usage_user(workspace, event)
+    user.account = account
+    _attach_contact(user, account)
+    user.save()
+    _attribute_earlier_events(workspace, account, event.group_id, user.user_id)
+
+
+def resolve_accounts(workspace: Workspace, events: list[Event]) -> dict[int, int]:
+    """Each event's account: the one its group id names, else the one its user's group call named."""
+    group_ids = {event.group_id for event in events if event.group_id}
+    user_keys = {event.user_id or event.anonymous_id for event in events if not event.group_id}
+    by_group = (
+        dict(Account.objects.filter(workspace=workspace, external_id__in=group_ids).values_list("external_id", "id"))
+        if group_ids
+        else {}
+    )
+    by_user = (
+        dict(
+            UsageUser.objects.filter(workspace=workspace, user_id__in=user_keys, account__isnull=False).values_list(
+                "user_id", "account_id"
+            )
+        )
+        if user_keys
+        else {}
+    )
+    resolved: dict[int, int] = {}
+    for event in events:
+        account_id = (
+            by_group.get(event.group_id) if event.group_id else by_user.get(event.user_id or event.anonymous_id)
+        )
+        if account_id is not None:
+            resolved[event.index] = account_id
+    return resolved
+
+
+def _attribute_earlier_events(workspace: Workspace, account: Account, group_id: str, user_key: str) -> None:
+    """Events that arrived before their account was known now belong to it; its rollups are redone."""
+    orphans = UsageEvent.objects.filter(workspace=workspace, account__isnull=True)
+    matched = orphans.filter(
+        Q(group_id=group_id) | Q(group_id="", user_id=user_key) | Q(group_id="", user_id="", anonymous_id=user_key)
+    )
+    if matched.update(account=account):
+        RollupDirty.objects.update_or_create(workspace=workspace, account=account)
+
+
+def ingest_calls(
+    *, write_key: WriteKey, checked: Checked, received_at: dt.datetime, raw_calls: list[Any]
+) -> IngestResult:
+    """Store one request's accepted calls and its rejections in one transaction.
+
+    identify and group calls update contacts and accounts through the accounts services first,
+    each in a savepoint: one whose traits the services refuse becomes a rejection, not a failure.
+    Raises DatabaseError when the store fails; nothing of the request is then kept.
+    """
+    result = IngestResult(rejections=list(checked.rejections), duplicates=checked.duplicates)
+    keep: list[Event] = []
+    with transaction.atomic():
+        for event in checked.events:
+            if event.type in ("identify", "group"):
+                try:
+                    with transaction.atomic():
+                        (_identify if event.type == "identify" else _group)(write_key.workspace, event)
+                except ValidationError as exc:
+                    reason = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+                    result.rejections.append(Rejection(event.index, event.message_id, f"refused traits ({reason})"))
+                    continue
+            keep.append(event)
+        stored = insert_events(write_key.workspace_id, write_key.pk, keep, resolve_accounts(write_key.workspace, keep))
+        result.accepted = stored.inserted
+        result.duplicates += stored.duplicates
+        if result.rejections:
+            IngestRejection.objects.bulk_create(
+                IngestRejection(
+                    workspace_id=write_key.workspace_id,
+                    write_key=write_key,
+                    received_at=received_at,
+                    message_id=rejection.message_id[:200],
+                    reason=rejection.reason[:300],
+                    excerpt=_excerpt(raw_calls, rejection.index),
+                )
+                for rejection in result.rejections
+            )
+    return result
+
+
+def _excerpt(raw_calls: list[Any], index: int) -> str:
+    if not 0 <= index < len(raw_calls):
+        return ""
+    text = json.dumps(raw_calls[index], default=str, ensure_ascii=True)
+    return text[:EXCERPT_CHARS]

@@ -1,0 +1,43 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from retain.web.views import accounts, books, home, imports, segments, settings
+
+w = "w/<slug:slug>/"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Accounts, their people, revenue and conversations.
+    path(w, accounts.accounts_list, name="workspace"),
+    path(w + "accounts/", accounts.accounts_list, name="accounts"),
+    path(w + "accounts/export.csv", accounts.accounts_export, name="accounts-export"),
+    path(w + "accounts/new/", accounts.account_create, name="account-create"),
+    path(w + "accounts/<int:pk>/", accounts.account_detail, name="account"),
+    path(w + "accounts/<int:pk>/edit/", accounts.account_edit, name="account-edit"),
+    path(w + "accounts/<int:pk>/timeline/", accounts.account_timeline, name="account-timeline"),
+    path(w + "accounts/<int:pk>/touchpoints/new/", accounts.touchpoint_log, name="touchpoint-log"),
+    path(w + "accounts/<int:pk>/contacts/new/", accounts.contact_create, name="contact-create"),
+    path(w + "contacts/<int:pk>/edit/", accounts.contact_edit, name="contact-edit"),
+    path(w + "accounts/<int:pk>/subscriptions/new/", accounts.subscription_create, name="subscription-create"),
+    path(w + "subscriptions/<int:pk>/change/", accounts.subscription_change, name="subscription-change"),
+    # Saved filters.
+    path(w + "segments/", segments.segment_list, name="segments"),
+    path(w + "segments/save/", segments.segment_save, name="segment-save"),
+    path(w + "segments/<int:pk>/", segments.segment_open, name="segment"),
+    path(w + "segments/<int:pk>/delete/", segments.segment_delete, name="segment-delete"),
+    # CSM books and capacity; moving a book.
+    path(w + "books/", books.books, name="books"),
+    path(w + "books/move/", books.book_move, name="book-move"),
+    # Workspace administration.
+    path(w + "settings/", settings.workspace_settings, name="settings"),
+    path(w + "settings/rates/", settings.rate_add, name="rate-add"),
+    path(w + "members/", settings.members, name="members"),
+    path(w + "members/<int:pk>/", settings.member_edit, name="member-edit"),
+    path(w + "api-tokens/", settings.api_tokens, name="api-tokens"),
+    path(w + "api-tokens/<int:pk>/revoke/", settings.api_token_revoke, name="api-token-revoke"),
+    # CSV imports from a CRM export.
+    path(w + "imports/", imports.import_list, name="imports"),
+    path(w + "imports/<int:pk>/", imports.import_detail, name="import"),
+]
