@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime as dt
+from dataclasses import dataclass
 
+from django.db.models import Max, Q, QuerySet, Sum
+
+from retain.accounts.models import Account
 from retain.tenancy.models import WriteKey, hash_token
-from retain.usage.models import IngestRejection
+from retain.usage.models import DailyAccountUsage, DailyFeatureUsage, DailyUserUsage, IngestRejection, UsageUser
 
 
 def write_key_for(raw: str) -> WriteKey | None:
@@ -19,3 +23,87 @@ def write_key_for(raw: str) -> WriteKey | None:
 
 def latest_rejections(write_key: WriteKey, limit: int = 50) -> QuerySet[IngestRejection]:
     return write_key.rejections.order_by("-received_at", "-id")[:limit]
+
+
+@dataclass(frozen=True)
+class UsageDay:
+    day: dt.date
+    events: int
+    active_users: int
+
+
+@dataclass(frozen=True)
+class PanelUser:
+    user_id: str
+    email: str
+    last_seen_on: dt.date
+    events_in_window: int
+
+
+@dataclass(frozen=True)
+class UsagePanel:
+    """What the account page shows of an account's product usage over the last `days` days."""
+
+    days: list[UsageDay]
+    active_users: int
+    events: int
+    top_features: list[tuple[str, int]]
+    users: list[PanelUser]
+    last_seen_on: dt.date | None
+
+    @property
+    def peak_events(self) -> int:
+        return max((d.events for d in self.days), default=0)
+
+
+def account_usage_panel(account: Account, *, today: dt.date, days: int = 30, users: int = 25) -> UsagePanel:
+    """Daily events and active users (zero-filled), distinct active users, top features and users.
+
+    Reads only the daily rollups and the user registry, never raw events: a fixed number of queries
+    whatever the account's volume.
+    """
+    start = today - dt.timedelta(days=days - 1)
+    by_day = {
+        row.day: row
+        for row in DailyAccountUsage.objects.filter(account=account, day__gte=start, day__lte=today).only(
+            "day", "events", "active_users"
+        )
+    }
+    series = [
+        UsageDay(day, by_day[day].events, by_day[day].active_users) if day in by_day else UsageDay(day, 0, 0)
+        for day in (start + dt.timedelta(days=offset) for offset in range(days))
+    ]
+    distinct_users = (
+        DailyUserUsage.objects.filter(account=account, day__gte=start, day__lte=today)
+        .values("user_id")
+        .distinct()
+        .count()
+    )
+    features = list(
+        DailyFeatureUsage.objects.filter(account=account, day__gte=start, day__lte=today)
+        .values("feature")
+        .annotate(total=Sum("events"))
+        .order_by("-total", "feature")
+        .values_list("feature", "total")[:10]
+    )
+    # Users are whoever was active for the account (identified or not), most recently seen first.
+    people = list(
+        DailyUserUsage.objects.filter(account=account)
+        .values("user_id")
+        .annotate(last_day=Max("day"), recent=Sum("events", filter=Q(day__gte=start, day__lte=today)))
+        .order_by("-last_day", "user_id")
+        .values_list("user_id", "last_day", "recent")[:users]
+    )
+    emails = dict(
+        UsageUser.objects.filter(workspace_id=account.workspace_id, user_id__in=[p[0] for p in people]).values_list(
+            "user_id", "email"
+        )
+    )
+    return UsagePanel(
+        days=series,
+        active_users=distinct_users,
+        events=sum(d.events for d in series),
+        top_features=[(name, int(total)) for name, total in features],
+        users=[PanelUser(user, emails.get(user, ""), last_day, int(recent or 0)) for user, last_day, recent in people],
+        last_seen_on=people[0][1] if people else None,
+    )

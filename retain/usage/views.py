@@ -77,6 +77,16 @@ def _basic_user(request: HttpRequest) -> str | None:
 
 
 def _ingest(request: HttpRequest, call_type: str | None) -> JsonResponse:
+    # Any database failure, from the key look-up to the commit, means nothing was stored: answer
+    # 503 so the sender retries, never a 500 and never a 200 for data not saved.
+    try:
+        return _ingest_or_raise(request, call_type)
+    except DatabaseError:
+        log.exception("ingest store failed; answering 503")
+        return _error(503, "the event store is unavailable; retry later", Retry_After=str(RETRY_AFTER_SECONDS))
+
+
+def _ingest_or_raise(request: HttpRequest, call_type: str | None) -> JsonResponse:
     received_at = timezone.now()
     # Segment's clients send the key as the Basic user name; some senders put it in the body.
     header_key = _basic_user(request)
@@ -102,11 +112,7 @@ def _ingest(request: HttpRequest, call_type: str | None) -> JsonResponse:
     except BodyError as exc:
         return _error(exc.status, str(exc))
     raw_calls: list[Any] = body["batch"] if call_type is None else [body]
-    try:
-        result = ingest_calls(write_key=write_key, checked=checked, received_at=received_at, raw_calls=raw_calls)
-    except DatabaseError:
-        log.exception("ingest store failed; answering 503")
-        return _error(503, "the event store is unavailable; retry later", Retry_After=str(RETRY_AFTER_SECONDS))
+    result = ingest_calls(write_key=write_key, checked=checked, received_at=received_at, raw_calls=raw_calls)
     return JsonResponse(
         {
             "success": True,

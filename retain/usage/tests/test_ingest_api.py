@@ -16,6 +16,7 @@ from retain.accounts.models import Account, Contact
 from retain.tenancy.models import Workspace
 from retain.tenancy.services import write_key_create, write_key_revoke
 from retain.usage import services as usage_services
+from retain.usage import views as usage_views
 from retain.usage.limits import RateLimiter
 from retain.usage.models import IngestRejection, UsageEvent, UsageUser
 
@@ -130,6 +131,18 @@ def test_a_failing_store_answers_503_and_keeps_nothing(
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
     assert not IngestRejection.objects.exists()
+
+
+def test_a_database_down_before_the_key_is_checked_answers_503(
+    client: Client, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable(raw: str) -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(usage_views, "write_key_for", unreachable)
+    response = post(client, "/v1/track", track("a"), key)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
 
 
 def test_a_key_sending_too_fast_gets_429(client: Client, key: str, monkeypatch: pytest.MonkeyPatch) -> None:
