@@ -51,9 +51,21 @@ class UsagePanel:
     users: list[PanelUser]
     last_seen_on: dt.date | None
 
+    CHART_HEIGHT = 60
+
     @property
     def peak_events(self) -> int:
         return max((d.events for d in self.days), default=0)
+
+    @property
+    def chart_bars(self) -> list[tuple[int, float, float, UsageDay]]:
+        """(x, y, height, day) of each day's bar in a 10-unit-per-day, CHART_HEIGHT-high SVG."""
+        peak = self.peak_events or 1
+        bars = []
+        for index, day in enumerate(self.days):
+            height = round(day.events / peak * (self.CHART_HEIGHT - 2), 1)
+            bars.append((index * 10, self.CHART_HEIGHT - height, height, day))
+        return bars
 
 
 def account_usage_panel(account: Account, *, today: dt.date, days: int = 30, users: int = 25) -> UsagePanel:
