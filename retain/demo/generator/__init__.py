@@ -1,0 +1,77 @@
+"""The demo workspace: a marketing-automation vendor's book of business, built from a seed.
+
+The build is a pipeline of named steps sharing one DemoContext (the seed, the planned world with
+each account's hidden engagement, the workspace and what has been written). A later feature
+(surveys, health, renewals, journeys, playbooks) adds its part by adding a Step to STEPS, reading
+the world and the written rows from the context and drawing from `ctx.rng("<its name>", ...)`, so
+the rows earlier steps write stay exactly as they were.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from retain.demo.generator import accounts, team, usage
+from retain.demo.generator.context import DEMO_SLUG, DemoContext, Step
+from retain.demo.generator.names import VENDOR_DOMAIN
+from retain.demo.generator.world import plan_world
+from retain.lib.dates import today_in
+from retain.tenancy.models import Workspace
+from retain.usage.models import DailyAccountUsage, DailyFeatureUsage, DailyUserUsage, UsageEvent
+
+STEPS: list[Step] = [
+    Step("team", team.build_team),
+    Step("accounts and subscriptions", accounts.build_accounts),
+    Step("touchpoints", accounts.build_touchpoints),
+    Step("usage history (rollups)", usage.build_usage_history),
+    Step("recent usage (raw events)", usage.build_recent_usage),
+    Step("rollup fold", usage.build_rollups),
+    Step("product users", usage.build_usage_users),
+    Step("renewal windows", accounts.build_renewal_windows),
+]
+
+
+def build_demo(
+    *,
+    seed: int = 42,
+    size: int = 1000,
+    raw_days: int = 90,
+    today: dt.date | None = None,
+    say: Callable[[str], None] = lambda line: None,
+    steps: list[Step] | None = None,
+) -> DemoContext:
+    """Plan the world, then run each step, saying how long each took."""
+    today = today or today_in("UTC")
+    started = time.perf_counter()
+    world = plan_world(seed=seed, size=size, today=today)
+    say(f"  plan: {len(world.accounts)} accounts ({time.perf_counter() - started:.1f}s)")
+    ctx = DemoContext(seed=seed, size=size, today=today, raw_days=raw_days, world=world)
+    for step in STEPS if steps is None else steps:
+        began = time.perf_counter()
+        line = step.run(ctx)
+        say(f"  {step.name}: {line} ({time.perf_counter() - began:.1f}s)")
+    say(f"  total {time.perf_counter() - started:.1f}s")
+    return ctx
+
+
+def demo_workspace() -> Workspace | None:
+    return Workspace.objects.filter(slug=DEMO_SLUG).first()
+
+
+def demo_delete() -> bool:
+    """Delete the demo workspace and the logins only it used; False when there was none."""
+    workspace = demo_workspace()
+    if workspace is None:
+        return False
+    with transaction.atomic():
+        # The big tables first, with one statement each, before the cascade collects the rest.
+        for model in (UsageEvent, DailyUserUsage, DailyFeatureUsage, DailyAccountUsage):
+            model.objects.filter(workspace=workspace).delete()
+        workspace.delete()
+        get_user_model().objects.filter(email__endswith=f"@{VENDOR_DOMAIN}", memberships__isnull=True).delete()
+    return True

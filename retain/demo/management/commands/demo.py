@@ -1,0 +1,54 @@
+"""`retain demo`: build the demo workspace from a seed (unless it exists), print the logins, serve."""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from retain.demo.generator import build_demo, demo_delete, demo_workspace
+from retain.demo.generator.context import DEMO_PASSWORD
+from retain.demo.generator.team import demo_logins
+
+
+class Command(BaseCommand):
+    help = "Build the demo workspace (slug 'demo') from a seed, print its logins and serve it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seed", type=int, default=42, help="the same seed builds the same workspace")
+        parser.add_argument("--accounts", type=int, default=1000, help="how many customer accounts (default 1000)")
+        parser.add_argument("--raw-days", type=int, default=90, help="days of raw events before today (default 90)")
+        parser.add_argument("--no-serve", action="store_true", help="build and exit")
+        parser.add_argument("--reset", action="store_true", help="delete an existing demo workspace and rebuild it")
+        parser.add_argument("--bind", default="127.0.0.1:8000", help="address to serve on")
+
+    def handle(
+        self,
+        *args: object,
+        seed: int,
+        accounts: int,
+        raw_days: int,
+        no_serve: bool,
+        reset: bool,
+        bind: str,
+        **options: object,
+    ) -> None:
+        if accounts < 1:
+            raise CommandError("--accounts must be at least 1")
+        if not 1 <= raw_days <= 365:
+            raise CommandError("--raw-days must be between 1 and 365")
+        call_command("migrate", interactive=False, verbosity=0)
+        if reset and demo_delete():
+            self.stdout.write("Deleted the existing demo workspace.")
+        workspace = demo_workspace()
+        if workspace is None:
+            self.stdout.write(f"Building the demo workspace (seed {seed}, {accounts} accounts):")
+            ctx = build_demo(seed=seed, size=accounts, raw_days=raw_days, say=self.stdout.write)
+            workspace = ctx.ws
+        else:
+            self.stdout.write("The demo workspace exists; keeping it (--reset rebuilds it).")
+        members = list(workspace.members.select_related("user"))
+        self.stdout.write(f"\nDemo logins (password {DEMO_PASSWORD}):")
+        for label, email in demo_logins(members):
+            self.stdout.write(f"  {label:<18} {email}")
+        if not no_serve:
+            call_command("serve", bind=bind)
