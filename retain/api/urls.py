@@ -1,2 +1,21 @@
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import permissions
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from retain.api import views
+
+router = SimpleRouter()
+router.register("accounts", views.AccountViewSet, basename="account")
+router.register("contacts", views.ContactViewSet, basename="contact")
+router.register("subscriptions", views.SubscriptionViewSet, basename="subscription")
+router.register("touchpoints", views.TouchpointViewSet, basename="touchpoint")
+router.register("segments", views.SegmentViewSet, basename="segment")
+router.register("members", views.MemberViewSet, basename="member")
+
+urlpatterns = [
+    # The schema is public: it describes the API, not any workspace's data.
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[permissions.AllowAny]), name="api-schema"),
+    *router.urls,
+    re_path(r"^(?P<rest>.*)$", views.not_found),
+]
