@@ -193,6 +193,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Contacts and subscriptions both have a "status"; name each choice set after its owner.
+    "ENUM_NAME_OVERRIDES": {
+        "ContactStatusEnum": "retain.accounts.choices.ContactStatus",
+        "SubscriptionStatusEnum": "retain.accounts.choices.SubscriptionStatus",
+    },
 }
 
 # Background work. The embedded default keeps the broker in a SQLite file beside the database,
