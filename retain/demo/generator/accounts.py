@@ -62,9 +62,7 @@ def build_accounts(ctx: DemoContext) -> str:
     with transaction.atomic():
         accounts = []
         for plan in plans:
-            mrr = sum(
-                (table.convert(s.mrr, s.currency, ctx.today) for s in plan.subscriptions if s.active), Decimal(0)
-            )
+            mrr = sum((table.convert(s.mrr, s.currency, ctx.today) for s in plan.subscriptions if s.active), Decimal(0))
             accounts.append(
                 Account(
                     workspace=workspace,

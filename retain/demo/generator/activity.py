@@ -109,11 +109,11 @@ def account_day(
     if due:
         by_key = {u.person.key: u for u in result.users}
         owner = next((p for p in account.people if p.left_on is None or p.left_on > day), account.people[0])
-        user = by_key.get(owner.key)
-        if user is None:
-            user = UserDay(owner)
-            result.users.append(user)
-        user.key_events.extend(due)
+        found = by_key.get(owner.key)
+        if found is None:
+            found = UserDay(owner)
+            result.users.append(found)
+        found.key_events.extend(due)
     ticket_rate = 0.012 * math.exp(-0.4 * e) + (0.03 if tenure < 60 else 0.0)
     for _ in result.users:
         if rng.random() < ticket_rate:

@@ -126,10 +126,8 @@ TEAM = (
 def company(rng: random.Random) -> tuple[str, str]:
     """A company name and its industry."""
     industry = rng.choice(sorted(_KINDS))
-    if rng.random() < 0.25:
-        stem = rng.choice(_INVENTED)
-    else:
-        stem = rng.choice(_FIRST_PARTS) + rng.choice(_SECOND_PARTS)
+    invented = rng.random() < 0.25
+    stem = rng.choice(_INVENTED) if invented else rng.choice(_FIRST_PARTS) + rng.choice(_SECOND_PARTS)
     return f"{stem} {rng.choice(_KINDS[industry])}", industry
 
 

@@ -87,7 +87,9 @@ def demo_logins(members: list[Member]) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = []
     taken: set[str] = set()
     for member in sorted(members, key=lambda m: m.pk):
-        label = f"CSM ({member.get_csm_kind_display().lower()})" if member.role == Role.CSM else member.get_role_display()
+        label = (
+            f"CSM ({member.get_csm_kind_display().lower()})" if member.role == Role.CSM else member.get_role_display()
+        )
         if label not in taken:
             taken.add(label)
             lines.append((label, member.user.email))

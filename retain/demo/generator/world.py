@@ -31,7 +31,7 @@ CSM_KIND_FOR_TIER = {
     Tier.COMMUNITY: (CsmKind.SMB, CsmKind.OPERATIONAL),
 }
 # Accounts one CSM of each kind carries (books sized by tier).
-BOOK_SIZE = {CsmKind.STRATEGIC: 20, CsmKind.ENTERPRISE: 70, CsmKind.SMB: 250, CsmKind.OPERATIONAL: 40}
+BOOK_SIZE: dict[str, int] = {CsmKind.STRATEGIC: 20, CsmKind.ENTERPRISE: 70, CsmKind.SMB: 250, CsmKind.OPERATIONAL: 40}
 LIST_PRICE = {Edition.PROFESSIONAL: 48, Edition.ENTERPRISE: 96}  # per seat and month, in USD
 DISCOUNT = {Tier.COMMUNITY: 0.0, Tier.ENTERPRISE: 0.12, Tier.STRATEGIC: 0.25}
 CURRENCIES = (("USD", 0.77, 1.0), ("EUR", 0.15, 0.92), ("GBP", 0.08, 0.79))  # share, price level
@@ -141,8 +141,8 @@ class AccountPlan:
     industry: str
     employees: int
     annual_revenue: int
-    tier: str
-    edition: str
+    tier: Tier
+    edition: Edition
     currency: str
     customer_since: dt.date
     window_start: dt.date
@@ -156,7 +156,7 @@ class AccountPlan:
     churned_on: dt.date | None = None
     stage: str = Stage.SUCCESS
     stage_entered_on: dt.date | None = None
-    csm_kind: str = CsmKind.SMB
+    csm_kind: CsmKind = CsmKind.SMB
 
     def latent_on(self, day: dt.date) -> float:
         week = (day - self.window_start).days // 7
@@ -183,7 +183,7 @@ class World:
 
     def csm_counts(self) -> dict[str, int]:
         """How many CSMs of each kind the books need (at least one of each)."""
-        load: dict[str, int] = dict.fromkeys(BOOK_SIZE, 0)
+        load = dict.fromkeys(BOOK_SIZE, 0)
         for account in self.accounts:
             load[account.csm_kind] += 1
         return {kind: max(1, math.ceil(load[kind] / BOOK_SIZE[kind])) for kind in BOOK_SIZE}
@@ -198,12 +198,12 @@ def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
     return weighted[-1][0]
 
 
-def _seats(rng: random.Random, tier: str) -> int:
+def _seats(rng: random.Random, tier: Tier) -> int:
     low, high = {Tier.COMMUNITY: (3, 15), Tier.ENTERPRISE: (15, 90), Tier.STRATEGIC: (120, 500)}[tier]
     return int(math.exp(rng.uniform(math.log(low), math.log(high))))
 
 
-def _price(tier: str, edition: str, level: float) -> Decimal:
+def _price(tier: Tier, edition: Edition, level: float) -> Decimal:
     return Decimal(LIST_PRICE[edition] * (1 - DISCOUNT[tier]) * level)
 
 
@@ -227,7 +227,7 @@ class _Planner:
 
     def account(self, index: int) -> AccountPlan:
         rng = self.rng
-        tier = _pick(rng, tuple((str(t), share) for t, share in TIER_MIX))
+        tier = Tier(_pick(rng, tuple((str(t), share) for t, share in TIER_MIX)))
         edition_share = {Tier.COMMUNITY: 0.15, Tier.ENTERPRISE: 0.5, Tier.STRATEGIC: 0.85}[tier]
         edition = Edition.ENTERPRISE if rng.random() < edition_share else Edition.PROFESSIONAL
         name, industry = names.company(rng)
@@ -479,7 +479,7 @@ class _Planner:
             onboarding = account.stage == Stage.ONBOARDING
             account.csm_kind = CsmKind.OPERATIONAL if onboarding else CsmKind.SMB
         else:
-            account.csm_kind = CSM_KIND_FOR_TIER[Tier(account.tier)][0]
+            account.csm_kind = CSM_KIND_FOR_TIER[account.tier][0]
 
     # Conversations ---------------------------------------------------------------------------------
 
@@ -511,7 +511,13 @@ class _Planner:
             self.touchpoint(account, day, kind, summary, next_step)
 
     def touchpoint(
-        self, account: AccountPlan, day: dt.date, kind: str, summary: str, next_step: str = "", operational: bool = False
+        self,
+        account: AccountPlan,
+        day: dt.date,
+        kind: str,
+        summary: str,
+        next_step: str = "",
+        operational: bool = False,
     ) -> None:
         rng = self.rng
         at = dt.datetime.combine(day, dt.time(rng.randint(8, 17), rng.choice((0, 15, 30, 45))), tzinfo=dt.UTC)
