@@ -37,6 +37,9 @@ urlpatterns = [
     path(w + "members/<int:pk>/", settings.member_edit, name="member-edit"),
     path(w + "api-tokens/", settings.api_tokens, name="api-tokens"),
     path(w + "api-tokens/<int:pk>/revoke/", settings.api_token_revoke, name="api-token-revoke"),
+    path(w + "write-keys/", settings.write_keys, name="write-keys"),
+    path(w + "write-keys/<int:pk>/revoke/", settings.write_key_revoke, name="write-key-revoke"),
+    path(w + "write-keys/<int:pk>/", settings.write_key_detail, name="write-key"),
     # CSV imports from a CRM export.
     path(w + "imports/", imports.import_list, name="imports"),
     path(w + "imports/<int:pk>/", imports.import_detail, name="import"),

@@ -1,0 +1,179 @@
+"""Forms for segments, CSM books and workspace administration.
+
+Forms check the shape of the input; the services decide what is allowed and name the field when
+they refuse, and `add_service_errors` puts those refusals next to the right input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from retain.accounts.segments import NO_OWNER
+from retain.tenancy.choices import CapacityUnit, CsmKind, Role
+from retain.tenancy.models import Member, Workspace
+
+# The accounts-list query fields a segment is saved from; the multi-valued ones repeat in the query.
+SEGMENT_MULTI_FIELDS = ("tier", "edition", "stage", "owner")
+SEGMENT_SINGLE_FIELDS = ("q", "renewal_within_days", "arr_min", "arr_max")
+
+
+def segment_criteria_from(data: Any) -> dict[str, Any]:
+    """The raw criteria dict from a QueryDict carrying the accounts list's filter fields."""
+    criteria: dict[str, Any] = {}
+    for key in SEGMENT_MULTI_FIELDS:
+        values = [v for v in data.getlist(key) if v != ""]
+        if values:
+            criteria[key] = values
+    for key in SEGMENT_SINGLE_FIELDS:
+        value = data.get(key, "")
+        if value != "":
+            criteria[key] = value
+    return criteria
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Attach a service's ValidationError to the form: to the field it names, else to the form."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            target = field if field in form.fields else None
+            for message in messages:
+                form.add_error(target, message if target else f"{field}: {message}")
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+class SegmentNameForm(forms.Form):
+    name = forms.CharField(max_length=120)
+
+
+def _time_zone_choices() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
+
+
+class WorkspaceSettingsForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    # Free text with a datalist of known zones; workspace_update rejects unknown ones by name.
+    time_zone = forms.CharField(max_length=64, widget=forms.TextInput(attrs={"list": "time-zones"}))
+    currency = forms.CharField(max_length=3, min_length=3, help_text="ISO 4217 code such as USD or EUR")
+    renewal_window_community_days = forms.IntegerField(
+        min_value=1, max_value=730, label="Community renewal window (days)"
+    )
+    renewal_window_enterprise_days = forms.IntegerField(
+        min_value=1, max_value=730, label="Enterprise renewal window (days)"
+    )
+    renewal_window_strategic_days = forms.IntegerField(
+        min_value=1, max_value=730, label="Strategic renewal window (days)"
+    )
+
+    time_zones = staticmethod(_time_zone_choices)
+
+    @classmethod
+    def for_workspace(cls, workspace: Workspace, data: Any = None) -> WorkspaceSettingsForm:
+        initial = {name: getattr(workspace, name) for name in cls.base_fields}
+        return cls(data=data, initial=initial)
+
+    def clean_currency(self) -> str:
+        return str(self.cleaned_data["currency"]).strip().upper()
+
+    def clean_time_zone(self) -> str:
+        return str(self.cleaned_data["time_zone"]).strip()
+
+
+class ExchangeRateForm(forms.Form):
+    currency = forms.CharField(max_length=3, min_length=3)
+    valid_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    rate = forms.DecimalField(max_digits=18, decimal_places=8, min_value=Decimal("0.00000001"))
+
+    def clean_valid_from(self) -> dt.date:
+        value: dt.date = self.cleaned_data["valid_from"]
+        return value
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField()
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.CSM)
+    csm_kind = forms.ChoiceField(choices=[("", "—"), *CsmKind.choices], required=False, label="CSM kind")
+    capacity_unit = forms.ChoiceField(choices=[("", "—"), *CapacityUnit.choices], required=False)
+    capacity = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0), required=False)
+
+
+# Managers plan books (kind and capacity); only admins decide who is in the workspace and with what role.
+MANAGER_EDITABLE = ("csm_kind", "capacity_unit", "capacity")
+ADMIN_EDITABLE = ("role", "is_active", *MANAGER_EDITABLE)
+
+
+class MemberEditForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+    is_active = forms.BooleanField(required=False, label="Active")
+    csm_kind = forms.ChoiceField(choices=[("", "—"), *CsmKind.choices], required=False, label="CSM kind")
+    capacity_unit = forms.ChoiceField(choices=[("", "—"), *CapacityUnit.choices], required=False)
+    capacity = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0), required=False)
+
+    def __init__(self, *args: Any, subject: Member, editor: Member, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {name: getattr(subject, name) for name in ADMIN_EDITABLE})
+        super().__init__(*args, **kwargs)
+        self.subject = subject
+        self.editor = editor
+        if not editor.is_admin:
+            for name in ("role", "is_active"):
+                del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("capacity") is not None and not cleaned.get("capacity_unit"):
+            self.add_error("capacity_unit", "say whether the capacity counts accounts or ARR")
+        if self.subject.is_admin and self.subject.is_active and "role" in self.fields:
+            demoted = cleaned.get("role", Role.ADMIN) != Role.ADMIN or not cleaned.get("is_active", True)
+            others = Member.objects.filter(workspace_id=self.subject.workspace_id, role=Role.ADMIN, is_active=True)
+            if demoted and not others.exclude(pk=self.subject.pk).exists():
+                self.add_error("role", "the workspace must keep at least one active admin")
+        return cleaned
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data.get(name) for name in self.fields}
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100)
+
+
+class WriteKeyForm(forms.Form):
+    name = forms.CharField(max_length=100)
+
+
+class BookMoveForm(forms.Form):
+    """Move a CSM's book, or the unowned accounts, to another CSM: all of it or a selection."""
+
+    from_owner = forms.ChoiceField(label="From")
+    accounts = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.CheckboxSelectMultiple, help_text="None ticked: the whole book"
+    )
+    to_owner = forms.TypedChoiceField(coerce=int, label="To")
+    reason = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args: Any, owners: QuerySet[Member], account_choices: list[tuple[int, str]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        people = [(m.pk, f"{m.display_name}{'' if m.is_active else ' (inactive)'}") for m in owners]
+        from_field: Any = self.fields["from_owner"]
+        from_field.choices = [(NO_OWNER, "No owner"), *[(str(pk), label) for pk, label in people]]
+        to_field: Any = self.fields["to_owner"]
+        to_field.choices = [(m.pk, m.display_name) for m in owners if m.is_active and m.role != Role.VIEWER]
+        accounts_field: Any = self.fields["accounts"]
+        accounts_field.choices = account_choices
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        source, target = cleaned.get("from_owner"), cleaned.get("to_owner")
+        if source is not None and target is not None and source == str(target):
+            self.add_error("to_owner", "choose a different CSM than the one the book is moved from")
+        return cleaned
