@@ -13,17 +13,19 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.urls import Resolver404, resolve
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from retain.accounts import services
 from retain.accounts.models import Account, Contact, Segment, Subscription, TimelineEntry, Touchpoint
-from retain.accounts.segments import clean_criteria
+from retain.accounts.segments import CHOICE_FIELDS, NO_OWNER, clean_criteria
 from retain.accounts.selectors import (
     DEFAULT_SORT,
     SORTS,
@@ -33,19 +35,41 @@ from retain.accounts.selectors import (
     workspace_today,
 )
 from retain.api import serializers as s
-from retain.api.permissions import request_member
+from retain.api.permissions import WORKSPACE_HEADER, request_member
 from retain.tenancy import access
 from retain.tenancy.choices import Role
 from retain.tenancy.models import Member
 from retain.tenancy.services import member_update
 
 VIA = "api"
+MAX_PAGE = 500  # rows per page at most, whatever `limit` asks for
 ERRORS = {code: s.ErrorsSerializer for code in (400, 401, 403, 404)}
 READ_ERRORS = {code: s.ErrorsSerializer for code in (401, 404)}
 
 
+class Pages(LimitOffsetPagination):
+    max_limit = MAX_PAGE
+
+
+class WorkspaceSchema(AutoSchema):
+    """Documents how a logged-in browser session names its workspace (a token needs nothing)."""
+
+    def get_override_parameters(self) -> list[Any]:
+        workspace = OpenApiParameter(
+            WORKSPACE_HEADER,
+            str,
+            OpenApiParameter.HEADER,
+            description="the workspace slug, for session (cookie) requests only; "
+            "a token always acts in its own member's workspace. `?workspace=` works too.",
+        )
+        return [*super().get_override_parameters(), workspace]
+
+
 class WorkspaceViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     """A viewset acting as `self.member`, the member IsWorkspaceMember resolved for the request."""
+
+    pagination_class = Pages
+    schema = WorkspaceSchema()
 
     @property
     def member(self) -> Member:
@@ -86,11 +110,16 @@ def _require_account_rw(member: Member, account: Account) -> None:
 
 # Accounts ----------------------------------------------------------------------------------------
 
-MULTI_CRITERIA = ("tier", "edition", "stage", "owner", "industry")
+MULTI_CRITERIA = (*CHOICE_FIELDS, "owner", "industry")
 SINGLE_CRITERIA = ("q", "renewal_within_days", "arr_min", "arr_max")
 ACCOUNT_FILTERS = [
     OpenApiParameter("q", str, description="name, domain or external id contains"),
-    *(OpenApiParameter(name, str, many=True, description=f"one or more {name} values") for name in MULTI_CRITERIA),
+    *(
+        OpenApiParameter(name, str, many=True, enum=choices.values, description=f"one or more {name}s")
+        for name, choices in CHOICE_FIELDS.items()
+    ),
+    OpenApiParameter("owner", str, many=True, description=f"one or more member ids, or {NO_OWNER!r}"),
+    OpenApiParameter("industry", str, many=True, description="one or more industries"),
     OpenApiParameter("renewal_within_days", int, description="next renewal within this many days"),
     OpenApiParameter("arr_min", OpenApiTypes.DECIMAL, description="ARR at least, workspace currency"),
     OpenApiParameter("arr_max", OpenApiTypes.DECIMAL, description="ARR at most, workspace currency"),
@@ -428,8 +457,8 @@ class MemberViewSet(mixins.ListModelMixin, WorkspaceViewSet):
         access.require_manager(member)
         target = access.get_member_for_user(member, pk)
         fields = self.valid(s.MemberSerializer, target)
-        if Role.ADMIN in (target.role, fields.get("role")) and fields.get("role", target.role) != target.role:
-            access.require_admin(member)  # only an admin makes or unmakes an admin
+        if Role.ADMIN in (target.role, fields.get("role")):
+            access.require_admin(member)  # only an admin makes, changes or unmakes an admin
         member_update(member=target, **fields)
         return self.respond(s.MemberSerializer, target)
 

@@ -6,11 +6,14 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
 from retain.accounts import services
 from retain.accounts.choices import EntryKind
 from retain.accounts.models import Account, TimelineEntry
 from retain.api.tests.conftest import ClientFor
+from retain.api.views import Pages
 from retain.tenancy.models import Member, Workspace
 
 pytestmark = pytest.mark.urls("retain.api.tests.urls")
@@ -204,3 +207,8 @@ def test_money_filters_reject_nonsense(account: Account, mark: Member, client_fo
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["arr_min"]
     assert Decimal(account.mrr) == Decimal("1000")
+
+
+def test_a_page_holds_at_most_500_rows() -> None:
+    request = Request(APIRequestFactory().get("/api/v1/accounts/", {"limit": 100000}))
+    assert Pages().get_limit(request) == 500

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from rest_framework.exceptions import ErrorDetail
+from rest_framework.exceptions import ErrorDetail, Throttled
 
 from retain.api.errors import exception_handler, flatten
 
@@ -40,3 +40,10 @@ def test_a_service_validation_error_becomes_a_400_naming_the_field() -> None:
 
 def test_other_exceptions_are_left_to_django() -> None:
     assert exception_handler(RuntimeError("bug"), {}) is None
+
+
+def test_a_throttled_request_says_when_to_retry() -> None:
+    response = exception_handler(Throttled(wait=7), {})
+    assert response is not None
+    assert (response.status_code, response["Retry-After"]) == (429, "7")
+    assert list(response.data["errors"]) == ["detail"]

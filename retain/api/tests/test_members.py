@@ -39,6 +39,11 @@ def test_only_an_admin_makes_an_admin(alice: Member, mark: Member, carol: Member
     response = client_for(mark).patch(f"/api/v1/members/{carol.pk}/", {"role": "admin"}, format="json")
     assert response.status_code == 403
     assert client_for(mark).patch(f"/api/v1/members/{alice.pk}/", {"role": "viewer"}, format="json").status_code == 403
+    assert (
+        client_for(mark).patch(f"/api/v1/members/{alice.pk}/", {"is_active": False}, format="json").status_code == 403
+    )
+    alice.refresh_from_db()
+    assert (alice.role, alice.is_active) == ("admin", True)
     response = client_for(alice).patch(f"/api/v1/members/{carol.pk}/", {"role": "admin"}, format="json")
     assert response.status_code == 200
     carol.refresh_from_db()

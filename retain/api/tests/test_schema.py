@@ -24,6 +24,10 @@ def test_it_serves_a_valid_schema(db: None) -> None:
         assert f"/api/v1/{resource}/" in schema["paths"]
     assert "/api/v1/subscriptions/{id}/change/" in schema["paths"]
     assert schema["components"]["securitySchemes"]["apiToken"]["name"] == "Authorization"
+    listing = schema["paths"]["/api/v1/accounts/"]["get"]
+    assert {"tier", "owner", "sort", "limit", "X-Retain-Workspace"} <= {
+        param["name"] for param in listing["parameters"]
+    }
     errors = schema["paths"]["/api/v1/accounts/"]["post"]["responses"]["400"]
     assert errors["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Errors"}
 
