@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Min, QuerySet
 
 from retain.lib.dates import local_day, start_of_day, today_in
 from retain.tenancy.models import Workspace
@@ -136,9 +136,19 @@ def _add_counts(
     model.objects.bulk_update(update, ["events"], batch_size=1000)
 
 
-def _delete_rollups(workspace: Workspace, account_ids: Iterable[int] | None = None) -> None:
+def _raw_since(workspace: Workspace, today: dt.date | None = None) -> dt.date:
+    """The first day whose rollups raw events can reproduce: the retention cutoff or, later, the
+    first raw event's day. Rollups before it (expired raw events, imported daily history) are kept."""
+    since = retention_cutoff(workspace, today)
+    first = UsageEvent.objects.filter(workspace=workspace).aggregate(first=Min("timestamp"))["first"]
+    if first is not None:
+        since = max(since, local_day(first, workspace.time_zone))
+    return since
+
+
+def _delete_rollups(workspace: Workspace, since: dt.date, account_ids: Iterable[int] | None = None) -> None:
     for model in (DailyAccountUsage, DailyUserUsage, DailyFeatureUsage):
-        rows = model.objects.filter(workspace=workspace)
+        rows = model.objects.filter(workspace=workspace, day__gte=since)
         if account_ids is not None:
             rows = rows.filter(account_id__in=list(account_ids))
         rows.delete()
@@ -178,8 +188,12 @@ def rollups_fold(*, workspace: Workspace) -> FoldResult:
     high = UsageEvent.objects.filter(workspace=workspace).aggregate(high=Max("id"))["high"] or 0
     dirty = list(RollupDirty.objects.filter(workspace=workspace).values_list("account_id", flat=True))
     if dirty:
-        _delete_rollups(workspace, dirty)
-        _apply(workspace, _gather(workspace, UsageEvent.objects.filter(account_id__in=dirty, id__lte=high)))
+        since = _raw_since(workspace)
+        _delete_rollups(workspace, since, dirty)
+        refold = UsageEvent.objects.filter(
+            account_id__in=dirty, id__lte=high, timestamp__gte=start_of_day(since, workspace.time_zone)
+        )
+        _apply(workspace, _gather(workspace, refold))
         RollupDirty.objects.filter(workspace=workspace, account_id__in=dirty).delete()
     fresh = UsageEvent.objects.filter(
         workspace=workspace, id__gt=state.last_event_id, id__lte=high, account__isnull=False
@@ -201,13 +215,13 @@ def retention_cutoff(workspace: Workspace, today: dt.date | None = None) -> dt.d
 def rollups_rebuild(*, workspace: Workspace, today: dt.date | None = None) -> FoldResult:
     """Throw away the rollups of the days raw events still cover and fold those events again.
 
-    Days before the retention cutoff have no raw events left; their rollups are kept as they are.
+    Days before the retention cutoff have no raw events left, and days before the first raw event
+    may hold imported daily history; their rollups are kept as they are.
     """
     state = _lock_state(workspace)
     high = UsageEvent.objects.filter(workspace=workspace).aggregate(high=Max("id"))["high"] or 0
-    since = retention_cutoff(workspace, today)
-    for model in (DailyAccountUsage, DailyUserUsage, DailyFeatureUsage):
-        model.objects.filter(workspace=workspace, day__gte=since).delete()
+    since = _raw_since(workspace, today)
+    _delete_rollups(workspace, since)
     kept = UsageEvent.objects.filter(
         workspace=workspace,
         account__isnull=False,

@@ -199,3 +199,22 @@ def test_expired_raw_events_go_and_their_rollups_stay(
     assert UsageEvent.objects.count() == 1
     rollups_rebuild(workspace=workspace, today=today)
     assert snapshot() == before
+
+
+def test_daily_history_older_than_the_raw_events_survives_a_rebuild(
+    workspace: Workspace, key: WriteKey, initech: Account
+) -> None:
+    # Daily usage brought in without raw events behind it (an older system's export, the demo's
+    # older months) cannot be recomputed, so a rebuild or a late attribution must not erase it.
+    DailyAccountUsage.objects.create(workspace=workspace, account=initech, day=dt.date(2026, 8, 1), events=40, logins=5)
+    DailyUserUsage.objects.create(
+        workspace=workspace, account=initech, user_id="ann", day=dt.date(2026, 8, 1), events=40
+    )
+    send(key, track("ann", "Signed In", "2026-11-19T09:00:00Z"))
+    rollups_fold(workspace=workspace)
+    before = snapshot()
+    rollups_rebuild(workspace=workspace, today=dt.date(2026, 11, 20))
+    assert snapshot() == before
+    RollupDirty.objects.create(workspace=workspace, account=initech)
+    rollups_fold(workspace=workspace)
+    assert snapshot() == before
