@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from conftest import PASSWORD
 from retain.accounts.models import Account
 from retain.api.tests.conftest import ClientFor
 from retain.tenancy.models import Member
@@ -59,7 +58,7 @@ def test_a_token_acts_in_its_members_workspace_only(account: Account, olga: Memb
 
 def test_a_logged_in_user_names_the_workspace(account: Account, vic: Member) -> None:
     client = APIClient()
-    assert client.login(username=vic.user.username, password=PASSWORD)
+    client.force_login(vic.user)
     by_header = client.get("/api/v1/accounts/", HTTP_X_RETAIN_WORKSPACE="acme")
     assert [row["name"] for row in by_header.json()["results"]] == ["Globex"]
     by_param = client.get("/api/v1/accounts/?workspace=acme")
@@ -68,7 +67,7 @@ def test_a_logged_in_user_names_the_workspace(account: Account, vic: Member) -> 
 
 def test_a_logged_in_user_must_name_a_workspace(account: Account, vic: Member) -> None:
     client = APIClient()
-    client.login(username=vic.user.username, password=PASSWORD)
+    client.force_login(vic.user)
     response = client.get("/api/v1/accounts/")
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["workspace"]
@@ -76,7 +75,7 @@ def test_a_logged_in_user_must_name_a_workspace(account: Account, vic: Member) -
 
 def test_a_logged_in_outsider_gets_404(account: Account, olga: Member) -> None:
     client = APIClient()
-    client.login(username=olga.user.username, password=PASSWORD)
+    client.force_login(olga.user)
     response = client.get("/api/v1/accounts/", HTTP_X_RETAIN_WORKSPACE="acme")
     assert response.status_code == 404
     assert response.json() == {"errors": {"detail": ["No such workspace"]}}
@@ -84,7 +83,7 @@ def test_a_logged_in_outsider_gets_404(account: Account, olga: Member) -> None:
 
 def test_session_writes_need_the_csrf_token(account: Account, mark: Member) -> None:
     client = APIClient(enforce_csrf_checks=True)
-    client.login(username=mark.user.username, password=PASSWORD)
+    client.force_login(mark.user)
     response = client.patch(f"/api/v1/accounts/{account.pk}/?workspace=acme", {"stage": "adoption"}, format="json")
     assert response.status_code == 403
     assert "CSRF" in response.json()["errors"]["detail"][0]
