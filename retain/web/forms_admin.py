@@ -154,7 +154,8 @@ class WriteKeyForm(forms.Form):
 class BookMoveForm(forms.Form):
     """Move a CSM's book, or the unowned accounts, to another CSM: all of it or a selection."""
 
-    from_owner = forms.ChoiceField(label="From")
+    # Chosen with the page's "show book" picker, so the ticked accounts always belong to it.
+    from_owner = forms.ChoiceField(label="From", widget=forms.HiddenInput)
     accounts = forms.TypedMultipleChoiceField(
         coerce=int, required=False, widget=forms.CheckboxSelectMultiple, help_text="None ticked: the whole book"
     )
