@@ -153,9 +153,15 @@ def test_a_duplicate_segment_name_is_shown_on_the_name(carol: Member) -> None:
     assert response.context["form"].errors["name"] == ["a segment called 'Mine' already exists"]
 
 
-def test_viewers_cannot_save_segments(vic: Member) -> None:
-    assert save_segment(login(vic), "Peek", tier=["enterprise"]).status_code == 403
+def test_viewers_cannot_save_segments_but_use_them(vic: Member, carol: Member) -> None:
+    client = login(vic)
+    assert save_segment(client, "Peek", tier=["enterprise"]).status_code == 403
     assert not Segment.objects.exists()
+    save_segment(login(carol), "Carol's", tier=["enterprise"])
+    segment = Segment.objects.get()
+    assert client.get(W + "segments/").status_code == 200
+    assert client.get(f"{W}segments/{segment.pk}/").status_code == 302
+    assert client.post(f"{W}segments/{segment.pk}/delete/").status_code == 403
 
 
 def test_only_the_author_or_a_manager_deletes_a_segment(carol: Member, dave: Member, mark: Member, vic: Member) -> None:
@@ -636,6 +642,15 @@ def test_the_latest_rejections_and_counts_per_reason_are_shown(mark: Member, wor
     body = detail.content.decode()
     assert "m-1" in body and "m-3" in body
     assert detail.context["rejections"][0].message_id == "m-3"
+
+
+def test_the_write_key_list_costs_the_same_queries_however_many_keys(mark: Member, workspace: Workspace) -> None:
+    client = login(mark)
+    tenancy_services.write_key_create(workspace=workspace, name="First")
+    one = count_queries(client, W + "write-keys/")
+    for n in range(5):
+        tenancy_services.write_key_create(workspace=workspace, name=f"Key {n}")
+    assert count_queries(client, W + "write-keys/") == one
 
 
 def test_a_write_key_needs_a_name(alice: Member) -> None:
