@@ -1,0 +1,126 @@
+"""The accounts pages in a real browser: log in, filter, save the filter as a segment, open an account.
+
+Drives Debian's Chromium (/usr/bin/chromium) through Playwright's sync API against pytest-django's
+live server; never a downloaded browser. Skipped with a reason when Chromium is missing, except under
+CI=true, where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import PASSWORD
+from retain.accounts import services
+from retain.accounts.models import Account, Segment
+from retain.tenancy.models import Member, Workspace
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+SCREENSHOT = Path("/tmp/retain-account-page.png")
+
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
+# plain synchronous code, so Django's guard against ORM use inside a loop does not apply.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+# The live server listens on the loopback address only, on a port the system picks.
+os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1:0")
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is not installed (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1440, "height": 1000})
+        tab = context.new_page()
+        tab.set_default_timeout(15_000)
+        try:
+            yield tab
+        finally:
+            context.close()
+            browser.close()
+
+
+def test_a_csm_filters_the_list_saves_a_segment_and_opens_an_account(
+    transactional_db: None, live_server: Any, page: Any, workspace: Workspace, carol: Member, account: Account
+) -> None:
+    initech = services.account_create(
+        workspace=workspace, actor=None, via="test", name="Initech", domain="initech.example", tier="community"
+    )
+    today = dt.date.today()
+    services.subscription_create(
+        account=initech, actor=None, via="test", product="Starter", mrr=Decimal("99"),
+        started_on=today - dt.timedelta(days=20), term_end=today + dt.timedelta(days=345),
+    )  # fmt: skip
+    services.contact_create(
+        account=account, actor=None, via="test", first_name="Gina", last_name="Ortiz", email="gina@globex.example",
+        title="VP Marketing", role="champion",
+    )  # fmt: skip
+    services.touchpoint_log(
+        account=account, actor=carol, via="test", kind="meeting", summary="Kick-off with the marketing team",
+        next_step="Share the onboarding plan", occurred_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=4),
+    )  # fmt: skip
+
+    # Log in: the only workspace opens on its accounts list.
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", carol.user.get_username())
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/w/acme/accounts/"))
+    rows = page.locator(".accounts-table tbody tr")
+    assert rows.count() == 2
+
+    # Ticking a tier swaps the results in place and puts the filter in the address bar.
+    page.check("input[name=tier][value=enterprise]")
+    page.wait_for_url(re.compile(r"tier=enterprise"))
+    page.wait_for_function("document.querySelectorAll('.accounts-table tbody tr').length === 1")
+    assert "Globex" in rows.first.inner_text()
+    assert "Initech" not in page.locator("#results").inner_text()
+    page.screenshot(path=str(SCREENSHOT.with_name("retain-accounts-list.png")))
+
+    # Save the filter as a segment.
+    page.fill("#segment-name", "Enterprise accounts")
+    page.click("text=Save segment")
+    page.wait_for_load_state()
+    segment = Segment.objects.get(workspace=workspace, name="Enterprise accounts")
+    assert segment.criteria == {"tier": ["enterprise"]}
+
+    # Open the account from the list.
+    page.goto(f"{live_server.url}/w/acme/accounts/?tier=enterprise")
+    page.click("a.account-name:has-text('Globex')")
+    page.wait_for_url(re.compile(rf"/w/acme/accounts/{account.pk}/$"))
+    assert page.locator("h1").inner_text() == "Globex"
+    body = page.locator("main").inner_text()
+    for text in ("$12,000", "in 60 days", "Gina Ortiz", "Kick-off with the marketing team", "4 days"):
+        assert text in body, text
+    # The product row opens its movements (Alpine).
+    movements = page.locator(".movements").first
+    assert not movements.is_visible()
+    page.click("button.disclosure")
+    movements.wait_for(state="visible")
+    assert "New" in movements.inner_text()
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
