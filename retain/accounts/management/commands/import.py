@@ -1,0 +1,87 @@
+"""`retain import {accounts,contacts,subscriptions,events} FILE --workspace SLUG [--dry-run] [--allow-partial]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from retain.accounts.choices import ImportStatus
+from retain.accounts.imports import KINDS, csv_import, run_problems, run_summary
+from retain.tenancy.models import Workspace
+from retain.usage.history import HistoryFileError, import_events
+
+
+class Command(BaseCommand):
+    help = (
+        "Import accounts, contacts or subscriptions from a CSV export (HubSpot, Salesforce or Retain "
+        "headers), or historical product events from CSV, JSON Lines or Parquet."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("kind", choices=[*KINDS, "events"])
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--workspace", required=True, metavar="SLUG")
+        parser.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+        parser.add_argument(
+            "--allow-partial",
+            action="store_true",
+            help="write the good rows and report the bad ones (default: any bad row refuses the file)",
+        )
+
+    def handle(
+        self,
+        *args: object,
+        kind: str,
+        file: Path,
+        workspace: str,
+        dry_run: bool,
+        allow_partial: bool,
+        **options: object,
+    ) -> None:
+        found = Workspace.objects.filter(slug=workspace).first()
+        if found is None:
+            raise CommandError(f"no workspace with slug {workspace!r}")
+        if not file.is_file():
+            raise CommandError(f"{file}: no such file")
+        if kind == "events":
+            self._events(found, file, dry_run)
+            return
+        with file.open("rb") as source:
+            result = csv_import(
+                workspace=found,
+                actor=None,
+                kind=kind,
+                filename=file.name,
+                source=source,
+                dry_run=dry_run,
+                allow_partial=allow_partial,
+            )
+        run = result.run
+        for line in run_problems(run):
+            self.stderr.write(line)
+        if result.ignored_columns:
+            self.stdout.write(f"Ignored columns: {', '.join(result.ignored_columns)}")
+        self.stdout.write(run_summary(run))
+        # A partial import was asked for, so it succeeds; a refusal (or a dry run that would be
+        # refused) exits non-zero so scripts notice.
+        would_refuse = run.status == ImportStatus.DRY_RUN and run.errors and not allow_partial
+        if run.status == ImportStatus.REFUSED or would_refuse:
+            count = len(result.problems)
+            raise CommandError(f"{file.name}: refused, {count} problem{'' if count == 1 else 's'}; nothing was written")
+
+    def _events(self, workspace: Workspace, path: Path, dry_run: bool) -> None:
+        with tqdm(unit=" events", disable=not self.stdout.isatty(), file=self.stderr) as bar:
+
+            def advance(count: int) -> None:
+                bar.update(count)
+
+            try:
+                result = import_events(workspace=workspace, path=path, dry_run=dry_run, progress=advance)
+            except HistoryFileError as exc:
+                raise CommandError(str(exc)) from None
+        for reason in result.first_reasons:
+            self.stderr.write(reason)
+        prefix = "dry run, nothing written; " if dry_run else ""
+        self.stdout.write(f"{path.name}: {prefix}{result.summary()}")
