@@ -595,3 +595,26 @@ def test_a_subscription_in_a_currency_without_a_rate_is_refused_on_currency(
     )  # fmt: skip
     assert response.status_code == 200
     assert "exchange rate" in response.context["form"].errors["currency"][0]
+
+
+def test_a_segment_opened_in_the_list_applies_its_trait_criteria(
+    client: Client, workspace: Workspace, account: Account, vic: Member
+) -> None:
+    [plain] = make_accounts(workspace, None, 1)
+    services.account_update(account=account, actor=None, via="test", traits={"plan": "gold"})
+    segment = services.segment_create(
+        workspace=workspace, actor=None, name="Gold", criteria={"traits": {"plan": "gold"}}
+    )
+    login(client, vic)
+    response = client.get(url("accounts"), {"segment": str(segment.pk)})
+    assert names(response) == ["Globex"]
+    assert "Gold" in response.content.decode()
+    assert plain.name in names(client.get(url("accounts")))
+
+
+def test_an_outsiders_segment_is_not_found_in_the_list(
+    client: Client, other_workspace: Workspace, account: Account, vic: Member
+) -> None:
+    theirs = services.segment_create(workspace=other_workspace, actor=None, name="Theirs", criteria={})
+    login(client, vic)
+    assert client.get(url("accounts"), {"segment": str(theirs.pk)}).status_code == 404

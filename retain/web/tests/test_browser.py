@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 
 from conftest import PASSWORD
 from retain.accounts import services
@@ -63,6 +64,9 @@ def page() -> Iterator[Any]:
         finally:
             context.close()
             browser.close()
+            # While Playwright's loop runs, Django hands this thread's ORM calls a connection of
+            # their own; close it, or PostgreSQL refuses to drop the test database afterwards.
+            connections.close_all()
 
 
 def test_a_csm_filters_the_list_saves_a_segment_and_opens_an_account(

@@ -75,7 +75,13 @@ def accounts_list(request: HttpRequest, member: Member) -> HttpResponse:
     workspace = member.workspace
     today = selectors.workspace_today(workspace)
     form = AccountFilterForm(request.GET, workspace=workspace, action=reverse("accounts", args=[workspace.slug]))
-    accounts = selectors.accounts_matching(workspace, form.criteria, sort=form.sort_key, today=today)
+    criteria = form.criteria
+    # A segment opened from the segments page arrives as its list criteria plus ?segment=<id>; the
+    # criteria with no list field (traits, set through the API) are read from the segment itself.
+    segment = access.get_segment_for_user(member, request.GET["segment"]) if request.GET.get("segment") else None
+    if segment is not None and segment.criteria.get("traits"):
+        criteria["traits"] = segment.criteria["traits"]
+    accounts = selectors.accounts_matching(workspace, criteria, sort=form.sort_key, today=today)
     if not form.is_valid():
         # Showing every account under filters that were refused would look like an answer.
         accounts = accounts.none()
@@ -85,6 +91,7 @@ def accounts_list(request: HttpRequest, member: Member) -> HttpResponse:
         "form": form,
         "criteria_fields": [form[name] for name in (*MULTI_CRITERIA, *SINGLE_CRITERIA)],
         "oob": htmx_swap,
+        "segment": segment,
         "page": page,
         "today": today,
         "workspace": workspace,
