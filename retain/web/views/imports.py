@@ -1,0 +1,64 @@
+"""CSV imports in the web UI: the recent runs, an upload form, and each run's report.
+
+Every member sees the runs and their reports; only managers and admins upload, because an import
+touches any account in the workspace (a CSM's book is not a boundary a CRM export respects).
+The import runs synchronously within the request: files are capped by IMPORT_MAX_BYTES.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from retain.accounts.choices import ImportKind
+from retain.accounts.imports import csv_import, run_summary
+from retain.accounts.models import ImportRun
+from retain.tenancy import access
+from retain.tenancy.models import Member
+from retain.web.decorators import workspace_view
+
+RECENT_RUNS = 50
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(choices=ImportKind.choices, label="What the file holds")
+    file = forms.FileField(label="CSV file", help_text="UTF-8 or UTF-16; comma, semicolon or tab separated")
+    dry_run = forms.BooleanField(required=False, label="Dry run", help_text="check everything, write nothing")
+    allow_partial = forms.BooleanField(
+        required=False, label="Allow partial", help_text="write the good rows and report the bad ones"
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def import_list(request: HttpRequest, member: Member) -> HttpResponse:
+    form = ImportForm()
+    status = 200
+    if request.method == "POST":
+        access.require_manager(member)
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            result = csv_import(
+                workspace=member.workspace,
+                actor=member,
+                kind=form.cleaned_data["kind"],
+                filename=upload.name or "upload.csv",
+                source=upload,
+                dry_run=form.cleaned_data["dry_run"],
+                allow_partial=form.cleaned_data["allow_partial"],
+            )
+            return redirect("import", member.workspace.slug, result.run.pk)
+        status = 400
+    runs = access.scoped(member, ImportRun.objects.select_related("created_by__user")).order_by("-created_at", "-id")
+    context = {"form": form, "runs": runs[:RECENT_RUNS], "can_import": member.can_manage}
+    return render(request, "web/imports.html", context, status=status)
+
+
+@workspace_view
+@require_GET
+def import_detail(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
+    run = access.get_for_member(member, ImportRun.objects.select_related("created_by__user"), pk)
+    return render(request, "web/import_detail.html", {"run": run, "summary": run_summary(run)})
