@@ -122,7 +122,7 @@ def account_update(
     if owner_change is not None:
         timeline.owner_changed_entry(account, old_owner, account.owner, actor=actor, via=via, reason=reason).save()
     if changes:
-        timeline.account_updated_entry(account, changes, actor=actor, via=via).save()
+        timeline.account_updated_entry(account, changes, actor=actor, via=via, reason=reason).save()
     if owner_change is not None:
         changes["owner"] = owner_change
     return changes

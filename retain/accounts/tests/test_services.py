@@ -61,6 +61,14 @@ def test_a_stage_change_restarts_the_time_in_stage(account: Account) -> None:
     assert account.stage_entered_on != dt.date(2020, 1, 1)
 
 
+def test_the_reason_for_a_stage_change_is_kept_on_the_timeline(account: Account, mark: Member) -> None:
+    services.account_update(account=account, actor=mark, via="web", stage="renewal", reason="Renewal call booked")
+    entry = TimelineEntry.objects.filter(kind=EntryKind.ACCOUNT_UPDATED).latest("id")
+    assert "Renewal call booked" in entry.summary
+    assert entry.data["reason"] == "Renewal call booked"
+    assert entry.data["changes"]["stage"] == {"from": "onboarding", "to": "renewal"}
+
+
 def test_an_owner_must_be_an_active_non_viewer_member(account: Account, vic: Member, olga: Member) -> None:
     for owner in (vic, olga):
         with pytest.raises(ValidationError) as caught:
