@@ -16,6 +16,7 @@ an ImportRun row with its counts and its report of problems by line and column.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -69,8 +70,12 @@ def csv_import(
     source: BinaryIO,
     dry_run: bool = False,
     allow_partial: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
-    """Import one CSV file of `kind` (accounts, contacts or subscriptions) into the workspace."""
+    """Import one CSV file of `kind` (accounts, contacts or subscriptions) into the workspace.
+
+    `progress(done, total)` is called as rows are written, for a progress bar.
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
     counts: Counter[str] = Counter()
@@ -85,7 +90,7 @@ def csv_import(
         drafts, problems = importer.parse(table)
         if not problems or allow_partial:
             with transaction.atomic():
-                for draft in drafts:
+                for done, draft in enumerate(drafts, start=1):
                     try:
                         with transaction.atomic():
                             counts[importer.apply(draft)] += 1
@@ -94,6 +99,8 @@ def csv_import(
                     except IntegrityError:
                         # Another writer took the same external id or e-mail between check and write.
                         problems.append(Problem(draft.line, "", "conflicts with a record written meanwhile: retry"))
+                    if progress is not None:
+                        progress(done, len(drafts))
                 if dry_run or (problems and not allow_partial):
                     transaction.set_rollback(True)
     except FileRefused as refused:

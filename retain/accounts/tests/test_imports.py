@@ -545,3 +545,27 @@ def test_the_command_imports_events_through_the_history_import(
     call_command("import", "events", str(path), workspace="acme", stdout=out, stderr=err)
     assert out.getvalue().strip() == "events.csv: rows 2: accepted 1, duplicates 0, rejected 1"
     assert err.getvalue().splitlines() == ["events.csv:3: event (the event name) is required for track"]
+
+
+def test_line_numbers_count_physical_lines_across_quoted_line_breaks(workspace: Workspace) -> None:
+    content = 'External ID,Name,Employees\ncrm-1,"Acme\nHoldings",10\ncrm-2,Globex,many\n'
+    assert report(run(workspace, "accounts", content)) == ["accounts.csv:4:Employees: 'many' is not a whole number"]
+
+
+def test_trailing_empty_fields_and_blank_lines_are_not_rows(workspace: Workspace) -> None:
+    result = run(workspace, "accounts", "External ID,Name\r\ncrm-1,Acme,,\r\n\r\n,\r\ncrm-2,Globex\r\n")
+    assert result.run.status == ImportStatus.APPLIED, report(result)
+    assert (result.run.rows_total, result.run.rows_created) == (2, 2)
+
+
+def test_progress_is_reported_as_rows_are_written(workspace: Workspace) -> None:
+    seen: list[tuple[int, int]] = []
+    csv_import(
+        workspace=workspace,
+        actor=None,
+        kind="accounts",
+        filename="accounts.csv",
+        source=io.BytesIO(b"External ID,Name\ncrm-1,Acme\ncrm-2,Globex\n"),
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert seen == [(1, 2), (2, 2)]

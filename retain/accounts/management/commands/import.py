@@ -48,7 +48,12 @@ class Command(BaseCommand):
         if kind == "events":
             self._events(found, file, dry_run)
             return
-        with file.open("rb") as source:
+        with file.open("rb") as source, tqdm(unit=" rows", disable=not self.stdout.isatty(), file=self.stderr) as bar:
+
+            def advance(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
             result = csv_import(
                 workspace=found,
                 actor=None,
@@ -57,6 +62,7 @@ class Command(BaseCommand):
                 source=source,
                 dry_run=dry_run,
                 allow_partial=allow_partial,
+                progress=advance,
             )
         run = result.run
         for line in run_problems(run):
