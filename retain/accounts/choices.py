@@ -71,6 +71,12 @@ class EntryKind(models.TextChoices):
     SUBSCRIPTION_CHANGED = "subscription_changed", "Subscription changed"
     TOUCHPOINT_LOGGED = "touchpoint_logged", "Touchpoint logged"
     RENEWAL_WINDOW_OPENED = "renewal_window_opened", "Renewal window opened"
+    SURVEY_SENT = "survey_sent", "Survey sent"
+    SURVEY_ANSWERED = "survey_answered", "Survey answered"
+    # Their own kinds so that playbooks can trigger on an unhappy answer alone.
+    DETRACTOR_ANSWERED = "detractor_answered", "NPS detractor answered"
+    LOW_CSAT_ANSWERED = "low_csat_answered", "Low CSAT answered"
+    CONTACT_UNSUBSCRIBED = "contact_unsubscribed", "Contact unsubscribed from e-mail"
 
 
 class ImportKind(models.TextChoices):

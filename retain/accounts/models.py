@@ -89,6 +89,13 @@ class Contact(models.Model):
     role = models.CharField(max_length=20, choices=ContactRole.choices, default=ContactRole.USER)
     status = models.CharField(max_length=10, choices=ContactStatus.choices, default=ContactStatus.ACTIVE)
     left_on = models.DateField(null=True, blank=True)
+    # Kept by retain.surveys: the latest NPS answer (promoter / passive / detractor), when the
+    # contact is not to be surveyed, and when they asked for no more e-mail from us.
+    nps_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    nps_category = models.CharField(max_length=10, blank=True)
+    nps_answered_at = models.DateTimeField(null=True, blank=True)
+    surveys_snoozed_until = models.DateField(null=True, blank=True)
+    email_unsubscribed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

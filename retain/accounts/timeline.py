@@ -78,9 +78,14 @@ def account_created_entry(account: Account, *, actor: Member | None, via: str) -
     )
 
 
-def account_updated_entry(account: Account, changes: Changes, *, actor: Member | None, via: str) -> TimelineEntry:
+def account_updated_entry(
+    account: Account, changes: Changes, *, actor: Member | None, via: str, reason: str = ""
+) -> TimelineEntry:
     words, data = _describe(changes)
-    return _entry(account, EntryKind.ACCOUNT_UPDATED, f"Account updated: {words}", actor=actor, via=via, data=data)
+    if reason:
+        data["reason"] = reason
+    summary = f"Account updated: {words}" + (f" ({reason})" if reason else "")
+    return _entry(account, EntryKind.ACCOUNT_UPDATED, summary, actor=actor, via=via, data=data)
 
 
 def owner_changed_entry(
@@ -225,3 +230,112 @@ def renewal_window_opened_entry(
     )
     entry.dedupe_key = f"renewal_window:{subscription.pk}:{subscription.term_end.isoformat()}"
     return entry
+
+
+def survey_sent_entry(
+    contact: Contact, *, survey_name: str, survey_id: int, invitation_id: int, occurred_at: dt.datetime
+) -> TimelineEntry:
+    """A survey invitation went out to a contact (the record of who was asked when)."""
+    entry = _entry(
+        contact.account,
+        EntryKind.SURVEY_SENT,
+        f"{survey_name} sent to {contact}",
+        actor=None,
+        via="system",
+        occurred_at=occurred_at,
+        contact=contact,
+        data={"survey": survey_id, "invitation": invitation_id},
+    )
+    entry.dedupe_key = f"survey_sent:{invitation_id}"
+    return entry
+
+
+def survey_answered_entry(
+    contact: Contact,
+    *,
+    survey_name: str,
+    survey_id: int,
+    response_id: int,
+    score: int,
+    scale_max: int,
+    category: str,
+    comment: str,
+    changed_from: int | None,
+    actor: Member | None,
+    via: str,
+    occurred_at: dt.datetime,
+) -> TimelineEntry:
+    """A contact answered a survey, or changed their answer (`changed_from` is then the old score)."""
+    if changed_from is None:
+        verb = f"answered {survey_name}:"
+    else:
+        verb = f"changed their {survey_name} answer from {changed_from} to"
+    summary = f"{contact} {verb} {score}/{scale_max} ({category})" + (f": “{comment}”" if comment else "")
+    return _entry(
+        contact.account,
+        EntryKind.SURVEY_ANSWERED,
+        summary,
+        actor=actor,
+        via=via,
+        occurred_at=occurred_at,
+        contact=contact,
+        data={
+            "survey": survey_id,
+            "response": response_id,
+            "score": score,
+            "category": category,
+            "comment": comment,
+            "changed_from": changed_from,
+        },
+    )
+
+
+def detractor_answered_entry(
+    contact: Contact, *, survey_name: str, survey_id: int, response_id: int, score: int, comment: str, via: str,
+    occurred_at: dt.datetime,
+) -> TimelineEntry:  # fmt: skip
+    """An NPS detractor (0–6): written once per response, the trigger an unhappy-customer playbook keys on."""
+    entry = _entry(
+        contact.account,
+        EntryKind.DETRACTOR_ANSWERED,
+        f"Detractor: {contact} scored {score}/10 on {survey_name}" + (f": “{comment}”" if comment else ""),
+        actor=None,
+        via=via,
+        occurred_at=occurred_at,
+        contact=contact,
+        data={"survey": survey_id, "response": response_id, "score": score, "comment": comment},
+    )
+    entry.dedupe_key = f"survey_unhappy:{response_id}"
+    return entry
+
+
+def low_csat_entry(
+    contact: Contact, *, survey_name: str, survey_id: int, response_id: int, score: int, comment: str, via: str,
+    occurred_at: dt.datetime,
+) -> TimelineEntry:  # fmt: skip
+    """A CSAT answer of 2 or less out of 5: written once per response, a playbook trigger."""
+    entry = _entry(
+        contact.account,
+        EntryKind.LOW_CSAT_ANSWERED,
+        f"Low satisfaction: {contact} scored {score}/5 on {survey_name}" + (f": “{comment}”" if comment else ""),
+        actor=None,
+        via=via,
+        occurred_at=occurred_at,
+        contact=contact,
+        data={"survey": survey_id, "response": response_id, "score": score, "comment": comment},
+    )
+    entry.dedupe_key = f"survey_unhappy:{response_id}"
+    return entry
+
+
+def contact_unsubscribed_entry(contact: Contact, *, occurred_at: dt.datetime, via: str) -> TimelineEntry:
+    """The contact asked for no more e-mail from us (an unsubscribe link or the List-Unsubscribe button)."""
+    return _entry(
+        contact.account,
+        EntryKind.CONTACT_UNSUBSCRIBED,
+        f"{contact} unsubscribed from e-mail",
+        actor=None,
+        via=via,
+        occurred_at=occurred_at,
+        contact=contact,
+    )

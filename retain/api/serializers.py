@@ -24,6 +24,8 @@ from retain.accounts.models import (
     Touchpoint,
 )
 from retain.accounts.segments import describe
+from retain.surveys.models import Response as SurveyResponse
+from retain.surveys.models import Survey
 from retain.tenancy.models import Member
 
 
@@ -242,3 +244,42 @@ class MemberSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         model = Member
         fields = ["id", "email", "name", "role", "csm_kind", "capacity_unit", "capacity", "is_active", "created_at"]
         read_only_fields = ["created_at"]
+
+
+# Surveys -----------------------------------------------------------------------------------------
+
+
+class SurveySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    scale_min = serializers.SerializerMethodField()
+    scale_max = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Survey
+        fields = [
+            "id", "name", "kind", "question", "ask_why", "scale_min", "scale_max", "segment", "roles",
+            "schedule_kind", "schedule_days", "trigger_kind", "validity_days", "fatigue_limit",
+            "fatigue_window_days", "is_active", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_scale_min(self, survey: Survey) -> int:
+        return survey.scale[0]
+
+    def get_scale_max(self, survey: Survey) -> int:
+        return survey.scale[1]
+
+
+class SurveyResponseSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    survey = InWorkspace(Survey)
+    contact = InWorkspace(Contact)
+    score = serializers.IntegerField(min_value=0, max_value=10, help_text="0–10 for NPS, 1–5 for CSAT")
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    answered_at = serializers.DateTimeField(required=False, help_text="now if left out")
+
+    class Meta:
+        model = SurveyResponse
+        fields = [
+            "id", "survey", "account", "contact", "score", "category", "comment", "answered_at", "source",
+            "changes", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["account", "category", "source", "changes", "created_at", "updated_at"]

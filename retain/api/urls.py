@@ -12,6 +12,8 @@ router.register("subscriptions", views.SubscriptionViewSet, basename="subscripti
 router.register("touchpoints", views.TouchpointViewSet, basename="touchpoint")
 router.register("segments", views.SegmentViewSet, basename="segment")
 router.register("members", views.MemberViewSet, basename="member")
+router.register("surveys", views.SurveyViewSet, basename="survey")
+router.register("survey-responses", views.SurveyResponseViewSet, basename="survey-response")
 
 urlpatterns = [
     # The schema is public: it describes the API, not any workspace's data.

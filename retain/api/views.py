@@ -36,6 +36,11 @@ from retain.accounts.selectors import (
 )
 from retain.api import serializers as s
 from retain.api.permissions import WORKSPACE_HEADER, request_member
+from retain.surveys import selectors as survey_selectors
+from retain.surveys import services as survey_services
+from retain.surveys.choices import ResponseSource
+from retain.surveys.models import Response as SurveyResponse
+from retain.surveys.models import Survey
 from retain.tenancy import access
 from retain.tenancy.choices import Role
 from retain.tenancy.models import Member
@@ -461,6 +466,75 @@ class MemberViewSet(mixins.ListModelMixin, WorkspaceViewSet):
             access.require_admin(member)  # only an admin makes, changes or unmakes an admin
         member_update(member=target, **fields)
         return self.respond(s.MemberSerializer, target)
+
+
+# Surveys -----------------------------------------------------------------------------------------
+
+
+class SurveyFilter(django_filters.FilterSet):
+    class Meta:
+        model = Survey
+        fields = ["kind", "schedule_kind", "is_active"]
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: s.SurveySerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(responses={200: s.SurveySerializer, **READ_ERRORS}),
+)
+class SurveyViewSet(mixins.ListModelMixin, WorkspaceViewSet):
+    """NPS and CSAT surveys: who is asked, when, and how often at most."""
+
+    serializer_class = s.SurveySerializer
+    filterset_class = SurveyFilter
+
+    def get_queryset(self) -> QuerySet[Survey]:
+        if self.schema_only:
+            return Survey.objects.none()
+        return survey_selectors.workspace_surveys(self.member.workspace)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return self.respond(s.SurveySerializer, access.get_for_member(self.member, self.get_queryset(), pk))
+
+
+class SurveyResponseFilter(django_filters.FilterSet):
+    survey = django_filters.NumberFilter(field_name="survey_id")
+    account = django_filters.NumberFilter(field_name="account_id")
+    contact = django_filters.NumberFilter(field_name="contact_id")
+    answered_after = django_filters.IsoDateTimeFilter(field_name="answered_at", lookup_expr="gte")
+    answered_before = django_filters.IsoDateTimeFilter(field_name="answered_at", lookup_expr="lt")
+
+    class Meta:
+        model = SurveyResponse
+        fields = ["survey", "account", "contact", "category", "source", "answered_after", "answered_before"]
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: s.SurveyResponseSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(responses={200: s.SurveyResponseSerializer, **READ_ERRORS}),
+    create=extend_schema(responses={201: s.SurveyResponseSerializer, **ERRORS}),
+)
+class SurveyResponseViewSet(mixins.ListModelMixin, WorkspaceViewSet):
+    """Answers to surveys, newest first. Recording one lands on the contact and the account timeline."""
+
+    serializer_class = s.SurveyResponseSerializer
+    filterset_class = SurveyResponseFilter
+
+    def get_queryset(self) -> QuerySet[SurveyResponse]:
+        if self.schema_only:
+            return SurveyResponse.objects.none()
+        return survey_selectors.workspace_responses(self.member.workspace)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return self.respond(s.SurveyResponseSerializer, access.get_for_member(self.member, self.get_queryset(), pk))
+
+    def create(self, request: Request) -> Response:
+        member = self.member
+        access.require_write(member)
+        fields = self.valid(s.SurveyResponseSerializer)
+        contact = fields.pop("contact")
+        _require_account_rw(member, contact.account)
+        answer = survey_services.response_record(contact=contact, source=ResponseSource.API, actor=member, **fields)
+        return self.respond(s.SurveyResponseSerializer, answer, status.HTTP_201_CREATED)
 
 
 # Anything else under /api/v1/ ----------------------------------------------------------------------

@@ -29,4 +29,11 @@ SCHEDULE = {
         "schedule": crontab(minute=5),
         "options": {"expires": 50 * 60},
     },
+    "send-survey-invitations": {
+        # Survey sends are data (schedules on each survey); this one sweep plans what is due and
+        # sends it, so a contact is asked within a minute of the occasion.
+        "task": "retain.surveys.jobs.send_due_invitations",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }

@@ -39,6 +39,7 @@ KNOWN_SETTINGS = {
     "RETAIN_EMAIL_HOST",
     "RETAIN_EMAIL_PORT",
     "RETAIN_DEFAULT_FROM_EMAIL",
+    "RETAIN_SITE_URL",
     "RETAIN_SECURE_COOKIES",
     "RETAIN_WEB_CONCURRENCY",
     "RETAIN_INGEST_RATE_PER_KEY",
@@ -109,6 +110,7 @@ INSTALLED_APPS = [
     "retain.tenancy",
     "retain.accounts",
     "retain.usage",
+    "retain.surveys",
     "retain.web",
     "retain.api",
     "retain.demo",
@@ -224,6 +226,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 EMAIL_HOST = env_str("RETAIN_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("RETAIN_EMAIL_PORT", 1025, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("RETAIN_DEFAULT_FROM_EMAIL", "Retain <retain@localhost>")
+# Where people outside the workspace reach this server: links in e-mails (survey answers) start here.
+SITE_URL = env_str("RETAIN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ConfigError(f"RETAIN_SITE_URL {SITE_URL!r} must start with http:// or https://")
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from retain.surveys import views as surveys
 from retain.usage import views as ingest
 
 urlpatterns = [
@@ -11,5 +12,7 @@ urlpatterns = [
     path("v1/page", ingest.page),
     path("v1/screen", ingest.screen),
     path("api/v1/", include("retain.api.urls")),
+    path("s/<str:token>/", surveys.answer, name="survey-answer"),
+    path("s/<str:token>/unsubscribe/", surveys.unsubscribe, name="survey-unsubscribe"),
     path("", include("retain.web.urls")),
 ]

@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from retain.accounts import services as account_services
 from retain.accounts.models import Account, Contact
+from retain.surveys import services as survey_services
 from retain.tenancy.models import Workspace, WriteKey
 from retain.usage.events import Checked, Event, Rejection
 from retain.usage.models import IngestRejection, RollupDirty, UsageEvent, UsageUser
@@ -198,7 +199,14 @@ def ingest_calls(
                     result.rejections.append(Rejection(event.index, event.message_id, f"refused traits ({reason})"))
                     continue
             keep.append(event)
+        answers = [event for event in keep if survey_services.is_nps_answer(event)]
+        # Only events stored now become survey answers: a resent batch must not answer twice.
+        earlier = _stored_message_ids(write_key.workspace_id, answers) if answers else set()
         stored = insert_events(write_key.workspace_id, write_key.pk, keep, resolve_accounts(write_key.workspace, keep))
+        if answers:
+            survey_services.responses_record_from_events(
+                workspace=write_key.workspace, events=[event for event in answers if event.message_id not in earlier]
+            )
         result.accepted = stored.inserted
         result.duplicates += stored.duplicates
         if result.rejections:
@@ -214,6 +222,13 @@ def ingest_calls(
                 for rejection in result.rejections
             )
     return result
+
+
+def _stored_message_ids(workspace_id: int, events: list[Event]) -> set[str]:
+    ids = {event.message_id for event in events}
+    return set(
+        UsageEvent.objects.filter(workspace_id=workspace_id, message_id__in=ids).values_list("message_id", flat=True)
+    )
 
 
 def _excerpt(raw_calls: list[Any], index: int) -> str:

@@ -1,0 +1,11 @@
+"""The public survey pages only, so these tests do not depend on the rest of the site's URLs."""
+
+from django.urls import include, path
+
+from retain.surveys import views
+
+urlpatterns = [
+    path("s/<str:token>/", views.answer, name="survey-answer"),
+    path("s/<str:token>/unsubscribe/", views.unsubscribe, name="survey-unsubscribe"),
+    path("api/v1/", include("retain.api.urls")),
+]

@@ -1,0 +1,133 @@
+"""The public survey pages: reached from an e-mail, without a login, working without JavaScript.
+
+A bad, expired or revoked link answers 404, exactly like one that never existed. Every request is
+counted per client address and per token; above the limit the answer is 429 with Retry-After.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from retain.accounts.models import Contact
+from retain.surveys import selectors, services
+from retain.surveys.choices import ResponseSource, SurveyKind
+from retain.surveys.tokens import unsubscribe_contact_id, unsubscribe_token
+
+RATE_WINDOW_SECONDS = 60
+RATE_PER_ADDRESS = 30  # requests per window from one client address, any token
+RATE_PER_TOKEN = 10  # requests per window for one link, from anywhere
+
+
+def _count(key: str) -> int:
+    cache.add(key, 0, RATE_WINDOW_SECONDS)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, RATE_WINDOW_SECONDS)
+        return 1
+
+
+def _rate_limited(request: HttpRequest, token: str) -> HttpResponse | None:
+    address = request.META.get("REMOTE_ADDR", "")
+    over_address = _count(f"surveys:rate:address:{address}") > RATE_PER_ADDRESS
+    over_token = _count(f"surveys:rate:token:{token[:100]}") > RATE_PER_TOKEN
+    if not (over_address or over_token):
+        return None
+    response = render(request, "surveys/rate_limited.html", {"vendor": "Retain"}, status=429)
+    response["Retry-After"] = str(RATE_WINDOW_SECONDS)
+    return response
+
+
+def _score(value: str | None, low: int, high: int) -> int | None:
+    if value is None or not value.strip().isdigit():
+        return None
+    score = int(value)
+    return score if low <= score <= high else None
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # The page holds a personal link: keep it out of shared caches and search engines.
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def answer(request: HttpRequest, token: str) -> HttpResponse:
+    if limited := _rate_limited(request, token):
+        return limited
+    invitation = selectors.invitation_for_token(token, now=timezone.now())
+    if invitation is None:
+        raise Http404("No such survey link")
+    survey, contact = invitation.survey, invitation.contact
+    low, high = survey.scale
+    response = selectors.invitation_response(invitation)
+    error = ""
+    comment = response.comment if response else ""
+    selected = response.score if response else _score(request.GET.get("score"), low, high)
+    if request.method == "POST":
+        selected = _score(request.POST.get("score"), low, high)
+        comment = request.POST.get("comment", "") if survey.ask_why else ""
+        if selected is None:
+            error = f"Choose a score from {low} to {high}."
+        else:
+            try:
+                services.response_record(
+                    survey=survey,
+                    contact=contact,
+                    score=selected,
+                    comment=comment,
+                    source=ResponseSource.EMAIL,
+                    invitation=invitation,
+                )
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                # Post/redirect/get: a reload does not send the answer again.
+                return _private(HttpResponseRedirect(request.path))
+    context = {
+        "vendor": survey.workspace.name,
+        "survey": survey,
+        "contact": contact,
+        "invitation": invitation,
+        "response": response,
+        "scores": list(range(low, high + 1)),
+        "selected": selected,
+        "comment": comment,
+        "error": error,
+        "low_label": "Not at all likely" if survey.kind == SurveyKind.NPS else "Very dissatisfied",
+        "high_label": "Extremely likely" if survey.kind == SurveyKind.NPS else "Very satisfied",
+        "unsubscribe_path": reverse("survey-unsubscribe", args=[unsubscribe_token(contact.pk)]),
+    }
+    return _private(render(request, "surveys/answer.html", context, status=400 if error else 200))
+
+
+# Mail programs send RFC 8058 one-click POSTs without any cookie, so there is no CSRF token to
+# check; a forged POST could only unsubscribe the person whose signed link it already holds.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks for the one click (link scanners fetch every link in a mail); POST unsubscribes at once."""
+    if limited := _rate_limited(request, token):
+        return limited
+    contact_id = unsubscribe_contact_id(token)
+    contact = (
+        Contact.objects.select_related("account", "workspace").filter(pk=contact_id).first() if contact_id else None
+    )
+    if contact is None:
+        raise Http404("No such unsubscribe link")
+    if request.method == "POST":
+        services.contact_unsubscribe(contact=contact, via="email")
+    context = {
+        "vendor": contact.workspace.name,
+        "contact": contact,
+        "done": contact.email_unsubscribed_at is not None,
+    }
+    return _private(render(request, "surveys/unsubscribe.html", context))
