@@ -90,7 +90,7 @@ def _chunks(keys: Iterable[str]) -> Iterator[list[str]]:
         yield batch
 
 
-class ImportKind:
+class TableImport:
     """The parts every kind shares: parsing cells, duplicate keys, turning errors into problems."""
 
     kind: ClassVar[str]
@@ -239,7 +239,7 @@ def _accounts_by_external_id(workspace: Workspace, keys: Iterable[str]) -> dict[
 # Accounts ----------------------------------------------------------------------------------------
 
 
-class AccountImport(ImportKind):
+class AccountImport(TableImport):
     kind = "accounts"
     table_columns = ACCOUNT_COLUMNS
     service_fields = {"owner": "owner_email"}
@@ -294,7 +294,7 @@ class AccountImport(ImportKind):
 # Contacts ----------------------------------------------------------------------------------------
 
 
-class ContactImport(ImportKind):
+class ContactImport(TableImport):
     kind = "contacts"
     table_columns = CONTACT_COLUMNS
     unique_fields = ("external_id", "email")
@@ -395,7 +395,7 @@ class ContactImport(ImportKind):
 # Subscriptions -----------------------------------------------------------------------------------
 
 
-class SubscriptionImport(ImportKind):
+class SubscriptionImport(TableImport):
     kind = "subscriptions"
     table_columns = SUBSCRIPTION_COLUMNS
 
@@ -510,7 +510,7 @@ class SubscriptionImport(ImportKind):
         return UPDATED
 
 
-KINDS: dict[str, type[ImportKind]] = {
+KINDS: dict[str, type[TableImport]] = {
     AccountImport.kind: AccountImport,
     ContactImport.kind: ContactImport,
     SubscriptionImport.kind: SubscriptionImport,
