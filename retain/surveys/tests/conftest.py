@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from retain.accounts import services as account_services
 from retain.accounts.models import Account, Contact
+from retain.api.tests.conftest import client_for  # noqa: F401  (the API tests' token client)
 from retain.surveys import services
 from retain.surveys.models import Invitation, Survey
 from retain.tenancy.models import Member, Workspace
