@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0002_contact_email_unsubscribed_at_and_more'),
+        ('accounts', '0002_contact_surveys'),
         ('tenancy', '0002_writekey'),
     ]
 
