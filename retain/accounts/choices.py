@@ -83,6 +83,7 @@ class ImportKind(models.TextChoices):
     ACCOUNTS = "accounts", "Accounts"
     CONTACTS = "contacts", "Contacts"
     SUBSCRIPTIONS = "subscriptions", "Subscriptions"
+    RESPONSES = "responses", "Survey responses"
 
 
 class ImportStatus(models.TextChoices):

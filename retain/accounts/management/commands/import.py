@@ -1,4 +1,7 @@
-"""`retain import {accounts,contacts,subscriptions,events} FILE --workspace SLUG [--dry-run] [--allow-partial]`."""
+"""`retain import {accounts,contacts,subscriptions,responses,events} FILE --workspace SLUG [--dry-run]`.
+
+`--allow-partial` writes the good rows of a CSV file and reports the bad ones.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from tqdm import tqdm
 
 from retain.accounts.choices import ImportStatus
 from retain.accounts.imports import KINDS, csv_import, run_problems, run_summary
+from retain.surveys import imports as survey_imports  # registers the "responses" kind
 from retain.tenancy.models import Workspace
 from retain.usage.history import HistoryFileError, import_events
 
@@ -16,11 +20,13 @@ from retain.usage.history import HistoryFileError, import_events
 class Command(BaseCommand):
     help = (
         "Import accounts, contacts or subscriptions from a CSV export (HubSpot, Salesforce or Retain "
-        "headers), or historical product events from CSV, JSON Lines or Parquet."
+        "headers), survey responses from another survey tool, or historical product events from CSV, "
+        "JSON Lines or Parquet."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=[*KINDS, "events"])
+        kinds = dict.fromkeys([*KINDS, survey_imports.ResponseImport.kind])
+        parser.add_argument("kind", choices=[*kinds, "events"])
         parser.add_argument("file", type=Path)
         parser.add_argument("--workspace", required=True, metavar="SLUG")
         parser.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
