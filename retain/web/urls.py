@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from retain.web.views import accounts, books, home, imports, segments, settings
+from retain.web.views import accounts, books, home, imports, segments, settings, surveys
 
 w = "w/<slug:slug>/"
 
@@ -43,4 +43,8 @@ urlpatterns = [
     # CSV imports from a CRM export.
     path(w + "imports/", imports.import_list, name="imports"),
     path(w + "imports/<int:pk>/", imports.import_detail, name="import"),
+    # Surveys: NPS and CSAT figures, trends and comments.
+    path(w + "surveys/", surveys.survey_list, name="surveys"),
+    path(w + "surveys/<int:pk>/", surveys.survey_detail, name="survey"),
+    path(w + "surveys/<int:pk>/responses.csv", surveys.survey_export, name="survey-export"),
 ]

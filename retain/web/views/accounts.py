@@ -25,6 +25,7 @@ from retain.accounts import selectors, services
 from retain.accounts.models import Account, Subscription
 from retain.lib.csvsafe import write_csv
 from retain.lib.dates import local_day
+from retain.surveys.measures import account_voice
 from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.usage.selectors import account_usage_panel
@@ -229,6 +230,7 @@ def account_detail(request: HttpRequest, member: Member, pk: int) -> HttpRespons
         "subscriptions": subscriptions,
         "timeline": _timeline_page(account, 1),
         "usage": account_usage_panel(account, today=today),
+        "voice": account_voice(account, today=today),
         "touchpoint_form": TouchpointForm(member=member, account=account, now=timezone.localtime())
         if can_edit
         else None,

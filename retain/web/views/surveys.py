@@ -1,0 +1,209 @@
+"""Surveys: the list with each survey's headline figure, a survey's page, and its answers as CSV.
+
+Thin: the survey comes through tenancy.access (another workspace's survey is a 404), the figures
+from surveys.measures (aggregate queries, so every page takes the same number of queries however
+many answers there are). Every member reads, viewers included, and so may export: the export is
+the same answers the page shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from retain.accounts.choices import Tier
+from retain.accounts.selectors import workspace_today
+from retain.lib.csvsafe import write_csv
+from retain.lib.dates import zone
+from retain.surveys import measures
+from retain.surveys.choices import SurveyKind
+from retain.surveys.measures import Filters, Period, TrendPoint
+from retain.surveys.models import Survey
+from retain.surveys.selectors import workspace_surveys
+from retain.tenancy import access
+from retain.tenancy.models import Member, Workspace
+from retain.web.decorators import workspace_view
+
+COMMENTS_PAGE = 20
+PRESETS = ((3, "3 months"), (6, "6 months"), (12, "12 months"), (24, "24 months"))
+MAX_PERIOD_DAYS = 5 * 366
+CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 600, 160, 24
+
+
+class PeriodForm(forms.Form):
+    """The period a page shows: two calendar days in the workspace's time zone, or a preset."""
+
+    start = forms.DateField(required=False, label="From")
+    end = forms.DateField(required=False, label="To")
+    months = forms.TypedChoiceField(required=False, coerce=int, choices=[(m, label) for m, label in PRESETS])
+    tier = forms.ChoiceField(required=False, choices=[("", "All tiers"), *Tier.choices])
+
+    def __init__(self, data: Any, *, workspace: Workspace) -> None:
+        super().__init__(data)
+        self.workspace = workspace
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", "must be on or after the start")
+        elif start and end and (end - start).days > MAX_PERIOD_DAYS:
+            self.add_error("start", "the period can be five years at most")
+        return data
+
+    def period(self) -> Period:
+        today = workspace_today(self.workspace)
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("start") or data.get("end"):
+            end = data.get("end") or today
+            start = data.get("start") or end - dt.timedelta(days=364)
+            if start <= end:
+                return Period(start, end, self.workspace.time_zone)
+        return Period.last_months(self.workspace, data.get("months") or 12, today)
+
+
+def _survey(member: Member, pk: int) -> Survey:
+    return access.get_for_member(member, Survey.objects.select_related("workspace"), pk)
+
+
+def _filters(survey: Survey, form: PeriodForm) -> Filters:
+    tier = form.cleaned_data.get("tier") if form.is_valid() else ""
+    return Filters(survey=survey, tier=tier or None)
+
+
+def trend_chart(points: list[TrendPoint], kind: str) -> dict[str, Any]:
+    """Coordinates for the trend's SVG: the headline figure as a line (NPS on −100..100, CSAT share
+    on 0..100) over bars of how many answered, one slot per month or week."""
+    slots = max(len(points), 1)
+    step = (CHART_WIDTH - 2 * CHART_PAD) / slots
+    low = -100.0 if kind == SurveyKind.NPS else 0.0
+    plot_height = CHART_HEIGHT - 2 * CHART_PAD
+    peak = max((p.measures.n for p in points), default=0) or 1
+    line, bars, dots = [], [], []
+    for index, point in enumerate(points):
+        x = CHART_PAD + step * (index + 0.5)
+        figure = point.measures.nps if kind == SurveyKind.NPS else point.measures.csat
+        n = point.measures.nps_n if kind == SurveyKind.NPS else point.measures.csat_n
+        height = plot_height * 0.35 * n / peak
+        top = CHART_HEIGHT - CHART_PAD - height
+        bars.append(
+            {"x": round(x - step * 0.3, 1), "y": round(top, 1), "width": round(step * 0.6, 1),
+             "height": round(height, 1), "n": n, "start": point.start}
+        )  # fmt: skip
+        if figure.value is not None:
+            y = CHART_PAD + plot_height * (1 - (figure.value - low) / (100 - low))
+            line.append(f"{x:.1f},{y:.1f}")
+            dots.append({"x": round(x, 1), "y": round(y, 1), "value": figure.value, "n": n, "start": point.start})
+    zero = CHART_PAD + plot_height * (1 - (0 - low) / (100 - low))
+    return {
+        "width": CHART_WIDTH, "height": CHART_HEIGHT, "pad": CHART_PAD, "line": " ".join(line), "bars": bars,
+        "dots": dots, "zero": round(zero, 1), "right": CHART_WIDTH - CHART_PAD, "top": CHART_PAD,
+        "bottom": CHART_HEIGHT - CHART_PAD, "low": int(low),
+    }  # fmt: skip
+
+
+@require_GET
+@workspace_view
+def survey_list(request: HttpRequest, member: Member) -> HttpResponse:
+    workspace = member.workspace
+    period = Period.last_months(workspace, 12)
+    by_survey = {group.key: group.measures for group in measures.measures_by(workspace, period, "survey")}
+    empty = measures.measures_from_counts({})
+    rows = [(survey, by_survey.get(survey.pk, empty)) for survey in workspace_surveys(workspace)]
+    context = {"rows": rows, "period": period, "workspace": workspace}
+    return render(request, "web/surveys/list.html", context)
+
+
+@require_GET
+@workspace_view
+def survey_detail(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
+    survey = _survey(member, pk)
+    workspace = member.workspace
+    form = PeriodForm(request.GET or None, workspace=workspace)
+    period = form.period()
+    filters = _filters(survey, form)
+    overall = measures.survey_measures(workspace, period, filters)
+    grain = measures.grain_for(period)
+    trend = measures.measures_trend(workspace, period, filters, grain)
+    q = request.GET.get("q", "").strip()[:200]
+    comments = Paginator(measures.commented_responses(workspace, period, filters, q), COMMENTS_PAGE)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "survey": survey,
+        "workspace": workspace,
+        "form": form,
+        "period": period,
+        "presets": PRESETS,
+        "measures": overall,
+        "is_nps": survey.kind == SurveyKind.NPS,
+        "bars": measures.score_bars(overall.distribution(survey.kind)),
+        "grain": grain,
+        "trend": trend,
+        "chart": trend_chart(trend, survey.kind),
+        "by_tier": measures.measures_by(workspace, period, "tier", filters),
+        "by_owner": measures.measures_by(workspace, period, "owner", filters),
+        "q": q,
+        "comments": comments.get_page(request.GET.get("page")),
+        "query": query.urlencode(),
+        "export_query": request.GET.urlencode(),
+    }
+    return render(request, "web/surveys/detail.html", context)
+
+
+EXPORT_HEADER = [
+    "answered_at", "survey", "kind", "score", "category", "comment", "contact_email", "contact_name",
+    "contact_external_id", "account", "account_external_id", "tier", "owner", "source",
+]  # fmt: skip
+
+
+@require_GET
+@workspace_view  # type: ignore[arg-type]  # a streamed CSV is a response too
+def survey_export(request: HttpRequest, member: Member, pk: int) -> HttpResponseBase:
+    survey = _survey(member, pk)
+    workspace = member.workspace
+    form = PeriodForm(request.GET or None, workspace=workspace)
+    period = form.period()
+    q = request.GET.get("q", "").strip()[:200]
+    answers = measures.period_responses(workspace, period, _filters(survey, form))
+    if q:
+        answers = measures.commented_responses(workspace, period, _filters(survey, form), q)
+    answers = answers.select_related("contact", "account__owner__user")
+    tz = zone(workspace.time_zone)
+
+    def rows() -> Any:
+        yield write_csv([EXPORT_HEADER])
+        for answer in answers.iterator(chunk_size=500):
+            contact, account = answer.contact, answer.account
+            yield write_csv(
+                [
+                    [
+                        answer.answered_at.astimezone(tz).isoformat(),
+                        survey.name,
+                        survey.kind,
+                        answer.score,
+                        answer.category,
+                        answer.comment,
+                        contact.email,
+                        contact.full_name,
+                        contact.external_id,
+                        account.name,
+                        account.external_id,
+                        account.tier,
+                        account.owner.display_name if account.owner else "",
+                        answer.source,
+                    ]
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    filename = f"{workspace.slug}-survey-{survey.pk}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
