@@ -138,8 +138,8 @@ class ResponseImport(TableImport):
         by_id: dict[str, Contact] = {}
         contacts = Contact.objects.filter(workspace=self.workspace).select_related("account")
         for batch in _chunks(sorted({d.values["email"] for d in drafts if "email" in d.values})):
-            for contact in contacts.annotate(email_lower=Lower("email")).filter(email_lower__in=batch):
-                by_email.setdefault(contact.email.lower(), []).append(contact)
+            for found in contacts.annotate(email_lower=Lower("email")).filter(email_lower__in=batch):
+                by_email.setdefault(found.email.lower(), []).append(found)
         for batch in _chunks(
             sorted({d.values["contact_external_id"] for d in drafts if "contact_external_id" in d.values})
         ):
@@ -183,11 +183,8 @@ class ResponseImport(TableImport):
         keys = [d.refs["source_key"] for d in drafts if "source_key" in d.refs]
         known: set[str] = set()
         for batch in _chunks(keys):
-            known.update(
-                Response.objects.filter(workspace=self.workspace, source_key__in=batch).values_list(
-                    "source_key", flat=True
-                )
-            )
+            stored = Response.objects.filter(workspace=self.workspace, source_key__in=batch)
+            known.update(key for key in stored.values_list("source_key", flat=True) if key)
         for draft in drafts:
             draft.target = draft.refs.get("source_key") in known or None
         return issues

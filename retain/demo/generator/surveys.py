@@ -118,7 +118,8 @@ def _answers(rng: random.Random, engagement: float) -> bool:
 
 def nps_score(rng: random.Random, engagement: float, role: str) -> int:
     """Engaged accounts recommend us; executives are a little more guarded than champions."""
-    lift = {ContactRole.CHAMPION: 0.4, ContactRole.EXECUTIVE_SPONSOR: -0.3}.get(role, 0.0)
+    lifts: dict[str, float] = {ContactRole.CHAMPION: 0.4, ContactRole.EXECUTIVE_SPONSOR: -0.3}
+    lift = lifts.get(role, 0.0)
     return max(0, min(10, round(7.4 + 1.9 * engagement + lift + rng.gauss(0.0, 1.5))))
 
 

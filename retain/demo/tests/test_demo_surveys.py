@@ -87,7 +87,8 @@ def test_detractors_are_more_common_among_accounts_that_churned(demo: DemoContex
 
 def test_scores_follow_the_hidden_engagement_at_the_answer_date(demo: DemoContext, nps: Survey) -> None:
     plans = {a.external_id: a for a in demo.world.accounts}
-    low, high = [], []
+    low: list[int] = []
+    high: list[int] = []
     for external_id, score, answered_at in Response.objects.filter(survey=nps).values_list(
         "account__external_id", "score", "answered_at"
     ):
