@@ -1,6 +1,6 @@
 """Reads of surveys, invitations and answers, always scoped to one workspace (or one token).
 
-The survey measures (NPS, its standard error, response rate, CSAT share) are to be added here.
+The survey measures (NPS, its standard error, response rate, CSAT share) live in surveys/measures.py.
 """
 
 from __future__ import annotations
