@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "retain.accounts",
     "retain.usage",
     "retain.surveys",
+    "retain.health",
     "retain.web",
     "retain.api",
     "retain.demo",

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from retain.accounts.models import Account
+from retain.health.choices import Band, PulseValue, ScorecardStatus
+from retain.tenancy.models import Member, Workspace
+
+
+class Scorecard(models.Model):
+    """One version of a health scorecard: which measures make an account healthy, and how they add up.
+
+    `definition` is the YAML exactly as written (what export gives back) and `parsed` its validated
+    form, which scoring reads. A scorecard applies to the accounts matching `applies_to` (criteria in
+    the accounts-list language); scorecards are tried in `priority` order (lowest first) and the
+    published default takes the accounts no other one matched. Versions are rows: publishing a changed
+    definition adds version n + 1 and retires n, so every stored score still names the exact
+    definition it was computed with.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="scorecards")
+    name = models.CharField(max_length=120)
+    version = models.PositiveIntegerField(default=1)
+    definition = models.TextField()
+    parsed = models.JSONField(default=dict)
+    priority = models.IntegerField(default=100)
+    applies_to = models.JSONField(default=dict, blank=True)
+    is_default = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=ScorecardStatus.choices, default=ScorecardStatus.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name", "version"], name="scorecard_unique_version"),
+            # Two published versions of one scorecard would make "which one scored this" ambiguous.
+            models.UniqueConstraint(
+                fields=["workspace", "name"],
+                condition=Q(status=ScorecardStatus.PUBLISHED),
+                name="scorecard_one_published_version",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="scorecard_version_from_one"),
+        ]
+        indexes = [models.Index(fields=["workspace", "status", "priority"])]
+        ordering = ["priority", "name", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class HealthScore(models.Model):
+    """An account's health on one calendar day (workspace time zone), with how it was reached.
+
+    `measures` keeps, per measure, what the page and the backtest need to explain the number:
+    [{"kind", "label", "raw", "score", "weight", "contribution", "missing"}, ...]. One row per account
+    and day: a later computation on the same day replaces the earlier one (an upsert on the unique
+    pair), so the history is one point per day. `overall` is 0–100, or None with a blank band when
+    none of the scorecard's measures had an input.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="health_scores")
+    day = models.DateField()
+    overall = models.FloatField(null=True, blank=True)
+    band = models.CharField(max_length=8, choices=Band.choices, default=Band.BLANK)
+    measures = models.JSONField(default=list, blank=True)
+    # RESTRICT rather than PROTECT: a version in use cannot be deleted on its own, but deleting the
+    # whole workspace (which cascades to both) still works.
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.RESTRICT, related_name="scores")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "day"], name="health_score_one_per_day"),
+            models.CheckConstraint(
+                condition=Q(overall__isnull=True) | Q(overall__gte=0, overall__lte=100),
+                name="health_score_overall_0_100",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "day"], name="health_score_ws_day"),
+            models.Index(fields=["account", "-day"], name="health_score_account_day"),
+        ]
+        ordering = ["-day", "account_id"]
+
+    def __str__(self) -> str:
+        overall = "–" if self.overall is None else f"{self.overall:.0f}"
+        return f"{self.account_id} on {self.day}: {overall} ({self.band})"
+
+
+class Pulse(models.Model):
+    """The CSM's manual read of an account (red, yellow or green) with why; every change is kept.
+
+    The latest pulse set on or before a day is the account's pulse that day, which is how the
+    `csm_pulse` measure and the backtest read it.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="pulses")
+    member = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    value = models.PositiveSmallIntegerField(choices=PulseValue.choices)
+    note = models.TextField(blank=True)
+    set_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=1, value__lte=3), name="pulse_value_1_to_3"),
+        ]
+        indexes = [models.Index(fields=["account", "-set_on", "-created_at"], name="pulse_account_latest")]
+        ordering = ["-set_on", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_value_display()} for {self.account_id} on {self.set_on}"
