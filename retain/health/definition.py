@@ -495,7 +495,10 @@ class _Reader:
         weight = 1
         if not weighted and "weight" in data:
             why = "points add up as they are" if composition == ADDITIVE else "the lowest measure decides"
-            self.error(f"{path}.weight", f"weights have no effect in a {composition} scorecard without groups: {why}")
+            article = "an" if composition == ADDITIVE else "a"
+            self.error(
+                f"{path}.weight", f"weights have no effect in {article} {composition} scorecard without groups: {why}"
+            )
         elif weighted:
             weight = self.number(data, "weight", path, default=1, positive=True)
         params = self.params(data, path, known)
@@ -639,4 +642,4 @@ class _Reader:
         if otherwise is None or comparison is None or len(steps) != len(items) - 1:
             return None
         cls = Points if points else Bands
-        return cls(comparison, tuple(steps), otherwise)  # type: ignore[arg-type]
+        return cls(comparison, tuple(steps), otherwise)

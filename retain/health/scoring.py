@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 
 from retain.health import catalogue
 
@@ -57,7 +57,7 @@ class Bands:
     ascending); `at_least`: the first step whose threshold the value reaches wins (descending).
     A value that passes every step gets `otherwise` (the YAML's `else`)."""
 
-    comparison: Literal["below", "at_least"]
+    comparison: str  # BELOW or AT_LEAST
     steps: tuple[tuple[float, float], ...]
     otherwise: float
 
