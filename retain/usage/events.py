@@ -11,8 +11,11 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 MAX_EVENT_BYTES = 32 * 1024
 CALL_TYPES = ("track", "identify", "group", "page", "screen", "alias")
@@ -49,8 +52,27 @@ def _parse_int(text: str) -> int | _NonFinite:
     return value if -(2**63) <= value < 2**63 else _NonFinite(text)
 
 
+# 19 digits in a row may be an integer beyond 64 bits, which orjson would turn into a float.
+_LONG_DIGITS = re.compile(rb"\d{19}")
+
+
 def parse_body(raw: bytes) -> dict[str, Any]:
-    """Parse a request body; non-finite numbers are kept as markers so only their event is refused."""
+    """Parse a request body; non-finite numbers are kept as markers so only their event is refused.
+
+    The common body goes through orjson, several times faster than the standard library. A body
+    orjson refuses (NaN, 1e999, a lone surrogate escape, or not JSON at all) or one that may hold an
+    integer beyond 64 bits takes the standard library's path, whose hooks mark those values so only
+    their event is refused, and whose errors name the line and column.
+    """
+    if not _LONG_DIGITS.search(raw):
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            if not isinstance(body, dict):
+                raise BodyError(f"body must be a JSON object, not {type(body).__name__}")
+            return body
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -180,14 +202,23 @@ def check_event(
     shown_id = message_id if isinstance(message_id, str) else ""
     if not isinstance(raw, dict):
         return Rejection(index, "", "event must be a JSON object")
-    size = len(
-        json.dumps(raw, default=lambda o: o.text if isinstance(o, _NonFinite) else str(o)).encode(
-            "utf-8", "surrogatepass"
-        )
-    )
+    try:
+        # Fails on the markers of non-finite numbers, lone surrogates and integers beyond 64 bits.
+        encoded: bytes | None = orjson.dumps(raw)
+    except (TypeError, orjson.JSONEncodeError):
+        encoded = None
+    if encoded is not None:
+        size = len(encoded)
+        suspect = b"\\u0000" in encoded
+    else:
+        size = len(
+            json.dumps(raw, default=lambda o: o.text if isinstance(o, _NonFinite) else str(o), separators=(",", ":"))
+            .encode("utf-8", "surrogatepass")
+        )  # fmt: skip
+        suspect = True
     if size > MAX_EVENT_BYTES:
         return Rejection(index, shown_id, f"event is {size} bytes, over the limit of {MAX_EVENT_BYTES}")
-    problem = _find_bad_value(raw, "event")
+    problem = _find_bad_value(raw, "event") if suspect else None
     if problem:
         return Rejection(index, shown_id, problem)
     call_type = raw.get("type") or default_type

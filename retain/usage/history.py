@@ -173,7 +173,7 @@ def import_events(
             result.accepted += len(chunk)
         else:
             with transaction.atomic():
-                stored = insert_events(workspace.pk, None, chunk, resolve_accounts(workspace, chunk))
+                stored = insert_events(workspace.pk, None, chunk, resolve_accounts(workspace.pk, chunk))
             result.accepted += stored.inserted
             result.duplicates += stored.duplicates
         if progress:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Max, Q, QuerySet, Sum
 
 from retain.accounts.models import Account
@@ -13,12 +14,24 @@ from retain.usage.models import DailyAccountUsage, DailyFeatureUsage, DailyUserU
 
 
 def write_key_for(raw: str) -> WriteKey | None:
-    """The live write key with this raw value, with its workspace, or None."""
+    """The live write key with this raw value, or None.
+
+    Asked on every ingest request, so one plain query; the key's workspace loads on first use (only
+    identify and group calls need more of it than its id).
+    """
     if not raw or len(raw) > 200:
         return None
-    return (
-        WriteKey.objects.select_related("workspace").filter(key_hash=hash_token(raw), revoked_at__isnull=True).first()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, workspace_id, name, key_prefix FROM {WriteKey._meta.db_table} "
+            "WHERE key_hash = %s AND revoked_at IS NULL",
+            [hash_token(raw)],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    key_id, workspace_id, name, prefix = row
+    return WriteKey(id=key_id, workspace_id=workspace_id, name=name, key_prefix=prefix, key_hash=hash_token(raw))
 
 
 def latest_rejections(write_key: WriteKey, limit: int = 50) -> QuerySet[IngestRejection]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from retain.accounts import services as account_services
@@ -139,23 +139,24 @@ def _group(workspace: Workspace, event: Event) -> None:
     _attribute_earlier_events(workspace, account, event.group_id, user.user_id)
 
 
-def resolve_accounts(workspace: Workspace, events: list[Event]) -> dict[int, int]:
-    """Each event's account: the one its group id names, else the one its user's group call named."""
-    group_ids = {event.group_id for event in events if event.group_id}
-    user_keys = {event.user_id or event.anonymous_id for event in events if not event.group_id}
-    by_group = (
-        dict(Account.objects.filter(workspace=workspace, external_id__in=group_ids).values_list("external_id", "id"))
-        if group_ids
-        else {}
+def resolve_accounts(workspace_id: int, events: list[Event]) -> dict[int, int]:
+    """Each event's account: the one its group id names, else the one its user's group call named.
+
+    On the ingest hot path: two plain queries (not ORM querysets, whose building costs more than
+    the look-up itself), chunked under SQLite's limit of bound parameters.
+    """
+    group_ids = sorted({event.group_id for event in events if event.group_id})
+    user_keys = sorted({event.user_id or event.anonymous_id for event in events if not event.group_id})
+    by_group = _lookup(
+        f"SELECT external_id, id FROM {Account._meta.db_table} WHERE workspace_id = %s AND external_id IN ({{}})",
+        workspace_id,
+        group_ids,
     )
-    by_user = (
-        dict(
-            UsageUser.objects.filter(workspace=workspace, user_id__in=user_keys, account__isnull=False).values_list(
-                "user_id", "account_id"
-            )
-        )
-        if user_keys
-        else {}
+    by_user = _lookup(
+        f"SELECT user_id, account_id FROM {UsageUser._meta.db_table} "
+        "WHERE workspace_id = %s AND account_id IS NOT NULL AND user_id IN ({})",
+        workspace_id,
+        user_keys,
     )
     resolved: dict[int, int] = {}
     for event in events:
@@ -165,6 +166,16 @@ def resolve_accounts(workspace: Workspace, events: list[Event]) -> dict[int, int
         if account_id is not None:
             resolved[event.index] = account_id
     return resolved
+
+
+def _lookup(sql: str, workspace_id: int, keys: list[str], chunk: int = 500) -> dict[str, int]:
+    found: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), chunk):
+            part = keys[start : start + chunk]
+            cursor.execute(sql.format(", ".join(["%s"] * len(part))), [workspace_id, *part])
+            found.update(cursor.fetchall())
+    return found
 
 
 def _attribute_earlier_events(workspace: Workspace, account: Account, group_id: str, user_key: str) -> None:
@@ -202,7 +213,8 @@ def ingest_calls(
         answers = [event for event in keep if survey_services.is_nps_answer(event)]
         # Only events stored now become survey answers: a resent batch must not answer twice.
         earlier = _stored_message_ids(write_key.workspace_id, answers) if answers else set()
-        stored = insert_events(write_key.workspace_id, write_key.pk, keep, resolve_accounts(write_key.workspace, keep))
+        accounts = resolve_accounts(write_key.workspace_id, keep)
+        stored = insert_events(write_key.workspace_id, write_key.pk, keep, accounts)
         if answers:
             survey_services.responses_record_from_events(
                 workspace=write_key.workspace, events=[event for event in answers if event.message_id not in earlier]

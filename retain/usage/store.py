@@ -7,9 +7,12 @@ NOTHING` on (workspace, message_id) makes a resent event a counted duplicate ins
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import orjson
 from django.db import connection
 
 from retain.usage.events import STORED_TYPES, Event
@@ -19,6 +22,27 @@ INSERT = (
     "properties, timestamp, received_at, write_key_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
     "ON CONFLICT (workspace_id, message_id) DO NOTHING"
 )
+
+
+def _sqlite_time(value: dt.datetime) -> str:
+    # What Django's SQLite backend stores for an aware datetime: naive UTC, ISO with a space.
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+
+
+def _sqlite_json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _adapters() -> tuple[Callable[[Any], Any], Callable[[dt.datetime], Any]]:
+    """Column adapters for this connection, the same values the ORM would bind, without its per-row cost."""
+    if connection.vendor == "sqlite":
+        return _sqlite_json, _sqlite_time
+    from psycopg.types.json import Jsonb
+
+    def as_jsonb(value: Any) -> Any:
+        return Jsonb(value, dumps=_sqlite_json)
+
+    return as_jsonb, lambda value: value
 
 
 @dataclass(frozen=True)
@@ -36,7 +60,10 @@ def insert_events(
     """
     if not events:
         return Stored(0, 0)
-    ops = connection.ops
+    as_json, as_time = _adapters()
+    received = {event.received_at for event in events}
+    # One request's events share their receipt time: adapt it once.
+    received_at = as_time(events[0].received_at) if len(received) == 1 else None
     rows = [
         (
             workspace_id,
@@ -48,9 +75,9 @@ def insert_events(
             event.group_id,
             accounts.get(event.index),
             # identify and group calls carry traits where track and page carry properties.
-            ops.adapt_json_value(event.properties if event.type in STORED_TYPES else event.traits, None),
-            ops.adapt_datetimefield_value(event.timestamp),
-            ops.adapt_datetimefield_value(event.received_at),
+            as_json(event.properties if event.type in STORED_TYPES else event.traits),
+            as_time(event.timestamp),
+            received_at if received_at is not None else as_time(event.received_at),
             write_key_id,
         )
         for event in events

@@ -1,12 +1,14 @@
 -- wrk script for `retain bench ingest`: every request is a batch of BATCH track calls whose
 -- messageIds are unique across threads and requests, so every event must be stored once.
 -- Environment: RETAIN_BENCH_BATCH, RETAIN_BENCH_REQUESTS (per thread), RETAIN_BENCH_KEY,
--- RETAIN_BENCH_DELAY_MS (0 = as fast as possible).
+-- RETAIN_BENCH_DELAY_MS (0 = as fast as possible), RETAIN_BENCH_DONE_DIR (where a thread whose share
+-- of requests is acknowledged leaves a file, so the runner ends wrk then: wrk's own clock runs to -d).
 
 local batch = tonumber(os.getenv("RETAIN_BENCH_BATCH") or "100")
 local per_thread = tonumber(os.getenv("RETAIN_BENCH_REQUESTS") or "0")
 local delay_ms = tonumber(os.getenv("RETAIN_BENCH_DELAY_MS") or "0")
 local key = os.getenv("RETAIN_BENCH_KEY") or ""
+local done_dir = os.getenv("RETAIN_BENCH_DONE_DIR") or ""
 
 local threads = {}
 local counter = 0
@@ -39,10 +41,9 @@ function init(args)
   auth = "Basic " .. b64(key .. ":")
 end
 
+local finished = false
+
 function request()
-  if per_thread > 0 and sent >= per_thread then
-    wrk.thread:stop()
-  end
   sent = sent + 1
   local events = {}
   for i = 1, batch do
@@ -67,6 +68,15 @@ function response(status, headers, body)
     duplicates = duplicates + (tonumber(d) or 0)
   else
     non2xx = non2xx + 1
+  end
+  -- A thread that has its share acknowledged says so and keeps sending until the runner stops wrk:
+  -- stopping a thread from here would leave a half-sent request that stalls a sync server.
+  if per_thread > 0 and not finished and acked >= per_thread then
+    finished = true
+    if done_dir ~= "" then
+      local marker = io.open(done_dir .. "/thread-" .. id, "w")
+      if marker then marker:write("done\n"); marker:close() end
+    end
   end
 end
 

@@ -27,8 +27,6 @@ from retain.tenancy import services as tenancy_services
 from retain.tenancy.models import ApiToken, ExchangeRate, Member, Workspace, WriteKey, hash_token
 from retain.usage.models import IngestRejection
 
-pytestmark = pytest.mark.urls("retain.web.tests.admin_urls")
-
 W = "/w/acme/"
 
 
