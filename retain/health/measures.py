@@ -244,7 +244,8 @@ def _key_events(scope: _Scope, day: dt.date, params: Params) -> dict[int, Values
         for index, name in enumerate(events)
     }
     rows = (
-        scope.filter(DailyAccountUsage.objects.filter(day__lte=day, key_events__has_any_keys=events))
+        # The cheap "not empty" test first: most days have no key event, and the JSON key tests cost.
+        scope.filter(DailyAccountUsage.objects.filter(~Q(key_events={}), day__lte=day, key_events__has_any_keys=events))
         .values("account_id")
         .annotate(**seen)
     )
