@@ -166,7 +166,7 @@ _EMPTY: dict[str, float | None] = {
 
 # Queries ----------------------------------------------------------------------------------------
 # Each returns {account_id: {name: value}} for the accounts that have rows; the names are kinds or,
-# prefixed with "_", inputs that `_finish` combines.
+# prefixed with "_", inputs that `_value` combines into the per-seat and per-user ratios.
 
 
 def _in_window(end: dt.date, days: int, field: str = "day", before: int = 0) -> Q:
