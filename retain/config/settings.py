@@ -67,7 +67,9 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 def _database(url: str, variable: str) -> dict[str, object]:
     try:
-        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
+        # Persistent connections: opening one (and its PRAGMAs on SQLite) per request costs more than
+        # an ingest batch's insert; health checks replace a connection the server dropped.
+        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True))
     except (ValueError, KeyError) as exc:
         raise ConfigError(f"{variable}={url!r} is not a database URL ({exc})") from None
     engine = config.get("ENGINE", "")
