@@ -77,6 +77,8 @@ class EntryKind(models.TextChoices):
     DETRACTOR_ANSWERED = "detractor_answered", "NPS detractor answered"
     LOW_CSAT_ANSWERED = "low_csat_answered", "Low CSAT answered"
     CONTACT_UNSUBSCRIBED = "contact_unsubscribed", "Contact unsubscribed from e-mail"
+    HEALTH_BAND_CHANGED = "health_band_changed", "Health band changed"
+    PULSE_SET = "pulse_set", "CSM pulse set"
 
 
 class ImportKind(models.TextChoices):

@@ -8,8 +8,8 @@ the customer-success vocabulary the account page shows.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -22,8 +22,12 @@ from retain.accounts.models import (
     TimelineEntry,
     Touchpoint,
 )
+from retain.health.scoring import signed
 from retain.lib.money import format_money
 from retain.tenancy.models import Member
+
+if TYPE_CHECKING:
+    from retain.health.models import Pulse
 
 Changes = Mapping[str, tuple[Any, Any]]
 
@@ -338,4 +342,58 @@ def contact_unsubscribed_entry(contact: Contact, *, occurred_at: dt.datetime, vi
         via=via,
         occurred_at=occurred_at,
         contact=contact,
+    )
+
+
+_BAND_WORDS = {"red": "red", "yellow": "yellow", "green": "green", "blank": "not scored"}
+
+
+def health_band_changed_entry(
+    account: Account,
+    *,
+    day: dt.date,
+    band: str,
+    previous_band: str,
+    overall: float | None,
+    previous_overall: float | None,
+    factors: Sequence[tuple[str, float, str]],
+    scorecard: str,
+    occurred_at: dt.datetime,
+) -> TimelineEntry:
+    """The account's health moved to another band; `factors` are (kind, delta, words), largest first,
+    e.g. ("usage_trend", -14.0, "events 38% below their 28-day baseline")."""
+    if band == "blank":
+        head = f"Health could not be scored (was {_BAND_WORDS.get(previous_band, previous_band)})"
+    else:
+        head = f"Health turned {band} (was {_BAND_WORDS.get(previous_band, previous_band)})"
+    because = "; ".join(f"{signed(delta)} {words}" for _, delta, words in factors)
+    return _entry(
+        account,
+        EntryKind.HEALTH_BAND_CHANGED,
+        head + (f": {because}" if because else ""),
+        actor=None,
+        via="system",
+        occurred_at=occurred_at,
+        data={
+            "day": day.isoformat(),
+            "band": band,
+            "previous_band": previous_band,
+            "overall": overall,
+            "previous_overall": previous_overall,
+            "scorecard": scorecard,
+            "factors": [{"kind": kind, "delta": round(delta, 2), "words": words} for kind, delta, words in factors],
+        },
+    )
+
+
+def pulse_set_entry(pulse: Pulse, *, actor: Member | None, via: str) -> TimelineEntry:
+    """The CSM set their own read of the account (a health.Pulse: red, yellow or green) with why."""
+    label = pulse.get_value_display().lower()
+    return _entry(
+        pulse.account,
+        EntryKind.PULSE_SET,
+        f"CSM pulse set to {label}" + (f": {pulse.note}" if pulse.note else ""),
+        actor=actor,
+        via=via,
+        data={"value": pulse.value, "note": pulse.note, "set_on": pulse.set_on.isoformat(), "pulse": pulse.pk},
     )

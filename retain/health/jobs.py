@@ -1,0 +1,33 @@
+"""Thin Celery entry points for health scores."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from retain.health.services import health_recompute
+from retain.tenancy.models import Workspace
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="retain.health.jobs.rescore_accounts")
+def rescore_accounts(workspace_id: int, account_ids: list[int]) -> int:
+    """Re-score some accounts of one workspace for today (new usage, a pulse): returns how many."""
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None or not account_ids:
+        return 0
+    result = health_recompute(workspace=workspace, account_ids=account_ids)
+    return result.accounts
+
+
+@shared_task(name="retain.health.jobs.recompute_all")
+def recompute_all() -> int:
+    """The nightly full run: every account of every workspace, scored for its workspace's today."""
+    scored = 0
+    for workspace in Workspace.objects.order_by("pk"):
+        result = health_recompute(workspace=workspace)
+        log.info("health recomputed in %s: %s", workspace.slug, result.summary())
+        scored += result.accounts
+    return scored

@@ -1,0 +1,522 @@
+"""Health writes: publishing scorecards, scoring accounts, storing the day's scores, CSM pulses.
+
+The flow of a recompute is set-based from end to end: the published scorecards are assigned to
+accounts with one query each (ordered criteria, the default last), each scorecard's measures are
+computed for all of its accounts in one `compute_measures` call, scoring is pure Python, and the
+day's rows are upserted in bulk. A band change writes a timeline entry, in bulk too.
+
+Scorecards are installed lazily: a workspace gets the three default scorecards (one per tier) the
+first time it is recomputed, or when the scorecards page calls `scorecards_install_defaults`; a
+workspace that was never scored has nothing to install them for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, OuterRef, Subquery
+from django.utils import timezone
+
+from retain.accounts import timeline
+from retain.accounts.models import Account, TimelineEntry
+from retain.accounts.segments import apply_criteria, clean_criteria
+from retain.accounts.selectors import accounts_annotated, workspace_today
+from retain.health import definition
+from retain.health.choices import Band, PulseValue, ScorecardStatus
+from retain.health.defaults import FILES, default_scorecard_text
+from retain.health.measures import compute_measures
+from retain.health.models import HealthScore, Pulse, Scorecard
+from retain.health.scoring import HealthResult, MeasureResult, explain_change, score
+from retain.health.scoring import Scorecard as Definition
+from retain.lib.dates import start_of_day
+from retain.tenancy.models import Member, Workspace
+
+ScoreResult = HealthResult
+Progress = Callable[[int, int], None]  # (accounts done, accounts in all)
+
+# Above this many ids a query filters by workspace instead (SQLite's parameter limit, and one scan
+# beats many chunked ones); the same limit as health.measures.
+MAX_IDS_IN_QUERY = 500
+# How many factors a band-change entry names.
+FACTORS_IN_SUMMARY = 3
+
+
+# Scorecards ---------------------------------------------------------------------------------------
+
+
+def definition_of(scorecard: Scorecard) -> Definition:
+    """The validated definition a stored scorecard version scores with."""
+    return definition.from_data(scorecard.parsed, source=f"{scorecard.name} v{scorecard.version}")
+
+
+def scorecards_published(workspace: Workspace) -> list[Scorecard]:
+    """The scorecards in use, in the order they are tried: by priority, the default last."""
+    rows = Scorecard.objects.filter(workspace=workspace, status=ScorecardStatus.PUBLISHED)
+    return sorted(rows, key=lambda row: (row.is_default, row.priority, row.name))
+
+
+def scorecards_install_defaults(*, workspace: Workspace, actor: Member | None = None) -> list[Scorecard]:
+    """Publish the default scorecards (community, enterprise, strategic) as version 1 when the
+    workspace has no published scorecard; otherwise leave everything as it is. Returns the
+    published scorecards either way."""
+    with transaction.atomic():
+        # Lock the workspace row so that two first recomputes do not both install.
+        Workspace.objects.select_for_update().filter(pk=workspace.pk).first()
+        if not Scorecard.objects.filter(workspace=workspace, status=ScorecardStatus.PUBLISHED).exists():
+            for name in FILES:
+                scorecard_publish(workspace=workspace, actor=actor, text=default_scorecard_text(name), filename=name)
+    return scorecards_published(workspace)
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """The line a top-level key of a YAML document is on (for errors found after parsing)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            if getattr(key_node, "value", None) == key:
+                return int(key_node.start_mark.line) + 1
+    return None
+
+
+def _clean_applies_to(workspace: Workspace, card: Definition, text: str, filename: str) -> dict[str, Any]:
+    """The scorecard's criteria as the accounts list cleans them, owners checked against the workspace."""
+    if card.is_default:
+        return {"default": True}
+    where = f"{filename}:{_line_of(text, 'applies_to') or 1}"
+    try:
+        criteria = clean_criteria(dict(card.applies_to))
+    except ValidationError as error:
+        messages = [f"{where}: applies_to.{key}: {'; '.join(errors)}" for key, errors in error.message_dict.items()]
+        raise ValidationError({"definition": messages}) from None
+    owners = [owner for owner in criteria.get("owner", []) if isinstance(owner, int)]
+    if owners:
+        known = set(Member.objects.filter(workspace=workspace, pk__in=owners).values_list("pk", flat=True))
+        unknown = [str(owner) for owner in owners if owner not in known]
+        if unknown:
+            raise ValidationError(
+                {"definition": [f"{where}: applies_to.owner: {', '.join(unknown)} is not a member of this workspace"]}
+            )
+    return criteria
+
+
+@transaction.atomic
+def scorecard_publish(
+    *, workspace: Workspace, actor: Member | None, text: str, filename: str = "scorecard.yaml"
+) -> Scorecard:
+    """Validate a scorecard document and make it the published version of its name.
+
+    A new name starts at version 1; a changed document of a published name becomes version n + 1
+    and retires version n (scores keep pointing at the version they were computed with); the same
+    text again changes nothing. Errors: ValidationError({"definition": ["scorecard.yaml:14: path:
+    message", ...]}), every problem at once.
+    """
+    try:
+        card = definition.parse(text, source=filename)
+    except definition.DefinitionError as error:
+        raise ValidationError({"definition": [issue.format(filename) for issue in error.issues]}) from None
+    applies_to = _clean_applies_to(workspace, card, text, filename)
+    versions = Scorecard.objects.select_for_update().filter(workspace=workspace, name=card.name)
+    current = versions.filter(status=ScorecardStatus.PUBLISHED).first()
+    if current is not None and current.definition == text:
+        return current
+    if card.is_default:
+        other = (
+            Scorecard.objects.filter(workspace=workspace, status=ScorecardStatus.PUBLISHED, is_default=True)
+            .exclude(name=card.name)
+            .first()
+        )
+        if other is not None:
+            where = f"{filename}:{_line_of(text, 'applies_to') or 1}"
+            raise ValidationError(
+                {
+                    "definition": [
+                        f"{where}: applies_to.default: {other.name!r} is already the default scorecard "
+                        "(publish under that name to replace it)"
+                    ]
+                }
+            )
+    latest = versions.aggregate(high=Max("version"))["high"] or 0
+    if current is not None:
+        current.status = ScorecardStatus.RETIRED
+        current.save(update_fields=["status"])
+    data = definition.to_data(card)
+    data["applies_to"] = applies_to
+    return Scorecard.objects.create(
+        workspace=workspace,
+        name=card.name,
+        version=latest + 1,
+        definition=text,
+        parsed=data,
+        priority=card.priority,
+        applies_to=applies_to,
+        is_default=card.is_default,
+        status=ScorecardStatus.PUBLISHED,
+        published_at=timezone.now(),
+        created_by=actor,
+    )
+
+
+# Assigning and scoring ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Card:
+    """A scorecard to score with: a stored version, or a draft definition (row None)."""
+
+    row: Scorecard | None
+    card: Definition
+
+
+def _cards(
+    workspace: Workspace, scorecards: Sequence[Scorecard] | None, definitions: Sequence[Definition] | None
+) -> list[_Card]:
+    if definitions is not None:
+        # A definition identical to a published version is that version; anything else is a draft.
+        published = {row.name: row for row in scorecards_published(workspace)}
+        cards = []
+        for card in definitions:
+            row = published.get(card.name)
+            same = row is not None and definition.to_data(definition_of(row)) == definition.to_data(card)
+            cards.append(_Card(row if same else None, card))
+    else:
+        rows = scorecards_published(workspace) if scorecards is None else list(scorecards)
+        cards = [_Card(row, definition_of(row)) for row in rows]
+    return sorted(cards, key=lambda c: (c.card.is_default, c.card.priority, c.card.name))
+
+
+def _account_ids(workspace: Workspace, account_ids: Iterable[int] | None) -> list[int]:
+    if account_ids is None:
+        return list(Account.objects.filter(workspace=workspace).order_by("id").values_list("id", flat=True))
+    return sorted(set(account_ids))
+
+
+def _assign(workspace: Workspace, ids: list[int], cards: list[_Card], today: dt.date) -> dict[int, _Card]:
+    """First matching scorecard wins; the default takes what is left. One query per criteria card."""
+    remaining = set(ids)
+    assigned: dict[int, _Card] = {}
+    for entry in cards:
+        if not remaining:
+            break
+        if entry.card.is_default:
+            matched = set(remaining)
+        else:
+            criteria = dict(entry.card.applies_to)
+            base = (
+                accounts_annotated(workspace)
+                if "renewal_within_days" in criteria
+                else Account.objects.filter(workspace=workspace)
+            )
+            queryset = apply_criteria(base, criteria, today)
+            if len(remaining) <= MAX_IDS_IN_QUERY:
+                queryset = queryset.filter(pk__in=remaining)
+            matched = set(queryset.order_by().values_list("pk", flat=True)) & remaining
+        for account_id in matched:
+            assigned[account_id] = entry
+        remaining -= matched
+    return assigned
+
+
+def assign_scorecards(
+    *,
+    workspace: Workspace,
+    account_ids: list[int] | None,
+    scorecards: list[Scorecard] | None = None,
+    today: dt.date | None = None,
+) -> dict[int, Scorecard]:
+    """Which scorecard scores each account: {account_id: scorecard}. Accounts that no scorecard
+    matches (only possible without a default) are left out."""
+    cards = _cards(workspace, scorecards, None)
+    ids = _account_ids(workspace, account_ids)
+    assigned = _assign(workspace, ids, cards, today or workspace_today(workspace))
+    return {account_id: entry.row for account_id, entry in assigned.items() if entry.row is not None}
+
+
+def _score(
+    workspace: Workspace,
+    day: dt.date,
+    account_ids: Iterable[int] | None,
+    cards: list[_Card],
+    progress: Progress | None = None,
+) -> dict[int, tuple[_Card, HealthResult]]:
+    ids = _account_ids(workspace, account_ids)
+    assigned = _assign(workspace, ids, cards, day)
+    by_card: dict[int, list[int]] = {}
+    for account_id, entry in assigned.items():
+        by_card.setdefault(id(entry), []).append(account_id)
+    results: dict[int, tuple[_Card, HealthResult]] = {}
+    done = 0
+    for entry in cards:
+        members = by_card.get(id(entry))
+        if not members:
+            continue
+        card = entry.card
+        values = compute_measures(workspace, members, day, kinds=card.kinds(), params=card.params())
+        for account_id in members:
+            results[account_id] = (entry, score(card, values[account_id]))
+        done += len(members)
+        if progress is not None:
+            progress(done, len(ids))
+    return results
+
+
+def score_accounts(
+    *,
+    workspace: Workspace,
+    day: dt.date,
+    account_ids: Iterable[int] | None = None,
+    scorecards: list[Scorecard] | None = None,
+    definitions: Sequence[Definition] | None = None,
+) -> dict[int, tuple[Scorecard | None, HealthResult]]:
+    """Score accounts as of `day` without writing anything: {account_id: (scorecard, result)}.
+
+    The published scorecards by default (or `scorecards`); `definitions` scores with definitions
+    instead (a draft in a preview): a definition identical to a published version reports that
+    version, any other reports None. `draft_definitions` builds the list for a preview.
+    """
+    cards = _cards(workspace, scorecards, definitions)
+    return {
+        account_id: (entry.row, result)
+        for account_id, (entry, result) in _score(workspace, day, account_ids, cards).items()
+    }
+
+
+def draft_definitions(*, workspace: Workspace, draft: Definition) -> list[Definition]:
+    """The published definitions with `draft` in place of the published scorecard of the same name
+    (or added, when the name is new): what a preview scores with."""
+    cards = [definition_of(row) for row in scorecards_published(workspace) if row.name != draft.name]
+    return [*cards, draft]
+
+
+def stored_result(row: HealthScore, composition: str | None = None) -> HealthResult:
+    """A stored score read back as a scoring result, e.g. for `explain_change` between two days
+    (measures only: groups are not stored). Reads the scorecard unless `composition` is given."""
+    if composition is None:
+        composition = str(row.scorecard.parsed.get("composition", ""))
+    return HealthResult(
+        overall=row.overall,
+        band=None if row.band == Band.BLANK else row.band,
+        composition=composition,
+        measures=tuple(_measure_from(item) for item in row.measures or ()),
+    )
+
+
+def _measure_from(item: Mapping[str, Any]) -> MeasureResult:
+    return MeasureResult(
+        kind=item["kind"],
+        label=item.get("label", item["kind"]),
+        group=item.get("group"),
+        raw=item.get("raw"),
+        score=item.get("score"),
+        weight=item.get("weight", 0.0),
+        effective_weight=item.get("effective_weight"),
+        contribution=item.get("contribution", 0.0),
+        missing=item.get("missing", item.get("raw") is None),
+        decided=item.get("decided", False),
+    )
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def measures_json(result: HealthResult) -> list[dict[str, Any]]:
+    """What a score row keeps of each measure: raw value, score, weight and contribution."""
+    return [
+        {
+            "kind": m.kind,
+            "label": m.label,
+            "group": m.group,
+            "raw": m.raw,
+            "score": _round(m.score),
+            "weight": m.weight,
+            "effective_weight": _round(m.effective_weight),
+            "contribution": _round(m.contribution),
+            "missing": m.missing,
+            "decided": m.decided,
+        }
+        for m in result.measures
+    ]
+
+
+# Recomputing and storing --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    day: dt.date
+    accounts: int  # scores written
+    bands: Mapping[str, int] = field(default_factory=dict)  # band (incl. "blank") → accounts
+    band_changes: int = 0
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{self.bands.get(band, 0)} {band}" for band in Band.values)
+        return f"{self.accounts} accounts scored on {self.day}: {counts}; {self.band_changes} band changes"
+
+
+def _previous(workspace: Workspace, ids: list[int] | None, day: dt.date) -> dict[int, tuple[int, str]]:
+    """Each account's latest score on or before `day`: {account_id: (score id, band)}, one query."""
+    latest = HealthScore.objects.filter(account=OuterRef("pk"), day__lte=day).order_by("-day").values("pk")[:1]
+    accounts = Account.objects.filter(workspace=workspace)
+    if ids is not None and len(ids) <= MAX_IDS_IN_QUERY:
+        accounts = accounts.filter(pk__in=ids)
+    rows = HealthScore.objects.filter(pk__in=accounts.annotate(latest=Subquery(latest)).values("latest"))
+    wanted = None if ids is None else set(ids)
+    return {
+        account_id: (pk, band)
+        for pk, account_id, band in rows.order_by().values_list("pk", "account_id", "band")
+        if wanted is None or account_id in wanted
+    }
+
+
+def _chunks(items: Sequence[int], size: int = MAX_IDS_IN_QUERY) -> Iterable[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _entry_time(workspace: Workspace, day: dt.date) -> dt.datetime:
+    """When a band change on `day` happened: now for today, the day's last second for a past day."""
+    now = timezone.now()
+    end = start_of_day(day + dt.timedelta(days=1), workspace.time_zone) - dt.timedelta(seconds=1)
+    return min(now, end)
+
+
+def health_recompute(
+    *,
+    workspace: Workspace,
+    day: dt.date | None = None,
+    account_ids: Iterable[int] | None = None,
+    progress: Progress | None = None,
+) -> RecomputeResult:
+    """Score accounts (all of the workspace's by default) as of `day` (today) and store the scores.
+
+    One row per account and day: a second run on the same day replaces the first. An account whose
+    band differs from its previous score's (the latest before `day`, or the same day's earlier
+    computation) gets a "health band changed" timeline entry naming what moved. An account's first
+    score writes no entry: there is nothing it changed from.
+    """
+    day = day or workspace_today(workspace)
+    if not Scorecard.objects.filter(workspace=workspace, status=ScorecardStatus.PUBLISHED).exists():
+        scorecards_install_defaults(workspace=workspace)
+    ids = None if account_ids is None else sorted(set(account_ids))
+    cards = _cards(workspace, None, None)
+    scored = _score(workspace, day, ids, cards, progress)
+    computed_at = timezone.now()
+    with transaction.atomic():
+        previous = _previous(workspace, ids, day)
+        rows = []
+        bands: Counter[str] = Counter()
+        changed: list[int] = []
+        for account_id, (entry, result) in scored.items():
+            band = result.band or Band.BLANK
+            bands[band] += 1
+            assert entry.row is not None  # published scorecards only
+            rows.append(
+                HealthScore(
+                    workspace_id=workspace.pk,
+                    account_id=account_id,
+                    day=day,
+                    overall=result.overall,
+                    band=band,
+                    measures=measures_json(result),
+                    scorecard_id=entry.row.pk,
+                    computed_at=computed_at,
+                )
+            )
+            before = previous.get(account_id)
+            if before is not None and before[1] != band:
+                changed.append(account_id)
+        entries = _band_change_entries(workspace, day, changed, previous, scored) if changed else []
+        HealthScore.objects.bulk_create(
+            rows,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["account", "day"],
+            update_fields=["overall", "band", "measures", "scorecard", "computed_at"],
+        )
+        if entries:
+            TimelineEntry.objects.bulk_create(entries, batch_size=1000)
+    if progress is not None:
+        progress(len(rows), len(rows))
+    return RecomputeResult(day=day, accounts=len(rows), bands=dict(bands), band_changes=len(entries))
+
+
+def _band_change_entries(
+    workspace: Workspace,
+    day: dt.date,
+    changed: list[int],
+    previous: Mapping[int, tuple[int, str]],
+    scored: Mapping[int, tuple[_Card, HealthResult]],
+) -> list[TimelineEntry]:
+    before: dict[int, HealthScore] = {}
+    for chunk in _chunks([previous[account_id][0] for account_id in changed]):
+        for row in HealthScore.objects.filter(pk__in=chunk).only("pk", "account_id", "overall", "band", "measures"):
+            before[row.account_id] = row
+    occurred_at = _entry_time(workspace, day)
+    entries = []
+    for account_id in changed:
+        entry, result = scored[account_id]
+        old = before.get(account_id)
+        old_result = stored_result(old, entry.card.composition) if old is not None else None
+        factors = explain_change(old_result, result, entry.card.params())[:FACTORS_IN_SUMMARY]
+        entries.append(
+            timeline.health_band_changed_entry(
+                Account(pk=account_id, workspace_id=workspace.pk),
+                day=day,
+                band=result.band or Band.BLANK,
+                previous_band=old.band if old is not None else Band.BLANK,
+                overall=result.overall,
+                previous_overall=old.overall if old is not None else None,
+                factors=[(f.kind, f.delta, f.words) for f in factors],
+                scorecard=entry.row.name if entry.row is not None else entry.card.name,
+                occurred_at=occurred_at,
+            )
+        )
+    return entries
+
+
+# Pulses -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def pulse_set(*, account: Account, actor: Member | None, value: int, note: str = "", via: str = "web") -> Pulse:
+    """Record the CSM's read of an account (1 red, 2 yellow, 3 green) and re-score the account
+    once the transaction commits."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number not in PulseValue.values:
+        raise ValidationError({"value": "must be 1 (red), 2 (yellow) or 3 (green)"})
+    note = (note or "").strip()
+    if len(note) > 2000:
+        raise ValidationError({"note": "must be at most 2000 characters"})
+    if actor is not None and actor.workspace_id != account.workspace_id:
+        raise ValidationError({"actor": "is not a member of this workspace"})
+    pulse = Pulse.objects.create(
+        workspace_id=account.workspace_id,
+        account=account,
+        member=actor,
+        value=number,
+        note=note,
+        set_on=workspace_today(account.workspace),
+    )
+    timeline.pulse_set_entry(pulse, actor=actor, via=via).save()
+    workspace_id, account_id = account.workspace_id, account.pk
+
+    def rescore() -> None:
+        from retain.health.jobs import rescore_accounts
+
+        rescore_accounts.delay(workspace_id, [account_id])
+
+    transaction.on_commit(rescore)
+    return pulse
