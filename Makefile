@@ -53,16 +53,20 @@ typecheck: install
 
 test: install assets lint typecheck test-sqlite test-postgres
 
+# Heavy benchmarks are marked `bench` and run only on request (make bench).
 test-sqlite: install assets
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider -m "not bench"
 
 # The database-touching suite again on PostgreSQL (browser tests aside: they exercise the UI, not
 # the database). Skipped with a clear line when no server is reachable, except under CI.
 test-postgres: install
-	@scripts/test-postgres $(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider -m "not browser"
+	@scripts/test-postgres $(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider -m "not browser and not bench"
 
-bench: install
-	$(BIN)/pytest -m bench -p no:cacheprovider
+# Speed against raw references, measured in the same run (docs/benchmarks.md).
+bench: install $(SECRET_FILE)
+	$(BIN)/pytest -m bench -p no:cacheprovider; status=$$?; test $$status -eq 0 -o $$status -eq 5
+	$(DEMO_ENV) $(BIN)/retain bench ingest
+	$(DEMO_ENV) $(BIN)/retain bench ingest --database postgres
 
 clean:
 	rm -rf $(VENV) node_modules retain/web/static/vendor .pytest_cache .mypy_cache .ruff_cache
