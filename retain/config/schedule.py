@@ -36,4 +36,11 @@ SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "recompute-health": {
+        # The nightly full run: every account gets its day's score even with no new data (windows
+        # move, renewals come closer, contacts leave); new usage and pulses re-score within minutes.
+        "task": "retain.health.jobs.recompute_all",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
 }

@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 from django.db.models import Max
 
+from retain.health.services import health_recompute
 from retain.tenancy.models import Workspace
 from retain.usage.models import RollupDirty, RollupState, UsageEvent
 from retain.usage.rollups import events_expire, rollups_fold
@@ -34,7 +35,23 @@ def fold_usage() -> int:
             workspace.slug,
         )
         folded += result.events_folded
+        if result.account_ids:
+            _rescore(workspace, list(result.account_ids))
     return folded
+
+
+def _rescore(workspace: Workspace, account_ids: list[int]) -> None:
+    """Re-score the accounts the fold touched, so health follows new usage within a minute.
+
+    The fold is committed already; a failing re-score must not stop the other workspaces' folds
+    this minute, and the nightly full run scores these accounts again anyway.
+    """
+    try:
+        result = health_recompute(workspace=workspace, account_ids=account_ids)
+    except Exception:
+        log.exception("health re-score after the usage fold failed in %s", workspace.slug)
+        return
+    log.info("health re-scored after the fold in %s: %s", workspace.slug, result.summary())
 
 
 @shared_task(name="retain.usage.jobs.expire_events")

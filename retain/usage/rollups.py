@@ -69,6 +69,8 @@ class FoldResult:
     events_folded: int
     accounts_recomputed: int
     watermark: int
+    # Every account whose rollups changed (new events or recomputed): what health re-scores.
+    account_ids: tuple[int, ...] = ()
 
 
 def _gather(workspace: Workspace, events: QuerySet[UsageEvent]) -> _Fold:
@@ -202,7 +204,13 @@ def rollups_fold(*, workspace: Workspace) -> FoldResult:
     _apply(workspace, fold)
     state.last_event_id = high
     state.save(update_fields=["last_event_id", "updated_at"])
-    return FoldResult(events_folded=fold.folded, accounts_recomputed=len(dirty), watermark=high)
+    touched = {account_id for account_id, _ in fold.accounts} | set(dirty)
+    return FoldResult(
+        events_folded=fold.folded,
+        accounts_recomputed=len(dirty),
+        watermark=high,
+        account_ids=tuple(sorted(touched)),
+    )
 
 
 def retention_cutoff(workspace: Workspace, today: dt.date | None = None) -> dt.date:
