@@ -122,7 +122,8 @@ class Command(BaseCommand):
                 bar.set_description(found.slug)
                 result = health_recompute(workspace=found, day=day, progress=advance)
                 took = time.perf_counter() - began
-                bar.write(f"{found.slug}: {result.summary()} ({took:.1f}s)", file=self.stdout)
+                with tqdm.external_write_mode(file=sys.stderr):
+                    self.stdout.write(f"{found.slug}: {result.summary()} ({took:.1f}s)")
 
     # scorecard export | import
 
