@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from retain.web.views import accounts, books, home, imports, segments, settings, surveys
+from retain.web.views import accounts, books, health, home, imports, segments, settings, surveys
 
 w = "w/<slug:slug>/"
 
@@ -22,6 +22,12 @@ urlpatterns = [
     path(w + "contacts/<int:pk>/edit/", accounts.contact_edit, name="contact-edit"),
     path(w + "accounts/<int:pk>/subscriptions/new/", accounts.subscription_create, name="subscription-create"),
     path(w + "subscriptions/<int:pk>/change/", accounts.subscription_change, name="subscription-change"),
+    # Health: the CSM pulse, the portfolio dashboard and the scorecards.
+    path(w + "accounts/<int:pk>/pulse/", health.account_pulse, name="account-pulse"),
+    path(w + "health/", health.health_dashboard, name="health"),
+    path(w + "health/scorecards/", health.scorecard_list, name="scorecards"),
+    path(w + "health/scorecards/edit/", health.scorecard_edit, name="scorecard-edit"),
+    path(w + "health/scorecards/<int:pk>/", health.scorecard_detail, name="scorecard"),
     # Saved filters.
     path(w + "segments/", segments.segment_list, name="segments"),
     path(w + "segments/save/", segments.segment_save, name="segment-save"),
@@ -43,8 +49,11 @@ urlpatterns = [
     # CSV imports from a CRM export.
     path(w + "imports/", imports.import_list, name="imports"),
     path(w + "imports/<int:pk>/", imports.import_detail, name="import"),
-    # Surveys: NPS and CSAT figures, trends and comments.
+    # Surveys: NPS and CSAT figures, trends and comments; definitions; snoozing a contact.
     path(w + "surveys/", surveys.survey_list, name="surveys"),
     path(w + "surveys/<int:pk>/", surveys.survey_detail, name="survey"),
     path(w + "surveys/<int:pk>/responses.csv", surveys.survey_export, name="survey-export"),
+    path(w + "surveys/new/", surveys.survey_create, name="survey-create"),
+    path(w + "surveys/<int:pk>/edit/", surveys.survey_edit, name="survey-edit"),
+    path(w + "contacts/<int:pk>/surveys/snooze/", surveys.contact_surveys_snooze, name="contact-surveys-snooze"),
 ]

@@ -41,6 +41,7 @@ from retain.web.forms import (
     TouchpointForm,
     add_service_errors,
 )
+from retain.web.views.account_health import account_health_card
 
 TIMELINE_PAGE = 25
 VIA = "web"
@@ -231,6 +232,7 @@ def account_detail(request: HttpRequest, member: Member, pk: int) -> HttpRespons
         "timeline": _timeline_page(account, 1),
         "usage": account_usage_panel(account, today=today),
         "voice": account_voice(account, today=today),
+        "health": account_health_card(account, today=today, can_edit=can_edit),
         "touchpoint_form": TouchpointForm(member=member, account=account, now=timezone.localtime())
         if can_edit
         else None,

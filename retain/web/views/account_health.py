@@ -1,0 +1,152 @@
+"""The account page's health card: the latest score with its breakdown, a 90-day history chart,
+what changed since a week before, and the CSM pulse with its form.
+
+Four queries whatever the history holds (the last 90 days of scores, the latest one when older,
+the one to compare with, the pulse). The chart is server-side SVG: coordinates here, drawing in
+web/partials/account_health.html.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+
+from retain.accounts.models import Account
+from retain.health import definition, selectors, services
+from retain.health.catalogue import describe
+from retain.health.choices import Band, PulseValue
+from retain.health.models import HealthScore, Scorecard
+from retain.health.scoring import Factor, explain_change, signed
+from retain.health.scoring import Scorecard as Card
+
+HISTORY_DAYS = 90
+WEEK = 7
+
+
+def scorecard_card(scorecard: Scorecard) -> Card | None:
+    """The definition a stored scorecard version scores with (None if it no longer validates)."""
+    try:
+        return services.definition_of(scorecard)
+    except definition.DefinitionError:
+        return None
+
+
+# The account page's health card ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    label: str
+    group: str | None
+    words: str
+    score: float | None
+    weight: float
+    share: float | None  # the effective weight, 0-1
+    contribution: float
+    missing: bool
+
+
+CHART_W, CHART_H, PAD_L, PAD_R, PAD_T, PAD_B = 600, 150, 28, 8, 8, 18
+
+
+def _y(value: float) -> float:
+    return round(PAD_T + (CHART_H - PAD_T - PAD_B) * (1 - value / 100.0), 1)
+
+
+def history_chart(
+    scores: Sequence[HealthScore], *, start: dt.date, days: int, red_below: float, green_from: float
+) -> dict[str, Any]:
+    """A daily line of the overall score over `days` days from `start`, over the three band zones.
+    Days without a score break the line rather than being drawn through."""
+    step = (CHART_W - PAD_L - PAD_R) / max(days - 1, 1)
+    segments: list[list[str]] = []
+    dots = []
+    previous: dt.date | None = None
+    for score in scores:
+        if score.overall is None:
+            previous = None
+            continue
+        x = round(PAD_L + step * (score.day - start).days, 1)
+        y = _y(score.overall)
+        if previous is None or (score.day - previous).days > 1:
+            segments.append([])
+        segments[-1].append(f"{x},{y}")
+        dots.append({"x": x, "y": y, "day": score.day, "overall": score.overall, "band": score.band})
+        previous = score.day
+    zones = [
+        {"band": Band.GREEN, "y": _y(100), "height": round(_y(green_from) - _y(100), 1)},
+        {"band": Band.YELLOW, "y": _y(green_from), "height": round(_y(red_below) - _y(green_from), 1)},
+        {"band": Band.RED, "y": _y(red_below), "height": round(_y(0) - _y(red_below), 1)},
+    ]
+    ticks = [{"value": v, "y": _y(v)} for v in (0, red_below, green_from, 100)]
+    return {
+        "width": CHART_W, "height": CHART_H, "left": PAD_L, "right": CHART_W - PAD_R, "bottom": _y(0),
+        "plot_width": CHART_W - PAD_L - PAD_R, "label_x": PAD_L - 4,
+        "lines": [" ".join(points) for points in segments], "dots": dots, "zones": zones, "ticks": ticks,
+        "start": start, "end": start + dt.timedelta(days=days - 1), "single": len(dots) == 1,
+    }  # fmt: skip
+
+
+class PulseForm(forms.Form):
+    value = forms.TypedChoiceField(label="Your read", choices=PulseValue.choices, coerce=int)
+    note = forms.CharField(label="Why", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def account_health_card(account: Account, *, today: dt.date, can_edit: bool) -> dict[str, Any]:
+    """What the account page's health card shows; four queries whatever the history holds."""
+    since = today - dt.timedelta(days=HISTORY_DAYS - 1)
+    history = list(
+        account.health_scores.filter(day__gte=since, day__lte=today).select_related("scorecard").order_by("day")
+    )
+    latest = history[-1] if history else selectors.latest_score(account)
+    previous: HealthScore | None = None
+    changes: list[Factor] = []
+    rows: list[BreakdownRow] = []
+    card = scorecard_card(latest.scorecard) if latest else None
+    params = card.params() if card else {}
+    if latest is not None:
+        composition = card.composition if card else ""
+        current = services.stored_result(latest, composition)
+        rows = [
+            BreakdownRow(
+                label=m.label,
+                group=m.group,
+                words=describe(m.kind, m.raw, params.get(m.kind)),
+                score=m.score,
+                weight=m.weight,
+                share=m.effective_weight,
+                contribution=m.contribution,
+                missing=m.missing,
+            )
+            for m in current.measures
+        ]
+        previous = account.health_scores.filter(day__lte=latest.day - dt.timedelta(days=WEEK)).order_by("-day").first()
+        if previous is not None:
+            changes = explain_change(services.stored_result(previous, composition), current, params)
+    delta = None
+    if latest and previous and latest.overall is not None and previous.overall is not None:
+        delta = signed(latest.overall - previous.overall)
+    chart = history_chart(
+        history,
+        start=since,
+        days=HISTORY_DAYS,
+        red_below=card.red_below if card else 40.0,
+        green_from=card.green_from if card else 70.0,
+    )
+    pulse = selectors.current_pulse(account, day=today)
+    return {
+        "score": latest,
+        "rows": rows,
+        "grouped": any(row.group for row in rows),
+        "previous": previous,
+        "delta": delta,
+        "changes": changes,
+        "chart": chart,
+        "has_history": bool(chart["dots"]),
+        "pulse": pulse,
+        "pulse_form": PulseForm(initial={"value": pulse.value if pulse else PulseValue.YELLOW}) if can_edit else None,
+    }
