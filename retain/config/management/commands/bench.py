@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from retain.health import bench as health_bench
 from retain.usage.bench.runner import BenchError, run_ingest_bench
 
 
@@ -19,8 +20,29 @@ class Command(BaseCommand):
         ingest.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
         ingest.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/postgres",
                             help="an admin connection; the bench creates and drops its own databases")  # fmt: skip
+        health = sub.add_parser("health", help="a full health re-score against one raw INSERT … SELECT")
+        health.add_argument("--accounts", type=int, default=2000)
+        health.add_argument("--events", type=int, default=1_000_000)
+        health.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+        health.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/postgres",
+                            help="an admin connection; the bench creates and drops its own database")  # fmt: skip
 
     def handle(self, *args: object, **options: object) -> None:
+        if options["bench"] == "health":
+            try:
+                result = health_bench.run_health_bench(
+                    accounts=int(options["accounts"]),  # type: ignore[call-overload]
+                    events=int(options["events"]),  # type: ignore[call-overload]
+                    database=str(options["database"]),
+                    postgres_url=str(options["postgres_url"]),
+                    out=lambda line: self.stderr.write(line),
+                )
+            except health_bench.BenchError as exc:
+                raise CommandError(str(exc)) from None
+            for note in result["notes"]:
+                self.stdout.write(f"Note: {note}")
+            self.stdout.write(f"Checked {result['checked']} sampled accounts: same overall (to 0.1) and band.")
+            self.stdout.write(" ".join(f"{name}={result[name]}" for name in health_bench.FIGURES))
         if options["bench"] == "ingest":
             try:
                 figures = run_ingest_bench(
