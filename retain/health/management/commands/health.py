@@ -3,6 +3,8 @@
     retain health recompute [--workspace SLUG] [--day YYYY-MM-DD]
     retain health scorecard export --workspace SLUG [--name NAME] FILE   (FILE "-" is standard output)
     retain health scorecard import --workspace SLUG FILE
+    retain health backtest --workspace SLUG --from DATE --to DATE [--step-days 30] [--horizon-days 90] [--draft FILE]
+    retain health preview --workspace SLUG FILE
 
 One subparser and one `handle_<subcommand>` method per subcommand: a new subcommand adds an
 `_add_<subcommand>` function to SUBCOMMANDS and its handler method.
@@ -17,7 +19,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -56,7 +58,23 @@ def _add_scorecard(sub: Subparsers) -> None:
     imported.add_argument("file", type=Path, metavar="FILE")
 
 
-SUBCOMMANDS: list[Callable[[Subparsers], None]] = [_add_recompute, _add_scorecard]
+def _add_backtest(sub: Subparsers) -> None:
+    parser = sub.add_parser("backtest", help="replay the scorecards at past dates against the churn that followed")
+    parser.add_argument("--workspace", required=True, metavar="SLUG")
+    parser.add_argument("--from", dest="start", type=_day, required=True, metavar="YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", type=_day, required=True, metavar="YYYY-MM-DD")
+    parser.add_argument("--step-days", type=int, default=30, help="days between snapshots (default 30)")
+    parser.add_argument("--horizon-days", type=int, default=90, help="churn counted within this many days (90)")
+    parser.add_argument("--draft", type=Path, metavar="FILE", help="backtest a draft scorecard in place of its name")
+
+
+def _add_preview(sub: Subparsers) -> None:
+    parser = sub.add_parser("preview", help="how many accounts a draft scorecard would move between bands")
+    parser.add_argument("--workspace", required=True, metavar="SLUG")
+    parser.add_argument("file", type=Path, metavar="FILE")
+
+
+SUBCOMMANDS: list[Callable[[Subparsers], None]] = [_add_recompute, _add_scorecard, _add_backtest, _add_preview]
 
 
 def _workspace(slug: str) -> Workspace:
@@ -187,3 +205,79 @@ class Command(BaseCommand):
         for row in published:
             state = "unchanged" if row.pk in before else "published"
             self.stdout.write(f"{row.name}: version {row.version} {state}")
+
+    # backtest | preview
+
+    def _draft_text(self, file: Path) -> str:
+        if not file.is_file():
+            raise CommandError(f"{file}: no such file")
+        try:
+            return file.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise CommandError(f"{file}: not UTF-8 text") from None
+
+    def _fail(self, error: ValidationError) -> NoReturn:
+        for message in error.message_dict.get("definition", error.messages):
+            self.stderr.write(message)
+        raise CommandError("the draft scorecard has problems; nothing was scored")
+
+    def handle_backtest(
+        self,
+        *,
+        workspace: str,
+        start: dt.date,
+        end: dt.date,
+        step_days: int,
+        horizon_days: int,
+        draft: Path | None,
+        **options: Any,
+    ) -> None:
+        from retain.health.backtest import backtest
+        from retain.health.preview import parse_draft
+        from retain.health.services import draft_definitions
+
+        found = _workspace(workspace)
+        if end < start:
+            raise CommandError(f"--to ({end}) is before --from ({start})")
+        if step_days < 1 or horizon_days < 1:
+            raise CommandError("--step-days and --horizon-days must be at least 1")
+        definitions = None
+        if draft is not None:
+            try:
+                card = parse_draft(workspace=found, text=self._draft_text(draft), filename=str(draft))
+            except ValidationError as error:
+                self._fail(error)
+            definitions = draft_definitions(workspace=found, draft=card)
+        elif not scorecards_published(found):
+            raise CommandError(f"{workspace} has no published scorecard (run `retain health recompute` first)")
+        quiet = not sys.stderr.isatty()
+        with tqdm(unit=" snapshots", disable=quiet, file=sys.stderr) as bar:
+
+            def advance(done: int, of: int) -> None:
+                bar.total = of
+                bar.update(done - bar.n)
+
+            report = backtest(
+                workspace=found,
+                start=start,
+                end=end,
+                step_days=step_days,
+                horizon_days=horizon_days,
+                definitions=definitions,
+                progress=advance,
+            )
+        for line in report.lines():
+            self.stdout.write(line)
+        self.stdout.write(report.summary())
+
+    def handle_preview(self, *, workspace: str, file: Path, **options: Any) -> None:
+        from retain.health.preview import preview_scorecard
+
+        found = _workspace(workspace)
+        text = self._draft_text(file)
+        try:
+            result = preview_scorecard(workspace=found, text=text, filename=str(file))
+        except ValidationError as error:
+            self._fail(error)
+        for line in result.lines():
+            self.stdout.write(line)
