@@ -49,8 +49,11 @@ urlpatterns = [
     # CSV imports from a CRM export.
     path(w + "imports/", imports.import_list, name="imports"),
     path(w + "imports/<int:pk>/", imports.import_detail, name="import"),
-    # Surveys: NPS and CSAT figures, trends and comments.
+    # Surveys: NPS and CSAT figures, trends and comments; definitions; snoozing a contact.
     path(w + "surveys/", surveys.survey_list, name="surveys"),
     path(w + "surveys/<int:pk>/", surveys.survey_detail, name="survey"),
     path(w + "surveys/<int:pk>/responses.csv", surveys.survey_export, name="survey-export"),
+    path(w + "surveys/new/", surveys.survey_create, name="survey-create"),
+    path(w + "surveys/<int:pk>/edit/", surveys.survey_edit, name="survey-edit"),
+    path(w + "contacts/<int:pk>/surveys/snooze/", surveys.contact_surveys_snooze, name="contact-surveys-snooze"),
 ]

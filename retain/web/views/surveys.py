@@ -1,9 +1,11 @@
-"""Surveys: the list with each survey's headline figure, a survey's page, and its answers as CSV.
+"""Surveys: the list with each survey's headline figure, a survey's page, its answers as CSV, the
+definition form, and snoozing a contact's surveys.
 
 Thin: the survey comes through tenancy.access (another workspace's survey is a 404), the figures
 from surveys.measures (aggregate queries, so every page takes the same number of queries however
 many answers there are). Every member reads, viewers included, and so may export: the export is
-the same answers the page shows.
+the same answers the page shows. Managers and admins define surveys (everyone else gets 403);
+whoever may edit an account may snooze its contacts' surveys.
 """
 
 from __future__ import annotations
@@ -12,17 +14,20 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from retain.accounts.choices import Tier
 from retain.accounts.selectors import workspace_today
 from retain.lib.csvsafe import write_csv
 from retain.lib.dates import zone
-from retain.surveys import measures
+from retain.surveys import measures, services
 from retain.surveys.choices import SurveyKind
 from retain.surveys.measures import Filters, Period, TrendPoint
 from retain.surveys.models import Survey
@@ -30,10 +35,13 @@ from retain.surveys.selectors import workspace_surveys
 from retain.tenancy import access
 from retain.tenancy.models import Member, Workspace
 from retain.web.decorators import workspace_view
+from retain.web.forms import add_service_errors
+from retain.web.forms_surveys import SurveyForm
 
 COMMENTS_PAGE = 20
 PRESETS = ((3, "3 months"), (6, "6 months"), (12, "12 months"), (24, "24 months"))
 MAX_PERIOD_DAYS = 5 * 366
+SNOOZE_DAYS = 90
 CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 600, 160, 24
 
 
@@ -117,7 +125,7 @@ def survey_list(request: HttpRequest, member: Member) -> HttpResponse:
     by_survey = {group.key: group.measures for group in measures.measures_by(workspace, period, "survey")}
     empty = measures.measures_from_counts({})
     rows = [(survey, by_survey.get(survey.pk, empty)) for survey in workspace_surveys(workspace)]
-    context = {"rows": rows, "period": period, "workspace": workspace}
+    context = {"rows": rows, "period": period, "workspace": workspace, "can_define": member.can_manage}
     return render(request, "web/surveys/list.html", context)
 
 
@@ -154,6 +162,7 @@ def survey_detail(request: HttpRequest, member: Member, pk: int) -> HttpResponse
         "comments": comments.get_page(request.GET.get("page")),
         "query": query.urlencode(),
         "export_query": request.GET.urlencode(),
+        "can_define": member.can_manage,
     }
     return render(request, "web/surveys/detail.html", context)
 
@@ -207,3 +216,55 @@ def survey_export(request: HttpRequest, member: Member, pk: int) -> HttpResponse
     filename = f"{workspace.slug}-survey-{survey.pk}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# Definitions -------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view
+def survey_create(request: HttpRequest, member: Member) -> HttpResponse:
+    access.require_manager(member)
+    form = SurveyForm(request.POST or None, workspace=member.workspace)
+    if request.method == "POST" and form.is_valid():
+        try:
+            survey = services.survey_create(workspace=member.workspace, actor=member, **form.service_fields())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{survey.name} created.")
+            return redirect("survey", member.workspace.slug, survey.pk)
+    return render(request, "web/surveys/form.html", {"form": form, "survey": None, "workspace": member.workspace})
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view
+def survey_edit(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
+    survey = _survey(member, pk)
+    access.require_manager(member)
+    form = SurveyForm(request.POST or None, workspace=member.workspace, survey=survey)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.survey_update(survey=survey, **form.service_fields())
+        except ValidationError as error:
+            survey.refresh_from_db()
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{survey.name} saved.")
+            return redirect("survey", member.workspace.slug, survey.pk)
+    return render(request, "web/surveys/form.html", {"form": form, "survey": survey, "workspace": member.workspace})
+
+
+@require_POST
+@workspace_view
+def contact_surveys_snooze(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
+    """Snooze a contact's surveys for SNOOZE_DAYS (`until` = today + 90), or lift the snooze (`lift`)."""
+    contact = access.get_rw_contact_for_user(member, pk)
+    if request.POST.get("lift"):
+        services.contact_surveys_snooze(contact=contact, until=None)
+        messages.success(request, f"Surveys to {contact} are no longer snoozed.")
+    else:
+        until = workspace_today(member.workspace) + dt.timedelta(days=SNOOZE_DAYS)
+        services.contact_surveys_snooze(contact=contact, until=until)
+        messages.success(request, f"No surveys to {contact} until {until.isoformat()}.")
+    return redirect(reverse("account", args=[member.workspace.slug, contact.account_id]) + "#contacts")
