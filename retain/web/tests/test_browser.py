@@ -128,3 +128,64 @@ def test_a_csm_filters_the_list_saves_a_segment_and_opens_an_account(
     movements.wait_for(state="visible")
     assert "New" in movements.inner_text()
     page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+def test_a_csm_reads_portfolio_health_opens_a_red_account_and_sets_its_pulse(
+    transactional_db: None, live_server: Any, page: Any, workspace: Workspace, carol: Member, account: Account
+) -> None:
+    from retain.accounts.selectors import workspace_today
+    from retain.health import services as health_services
+    from retain.health.models import HealthScore, Pulse
+    from retain.usage.models import DailyAccountUsage
+
+    today = workspace_today(workspace)
+    # Twelve accounts whose usage fades with their number, scored by the default scorecards over
+    # the last 8 weeks: some stay green, some turn red.
+    accounts = [account] + [
+        services.account_create(
+            workspace=workspace, actor=None, via="test", name=f"Account {i:02}", tier="community", owner=carol
+        )
+        for i in range(11)
+    ]
+    rows = []
+    for index, each in enumerate(accounts):
+        for back in range(90):
+            day = today - dt.timedelta(days=back)
+            if (back * 7 + index) % 12 < 12 - index * (1 if back < 30 else 0.3):
+                rows.append(
+                    DailyAccountUsage(workspace=workspace, account=each, day=day, events=20, active_users=3, logins=3)
+                )
+    DailyAccountUsage.objects.bulk_create(rows)
+    for back in range(56, -1, -7):
+        health_services.health_recompute(workspace=workspace, day=today - dt.timedelta(days=back))
+    assert HealthScore.objects.filter(day=today).count() == 12
+
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", carol.user.get_username())
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/w/acme/accounts/"))
+
+    page.click("nav.mainnav >> text=Health")
+    page.wait_for_url(re.compile(r"/w/acme/health/$"))
+    assert "green / scored accounts =" in page.locator("#green-share").inner_text()
+    assert page.locator("#quadrant circle.dot").count() == 12
+    page.screenshot(path=str(SCREENSHOT.with_name("retain-health-dashboard.png")), full_page=True)
+
+    page.click("#quadrant a >> nth=0")
+    page.wait_for_url(re.compile(r"/w/acme/accounts/\d+/$"))
+    card = page.locator("#health")
+    assert "Breakdown" in card.inner_text()
+    assert "What changed since last week" in card.inner_text()
+    page.check("#health input[name=value][value='1']")
+    page.fill("#pulse-note", "Sponsor left last week")
+    page.click("#health button:has-text('Set pulse')")
+    page.wait_for_load_state()
+    assert "Pulse set to red." in page.locator(".messages").inner_text()
+    assert Pulse.objects.get().note == "Sponsor left last week"
+    page.screenshot(path=str(SCREENSHOT.with_name("retain-health-account.png")), full_page=True)
+
+    page.goto(f"{live_server.url}/w/acme/health/scorecards/")
+    page.click("text=Community (tech-touch)")
+    assert "applies_to: {default: true}" in page.locator("#definition").inner_text()
+    page.screenshot(path=str(SCREENSHOT.with_name("retain-health-scorecard.png")), full_page=True)

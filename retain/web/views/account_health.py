@@ -25,6 +25,7 @@ from retain.health.scoring import Scorecard as Card
 
 HISTORY_DAYS = 90
 WEEK = 7
+MAX_GAP_DAYS = 7
 
 
 def scorecard_card(scorecard: Scorecard) -> Card | None:
@@ -61,7 +62,8 @@ def history_chart(
     scores: Sequence[HealthScore], *, start: dt.date, days: int, red_below: float, green_from: float
 ) -> dict[str, Any]:
     """A daily line of the overall score over `days` days from `start`, over the three band zones.
-    Days without a score break the line rather than being drawn through."""
+    A gap of more than a week without scores (or an unscored day) breaks the line rather than being
+    drawn through; shorter gaps (a missed nightly run, weekly history) are joined."""
     step = (CHART_W - PAD_L - PAD_R) / max(days - 1, 1)
     segments: list[list[str]] = []
     dots = []
@@ -72,7 +74,7 @@ def history_chart(
             continue
         x = round(PAD_L + step * (score.day - start).days, 1)
         y = _y(score.overall)
-        if previous is None or (score.day - previous).days > 1:
+        if previous is None or (score.day - previous).days > MAX_GAP_DAYS:
             segments.append([])
         segments[-1].append(f"{x},{y}")
         dots.append({"x": x, "y": y, "day": score.day, "overall": score.overall, "band": score.band})
