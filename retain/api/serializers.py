@@ -14,6 +14,7 @@ from django.db.models import Model, QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from retain.accounts.choices import ContactRole
 from retain.accounts.models import (
     Account,
     Contact,
@@ -250,6 +251,17 @@ class MemberSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class SurveySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """A survey definition; written through surveys.services, which checks what each schedule needs."""
+
+    question = serializers.CharField(
+        required=False, allow_blank=True, max_length=300, help_text="the kind's standard question if left out"
+    )
+    segment = InWorkspace(Segment, allow_null=True, required=False, help_text="only its accounts; null: all")
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=ContactRole.choices),
+        required=False,
+        help_text="only contacts with one of these roles; empty: every role",
+    )
     scale_min = serializers.SerializerMethodField()
     scale_max = serializers.SerializerMethodField()
 
@@ -260,7 +272,13 @@ class SurveySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             "schedule_kind", "schedule_days", "trigger_kind", "validity_days", "fatigue_limit",
             "fatigue_window_days", "is_active", "created_at", "updated_at",
         ]  # fmt: skip
-        read_only_fields = fields
+        read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {
+            "schedule_days": {"help_text": "before_renewal: days before the term end; recurring: days between asks"},
+            "trigger_kind": {"help_text": "after_event: the timeline entry kind that starts a send"},
+        }
+        # Uniqueness of the name is the service's to check, with a message naming the field.
+        validators: list[Any] = []
 
     def get_scale_min(self, survey: Survey) -> int:
         return survey.scale[0]

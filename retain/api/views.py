@@ -480,9 +480,11 @@ class SurveyFilter(django_filters.FilterSet):
 @extend_schema_view(
     list=extend_schema(responses={200: s.SurveySerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: s.SurveySerializer, **READ_ERRORS}),
+    create=extend_schema(responses={201: s.SurveySerializer, **ERRORS}),
+    partial_update=extend_schema(responses={200: s.SurveySerializer, **ERRORS}),
 )
 class SurveyViewSet(mixins.ListModelMixin, WorkspaceViewSet):
-    """NPS and CSAT surveys: who is asked, when, and how often at most."""
+    """NPS and CSAT surveys: who is asked, when, and how often at most. Managers and admins define them."""
 
     serializer_class = s.SurveySerializer
     filterset_class = SurveyFilter
@@ -494,6 +496,21 @@ class SurveyViewSet(mixins.ListModelMixin, WorkspaceViewSet):
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return self.respond(s.SurveySerializer, access.get_for_member(self.member, self.get_queryset(), pk))
+
+    def create(self, request: Request) -> Response:
+        member = self.member
+        access.require_manager(member)
+        fields = self.valid(s.SurveySerializer)
+        survey = survey_services.survey_create(workspace=member.workspace, actor=member, **fields)
+        return self.respond(s.SurveySerializer, survey, status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        member = self.member
+        survey = access.get_for_member(member, self.get_queryset(), pk)
+        access.require_manager(member)
+        fields = self.valid(s.SurveySerializer, survey)
+        survey_services.survey_update(survey=survey, **fields)
+        return self.respond(s.SurveySerializer, survey)
 
 
 class SurveyResponseFilter(django_filters.FilterSet):

@@ -198,9 +198,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    # Contacts and subscriptions both have a "status"; name each choice set after its owner.
+    # Contacts and subscriptions both have a "status", contacts and members a "role" (which surveys
+    # reuse as their audience roles); name each choice set after its owner.
     "ENUM_NAME_OVERRIDES": {
         "ContactStatusEnum": "retain.accounts.choices.ContactStatus",
+        "ContactRoleEnum": "retain.accounts.choices.ContactRole",
         "SubscriptionStatusEnum": "retain.accounts.choices.SubscriptionStatus",
     },
 }
