@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
@@ -93,7 +94,7 @@ class Portfolio:
     accounts: list[AccountHealth]
     trend: list[TrendWeek] = field(default_factory=list)
 
-    @property
+    @cached_property
     def counts(self) -> dict[str, int]:
         counts = {band.value: 0 for band in Band}
         for account in self.accounts:
@@ -109,7 +110,7 @@ class Portfolio:
         """% of accounts green: green accounts / accounts with a score (the seeds' portfolio KPI)."""
         return self.counts[Band.GREEN] / self.scored if self.scored else None
 
-    @property
+    @cached_property
     def quadrant_counts(self) -> dict[str, int]:
         counts = {quadrant.key: 0 for quadrant in QUADRANTS}
         for account in self.accounts:
