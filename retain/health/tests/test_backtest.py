@@ -53,12 +53,12 @@ def customer(
     )
     movement = {"workspace": workspace, "subscription": subscription, "account": account, "currency": "USD"}
     SubscriptionMovement.objects.create(
-        **movement, effective_on=started, kind=MovementKind.NEW, mrr_before=0, mrr_after=100,
+        **movement, effective_on=started, kind=MovementKind.NEW, mrr_before=Decimal(0), mrr_after=Decimal(100),
         seats_before=0, seats_after=5, product_after="Hub",
     )  # fmt: skip
     if churn_on is not None:
         SubscriptionMovement.objects.create(
-            **movement, effective_on=churn_on, kind=MovementKind.CHURN, mrr_before=100, mrr_after=0,
+            **movement, effective_on=churn_on, kind=MovementKind.CHURN, mrr_before=Decimal(100), mrr_after=Decimal(0),
             seats_before=5, seats_after=0, product_after="Hub",
         )  # fmt: skip
     DailyAccountUsage.objects.bulk_create(
@@ -160,7 +160,7 @@ def test_the_ledger_sees_a_reactivated_account_paying_again(workspace: Workspace
     subscription = account.subscriptions.get()
     SubscriptionMovement.objects.create(
         workspace=workspace, subscription=subscription, account=account, currency="USD",
-        effective_on=dt.date(2025, 11, 1), kind=MovementKind.REACTIVATION, mrr_before=0, mrr_after=80,
+        effective_on=dt.date(2025, 11, 1), kind=MovementKind.REACTIVATION, mrr_before=Decimal(0), mrr_after=Decimal(80),
         seats_before=0, seats_after=4, product_after="Hub",
     )  # fmt: skip
     ledger = Ledger(workspace)
