@@ -7,7 +7,9 @@ day's rows are upserted in bulk. A band change writes a timeline entry, in bulk 
 
 Scorecards are installed lazily: a workspace gets the three default scorecards (one per tier) the
 first time it is recomputed, or when the scorecards page calls `scorecards_install_defaults`; a
-workspace that was never scored has nothing to install them for.
+workspace that was never scored has nothing to install them for. Scoring "every account" means
+every customer: churned accounts keep their past scores but get no new ones (a backtest, which
+replays accounts that churned later, passes their ids).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from retain.accounts import timeline
+from retain.accounts.choices import Stage
 from retain.accounts.models import Account, TimelineEntry
 from retain.accounts.segments import apply_criteria, clean_criteria
 from retain.accounts.selectors import accounts_annotated, workspace_today
@@ -195,8 +198,10 @@ def _cards(
 
 
 def _account_ids(workspace: Workspace, account_ids: Iterable[int] | None) -> list[int]:
+    """The accounts asked for, or else every customer: churned accounts are no longer scored."""
     if account_ids is None:
-        return list(Account.objects.filter(workspace=workspace).order_by("id").values_list("id", flat=True))
+        accounts = Account.objects.filter(workspace=workspace).exclude(stage=Stage.CHURNED)
+        return list(accounts.order_by("id").values_list("id", flat=True))
     return sorted(set(account_ids))
 
 
@@ -241,6 +246,24 @@ def assign_scorecards(
     return {account_id: entry.row for account_id, entry in assigned.items() if entry.row is not None}
 
 
+def _batches(cards: Iterable[_Card]) -> list[tuple[dict[str, Mapping[str, Any]], list[_Card]]]:
+    """Scorecards grouped so that each group's measures can be computed in one call: a scorecard
+    joins a group when every measure kind they share has the same parameters. The measure queries
+    cost the same for one account or all of them, so the defaults (which share most kinds) cost
+    one pass over the rollups rather than one per tier."""
+    batches: list[tuple[dict[str, Mapping[str, Any]], list[_Card]]] = []
+    for entry in cards:
+        params = entry.card.params()
+        for merged, members in batches:
+            if all(merged.get(kind, value) == value for kind, value in params.items()):
+                merged.update(params)
+                members.append(entry)
+                break
+        else:
+            batches.append((dict(params), [entry]))
+    return batches
+
+
 def _score(
     workspace: Workspace,
     day: dt.date,
@@ -255,15 +278,13 @@ def _score(
         by_card.setdefault(id(entry), []).append(account_id)
     results: dict[int, tuple[_Card, HealthResult]] = {}
     done = 0
-    for entry in cards:
-        members = by_card.get(id(entry))
-        if not members:
-            continue
-        card = entry.card
-        values = compute_measures(workspace, members, day, kinds=card.kinds(), params=card.params())
-        for account_id in members:
-            results[account_id] = (entry, score(card, values[account_id]))
-        done += len(members)
+    for params, members in _batches(entry for entry in cards if by_card.get(id(entry))):
+        batch_ids = [account_id for entry in members for account_id in by_card[id(entry)]]
+        values = compute_measures(workspace, batch_ids, day, kinds=list(params), params=params)
+        for entry in members:
+            for account_id in by_card[id(entry)]:
+                results[account_id] = (entry, score(entry.card, values[account_id]))
+        done += len(batch_ids)
         if progress is not None:
             progress(done, len(ids))
     return results
@@ -363,18 +384,18 @@ class RecomputeResult:
         return f"{self.accounts} accounts scored on {self.day}: {counts}; {self.band_changes} band changes"
 
 
-def _previous(workspace: Workspace, ids: list[int] | None, day: dt.date) -> dict[int, tuple[int, str]]:
+def _previous(workspace: Workspace, ids: list[int], day: dt.date) -> dict[int, tuple[int, str]]:
     """Each account's latest score on or before `day`: {account_id: (score id, band)}, one query."""
     latest = HealthScore.objects.filter(account=OuterRef("pk"), day__lte=day).order_by("-day").values("pk")[:1]
     accounts = Account.objects.filter(workspace=workspace)
-    if ids is not None and len(ids) <= MAX_IDS_IN_QUERY:
+    if len(ids) <= MAX_IDS_IN_QUERY:
         accounts = accounts.filter(pk__in=ids)
     rows = HealthScore.objects.filter(pk__in=accounts.annotate(latest=Subquery(latest)).values("latest"))
-    wanted = None if ids is None else set(ids)
+    wanted = set(ids)
     return {
         account_id: (pk, band)
         for pk, account_id, band in rows.order_by().values_list("pk", "account_id", "band")
-        if wanted is None or account_id in wanted
+        if account_id in wanted
     }
 
 
@@ -407,7 +428,7 @@ def health_recompute(
     day = day or workspace_today(workspace)
     if not Scorecard.objects.filter(workspace=workspace, status=ScorecardStatus.PUBLISHED).exists():
         scorecards_install_defaults(workspace=workspace)
-    ids = None if account_ids is None else sorted(set(account_ids))
+    ids = _account_ids(workspace, account_ids)
     cards = _cards(workspace, None, None)
     scored = _score(workspace, day, ids, cards, progress)
     computed_at = timezone.now()

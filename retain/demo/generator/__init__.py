@@ -16,7 +16,7 @@ from collections.abc import Callable
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from retain.demo.generator import accounts, surveys, team, usage
+from retain.demo.generator import accounts, health, surveys, team, usage
 from retain.demo.generator.context import DEMO_SLUG, DemoContext, Step
 from retain.demo.generator.names import VENDOR_DOMAIN
 from retain.demo.generator.world import plan_world
@@ -34,6 +34,7 @@ STEPS: list[Step] = [
     Step("product users", usage.build_usage_users),
     Step("renewal windows", accounts.build_renewal_windows),
     Step("survey history", surveys.build_surveys),
+    Step("health scores", health.build_health),
 ]
 
 
