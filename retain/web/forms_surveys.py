@@ -50,7 +50,9 @@ class SurveyForm(forms.Form):
         label="Contact roles",
         help_text="None ticked: every role.",
     )
-    schedule_kind = forms.ChoiceField(choices=ScheduleKind.choices, label="Schedule")
+    schedule_kind = forms.ChoiceField(
+        choices=ScheduleKind.choices, initial=ScheduleKind.BEFORE_RENEWAL, label="Schedule"
+    )
     schedule_days = forms.IntegerField(
         min_value=1,
         required=False,
