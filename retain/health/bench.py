@@ -483,7 +483,7 @@ def _raw_params(workspace_id: int, day: dt.date, scorecard_id: int, vendor: str)
 # The run inside the configured process --------------------------------------------------------------
 
 
-def work(accounts: int, events: int, seed: int = 7) -> None:
+def work(accounts: int, events: int, seed: int = 7, fold_sample: int = FOLD_SAMPLE) -> None:
     """Build, fold, time both sides, compare; prints one `RESULT {json}` line."""
     from django.db import connection, transaction
 
@@ -509,7 +509,7 @@ def work(accounts: int, events: int, seed: int = 7) -> None:
     def days_of(index: int) -> Iterator[DayPlan]:
         return plan_days(index, plans[index], day, per_active_day, seed)
 
-    if events <= FOLD_SAMPLE:
+    if events <= fold_sample:
         with transaction.atomic():
             written = _write_events(workspace.pk, ids, days_of)
         say(f"  {written} raw events written; folding them")
@@ -519,8 +519,8 @@ def work(accounts: int, events: int, seed: int = 7) -> None:
     else:
         with transaction.atomic():
             written = _write_rollups(workspace.pk, ids, days_of)
-        say(f"  rollups for {written} events written directly; folding a {FOLD_SAMPLE}-event sample")
-        sample_plans = plans[: max(1, round(len(plans) * FOLD_SAMPLE / written))]
+        say(f"  rollups for {written} events written directly; folding a {fold_sample}-event sample")
+        sample_plans = plans[: max(1, round(len(plans) * fold_sample / written))]
         sample = workspace_create(name="Bench sample", slug="bench-sample")
         with transaction.atomic():
             sample_ids = _create_accounts(sample, sample_plans, day)
