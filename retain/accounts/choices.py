@@ -79,6 +79,8 @@ class EntryKind(models.TextChoices):
     CONTACT_UNSUBSCRIBED = "contact_unsubscribed", "Contact unsubscribed from e-mail"
     HEALTH_BAND_CHANGED = "health_band_changed", "Health band changed"
     PULSE_SET = "pulse_set", "CSM pulse set"
+    RENEWAL_OPENED = "renewal_opened", "Renewal opportunity opened"
+    RENEWAL_CLOSED = "renewal_closed", "Renewal closed"
 
 
 class ImportKind(models.TextChoices):

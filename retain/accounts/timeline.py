@@ -28,6 +28,7 @@ from retain.tenancy.models import Member
 
 if TYPE_CHECKING:
     from retain.health.models import Pulse
+    from retain.renewals.models import Renewal
 
 Changes = Mapping[str, tuple[Any, Any]]
 
@@ -396,4 +397,58 @@ def pulse_set_entry(pulse: Pulse, *, actor: Member | None, via: str) -> Timeline
         actor=actor,
         via=via,
         data={"value": pulse.value, "note": pulse.note, "set_on": pulse.set_on.isoformat(), "pulse": pulse.pk},
+    )
+
+
+def renewal_opened_entry(renewal: Renewal, *, occurred_at: dt.datetime) -> TimelineEntry:
+    """A renewal opportunity was opened for one subscription term (once per term: a dedupe key)."""
+    currency = renewal.account.workspace.currency
+    entry = _entry(
+        renewal.account,
+        EntryKind.RENEWAL_OPENED,
+        f"Renewal opened for {renewal.subscription.product}: term ends {renewal.term_end:%Y-%m-%d}, "
+        f"{format_money(renewal.target_amount, currency)} ARR up for renewal",
+        actor=None,
+        via="system",
+        occurred_at=occurred_at,
+        subscription=renewal.subscription,
+        data={
+            "term_end": renewal.term_end.isoformat(),
+            "target_amount": str(renewal.target_amount),
+            "currency": currency,
+            "owner": renewal.owner_id,
+        },
+    )
+    entry.dedupe_key = f"renewal_opened:{renewal.subscription_id}:{renewal.term_end.isoformat()}"
+    return entry
+
+
+def renewal_closed_entry(
+    renewal: Renewal, *, reasons: Sequence[str], actor: Member | None, via: str
+) -> TimelineEntry:
+    """A renewal closed with its outcome, final ARR against the target, and the reasons given."""
+    currency = renewal.account.workspace.currency
+    final = renewal.final_amount if renewal.final_amount is not None else renewal.target_amount
+    summary = (
+        f"Renewal of {renewal.subscription.product} closed: {renewal.get_outcome_display().lower()}, "
+        f"{format_money(final, currency)} ARR (target {format_money(renewal.target_amount, currency)})"
+    )
+    if reasons:
+        summary += f" because: {'; '.join(reasons)}"
+    return _entry(
+        renewal.account,
+        EntryKind.RENEWAL_CLOSED,
+        summary,
+        actor=actor,
+        via=via,
+        subscription=renewal.subscription,
+        data={
+            "renewal": renewal.pk,
+            "term_end": renewal.term_end.isoformat(),
+            "outcome": renewal.outcome,
+            "target_amount": str(renewal.target_amount),
+            "final_amount": str(final),
+            "currency": currency,
+            "reasons": list(reasons),
+        },
     )

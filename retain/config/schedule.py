@@ -29,6 +29,13 @@ SCHEDULE = {
         "schedule": crontab(minute=5),
         "options": {"expires": 50 * 60},
     },
+    "open-renewals": {
+        # One renewal opportunity per subscription term once its window opens (the same per-tier
+        # window as above); hourly for the same time-zone reason, idempotent per term.
+        "task": "retain.renewals.jobs.open_renewals",
+        "schedule": crontab(minute=7),
+        "options": {"expires": 50 * 60},
+    },
     "send-survey-invitations": {
         # Survey sends are data (schedules on each survey); this one sweep plans what is due and
         # sends it, so a contact is asked within a minute of the occasion.

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "retain.usage",
     "retain.surveys",
     "retain.health",
+    "retain.renewals",
     "retain.web",
     "retain.api",
     "retain.demo",

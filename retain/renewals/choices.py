@@ -1,0 +1,68 @@
+from django.db import models
+
+
+class Stage(models.TextChoices):
+    """Where a renewal opportunity stands; every stage but CLOSED is open."""
+
+    OPEN = "open", "Window opened"
+    ENGAGED = "engaged", "Customer engaged"
+    PROPOSAL = "proposal", "Proposal sent"
+    NEGOTIATION = "negotiation", "Negotiation"
+    CLOSED = "closed", "Closed"
+
+
+OPEN_STAGES = (Stage.OPEN, Stage.ENGAGED, Stage.PROPOSAL, Stage.NEGOTIATION)
+
+
+class ForecastCategory(models.TextChoices):
+    COMMIT = "commit", "Commit"
+    PROBABLE = "probable", "Probable"
+    AT_RISK = "at_risk", "At risk"
+    LOST = "lost", "Lost"
+
+
+class Outcome(models.TextChoices):
+    RENEWED = "renewed", "Renewed"
+    RENEWED_EXPANSION = "renewed_expansion", "Renewed with expansion"
+    RENEWED_CONTRACTION = "renewed_contraction", "Renewed with contraction"
+    CHURNED = "churned", "Churned"
+
+
+class ReasonKind(models.TextChoices):
+    CHURN = "churn", "Churn"
+    DOWNGRADE = "downgrade", "Downgrade"
+    EXPANSION = "expansion", "Expansion"
+
+
+# Which reason kind an outcome must be explained with; a plain renewal needs none.
+REASON_KIND_FOR_OUTCOME = {
+    Outcome.CHURNED: ReasonKind.CHURN,
+    Outcome.RENEWED_CONTRACTION: ReasonKind.DOWNGRADE,
+    Outcome.RENEWED_EXPANSION: ReasonKind.EXPANSION,
+}
+
+# The library every workspace starts with; managers add, rename and retire codes.
+DEFAULT_REASONS = {
+    ReasonKind.CHURN: (
+        "Budget cut",
+        "Moved to a competitor",
+        "Low adoption",
+        "Champion left",
+        "Company acquired or closed",
+        "Missing functionality",
+        "Poor support experience",
+    ),
+    ReasonKind.DOWNGRADE: (
+        "Fewer seats needed",
+        "Budget reduced",
+        "Moved to a lower edition",
+        "Unused features",
+    ),
+    ReasonKind.EXPANSION: (
+        "More seats",
+        "Upgraded edition",
+        "New team or business unit",
+        "Added product",
+        "Price increase",
+    ),
+}

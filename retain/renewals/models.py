@@ -1,0 +1,77 @@
+"""Renewal opportunities (one per subscription term) and the reason codes their outcomes cite."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from retain.accounts.models import Account, Subscription
+from retain.renewals.choices import ForecastCategory, Outcome, ReasonKind, Stage
+from retain.tenancy.models import Member, Workspace
+
+
+class ReasonCode(models.Model):
+    """One entry of the workspace's editable library of churn, downgrade and expansion reasons.
+
+    Codes are retired (active=False) rather than deleted, because closed renewals cite them.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=ReasonKind.choices)
+    label = models.CharField(max_length=120)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "kind", "label"], name="reason_code_unique_label"),
+        ]
+        ordering = ["kind", "label"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.label}"
+
+
+class Renewal(models.Model):
+    """The opportunity to renew one subscription term, opened when the tier's renewal window opens.
+
+    Amounts are ARR in the workspace currency: `target_amount` is what is up for renewal (the
+    subscription's MRR × 12 on the day it opened), `forecast_amount` the owner's expectation and
+    `final_amount` what the customer signed for (0 when it churned).
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="renewals")
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="renewals")
+    term_end = models.DateField(help_text="the end of the term this opportunity renews")
+    owner = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="renewals")
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.OPEN)
+    forecast_category = models.CharField(
+        max_length=16, choices=ForecastCategory.choices, default=ForecastCategory.PROBABLE
+    )
+    target_amount = models.DecimalField(max_digits=16, decimal_places=2)
+    forecast_amount = models.DecimalField(max_digits=16, decimal_places=2)
+    final_amount = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    close_date = models.DateField(help_text="expected close while open; the day it closed once closed")
+    outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True)
+    reasons = models.ManyToManyField(ReasonCode, blank=True, related_name="renewals")
+    notes = models.TextField(blank=True)
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "term_end"], name="renewal_one_per_term"),
+            models.CheckConstraint(
+                condition=Q(target_amount__gte=0) & Q(forecast_amount__gte=0),
+                name="renewal_amounts_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["workspace", "stage", "term_end"], name="renewal_ws_stage_term")]
+        ordering = ["term_end", "id"]
+
+    def __str__(self) -> str:
+        return f"Renewal of {self.subscription_id} ending {self.term_end}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage != Stage.CLOSED
