@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from retain.web.views import accounts, books, health, home, imports, segments, settings, surveys
+from retain.web.views import accounts, books, health, home, imports, revenue, segments, settings, surveys
 
 w = "w/<slug:slug>/"
 
@@ -33,6 +33,8 @@ urlpatterns = [
     path(w + "segments/save/", segments.segment_save, name="segment-save"),
     path(w + "segments/<int:pk>/", segments.segment_open, name="segment"),
     path(w + "segments/<int:pk>/delete/", segments.segment_delete, name="segment-delete"),
+    # Revenue metrics from the subscription ledger.
+    path(w + "revenue/", revenue.revenue_dashboard, name="revenue"),
     # CSM books and capacity; moving a book.
     path(w + "books/", books.books, name="books"),
     path(w + "books/move/", books.book_move, name="book-move"),

@@ -1,0 +1,13 @@
+// Renders every Vega-Lite spec on the page with vega-embed (vendored; see scripts/build-assets).
+// Each chart is a <div class="vega-chart" data-spec="ID"> whose spec sits in <script id="ID"
+// type="application/json">; without the libraries the tables beside the charts still carry the data.
+document.addEventListener("DOMContentLoaded", () => {
+  if (typeof window.vegaEmbed !== "function") return;
+  for (const element of document.querySelectorAll(".vega-chart[data-spec]")) {
+    const source = document.getElementById(element.dataset.spec);
+    if (!source) continue;
+    window.vegaEmbed(element, JSON.parse(source.textContent), { actions: false, renderer: "svg" }).catch((error) => {
+      element.textContent = "The chart could not be drawn: " + error.message;
+    });
+  }
+});

@@ -1,0 +1,145 @@
+"""The revenue dashboard: members read it (the viewer too), outsiders get 404; the figures on the
+page are the engine's, each with its formula; every table downloads as CSV; the query count stays
+fixed however many accounts. The ledger is the hand-worked one of retain/metrics/tests/test_engine.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils.html import escape
+
+from conftest import PASSWORD
+from retain.accounts.models import Account
+from retain.metrics import engine
+from retain.metrics.tests.test_engine import Q1, _account, _subscription
+from retain.metrics.tests.test_engine import book as book  # the hand-worked ledger fixture
+from retain.surveys.measures import Filters
+from retain.tenancy.models import Member, Workspace
+
+pytestmark = pytest.mark.django_db
+
+Q1_QUERY = {"period": "custom", "start": "2026-01-01", "end": "2026-03-31"}
+
+
+def login(client: Client, member: Member) -> Client:
+    assert client.login(username=member.user.get_username(), password=PASSWORD)
+    return client
+
+
+def url(slug: str = "acme") -> str:
+    return reverse("revenue", args=[slug])
+
+
+def csv_table(response: Any) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def test_outsider_gets_404(client: Client, olga: Member, workspace: Workspace) -> None:
+    assert login(client, olga).get(url()).status_code == 404
+    assert client.get(url(), {"format": "csv", "table": "waterfall"}).status_code == 404
+
+
+def test_it_requires_login(client: Client, workspace: Workspace) -> None:
+    assert client.get(url()).status_code == 302
+
+
+def test_a_viewer_reads_the_dashboard(client: Client, vic: Member, book: dict[str, Account]) -> None:
+    response = login(client, vic).get(url(), Q1_QUERY)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'href="/w/acme/revenue/"' in page and ">Revenue</a>" in page
+    assert 'id="waterfall-spec"' in page and 'id="trend-spec"' in page
+    assert "vendor/vega-embed.min.js" in page
+
+
+def test_it_is_read_only(client: Client, alice: Member, workspace: Workspace) -> None:
+    assert login(client, alice).post(url()).status_code == 405
+
+
+def test_the_figures_are_the_engines_with_their_formulas(
+    client: Client,
+    alice: Member,
+    book: dict[str, Account],
+) -> None:
+    response = login(client, alice).get(url(), Q1_QUERY)
+    metrics = engine.revenue_metrics(alice.workspace, Q1)
+    assert response.context["metrics"] == metrics
+    page = response.content.decode()
+    for _, _, figure in metrics.figures():
+        assert escape(figure.formula) in page and escape(figure.worked) in page
+    assert "NRR = $2,700 / $3,500 = 77.1% (3 accounts)" in page
+    assert "Eligible churn = $6,000 / $18,000 = 33.3%" in page
+    displays = {row["key"]: row["display"] for row in response.context["figures"]}
+    assert displays["nrr"] == "77.1%" and displays["arr_start"] == "$42,000" and displays["nps"] == "—"
+    quota = response.context["quota"]
+    assert [row.label for row in quota] == ["Carol"] and "64%" in page
+
+
+def test_filters_reach_the_engine(client: Client, mark: Member, dave: Member, book: dict[str, Account]) -> None:
+    response = login(client, mark).get(url(), {**Q1_QUERY, "tier": "community"})
+    assert response.context["metrics"] == engine.revenue_metrics(mark.workspace, Q1, Filters(tier="community"))
+    response = client.get(url(), {**Q1_QUERY, "owner": str(dave.pk)})
+    assert (
+        response.context["metrics"].waterfall.end
+        == engine.revenue_metrics(mark.workspace, Q1, Filters(owner=dave)).waterfall.end
+    )
+
+
+def test_the_default_period_is_this_quarter_to_date(client: Client, alice: Member, workspace: Workspace) -> None:
+    period = login(client, alice).get(url()).context["period"]
+    assert period.start.day == 1 and period.start.month in (1, 4, 7, 10)
+    assert (period.end - period.start).days < 92
+
+
+def test_a_custom_period_names_missing_and_reversed_days(client: Client, alice: Member, workspace: Workspace) -> None:
+    response = login(client, alice).get(url(), {"period": "custom", "start": "2026-03-01", "end": "2026-01-01"})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"end": ["must not be before the start"]}
+    response = client.get(url(), {"period": "custom"})
+    assert set(response.context["form"].errors) == {"start", "end"}
+
+
+def test_every_table_downloads_as_csv(client: Client, vic: Member, book: dict[str, Account]) -> None:
+    login(client, vic)
+    response = client.get(url(), {**Q1_QUERY, "format": "csv", "table": "waterfall"})
+    assert response["Content-Type"].startswith("text/csv")
+    assert "acme-revenue-waterfall-2026-01-01-2026-03-31.csv" in response["Content-Disposition"]
+    rows = csv_table(response)
+    assert rows[0] == ["step", "arr", "currency"]
+    assert rows[1] == ["ARR at start", "42000.00", "USD"] and rows[-1] == ["ARR at end", "40800.00", "USD"]
+    figures = csv_table(client.get(url(), {**Q1_QUERY, "format": "csv", "table": "figures"}))
+    assert figures[0] == ["figure", "value", "formula", "worked"] and len(figures) == 11
+    trend = csv_table(client.get(url(), {**Q1_QUERY, "format": "csv", "table": "trend"}))
+    assert len(trend) == 13 and trend[-1][0] == "2026-03-01"
+    quota = csv_table(client.get(url(), {**Q1_QUERY, "format": "csv", "table": "quota"}))
+    assert quota[1][:4] == ["Carol", "3", "42000.00", "32400.00"]
+    assert client.get(url(), {"format": "csv", "table": "nope"}).status_code == 404
+
+
+def test_the_query_count_does_not_grow_with_the_book(
+    client: Client,
+    alice: Member,
+    carol: Member,
+    book: dict[str, Account],
+) -> None:
+    login(client, alice)
+    client.get(url(), Q1_QUERY)  # warm the session and content types
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(url(), Q1_QUERY).status_code == 200
+        return len(context)
+
+    before = count()
+    for i in range(6):
+        extra = _account(alice.workspace, f"Extra {i}", "enterprise", carol)
+        _subscription(extra, "100", Q1.start.replace(year=2025), Q1.end)
+    assert count() == before
