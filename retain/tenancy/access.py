@@ -13,6 +13,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from retain.accounts.models import Account, Contact, Segment, Subscription
+from retain.renewals.models import ReasonCode, Renewal
 from retain.tenancy.choices import Role
 from retain.tenancy.models import Member
 
@@ -123,3 +124,24 @@ def get_rw_segment_for_user(member: Member, pk: object) -> Segment:
 
 def get_member_for_user(member: Member, pk: object) -> Member:
     return get_for_member(member, Member.objects.select_related("user"), pk)
+
+
+def get_renewal_for_user(member: Member, pk: object) -> Renewal:
+    return get_for_member(
+        member, Renewal.objects.select_related("account", "subscription", "owner__user", "workspace"), pk
+    )
+
+
+def get_rw_renewal_for_user(member: Member, pk: object) -> Renewal:
+    """Whoever may edit the renewal's account may work its renewal."""
+    renewal = get_renewal_for_user(member, pk)
+    if not can_edit_account(member, renewal.account):
+        raise PermissionDenied("You can read this renewal but not change it")
+    return renewal
+
+
+def get_rw_reason_code_for_user(member: Member, pk: object) -> ReasonCode:
+    """The reason-code library is the managers' to edit."""
+    reason = get_for_member(member, ReasonCode.objects.select_related("workspace"), pk)
+    require_manager(member)
+    return reason

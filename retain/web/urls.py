@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from retain.web.views import accounts, books, health, home, imports, revenue, segments, settings, surveys
+from retain.web.views import renewals
 
 w = "w/<slug:slug>/"
 
@@ -58,4 +59,13 @@ urlpatterns = [
     path(w + "surveys/new/", surveys.survey_create, name="survey-create"),
     path(w + "surveys/<int:pk>/edit/", surveys.survey_edit, name="survey-edit"),
     path(w + "contacts/<int:pk>/surveys/snooze/", surveys.contact_surveys_snooze, name="contact-surveys-snooze"),
+    # Renewals: the board by forecast category, at risk, one renewal, the reason codes.
+    path(w + "renewals/", renewals.renewal_board, name="renewals"),
+    path(w + "renewals/board.csv", renewals.renewal_board_csv, name="renewals-csv"),
+    path(w + "renewals/at-risk/", renewals.renewal_at_risk, name="renewals-at-risk"),
+    path(w + "renewals/reasons/", renewals.reason_codes, name="renewal-reasons"),
+    path(w + "renewals/reasons/<int:pk>/", renewals.reason_code_edit, name="renewal-reason-edit"),
+    path(w + "renewals/<int:pk>/", renewals.renewal_detail, name="renewal"),
+    path(w + "renewals/<int:pk>/edit/", renewals.renewal_edit, name="renewal-edit"),
+    path(w + "renewals/<int:pk>/close/", renewals.renewal_close, name="renewal-close"),
 ]

@@ -20,14 +20,22 @@ def today(workspace: Workspace) -> dt.date:
 
 @pytest.fixture
 def renewal(workspace: Workspace, account: Account, today: dt.date) -> Renewal:
+    return open_renewal(workspace, account, today)
+
+
+@pytest.fixture
+def reason(workspace: Workspace) -> ReasonCode:
+    return budget_cut(workspace)
+
+
+def open_renewal(workspace: Workspace, account: Account, today: dt.date) -> Renewal:
     """Globex's renewal (term ends in 60 days, $12,000 ARR up for renewal), in Carol's name."""
     reason_codes_seed(workspace=workspace)
     renewals_open(workspace=workspace, today=today)
     return Renewal.objects.get(account=account)
 
 
-@pytest.fixture
-def reason(workspace: Workspace) -> ReasonCode:
+def budget_cut(workspace: Workspace) -> ReasonCode:
     reason_codes_seed(workspace=workspace)
     return ReasonCode.objects.get(workspace=workspace, kind="churn", label="Budget cut")
 

@@ -1,0 +1,61 @@
+"""Forms of the renewal pages: working a renewal, closing it, and the reason-code library."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from retain.renewals.choices import OPEN_STAGES, ForecastCategory, Outcome, ReasonKind, Stage
+from retain.renewals.models import ReasonCode, Renewal
+from retain.renewals.selectors import reason_codes
+from retain.tenancy.choices import Role
+from retain.tenancy.models import Member
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class RenewalUpdateForm(forms.Form):
+    owner = forms.ModelChoiceField(queryset=Member.objects.none(), required=False, empty_label="Nobody")
+    stage = forms.ChoiceField(choices=[(s.value, s.label) for s in OPEN_STAGES])
+    forecast_category = forms.ChoiceField(choices=ForecastCategory.choices)
+    forecast_amount = forms.DecimalField(min_value=0, max_digits=16, decimal_places=2, help_text="ARR expected")
+    close_date = forms.DateField(widget=DATE, help_text="when it is expected to close")
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args: Any, renewal: Renewal, **kwargs: Any) -> None:
+        initial = {
+            "owner": renewal.owner_id,
+            "stage": renewal.stage if renewal.stage != Stage.CLOSED else Stage.OPEN,
+            "forecast_category": renewal.forecast_category,
+            "forecast_amount": renewal.forecast_amount,
+            "close_date": renewal.close_date,
+            "notes": renewal.notes,
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        owners = Member.objects.filter(workspace_id=renewal.workspace_id, is_active=True).exclude(role=Role.VIEWER)
+        self.fields["owner"].queryset = owners.select_related("user").order_by("user__first_name")  # type: ignore[attr-defined]
+
+
+class RenewalCloseForm(forms.Form):
+    outcome = forms.ChoiceField(choices=Outcome.choices)
+    final_amount = forms.DecimalField(
+        min_value=0, max_digits=16, decimal_places=2, required=False,
+        help_text="ARR signed; blank means the target for a renewal and 0 for a churn",
+    )  # fmt: skip
+    reasons = forms.ModelMultipleChoiceField(
+        queryset=ReasonCode.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="required for churn, contraction (downgrade reasons) and expansion",
+    )  # fmt: skip
+    new_term_end = forms.DateField(widget=DATE, required=False, help_text="blank: a year after the current term")
+    effective_on = forms.DateField(widget=DATE, required=False, help_text="blank: the current term's end")
+
+    def __init__(self, *args: Any, renewal: Renewal, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reasons"].queryset = reason_codes(renewal.workspace, active_only=True)  # type: ignore[attr-defined]
+        self.fields["reasons"].label_from_instance = lambda r: f"{r.get_kind_display()}: {r.label}"  # type: ignore[attr-defined]
+
+
+class ReasonCodeForm(forms.Form):
+    kind = forms.ChoiceField(choices=ReasonKind.choices)
+    label = forms.CharField(max_length=120)
