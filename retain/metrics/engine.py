@@ -49,12 +49,13 @@ from retain.accounts.selectors import rate_table, segment_accounts
 from retain.health.choices import Band
 from retain.health.models import HealthScore
 from retain.lib.money import RateTable, format_money, quantize
+from retain.metrics import formulas
 from retain.surveys.measures import Figure, Filters, Period, survey_measures
 from retain.tenancy.models import Member, Workspace
 
 ZERO = Decimal(0)
 MONTHS_PER_YEAR = 12
-DEFAULT_QUOTA_TARGET = Decimal("1.20")  # seed 003: a $1M book should end the year at $1.2M
+DEFAULT_QUOTA_TARGET = Decimal(str(formulas.QUOTA_TARGET))  # seed 003: a $1M book should end the year at $1.2M
 REVENUE_KINDS = (
     MovementKind.NEW,
     MovementKind.EXPANSION,
@@ -64,40 +65,11 @@ REVENUE_KINDS = (
 )
 
 
-# Arithmetic (one small function per ratio; the formula text is what a page shows) ---------------
+# Arithmetic: retain.metrics.formulas (pure); this module only gathers the inputs ------------------
 
 
 def _ratio(numerator: Decimal, denominator: Decimal) -> float | None:
-    if denominator == 0:
-        return None
-    return float(numerator / denominator)
-
-
-def _net_revenue_retention(end_of_start_cohort: Decimal, start: Decimal) -> float | None:
-    """NRR = MRR at end of the accounts active at start / their MRR at start."""
-    return _ratio(end_of_start_cohort, start)
-
-
-def _gross_revenue_retention(capped_end: Decimal, start: Decimal) -> float | None:
-    """GRR = Σ min(MRR at end, MRR at start) over the accounts active at start / their MRR at start."""
-    return _ratio(capped_end, start)
-
-
-def _logo_churn(churned: int, active_at_start: int) -> float | None:
-    """Logo churn = accounts active at start and not at end / accounts active at start."""
-    return _ratio(Decimal(churned), Decimal(active_at_start))
-
-
-def _eligible_churn(revenue_lost: Decimal, revenue_due: Decimal) -> float | None:
-    """Eligible churn = revenue lost in the period / revenue due for renewal in the period."""
-    return _ratio(revenue_lost, revenue_due)
-
-
-def _quota_attainment(book_end: Decimal, book_start: Decimal, target: Decimal) -> float | None:
-    """Attainment = (book ARR at end / book ARR at start) / target."""
-    if book_start == 0 or target == 0:
-        return None
-    return float(book_end / book_start / target)
+    return None if denominator == 0 else float(numerator / denominator)
 
 
 def _pct(value: float | None, digits: int = 1) -> str:
@@ -310,10 +282,11 @@ def _retention_figures(
     churned = [account for account in cohort if end.get(account, ZERO) <= 0]
     churned_mrr = sum((cohort[account] for account in churned), ZERO)
     downsell = start_total - capped - churned_mrr
-    nrr = _net_revenue_retention(end_total, start_total)
-    grr = _gross_revenue_retention(capped, start_total)
-    logo = _logo_churn(len(churned), len(cohort))
-    revenue_churn = _ratio(churned_mrr + downsell, start_total)
+    expansion = end_total - capped
+    nrr = formulas.net_revenue_retention(start_total, expansion, downsell, churned_mrr)
+    grr = formulas.gross_revenue_retention(start_total, downsell, churned_mrr)
+    logo = formulas.logo_churn_rate(len(cohort), len(churned))
+    revenue_churn = formulas.mrr_churn_rate(start_total, churned_mrr, downsell)
     s, e, c = _money(start_total, currency), _money(end_total, currency), _money(capped, currency)
     nrr_figure = Figure(
         nrr,
@@ -372,7 +345,7 @@ def _eligible_churn_figure(snapshot: Snapshot, due: set[int], period: Period, cu
     due_mrr = sum((start.get(s, ZERO) for s in due), ZERO)
     lost_mrr = sum((max(start.get(s, ZERO) - end.get(s, ZERO), ZERO) for s in due), ZERO)
     revenue_due, revenue_lost = due_mrr * MONTHS_PER_YEAR, lost_mrr * MONTHS_PER_YEAR
-    value = _eligible_churn(revenue_lost, revenue_due)
+    value = formulas.eligible_churn(revenue_lost, revenue_due)
     subscriptions = sum(1 for s in due if start.get(s, ZERO) > 0)
     return Figure(
         value,
@@ -544,7 +517,7 @@ def quota_attainment(
     for owner_id, account_ids in books.items():
         arr_start = sum((start.get(a, ZERO) for a in account_ids), ZERO) * MONTHS_PER_YEAR
         arr_end = sum((end.get(a, ZERO) for a in account_ids), ZERO) * MONTHS_PER_YEAR
-        value = _quota_attainment(arr_end, arr_start, target)
+        value = formulas.quota_attainment(arr_start, arr_end, target)
         retention = _ratio(arr_end, arr_start)
         figure = Figure(
             value,
