@@ -205,6 +205,8 @@ SPECTACULAR_SETTINGS = {
         "ContactStatusEnum": "retain.accounts.choices.ContactStatus",
         "ContactRoleEnum": "retain.accounts.choices.ContactRole",
         "SubscriptionStatusEnum": "retain.accounts.choices.SubscriptionStatus",
+        "AccountStageEnum": "retain.accounts.choices.Stage",
+        "RenewalStageEnum": "retain.renewals.choices.Stage",
     },
 }
 

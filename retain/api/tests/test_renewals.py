@@ -1,0 +1,128 @@
+"""/api/v1/renewals/: list, retrieve, update the forecast, and close (which writes the movement)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from retain.accounts.choices import EntryKind, MovementKind
+from retain.accounts.models import Account, TimelineEntry
+from retain.accounts.selectors import workspace_today
+from retain.api.tests.conftest import ClientFor
+from retain.renewals.models import ReasonCode, Renewal
+from retain.renewals.tests.conftest import budget_cut, give_health, open_renewal
+from retain.tenancy.models import Member, Workspace
+
+pytestmark = pytest.mark.urls("retain.api.tests.urls")
+
+
+@pytest.fixture
+def renewal(workspace: Workspace, account: Account) -> Renewal:
+    return open_renewal(workspace, account, workspace_today(workspace))
+
+
+@pytest.fixture
+def reason(workspace: Workspace) -> ReasonCode:
+    return budget_cut(workspace)
+
+
+def test_it_lists_and_shows_renewals_with_the_health_band(renewal: Renewal, vic: Member, client_for: ClientFor) -> None:
+    give_health(renewal.account, "yellow", workspace_today(renewal.workspace))
+    client = client_for(vic)
+    body = client.get("/api/v1/renewals/?is_open=true&forecast_category=probable").json()
+    assert body["count"] == 1
+    row = body["results"][0]
+    assert (row["id"], row["target_amount"], row["stage"], row["health_band"]) == (
+        renewal.pk, "12000.00", "open", "yellow",
+    )  # fmt: skip
+    assert client.get("/api/v1/renewals/?is_open=false").json()["count"] == 0
+    assert client.get(f"/api/v1/renewals/{renewal.pk}/").json()["term_end"] == renewal.term_end.isoformat()
+
+
+def test_outsider_gets_404(renewal: Renewal, olga: Member, client_for: ClientFor) -> None:
+    client = client_for(olga)
+    assert client.get("/api/v1/renewals/").json()["count"] == 0
+    assert client.get(f"/api/v1/renewals/{renewal.pk}/").status_code == 404
+    assert client.patch(f"/api/v1/renewals/{renewal.pk}/", {}, format="json").status_code == 404
+    response = client.post(f"/api/v1/renewals/{renewal.pk}/close/", {"outcome": "renewed"}, format="json")
+    assert response.status_code == 404
+
+
+def test_it_requires_rw_access(renewal: Renewal, vic: Member, dave: Member, client_for: ClientFor) -> None:
+    for member in (vic, dave):
+        client = client_for(member)
+        assert client.patch(f"/api/v1/renewals/{renewal.pk}/", {"stage": "engaged"}, format="json").status_code == 403
+        response = client.post(f"/api/v1/renewals/{renewal.pk}/close/", {"outcome": "renewed"}, format="json")
+        assert response.status_code == 403
+    renewal.refresh_from_db()
+    assert renewal.is_open and renewal.stage == "open"
+
+
+def test_the_owner_updates_the_forecast(renewal: Renewal, carol: Member, client_for: ClientFor) -> None:
+    response = client_for(carol).patch(
+        f"/api/v1/renewals/{renewal.pk}/",
+        {"forecast_category": "at_risk", "forecast_amount": "8000", "stage": "negotiation"},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert (response.json()["forecast_category"], response.json()["forecast_amount"]) == ("at_risk", "8000.00")
+
+
+def test_a_negative_forecast_is_refused_naming_the_field(
+    renewal: Renewal, carol: Member, client_for: ClientFor
+) -> None:
+    response = client_for(carol).patch(f"/api/v1/renewals/{renewal.pk}/", {"forecast_amount": "-1"}, format="json")
+    assert response.status_code == 400 and "forecast_amount" in response.json()["errors"]
+
+
+def test_a_manager_closes_with_an_expansion(
+    workspace: Workspace, renewal: Renewal, mark: Member, client_for: ClientFor
+) -> None:
+    expansion = ReasonCode.objects.get(workspace=workspace, kind="expansion", label="More seats")
+    new_end = renewal.term_end + dt.timedelta(days=365)
+    response = client_for(mark).post(
+        f"/api/v1/renewals/{renewal.pk}/close/",
+        {"outcome": "renewed_expansion", "final_amount": "15000", "reasons": [expansion.pk],
+         "new_term_end": new_end.isoformat()},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["outcome"], body["final_amount"], body["stage"]) == ("renewed_expansion", "15000.00", "closed")
+    assert [r["label"] for r in body["reasons"]] == ["More seats"]
+    movement = renewal.subscription.movements.order_by("-id")[0]
+    assert movement.kind == MovementKind.EXPANSION and movement.mrr_after == Decimal("1250.00")
+    entry = TimelineEntry.objects.get(kind=EntryKind.RENEWAL_CLOSED)
+    assert entry.actor == mark and entry.actor_label == "api"
+
+
+def test_a_churn_without_reasons_is_400_naming_reasons(renewal: Renewal, carol: Member, client_for: ClientFor) -> None:
+    response = client_for(carol).post(f"/api/v1/renewals/{renewal.pk}/close/", {"outcome": "churned"}, format="json")
+    assert response.status_code == 400 and "reasons" in response.json()["errors"]
+
+
+def test_another_workspaces_reason_reads_as_missing(
+    renewal: Renewal, other_workspace: Workspace, carol: Member, client_for: ClientFor
+) -> None:
+    foreign = budget_cut(other_workspace)
+    response = client_for(carol).post(
+        f"/api/v1/renewals/{renewal.pk}/close/", {"outcome": "churned", "reasons": [foreign.pk]}, format="json"
+    )
+    assert response.status_code == 400 and "reasons" in response.json()["errors"]
+
+
+def test_a_churn_with_a_reason_closes_it(
+    renewal: Renewal, carol: Member, reason: ReasonCode, client_for: ClientFor
+) -> None:
+    response = client_for(carol).post(
+        f"/api/v1/renewals/{renewal.pk}/close/", {"outcome": "churned", "reasons": [reason.pk]}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert renewal.subscription.movements.order_by("-id")[0].kind == MovementKind.CHURN
+
+
+def test_the_closed_stage_is_only_reached_by_closing(renewal: Renewal, carol: Member, client_for: ClientFor) -> None:
+    response = client_for(carol).patch(f"/api/v1/renewals/{renewal.pk}/", {"stage": "closed"}, format="json")
+    assert response.status_code == 400 and "stage" in response.json()["errors"]
