@@ -109,7 +109,7 @@ class RenewalViewSet(mixins.ListModelMixin, WorkspaceViewSet):
             selectors.renewals_annotated(self.member.workspace).prefetch_related("reasons").order_by("term_end", "id")
         )
 
-    def _detail(self, pk: object) -> Response:
+    def _detail(self, pk: int) -> Response:
         return self.respond(RenewalSerializer, self.get_queryset().get(pk=pk))
 
     def retrieve(self, request: Request, pk: str) -> Response:

@@ -55,7 +55,7 @@ def open_renewals(
     if owner == "none":
         queryset = queryset.filter(owner__isnull=True)
     elif owner:
-        queryset = queryset.filter(owner_id=owner)
+        queryset = queryset.filter(owner_id=int(owner))
     if tier:
         queryset = queryset.filter(account__tier=tier)
     return queryset.order_by("term_end", "account__name", "id")

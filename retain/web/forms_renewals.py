@@ -32,7 +32,8 @@ class RenewalUpdateForm(forms.Form):
             "close_date": renewal.close_date,
             "notes": renewal.notes,
         }
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
         owners = Member.objects.filter(workspace_id=renewal.workspace_id, is_active=True).exclude(role=Role.VIEWER)
         self.fields["owner"].queryset = owners.select_related("user").order_by("user__first_name")  # type: ignore[attr-defined]
 

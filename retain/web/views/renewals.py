@@ -86,12 +86,13 @@ def renewal_board_csv(request: HttpRequest, member: Member) -> HttpResponse:
     rows: list[list[Any]] = [CSV_HEADER]
     for column in board.columns:
         for r in column.renewals:
+            band, overall = getattr(r, "health_band", None), getattr(r, "health_overall", None)
             rows.append(
                 [
                     r.pk, r.account.name, r.account.external_id, r.account.tier, r.subscription.product,
                     r.term_end.isoformat(), r.owner.display_name if r.owner else "", r.stage, r.forecast_category,
                     r.target_amount, r.forecast_amount, workspace.currency, r.close_date.isoformat(),
-                    r.health_band or "", "" if r.health_overall is None else round(r.health_overall, 1),
+                    band or "", "" if overall is None else round(overall, 1),
                 ]
             )  # fmt: skip
     response = HttpResponse(write_csv(rows), content_type="text/csv; charset=utf-8")
