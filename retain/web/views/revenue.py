@@ -34,6 +34,8 @@ from retain.web.views.accounts import in_workspace_time
 
 PERIODS = [("month", "This month"), ("quarter", "This quarter"), ("year", "This year"), ("custom", "Custom")]
 TABLES = ("figures", "waterfall", "trend", "quota")
+# Axis labels short enough to sit side by side under the waterfall's bars.
+CHART_LABELS = {"start": "Start", "end": "End", "other": "Currency/other"}
 
 
 class RevenueFilterForm(forms.Form):
@@ -109,7 +111,7 @@ def waterfall_spec(waterfall: engine.Waterfall, currency: str) -> dict[str, Any]
             running = high
         values.append(
             {
-                "step": label,
+                "step": CHART_LABELS.get(key, label),
                 "kind": key,
                 "amount": float(amount),
                 "from": float(min(low, high)),

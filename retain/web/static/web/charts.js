@@ -6,6 +6,9 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const element of document.querySelectorAll(".vega-chart[data-spec]")) {
     const source = document.getElementById(element.dataset.spec);
     if (!source) continue;
+    // vega-embed styles its element inline-block, which gives a "container" width spec nothing to fill.
+    element.style.display = "block";
+    element.style.width = "100%";
     window.vegaEmbed(element, JSON.parse(source.textContent), { actions: false, renderer: "svg" }).catch((error) => {
       element.textContent = "The chart could not be drawn: " + error.message;
     });
