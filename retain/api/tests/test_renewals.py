@@ -6,13 +6,16 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from retain.accounts.choices import EntryKind, MovementKind
 from retain.accounts.models import Account, TimelineEntry
 from retain.accounts.selectors import workspace_today
 from retain.api.tests.conftest import ClientFor
 from retain.renewals.models import ReasonCode, Renewal
-from retain.renewals.tests.conftest import budget_cut, give_health, open_renewal
+from retain.renewals.services import renewal_close
+from retain.renewals.tests.conftest import budget_cut, give_health, make_account, open_renewal
 from retain.tenancy.models import Member, Workspace
 
 pytestmark = pytest.mark.urls("retain.api.tests.urls")
@@ -126,3 +129,20 @@ def test_a_churn_with_a_reason_closes_it(
 def test_the_closed_stage_is_only_reached_by_closing(renewal: Renewal, carol: Member, client_for: ClientFor) -> None:
     response = client_for(carol).patch(f"/api/v1/renewals/{renewal.pk}/", {"stage": "closed"}, format="json")
     assert response.status_code == 400 and "stage" in response.json()["errors"]
+
+
+def test_the_list_costs_the_same_queries_however_many_renewals(
+    workspace: Workspace, renewal: Renewal, carol: Member, client_for: ClientFor
+) -> None:
+    client = client_for(carol)
+    client.get("/api/v1/renewals/")  # the token's first use is recorded once
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/api/v1/renewals/").status_code == 200
+    today = workspace_today(workspace)
+    for i in range(4):
+        make_account(workspace, f"Extra {i}", "enterprise", carol, 30 + i)
+    open_renewal(workspace, renewal.account, today)
+    renewal_close(renewal=renewal, actor=None, via="test", outcome="churned", reasons=[budget_cut(workspace)])
+    with CaptureQueriesContext(connection) as five:
+        assert client.get("/api/v1/renewals/").json()["count"] == 5
+    assert len(five) == len(one)
