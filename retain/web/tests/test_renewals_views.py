@@ -187,3 +187,16 @@ class TestReasonCodes:
     def test_a_duplicate_label_is_refused_naming_the_field(self, reason: ReasonCode, mark: Member) -> None:
         response = client_for(mark).post(url("renewal-reasons"), {"kind": "churn", "label": "Budget cut"})
         assert response.status_code == 400 and "label" in response.context["form"].errors
+
+
+def test_a_manager_renames_a_reason_but_not_onto_another(
+    workspace: Workspace, reason: ReasonCode, mark: Member
+) -> None:
+    client = client_for(mark)
+    assert client.post(url("renewal-reason-edit", reason.pk), {"label": "Budget frozen"}).status_code == 302
+    reason.refresh_from_db()
+    assert reason.label == "Budget frozen" and reason.active
+    response = client.post(url("renewal-reason-edit", reason.pk), {"label": "Low adoption"}, follow=True)
+    assert "already a churn reason" in response.content.decode()
+    reason.refresh_from_db()
+    assert reason.label == "Budget frozen"
