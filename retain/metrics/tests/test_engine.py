@@ -33,6 +33,7 @@ from retain.accounts.models import Account, Subscription
 from retain.health.choices import Band
 from retain.health.tests.test_models import score, scorecard
 from retain.metrics import engine
+from retain.surveys import services as survey_services
 from retain.surveys.measures import Filters, Period
 from retain.tenancy.models import Member, Workspace
 
@@ -208,6 +209,23 @@ def test_the_seed_quota_example_is_exactly_met(workspace: Workspace, carol: Memb
     assert row.attainment.value == pytest.approx(1.0, abs=1e-6)
 
 
+def test_the_seed_eligible_churn_example(workspace: Workspace, carol: Member) -> None:
+    """Seed 003: $20,000 lost of $2,000,000 due for renewal = 1%. Two terms end in 2026: one of
+    $1,980,000 ARR renews flat, one of $20,000 churns (MRR 165,000 and 1,666.67: ARR 1,980,000 and
+    20,000.04); a third subscription, not due in 2026, churns too and does not count."""
+    flat = _subscription(_account(workspace, "Flat", "strategic", carol), "165000", D(2025, 5, 1), D(2026, 5, 1))
+    lost = _subscription(_account(workspace, "Lost", "enterprise", carol), "1666.67", D(2025, 7, 1), D(2026, 7, 1))
+    other = _subscription(_account(workspace, "Other", "enterprise", carol), "900", D(2025, 7, 1), D(2027, 7, 1))
+    account_services.renewal_windows_open(workspace=workspace, today=D(2026, 4, 30))  # Flat's and Lost's
+    _change(flat, D(2026, 5, 1), "165000", term_end=D(2027, 5, 1))
+    _change(lost, D(2026, 7, 1), "0")
+    _change(other, D(2026, 8, 1), "0")
+    figure = engine.revenue_metrics(workspace, Period(D(2026, 1, 1), D(2026, 12, 31))).eligible_churn
+    assert figure.inputs["revenue_due"] == Decimal("2000000.04")
+    assert figure.inputs["revenue_lost"] == Decimal("20000.04")
+    assert figure.value == pytest.approx(0.01, abs=1e-7)
+
+
 def test_green_share_and_survey_figures(workspace: Workspace, book: dict[str, Account]) -> None:
     card = scorecard(workspace)
     for name, band in (("apex", Band.GREEN), ("birch", Band.RED), ("cedar", Band.GREEN), ("elm", Band.BLANK)):
@@ -216,6 +234,34 @@ def test_green_share_and_survey_figures(workspace: Workspace, book: dict[str, Ac
     assert metrics.green_share.inputs["green"] == 2 and metrics.green_share.inputs["scored"] == 3
     assert metrics.green_share.value == pytest.approx(2 / 3)
     assert metrics.nps.value is None and metrics.csat.value is None
+
+
+def test_nps_and_csat_count_the_answers_of_the_period_and_the_filters(
+    workspace: Workspace, book: dict[str, Account], mark: Member
+) -> None:
+    """NPS 10, 9, 7, 3 from enterprise accounts = 50% − 25% = 25; a community 0 counts only unfiltered.
+    CSAT 5, 4, 3 = 2 of 3 above 3.5."""
+    nps = survey_services.survey_create(
+        workspace=workspace, actor=mark, name="NPS", kind="nps", schedule_kind="recurring", schedule_days=182
+    )
+    csat = survey_services.survey_create(
+        workspace=workspace, actor=mark, name="CSAT", kind="csat", schedule_kind="manual"
+    )
+    answers = [(nps, "apex", 10), (nps, "birch", 9), (nps, "dune", 7), (nps, "elm", 3), (nps, "cedar", 0)]
+    answers += [(csat, "apex", 5), (csat, "birch", 4), (csat, "dune", 3)]
+    for i, (survey, name, value) in enumerate(answers):
+        contact = account_services.contact_create(
+            account=book[name], actor=None, via="test", email=f"p{i}@{name}.example"
+        )
+        survey_services.response_record(
+            survey=survey, contact=contact, score=value, comment="", source="web",
+            answered_at=dt.datetime(2026, 2, 10, 12, tzinfo=dt.UTC),
+        )  # fmt: skip
+    enterprise = engine.revenue_metrics(workspace, Q1, Filters(tier="enterprise"))
+    assert enterprise.nps.value == pytest.approx(25)
+    assert enterprise.csat.value == pytest.approx(2 / 3)
+    assert engine.revenue_metrics(workspace, Q1).nps.value == pytest.approx(100 * (2 - 2) / 5)
+    assert engine.revenue_metrics(workspace, Period(D(2026, 4, 1), D(2026, 6, 30))).nps.value is None
 
 
 def test_the_retention_trend_has_one_point_a_month(workspace: Workspace, book: dict[str, Account]) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -91,6 +92,15 @@ def test_filters_reach_the_engine(client: Client, mark: Member, dave: Member, bo
         response.context["metrics"].waterfall.end
         == engine.revenue_metrics(mark.workspace, Q1, Filters(owner=dave)).waterfall.end
     )
+
+
+def test_the_quota_target_can_be_set(client: Client, alice: Member, book: dict[str, Account]) -> None:
+    response = login(client, alice).get(url(), {**Q1_QUERY, "target": "100"})
+    [row] = response.context["quota"]
+    assert row.target == Decimal(1) and row.attainment.value == pytest.approx(32_400 / 42_000)
+    response = client.get(url(), {**Q1_QUERY, "target": "0"})
+    assert "target" in response.context["form"].errors
+    assert response.context["quota"][0].target == Decimal("1.2")
 
 
 def test_the_default_period_is_this_quarter_to_date(client: Client, alice: Member, workspace: Workspace) -> None:

@@ -45,6 +45,14 @@ class RevenueFilterForm(forms.Form):
     tier = forms.ChoiceField(required=False, choices=[("", "All tiers"), *Tier.choices])
     segment = forms.ChoiceField(required=False)
     owner = forms.ChoiceField(required=False, label="CSM")
+    target = forms.DecimalField(
+        required=False,
+        min_value=1,
+        max_value=1000,
+        decimal_places=1,
+        label="Quota target (%)",
+        help_text="the net retention a CSM's book should reach; 120% by default (seed 003)",
+    )
 
     def __init__(self, data: Any, *, members: Sequence[Member], segments: Sequence[Segment], today: dt.date) -> None:
         super().__init__(data)
@@ -84,6 +92,11 @@ class RevenueFilterForm(forms.Form):
         else:
             start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
         return Period(start, today, tz)
+
+    def quota_target(self) -> Decimal:
+        """The quota target as a share (1.20 for 120%)."""
+        value = self.cleaned_data.get("target") if self.is_valid() else None
+        return engine.DEFAULT_QUOTA_TARGET if value is None else Decimal(value) / 100
 
     def filters(self) -> Filters:
         if not self.is_valid():
@@ -272,7 +285,7 @@ def revenue_dashboard(request: HttpRequest, member: Member) -> HttpResponse:
         raise Http404(f"no table {table!r}; one of {', '.join(TABLES)}")
     metrics = engine.revenue_metrics(workspace, period, filters)
     trend = engine.retention_trend(workspace, period.end, filters)
-    quota = engine.quota_attainment(workspace, period, filters)
+    quota = engine.quota_attainment(workspace, period, filters, target=form.quota_target())
     if wants_csv:
         name = f"{workspace.slug}-revenue-{table}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
         return _csv_response(csv_rows(table, metrics, trend, quota), name)
