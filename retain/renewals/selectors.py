@@ -83,6 +83,10 @@ class Board:
     columns: list[Column]
 
     @property
+    def until(self) -> dt.date:
+        return self.today + dt.timedelta(days=self.horizon_days)
+
+    @property
     def count(self) -> int:
         return sum(c.count for c in self.columns)
 

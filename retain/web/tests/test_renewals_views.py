@@ -109,9 +109,11 @@ class TestAtRisk:
 
 
 class TestRenewalPage:
-    def test_a_viewer_reads_but_gets_no_forms(self, renewal: Renewal, vic: Member) -> None:
+    def test_a_viewer_reads_but_gets_no_forms(self, renewal: Renewal, vic: Member, today: dt.date) -> None:
+        give_health(renewal.account, "yellow", today)
         response = client_for(vic).get(url("renewal", renewal.pk))
         assert response.status_code == 200 and response.context["close_form"] is None
+        assert 'data-band="yellow"' in response.content.decode()
 
     def test_a_viewer_cannot_update_or_close(self, renewal: Renewal, vic: Member) -> None:
         client = client_for(vic)

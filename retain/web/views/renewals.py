@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from retain.accounts.choices import Tier
 from retain.accounts.selectors import workspace_today
+from retain.health.selectors import latest_score
 from retain.lib.csvsafe import write_csv
 from retain.renewals import selectors, services
 from retain.renewals.models import Renewal
@@ -123,6 +124,7 @@ def _renewal_page(
         "update_form": update_form or (RenewalUpdateForm(renewal=renewal) if can_edit else None),
         "close_form": close_form or (RenewalCloseForm(renewal=renewal) if can_edit else None),
         "reasons": list(renewal.reasons.all()),
+        "health": latest_score(renewal.account),
     }
     return render(request, "web/renewals/renewal.html", context, status=status)
 
