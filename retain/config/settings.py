@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "retain.surveys",
     "retain.health",
     "retain.renewals",
+    "retain.metrics",
     "retain.web",
     "retain.api",
     "retain.demo",

@@ -1,0 +1,344 @@
+"""Training a churn model on any table (pure: csv, numpy and scikit-learn; no Django, no database).
+
+The same pipeline serves a CSV someone exports from another system (`retain churn train --csv FILE`)
+and, later, the features Retain builds from a workspace's own history. Steps:
+
+1. Read the table as text. The target column and its positive value give the label (1 = churned);
+   an id column, when named, is dropped, as is any text column whose every value is distinct (an
+   identifier under another name: it cannot generalise) and any column that is blank throughout.
+2. A column is numeric when every non-blank value parses as a finite number; blank strings are
+   missing values, not a category and not zero. (Telco's TotalCharges is blank for customers in
+   their first month: read naively, the column becomes text and its numbers are lost.)
+3. Numerics: median imputation, standardisation. Categoricals: blanks become their own "(blank)"
+   level, then one-hot encoding; levels unseen in training are ignored at prediction.
+4. Each candidate model (logistic regression, histogram gradient boosting, random forest) is scored
+   by stratified k-fold cross-validation (ROC-AUC, and accuracy at a 0.5 threshold); the one with the
+   best mean AUC is kept and refitted on every row.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_validate
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
+
+NUMERIC = "numeric"
+CATEGORICAL = "categorical"
+BLANK_LEVEL = "(blank)"
+DEFAULT_FOLDS = 5
+
+
+class ChurnDataError(ValueError):
+    """The table cannot be trained on; the message is one line naming the file, column or value."""
+
+
+def _logistic_regression(seed: int) -> ClassifierMixin:
+    return LogisticRegression(max_iter=2000)
+
+
+def _gradient_boosting(seed: int) -> ClassifierMixin:
+    return HistGradientBoostingClassifier(learning_rate=0.05, max_iter=150, max_leaf_nodes=15, random_state=seed)
+
+
+def _random_forest(seed: int) -> ClassifierMixin:
+    # Small leaves overfit a churn table; 5+ rows per leaf keeps the probabilities usable.
+    return RandomForestClassifier(n_estimators=150, min_samples_leaf=5, n_jobs=1, random_state=seed)
+
+
+CANDIDATES: dict[str, Callable[[int], ClassifierMixin]] = {
+    "logistic_regression": _logistic_regression,
+    "gradient_boosting": _gradient_boosting,
+    "random_forest": _random_forest,
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    """A CSV read as text: the header and the rows, every row as long as the header."""
+
+    columns: list[str]
+    rows: list[list[str]]
+    source: str = "table"
+
+    def column(self, name: str) -> list[str]:
+        try:
+            index = self.columns.index(name)
+        except ValueError:
+            known = ", ".join(self.columns)
+            raise ChurnDataError(f"{self.source}: no column {name!r} (columns: {known})") from None
+        return [row[index] for row in self.rows]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One input column as the pipeline treats it."""
+
+    name: str
+    kind: str  # NUMERIC or CATEGORICAL
+    blanks: int
+
+
+@dataclass(frozen=True)
+class CandidateScore:
+    """A candidate model's cross-validated scores (mean and spread over the folds)."""
+
+    name: str
+    auc: float
+    auc_std: float
+    accuracy: float
+
+
+@dataclass
+class TrainingResult:
+    """The kept model, refitted on every row, with the cross-validated scores that chose it."""
+
+    model: str
+    auc: float
+    accuracy: float
+    folds: int
+    candidates: list[CandidateScore]
+    features: list[Feature]
+    dropped: dict[str, str]  # column → why it was left out
+    rows: int
+    positives: int
+    pipeline: Pipeline = field(repr=False)
+
+    @property
+    def positive_rate(self) -> float:
+        return self.positives / self.rows
+
+    def summary(self) -> str:
+        """The last line of `retain churn train`."""
+        return f"auc={self.auc:.4f} accuracy={self.accuracy:.4f} folds={self.folds} model={self.model}"
+
+
+def read_table(path: str | Path) -> Table:
+    """Read a CSV file (UTF-8, a header row) as text."""
+    source = str(path)
+    file = Path(path)
+    if not file.is_file():
+        raise ChurnDataError(f"{source}: no such file")
+    try:
+        with file.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if header is None:
+                raise ChurnDataError(f"{source}: the file is empty")
+            columns = [name.strip() for name in header]
+            rows = []
+            for number, row in enumerate(reader, start=2):
+                if not any(cell.strip() for cell in row):
+                    continue
+                if len(row) != len(columns):
+                    raise ChurnDataError(f"{source}:{number}: {len(row)} values for {len(columns)} columns")
+                rows.append(row)
+    except UnicodeDecodeError:
+        raise ChurnDataError(f"{source}: not UTF-8 text") from None
+    except csv.Error as error:
+        raise ChurnDataError(f"{source}: not a readable CSV ({error})") from None
+    if len(set(columns)) != len(columns):
+        raise ChurnDataError(f"{source}: a column name appears twice in the header")
+    return Table(columns=columns, rows=rows, source=source)
+
+
+def _is_blank(value: str) -> bool:
+    return not value.strip()
+
+
+def _number(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def column_kind(values: Sequence[str]) -> str:
+    """NUMERIC when every non-blank value parses as a finite number (and there is one), else CATEGORICAL."""
+    present = [value for value in values if not _is_blank(value)]
+    if present and all(_number(value) is not None for value in present):
+        return NUMERIC
+    return CATEGORICAL
+
+
+def labels(table: Table, target: str, positive: str) -> np.ndarray:
+    """1 where the target column equals `positive` (surrounding spaces ignored), else 0."""
+    values = table.column(target)
+    wanted = positive.strip()
+    seen = {value.strip() for value in values}
+    if wanted not in seen:
+        shown = ", ".join(repr(value) for value in sorted(seen)[:10])
+        raise ChurnDataError(f"{table.source}: no row has {target} = {positive!r} (values: {shown})")
+    if len(seen) < 2:
+        raise ChurnDataError(f"{table.source}: {target} has one value only ({positive!r}); a model needs both classes")
+    return np.array([1 if value.strip() == wanted else 0 for value in values], dtype=int)
+
+
+def positive_rates(table: Table, target: str, positive: str, by: str) -> dict[str, tuple[int, float]]:
+    """For each value of column `by`: (rows, share of them with target = positive)."""
+    y = labels(table, target, positive)
+    groups: dict[str, list[int]] = {}
+    for value, label in zip(table.column(by), y, strict=True):
+        groups.setdefault(value.strip(), []).append(int(label))
+    return {value: (len(found), sum(found) / len(found)) for value, found in sorted(groups.items())}
+
+
+def features_of(table: Table, *, target: str, id_column: str | None = None) -> tuple[list[Feature], dict[str, str]]:
+    """The columns to learn from, each numeric or categorical, and those left out with the reason."""
+    table.column(target)  # refuses a missing target by name
+    if id_column is not None:
+        table.column(id_column)
+        if id_column == target:
+            raise ChurnDataError(f"the id column and the target are both {target!r}")
+    dropped: dict[str, str] = {}
+    features: list[Feature] = []
+    for name in table.columns:
+        if name == target:
+            continue
+        if name == id_column:
+            dropped[name] = "the id column"
+            continue
+        values = table.column(name)
+        blanks = sum(1 for value in values if _is_blank(value))
+        if blanks == len(values):
+            dropped[name] = "blank in every row"
+            continue
+        kind = column_kind(values)
+        if kind == CATEGORICAL and len({value.strip() for value in values}) == len(values) > 20:
+            dropped[name] = "a different text in every row (an identifier)"
+            continue
+        features.append(Feature(name=name, kind=kind, blanks=blanks))
+    if not features:
+        raise ChurnDataError(f"{table.source}: no column is left to learn from besides {target}")
+    return features, dropped
+
+
+def feature_matrix(table: Table, features: Sequence[Feature]) -> np.ndarray:
+    """An object array, one column per feature: floats (NaN when blank) or stripped strings."""
+    matrix = np.empty((len(table.rows), len(features)), dtype=object)
+    for j, feature in enumerate(features):
+        values = table.column(feature.name)
+        if feature.kind == NUMERIC:
+            matrix[:, j] = [math.nan if _is_blank(v) else _number(v) for v in values]
+        else:
+            matrix[:, j] = [BLANK_LEVEL if _is_blank(v) else v.strip() for v in values]
+    return matrix
+
+
+def build_pipeline(features: Sequence[Feature], model: ClassifierMixin) -> Pipeline:
+    """Preprocessing (impute, scale, one-hot) followed by `model`, taking feature_matrix()'s columns."""
+    numeric = [j for j, feature in enumerate(features) if feature.kind == NUMERIC]
+    categorical = [j for j, feature in enumerate(features) if feature.kind == CATEGORICAL]
+    parts = []
+    if numeric:
+        numbers = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
+        parts.append(("numeric", numbers, numeric))
+    if categorical:
+        encode = OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64)
+        parts.append(("categorical", encode, categorical))
+    return Pipeline([("prepare", ColumnTransformer(parts)), ("model", model)])
+
+
+def train(
+    table: Table,
+    *,
+    target: str,
+    positive: str,
+    id_column: str | None = None,
+    candidates: Sequence[str] | None = None,
+    folds: int = DEFAULT_FOLDS,
+    seed: int = 0,
+    on_candidate: Callable[[CandidateScore], None] | None = None,
+) -> TrainingResult:
+    """Compare the candidates by stratified `folds`-fold cross-validated ROC-AUC, keep the best, refit it."""
+    names = list(candidates or CANDIDATES)
+    unknown = [name for name in names if name not in CANDIDATES]
+    if unknown:
+        raise ChurnDataError(f"unknown model {unknown[0]!r} (known: {', '.join(CANDIDATES)})")
+    features, dropped = features_of(table, target=target, id_column=id_column)
+    y = labels(table, target, positive)
+    smaller = int(min(y.sum(), len(y) - y.sum()))
+    if smaller < folds:
+        raise ChurnDataError(
+            f"{table.source}: {smaller} row(s) in the smaller class of {target}; {folds}-fold validation needs {folds}"
+        )
+    x = feature_matrix(table, features)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    # One thread: on a busy host, gradient boosting's OpenMP threads fighting other processes made a
+    # 3-second cross-validation take a minute; a churn table is small enough that one core is plenty.
+    with threadpool_limits(limits=1):
+        return _train(table, features, dropped, x, y, names, splitter, folds, seed, on_candidate)
+
+
+def _train(
+    table: Table,
+    features: list[Feature],
+    dropped: dict[str, str],
+    x: np.ndarray,
+    y: np.ndarray,
+    names: list[str],
+    splitter: StratifiedKFold,
+    folds: int,
+    seed: int,
+    on_candidate: Callable[[CandidateScore], None] | None,
+) -> TrainingResult:
+    scores: list[CandidateScore] = []
+    for name in names:
+        pipeline = build_pipeline(features, CANDIDATES[name](seed))
+        with warnings.catch_warnings():
+            # Rare one-hot levels missing from a training fold are expected and harmless.
+            warnings.simplefilter("ignore", UserWarning)
+            found = cross_validate(pipeline, x, y, cv=splitter, scoring=("roc_auc", "accuracy"), n_jobs=1)
+        score = CandidateScore(
+            name=name,
+            auc=float(np.mean(found["test_roc_auc"])),
+            auc_std=float(np.std(found["test_roc_auc"])),
+            accuracy=float(np.mean(found["test_accuracy"])),
+        )
+        scores.append(score)
+        if on_candidate is not None:
+            on_candidate(score)
+    best = max(scores, key=lambda score: score.auc)
+    pipeline = build_pipeline(features, CANDIDATES[best.name](seed))
+    pipeline.fit(x, y)
+    return TrainingResult(
+        model=best.name,
+        auc=best.auc,
+        accuracy=best.accuracy,
+        folds=folds,
+        candidates=scores,
+        features=features,
+        dropped=dropped,
+        rows=len(y),
+        positives=int(y.sum()),
+        pipeline=pipeline,
+    )
+
+
+def train_csv(path: str | Path, **options: object) -> TrainingResult:
+    """read_table(path), then train(...) with the same keyword options."""
+    return train(read_table(path), **options)  # type: ignore[arg-type]
+
+
+def predict(result: TrainingResult, table: Table) -> np.ndarray:
+    """The kept model's probability of the positive class for each row of `table` (same columns)."""
+    return np.asarray(result.pipeline.predict_proba(feature_matrix(table, result.features))[:, 1])
+
+
+def describe_features(features: Sequence[Feature]) -> Mapping[str, list[str]]:
+    """Feature names by kind, for the command's report."""
+    return {kind: [f.name for f in features if f.kind == kind] for kind in (NUMERIC, CATEGORICAL)}
