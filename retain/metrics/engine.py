@@ -195,6 +195,21 @@ def scoped_accounts(workspace: Workspace, filters: Filters | None = None) -> Que
     return accounts
 
 
+def _in_scope(workspace: Workspace, filters: Filters | None) -> Q:
+    """The condition on a row's `account` for the filters, as joins (a subquery only for a segment)."""
+    filters = filters or Filters()
+    condition = Q()
+    if filters.tier:
+        condition &= Q(account__tier=filters.tier)
+    if filters.owner is not None:
+        condition &= Q(account__owner_id=filters.owner.pk)
+    if filters.account is not None:
+        condition &= Q(account_id=filters.account.pk)
+    if filters.segment is not None:
+        condition &= Q(account__in=segment_accounts(filters.segment).order_by().values("pk"))
+    return condition
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """MRR in force at the close of each day, per subscription, in the workspace currency."""
@@ -225,7 +240,7 @@ def mrr_snapshot(
         for name, day in names.items()
     }
     rows = (
-        Subscription.objects.filter(workspace=workspace, account__in=scoped_accounts(workspace, filters).values("pk"))
+        Subscription.objects.filter(_in_scope(workspace, filters), workspace=workspace)
         .order_by()
         .annotate(**annotations)
         .values("pk", "account_id", "currency", *names)
@@ -247,10 +262,10 @@ def movement_totals(
     table = table or rate_table(workspace)
     rows = (
         SubscriptionMovement.objects.filter(
+            _in_scope(workspace, filters),
             workspace=workspace,
             effective_on__gte=period.start,
             effective_on__lte=period.end,
-            account__in=scoped_accounts(workspace, filters).values("pk"),
         )
         .order_by()
         .values("kind", "currency", "effective_on")
@@ -319,15 +334,15 @@ def _retention_figures(
 def _term_ends(workspace: Workspace, period: Period, filters: Filters) -> set[int]:
     """Subscriptions with a term ending in the period: the current term end, or one a renewal window
     entry recorded for an earlier term (two queries)."""
-    accounts = scoped_accounts(workspace, filters).values("pk")
+    scope = _in_scope(workspace, filters)
     due = set(
         Subscription.objects.filter(
-            workspace=workspace, account__in=accounts, term_end__gte=period.start, term_end__lte=period.end
+            scope, workspace=workspace, term_end__gte=period.start, term_end__lte=period.end
         ).values_list("pk", flat=True)
     )
     entries = TimelineEntry.objects.filter(
+        scope,
         workspace=workspace,
-        account__in=accounts,
         kind=EntryKind.RENEWAL_WINDOW_OPENED,
         subscription__isnull=False,
     ).values_list("subscription_id", "data")
@@ -357,9 +372,7 @@ def _eligible_churn_figure(snapshot: Snapshot, due: set[int], period: Period, cu
 
 
 def _green_share_figure(workspace: Workspace, day: dt.date, filters: Filters) -> Figure:
-    counts = HealthScore.objects.filter(
-        workspace=workspace, day=day, account__in=scoped_accounts(workspace, filters).values("pk")
-    ).aggregate(
+    counts = HealthScore.objects.filter(_in_scope(workspace, filters), workspace=workspace, day=day).aggregate(
         green=Count("id", filter=Q(band=Band.GREEN)),
         scored=Count("id", filter=~Q(band=Band.BLANK)),
     )
