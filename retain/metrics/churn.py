@@ -13,7 +13,11 @@ and, later, the features Retain builds from a workspace's own history. Steps:
    level, then one-hot encoding; levels unseen in training are ignored at prediction.
 4. Each candidate model (logistic regression, histogram gradient boosting, random forest) is scored
    by stratified k-fold cross-validation (ROC-AUC, and accuracy at a 0.5 threshold); the one with the
-   best mean AUC is kept and refitted on every row.
+   best mean AUC is kept and refitted on every row — optionally wrapped in a sigmoid calibration
+   fitted on the same folds, so that "30%" means three in ten such accounts churn.
+5. Afterwards: `evaluate` scores the kept model on held-out rows (a later period: ROC-AUC, accuracy,
+   Brier score and a calibration table), `top_reasons` explains each row's probability by the
+   features that raise it most above what a typical row would get.
 """
 
 from __future__ import annotations
@@ -27,10 +31,12 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, brier_score_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_validate
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -115,7 +121,9 @@ class TrainingResult:
     dropped: dict[str, str]  # column → why it was left out
     rows: int
     positives: int
-    pipeline: Pipeline = field(repr=False)
+    pipeline: Pipeline | CalibratedClassifierCV = field(repr=False)
+    typical: list[object] = field(default_factory=list, repr=False)  # per feature: median or most frequent
+    calibrated: bool = False
 
     @property
     def positive_rate(self) -> float:
@@ -263,8 +271,10 @@ def train(
     folds: int = DEFAULT_FOLDS,
     seed: int = 0,
     on_candidate: Callable[[CandidateScore], None] | None = None,
+    calibrate: bool = False,
 ) -> TrainingResult:
-    """Compare the candidates by stratified `folds`-fold cross-validated ROC-AUC, keep the best, refit it."""
+    """Compare the candidates by stratified `folds`-fold cross-validated ROC-AUC, keep the best, refit it
+    (with `calibrate`, inside a sigmoid calibration fitted on the same folds)."""
     names = list(candidates or CANDIDATES)
     unknown = [name for name in names if name not in CANDIDATES]
     if unknown:
@@ -281,11 +291,10 @@ def train(
     # One thread: on a busy host, gradient boosting's OpenMP threads fighting other processes made a
     # 3-second cross-validation take a minute; a churn table is small enough that one core is plenty.
     with threadpool_limits(limits=1):
-        return _train(table, features, dropped, x, y, names, splitter, folds, seed, on_candidate)
+        return _train(features, dropped, x, y, names, splitter, folds, seed, on_candidate, calibrate)
 
 
 def _train(
-    table: Table,
     features: list[Feature],
     dropped: dict[str, str],
     x: np.ndarray,
@@ -295,6 +304,7 @@ def _train(
     folds: int,
     seed: int,
     on_candidate: Callable[[CandidateScore], None] | None,
+    calibrate: bool,
 ) -> TrainingResult:
     scores: list[CandidateScore] = []
     for name in names:
@@ -313,8 +323,12 @@ def _train(
         if on_candidate is not None:
             on_candidate(score)
     best = max(scores, key=lambda score: score.auc)
-    pipeline = build_pipeline(features, CANDIDATES[best.name](seed))
-    pipeline.fit(x, y)
+    kept: Pipeline | CalibratedClassifierCV = build_pipeline(features, CANDIDATES[best.name](seed))
+    if calibrate:
+        kept = CalibratedClassifierCV(kept, method="sigmoid", cv=splitter)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        kept.fit(x, y)
     return TrainingResult(
         model=best.name,
         auc=best.auc,
@@ -325,8 +339,18 @@ def _train(
         dropped=dropped,
         rows=len(y),
         positives=int(y.sum()),
-        pipeline=pipeline,
+        pipeline=kept,
+        typical=[_typical(x[:, j], feature.kind) for j, feature in enumerate(features)],
+        calibrated=calibrate,
     )
+
+
+def _typical(values: np.ndarray, kind: str) -> object:
+    if kind == NUMERIC:
+        numbers = np.asarray(values, dtype=float)
+        return float(np.nanmedian(numbers)) if not np.isnan(numbers).all() else math.nan
+    levels, counts = np.unique(np.asarray(values, dtype=str), return_counts=True)
+    return str(levels[int(np.argmax(counts))])
 
 
 def train_csv(path: str | Path, **options: object) -> TrainingResult:
@@ -342,3 +366,114 @@ def predict(result: TrainingResult, table: Table) -> np.ndarray:
 def describe_features(features: Sequence[Feature]) -> Mapping[str, list[str]]:
     """Feature names by kind, for the command's report."""
     return {kind: [f.name for f in features if f.kind == kind] for kind in (NUMERIC, CATEGORICAL)}
+
+
+@dataclass(frozen=True)
+class CalibrationBin:
+    """Rows whose predicted probability fell in [lower, upper): how many, predicted vs observed."""
+
+    lower: float
+    upper: float
+    count: int
+    mean_predicted: float
+    observed_rate: float
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The kept model on held-out rows. auc is None when the held-out rows hold one class only."""
+
+    rows: int
+    positives: int
+    auc: float | None
+    accuracy: float
+    brier: float
+    calibration: list[CalibrationBin]
+
+
+def calibration_table(
+    y_true: Sequence[int] | np.ndarray, probabilities: Sequence[float] | np.ndarray, bins: int = 10
+) -> list[CalibrationBin]:
+    """Equal-width probability bins (the last one includes 1.0); empty bins are left out.
+    A calibrated model's observed rate is close to its mean prediction in every bin."""
+    if bins < 1:
+        raise ValueError("bins must be at least 1")
+    y = np.asarray(y_true, dtype=float)
+    p = np.asarray(probabilities, dtype=float)
+    if y.shape != p.shape:
+        raise ValueError(f"{len(y)} labels for {len(p)} probabilities")
+    if ((p < 0) | (p > 1)).any():
+        raise ValueError("probabilities must lie between 0 and 1")
+    index = np.minimum((p * bins).astype(int), bins - 1)
+    table = []
+    for b in range(bins):
+        chosen = index == b
+        if chosen.any():
+            table.append(
+                CalibrationBin(
+                    lower=b / bins,
+                    upper=(b + 1) / bins,
+                    count=int(chosen.sum()),
+                    mean_predicted=float(p[chosen].mean()),
+                    observed_rate=float(y[chosen].mean()),
+                )
+            )
+    return table
+
+
+def evaluate(result: TrainingResult, table: Table, *, target: str, positive: str, bins: int = 10) -> Evaluation:
+    """Score the kept model on rows it never saw (e.g. the accounts of a later period)."""
+    values = table.column(target)
+    y = np.array([1 if value.strip() == positive.strip() else 0 for value in values], dtype=int)
+    if not len(y):
+        raise ChurnDataError(f"{table.source}: no rows to evaluate on")
+    p = predict(result, table)
+    return Evaluation(
+        rows=len(y),
+        positives=int(y.sum()),
+        auc=float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None,
+        accuracy=float(accuracy_score(y, p >= 0.5)),
+        brier=float(brier_score_loss(y, p)),
+        calibration=calibration_table(y, p, bins),
+    )
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A feature's value that raises a row's probability: `effect` is how much higher (0–1 scale) the
+    probability is than with that feature at its typical value (median or most frequent level)."""
+
+    feature: str
+    value: str
+    effect: float
+
+
+def top_reasons(result: TrainingResult, table: Table, *, limit: int = 3) -> list[list[Reason]]:
+    """For each row, up to `limit` reasons, strongest first; only features that raise the probability.
+
+    Model-agnostic: one prediction per feature over all rows, with that feature set to its typical
+    value. It reads "had X been typical, the risk would be lower by Y points"."""
+    x = feature_matrix(table, result.features)
+    base = result.pipeline.predict_proba(x)[:, 1]
+    effects = np.zeros((len(x), len(result.features)))
+    for j, typical in enumerate(result.typical):
+        neutral = x.copy()
+        neutral[:, j] = typical
+        effects[:, j] = base - result.pipeline.predict_proba(neutral)[:, 1]
+    reasons = []
+    for i in range(len(x)):
+        order = np.argsort(-effects[i])[:limit]
+        reasons.append(
+            [
+                Reason(feature=result.features[j].name, value=_shown(x[i, j]), effect=float(effects[i, j]))
+                for j in order
+                if effects[i, j] > 1e-9
+            ]
+        )
+    return reasons
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, float):
+        return "(blank)" if math.isnan(value) else f"{value:g}"
+    return str(value)
