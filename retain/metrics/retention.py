@@ -22,7 +22,8 @@ d the discount rate per period and ₂F₁ the Gaussian hypergeometric function:
     DERL(d | n − 1 renewals)   = (β + n − 1) / (α + β + n − 1) · ₂F₁(1, β + n; α + β + n; 1 / (1 + d))
 
 DEL counts the first period (paid on signing) as 1; DERL counts the periods still to come for a
-customer who has renewed n − 1 times, each discounted, so DEL = 1 + DERL(n = 1) / (1 + d).
+customer who has renewed n − 1 times, valued just before the next renewal decision, so
+DEL = 1 + DERL(n = 1) / (1 + d).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import betaln, hyp2f1
+
+from retain.metrics import formulas
 
 # log α and log β are searched within these bounds: a cohort in which nobody (or everybody) left has
 # no finite maximum, and the bound stops the search at an answer that still projects sensibly.
@@ -77,7 +80,8 @@ class SbgFit:
     def discounted_expected_residual_lifetime(self, discount: float, renewals: int) -> float:
         """DERL(d | n − 1 renewals) = (β + n − 1) / (α + β + n − 1) · ₂F₁(1, β + n; α + β + n; 1 / (1 + d)),
         with n − 1 = `renewals`: the discounted periods still to come for a customer who has renewed
-        that many times and is about to pay for the current one (which is not counted)."""
+        that many times, valued just before the next renewal decision (the period they are in is
+        already paid for and not counted; the next one is weighted by the chance of renewing)."""
         n = _period(renewals, "renewals") + 1
         z = 1.0 / (1.0 + _discount(discount))
         head = (self.beta + n - 1) / (self.alpha + self.beta + n - 1)
@@ -162,3 +166,56 @@ def fit_sbg(active: Sequence[int]) -> SbgFit:
     """Fit the sBG model to one cohort: active[t] = customers still active at the start of period t,
     active[0] = the cohort size. Maximum likelihood over log α and log β."""
     return fit_sbg_cohorts([active])
+
+
+@dataclass(frozen=True)
+class ClvComparison:
+    """The seed's CLV beside the sBG's, for one book of customers, with why they differ."""
+
+    seed_clv: float | None  # gross margin × average MRR / monthly churn (undiscounted, churn constant)
+    new_customer_clv: float  # gross margin × average MRR × months per period × DEL(d)
+    residual_clv: float  # what a customer who has renewed `renewals` times is still worth: × DERL(d | renewals)
+    renewals: int
+    discount: float
+    first_retention: float  # r(1): the share renewing at the first renewal
+    later_retention: float  # r(renewals + 1): the share renewing at their next one
+    explanation: str
+
+
+def clv_comparison(
+    fit: SbgFit,
+    *,
+    gross_margin: float,
+    average_mrr: float,
+    monthly_churn: float,
+    discount: float = 0.10,
+    months_per_period: int = 12,
+    renewals: int = 3,
+) -> ClvComparison:
+    """CLV two ways. The seed formula assumes one churn rate for everyone, undiscounted. The sBG fit knows
+    that retention rises with tenure (the customers likely to leave do so early), and discounts each
+    future period by d; DEL values a new customer, DERL one who has already renewed `renewals` times."""
+    per_period = gross_margin * average_mrr * months_per_period
+    seed = formulas.clv(gross_margin=gross_margin, average_mrr=average_mrr, monthly_churn=monthly_churn)
+    new = per_period * fit.discounted_expected_lifetime(discount)
+    residual = per_period * fit.discounted_expected_residual_lifetime(discount, renewals)
+    first, later = fit.retention_rate(1), fit.retention_rate(renewals + 1)
+    seed_text = "undefined (no churn)" if seed is None else f"{seed:,.0f}"
+    explanation = (
+        f"The seed formula ({gross_margin:.0%} × {average_mrr:,.0f} / {monthly_churn:.2%}) = {seed_text} "
+        f"treats every customer alike and counts future money at face value. The fitted model sees "
+        f"{first:.0%} renew at the first renewal and {later:.0%} at renewal {renewals + 1}: the customers "
+        f"likely to leave go early, so those who stay are worth more. Discounting each period by {discount:.0%}, "
+        f"a new customer is worth {new:,.0f}; one who has renewed {renewals} times is still worth {residual:,.0f} "
+        f"beyond the period already paid."
+    )
+    return ClvComparison(
+        seed_clv=seed,
+        new_customer_clv=new,
+        residual_clv=residual,
+        renewals=renewals,
+        discount=discount,
+        first_retention=first,
+        later_retention=later,
+        explanation=explanation,
+    )

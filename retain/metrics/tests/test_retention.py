@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from retain.metrics.retention import SbgFit, fit_sbg, fit_sbg_cohorts
+from retain.metrics.retention import SbgFit, clv_comparison, fit_sbg, fit_sbg_cohorts
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "retention" / "sbg_fader_hardie_2007.csv"
 
@@ -138,3 +138,21 @@ def test_retention_imports_without_django() -> None:
     code = "import sys, retain.metrics.retention as r; assert 'django' not in sys.modules; r.fit_sbg([10, 6, 4])"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_clv_is_shown_both_ways_with_the_difference_explained(high_end: SbgFit) -> None:
+    compared = clv_comparison(high_end, gross_margin=0.75, average_mrr=500, monthly_churn=0.01, discount=0.10)
+    assert compared.seed_clv == 37500
+    per_year = 0.75 * 500 * 12
+    assert compared.new_customer_clv == pytest.approx(per_year * high_end.discounted_expected_lifetime(0.10))
+    assert compared.residual_clv == pytest.approx(per_year * high_end.discounted_expected_residual_lifetime(0.10, 3))
+    assert compared.first_retention < compared.later_retention
+    assert "37,500" in compared.explanation
+    assert f"{compared.new_customer_clv:,.0f}" in compared.explanation
+    assert "renewed 3 times" in compared.explanation
+
+
+def test_a_book_that_never_churns_has_no_seed_clv(high_end: SbgFit) -> None:
+    compared = clv_comparison(high_end, gross_margin=0.75, average_mrr=500, monthly_churn=0)
+    assert compared.seed_clv is None
+    assert "undefined" in compared.explanation
