@@ -236,12 +236,14 @@ def features_of(table: Table, *, target: str, id_column: str | None = None) -> t
 
 
 def feature_matrix(table: Table, features: Sequence[Feature]) -> np.ndarray:
-    """An object array, one column per feature: floats (NaN when blank) or stripped strings."""
+    """An object array, one column per feature: floats (NaN when blank, or when a row scored later holds
+    text in a numeric column) or stripped strings."""
     matrix = np.empty((len(table.rows), len(features)), dtype=object)
     for j, feature in enumerate(features):
         values = table.column(feature.name)
         if feature.kind == NUMERIC:
-            matrix[:, j] = [math.nan if _is_blank(v) else _number(v) for v in values]
+            numbers = (_number(v) for v in values)
+            matrix[:, j] = [math.nan if number is None else number for number in numbers]
         else:
             matrix[:, j] = [BLANK_LEVEL if _is_blank(v) else v.strip() for v in values]
     return matrix

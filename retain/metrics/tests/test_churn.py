@@ -116,13 +116,15 @@ def test_a_text_column_unique_in_every_row_is_left_out_as_an_identifier() -> Non
     assert result.dropped == {"id": "a different text in every row (an identifier)"}
 
 
-def test_unseen_levels_and_blanks_at_prediction_are_tolerated() -> None:
+def test_unseen_levels_blanks_and_text_in_a_number_column_are_tolerated_at_prediction() -> None:
     result = churn.train(_synthetic(), target="churned", positive="yes", id_column="id", candidates=["random_forest"])
     fresh = churn.Table(
-        columns=["id", "usage", "plan", "churned"], rows=[["x", "", "weekly", ""], ["y", "9", "annual", ""]]
+        columns=["id", "usage", "plan", "churned"],
+        rows=[["x", "", "weekly", ""], ["y", "n/a", "monthly", ""], ["z", "9", "annual", ""]],
     )
-    low_usage_unknown_plan, high_usage_annual = churn.predict(result, fresh)
-    assert 0 <= high_usage_annual < low_usage_unknown_plan <= 1
+    blank_usage_unknown_plan, unreadable_usage, high_usage_annual = churn.predict(result, fresh)
+    assert 0 <= high_usage_annual < blank_usage_unknown_plan <= 1
+    assert 0 <= unreadable_usage <= 1
 
 
 @pytest.mark.parametrize(
