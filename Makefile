@@ -67,6 +67,8 @@ bench: install $(SECRET_FILE)
 	$(BIN)/pytest -m bench -p no:cacheprovider; status=$$?; test $$status -eq 0 -o $$status -eq 5
 	$(DEMO_ENV) $(BIN)/retain bench ingest
 	$(DEMO_ENV) $(BIN)/retain bench ingest --database postgres
+	$(DEMO_ENV) $(BIN)/retain bench health
+	$(DEMO_ENV) $(BIN)/retain bench health --database postgres
 
 clean:
 	rm -rf $(VENV) node_modules retain/web/static/vendor .pytest_cache .mypy_cache .ruff_cache
