@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "retain.health",
     "retain.renewals",
     "retain.metrics",
+    "retain.risk",
     "retain.web",
     "retain.api",
     "retain.demo",
