@@ -81,6 +81,7 @@ class EntryKind(models.TextChoices):
     PULSE_SET = "pulse_set", "CSM pulse set"
     RENEWAL_OPENED = "renewal_opened", "Renewal opportunity opened"
     RENEWAL_CLOSED = "renewal_closed", "Renewal closed"
+    EXPANSION_OPPORTUNITY_OPENED = "expansion_opportunity_opened", "Expansion opportunity opened"
 
 
 class ImportKind(models.TextChoices):

@@ -28,7 +28,7 @@ from retain.tenancy.models import Member
 
 if TYPE_CHECKING:
     from retain.health.models import Pulse
-    from retain.renewals.models import Renewal
+    from retain.renewals.models import ExpansionOpportunity, Renewal
 
 Changes = Mapping[str, tuple[Any, Any]]
 
@@ -452,3 +452,27 @@ def renewal_closed_entry(
             "reasons": list(reasons),
         },
     )
+
+
+def expansion_opportunity_opened_entry(opportunity: ExpansionOpportunity, *, occurred_at: dt.datetime) -> TimelineEntry:
+    """A signal opened an expansion opportunity; the summary carries the signal's explanation."""
+    currency = opportunity.account.workspace.currency
+    entry = _entry(
+        opportunity.account,
+        EntryKind.EXPANSION_OPPORTUNITY_OPENED,
+        f"{opportunity.get_kind_display()} opportunity opened ({format_money(opportunity.amount, currency)} ARR): "
+        f"{opportunity.explanation}",
+        actor=None,
+        via="system",
+        occurred_at=occurred_at,
+        data={
+            "opportunity": opportunity.pk,
+            "signal": opportunity.signal,
+            "kind": opportunity.kind,
+            "amount": str(opportunity.amount),
+            "currency": currency,
+            "owner": opportunity.owner_id,
+        },
+    )
+    entry.dedupe_key = f"expansion_opened:{opportunity.pk}"
+    return entry

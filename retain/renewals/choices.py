@@ -66,3 +66,23 @@ DEFAULT_REASONS = {
         "Price increase",
     ),
 }
+
+
+class ExpansionKind(models.TextChoices):
+    UPSELL = "upsell", "Upsell"
+    CROSS_SELL = "cross_sell", "Cross-sell"
+
+
+class ExpansionSignal(models.TextChoices):
+    """What opened an expansion opportunity; retain/renewals/expansion.py detects each one."""
+
+    SEAT_UTILISATION = "seat_utilisation", "Seat utilisation"
+    HIGHER_EDITION_FEATURES = "higher_edition_features", "Higher-edition features in use"
+    PROMOTER_CHAMPION = "promoter_champion", "Healthy account with a promoter champion"
+    MANUAL = "manual", "Entered by hand"
+
+
+class ExpansionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"

@@ -6,7 +6,15 @@ from django.db import models
 from django.db.models import Q
 
 from retain.accounts.models import Account, Subscription
-from retain.renewals.choices import ForecastCategory, Outcome, ReasonKind, Stage
+from retain.renewals.choices import (
+    ExpansionKind,
+    ExpansionSignal,
+    ExpansionStatus,
+    ForecastCategory,
+    Outcome,
+    ReasonKind,
+    Stage,
+)
 from retain.tenancy.models import Member, Workspace
 
 
@@ -75,3 +83,46 @@ class Renewal(models.Model):
     @property
     def is_open(self) -> bool:
         return self.stage != Stage.CLOSED
+
+
+class ExpansionOpportunity(models.Model):
+    """A chance to sell an account more (more seats, a higher edition, another product), opened by a signal.
+
+    `explanation` says in words and numbers why the signal fired; `amount` is the additional ARR
+    expected, in the workspace currency. `dedupe_key` ("<account>:<signal>") is unique among open
+    opportunities, so a signal that keeps holding day after day opens one opportunity, not one a day.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="expansion_opportunities")
+    kind = models.CharField(max_length=16, choices=ExpansionKind.choices)
+    signal = models.CharField(max_length=32, choices=ExpansionSignal.choices)
+    explanation = models.CharField(max_length=500)
+    amount = models.DecimalField(max_digits=16, decimal_places=2, help_text="additional ARR, workspace currency")
+    status = models.CharField(max_length=8, choices=ExpansionStatus.choices, default=ExpansionStatus.OPEN)
+    owner = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="expansion_opportunities"
+    )
+    notes = models.TextField(blank=True)
+    dedupe_key = models.CharField(max_length=100)
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "dedupe_key"],
+                condition=Q(status="open"),
+                name="expansion_one_open_per_signal",
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="expansion_amount_not_negative"),
+        ]
+        indexes = [models.Index(fields=["workspace", "status", "signal"], name="expansion_ws_status_signal")]
+        ordering = ["-opened_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.account_id}: {self.get_signal_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ExpansionStatus.OPEN
