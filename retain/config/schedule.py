@@ -43,11 +43,26 @@ SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "scan-expansion-signals": {
+        # Seat utilisation, enterprise features on the professional edition and green accounts
+        # with a promoter champion open expansion opportunities. Daily, after the nightly health
+        # run it reads; one open opportunity per account and signal makes repeats free.
+        "task": "retain.renewals.jobs.scan_expansion_signals",
+        "schedule": crontab(hour=4, minute=10),
+        "options": {"expires": 6 * 3600},
+    },
     "recompute-health": {
         # The nightly full run: every account gets its day's score even with no new data (windows
         # move, renewals come closer, contacts leave); new usage and pulses re-score within minutes.
         "task": "retain.health.jobs.recompute_all",
         "schedule": crontab(hour=2, minute=30),
         "options": {"expires": 6 * 3600},
+    },
+    "retrain-churn-model": {
+        # Weekly: a month of new outcomes changes the model little, and training compares several
+        # models on every snapshot. Sunday night, after the nightly health run has scored the day.
+        "task": "retain.risk.jobs.retrain_all",
+        "schedule": crontab(day_of_week=0, hour=4, minute=10),
+        "options": {"expires": 12 * 3600},
     },
 }
