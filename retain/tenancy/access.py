@@ -13,7 +13,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from retain.accounts.models import Account, Contact, Segment, Subscription
-from retain.renewals.models import ReasonCode, Renewal
+from retain.renewals.models import ExpansionOpportunity, ReasonCode, Renewal
 from retain.tenancy.choices import Role
 from retain.tenancy.models import Member
 
@@ -138,6 +138,18 @@ def get_rw_renewal_for_user(member: Member, pk: object) -> Renewal:
     if not can_edit_account(member, renewal.account):
         raise PermissionDenied("You can read this renewal but not change it")
     return renewal
+
+
+def get_expansion_for_user(member: Member, pk: object) -> ExpansionOpportunity:
+    return get_for_member(member, ExpansionOpportunity.objects.select_related("account", "owner__user"), pk)
+
+
+def get_rw_expansion_for_user(member: Member, pk: object) -> ExpansionOpportunity:
+    """Whoever may edit the account may work its expansion opportunities."""
+    opportunity = get_expansion_for_user(member, pk)
+    if not can_edit_account(member, opportunity.account):
+        raise PermissionDenied("You can read this opportunity but not change it")
+    return opportunity
 
 
 def get_rw_reason_code_for_user(member: Member, pk: object) -> ReasonCode:
