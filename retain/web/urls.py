@@ -1,8 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from retain.web.views import accounts, books, health, home, imports, revenue, segments, settings, surveys
-from retain.web.views import renewals
+from retain.web.views import accounts, books, health, home, imports, renewals, revenue, segments, settings, surveys
+from retain.web.views import spend as spend_views
 
 w = "w/<slug:slug>/"
 
@@ -68,4 +68,7 @@ urlpatterns = [
     path(w + "renewals/<int:pk>/", renewals.renewal_detail, name="renewal"),
     path(w + "renewals/<int:pk>/edit/", renewals.renewal_edit, name="renewal-edit"),
     path(w + "renewals/<int:pk>/close/", renewals.renewal_close, name="renewal-close"),
+    # Spend per period and CSM quotas (CAC, CRC, quota attainment); one CSM's book.
+    path(w + "revenue/spend/", spend_views.spend_settings, name="spend"),
+    path(w + "books/<int:member_pk>/", spend_views.csm_book, name="book"),
 ]

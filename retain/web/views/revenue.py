@@ -26,6 +26,7 @@ from retain.accounts.models import Segment
 from retain.accounts.selectors import workspace_today
 from retain.lib.money import format_money
 from retain.metrics import engine
+from retain.metrics.spend import spend_figures
 from retain.surveys.measures import Filters, Period
 from retain.tenancy.models import Member, Workspace
 from retain.web.decorators import workspace_view
@@ -33,7 +34,7 @@ from retain.web.forms import owner_candidates
 from retain.web.views.accounts import in_workspace_time
 
 PERIODS = [("month", "This month"), ("quarter", "This quarter"), ("year", "This year"), ("custom", "Custom")]
-TABLES = ("figures", "waterfall", "trend", "quota")
+TABLES = ("figures", "waterfall", "trend", "quota", "spend")
 # Axis labels short enough to sit side by side under the waterfall's bars.
 CHART_LABELS = {"start": "Start", "end": "End", "other": "Currency/other"}
 
@@ -286,6 +287,13 @@ def revenue_dashboard(request: HttpRequest, member: Member) -> HttpResponse:
     metrics = engine.revenue_metrics(workspace, period, filters)
     trend = engine.retention_trend(workspace, period.end, filters)
     quota = engine.quota_attainment(workspace, period, filters, target=form.quota_target())
+    spending = spend_figures(workspace, period, filters, metrics=metrics)
+    if wants_csv and table == "spend":
+        rows: list[list[Any]] = [["figure", "value", "formula", "worked"]]
+        rows += [[label, "" if f.value is None else f.value, f.formula, f.worked] for _, label, f in spending.figures()]
+        return _csv_response(
+            rows, f"{workspace.slug}-revenue-spend-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+        )
     if wants_csv:
         name = f"{workspace.slug}-revenue-{table}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
         return _csv_response(csv_rows(table, metrics, trend, quota), name)
@@ -308,6 +316,10 @@ def revenue_dashboard(request: HttpRequest, member: Member) -> HttpResponse:
             "trend": trend,
             "quota": quota,
             "figures": figure_rows(metrics),
+            "spend_figures": [
+                {"key": key, "label": label, "display": spending.display(key), "figure": figure}
+                for key, label, figure in spending.figures()
+            ],
             "steps": metrics.waterfall.steps(),
             "csv": csv_links,
             "waterfall_spec": waterfall_spec(metrics.waterfall, workspace.currency),

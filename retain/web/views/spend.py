@@ -1,0 +1,299 @@
+"""Spend per period and CSM quotas (the inputs of CAC, CRC and quota attainment), and one CSM's book.
+
+Thin: the writes are retain.metrics.services', the figures retain.metrics.spend's and the engine's,
+the renewals retain.renewals.selectors'. Every member reads; managers and admins edit the spend and
+the quotas. Every table downloads as CSV on `?format=csv&table=…`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from retain.accounts.models import Account
+from retain.accounts.selectors import workspace_today
+from retain.health.choices import Band
+from retain.health.models import HealthScore
+from retain.metrics import services as metrics_services
+from retain.metrics.choices import SpendCategory
+from retain.metrics.models import Quota, Spend
+from retain.metrics.spend import BookStanding, book_standing
+from retain.renewals import selectors as renewal_selectors
+from retain.renewals.models import Renewal
+from retain.tenancy import access
+from retain.tenancy.models import Member
+from retain.web.decorators import workspace_view
+from retain.web.forms import owner_candidates
+from retain.web.forms_admin import add_service_errors
+
+SPEND_TABLES = ("spend", "quotas")
+BOOK_TABLES = ("standing", "renewals", "at_risk")
+RENEWAL_HORIZON_DAYS = 90  # seed 002: the renewal process starts 90 days out
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class SpendForm(forms.Form):
+    category = forms.ChoiceField(choices=SpendCategory.choices)
+    period_start = forms.DateField(widget=DATE, help_text="the first day of a month or quarter")
+    period_end = forms.DateField(widget=DATE, help_text="its last day")
+    amount = forms.DecimalField(min_value=0, decimal_places=2, max_digits=16)
+    note = forms.CharField(required=False, max_length=200)
+
+
+class QuotaForm(forms.Form):
+    member = forms.ChoiceField(label="CSM")
+    period_start = forms.DateField(widget=DATE)
+    period_end = forms.DateField(widget=DATE)
+    target_nrr = forms.DecimalField(
+        label="Target net retention (%)",
+        required=False,
+        min_value=1,
+        max_value=1000,
+        decimal_places=1,
+        help_text="120% by default (seed 003: a $1M book should end the year at $1.2M)",
+    )
+    target_arr = forms.DecimalField(
+        label="Target ARR", required=False, min_value=0, decimal_places=2, max_digits=16, help_text="overrides the %"
+    )
+
+    def __init__(self, data: Any, *, members: list[Member]) -> None:
+        super().__init__(data)
+        self.members = {str(m.pk): m for m in members}
+        self.fields["member"].choices = [(str(m.pk), m.display_name) for m in members]  # type: ignore[attr-defined]
+
+
+def _csv_response(rows: list[list[Any]], filename: str) -> HttpResponse:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _csv_table(request: HttpRequest, tables: tuple[str, ...]) -> str | None:
+    if request.GET.get("format") != "csv":
+        return None
+    table = request.GET.get("table", "")
+    if table not in tables:
+        raise Http404(f"no table {table!r}; one of {', '.join(tables)}")
+    return table
+
+
+# Spend and quotas --------------------------------------------------------------------------------
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def spend_settings(request: HttpRequest, member: Member) -> HttpResponse:
+    workspace = member.workspace
+    members = list(owner_candidates(workspace))
+    spend_form = SpendForm(request.POST if request.POST.get("action") == "spend" else None)
+    quota_form = QuotaForm(request.POST if request.POST.get("action") == "quota" else None, members=members)
+    status = 200
+    if request.method == "POST":
+        access.require_manager(member)
+        form: forms.Form = spend_form if request.POST.get("action") == "spend" else quota_form
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if form is spend_form:
+                    metrics_services.spend_set(workspace=workspace, actor=member, **data)
+                else:
+                    nrr = data["target_nrr"]
+                    metrics_services.quota_set(
+                        workspace=workspace,
+                        actor=member,
+                        member=quota_form.members[data["member"]],
+                        period_start=data["period_start"],
+                        period_end=data["period_end"],
+                        target_nrr=None if nrr is None else Decimal(nrr) / 100,
+                        target_arr=data["target_arr"],
+                    )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                return redirect("spend", workspace.slug)
+        status = 400
+    spend_rows = list(access.scoped(member, Spend.objects.all()).order_by("-period_start", "category"))
+    quotas = list(
+        access.scoped(member, Quota.objects.select_related("member__user")).order_by("-period_start", "member_id")
+    )
+    table = _csv_table(request, SPEND_TABLES)
+    if table == "spend":
+        rows: list[list[Any]] = [["category", "period_start", "period_end", "amount", "currency", "note"]]
+        rows += [
+            [s.category, s.period_start.isoformat(), s.period_end.isoformat(), s.amount, workspace.currency, s.note]
+            for s in spend_rows
+        ]
+        return _csv_response(rows, f"{workspace.slug}-spend.csv")
+    if table == "quotas":
+        rows = [["csm", "period_start", "period_end", "target_nrr", "target_arr"]]
+        rows += [
+            [q.member.display_name, q.period_start.isoformat(), q.period_end.isoformat(), q.target_nrr, q.target_arr]
+            for q in quotas
+        ]
+        return _csv_response(rows, f"{workspace.slug}-quotas.csv")
+    return render(
+        request,
+        "web/revenue/spend.html",
+        {
+            "workspace": workspace,
+            "spend_rows": spend_rows,
+            "quotas": quotas,
+            "spend_form": spend_form,
+            "quota_form": quota_form,
+            "can_edit": member.can_manage,
+        },
+        status=status,
+    )
+
+
+# One CSM's book ----------------------------------------------------------------------------------
+
+
+def book_spec(standing: BookStanding, currency: str) -> dict[str, Any]:
+    """Three bars: the book's ARR at the period's start, now, and the target."""
+    values = [
+        {"bar": "Start", "arr": float(standing.arr_start)},
+        {"bar": "Now", "arr": float(standing.arr_now)},
+        {"bar": "Target", "arr": float(standing.target_arr)},
+    ]
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "description": f"Book ARR at start, now and target in {currency}",
+        "width": "container",
+        "height": 220,
+        "data": {"values": values},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": {"field": "bar", "type": "nominal", "sort": None, "title": None, "axis": {"labelAngle": 0}},
+            "y": {"field": "arr", "type": "quantitative", "title": f"ARR ({currency})"},
+            "color": {
+                "field": "bar",
+                "type": "nominal",
+                "legend": None,
+                "scale": {"domain": ["Start", "Now", "Target"], "range": ["#64748b", "#2563eb", "#16a34a"]},
+            },
+            "tooltip": [
+                {"field": "bar", "type": "nominal"},
+                {"field": "arr", "type": "quantitative", "format": ",.2f"},
+            ],
+        },
+    }
+
+
+def _red_accounts(member: Member, owner: Member, skip: set[int]) -> list[Account]:
+    """The owner's accounts whose latest health is red, except those already counted by a renewal."""
+    latest = HealthScore.objects.filter(account=OuterRef("pk")).order_by("-day")
+    return list(
+        access.scoped(member, Account.objects.filter(owner=owner))
+        .annotate(health_band=Subquery(latest.values("band")[:1]))
+        .filter(health_band=Band.RED)
+        .exclude(pk__in=skip)
+        .order_by("name", "pk")
+    )
+
+
+@workspace_view
+@require_http_methods(["GET"])
+def csm_book(request: HttpRequest, member: Member, member_pk: int) -> HttpResponse:
+    workspace = member.workspace
+    owner = access.get_member_for_user(member, member_pk)
+    today = workspace_today(workspace)
+    standing = book_standing(workspace, owner, today)
+    due: list[Renewal] = list(
+        renewal_selectors.open_renewals(workspace, horizon_days=RENEWAL_HORIZON_DAYS, owner=owner.pk, today=today)
+    )
+    risky: list[Renewal] = list(renewal_selectors.at_risk(workspace).filter(owner=owner))
+    red = _red_accounts(member, owner, {r.account_id for r in risky})
+    at_risk_rows: list[dict[str, Any]] = [
+        {
+            "account": r.account,
+            "reason": f"renewal {r.get_forecast_category_display().lower()}, health {r.health_band or 'unscored'}",  # type: ignore[attr-defined]
+            "arr": r.forecast_amount if r.forecast_amount else r.target_amount,
+            "term_end": r.term_end,
+        }
+        for r in risky
+    ]
+    at_risk_rows += [{"account": a, "reason": "health red", "arr": a.arr, "term_end": None} for a in red]
+    at_risk_arr = sum((row["arr"] for row in at_risk_rows), Decimal(0))
+    table = _csv_table(request, BOOK_TABLES)
+    currency = workspace.currency
+    if table is not None:
+        name = f"{workspace.slug}-book-{owner.pk}-{table}-{today.isoformat()}.csv"
+        if table == "standing":
+            rows: list[list[Any]] = [
+                [
+                    "csm",
+                    "period_start",
+                    "period_end",
+                    "accounts",
+                    "arr_start",
+                    "arr_now",
+                    "target_nrr",
+                    "target_arr",
+                    "attainment",
+                    "currency",
+                ],
+                [
+                    owner.display_name,
+                    standing.period.start.isoformat(),
+                    standing.period.end.isoformat(),
+                    standing.accounts,
+                    standing.arr_start,
+                    standing.arr_now,
+                    f"{standing.target_nrr:.4f}",
+                    standing.target_arr,
+                    "" if standing.attainment.value is None else f"{standing.attainment.value:.6f}",
+                    currency,
+                ],
+            ]
+        elif table == "renewals":
+            rows = [["account", "term_end", "stage", "forecast_category", "target_arr", "forecast_arr", "health"]]
+            rows += [
+                [
+                    r.account.name,
+                    r.term_end.isoformat(),
+                    r.stage,
+                    r.forecast_category,
+                    r.target_amount,
+                    r.forecast_amount,
+                    r.health_band or "",  # type: ignore[attr-defined]
+                ]
+                for r in due
+            ]
+        else:
+            rows = [["account", "reason", "arr", "term_end"]]
+            rows += [
+                [row["account"].name, row["reason"], row["arr"], row["term_end"].isoformat() if row["term_end"] else ""]
+                for row in at_risk_rows
+            ]
+        return _csv_response(rows, name)
+    return render(
+        request,
+        "web/revenue/book.html",
+        {
+            "workspace": workspace,
+            "owner": owner,
+            "standing": standing,
+            "due": due,
+            "due_arr": sum((r.target_amount for r in due), Decimal(0)),
+            "at_risk": at_risk_rows,
+            "at_risk_arr": at_risk_arr,
+            "horizon": RENEWAL_HORIZON_DAYS,
+            "currency": currency,
+            "today": today,
+            "book_spec": book_spec(standing, currency),
+            "csv": {name: f"?format=csv&table={name}" for name in BOOK_TABLES},
+            "can_edit_quota": member.can_manage,
+        },
+    )
