@@ -1,0 +1,40 @@
+"""Reads of the churn-risk model's runs and scores, always workspace-scoped."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from retain.accounts.models import Account
+from retain.risk.choices import RunStatus
+from retain.risk.features import LABELS
+from retain.risk.models import ChurnModelRun, ChurnRisk
+from retain.tenancy.models import Workspace
+
+
+def latest_run(workspace: Workspace) -> ChurnModelRun | None:
+    """The latest training, whatever its outcome."""
+    return ChurnModelRun.objects.filter(workspace=workspace).order_by("-trained_at", "-id").first()
+
+
+def latest_successful_run(workspace: Workspace) -> ChurnModelRun | None:
+    runs = ChurnModelRun.objects.filter(workspace=workspace, status=RunStatus.SUCCEEDED)
+    return runs.order_by("-trained_at", "-id").first()
+
+
+def risks_of_run(run: ChurnModelRun) -> QuerySet[ChurnRisk]:
+    """The run's scores of its latest day, riskiest first."""
+    latest = run.risks.order_by("-day").values_list("day", flat=True).first()
+    return (
+        ChurnRisk.objects.filter(run=run, day=latest)
+        .select_related("account__owner__user")
+        .order_by("-probability", "account__name")
+    )
+
+
+def account_risk(account: Account) -> ChurnRisk | None:
+    """The account's latest churn-risk score."""
+    return ChurnRisk.objects.filter(account=account).select_related("run").order_by("-day", "-id").first()
+
+
+def reason_label(feature: str) -> str:
+    return LABELS.get(feature, feature.replace("_", " "))

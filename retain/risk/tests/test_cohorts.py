@@ -1,0 +1,95 @@
+"""Renewal cohorts from the ledger and the sBG fitted per tier (retain.metrics.cohorts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from retain.metrics import cohorts
+from retain.risk.tests.ledger import customer
+from retain.tenancy.models import Workspace
+
+D = dt.date
+
+
+def test_a_cohort_counts_who_still_pays_at_each_anniversary() -> None:
+    lives = [(D(2021, 3, 1), None), (D(2021, 6, 1), D(2022, 3, 1)), (D(2021, 9, 1), D(2023, 8, 1))]
+    lives += [(D(2022, 2, 1), None)]
+    found = cohorts.build_cohorts(lives, period_months=12, today=D(2024, 1, 15))
+    assert [(c.label, c.active) for c in found] == [("2021", [3, 2, 1]), ("2022", [1, 1])]
+
+
+def test_a_cohort_is_only_observed_once_its_last_member_reached_the_anniversary() -> None:
+    lives = [(D(2025, 1, 5), None), (D(2025, 3, 30), None)]
+    found = cohorts.build_cohorts(lives, period_months=3, today=D(2025, 6, 29))
+    assert found[0].active == [2]
+    found = cohorts.build_cohorts(lives, period_months=3, today=D(2025, 6, 30))
+    assert found[0].active == [2, 2]
+
+
+def test_add_months_keeps_the_day_or_the_months_end() -> None:
+    assert cohorts.add_months(D(2025, 1, 31), 1) == D(2025, 2, 28)
+    assert cohorts.add_months(D(2024, 11, 15), 3) == D(2025, 2, 15)
+
+
+def test_a_ledger_loses_an_account_when_nothing_is_paid_any_more(workspace: Workspace) -> None:
+    account = customer(workspace, "Initech", started=D(2025, 1, 10), lost=D(2025, 6, 1))
+    ledger = cohorts.ledgers(workspace)[account.pk]
+    assert ledger.started_on == D(2025, 1, 10)
+    assert ledger.lost_on == D(2025, 6, 1)
+    assert ledger.paying_on(D(2025, 5, 31)) and not ledger.paying_on(D(2025, 6, 1))
+    assert ledger.lost_after(D(2025, 6, 1)) is None
+
+
+@pytest.fixture
+def book(workspace: Workspace) -> None:
+    """Community: a 2025 Q1 cohort of 12 (3 lost before the first anniversary, 2 before the second, 1
+    before the third) and a Q2 cohort of 4 (1 lost before the second); enterprise: 3 accounts only."""
+    lost = [D(2025, 3, 1)] * 3 + [D(2025, 6, 1)] * 2 + [D(2025, 9, 1)] + [None] * 6
+    for i, when in enumerate(lost):
+        customer(workspace, f"Q1 {i}", started=D(2025, 1, 10), lost=when, mrr=200)
+    for i, when in enumerate([D(2025, 8, 1), None, None, None]):
+        customer(workspace, f"Q2 {i}", started=D(2025, 4, 20), lost=when, mrr=200)
+    for i in range(3):
+        customer(workspace, f"Ent {i}", started=D(2025, 2, 1), tier="enterprise", mrr=1000)
+
+
+def test_a_short_history_uses_quarters(workspace: Workspace, book: None) -> None:
+    report = cohorts.retention_by_tier(workspace, today=D(2025, 12, 31))
+    assert report.period_months == 3 and report.period_name == "quarter"
+    assert report.discount == pytest.approx(1.1**0.25 - 1)
+
+
+def test_each_tier_gets_its_cohorts_and_a_fit(workspace: Workspace, book: None) -> None:
+    report = cohorts.retention_by_tier(workspace, today=D(2025, 12, 31))
+    community = report.tiers[0]
+    assert community.tier == "community"
+    assert [(c.label, c.active) for c in community.cohorts] == [("2025 Q1", [12, 9, 7, 6]), ("2025 Q2", [4, 4, 3])]
+    assert community.fit is not None and not community.refusal
+    # Observed churn pooled over every observed renewal: 3+2+1+0+1 lost of 12+9+7+4+4 at risk.
+    assert community.observed_churn == pytest.approx(7 / 36)
+    assert community.curve[0].observed == 1.0 and community.curve[1].observed == pytest.approx(13 / 16)
+    assert community.curve[3].observed == pytest.approx(6 / 12)
+    assert community.curve[6].observed is None and community.curve[6].fitted is not None
+    assert community.average_mrr == pytest.approx(200.0)
+    assert community.clv is not None
+    assert "seed formula" in community.clv.explanation
+    assert community.discounted_lifetime == pytest.approx(community.fit.discounted_expected_lifetime(report.discount))
+
+
+def test_a_tier_with_too_little_history_is_refused_with_the_reason(workspace: Workspace, book: None) -> None:
+    report = cohorts.retention_by_tier(workspace, today=D(2025, 12, 31))
+    enterprise, strategic = report.tiers[1], report.tiers[2]
+    assert enterprise.fit is None
+    assert enterprise.refusal == (
+        "3 account(s) have been customers for a full quarter; the model needs at least 10 to fit"
+    )
+    assert strategic.refusal.startswith("0 account(s)")
+
+
+def test_a_single_observed_period_is_refused(workspace: Workspace) -> None:
+    for i in range(12):
+        customer(workspace, f"A {i}", started=D(2025, 1, 10), lost=D(2025, 3, 1) if i < 3 else None)
+    report = cohorts.retention_by_tier(workspace, today=D(2025, 7, 15))
+    assert "observed for 1 quarter(s)" in report.tiers[0].refusal
