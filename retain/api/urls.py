@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework import permissions
 from rest_framework.routers import SimpleRouter
 
-from retain.api import renewals, views
+from retain.api import expansion, renewals, views
 
 router = SimpleRouter()
 router.register("accounts", views.AccountViewSet, basename="account")
@@ -15,6 +15,7 @@ router.register("members", views.MemberViewSet, basename="member")
 router.register("surveys", views.SurveyViewSet, basename="survey")
 router.register("survey-responses", views.SurveyResponseViewSet, basename="survey-response")
 router.register("renewals", renewals.RenewalViewSet, basename="api-renewal")
+router.register("expansion-opportunities", expansion.ExpansionViewSet, basename="api-expansion")
 
 urlpatterns = [
     # The schema is public: it describes the API, not any workspace's data.

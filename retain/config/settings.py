@@ -209,6 +209,7 @@ SPECTACULAR_SETTINGS = {
         "SubscriptionStatusEnum": "retain.accounts.choices.SubscriptionStatus",
         "AccountStageEnum": "retain.accounts.choices.Stage",
         "RenewalStageEnum": "retain.renewals.choices.Stage",
+        "ExpansionKindEnum": "retain.renewals.choices.ExpansionKind",
     },
 }
 
