@@ -88,25 +88,27 @@ def spend_figures(
     crc = formulas.crc(success, retained_acv)
     s, n, c, r = (_money(x, currency) for x in (sales, new_acv, success, retained_acv))
     days = f"{period.start.isoformat()} to {period.end.isoformat()}"
+    filtered = filters is not None and filters != Filters()
+    scope = " (spend is the whole workspace's; the ACV only the filtered accounts')" if filtered else ""
     return SpendFigures(
         currency=currency,
         cac=Figure(
             cac,
             "CAC = sales-and-marketing spend / new ACV (ARR of new and reactivated subscriptions in the period)",
             {"sales_marketing_spend": sales, "new_acv": new_acv, "period": days},
-            f"CAC = {s} / {n} = {_dollars(cac, currency)} per $1 of new ACV",
+            f"CAC = {s} / {n} = {_dollars(cac, currency)} per $1 of new ACV{scope}",
         ),
         acv_per_dollar=Figure(
             per_dollar,
             "New ACV per $1 spent = new ACV / sales-and-marketing spend",
             {"new_acv": new_acv, "sales_marketing_spend": sales, "period": days},
-            f"New ACV per $1 = {n} / {s} = {_dollars(per_dollar, currency)}",
+            f"New ACV per $1 = {n} / {s} = {_dollars(per_dollar, currency)}{scope}",
         ),
         crc=Figure(
             crc,
             "CRC = customer-success spend / retained ACV (ARR at end of the accounts active at start)",
             {"customer_success_spend": success, "retained_acv": retained_acv, "period": days},
-            f"CRC = {c} / {r} = {_pct(crc)} ({_dollars(crc, currency)} per $1 retained)",
+            f"CRC = {c} / {r} = {_pct(crc)} ({_dollars(crc, currency)} per $1 retained){scope}",
         ),
     )
 

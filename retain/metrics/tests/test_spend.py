@@ -19,7 +19,7 @@ from retain.accounts.models import Account
 from retain.metrics import services, spend
 from retain.metrics.choices import SpendCategory
 from retain.metrics.tests.test_engine import _account, _change, _subscription
-from retain.surveys.measures import Period
+from retain.surveys.measures import Filters, Period
 from retain.tenancy.models import Member, Workspace
 
 pytestmark = pytest.mark.django_db
@@ -197,3 +197,12 @@ def test_without_a_quota_the_book_is_read_over_the_year_to_date(workspace: Works
     standing = spend.book_standing(workspace, dave, D(2026, 5, 10))
     assert standing.period == Period(D(2026, 1, 1), D(2026, 5, 10))
     assert standing.quota is None and standing.accounts == 0 and standing.attainment.value is None
+
+
+def test_under_filters_the_worked_lines_say_the_spend_is_workspace_wide(
+    workspace: Workspace, ledger: dict[str, Account]
+) -> None:
+    _spend(workspace, SM, "12000")
+    figures = spend.spend_figures(workspace, Q1, Filters(tier="enterprise"))
+    assert figures.cac.worked.endswith("(spend is the whole workspace's; the ACV only the filtered accounts')")
+    assert "filtered" not in spend.spend_figures(workspace, Q1, Filters()).cac.worked

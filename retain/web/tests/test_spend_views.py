@@ -256,3 +256,12 @@ def test_the_book_page_query_count_does_not_grow_with_the_book(
         score(extra, card, carols_book["today"], 10.0, Band.RED)
     renewals_open(workspace=workspace, today=carols_book["today"])
     assert count() == before
+
+
+def test_the_revenue_quota_table_links_each_csm_to_their_book(
+    client: Client, vic: Member, carol: Member, carols_book: dict[str, Any]
+) -> None:
+    today = carols_book["today"]
+    query = {"period": "custom", "start": today - dt.timedelta(days=150), "end": today}
+    page = login(client, vic).get(reverse("revenue", args=["acme"]), query).content.decode()
+    assert f'href="{book_url(carol)}"' in page
