@@ -104,6 +104,11 @@ def spend_delete(*, spend: Spend, actor: Member | None) -> None:
     spend.delete()
 
 
+def quota_delete(*, quota: Quota, actor: Member | None) -> None:
+    _check_actor(quota.workspace, actor)
+    quota.delete()
+
+
 def quota_set(
     *,
     workspace: Workspace,

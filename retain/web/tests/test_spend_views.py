@@ -97,10 +97,13 @@ def test_a_csm_cannot_enter_spend_or_quotas(client: Client, carol: Member) -> No
 
 
 def test_a_manager_enters_spend(client: Client, mark: Member) -> None:
-    response = login(client, mark).post(spend_url(), SPEND_POST)
+    page = login(client, mark).get(spend_url()).content.decode()
+    assert 'id="spend-form"' in page and 'id="quota-form"' in page
+    response = client.post(spend_url(), SPEND_POST)
     assert response.status_code == 302
     spend = Spend.objects.get()
     assert (spend.amount, spend.period_end, spend.note) == (Decimal("12000.00"), dt.date(2026, 3, 31), "Q1 campaigns")
+    assert 'value="delete-spend"' in client.get(spend_url()).content.decode()
 
 
 def test_bad_spend_names_the_field(client: Client, mark: Member) -> None:
@@ -265,3 +268,26 @@ def test_the_revenue_quota_table_links_each_csm_to_their_book(
     query = {"period": "custom", "start": today - dt.timedelta(days=150), "end": today}
     page = login(client, vic).get(reverse("revenue", args=["acme"]), query).content.decode()
     assert f'href="{book_url(carol)}"' in page
+
+
+def test_a_manager_deletes_spend_and_quotas_of_this_workspace_only(
+    client: Client, mark: Member, vic: Member, carol: Member, workspace: Workspace, other_workspace: Workspace
+) -> None:
+    mine = services.spend_set(
+        workspace=workspace, actor=None, category="sales_marketing", period_start=Q1.start, period_end=Q1.end, amount=1
+    )
+    theirs = services.spend_set(
+        workspace=other_workspace,
+        actor=None,
+        category="sales_marketing",
+        period_start=Q1.start,
+        period_end=Q1.end,
+        amount=1,
+    )
+    quota = services.quota_set(workspace=workspace, actor=None, member=carol, period_start=Q1.start, period_end=Q1.end)
+    assert login(client, vic).post(spend_url(), {"action": "delete-spend", "pk": mine.pk}).status_code == 403
+    login(client, mark)
+    assert client.post(spend_url(), {"action": "delete-spend", "pk": theirs.pk}).status_code == 404
+    assert client.post(spend_url(), {"action": "delete-spend", "pk": mine.pk}).status_code == 302
+    assert client.post(spend_url(), {"action": "delete-quota", "pk": quota.pk}).status_code == 302
+    assert list(Spend.objects.all()) == [theirs] and not Quota.objects.exists()

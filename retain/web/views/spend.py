@@ -101,6 +101,15 @@ def spend_settings(request: HttpRequest, member: Member) -> HttpResponse:
     status = 200
     if request.method == "POST":
         access.require_manager(member)
+        action = request.POST.get("action")
+        if action == "delete-spend":
+            spend = access.get_for_member(member, Spend.objects.select_related("workspace"), request.POST.get("pk"))
+            metrics_services.spend_delete(spend=spend, actor=member)
+            return redirect("spend", workspace.slug)
+        if action == "delete-quota":
+            quota = access.get_for_member(member, Quota.objects.select_related("workspace"), request.POST.get("pk"))
+            metrics_services.quota_delete(quota=quota, actor=member)
+            return redirect("spend", workspace.slug)
         form: forms.Form = spend_form if request.POST.get("action") == "spend" else quota_form
         if form.is_valid():
             data = form.cleaned_data
