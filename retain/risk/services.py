@@ -83,6 +83,14 @@ def churn_model_train(
     }
     train_rows = [row for day in train_days for row in rows_by_day[day]]
     holdout_rows = [row for day in holdout_days for row in rows_by_day[day]]
+    churned = sum(1 for row in train_rows if row[-1] == features.POSITIVE)
+    if churned < folds:
+        return _refuse(
+            workspace,
+            f"{churned} account(s) churned within {horizon_days} days of a training snapshot (before "
+            f"{holdout_days[0].isoformat()}); at least {folds} are needed to learn from",
+            window,
+        )
     options = {"target": features.TARGET, "positive": features.POSITIVE, "candidates": candidates, "folds": folds}
     try:
         first = churn.train(

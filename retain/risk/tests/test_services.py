@@ -1,0 +1,114 @@
+"""The churn-risk model on a small synthetic workspace: small contracts churn five months in, large
+ones stay; the model trains on the earlier monthly snapshots, is judged on the later ones, and scores
+today's paying accounts with a calibrated probability and its reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from retain.metrics.cohorts import add_months
+from retain.risk import jobs, selectors
+from retain.risk.choices import RunStatus
+from retain.risk.models import ChurnModelRun, ChurnRisk
+from retain.risk.services import churn_model_train, snapshot_days
+from retain.risk.tests.ledger import customer
+from retain.tenancy.models import Workspace
+
+TODAY = dt.date(2026, 11, 1)
+FAST = {"candidates": ["logistic_regression"], "folds": 3}
+
+
+@pytest.fixture
+def history(workspace: Workspace) -> None:
+    """60 accounts starting a week apart from 2025-01-01; the odd ones (1 seat, 50/month) stop paying
+    five months in, the even ones (10 seats, 500/month) stay; three small ones signed in August 2026."""
+    for i in range(60):
+        started = dt.date(2025, 1, 1) + dt.timedelta(days=7 * i)
+        if i % 2:
+            customer(workspace, f"Small {i}", started=started, lost=add_months(started, 5), mrr=50, seats=1)
+        else:
+            customer(workspace, f"Large {i}", started=started, mrr=500, seats=10, tier="enterprise")
+    for i in range(3):  # signed after the last snapshot: scored today, never trained on
+        customer(workspace, f"Small new {i}", started=dt.date(2026, 8, 15), mrr=50, seats=1)
+
+
+def test_snapshots_are_monthly_and_stop_a_horizon_before_today() -> None:
+    days = snapshot_days(dt.date(2025, 1, 17), dt.date(2025, 9, 1), 90)
+    assert days == [dt.date(2025, m, 1) for m in range(2, 7)]
+
+
+def test_it_learns_a_separating_feature_and_is_judged_on_later_months(workspace: Workspace, history: None) -> None:
+    run = churn_model_train(workspace=workspace, today=TODAY, **FAST)
+    assert run.status == RunStatus.SUCCEEDED, run.message
+    assert run.window["first"] == "2025-02-01" and run.window["last"] == "2026-08-01"
+    assert run.window["holdout_from"] == "2026-04-01"  # the latest quarter of the 19 snapshots
+    assert run.holdout_rows > 0 and run.holdout_positives > 0
+    assert run.holdout_auc is not None and run.holdout_auc > 0.5
+    assert sum(b["count"] for b in run.calibration) == run.holdout_rows
+    assert {"seats", "mrr", "tier", "days_to_renewal"} <= set(run.features)
+
+
+def test_it_scores_todays_paying_accounts_riskiest_first(workspace: Workspace, history: None) -> None:
+    run = churn_model_train(workspace=workspace, today=TODAY, **FAST)
+    risks = list(selectors.risks_of_run(run))
+    paying = 33 + sum(
+        1 for i in range(1, 60, 2) if add_months(dt.date(2025, 1, 1) + dt.timedelta(days=7 * i), 5) > TODAY
+    )
+    assert run.scored == len(risks) == paying
+    assert all(r.day == TODAY and 0 <= r.probability <= 1 for r in risks)
+    assert [r.probability for r in risks] == sorted((r.probability for r in risks), reverse=True)
+    explained = [reason for r in risks for reason in r.reasons]
+    assert explained and all(reason["effect"] > 0 and reason["feature"] in run.features for reason in explained)
+
+
+def test_retraining_the_same_day_replaces_the_scores(workspace: Workspace, history: None) -> None:
+    churn_model_train(workspace=workspace, today=TODAY, **FAST)
+    run = churn_model_train(workspace=workspace, today=TODAY, **FAST)
+    assert ChurnRisk.objects.filter(workspace=workspace).count() == run.scored
+    assert set(ChurnRisk.objects.values_list("run", flat=True)) == {run.pk}
+
+
+def test_too_little_history_is_refused_with_the_reason(workspace: Workspace) -> None:
+    for i in range(10):
+        customer(workspace, f"New {i}", started=dt.date(2026, 6, 1), lost=dt.date(2026, 8, 1) if i % 2 else None)
+    run = churn_model_train(workspace=workspace, today=TODAY, **FAST)
+    assert run.status == RunStatus.REFUSED
+    assert run.message == (
+        "2 monthly snapshot(s) have a known outcome (history from 2026-06-01, horizon 90 days); at least 4 are needed"
+    )
+    assert not ChurnRisk.objects.exists()
+
+
+def test_history_without_churn_is_refused(workspace: Workspace) -> None:
+    for i in range(10):
+        customer(workspace, f"Loyal {i}", started=dt.date(2025, 1, 1))
+    run = churn_model_train(workspace=workspace, today=TODAY, **FAST)
+    assert run.status == RunStatus.REFUSED
+    assert run.message == (
+        "0 account(s) churned within 90 days of a training snapshot (before 2026-04-01); "
+        "at least 3 are needed to learn from"
+    )
+
+
+def test_an_empty_workspace_is_refused(workspace: Workspace) -> None:
+    run = churn_model_train(workspace=workspace, today=TODAY)
+    assert run.status == RunStatus.REFUSED and "no subscription history" in run.message
+
+
+def test_the_weekly_job_trains_every_workspace(workspace: Workspace, other_workspace: Workspace) -> None:
+    assert jobs.retrain_all() == 0
+    assert ChurnModelRun.objects.filter(status=RunStatus.REFUSED).count() == 2
+
+
+def test_the_command_refuses_an_unknown_workspace(db: None) -> None:
+    with pytest.raises(CommandError, match="no workspace 'nope'"):
+        call_command("churn", "train", "--workspace", "nope")
+
+
+def test_the_command_reports_a_refusal(workspace: Workspace) -> None:
+    with pytest.raises(CommandError, match="acme: refused: 0 monthly snapshot"):
+        call_command("churn", "train", "--workspace", "acme")

@@ -1,0 +1,116 @@
+"""Churn risk and cohort retention pages: members read them (the viewer too), outsiders get 404,
+they are read-only; the risk page shows the held-out AUC and calibration, the account page its line."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import PASSWORD
+from retain.accounts.models import Account
+from retain.risk.choices import RunStatus
+from retain.risk.models import ChurnModelRun, ChurnRisk
+from retain.risk.tests.ledger import customer
+from retain.tenancy.models import Member, Workspace
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client: Client, member: Member) -> Client:
+    assert client.login(username=member.user.get_username(), password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def scored(workspace: Workspace, account: Account) -> ChurnModelRun:
+    run = ChurnModelRun.objects.create(
+        workspace=workspace,
+        trained_at=timezone.now(),
+        status=RunStatus.SUCCEEDED,
+        window={"first": "2025-02-01", "holdout_from": "2026-04-01", "last": "2026-08-01", "snapshots": 19},
+        model="logistic_regression",
+        rows=500,
+        positives=40,
+        holdout_rows=120,
+        holdout_positives=9,
+        holdout_auc=0.8123,
+        holdout_brier=0.06,
+        calibration=[{"lower": 0.0, "upper": 0.1, "count": 100, "mean_predicted": 0.03, "observed_rate": 0.02}],
+        features=["seats", "usage_trend"],
+        scored=1,
+    )
+    ChurnRisk.objects.create(
+        workspace=workspace,
+        account=account,
+        day=dt.date(2026, 11, 1),
+        probability=0.42,
+        reasons=[{"feature": "usage_trend", "value": "-0.6", "effect": 0.2}],
+        run=run,
+    )
+    return run
+
+
+@pytest.mark.parametrize("name", ["risk", "retention"])
+def test_outsider_gets_404(client: Client, olga: Member, workspace: Workspace, name: str) -> None:
+    assert login(client, olga).get(reverse(name, args=["acme"])).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["risk", "retention"])
+def test_it_requires_login(client: Client, workspace: Workspace, name: str) -> None:
+    assert client.get(reverse(name, args=["acme"])).status_code == 302
+
+
+@pytest.mark.parametrize("name", ["risk", "retention"])
+def test_it_is_read_only(client: Client, alice: Member, name: str) -> None:
+    assert login(client, alice).post(reverse(name, args=["acme"])).status_code == 405
+
+
+def test_a_viewer_reads_the_accounts_by_risk_with_the_models_evaluation(
+    client: Client, vic: Member, scored: ChurnModelRun
+) -> None:
+    page = login(client, vic).get(reverse("risk", args=["acme"])).content.decode()
+    assert "Globex" in page and "42%" in page
+    assert "Usage trend = -0.6" in page
+    assert "0.812" in page and "from 2026-04-01" in page
+    assert 'id="calibration"' in page
+
+
+def test_a_refused_training_says_why(client: Client, alice: Member, workspace: Workspace) -> None:
+    ChurnModelRun.objects.create(
+        workspace=workspace, trained_at=timezone.now(), status=RunStatus.REFUSED, message="2 monthly snapshot(s)"
+    )
+    page = login(client, alice).get(reverse("risk", args=["acme"])).content.decode()
+    assert "was refused:</strong> 2 monthly snapshot(s)" in page
+
+
+def test_a_workspace_never_trained_says_how_to(client: Client, alice: Member) -> None:
+    page = login(client, alice).get(reverse("risk", args=["acme"])).content.decode()
+    assert "retain churn train --workspace acme" in page
+
+
+def test_the_account_page_has_a_churn_risk_line(client: Client, carol: Member, scored: ChurnModelRun) -> None:
+    account = scored.risks.get().account
+    page = login(client, carol).get(reverse("account", args=["acme", account.pk])).content.decode()
+    assert 'id="churn-risk"' in page and "42% at the next renewal" in page and "Usage trend = -0.6" in page
+
+
+def test_an_unscored_account_says_so(client: Client, carol: Member, account: Account) -> None:
+    page = login(client, carol).get(reverse("account", args=["acme", account.pk])).content.decode()
+    assert "not scored yet" in page
+
+
+def test_retention_shows_each_tiers_curve_or_why_not(client: Client, vic: Member, workspace: Workspace) -> None:
+    today = timezone.localdate()
+    started = today - dt.timedelta(days=400)
+    for i in range(12):
+        lost = started + dt.timedelta(days=60) if i < 3 else started + dt.timedelta(days=200) if i < 5 else None
+        customer(workspace, f"C {i}", started=started, lost=lost, mrr=300)
+    page = login(client, vic).get(reverse("retention", args=["acme"])).content.decode()
+    assert "periods are <strong>quarters</strong>" in page
+    assert 'data-spec="curve-community"' in page and 'id="curve-community"' in page
+    assert "Fitted (sBG)" in page and "The seed formula" in page
+    assert "Not fitted: 0 account(s)" in page
