@@ -1,6 +1,10 @@
 """`retain churn …`: the churn model.
 
     retain churn train --csv FILE --target COLUMN --positive VALUE [--id COLUMN] [--model NAME …] [--seed N]
+    retain churn train --workspace SLUG
+
+With --workspace, trains the churn-risk model on that workspace's own history (monthly snapshots,
+held-out latest months), scores today's accounts and prints the held-out ROC-AUC, as the weekly job does.
 
 Trains on any table: compares the candidate models by stratified 5-fold cross-validation, prints each
 one's ROC-AUC and accuracy, keeps the best and ends with the line
@@ -24,9 +28,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
         train = sub.add_parser("train", help="compare candidate models on a CSV by cross-validation and keep the best")
-        train.add_argument("--csv", required=True, type=Path, metavar="FILE", help="a CSV file with a header row")
-        train.add_argument("--target", required=True, metavar="COLUMN", help="the column saying who churned")
-        train.add_argument("--positive", required=True, metavar="VALUE", help="the target's value for a churned row")
+        train.add_argument("--workspace", metavar="SLUG", help="train on this workspace's own history instead")
+        train.add_argument("--csv", type=Path, metavar="FILE", help="a CSV file with a header row")
+        train.add_argument("--target", metavar="COLUMN", help="the column saying who churned")
+        train.add_argument("--positive", metavar="VALUE", help="the target's value for a churned row")
         train.add_argument("--id", dest="id_column", metavar="COLUMN", help="an identifier column, left out")
         train.add_argument(
             "--model",
@@ -43,14 +48,21 @@ class Command(BaseCommand):
     def handle_train(
         self,
         *,
-        csv: Path,
-        target: str,
-        positive: str,
+        workspace: str | None,
+        csv: Path | None,
+        target: str | None,
+        positive: str | None,
         id_column: str | None,
         models: list[str] | None,
         seed: int,
         **options: Any,
     ) -> None:
+        if workspace is not None:
+            self.train_workspace(workspace)
+            return
+        if csv is None or target is None or positive is None:
+            raise CommandError("give --workspace SLUG, or --csv, --target and --positive")
+
         def report(score: churn.CandidateScore) -> None:
             self.stdout.write(f"  {score.name}: auc={score.auc:.4f} ±{score.auc_std:.4f} accuracy={score.accuracy:.4f}")
 
@@ -80,3 +92,20 @@ class Command(BaseCommand):
             f"{result.positives} of {result.rows} rows are {target} = {positive} ({result.positive_rate:.2%})"
         )
         self.stdout.write(result.summary())
+
+    def train_workspace(self, slug: str) -> None:
+        from retain.risk.choices import RunStatus
+        from retain.risk.services import churn_model_train
+        from retain.tenancy.models import Workspace
+
+        found = Workspace.objects.filter(slug=slug).first()
+        if found is None:
+            raise CommandError(f"--workspace: no workspace {slug!r}")
+        run = churn_model_train(workspace=found)
+        if run.status != RunStatus.SUCCEEDED:
+            raise CommandError(f"{slug}: refused: {run.message}")
+        auc = "n/a" if run.holdout_auc is None else f"{run.holdout_auc:.4f}"
+        self.stdout.write(
+            f"{slug}: {run.rows} account-months, {run.positives} churned; held-out auc={auc} "
+            f"({run.holdout_rows} rows from {run.window.get('holdout_from')}); model={run.model}; scored {run.scored}"
+        )
