@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from retain.web.views import accounts, books, health, home, imports, renewals, revenue, segments, settings, surveys
+from retain.web.views import risk as risk_views
 from retain.web.views import spend as spend_views
 
 w = "w/<slug:slug>/"
@@ -71,4 +72,7 @@ urlpatterns = [
     # Spend per period and CSM quotas (CAC, CRC, quota attainment); one CSM's book.
     path(w + "revenue/spend/", spend_views.spend_settings, name="spend"),
     path(w + "books/<int:member_pk>/", spend_views.csm_book, name="book"),
+    # Churn risk per account (the model trained on this workspace) and cohort retention per tier.
+    path(w + "risk/", risk_views.churn_risk, name="risk"),
+    path(w + "retention/", risk_views.cohort_retention, name="retention"),
 ]
