@@ -39,9 +39,16 @@ RATES_TO_USD = {"EUR": 1.08, "GBP": 1.26}
 
 # Churn at renewal: log-odds at average engagement, per tier; each unit of engagement takes
 # CHURN_SLOPE off. Community accounts also churn between renewals (card plans, no contract).
-RENEWAL_CHURN_BASE = {Tier.COMMUNITY: -2.7, Tier.ENTERPRISE: -3.3, Tier.STRATEGIC: -3.9}
-CHURN_SLOPE = 1.7
-MONTHLY_CHURN_BASE = -6.3
+RENEWAL_CHURN_BASE = {Tier.COMMUNITY: -3.0, Tier.ENTERPRISE: -4.2, Tier.STRATEGIC: -5.8}
+CHURN_SLOPE = 2.0
+# Monthly chances at average engagement (each scaled by exp(±0.9 × engagement)) that the main
+# subscription grows or shrinks by some seats, and that an add-on product is bought: the revenue
+# movements behind retention (about 90% gross and 105–115% net over a year; community, on card plans
+# with little CSM time, keeps less and grows less).
+SEAT_EXPANSION = {Tier.COMMUNITY: 0.03, Tier.ENTERPRISE: 0.035, Tier.STRATEGIC: 0.035}
+SEAT_CONTRACTION = {Tier.COMMUNITY: 0.02, Tier.ENTERPRISE: 0.015, Tier.STRATEGIC: 0.015}
+ADD_ON_RATE = {Tier.COMMUNITY: 0.012, Tier.ENTERPRISE: 0.025, Tier.STRATEGIC: 0.025}
+MONTHLY_CHURN_BASE = -6.6
 EARLY_CHURN_BOOST = 1.2  # seed 004: a customer not bound in its first 3 months rarely is later
 
 
@@ -386,14 +393,15 @@ class _Planner:
                     self.churn(account, day)
                     break
                 self.resize(account, main, day, e, unit)
-                if rng.random() < 0.025 * math.exp(0.8 * e) and len(account.subscriptions) < 3:
+                if rng.random() < ADD_ON_RATE[account.tier] * math.exp(0.8 * e) and len(account.subscriptions) < 3:
                     self.add_on(account, day)
             day += dt.timedelta(days=rng.randint(26, 34))
+        # Add-ons are co-termed with the main subscription: every term ends on its anniversary.
+        end = add_years(since, 1)
+        while end <= self.today:
+            end = add_years(end, 1)
         for subscription in account.subscriptions:
             if subscription.active:
-                end = add_years(subscription.started_on, 1)
-                while end <= self.today:
-                    end = add_years(end, 1)
                 subscription.term_end = end
 
     def add_on(self, account: AccountPlan, day: dt.date) -> None:
@@ -417,9 +425,9 @@ class _Planner:
         rng = self.rng
         seats = main.seats
         unit = main.mrr / seats if seats else unit
-        if rng.random() < 0.035 * math.exp(0.9 * e):
+        if rng.random() < SEAT_EXPANSION[account.tier] * math.exp(0.9 * e):
             seats += max(1, int(seats * rng.uniform(0.1, 0.4)))
-        elif rng.random() < 0.02 * math.exp(-0.9 * e) and seats > 2:
+        elif rng.random() < SEAT_CONTRACTION[account.tier] * math.exp(-0.9 * e) and seats > 2:
             seats -= max(1, int(seats * rng.uniform(0.1, 0.3)))
         else:
             return
@@ -439,6 +447,12 @@ class _Planner:
             upgraded = _price(account.tier, Edition.ENTERPRISE, level)
             main.change(on, main.seats, _mrr(main.seats, upgraded), names.PRODUCT_ENTERPRISE)
             account.edition = Edition.ENTERPRISE
+        elif recent < -0.6 and main.seats > 2 and rng.random() < 0.25:  # right-sized at the new term
+            seats = main.seats - max(1, int(main.seats * rng.uniform(0.1, 0.25)))
+            main.change(on, seats, _mrr(seats, main.mrr / main.seats))
+        elif recent > 0.6 and rng.random() < 0.25:  # more seats signed with the new term
+            seats = main.seats + max(1, int(main.seats * rng.uniform(0.1, 0.25)))
+            main.change(on, seats, _mrr(seats, main.mrr / main.seats))
         for add_on in account.subscriptions[1:]:
             if add_on.active and recent < -0.6 and rng.random() < 0.4:
                 add_on.churn(on)
