@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from retain.web.views import accounts, books, health, home, imports, renewals, revenue, segments, settings, surveys
+from retain.web.views import expansion as expansion_views
 from retain.web.views import risk as risk_views
 from retain.web.views import spend as spend_views
 
@@ -75,4 +76,7 @@ urlpatterns = [
     # Churn risk per account (the model trained on this workspace) and cohort retention per tier.
     path(w + "risk/", risk_views.churn_risk, name="risk"),
     path(w + "retention/", risk_views.cohort_retention, name="retention"),
+    # Expansion opportunities opened by signals, with their close forms.
+    path(w + "expansion/", expansion_views.expansion_list, name="expansion"),
+    path(w + "expansion/<int:pk>/close/", expansion_views.expansion_close, name="expansion-close"),
 ]

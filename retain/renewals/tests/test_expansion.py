@@ -193,8 +193,8 @@ class TestUpdateAndClose:
     def test_close_won_writes_the_movement(self, opportunity: ExpansionOpportunity, account: Account) -> None:
         subscription = account.subscriptions.get()
         expansion_close(
-            opportunity=opportunity, actor=None, via="test", status="won", amount="2400", subscription=subscription,
-            new_mrr=Decimal("1200"), new_seats=12,
+            opportunity=opportunity, actor=None, via="test", status="won", amount=Decimal("2400"),
+            subscription=subscription, new_mrr=Decimal("1200"), new_seats=12,
         )  # fmt: skip
         opportunity.refresh_from_db()
         assert opportunity.status == "won" and opportunity.closed_at is not None

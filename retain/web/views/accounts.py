@@ -25,6 +25,7 @@ from retain.accounts import selectors, services
 from retain.accounts.models import Account, Subscription
 from retain.lib.csvsafe import write_csv
 from retain.lib.dates import local_day
+from retain.renewals.choices import ExpansionStatus
 from retain.surveys.measures import account_voice
 from retain.tenancy import access
 from retain.tenancy.models import Member
@@ -233,6 +234,9 @@ def account_detail(request: HttpRequest, member: Member, pk: int) -> HttpRespons
         "usage": account_usage_panel(account, today=today),
         "voice": account_voice(account, today=today),
         "health": account_health_card(account, today=today, can_edit=can_edit),
+        "expansion": list(
+            account.expansion_opportunities.filter(status=ExpansionStatus.OPEN).select_related("owner__user")
+        ),
         "touchpoint_form": TouchpointForm(member=member, account=account, now=timezone.localtime())
         if can_edit
         else None,
