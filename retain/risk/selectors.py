@@ -24,6 +24,8 @@ def latest_successful_run(workspace: Workspace) -> ChurnModelRun | None:
 def risks_of_run(run: ChurnModelRun) -> QuerySet[ChurnRisk]:
     """The run's scores of its latest day, riskiest first."""
     latest = run.risks.order_by("-day").values_list("day", flat=True).first()
+    if latest is None:
+        return ChurnRisk.objects.none()
     return (
         ChurnRisk.objects.filter(run=run, day=latest)
         .select_related("account__owner__user")

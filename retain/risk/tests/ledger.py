@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from retain.accounts.choices import MovementKind, SubscriptionStatus
 from retain.accounts.models import Account, Subscription, SubscriptionMovement
@@ -37,7 +38,7 @@ def customer(
         status=SubscriptionStatus.CHURNED if lost else SubscriptionStatus.ACTIVE,
         ended_on=lost,
     )
-    common = {"workspace": workspace, "subscription": subscription, "account": account}
+    common: dict[str, Any] = {"workspace": workspace, "subscription": subscription, "account": account}
     common |= {"seats_before": seats, "seats_after": seats, "product_after": "Marketing Hub"}
     common |= {"currency": workspace.currency}
     movements = [

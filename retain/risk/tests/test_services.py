@@ -19,7 +19,11 @@ from retain.risk.tests.ledger import customer
 from retain.tenancy.models import Workspace
 
 TODAY = dt.date(2026, 11, 1)
-FAST = {"candidates": ["logistic_regression"], "folds": 3}
+
+
+def train(workspace: Workspace) -> ChurnModelRun:
+    """One quick candidate and three folds keep the tests fast."""
+    return churn_model_train(workspace=workspace, today=TODAY, candidates=["logistic_regression"], folds=3)
 
 
 @pytest.fixture
@@ -42,7 +46,7 @@ def test_snapshots_are_monthly_and_stop_a_horizon_before_today() -> None:
 
 
 def test_it_learns_a_separating_feature_and_is_judged_on_later_months(workspace: Workspace, history: None) -> None:
-    run = churn_model_train(workspace=workspace, today=TODAY, **FAST)
+    run = train(workspace)
     assert run.status == RunStatus.SUCCEEDED, run.message
     assert run.window["first"] == "2025-02-01" and run.window["last"] == "2026-08-01"
     assert run.window["holdout_from"] == "2026-04-01"  # the latest quarter of the 19 snapshots
@@ -53,7 +57,7 @@ def test_it_learns_a_separating_feature_and_is_judged_on_later_months(workspace:
 
 
 def test_it_scores_todays_paying_accounts_riskiest_first(workspace: Workspace, history: None) -> None:
-    run = churn_model_train(workspace=workspace, today=TODAY, **FAST)
+    run = train(workspace)
     risks = list(selectors.risks_of_run(run))
     paying = 33 + sum(
         1 for i in range(1, 60, 2) if add_months(dt.date(2025, 1, 1) + dt.timedelta(days=7 * i), 5) > TODAY
@@ -66,8 +70,8 @@ def test_it_scores_todays_paying_accounts_riskiest_first(workspace: Workspace, h
 
 
 def test_retraining_the_same_day_replaces_the_scores(workspace: Workspace, history: None) -> None:
-    churn_model_train(workspace=workspace, today=TODAY, **FAST)
-    run = churn_model_train(workspace=workspace, today=TODAY, **FAST)
+    train(workspace)
+    run = train(workspace)
     assert ChurnRisk.objects.filter(workspace=workspace).count() == run.scored
     assert set(ChurnRisk.objects.values_list("run", flat=True)) == {run.pk}
 
@@ -75,7 +79,7 @@ def test_retraining_the_same_day_replaces_the_scores(workspace: Workspace, histo
 def test_too_little_history_is_refused_with_the_reason(workspace: Workspace) -> None:
     for i in range(10):
         customer(workspace, f"New {i}", started=dt.date(2026, 6, 1), lost=dt.date(2026, 8, 1) if i % 2 else None)
-    run = churn_model_train(workspace=workspace, today=TODAY, **FAST)
+    run = train(workspace)
     assert run.status == RunStatus.REFUSED
     assert run.message == (
         "2 monthly snapshot(s) have a known outcome (history from 2026-06-01, horizon 90 days); at least 4 are needed"
@@ -86,7 +90,7 @@ def test_too_little_history_is_refused_with_the_reason(workspace: Workspace) -> 
 def test_history_without_churn_is_refused(workspace: Workspace) -> None:
     for i in range(10):
         customer(workspace, f"Loyal {i}", started=dt.date(2025, 1, 1))
-    run = churn_model_train(workspace=workspace, today=TODAY, **FAST)
+    run = train(workspace)
     assert run.status == RunStatus.REFUSED
     assert run.message == (
         "0 account(s) churned within 90 days of a training snapshot (before 2026-04-01); "
