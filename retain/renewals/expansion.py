@@ -124,17 +124,20 @@ def seat_utilisation_signals(workspace: Workspace, today: dt.date) -> list[Signa
         if len(ratios) < SEAT_DAYS or min(r[0] for r in ratios) < SEAT_THRESHOLD:
             continue
         lowest, users, paid = min(ratios)
-        per_seat = _arr(accounts[account_id]) / paid
-        more = max(1, math.ceil(paid * SEAT_GROWTH))
+        seats_now = ratios[-1][2]
+        more = max(1, math.ceil(seats_now * SEAT_GROWTH))
+        if len({r[2] for r in ratios}) == 1:
+            why = f"{min(r[1] for r in ratios)} of {paid} seats used on each of the last {SEAT_DAYS} days"
+        else:
+            why = f"At least {SEAT_THRESHOLD:.0%} of seats used on each of the last {SEAT_DAYS} days"
         found.append(
             Signal(
                 account_id,
                 ExpansionSignal.SEAT_UTILISATION,
                 ExpansionKind.UPSELL,
-                f"{users} of {paid} seats used on the lowest of the last {SEAT_DAYS} days and at least "
-                f"{SEAT_THRESHOLD:.0%} on each ({lowest:.0%} at the lowest, min {SEAT_THRESHOLD:.0%}); "
-                f"{more} more seats proposed",
-                quantize(per_seat * more),
+                f"{why} (lowest {users} of {paid}, {lowest:.0%}; min {SEAT_THRESHOLD:.0%}); "
+                f"{more} more seat{'s' if more != 1 else ''} proposed",
+                quantize(_arr(accounts[account_id]) / seats_now * more),
             )
         )
     return found

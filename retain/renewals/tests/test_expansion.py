@@ -60,8 +60,9 @@ class TestSeatUtilisation:
         [signal] = seat_utilisation_signals(account.workspace, today)
         assert signal.account_id == account.pk
         assert signal.kind == "upsell"
-        assert signal.explanation.startswith("9 of 10 seats used")
-        assert "last 14 days" in signal.explanation
+        assert signal.explanation == (
+            "9 of 10 seats used on each of the last 14 days (lowest 9 of 10, 90%; min 90%); 2 more seats proposed"
+        )
         # 20% more seats at $1,200 ARR each.
         assert signal.amount == Decimal("2400.00")
 
@@ -235,3 +236,26 @@ def test_the_daily_job_scans_every_workspace(account: Account, today: dt.date) -
     use_seats(account, workspace_today(account.workspace), users=10, days=14)
     assert scan_expansion_signals() == 1
     assert scan_expansion_signals(account.workspace_id) == 0
+
+
+def test_detection_takes_the_same_queries_for_one_account_or_many(
+    account: Account, workspace: Workspace, today: dt.date
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from retain.renewals.expansion import expansion_signals
+    from retain.renewals.tests.conftest import make_account
+
+    use_seats(account, today, users=10, days=14)
+    use_feature(account, today, "Ads", days=9)
+    with CaptureQueriesContext(connection) as one:
+        assert len(expansion_signals(workspace, today)) == 2
+    for n in range(3):
+        other = make_account(workspace, f"Other {n}", "community", None, 100)
+        Account.objects.filter(pk=other.pk).update(mrr=Decimal("500"))
+        use_seats(other, today, users=1, days=14)
+        use_feature(other, today, "Chatbots", days=9)
+    with CaptureQueriesContext(connection) as many:
+        assert len(expansion_signals(workspace, today)) == 8
+    assert len(many) == len(one)
