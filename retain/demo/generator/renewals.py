@@ -7,8 +7,9 @@
 - The "renewal window opened" entry of each of those terms, as the daily job would have written it,
   so eligible churn has the revenue that was due (not only the revenue that left).
 - Open renewals for the terms whose window is open today (the real `renewals_open`).
-- Monthly sales-and-marketing and customer-success spend for the 12 months, sized from the ledger so
-  CAC sits near the seed's $1.00 per $1.15 of new ACV and CRC near 12%.
+- Monthly sales-and-marketing and customer-success spend for the 13 calendar months the last year
+  touches, sized from the ledger so CAC sits near the seed's $1.00 per $1.15 of new ACV and CRC
+  near 12%.
 - A quota per CSM for the calendar year: the book should end it at 120% of its starting ARR.
 
 Add-ons are co-termed with the main subscription (world.py), so every term of an account ends on
@@ -236,7 +237,7 @@ def build_spend_and_quotas(ctx: DemoContext) -> str:
     workspace = ctx.ws
     table = rate_table(workspace)
     rng = ctx.rng("spend")
-    months = _months(ctx.today)
+    months = _months(ctx.today, 13)  # the months of the last 365 days: the first one only in part
     new_arr = dict.fromkeys(months, Decimal(0))
     arr_at_start = dict.fromkeys(months, Decimal(0))
     for plan in ctx.world.accounts:
@@ -254,7 +255,9 @@ def build_spend_and_quotas(ctx: DemoContext) -> str:
     spends = []
     for first, last in months:
         # Marketing is paid ahead of the deals it brings: smooth it and let it wobble month to month.
-        sales = new_arr[(first, last)] / ACV_PER_DOLLAR * Decimal(str(rng.uniform(0.85, 1.15)))
+        # The month still running is entered for its whole length: what it brings so far, scaled up.
+        elapsed = Decimal((last - first).days + 1) / Decimal((min(last, ctx.today) - first).days + 1)
+        sales = new_arr[(first, last)] * elapsed / ACV_PER_DOLLAR * Decimal(str(rng.uniform(0.85, 1.15)))
         success = arr_at_start[(first, last)] * CS_SHARE_OF_ARR / 12 * Decimal(str(rng.uniform(0.95, 1.05)))
         for category, amount in ((SpendCategory.SALES_MARKETING, sales), (SpendCategory.CUSTOMER_SUCCESS, success)):
             spends.append(
