@@ -3,7 +3,7 @@
 An account's life is read from its ledger movements: it starts on the first day its subscriptions
 together pay something, and is lost on the first day after that when they together pay nothing (a
 later reactivation does not put it back in its cohort: a contractual cohort only shrinks). Accounts
-are grouped per tier by the period they started in; active[t] counts the members still paying on
+are grouped per tier by the quarter they started in; active[t] counts the members still paying on
 their own t-th anniversary. A cohort is observed for t periods once its last member could have
 reached its t-th anniversary, so every count is complete.
 
@@ -112,6 +112,23 @@ class AccountLedger:
     def seats_on(self, day: dt.date) -> int:
         return sum(seats for mrr, _currency, seats in self.in_force(day).values() if mrr > 0)
 
+    def days_to_anniversary(self, day: dt.date, months: int = 12) -> int | None:
+        """Days from `day` to the next anniversary of a paying subscription's first movement (its next
+        renewal under terms of `months`). Read from the ledger, not from the subscription's term end,
+        which is today's: on a past day it would tell the renewed accounts from the lost ones."""
+        first: dict[int, dt.date] = {}
+        for when, subscription_id, _mrr, _currency, _seats in self.movements:
+            first.setdefault(subscription_id, when)
+        upcoming = []
+        for subscription_id, (mrr, _currency, _seats) in self.in_force(day).items():
+            if mrr <= 0:
+                continue
+            start, k = first[subscription_id], 1
+            while add_months(start, k * months) < day:
+                k += 1
+            upcoming.append((add_months(start, k * months) - day).days)
+        return min(upcoming, default=None)
+
     def paying_on(self, day: dt.date) -> bool:
         return any(mrr > 0 for mrr, _currency, _seats in self.in_force(day).values())
 
@@ -179,26 +196,27 @@ class RetentionReport:
         return "year" if self.period_months == 12 else "quarter"
 
 
-def _period_start(day: dt.date, months: int) -> dt.date:
-    if months == 12:
-        return dt.date(day.year, 1, 1)
+def _quarter_start(day: dt.date) -> dt.date:
     return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
 
 
-def _period_label(start: dt.date, months: int) -> str:
-    return str(start.year) if months == 12 else f"{start.year} Q{(start.month - 1) // 3 + 1}"
+def _quarter_label(start: dt.date) -> str:
+    return f"{start.year} Q{(start.month - 1) // 3 + 1}"
 
 
 def build_cohorts(
     lives: Iterable[tuple[dt.date, dt.date | None]], *, period_months: int, today: dt.date
 ) -> list[Cohort]:
-    """Group (started_on, lost_on) pairs by start period and count each anniversary's survivors."""
+    """Group (started_on, lost_on) pairs by the quarter they started in and count each anniversary's
+    survivors, anniversaries `period_months` apart. Quarters even for yearly periods: a cohort's count
+    at t is complete once its last member's t-th anniversary has passed, so a cohort spanning a year
+    would wait up to a year longer for each renewal than one spanning a quarter."""
     groups: dict[dt.date, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
     for started, lost in lives:
-        groups[_period_start(started, period_months)].append((started, lost))
+        groups[_quarter_start(started)].append((started, lost))
     cohorts = []
     for starts, members in sorted(groups.items()):
-        last_start = add_months(starts, period_months) - dt.timedelta(days=1)
+        last_start = add_months(starts, 3) - dt.timedelta(days=1)
         active = [len(members)]
         t = 1
         while add_months(last_start, t * period_months) <= today:
@@ -207,7 +225,7 @@ def build_cohorts(
             )
             active.append(anniversary_alive)
             t += 1
-        cohorts.append(Cohort(label=_period_label(starts, period_months), starts=starts, active=active))
+        cohorts.append(Cohort(label=_quarter_label(starts), starts=starts, active=active))
     return cohorts
 
 
@@ -245,8 +263,14 @@ def fit_tier(
             f"are needed to see whether retention rises with tenure"
         )
         return TierRetention(tier=tier, label=label, cohorts=cohorts, refusal=refusal)
-    fit = retention.fit_sbg_cohorts(observed)
     lost = sum(active[t - 1] - active[t] for active in observed for t in range(1, len(active)))
+    if lost == 0:
+        refusal = (
+            "no account was lost at an observed renewal: with no churn there is no retention curve "
+            "to fit (the seed formula's CLV is undefined too)"
+        )
+        return TierRetention(tier=tier, label=label, cohorts=cohorts, refusal=refusal)
+    fit = retention.fit_sbg_cohorts(observed)
     at_risk = sum(active[t - 1] for active in observed for t in range(1, len(active)))
     churn = lost / at_risk if at_risk else 0.0
     monthly = 1 - (1 - churn) ** (1 / period_months)

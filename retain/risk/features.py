@@ -1,9 +1,11 @@
 """The churn-risk model's inputs and label, per account and snapshot day, built from the workspace's own data.
 
-Features are read as they stood on the snapshot day D: usage, support, NPS, contacts and the days to
-renewal from `health.measures.compute_measures` (the same as-of view a health backtest uses), the
-latest health score on or before D (within HEALTH_DAYS), and the contract from the ledger (MRR in the
-workspace currency and seats in force on D) plus the account's tier and edition. The label is the
+Features are read as they stood on the snapshot day D. Usage, support, NPS and contacts come from
+`health.measures.compute_measures` (the as-of view a health backtest uses); health is the latest
+score on or before D (within HEALTH_DAYS); the contract comes from the ledger: MRR in the workspace
+currency and seats in force on D, and the days to the next yearly anniversary of a paying
+subscription. (Not the measures' days_to_renewal: its term ends are today's, so on a past day it
+would give away which accounts later renewed.) Tier and edition complete the row. The label is the
 outcome the model predicts: the account stops paying (its MRR goes to zero) within `horizon_days`
 after D, i.e. it churned at its next renewal.
 """
@@ -36,9 +38,8 @@ MEASURE_KINDS = (
     "nps",
     "days_since_touchpoint",
     "champion_active",
-    "days_to_renewal",
 )
-CONTRACT = ("mrr", "seats")
+CONTRACT = ("mrr", "seats", "days_to_renewal")
 CATEGORIES = ("tier", "edition", "health_band")
 COLUMNS = (*MEASURE_KINDS, "health", *CONTRACT, *CATEGORIES)
 
@@ -105,6 +106,7 @@ def snapshot_rows(
         overall, band = health.get(pk, (None, ""))
         row = [_text(values.get(kind)) for kind in MEASURE_KINDS]
         row += [_text(overall), _text(ledger.mrr_on(day, table)), _text(ledger.seats_on(day))]
+        row += [_text(ledger.days_to_anniversary(day))]
         row += [ledger.tier, ledger.edition, band]
         if horizon_days is not None:
             lost = ledger.lost_after(day)

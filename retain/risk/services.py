@@ -1,12 +1,13 @@
 """Training the churn-risk model on a workspace's own history and scoring its accounts.
 
-`churn_model_train` takes monthly snapshots over the history (the first of each month whose outcome
-is known: at least `horizon_days` before today), builds each paying account's features and label,
-and splits them by time: the earlier snapshots train (cross-validated model choice, sigmoid
-calibration), the latest ones are held out and give the ROC-AUC and the calibration table a reader
-can trust, because the model never saw that period. The model is then refitted on every snapshot and
-scores today's paying accounts: a calibrated probability and its top reasons, one ChurnRisk per
-account and day. Too short a history (or no churn in it) gives a refused run saying why.
+`churn_model_train` takes monthly snapshots (the first of each month whose outcome is known, i.e. at
+least `horizon_days` before today; the latest MAX_SNAPSHOTS of them), builds each paying account's
+features and label, and splits them by time: the earlier snapshots train (cross-validated model
+choice, sigmoid calibration), the latest quarter's are held out and give the ROC-AUC and the
+calibration table a reader can trust, because the model never saw that period. The model is then
+refitted on every snapshot and scores today's paying accounts: a calibrated probability and its top
+reasons, one ChurnRisk per account and day. Too short a history (or no churn in it) gives a refused
+run saying why.
 """
 
 from __future__ import annotations
@@ -28,8 +29,11 @@ from retain.risk.models import ChurnModelRun, ChurnRisk
 from retain.tenancy.models import Workspace
 
 HORIZON_DAYS = 90  # seed 002: the renewal process starts 90 days out
-HOLDOUT_SHARE = 0.25
+# The latest quarter of snapshots is held out (a quarter of them at most, when the history is short).
+HOLDOUT_SNAPSHOTS = 3
 MIN_SNAPSHOTS = 4
+# Two years of monthly snapshots: older behaviour says little about today's product and customers.
+MAX_SNAPSHOTS = 24
 FAST_CANDIDATES = ("logistic_regression", "gradient_boosting")
 
 
@@ -55,7 +59,7 @@ def churn_model_train(
     workspace: Workspace,
     today: dt.date | None = None,
     horizon_days: int = HORIZON_DAYS,
-    holdout_share: float = HOLDOUT_SHARE,
+    holdout_snapshots: int = HOLDOUT_SNAPSHOTS,
     candidates: Sequence[str] | None = FAST_CANDIDATES,
     folds: int = churn.DEFAULT_FOLDS,
     seed: int = 0,
@@ -65,7 +69,7 @@ def churn_model_train(
     table = rate_table(workspace)
     books = ledgers(workspace)
     starts = [start for ledger in books.values() if (start := ledger.started_on) is not None]
-    days = snapshot_days(min(starts), today, horizon_days) if starts else []
+    days = snapshot_days(min(starts), today, horizon_days)[-MAX_SNAPSHOTS:] if starts else []
     window: dict[str, object] = {"horizon_days": horizon_days, "snapshots": len(days)}
     if len(days) < MIN_SNAPSHOTS:
         history = f"history from {min(starts).isoformat()}" if starts else "no subscription history"
@@ -75,7 +79,7 @@ def churn_model_train(
             f"at least {MIN_SNAPSHOTS} are needed",
             window,
         )
-    held = max(1, round(len(days) * holdout_share))
+    held = min(holdout_snapshots, max(1, len(days) // 4))
     train_days, holdout_days = days[:-held], days[-held:]
     window.update(first=days[0].isoformat(), holdout_from=holdout_days[0].isoformat(), last=days[-1].isoformat())
     rows_by_day = {

@@ -13,11 +13,16 @@ from retain.tenancy.models import Workspace
 D = dt.date
 
 
-def test_a_cohort_counts_who_still_pays_at_each_anniversary() -> None:
+def test_cohorts_are_start_quarters_counting_who_still_pays_at_each_yearly_anniversary() -> None:
     lives = [(D(2021, 3, 1), None), (D(2021, 6, 1), D(2022, 3, 1)), (D(2021, 9, 1), D(2023, 8, 1))]
     lives += [(D(2022, 2, 1), None)]
     found = cohorts.build_cohorts(lives, period_months=12, today=D(2024, 1, 15))
-    assert [(c.label, c.active) for c in found] == [("2021", [3, 2, 1]), ("2022", [1, 1])]
+    assert [(c.label, c.active) for c in found] == [
+        ("2021 Q1", [1, 1, 1]),
+        ("2021 Q2", [1, 0, 0]),
+        ("2021 Q3", [1, 1, 0]),
+        ("2022 Q1", [1, 1]),
+    ]
 
 
 def test_a_cohort_is_only_observed_once_its_last_member_reached_the_anniversary() -> None:
@@ -93,3 +98,10 @@ def test_a_single_observed_period_is_refused(workspace: Workspace) -> None:
         customer(workspace, f"A {i}", started=D(2025, 1, 10), lost=D(2025, 3, 1) if i < 3 else None)
     report = cohorts.retention_by_tier(workspace, today=D(2025, 7, 15))
     assert "observed for 1 quarter(s)" in report.tiers[0].refusal
+
+
+def test_a_tier_that_never_lost_an_account_is_refused(workspace: Workspace) -> None:
+    for i in range(12):
+        customer(workspace, f"A {i}", started=D(2025, 1, 10))
+    report = cohorts.retention_by_tier(workspace, today=D(2025, 12, 31))
+    assert report.tiers[0].refusal.startswith("no account was lost at an observed renewal")

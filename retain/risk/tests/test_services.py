@@ -49,7 +49,7 @@ def test_it_learns_a_separating_feature_and_is_judged_on_later_months(workspace:
     run = train(workspace)
     assert run.status == RunStatus.SUCCEEDED, run.message
     assert run.window["first"] == "2025-02-01" and run.window["last"] == "2026-08-01"
-    assert run.window["holdout_from"] == "2026-04-01"  # the latest quarter of the 19 snapshots
+    assert run.window["holdout_from"] == "2026-06-01"  # the latest quarter of the 19 snapshots
     assert run.holdout_rows > 0 and run.holdout_positives > 0
     assert run.holdout_auc is not None and run.holdout_auc > 0.5
     assert sum(b["count"] for b in run.calibration) == run.holdout_rows
@@ -93,7 +93,7 @@ def test_history_without_churn_is_refused(workspace: Workspace) -> None:
     run = train(workspace)
     assert run.status == RunStatus.REFUSED
     assert run.message == (
-        "0 account(s) churned within 90 days of a training snapshot (before 2026-04-01); "
+        "0 account(s) churned within 90 days of a training snapshot (before 2026-06-01); "
         "at least 3 are needed to learn from"
     )
 
