@@ -182,6 +182,20 @@ class TierRetention:
     discounted_lifetime: float | None = None  # DEL, in periods
     clv: retention.ClvComparison | None = None
 
+    @property
+    def tenure_note(self) -> str:
+        """Said when the fit sees retention flat with tenure, where the CLV explanation's "those who
+        stay are worth more" does not apply."""
+        if self.fit is None or self.clv is None:
+            return ""
+        if self.clv.later_retention - self.clv.first_retention >= 0.01:
+            return ""
+        return (
+            f"Here retention hardly rises with tenure ({self.clv.first_retention:.1%} at the first renewal, "
+            f"{self.clv.later_retention:.1%} later): these customers behave alike, so the fitted model and a "
+            f"constant churn rate agree, and the two values differ mostly by the discounting."
+        )
+
 
 @dataclass(frozen=True)
 class RetentionReport:

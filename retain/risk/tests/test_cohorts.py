@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from retain.metrics import cohorts
+from retain.metrics import cohorts, retention
 from retain.risk.tests.ledger import customer
 from retain.tenancy.models import Workspace
 
@@ -80,6 +80,7 @@ def test_each_tier_gets_its_cohorts_and_a_fit(workspace: Workspace, book: None) 
     assert community.average_mrr == pytest.approx(200.0)
     assert community.clv is not None
     assert "seed formula" in community.clv.explanation
+    assert community.tenure_note == ""  # the fit sees retention rise with tenure here
     assert community.discounted_lifetime == pytest.approx(community.fit.discounted_expected_lifetime(report.discount))
 
 
@@ -105,3 +106,21 @@ def test_a_tier_that_never_lost_an_account_is_refused(workspace: Workspace) -> N
         customer(workspace, f"A {i}", started=D(2025, 1, 10))
     report = cohorts.retention_by_tier(workspace, today=D(2025, 12, 31))
     assert report.tiers[0].refusal.startswith("no account was lost at an observed renewal")
+
+
+def test_days_to_renewal_come_from_the_ledgers_anniversaries(workspace: Workspace) -> None:
+    """Not from the subscription's term end, which is today's and would tell, on a past day, who renewed."""
+    account = customer(workspace, "Initech", started=D(2024, 3, 10), lost=D(2026, 3, 10))
+    ledger = cohorts.ledgers(workspace)[account.pk]
+    assert ledger.days_to_anniversary(D(2024, 3, 10)) == 365
+    assert ledger.days_to_anniversary(D(2025, 2, 8)) == 30
+    assert ledger.days_to_anniversary(D(2025, 3, 10)) == 0
+    assert ledger.days_to_anniversary(D(2025, 3, 11)) == 364
+    assert ledger.days_to_anniversary(D(2026, 3, 10)) is None  # nothing paid any more
+
+
+def test_a_fit_flat_with_tenure_says_so_beside_the_clvs() -> None:
+    fit = retention.SbgFit(alpha=9000.0, beta=160000.0, log_likelihood=0.0, cohort_size=20)
+    clv = retention.clv_comparison(fit, gross_margin=0.75, average_mrr=450, monthly_churn=0.0045)
+    tier = cohorts.TierRetention(tier="community", label="Community", cohorts=[], fit=fit, clv=clv)
+    assert tier.tenure_note.startswith("Here retention hardly rises with tenure (94.7% at the first renewal")
