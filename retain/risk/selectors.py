@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from django.db.models import QuerySet
 
 from retain.accounts.models import Account
@@ -40,3 +43,21 @@ def account_risk(account: Account) -> ChurnRisk | None:
 
 def reason_label(feature: str) -> str:
     return LABELS.get(feature, feature.replace("_", " "))
+
+
+def labelled_reasons(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A score's stored reasons with the feature's label and the value rounded for reading."""
+    return [
+        {**reason, "label": reason_label(str(reason.get("feature", ""))), "shown": _shown(str(reason.get("value", "")))}
+        for reason in reasons
+    ]
+
+
+def _shown(value: str) -> str:
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    if not math.isfinite(number):
+        return value
+    return f"{number:,.0f}" if abs(number) >= 100 else f"{number:.3g}"

@@ -18,5 +18,4 @@ def account_churn_risk(account: Account) -> dict[str, Any] | None:
     risk = selectors.account_risk(account)
     if risk is None:
         return None
-    reasons = [{**r, "label": selectors.reason_label(str(r.get("feature", "")))} for r in risk.reasons]
-    return {"risk": risk, "reasons": reasons}
+    return {"risk": risk, "reasons": selectors.labelled_reasons(risk.reasons)}

@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -48,7 +50,10 @@ def scored(workspace: Workspace, account: Account) -> ChurnModelRun:
         account=account,
         day=dt.date(2026, 11, 1),
         probability=0.42,
-        reasons=[{"feature": "usage_trend", "value": "-0.6", "effect": 0.2}],
+        reasons=[
+            {"feature": "usage_trend", "value": "-0.6", "effect": 0.2},
+            {"feature": "active_users_per_seat", "value": "0.0178571", "effect": 0.1},
+        ],
         run=run,
     )
     return run
@@ -74,7 +79,8 @@ def test_a_viewer_reads_the_accounts_by_risk_with_the_models_evaluation(
 ) -> None:
     page = login(client, vic).get(reverse("risk", args=["acme"])).content.decode()
     assert "Globex" in page and "42%" in page
-    assert "Usage trend = -0.6" in page
+    assert "Usage trend = -0.6" in page and "Active users per seat = 0.0179 " in page
+    assert "logistic regression" in page
     assert "0.812" in page and "from 2026-04-01" in page
     assert 'id="calibration"' in page
 
@@ -114,3 +120,20 @@ def test_retention_shows_each_tiers_curve_or_why_not(client: Client, vic: Member
     assert 'data-spec="curve-community"' in page and 'id="curve-community"' in page
     assert "Fitted (sBG)" in page and "The seed formula" in page
     assert "Not fitted: 0 account(s)" in page
+
+
+def test_the_risk_list_costs_the_same_queries_however_many_accounts(
+    client: Client, alice: Member, workspace: Workspace, scored: ChurnModelRun
+) -> None:
+    login(client, alice)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("risk", args=["acme"]))
+    for i in range(5):
+        account = customer(workspace, f"Extra {i}", started=dt.date(2025, 1, 1))
+        ChurnRisk.objects.create(
+            workspace=workspace, account=account, day=dt.date(2026, 11, 1), probability=0.1, run=scored
+        )
+    with CaptureQueriesContext(connection) as six:
+        page = client.get(reverse("risk", args=["acme"])).content.decode()
+    assert "Extra 4" in page
+    assert len(six) == len(one)

@@ -20,10 +20,6 @@ from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 
 
-def _reasons(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{**reason, "label": selectors.reason_label(str(reason.get("feature", "")))} for reason in reasons]
-
-
 @require_GET
 @workspace_view
 def churn_risk(request: HttpRequest, member: Member) -> HttpResponse:
@@ -31,8 +27,15 @@ def churn_risk(request: HttpRequest, member: Member) -> HttpResponse:
     run = selectors.latest_successful_run(workspace)
     rows = []
     if run is not None:
-        rows = [{"risk": risk, "reasons": _reasons(risk.reasons)} for risk in selectors.risks_of_run(run)]
-    context = {"run": run, "latest": selectors.latest_run(workspace), "rows": rows}
+        rows = [
+            {"risk": risk, "reasons": selectors.labelled_reasons(risk.reasons)} for risk in selectors.risks_of_run(run)
+        ]
+    context = {
+        "run": run,
+        "model_label": run.model.replace("_", " ") if run else "",
+        "latest": selectors.latest_run(workspace),
+        "rows": rows,
+    }
     return render(request, "web/risk/risk.html", context)
 
 
