@@ -5,11 +5,14 @@ today's paying accounts with a calibrated probability and its reasons."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from retain.config.celery import app
+from retain.config.schedule import SCHEDULE
 from retain.metrics.cohorts import add_months
 from retain.risk import jobs, selectors
 from retain.risk.choices import RunStatus
@@ -103,6 +106,12 @@ def test_an_empty_workspace_is_refused(workspace: Workspace) -> None:
     assert run.status == RunStatus.REFUSED and "no subscription history" in run.message
 
 
+def test_the_weekly_retraining_is_scheduled_with_an_expiry() -> None:
+    entry = SCHEDULE["retrain-churn-model"]
+    assert entry["task"] == "retain.risk.jobs.retrain_all" and entry["task"] in app.tasks
+    assert entry["options"]["expires"] > 0
+
+
 def test_the_weekly_job_trains_every_workspace(workspace: Workspace, other_workspace: Workspace) -> None:
     assert jobs.retrain_all() == 0
     assert ChurnModelRun.objects.filter(status=RunStatus.REFUSED).count() == 2
@@ -116,3 +125,10 @@ def test_the_command_refuses_an_unknown_workspace(db: None) -> None:
 def test_the_command_reports_a_refusal(workspace: Workspace) -> None:
     with pytest.raises(CommandError, match="acme: refused: 0 monthly snapshot"):
         call_command("churn", "train", "--workspace", "acme")
+
+
+def test_the_command_trains_and_prints_the_held_out_auc(workspace: Workspace, history: None) -> None:
+    out = io.StringIO()
+    call_command("churn", "train", "--workspace", "acme", stdout=out)
+    assert "acme: " in out.getvalue() and "held-out auc=" in out.getvalue()
+    assert ChurnModelRun.objects.get().status == RunStatus.SUCCEEDED
