@@ -54,9 +54,14 @@ def curve_spec(tier: cohorts.TierRetention, period_name: str) -> dict[str, Any]:
         "data": {"values": values},
         "mark": {"type": "line", "point": True},
         "encoding": {
-            "x": {"field": "period", "type": "quantitative", "title": f"{period_name.capitalize()}s since start"},
+            "x": {
+                "field": "period",
+                "type": "quantitative",
+                "title": f"{period_name.capitalize()}s since start",
+                "axis": {"tickMinStep": 1, "format": "d"},
+            },
             "y": {"field": "share", "type": "quantitative", "title": "Still active", "axis": {"format": "%"}},
-            "color": {"field": "series", "type": "nominal", "title": None},
+            "color": {"field": "series", "type": "nominal", "title": None, "legend": {"orient": "top"}},
             "strokeDash": {"field": "series", "type": "nominal", "legend": None},
             "tooltip": [
                 {"field": "series", "type": "nominal"},
