@@ -423,9 +423,7 @@ def renewal_opened_entry(renewal: Renewal, *, occurred_at: dt.datetime) -> Timel
     return entry
 
 
-def renewal_closed_entry(
-    renewal: Renewal, *, reasons: Sequence[str], actor: Member | None, via: str
-) -> TimelineEntry:
+def renewal_closed_entry(renewal: Renewal, *, reasons: Sequence[str], actor: Member | None, via: str) -> TimelineEntry:
     """A renewal closed with its outcome, final ARR against the target, and the reasons given."""
     currency = renewal.account.workspace.currency
     final = renewal.final_amount if renewal.final_amount is not None else renewal.target_amount
