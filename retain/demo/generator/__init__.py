@@ -16,7 +16,7 @@ from collections.abc import Callable
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from retain.demo.generator import accounts, health, renewals, surveys, team, usage
+from retain.demo.generator import accounts, health, insights, renewals, surveys, team, usage
 from retain.demo.generator.context import DEMO_SLUG, DemoContext, Step
 from retain.demo.generator.names import VENDOR_DOMAIN
 from retain.demo.generator.world import plan_world
@@ -37,6 +37,8 @@ STEPS: list[Step] = [
     Step("spend and quotas", renewals.build_spend_and_quotas),
     Step("survey history", surveys.build_surveys),
     Step("health scores", health.build_health),
+    Step("expansion signals", insights.build_expansion),
+    Step("churn model", insights.build_churn_model),
 ]
 
 

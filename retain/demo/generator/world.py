@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from retain.accounts.choices import ContactRole, Edition, MovementKind, Stage, Tier
 from retain.demo.generator import names
+from retain.renewals.expansion import ENTERPRISE_FEATURES
 from retain.tenancy.choices import CsmKind
 
 HISTORY_DAYS = 365
@@ -272,6 +273,10 @@ class _Planner:
         self.touchpoints(account)
         features = list(names.FEATURES)
         rng.shuffle(features)
+        if account.edition == Edition.PROFESSIONAL:
+            # The enterprise edition's features are gated on professional: only the broadest users
+            # reach them (a trial, a workaround), the behaviour the expansion signal looks for.
+            features.sort(key=lambda pair: pair[0] in ENTERPRISE_FEATURES)
         account.features = features
         return account
 
