@@ -53,6 +53,17 @@ def url(name: str, *args: object) -> str:
 
 
 class TestBoard:
+    def test_it_carries_a_vega_lite_chart_of_target_and_forecast_per_category(
+        self, renewal: Renewal, vic: Member
+    ) -> None:
+        response = client_for(vic).get(url("renewals"))
+        spec = response.context["board_spec"]
+        values = {(v["category"], v["measure"]): v["arr"] for v in spec["data"]["values"]}
+        column = next(c for c in response.context["board"].columns if c.renewals)
+        assert values[(column.label, "Target")] == float(column.target_arr) > 0
+        assert values[(column.label, "Forecast")] == float(column.forecast_arr)
+        assert 'id="board-spec"' in response.content.decode()
+
     def test_it_lists_renewals_by_forecast_category_with_totals(self, renewal: Renewal, vic: Member) -> None:
         response = client_for(vic).get(url("renewals"))
         assert response.status_code == 200

@@ -62,6 +62,29 @@ def _owners(member: Member) -> Any:
     )
 
 
+def board_spec(board: selectors.Board, currency: str) -> dict[str, Any]:
+    """Vega-Lite: target and forecast ARR per forecast category (the table below holds the same)."""
+    values = [
+        {"category": column.label, "measure": measure, "arr": float(amount), "order": index}
+        for index, column in enumerate(board.columns)
+        for measure, amount in (("Target", column.target_arr), ("Forecast", column.forecast_arr))
+    ]
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "description": "Renewal ARR by forecast category",
+        "width": "container",
+        "height": 180,
+        "data": {"values": values},
+        "mark": {"type": "bar", "tooltip": True},
+        "encoding": {
+            "x": {"field": "category", "type": "nominal", "sort": {"field": "order"}, "title": None},
+            "xOffset": {"field": "measure"},
+            "y": {"field": "arr", "type": "quantitative", "title": f"ARR ({currency})"},
+            "color": {"field": "measure", "type": "nominal", "title": None},
+        },
+    }
+
+
 @require_GET
 @workspace_view
 def renewal_board(request: HttpRequest, member: Member) -> HttpResponse:
@@ -69,6 +92,7 @@ def renewal_board(request: HttpRequest, member: Member) -> HttpResponse:
     board = selectors.board(member.workspace, **filters)
     context = {
         "board": board,
+        "board_spec": board_spec(board, member.workspace.currency),
         "filters": filters,
         "horizons": selectors.HORIZONS,
         "owners": _owners(member),
