@@ -7,39 +7,31 @@ except under CI=true, where it is a failure.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import PASSWORD
 from retain.tenancy.models import Member
-from retain.web.tests.test_browser import page as page  # Debian's Chromium through Playwright
+from retain.web.tests.browser import charts as charts  # the vendored chart libraries
+from retain.web.tests.browser import log_in
+from retain.web.tests.browser import page as page  # Debian's Chromium through Playwright
 from retain.web.tests.test_spend_views import carols_book as carols_book  # Globex, Initech and a 120% quota
-
-VENDOR = Path(__file__).resolve().parents[1] / "static" / "vendor"
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 
 def test_the_book_chart_is_drawn_and_attainment_shows_its_formula(
-    transactional_db: None, live_server: Any, page: Any, alice: Member, carol: Member, carols_book: dict[str, Any]
+    transactional_db: None,
+    live_server: Any,
+    page: Any,
+    charts: None,
+    alice: Member,
+    carol: Member,
+    carols_book: dict[str, Any],
 ) -> None:
-    missing = [
-        name for name in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js") if not (VENDOR / name).exists()
-    ]
-    if missing:
-        message = f"{', '.join(missing)} not in {VENDOR} (run make assets)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", alice.user.get_username())
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, live_server, alice)
     page.goto(f"{live_server.url}/w/acme/books/{carol.pk}/")
     page.wait_for_selector("#standing .vega-chart svg")
     assert page.locator("#standing .vega-chart svg .mark-rect path").count() == 3

@@ -8,65 +8,22 @@ CI=true, where a missing browser is a failure.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
 
-from conftest import PASSWORD
 from retain.accounts import services
 from retain.accounts.models import Account, Segment
 from retain.tenancy.models import Member, Workspace
+from retain.web.tests.browser import log_in
+from retain.web.tests.browser import page as page  # Debian's Chromium through Playwright
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 SCREENSHOT = Path("/tmp/retain-account-page.png")
 
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
-# plain synchronous code, so Django's guard against ORM use inside a loop does not apply.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-# The live server listens on the loopback address only, on a port the system picks.
-os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1:0")
-
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
-
-
-@pytest.fixture
-def page() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is not installed (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1440, "height": 1000})
-        tab = context.new_page()
-        tab.set_default_timeout(15_000)
-        try:
-            yield tab
-        finally:
-            context.close()
-            browser.close()
-            # While Playwright's loop runs, Django hands this thread's ORM calls a connection of
-            # their own; close it, or PostgreSQL refuses to drop the test database afterwards.
-            connections.close_all()
 
 
 def test_a_csm_filters_the_list_saves_a_segment_and_opens_an_account(
@@ -90,10 +47,7 @@ def test_a_csm_filters_the_list_saves_a_segment_and_opens_an_account(
     )  # fmt: skip
 
     # Log in: the only workspace opens on its accounts list.
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", carol.user.get_username())
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, live_server, carol)
     page.wait_for_url(re.compile(r"/w/acme/accounts/"))
     rows = page.locator(".accounts-table tbody tr")
     assert rows.count() == 2
@@ -160,10 +114,7 @@ def test_a_csm_reads_portfolio_health_opens_a_red_account_and_sets_its_pulse(
         health_services.health_recompute(workspace=workspace, day=today - dt.timedelta(days=back))
     assert HealthScore.objects.filter(day=today).count() == 12
 
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", carol.user.get_username())
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, live_server, carol)
     page.wait_for_url(re.compile(r"/w/acme/accounts/"))
 
     page.click("nav.mainnav >> text=Health")

@@ -5,45 +5,33 @@ libraries are missing (a failure under CI=true)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from conftest import PASSWORD
 from retain.risk.tests.ledger import customer
 from retain.tenancy.models import Member, Workspace
-from retain.web.tests.test_browser import page as page  # Debian's Chromium through Playwright
+from retain.web.tests.browser import charts as charts  # the vendored chart libraries
+from retain.web.tests.browser import log_in
+from retain.web.tests.browser import page as page  # Debian's Chromium through Playwright
 
 SCREENSHOT = Path("/tmp/retain-retention-page.png")
-VENDOR = Path(__file__).resolve().parents[1] / "static" / "vendor"
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 
 def test_the_fitted_and_observed_curves_are_drawn(
-    transactional_db: None, live_server: Any, page: Any, alice: Member, workspace: Workspace
+    transactional_db: None, live_server: Any, page: Any, charts: None, alice: Member, workspace: Workspace
 ) -> None:
-    missing = [
-        name for name in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js") if not (VENDOR / name).exists()
-    ]
-    if missing:
-        message = f"{', '.join(missing)} not in {VENDOR} (run make assets)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
     started = timezone.localdate() - dt.timedelta(days=400)
     for i in range(12):
         lost = started + dt.timedelta(days=60) if i < 3 else started + dt.timedelta(days=200) if i < 5 else None
         customer(workspace, f"C {i}", started=started, lost=lost, mrr=300)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", alice.user.get_username())
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, live_server, alice)
     page.goto(f"{live_server.url}/w/acme/retention/")
     page.wait_for_selector("#tier-community .vega-chart svg")
     # Two lines: the observed share and the fitted one.

@@ -7,41 +7,29 @@ except under CI=true, where it is a failure.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import PASSWORD
 from retain.accounts.models import Account
 from retain.metrics.tests.test_engine import book as book  # the hand-worked ledger fixture
 from retain.tenancy.models import Member
-from retain.web.tests.test_browser import page as page  # Debian's Chromium through Playwright
+from retain.web.tests.browser import charts as charts  # the vendored chart libraries
+from retain.web.tests.browser import log_in
+from retain.web.tests.browser import page as page  # Debian's Chromium through Playwright
 
 SCREENSHOT = Path("/tmp/retain-revenue-page.png")
-VENDOR = Path(__file__).resolve().parents[1] / "static" / "vendor"
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 
 def test_the_charts_are_drawn_and_a_figure_shows_its_formula(
-    transactional_db: None, live_server: Any, page: Any, alice: Member, book: dict[str, Account]
+    transactional_db: None, live_server: Any, page: Any, charts: None, alice: Member, book: dict[str, Account]
 ) -> None:
-    missing = [
-        name for name in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js") if not (VENDOR / name).exists()
-    ]
-    if missing:
-        message = f"{', '.join(missing)} not in {VENDOR} (run make assets)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", alice.user.get_username())
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, live_server, alice)
     page.goto(f"{live_server.url}/w/acme/revenue/?period=custom&start=2026-01-01&end=2026-03-31")
     page.wait_for_selector("#waterfall .vega-chart svg")
     page.wait_for_selector("#trend .vega-chart svg")
