@@ -295,15 +295,15 @@ def survey_answered_entry(
     )
 
 
-def detractor_answered_entry(
-    contact: Contact, *, survey_name: str, survey_id: int, response_id: int, score: int, comment: str, via: str,
-    occurred_at: dt.datetime,
+def _unhappy_answer_entry(
+    contact: Contact, kind: str, summary: str, *, survey_id: int, response_id: int, score: int, comment: str,
+    via: str, occurred_at: dt.datetime,
 ) -> TimelineEntry:  # fmt: skip
-    """An NPS detractor (0–6): written once per response, the trigger an unhappy-customer playbook keys on."""
+    # Detractors and low CSAT share one dedupe key space: one unhappy-answer fact per response.
     entry = _entry(
         contact.account,
-        EntryKind.DETRACTOR_ANSWERED,
-        f"Detractor: {contact} scored {score}/10 on {survey_name}" + (f": “{comment}”" if comment else ""),
+        kind,
+        summary + (f": “{comment}”" if comment else ""),
         actor=None,
         via=via,
         occurred_at=occurred_at,
@@ -312,6 +312,17 @@ def detractor_answered_entry(
     )
     entry.dedupe_key = f"survey_unhappy:{response_id}"
     return entry
+
+
+def detractor_answered_entry(
+    contact: Contact, *, survey_name: str, survey_id: int, response_id: int, score: int, comment: str, via: str,
+    occurred_at: dt.datetime,
+) -> TimelineEntry:  # fmt: skip
+    """An NPS detractor (0–6): written once per response, the trigger an unhappy-customer playbook keys on."""
+    return _unhappy_answer_entry(
+        contact, EntryKind.DETRACTOR_ANSWERED, f"Detractor: {contact} scored {score}/10 on {survey_name}",
+        survey_id=survey_id, response_id=response_id, score=score, comment=comment, via=via, occurred_at=occurred_at,
+    )  # fmt: skip
 
 
 def low_csat_entry(
@@ -319,18 +330,10 @@ def low_csat_entry(
     occurred_at: dt.datetime,
 ) -> TimelineEntry:  # fmt: skip
     """A CSAT answer of 2 or less out of 5: written once per response, a playbook trigger."""
-    entry = _entry(
-        contact.account,
-        EntryKind.LOW_CSAT_ANSWERED,
-        f"Low satisfaction: {contact} scored {score}/5 on {survey_name}" + (f": “{comment}”" if comment else ""),
-        actor=None,
-        via=via,
-        occurred_at=occurred_at,
-        contact=contact,
-        data={"survey": survey_id, "response": response_id, "score": score, "comment": comment},
-    )
-    entry.dedupe_key = f"survey_unhappy:{response_id}"
-    return entry
+    return _unhappy_answer_entry(
+        contact, EntryKind.LOW_CSAT_ANSWERED, f"Low satisfaction: {contact} scored {score}/5 on {survey_name}",
+        survey_id=survey_id, response_id=response_id, score=score, comment=comment, via=via, occurred_at=occurred_at,
+    )  # fmt: skip
 
 
 def contact_unsubscribed_entry(contact: Contact, *, occurred_at: dt.datetime, via: str) -> TimelineEntry:
