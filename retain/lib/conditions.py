@@ -45,7 +45,9 @@ Run-time rules, chosen so that a stale or odd snapshot never raises inside the s
 
 ``Condition.explain(snapshot)`` says, one line per node, what held and what failed with the actual
 values ("health.overall 38 < 40 ✓"), so every automation can be previewed against a real account.
-``Condition.attrs()`` names the attributes read, so the caller builds only the snapshot it needs.
+``Condition.describe()`` says the whole condition in one line for lists ("(health.overall < 40 and
+account.tier in ["enterprise", "strategic"])"). ``Condition.attrs()`` names the attributes read, so the
+caller builds only the snapshot it needs. ``Condition.to_data()`` gives back the data ``parse`` took.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ import datetime as dt
 import difflib
 import fnmatch
 import json
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -137,6 +140,10 @@ class Condition(ABC):
 
     @abstractmethod
     def _explain(self, snapshot: Mapping[str, Any], indent: str) -> list[str]: ...
+
+    @abstractmethod
+    def describe(self) -> str:
+        """The condition in one line, without a snapshot: for lists and summaries."""
 
     def explain(self, snapshot: Mapping[str, Any]) -> list[str]:
         return self._explain(snapshot, "")
@@ -223,6 +230,15 @@ class Leaf(Condition):
             return _same_kind(actual, self.value) and _kind(actual) != "bool"
         return _same_kind(actual, self.value)
 
+    def describe(self) -> str:
+        if self.op == "exists":
+            text = f"{self.attr} {'exists' if self.value else 'does not exist'}"
+        elif self.op == "between":
+            text = f"{self.attr} between {_show(self.value[0])} and {_show(self.value[1])}"
+        else:
+            text = f"{self.attr} {_SYMBOLS.get(self.op, self.op)} {_show(self.value)}"
+        return f"not ({text})" if self.negate else text
+
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"attr": self.attr, "op": self.op, "value": self.value}
         if self.negate:
@@ -246,6 +262,11 @@ class All(Condition):
             lines += child._explain(snapshot, indent + "  ")
         return lines
 
+    def describe(self) -> str:
+        if len(self.children) == 1:
+            return self.children[0].describe()
+        return "(" + " and ".join(child.describe() for child in self.children) + ")"
+
     def to_data(self) -> dict[str, Any]:
         return {"and": [child.to_data() for child in self.children]}
 
@@ -266,6 +287,11 @@ class AnyOf(Condition):
             lines += child._explain(snapshot, indent + "  ")
         return lines
 
+    def describe(self) -> str:
+        if len(self.children) == 1:
+            return self.children[0].describe()
+        return "(" + " or ".join(child.describe() for child in self.children) + ")"
+
     def to_data(self) -> dict[str, Any]:
         return {"or": [child.to_data() for child in self.children]}
 
@@ -282,6 +308,9 @@ class Not(Condition):
 
     def _explain(self, snapshot: Mapping[str, Any], indent: str) -> list[str]:
         return [f"{indent}not: {_mark(self.evaluate(snapshot))}", *self.child._explain(snapshot, indent + "  ")]
+
+    def describe(self) -> str:
+        return f"not {self.child.describe()}"
 
     def to_data(self) -> dict[str, Any]:
         return {"not": self.child.to_data()}
@@ -386,6 +415,9 @@ class _Parser:
 
 def _value_problem(op: str, value: object) -> str | None:
     """Why ``value`` does not suit ``op``, or None."""
+    items = value if isinstance(value, list) else [value]
+    if any(isinstance(item, float) and not math.isfinite(item) for item in items):
+        return "numbers must be finite"
     if op in ("eq", "ne"):
         return None if _is_scalar(value) else "must be a text, number or boolean"
     if op in ("lt", "lte", "gt", "gte"):

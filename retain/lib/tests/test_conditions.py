@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from retain.lib.conditions import MAX_DEPTH, All, AnyOf, ConditionError, Leaf, Not, parse, validate
+from retain.lib.conditions import MAX_DEPTH, OPS, All, AnyOf, ConditionError, Leaf, Not, parse, validate
 
 SNAPSHOT: dict[str, Any] = {
     "account.tier": "enterprise",
@@ -252,6 +252,34 @@ def test_parse_reports_every_problem_with_its_path(data: Any, errors: list[tuple
     assert validate(data) == errors
 
 
+def test_numbers_must_be_finite() -> None:
+    assert validate(leaf("health.overall", "lt", float("nan"))) == [("value", "numbers must be finite")]
+    assert validate(leaf("health.overall", "between", [0, float("inf")])) == [("value", "numbers must be finite")]
+
+
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        (leaf("health.overall", "lt", 40), "health.overall < 40"),
+        (leaf("traits.plan", "exists", False), "traits.plan does not exist"),
+        (leaf("usage.active_days_30d", "between", [20, 30]), "usage.active_days_30d between 20 and 30"),
+        (leaf("health.band", "eq", "red", negate=True), 'not (health.band = "red")'),
+        ({"and": [leaf("health.band", "eq", "red")]}, 'health.band = "red"'),
+        (
+            {
+                "and": [
+                    leaf("account.tier", "in", ["enterprise", "strategic"]),
+                    {"or": [leaf("seats.utilisation", "gte", 0.9), {"not": leaf("traits.plan", "exists", True)}]},
+                ]
+            },
+            '(account.tier in ["enterprise", "strategic"] and (seats.utilisation ≥ 0.9 or not traits.plan exists))',
+        ),
+    ],
+)
+def test_describe_says_the_condition_in_one_line(data: dict[str, Any], text: str) -> None:
+    assert parse(data).describe() == text
+
+
 def test_nesting_up_to_the_limit_is_accepted() -> None:
     assert parse(nested(MAX_DEPTH)).evaluate(SNAPSHOT) is True
 
@@ -315,7 +343,7 @@ scalars = st.one_of(st.integers(-5, 5), st.sampled_from(["x", "y", "z"]), st.boo
 
 @st.composite
 def leaves(draw: st.DrawFn) -> Leaf:
-    op = draw(st.sampled_from(["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains", "exists", "between"]))
+    op = draw(st.sampled_from(OPS))
     if op in ("eq", "ne"):
         value: Any = draw(scalars)
     elif op in ("lt", "lte", "gt", "gte", "contains"):
