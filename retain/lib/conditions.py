@@ -355,7 +355,7 @@ class _Parser:
         groups = [key for key in _GROUP_KEYS if key in data]
         if groups:
             if len(data) != 1:
-                self.error(path, f"a {groups[0]!r} group must be the only key in its object")
+                self.error(path, f"{groups[0]!r} must be the only key in its object")
                 return None
             return self.group(groups[0], data[groups[0]], _join(path, groups[0]), depth)
         return self.leaf(data, path)
