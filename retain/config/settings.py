@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "retain.renewals",
     "retain.metrics",
     "retain.risk",
+    "retain.plans",
     "retain.web",
     "retain.api",
     "retain.demo",

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from retain.plans import views as plans
 from retain.surveys import views as surveys
 from retain.usage import views as ingest
 
@@ -14,5 +15,6 @@ urlpatterns = [
     path("api/v1/", include("retain.api.urls")),
     path("s/<str:token>/", surveys.answer, name="survey-answer"),
     path("s/<str:token>/unsubscribe/", surveys.unsubscribe, name="survey-unsubscribe"),
+    path("p/<str:token>/", plans.shared_plan, name="shared-plan"),
     path("", include("retain.web.urls")),
 ]

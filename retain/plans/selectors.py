@@ -1,0 +1,92 @@
+"""Reads of success plans: the tree with its progress roll-up, and resolving a shared link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from retain.accounts.models import Account
+from retain.plans import progress
+from retain.plans.choices import CommitmentStatus
+from retain.plans.models import Commitment, Goal, Objective, PlanEvent, SharedLink, SuccessMetric, SuccessPlan
+from retain.plans.tokens import hash_token
+
+
+@dataclass
+class MetricRow:
+    metric: SuccessMetric
+    progress: float
+
+
+@dataclass
+class ObjectiveRow:
+    objective: Objective
+    metrics: list[MetricRow]
+    progress: float | None
+
+
+@dataclass
+class GoalRow:
+    goal: Goal
+    objectives: list[ObjectiveRow]
+    progress: float | None
+
+
+@dataclass
+class PlanView:
+    plan: SuccessPlan
+    goals: list[GoalRow]
+    progress: float | None
+    commitments: list[Commitment]
+    commitments_done: float | None
+    events: list[PlanEvent] = field(default_factory=list)
+
+
+def plan_for_account(account: Account) -> SuccessPlan | None:
+    return SuccessPlan.objects.filter(account=account).first()
+
+
+def plan_view(plan: SuccessPlan, *, with_events: bool = False) -> PlanView:
+    """The plan's goals, objectives and metrics with progress at every level (four queries)."""
+    goals = list(
+        Goal.objects.filter(plan=plan).prefetch_related(
+            Prefetch("objectives", queryset=Objective.objects.prefetch_related("metrics"))
+        )
+    )
+    goal_rows = []
+    for goal in goals:
+        objective_rows = []
+        for objective in goal.objectives.all():
+            metric_rows = [
+                MetricRow(m, progress.metric_progress(m.start_value, m.current_value, m.target_value))
+                for m in objective.metrics.all()
+            ]
+            objective_rows.append(ObjectiveRow(objective, metric_rows, progress.mean(r.progress for r in metric_rows)))
+        goal_rows.append(GoalRow(goal, objective_rows, progress.mean(r.progress for r in objective_rows)))
+    commitments = list(Commitment.objects.filter(plan=plan).select_related("owner_contact", "owner_member__user"))
+    return PlanView(
+        plan=plan,
+        goals=goal_rows,
+        progress=progress.mean(r.progress for r in goal_rows),
+        commitments=commitments,
+        commitments_done=progress.commitments_done_share((c.status for c in commitments), done=CommitmentStatus.DONE),
+        events=list(plan.events.select_related("actor__user")[:50]) if with_events else [],
+    )
+
+
+def account_links(account: Account) -> QuerySet[SharedLink]:
+    return SharedLink.objects.filter(account=account)
+
+
+def shared_link_resolve(raw: str) -> SharedLink | None:
+    """The live link a raw token names, or None when it is unknown, expired or revoked."""
+    if not raw or len(raw) > 200:
+        return None
+    link = (
+        SharedLink.objects.select_related("account", "workspace")
+        .filter(token_hash=hash_token(raw), revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    return link

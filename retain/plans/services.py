@@ -1,0 +1,242 @@
+"""Writes to success plans and shared links. Every change to a plan leaves a PlanEvent in words."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from retain.accounts.models import Account, Contact
+from retain.accounts.selectors import workspace_today
+from retain.health.catalogue import MEASURES
+from retain.health.measures import compute_measures
+from retain.plans.choices import CommitmentStatus, LinkPurpose, PlanStatus
+from retain.plans.models import (
+    Commitment,
+    Goal,
+    Objective,
+    PlanEvent,
+    SharedLink,
+    SuccessMetric,
+    SuccessPlan,
+)
+from retain.plans.tokens import new_token
+from retain.tenancy.models import Member, Workspace
+
+DEFAULT_LINK_DAYS = 30
+MAX_LINK_DAYS = 365
+
+
+def _record(plan: SuccessPlan, actor: Member | None, summary: str) -> None:
+    PlanEvent.objects.create(plan=plan, actor=actor, summary=summary[:400])
+    SuccessPlan.objects.filter(pk=plan.pk).update(updated_at=timezone.now())
+
+
+def plan_get_or_create(*, account: Account, actor: Member | None) -> SuccessPlan:
+    plan, created = SuccessPlan.objects.get_or_create(account=account, defaults={"workspace_id": account.workspace_id})
+    if created:
+        _record(plan, actor, "Plan started")
+    return plan
+
+
+def plan_update(*, plan: SuccessPlan, actor: Member | None, vision: str, status: str) -> SuccessPlan:
+    if status not in PlanStatus.values:
+        raise ValidationError({"status": f"status must be one of {', '.join(PlanStatus.values)}"})
+    changes = []
+    if vision != plan.vision:
+        changes.append("vision rewritten")
+    if status != plan.status:
+        changes.append(f"status {plan.get_status_display()} → {PlanStatus(status).label}")
+    if changes:
+        plan.vision, plan.status = vision, status
+        plan.save(update_fields=["vision", "status", "updated_at"])
+        _record(plan, actor, "Plan: " + ", ".join(changes))
+    return plan
+
+
+def _title(value: str, field: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValidationError({field: "This field is required."})
+    return value
+
+
+def goal_add(*, plan: SuccessPlan, actor: Member | None, title: str) -> Goal:
+    goal = Goal.objects.create(plan=plan, title=_title(title, "title"), position=plan.goals.count())
+    _record(plan, actor, f"Goal added: {goal.title}")
+    return goal
+
+
+def objective_add(*, goal: Goal, actor: Member | None, title: str) -> Objective:
+    objective = Objective.objects.create(goal=goal, title=_title(title, "title"), position=goal.objectives.count())
+    _record(goal.plan, actor, f"Objective added to “{goal.title}”: {objective.title}")
+    return objective
+
+
+def _check_kind(measure_kind: str) -> None:
+    if measure_kind and measure_kind not in MEASURES:
+        raise ValidationError({"measure_kind": f"{measure_kind!r} is not a measure kind"})
+
+
+def metric_add(
+    *,
+    objective: Objective,
+    actor: Member | None,
+    name: str,
+    unit: str = "",
+    start_value: Decimal,
+    target_value: Decimal,
+    current_value: Decimal | None = None,
+    measure_kind: str = "",
+) -> SuccessMetric:
+    _check_kind(measure_kind)
+    metric = SuccessMetric.objects.create(
+        objective=objective,
+        name=_title(name, "name"),
+        unit=unit.strip(),
+        start_value=start_value,
+        current_value=start_value if current_value is None else current_value,
+        target_value=target_value,
+        measure_kind=measure_kind,
+    )
+    bound = f", bound to {MEASURES[measure_kind].name}" if measure_kind else ""
+    _record(
+        objective.goal.plan,
+        actor,
+        f"Metric added: {metric.name} from {_num(metric.start_value)} to {_num(metric.target_value)}{bound}",
+    )
+    return metric
+
+
+def metric_set_current(*, metric: SuccessMetric, actor: Member | None, current_value: Decimal) -> SuccessMetric:
+    if metric.measure_kind:
+        raise ValidationError({"current_value": "this metric updates itself from usage"})
+    before = metric.current_value
+    if current_value != before:
+        metric.current_value = current_value
+        metric.save(update_fields=["current_value"])
+        plan = metric.objective.goal.plan
+        _record(plan, actor, f"Metric {metric.name}: {_num(before)} → {_num(current_value)}")
+    return metric
+
+
+def _num(value: Decimal) -> str:
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def metrics_refresh(*, workspace: Workspace, day: dt.date | None = None) -> int:
+    """Bring every bound metric of the workspace up to date from the health measures on `day`.
+
+    One compute_measures call per workspace for all bound kinds. A metric whose measure has no
+    value (no usage data yet) keeps its last value. Returns how many metrics changed.
+    """
+    day = day or workspace_today(workspace)
+    metrics = list(
+        SuccessMetric.objects.filter(objective__goal__plan__workspace=workspace)
+        .exclude(measure_kind="")
+        .select_related("objective__goal__plan")
+    )
+    if not metrics:
+        return 0
+    account_ids = {metric.objective.goal.plan.account_id for metric in metrics}
+    kinds = {metric.measure_kind for metric in metrics if metric.measure_kind in MEASURES}
+    values = compute_measures(workspace, account_ids, day, kinds=kinds)
+    changed = 0
+    with transaction.atomic():
+        for metric in metrics:
+            plan = metric.objective.goal.plan
+            value = values.get(plan.account_id, {}).get(metric.measure_kind)
+            if value is None:
+                continue
+            current = Decimal(str(round(float(value), 4)))
+            if current == metric.current_value and metric.current_as_of == day:
+                continue
+            before = metric.current_value
+            metric.current_value, metric.current_as_of = current, day
+            metric.save(update_fields=["current_value", "current_as_of"])
+            if current != before:
+                changed += 1
+                _record(plan, None, f"Metric {metric.name}: {_num(before)} → {_num(current)} from usage on {day}")
+    return changed
+
+
+def commitment_add(
+    *,
+    plan: SuccessPlan,
+    actor: Member | None,
+    description: str,
+    due_on: dt.date,
+    owner_contact: Contact | None = None,
+    owner_member: Member | None = None,
+) -> Commitment:
+    """A joint accountability owned by exactly one person: a contact of the account or a member."""
+    if (owner_contact is None) == (owner_member is None):
+        raise ValidationError({"owner": "a commitment is owned by either a customer contact or a team member"})
+    if owner_contact is not None and owner_contact.account_id != plan.account_id:
+        raise ValidationError({"owner_contact": "the contact must belong to this account"})
+    if owner_member is not None and (owner_member.workspace_id != plan.workspace_id or not owner_member.is_active):
+        raise ValidationError({"owner_member": "the member must be an active member of this workspace"})
+    commitment = Commitment.objects.create(
+        plan=plan,
+        description=_title(description, "description"),
+        due_on=due_on,
+        owner_contact=owner_contact,
+        owner_member=owner_member,
+    )
+    owner = owner_contact.full_name if owner_contact is not None else owner_member.display_name  # type: ignore[union-attr]
+    _record(plan, actor, f"Commitment added: {commitment.description} ({owner}, due {due_on})")
+    return commitment
+
+
+def commitment_set_status(*, commitment: Commitment, actor: Member | None, status: str) -> Commitment:
+    if status not in CommitmentStatus.values:
+        raise ValidationError({"status": f"status must be one of {', '.join(CommitmentStatus.values)}"})
+    if status != commitment.status:
+        before = commitment.get_status_display()
+        commitment.status = status
+        commitment.save(update_fields=["status"])
+        _record(
+            commitment.plan, actor, f"Commitment {commitment.description}: {before} → {CommitmentStatus(status).label}"
+        )
+    return commitment
+
+
+def shared_link_create(
+    *,
+    account: Account,
+    actor: Member | None,
+    purpose: str = LinkPurpose.SUCCESS_PLAN,
+    days: int = DEFAULT_LINK_DAYS,
+) -> tuple[SharedLink, str]:
+    """A new read-only link for the customer; returns the row and the raw token (shown once)."""
+    if purpose not in LinkPurpose.values:
+        raise ValidationError({"purpose": f"purpose must be one of {', '.join(LinkPurpose.values)}"})
+    if not 1 <= days <= MAX_LINK_DAYS:
+        raise ValidationError({"days": f"a link lives between 1 and {MAX_LINK_DAYS} days"})
+    raw, hashed = new_token()
+    link = SharedLink.objects.create(
+        workspace_id=account.workspace_id,
+        account=account,
+        purpose=purpose,
+        token_hash=hashed,
+        created_by=actor,
+        expires_at=timezone.now() + dt.timedelta(days=days),
+    )
+    plan = SuccessPlan.objects.filter(account=account).first()
+    if plan is not None:
+        _record(plan, actor, f"Shared link created, expires {link.expires_at:%Y-%m-%d}")
+    return link, raw
+
+
+def shared_link_revoke(*, link: SharedLink, actor: Member | None) -> SharedLink:
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
+        plan = SuccessPlan.objects.filter(account_id=link.account_id).first()
+        if plan is not None:
+            _record(plan, actor, "Shared link revoked")
+    return link
