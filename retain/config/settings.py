@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "retain.web",
     "retain.api",
     "retain.demo",
+    "retain.journeys",
 ]
 
 MIDDLEWARE = [

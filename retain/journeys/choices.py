@@ -1,0 +1,22 @@
+from django.db import models
+
+
+class MilestoneKind(models.TextChoices):
+    """How a milestone completes: ticks by the team, or a data condition over usage and account fields."""
+
+    CHECKLIST = "checklist", "Checklist"
+    DATA = "data", "Data condition"
+
+
+class MilestoneStatus(models.TextChoices):
+    """Where a milestone stands; the thresholds are in retain/journeys/evaluation.py."""
+
+    NOT_STARTED = "not_started", "Not started"
+    ON_TRACK = "on_track", "On track"
+    BEHIND = "behind", "Behind"
+    STUCK = "stuck", "Stuck"
+    DONE = "done", "Done"
+    DONE_LATE = "done_late", "Done late"
+
+
+DONE_STATUSES = (MilestoneStatus.DONE, MilestoneStatus.DONE_LATE)

@@ -1,0 +1,120 @@
+"""The templates every workspace starts with: seed 002's critical path, and a lighter community path.
+
+Data milestones are written against the demo vocabulary (retain.usage.vocabulary.KEY_EVENTS); the
+"initial value" milestone is the one whose completion moves an account from onboarding to adoption.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+INITIAL_VALUE = "initial-value"
+
+
+def _seen(*names: str) -> dict[str, Any]:
+    return {"and": [{"attr": f"events.{name}.seen", "op": "eq", "value": True} for name in names]}
+
+
+_LEADS_FLOWING = {"attr": "events.Lead Created.count_14d", "op": "gte", "value": 5}
+_MONTH_OF_STATS = {"attr": "usage.active_days_30d", "op": "gte", "value": 20}
+
+CRITICAL_PATH: dict[str, Any] = {
+    "key": "critical-path",
+    "name": "Critical path",
+    "applies_to": {"tier": ["enterprise", "strategic"]},
+    "priority": 10,
+    "milestones": [
+        {
+            "key": "technical-setup",
+            "name": "Technical set-up",
+            "target_week": 1,
+            "kind": "data",
+            "criteria": _seen("Blog Migrated", "CRM Integrated", "Tracking Code Installed"),
+        },
+        {
+            "key": "oriented",
+            "name": "Oriented",
+            "target_week": 2,
+            "kind": "checklist",
+            "items": ["Kick-off call held", "Admins trained", "Goals agreed"],
+        },
+        {
+            "key": "active",
+            "name": "Active",
+            "target_week": 4,
+            "kind": "data",
+            "description": "Leads flowing, first workflow live, first post live.",
+            "criteria": {"and": [_LEADS_FLOWING, *_seen("Workflow Activated", "Blog Post Published")["and"]]},
+        },
+        {
+            "key": "progress",
+            "name": "Progress",
+            "target_week": 6,
+            "kind": "checklist",
+            "items": ["Progress review held", "Barriers agreed with the customer"],
+        },
+        {
+            "key": INITIAL_VALUE,
+            "name": "Initial value",
+            "target_week": 8,
+            "kind": "data",
+            "description": "An attribution report and a month of stats.",
+            "criteria": {"and": [*_seen("Attribution Report Built")["and"], _MONTH_OF_STATS]},
+        },
+        {
+            "key": "full-speed",
+            "name": "Full speed",
+            "target_week": 10,
+            "kind": "data",
+            "description": "Campaign sent, nurture active, social monitoring active.",
+            "criteria": _seen("Email Campaign Sent", "Lead Nurture Activated", "Social Monitoring Enabled"),
+        },
+        {
+            "key": "achievement",
+            "name": "Achievement",
+            "target_week": 12,
+            "kind": "checklist",
+            "description": "Weeks 12 to 52: the share of the customer's goals reached, reviewed each quarter.",
+            "items": ["Goals reviewed with the sponsor", "Share of goals reached recorded"],
+        },
+        {
+            "key": "renewal",
+            "name": "Renewal",
+            "target_week": 52,
+            "kind": "checklist",
+            "items": ["Renewal signed"],
+        },
+    ],
+}
+
+COMMUNITY_PATH: dict[str, Any] = {
+    "key": "community-path",
+    "name": "Community path",
+    "applies_to": {},
+    "priority": 90,
+    "milestones": [
+        {
+            "key": "technical-setup",
+            "name": "Technical set-up",
+            "target_week": 2,
+            "kind": "data",
+            "criteria": _seen("Tracking Code Installed"),
+        },
+        {
+            "key": "active",
+            "name": "Active",
+            "target_week": 4,
+            "kind": "data",
+            "criteria": {"or": [_LEADS_FLOWING, *_seen("Blog Post Published")["and"]]},
+        },
+        {
+            "key": INITIAL_VALUE,
+            "name": "Initial value",
+            "target_week": 8,
+            "kind": "data",
+            "criteria": {"and": [*_seen("Email Campaign Sent")["and"], _MONTH_OF_STATS]},
+        },
+    ],
+}
+
+DEFAULT_TEMPLATES = (CRITICAL_PATH, COMMUNITY_PATH)

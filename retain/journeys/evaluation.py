@@ -1,0 +1,243 @@
+"""Milestones that complete themselves: set-based evaluation of every journey of a workspace.
+
+A fixed handful of queries whatever the number of accounts: the journeys with their templates, their
+progress rows, the daily rollups the criteria need, and one bulk update. Each account's snapshot
+holds only the attributes its template's conditions read (see journeys.templates for their meaning).
+
+Statuses, as of the evaluation day D:
+
+- done: completed on or before the due date; done late: completed after it.
+- not started: not done, not yet due, and nothing moved on it (no tick, no key event it reads).
+- on track: not done, not yet due, and something moved on it.
+- behind: past due by at most STUCK_AFTER_DAYS (14) days.
+- stuck: past due by more than 14 days, or past due with its last progress more than
+  NO_PROGRESS_DAYS (21) days ago.
+
+When a data milestone's criteria hold it completes, with evidence. Its completion day is the latest
+day one of the key events it reads was first seen, when it reads only ``.seen``/``.count``
+attributes (so a late evaluation does not make an on-time milestone late); criteria over a window
+(``count_14d``, ``usage.*``) held on D, so they complete on D. A completed milestone stays done.
+Completing the "initial value" milestone moves an onboarding account to adoption.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+
+from retain.accounts.models import Account
+from retain.accounts.selectors import workspace_today
+from retain.journeys.choices import MilestoneKind, MilestoneStatus
+from retain.journeys.defaults import INITIAL_VALUE
+from retain.journeys.models import Journey, MilestoneProgress
+from retain.journeys.templates import event_attr
+from retain.lib.conditions import Condition, parse
+from retain.tenancy.models import Workspace
+from retain.usage.models import DailyAccountUsage
+
+STUCK_AFTER_DAYS = 14
+NO_PROGRESS_DAYS = 21
+WINDOW_14 = 14
+WINDOW_30 = 30
+MAX_IDS_IN_QUERY = 500
+
+
+def status_of(progress: MilestoneProgress, today: dt.date) -> str:
+    """The status of one milestone on `today` (the thresholds are in the module docstring)."""
+    if progress.completed_on is not None:
+        return MilestoneStatus.DONE if progress.completed_on <= progress.due_on else MilestoneStatus.DONE_LATE
+    if today <= progress.due_on:
+        return MilestoneStatus.ON_TRACK if progress.last_progress_on else MilestoneStatus.NOT_STARTED
+    overdue = (today - progress.due_on).days
+    quiet = progress.last_progress_on is not None and (today - progress.last_progress_on).days > NO_PROGRESS_DAYS
+    return MilestoneStatus.STUCK if overdue > STUCK_AFTER_DAYS or quiet else MilestoneStatus.BEHIND
+
+
+@dataclass
+class _Usage:
+    """What the rollups say about one account since its journey started."""
+
+    first_seen: dict[str, dt.date] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    counts_14d: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    active_days_30d: int = 0
+    events_30d: int = 0
+
+
+@dataclass
+class EvaluationResult:
+    evaluated: int = 0
+    completed: int = 0
+    moved_to_adoption: int = 0
+    changed_ids: list[int] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"{self.evaluated} journeys, {self.completed} milestones completed, {self.moved_to_adoption} to adoption"
+
+
+def _snapshot(account: Account, usage: _Usage, attrs: Iterable[str]) -> dict[str, Any]:
+    snapshot: dict[str, Any] = {}
+    for attr in attrs:
+        parsed = event_attr(attr)
+        if parsed is not None:
+            name, measure = parsed
+            if measure == "seen":
+                snapshot[attr] = name in usage.first_seen
+            elif measure == "count":
+                snapshot[attr] = usage.counts.get(name, 0)
+            else:
+                snapshot[attr] = usage.counts_14d.get(name, 0)
+        elif attr == "usage.active_days_30d":
+            snapshot[attr] = usage.active_days_30d
+        elif attr == "usage.events_30d":
+            snapshot[attr] = usage.events_30d
+        elif attr.startswith("account."):
+            snapshot[attr] = getattr(account, attr.split(".", 1)[1])
+    return snapshot
+
+
+def _evidence(condition: Condition, snapshot: dict[str, Any], usage: _Usage) -> dict[str, Any]:
+    words: list[str] = []
+    events: dict[str, str] = {}
+    for attr in sorted(condition.attrs()):
+        parsed = event_attr(attr)
+        if parsed is None:
+            if attr.startswith("usage."):
+                words.append(f"{attr.split('.', 1)[1].replace('_', ' ')}: {snapshot.get(attr)}")
+            continue
+        name, measure = parsed
+        if measure == "count_14d":
+            words.append(f"{name} ×{usage.counts_14d.get(name, 0)} in {WINDOW_14} days")
+        elif name in usage.first_seen and name not in events:
+            events[name] = usage.first_seen[name].isoformat()
+            words.append(f"{name} on {events[name]}")
+    return {"summary": ", ".join(words), "events": events, "explain": condition.explain(snapshot)}
+
+
+def _completion_day(condition: Condition, usage: _Usage, today: dt.date) -> dt.date:
+    days: list[dt.date] = []
+    for attr in condition.attrs():
+        parsed = event_attr(attr)
+        if parsed is None or parsed[1] == "count_14d":
+            return today
+        if parsed[0] in usage.first_seen:
+            days.append(usage.first_seen[parsed[0]])
+    return min(max(days), today) if days else today
+
+
+def _journeys(workspace: Workspace, account_ids: list[int] | None) -> list[Journey]:
+    queryset: QuerySet[Journey] = Journey.objects.filter(workspace=workspace).select_related("template", "account")
+    if account_ids is not None and len(account_ids) <= MAX_IDS_IN_QUERY:
+        queryset = queryset.filter(account_id__in=account_ids)
+    wanted = None if account_ids is None else set(account_ids)
+    return [j for j in queryset.order_by("id") if wanted is None or j.account_id in wanted]
+
+
+def _usage(workspace: Workspace, journeys: list[Journey], today: dt.date, needs_usage: bool) -> dict[int, _Usage]:
+    found: dict[int, _Usage] = {journey.account_id: _Usage() for journey in journeys}
+    if not needs_usage or not journeys:
+        return found
+    started = {journey.account_id: journey.started_on for journey in journeys}
+    earliest = min(min(started.values()), today - dt.timedelta(days=WINDOW_30 - 1))
+    rows = DailyAccountUsage.objects.filter(workspace=workspace, day__gte=earliest, day__lte=today)
+    if len(started) <= MAX_IDS_IN_QUERY:
+        rows = rows.filter(account_id__in=list(started))
+    since_14 = today - dt.timedelta(days=WINDOW_14 - 1)
+    since_30 = today - dt.timedelta(days=WINDOW_30 - 1)
+    for account_id, day, events, key_events in rows.order_by("day").values_list(
+        "account_id", "day", "events", "key_events"
+    ):
+        usage = found.get(account_id)
+        if usage is None:
+            continue
+        if day >= since_30:
+            usage.events_30d += events
+            usage.active_days_30d += 1 if events else 0
+        if day < started[account_id]:
+            continue
+        for name, count in (key_events or {}).items():
+            if not count:
+                continue
+            usage.first_seen.setdefault(name, day)
+            usage.counts[name] += count
+            if day >= since_14:
+                usage.counts_14d[name] += count
+    return found
+
+
+def journeys_evaluate(
+    *, workspace: Workspace, account_ids: Iterable[int] | None = None, today: dt.date | None = None
+) -> EvaluationResult:
+    """Complete the milestones whose criteria hold and refresh every status, for many accounts at once."""
+    today = today or workspace_today(workspace)
+    ids = None if account_ids is None else sorted(set(account_ids))
+    journeys = _journeys(workspace, ids)
+    result = EvaluationResult(evaluated=len(journeys))
+    if not journeys:
+        return result
+    conditions: dict[tuple[int, str], Condition] = {}
+    attrs_by_template: dict[int, set[str]] = defaultdict(set)
+    for journey in journeys:
+        template = journey.template
+        for milestone in template.milestones:
+            if milestone["kind"] == MilestoneKind.DATA and (template.pk, milestone["key"]) not in conditions:
+                parsed = parse(milestone["criteria"])
+                conditions[(template.pk, milestone["key"])] = parsed
+                attrs_by_template[template.pk] |= parsed.attrs()
+    needs_usage = any(not attr.startswith("account.") for attrs in attrs_by_template.values() for attr in attrs)
+    usage_by_account = _usage(workspace, journeys, today, needs_usage)
+    by_journey = {journey.pk: journey for journey in journeys}
+    progress_rows = MilestoneProgress.objects.filter(workspace=workspace)
+    if len(by_journey) <= MAX_IDS_IN_QUERY:
+        progress_rows = progress_rows.filter(journey_id__in=list(by_journey))
+    changed: list[MilestoneProgress] = []
+    reached_initial_value: list[Account] = []
+    for progress in progress_rows:
+        if progress.journey_id not in by_journey:
+            continue
+        journey = by_journey[progress.journey_id]
+        before = (progress.status, progress.completed_on, progress.last_progress_on)
+        condition = conditions.get((journey.template_id, progress.key))
+        if condition is not None and progress.completed_on is None:
+            usage = usage_by_account[journey.account_id]
+            read = [
+                usage.first_seen[n]
+                for a in condition.attrs()
+                if (p := event_attr(a)) and (n := p[0]) in usage.first_seen
+            ]
+            if read:
+                progress.last_progress_on = max(read)
+            snapshot = _snapshot(journey.account, usage, attrs_by_template[journey.template_id])
+            if condition.evaluate(snapshot):
+                progress.completed_on = _completion_day(condition, usage, today)
+                progress.evidence = _evidence(condition, snapshot, usage)
+                progress.last_progress_on = progress.completed_on
+                result.completed += 1
+                if progress.key == INITIAL_VALUE:
+                    reached_initial_value.append(journey.account)
+        progress.status = status_of(progress, today)
+        if (progress.status, progress.completed_on, progress.last_progress_on) != before:
+            changed.append(progress)
+    if changed:
+        MilestoneProgress.objects.bulk_update(
+            changed, ["status", "completed_on", "evidence", "last_progress_on"], batch_size=500
+        )
+        result.changed_ids = [progress.pk for progress in changed]
+    if len(by_journey) <= MAX_IDS_IN_QUERY:
+        Journey.objects.filter(pk__in=list(by_journey)).update(evaluated_on=today)
+    else:
+        Journey.objects.filter(workspace=workspace).update(evaluated_on=today)
+    if reached_initial_value:
+        from retain.journeys.services import lifecycle_auto_move
+
+        for account in reached_initial_value:
+            account.workspace = workspace
+            result.moved_to_adoption += lifecycle_auto_move(
+                account=account, stage="adoption", reason="the initial value milestone was reached"
+            )
+    return result

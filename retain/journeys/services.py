@@ -1,0 +1,187 @@
+"""Journey writes: templates and their versions, starting journeys, checklist ticks, lifecycle moves."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from retain.accounts import services as account_services
+from retain.accounts.choices import Stage
+from retain.accounts.models import Account
+from retain.accounts.selectors import workspace_today
+from retain.journeys.choices import MilestoneKind
+from retain.journeys.defaults import DEFAULT_TEMPLATES
+from retain.journeys.models import Journey, JourneyTemplate, MilestoneProgress
+from retain.journeys.templates import clean_applies_to, clean_milestones
+from retain.tenancy.models import Member, Workspace
+
+
+@transaction.atomic
+def template_publish(
+    *,
+    workspace: Workspace,
+    key: str,
+    name: str,
+    milestones: Any,
+    applies_to: Any = None,
+    priority: int = 100,
+) -> JourneyTemplate:
+    """Publish a template, or the next version of one; journeys under way keep their version."""
+    cleaned = clean_milestones(milestones)
+    audience = clean_applies_to(applies_to)
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError({"name": "must not be empty"})
+    latest = JourneyTemplate.objects.filter(workspace=workspace, key=key).aggregate(high=Max("version"))["high"]
+    JourneyTemplate.objects.filter(workspace=workspace, key=key, is_current=True).update(is_current=False)
+    return JourneyTemplate.objects.create(
+        workspace=workspace,
+        key=key,
+        name=name.strip(),
+        version=(latest or 0) + 1,
+        applies_to=audience,
+        priority=priority,
+        milestones=cleaned,
+    )
+
+
+def templates_install_defaults(*, workspace: Workspace) -> list[JourneyTemplate]:
+    """Give a workspace the default templates the first time it needs any (a no-op afterwards)."""
+    current = list(JourneyTemplate.objects.filter(workspace=workspace, is_current=True))
+    if current or JourneyTemplate.objects.filter(workspace=workspace).exists():
+        return current
+    return [template_publish(workspace=workspace, **data) for data in DEFAULT_TEMPLATES]
+
+
+def _applies(template: JourneyTemplate, account: Account) -> bool:
+    audience = template.applies_to or {}
+    return all(getattr(account, field) in values for field, values in audience.items())
+
+
+def template_for(account: Account, templates: list[JourneyTemplate]) -> JourneyTemplate | None:
+    """The first current template (by priority) whose audience includes the account."""
+    ordered = sorted((t for t in templates if t.is_current), key=lambda t: (t.priority, t.key))
+    return next((t for t in ordered if _applies(t, account)), None)
+
+
+@transaction.atomic
+def journey_start(
+    *,
+    account: Account,
+    template: JourneyTemplate | None = None,
+    started_on: dt.date | None = None,
+) -> Journey:
+    """Put an account on a journey (replacing any it was on): one progress row per milestone."""
+    workspace = account.workspace
+    if template is None:
+        template = template_for(account, templates_install_defaults(workspace=workspace))
+        if template is None:
+            raise ValidationError({"template": f"no journey template applies to {account.name}"})
+    elif template.workspace_id != account.workspace_id:
+        raise ValidationError({"template": "belongs to another workspace"})
+    started_on = started_on or account.customer_since or workspace_today(workspace)
+    Journey.objects.filter(account=account).delete()
+    journey = Journey.objects.create(workspace=workspace, account=account, template=template, started_on=started_on)
+    MilestoneProgress.objects.bulk_create(
+        MilestoneProgress(
+            workspace=workspace,
+            journey=journey,
+            account=account,
+            key=milestone["key"],
+            name=milestone["name"],
+            order=index,
+            due_on=started_on + dt.timedelta(weeks=milestone["target_week"]),
+        )
+        for index, milestone in enumerate(template.milestones)
+    )
+    return journey
+
+
+@transaction.atomic
+def milestone_tick(
+    *,
+    progress: MilestoneProgress,
+    item: str,
+    actor: Member | None,
+    ticked: bool = True,
+    today: dt.date | None = None,
+) -> MilestoneProgress:
+    """Tick (or untick) one checklist item; the milestone is done when every item is ticked."""
+    progress = MilestoneProgress.objects.select_for_update().select_related("journey__template").get(pk=progress.pk)
+    milestone = progress.journey.template.milestone(progress.key)
+    if milestone["kind"] != MilestoneKind.CHECKLIST:
+        raise ValidationError({"item": f"{progress.name} completes from data, not from ticks"})
+    if item not in milestone["items"]:
+        raise ValidationError({"item": f"must be one of: {'; '.join(milestone['items'])}"})
+    today = today or workspace_today(progress.journey.account.workspace)
+    if ticked:
+        progress.ticks[item] = {"on": today.isoformat(), "by": actor.pk if actor else None}
+    else:
+        progress.ticks.pop(item, None)
+    progress.last_progress_on = today
+    if all(text in progress.ticks for text in milestone["items"]):
+        if progress.completed_on is None:
+            progress.completed_on = today
+            progress.evidence = {
+                "summary": "; ".join(f"{t} ticked on {progress.ticks[t]['on']}" for t in milestone["items"])
+            }
+    else:
+        progress.completed_on = None
+        progress.evidence = {}
+    from retain.journeys.evaluation import status_of
+
+    progress.status = status_of(progress, today)
+    progress.save()
+    return progress
+
+
+# Lifecycle ----------------------------------------------------------------------------------------
+
+# The automatic rules: the stage an event moves an account to, and the stages it never moves from.
+_AUTO_FROM: dict[str, tuple[str, ...]] = {
+    Stage.ADOPTION: (Stage.ONBOARDING,),
+    Stage.RENEWAL: (Stage.ONBOARDING, Stage.ADOPTION, Stage.SUCCESS, Stage.EXPANSION),
+    Stage.EXPANSION: (Stage.ONBOARDING, Stage.ADOPTION, Stage.SUCCESS, Stage.RENEWAL),
+    Stage.CHURNED: (Stage.ONBOARDING, Stage.ADOPTION, Stage.SUCCESS, Stage.RENEWAL, Stage.EXPANSION),
+}
+
+
+def lifecycle_move(*, account: Account, actor: Member | None, stage: str, reason: str, via: str = "web") -> bool:
+    """Move an account to a lifecycle stage by hand, with a reason; the timeline records it.
+
+    Returns False when the account already is in that stage (nothing is written).
+    """
+    if stage not in Stage.values:
+        raise ValidationError({"stage": f"must be one of {', '.join(Stage.values)}"})
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": "say why the account moves"})
+    changes = account_services.account_update(
+        account=account, actor=actor, via=via, reason=reason.strip()[:200], stage=stage
+    )
+    return bool(changes)
+
+
+def lifecycle_auto_move(*, account: Account, stage: str, reason: str) -> bool:
+    """Apply one automatic rule: move when the account's stage allows it, else do nothing."""
+    if account.stage not in _AUTO_FROM[stage]:
+        return False
+    return lifecycle_move(account=account, actor=None, stage=stage, reason=reason, via="system")
+
+
+def lifecycle_on_renewal_window(*, account_ids: list[int]) -> int:
+    """Accounts whose renewal window opened move to renewal."""
+    moved = 0
+    for account in Account.objects.select_related("workspace").filter(pk__in=account_ids).order_by("id"):
+        moved += lifecycle_auto_move(account=account, stage=Stage.RENEWAL, reason="the renewal window opened")
+    return moved
+
+
+def lifecycle_on_expansion_opened(*, account: Account) -> bool:
+    return lifecycle_auto_move(account=account, stage=Stage.EXPANSION, reason="an expansion opportunity opened")
+
+
+def lifecycle_on_churn(*, account: Account) -> bool:
+    return lifecycle_auto_move(account=account, stage=Stage.CHURNED, reason="the renewal closed as churned")
