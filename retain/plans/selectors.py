@@ -90,3 +90,9 @@ def shared_link_resolve(raw: str) -> SharedLink | None:
         .first()
     )
     return link
+
+
+def plan_summary(account: Account) -> PlanView | None:
+    """The account's plan with its roll-up, for the account page; None when it has none."""
+    plan = plan_for_account(account)
+    return plan_view(plan) if plan is not None else None

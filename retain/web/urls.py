@@ -3,6 +3,7 @@ from django.urls import path
 
 from retain.web.views import accounts, books, health, home, imports, renewals, revenue, segments, settings, surveys
 from retain.web.views import expansion as expansion_views
+from retain.web.views import plans as plan_views
 from retain.web.views import risk as risk_views
 from retain.web.views import spend as spend_views
 
@@ -27,6 +28,7 @@ urlpatterns = [
     path(w + "subscriptions/<int:pk>/change/", accounts.subscription_change, name="subscription-change"),
     # Health: the CSM pulse, the portfolio dashboard and the scorecards.
     path(w + "accounts/<int:pk>/pulse/", health.account_pulse, name="account-pulse"),
+    path(w + "accounts/<int:pk>/plan/", plan_views.success_plan, name="success-plan"),
     path(w + "health/", health.health_dashboard, name="health"),
     path(w + "health/scorecards/", health.scorecard_list, name="scorecards"),
     path(w + "health/scorecards/edit/", health.scorecard_edit, name="scorecard-edit"),

@@ -25,6 +25,7 @@ from retain.accounts import selectors, services
 from retain.accounts.models import Account, Subscription
 from retain.lib.csvsafe import write_csv
 from retain.lib.dates import local_day
+from retain.plans.selectors import plan_summary
 from retain.renewals.choices import ExpansionStatus
 from retain.surveys.measures import account_voice
 from retain.tenancy import access
@@ -234,6 +235,7 @@ def account_detail(request: HttpRequest, member: Member, pk: int) -> HttpRespons
         "usage": account_usage_panel(account, today=today),
         "voice": account_voice(account, today=today),
         "health": account_health_card(account, today=today, can_edit=can_edit),
+        "plan_summary": plan_summary(account),
         "expansion": list(
             account.expansion_opportunities.filter(status=ExpansionStatus.OPEN).select_related("owner__user")
         ),
