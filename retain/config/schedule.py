@@ -51,6 +51,13 @@ SCHEDULE = {
         "schedule": crontab(hour=4, minute=10),
         "options": {"expires": 6 * 3600},
     },
+    "refresh-success-metrics": {
+        # Success-plan metrics bound to a usage measure follow the rollups; hourly is fresh enough
+        # for a number reviewed in calls, and costs one measure query per workspace that binds any.
+        "task": "retain.plans.jobs.refresh_bound_metrics",
+        "schedule": crontab(minute=20),
+        "options": {"expires": 50 * 60},
+    },
     "recompute-health": {
         # The nightly full run: every account gets its day's score even with no new data (windows
         # move, renewals come closer, contacts leave); new usage and pulses re-score within minutes.
