@@ -502,4 +502,8 @@ def renewal_windows_open(*, workspace: Workspace, today: dt.date | None = None) 
     fresh = [entry for entry in due if entry.dedupe_key not in written_keys]
     # ignore_conflicts: a run overlapping this one may have written some of them meanwhile.
     TimelineEntry.objects.bulk_create(fresh, ignore_conflicts=True)
+    if fresh:
+        from retain.journeys.services import lifecycle_on_renewal_window  # journeys builds on accounts
+
+        lifecycle_on_renewal_window(account_ids=sorted({entry.account_id for entry in fresh}))
     return len(fresh)

@@ -35,6 +35,7 @@ from retain.accounts.models import Account, Contact, Subscription, SubscriptionM
 from retain.accounts.selectors import workspace_today
 from retain.health.choices import Band
 from retain.health.models import HealthScore
+from retain.journeys.services import lifecycle_on_expansion_opened
 from retain.lib.money import quantize
 from retain.renewals.choices import ExpansionKind, ExpansionSignal, ExpansionStatus
 from retain.renewals.models import ExpansionOpportunity
@@ -264,6 +265,7 @@ def expansion_signals_scan(*, workspace: Workspace, today: dt.date | None = None
                     entry.save()
         except IntegrityError:
             continue  # an overlapping scan opened it first
+        lifecycle_on_expansion_opened(account=account)
         opened += 1
     return opened
 

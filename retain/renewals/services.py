@@ -22,6 +22,7 @@ from retain.accounts import timeline
 from retain.accounts.choices import SubscriptionStatus
 from retain.accounts.models import Subscription, TimelineEntry
 from retain.accounts.selectors import rate_table, workspace_today
+from retain.journeys.services import lifecycle_on_churn
 from retain.lib.money import MissingRate, RateTable, quantize
 from retain.renewals.choices import (
     DEFAULT_REASONS,
@@ -322,4 +323,6 @@ def renewal_close(
     renewal.save()
     renewal.reasons.set(chosen)
     timeline.renewal_closed_entry(renewal, reasons=[r.label for r in chosen], actor=actor, via=via).save()
+    if outcome == Outcome.CHURNED:
+        lifecycle_on_churn(account=renewal.account)
     return renewal

@@ -8,6 +8,7 @@ from celery import shared_task
 from django.db.models import Max
 
 from retain.health.services import health_recompute
+from retain.journeys.evaluation import journeys_evaluate
 from retain.tenancy.models import Workspace
 from retain.usage.models import RollupDirty, RollupState, UsageEvent
 from retain.usage.rollups import events_expire, rollups_fold
@@ -37,6 +38,7 @@ def fold_usage() -> int:
         folded += result.events_folded
         if result.account_ids:
             _rescore(workspace, list(result.account_ids))
+            _evaluate_journeys(workspace, list(result.account_ids))
     return folded
 
 
@@ -52,6 +54,16 @@ def _rescore(workspace: Workspace, account_ids: list[int]) -> None:
         log.exception("health re-score after the usage fold failed in %s", workspace.slug)
         return
     log.info("health re-scored after the fold in %s: %s", workspace.slug, result.summary())
+
+
+def _evaluate_journeys(workspace: Workspace, account_ids: list[int]) -> None:
+    """Complete the milestones the new usage proves; like the re-score, a failure waits for the nightly run."""
+    try:
+        result = journeys_evaluate(workspace=workspace, account_ids=account_ids)
+    except Exception:
+        log.exception("journey evaluation after the usage fold failed in %s", workspace.slug)
+        return
+    log.info("journeys evaluated after the fold in %s: %s", workspace.slug, result.summary())
 
 
 @shared_task(name="retain.usage.jobs.expire_events")
