@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
@@ -96,3 +97,37 @@ def plan_summary(account: Account) -> PlanView | None:
     """The account's plan with its roll-up, for the account page; None when it has none."""
     plan = plan_for_account(account)
     return plan_view(plan) if plan is not None else None
+
+
+# The first 90 days --------------------------------------------------------------------------------
+
+PERIODS = ((1, 30, "First 30 days"), (31, 60, "Days 31–60"), (61, 90, "Days 61–90"))
+
+
+@dataclass
+class Period:
+    label: str
+    starts_on: dt.date
+    ends_on: dt.date
+    customer: list[Commitment]
+    ours: list[Commitment]
+
+
+def first_ninety_days(view: PlanView, starts_on: dt.date) -> tuple[list[Period], list[Commitment]]:
+    """The plan's commitments by the 30/60/90-day period they fall due in, split into what the
+    customer does and what we do; day 1 is `starts_on` (the customer-since day). Returns the periods
+    and the commitments due after day 90 (or before day 1), which the page lists as "later"."""
+    periods = [
+        Period(label, starts_on + dt.timedelta(days=first - 1), starts_on + dt.timedelta(days=last - 1), [], [])
+        for first, last, label in PERIODS
+    ]
+    later: list[Commitment] = []
+    for commitment in view.commitments:
+        period = next((p for p in periods if p.starts_on <= commitment.due_on <= p.ends_on), None)
+        if period is None:
+            later.append(commitment)
+        elif commitment.owner_contact_id:
+            period.customer.append(commitment)
+        else:
+            period.ours.append(commitment)
+    return periods, later

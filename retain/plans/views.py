@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from retain.plans import selectors
+from retain.plans.choices import LinkPurpose
 
 
 @require_GET
@@ -21,12 +22,17 @@ def shared_plan(request: HttpRequest, token: str) -> HttpResponse:
     if link is None:
         raise Http404("No such link")
     plan = selectors.plan_for_account(link.account)
-    context = {
+    view = selectors.plan_view(plan) if plan is not None else None
+    context: dict[str, object] = {
         "link": link,
         "account_name": link.account.name,
         "vendor_name": link.workspace.name,
-        "view": selectors.plan_view(plan) if plan is not None else None,
+        "view": view,
     }
+    if link.purpose == LinkPurpose.ONBOARDING_PLAN and view is not None:
+        # The 30/60/90-day page: day 1 is when they became a customer (else when the plan started).
+        starts_on = link.account.customer_since or plan.created_at.date()  # type: ignore[union-attr]
+        context["periods"], context["later"] = selectors.first_ninety_days(view, starts_on)
     response = render(request, "plans/shared.html", context)
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"

@@ -18,7 +18,8 @@ from django.utils import timezone
 from retain.accounts import services as account_services
 from retain.accounts.models import Account
 from retain.plans import services
-from retain.plans.models import SharedLink
+from retain.plans.models import Commitment, SharedLink, SuccessPlan
+from retain.plans.selectors import PlanView, first_ninety_days
 from retain.plans.tokens import hash_token
 from retain.tenancy.models import Member, Workspace
 
@@ -113,3 +114,60 @@ def test_links_expire_within_the_allowed_range_naming_the_field(account: Account
     with pytest.raises(ValidationError) as error:
         services.shared_link_create(account=account, actor=carol, days=0)
     assert "days" in error.value.message_dict
+
+
+def test_a_first_90_days_link_groups_commitments_by_period_and_side(account: Account, carol: Member) -> None:
+    start = dt.date(2026, 1, 1)
+    Account.objects.filter(pk=account.pk).update(customer_since=start)
+    account.refresh_from_db()
+    plan = services.plan_get_or_create(account=account, actor=carol)
+    contact = account_services.contact_create(
+        account=account, actor=None, via="test", first_name="Jane", last_name="Doe", email="jane@globex.example"
+    )
+    services.commitment_add(
+        plan=plan,
+        actor=carol,
+        description="Install the tracking code",
+        due_on=start + dt.timedelta(days=6),
+        owner_contact=contact,
+    )
+    services.commitment_add(
+        plan=plan, actor=carol, description="Run the kick-off", due_on=start + dt.timedelta(days=2), owner_member=carol
+    )
+    services.commitment_add(
+        plan=plan,
+        actor=carol,
+        description="First campaign review",
+        due_on=start + dt.timedelta(days=70),
+        owner_member=carol,
+    )
+    services.commitment_add(
+        plan=plan,
+        actor=carol,
+        description="Quarterly review",
+        due_on=start + dt.timedelta(days=120),
+        owner_member=carol,
+    )
+    _, raw = services.shared_link_create(account=account, actor=carol, purpose="onboarding_plan")
+
+    html = page(raw).content.decode()  # type: ignore[attr-defined]
+
+    first, second, third = html.split("First 30 days")[1], html.split("Days 31–60")[1], html.split("Days 61–90")[1]
+    assert first.index("Install the tracking code") < first.index("Days 31–60")
+    assert first.index("Run the kick-off") < first.index("Days 31–60")
+    assert "Nothing planned." in second.split("Days 61–90")[0]
+    assert third.index("First campaign review") < third.index("Later")
+    assert "Quarterly review" in html.split("Later")[1]
+    assert "/w/" not in html and "href=" not in html
+
+
+def test_the_first_90_days_puts_day_1_to_30_in_the_first_period() -> None:
+    plan = SuccessPlan(pk=1)
+    c30 = Commitment(description="day 30", due_on=dt.date(2026, 1, 30), owner_member_id=1)
+    c31 = Commitment(description="day 31", due_on=dt.date(2026, 1, 31), owner_contact_id=1)
+    early = Commitment(description="before", due_on=dt.date(2025, 12, 31), owner_member_id=1)
+    view = PlanView(plan=plan, goals=[], progress=None, commitments=[c30, c31, early], commitments_done=None)
+    periods, later = first_ninety_days(view, dt.date(2026, 1, 1))
+    assert [p.ours for p in periods] == [[c30], [], []]
+    assert [p.customer for p in periods] == [[], [c31], []]
+    assert later == [early]
