@@ -78,7 +78,7 @@ def plan_view(plan: SuccessPlan, *, with_events: bool = False) -> PlanView:
 
 
 def account_links(account: Account) -> QuerySet[SharedLink]:
-    return SharedLink.objects.filter(account=account)
+    return SharedLink.objects.filter(account=account).select_related("created_by__user")
 
 
 def shared_link_resolve(raw: str) -> SharedLink | None:

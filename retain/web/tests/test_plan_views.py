@@ -10,7 +10,9 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from retain.accounts import services as account_services
@@ -194,3 +196,33 @@ def test_the_account_page_shows_the_plan_card(
 def test_the_account_page_without_a_plan_invites_one(account: Account, carol: Member) -> None:
     html = client_for(carol).get(reverse("account", args=["acme", account.pk])).content.decode()
     assert "No success plan yet." in html and "Write a plan" in html
+
+
+def test_the_plan_page_runs_the_same_number_of_queries_however_big_the_plan(
+    objective: Objective, account: Account, carol: Member, contact: Contact
+) -> None:
+    client = client_for(carol)
+    plan = objective.goal.plan
+
+    def grow(n: int) -> None:
+        for i in range(n):
+            goal = services.goal_add(plan=plan, actor=carol, title=f"Goal {i}")
+            obj = services.objective_add(goal=goal, actor=carol, title=f"Objective {i}")
+            services.metric_add(objective=obj, actor=carol, name=f"Metric {i}", start_value=D(0), target_value=D(5))
+            services.commitment_add(
+                plan=plan, actor=carol, description=f"Ours {i}", due_on=dt.date.today(), owner_member=carol
+            )
+            services.commitment_add(
+                plan=plan, actor=carol, description=f"Theirs {i}", due_on=dt.date.today(), owner_contact=contact
+            )
+            services.shared_link_create(account=account, actor=carol)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(plan_url(account)).status_code == 200
+        return len(queries)
+
+    grow(1)
+    small = count()
+    grow(5)
+    assert count() == small
