@@ -240,3 +240,18 @@ def shared_link_revoke(*, link: SharedLink, actor: Member | None) -> SharedLink:
         if plan is not None:
             _record(plan, actor, "Shared link revoked")
     return link
+
+
+def plan_item_remove(*, item: Goal | Objective | SuccessMetric | Commitment, actor: Member | None) -> None:
+    """Remove a goal, objective, metric or commitment (and what hangs under it); the history keeps its name."""
+    if isinstance(item, Goal):
+        plan, what = item.plan, f"Goal removed: {item.title}"
+    elif isinstance(item, Objective):
+        plan, what = item.goal.plan, f"Objective removed: {item.title}"
+    elif isinstance(item, SuccessMetric):
+        plan, what = item.objective.goal.plan, f"Metric removed: {item.name}"
+    else:
+        plan, what = item.plan, f"Commitment removed: {item.description}"
+    with transaction.atomic():
+        item.delete()
+        _record(plan, actor, what)

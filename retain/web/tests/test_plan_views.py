@@ -226,3 +226,27 @@ def test_the_plan_page_runs_the_same_number_of_queries_however_big_the_plan(
     small = count()
     grow(5)
     assert count() == small
+
+
+def test_the_csm_removes_items_and_the_history_keeps_their_names(
+    objective: Objective, account: Account, carol: Member, contact: Contact
+) -> None:
+    metric = services.metric_add(objective=objective, actor=carol, name="Leads", start_value=D(0), target_value=D(9))
+    commitment = services.commitment_add(
+        plan=objective.goal.plan, actor=carol, description="Kick-off", due_on=dt.date.today(), owner_contact=contact
+    )
+    client = client_for(carol)
+    for kind, pk in (("metric", metric.pk), ("commitment", commitment.pk), ("goal", objective.goal_id)):
+        assert client.post(plan_url(account), {"action": "remove", "kind": kind, "pk": pk}).status_code == 302
+    assert not Goal.objects.exists() and not Objective.objects.exists() and not Commitment.objects.exists()
+    summaries = set(PlanEvent.objects.values_list("summary", flat=True))
+    assert {"Metric removed: Leads", "Commitment removed: Kick-off", "Goal removed: Double inbound leads"} <= summaries
+
+
+def test_removing_needs_rw_access_and_a_known_kind(
+    objective: Objective, account: Account, vic: Member, carol: Member
+) -> None:
+    remove = {"action": "remove", "kind": "goal", "pk": objective.goal_id}
+    assert client_for(vic).post(plan_url(account), remove).status_code == 403
+    assert client_for(carol).post(plan_url(account), {**remove, "kind": "plan"}).status_code == 404
+    assert Goal.objects.exists()

@@ -1,7 +1,8 @@
 """The success plan page of an account: read by every member, edited by whoever may edit the account.
 
 One page, one POST endpoint: the `action` field says which small form was sent (vision, goal,
-objective, metric, metric value, commitment, commitment status, shared link create or revoke). The
+objective, metric, metric value, commitment, commitment status, remove an item, shared link create
+or revoke). The
 logic lives in retain.plans.services; this module validates input and picks the objects, always
 through the account the member was allowed to edit, so an id from another plan or workspace is a 404.
 """
@@ -152,6 +153,18 @@ def _apply(request: HttpRequest, member: Member, account: Account, plan: Success
             if form.is_valid():
                 services.commitment_set_status(commitment=commitment, actor=member, status=form.cleaned_data["status"])
                 return None
+        elif action == "remove":
+            kinds = {
+                "goal": (Goal, {"plan": plan}),
+                "objective": (Objective, {"goal__plan": plan}),
+                "metric": (SuccessMetric, {"objective__goal__plan": plan}),
+                "commitment": (Commitment, {"plan": plan}),
+            }
+            model, scope = kinds.get(post.get("kind", ""), (None, {}))
+            if model is None:
+                raise Http404("No such kind")
+            services.plan_item_remove(item=_pick(model, post.get("pk"), **scope), actor=member)
+            return None
         elif action == "link":
             form = LinkForm(post)
             if form.is_valid():
