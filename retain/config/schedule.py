@@ -65,6 +65,14 @@ SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
         "options": {"expires": 6 * 3600},
     },
+    "evaluate-journeys": {
+        # Nightly: new onboarding accounts start their journey, and milestone statuses move with the
+        # calendar (behind, stuck) even without new usage; the minutely fold completes milestones
+        # for accounts with new usage in between.
+        "task": "retain.journeys.jobs.evaluate_journeys",
+        "schedule": crontab(hour=2, minute=50),
+        "options": {"expires": 6 * 3600},
+    },
     "retrain-churn-model": {
         # Weekly: a month of new outcomes changes the model little, and training compares several
         # models on every snapshot. Sunday night, after the nightly health run has scored the day.

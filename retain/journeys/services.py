@@ -185,3 +185,25 @@ def lifecycle_on_expansion_opened(*, account: Account) -> bool:
 
 def lifecycle_on_churn(*, account: Account) -> bool:
     return lifecycle_auto_move(account=account, stage=Stage.CHURNED, reason="the renewal closed as churned")
+
+
+def journeys_start_missing(*, workspace: Workspace) -> int:
+    """Put every onboarding account that is on no journey yet on the template that applies to it.
+
+    The journey starts when the customer did (customer_since), else when the stage was entered.
+    """
+    accounts = list(
+        Account.objects.filter(workspace=workspace, stage=Stage.ONBOARDING, journey__isnull=True).order_by("id")
+    )
+    if not accounts:
+        return 0
+    templates = templates_install_defaults(workspace=workspace)
+    started = 0
+    for account in accounts:
+        template = template_for(account, templates)
+        if template is None:
+            continue
+        account.workspace = workspace
+        journey_start(account=account, template=template, started_on=account.customer_since or account.stage_entered_on)
+        started += 1
+    return started

@@ -1,0 +1,29 @@
+"""Thin Celery entry points for journeys."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from retain.journeys.evaluation import journeys_evaluate
+from retain.journeys.services import journeys_start_missing
+from retain.tenancy.models import Workspace
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="retain.journeys.jobs.evaluate_journeys")
+def evaluate_journeys(workspace_id: int | None = None) -> int:
+    """The nightly run: new onboarding accounts start their journey, and every journey is re-evaluated
+    (statuses move with the calendar even without new usage). Returns how many milestones completed."""
+    workspaces = Workspace.objects.order_by("pk")
+    if workspace_id is not None:
+        workspaces = workspaces.filter(pk=workspace_id)
+    completed = 0
+    for workspace in workspaces:
+        started = journeys_start_missing(workspace=workspace)
+        result = journeys_evaluate(workspace=workspace)
+        log.info("journeys in %s: %s started; %s", workspace.slug, started, result.summary())
+        completed += result.completed
+    return completed
