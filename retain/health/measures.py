@@ -122,14 +122,14 @@ def compute_measures(
     kind has no defined value (no seats, no baseline, never touched, no answers, no pulse).
     """
     wanted = list(KINDS) if kinds is None else list(dict.fromkeys(kinds))
-    unknown = [kind for kind in wanted if kind not in KINDS]
+    unknown = [kind for kind in wanted if kind not in KINDS and kind not in _ADDED_KINDS]
     if unknown:
         raise UnknownMeasure(f"unknown measure kind: {', '.join(unknown)}")
     params = params or {}
     scope = _Scope(workspace, account_ids)
     ids = scope.all_ids()
     inputs: dict[int, Values] = {account_id: {} for account_id in ids}
-    for query, provides in _QUERIES:
+    for query, provides in (*_QUERIES, *_ADDED_QUERIES):
         if not any(kind in wanted for kind in provides):
             continue
         for account_id, row in query(scope, day, params).items():
@@ -400,3 +400,18 @@ _QUERIES: tuple[tuple[Query, tuple[str, ...]], ...] = (
     (_subscriptions, ("days_to_renewal", "active_users_per_seat", "seat_utilisation")),
     (_pulses, ("csm_pulse",)),
 )
+
+# Kinds that later apps compute from their own tables (journeys: milestones_on_track). They are
+# computed when asked for by name; `kinds=None` still means the built-in contract above.
+_ADDED_QUERIES: list[tuple[Query, tuple[str, ...]]] = []
+_ADDED_KINDS: set[str] = set()
+Scope = _Scope
+
+
+def register_query(query: Query, provides: tuple[str, ...]) -> None:
+    """Let an app add a query that provides kinds of its own (registered in the catalogue too)."""
+    clash = [kind for kind in provides if kind in KINDS or kind in _ADDED_KINDS]
+    if clash:
+        raise ValueError(f"measure kinds already computed: {', '.join(clash)}")
+    _ADDED_QUERIES.append((query, provides))
+    _ADDED_KINDS.update(provides)
