@@ -12,7 +12,7 @@ from django.utils import timezone
 from retain.accounts.models import Account, Contact
 from retain.accounts.selectors import workspace_today
 from retain.health.catalogue import MEASURES
-from retain.health.measures import compute_measures
+from retain.health.measures import UnknownMeasure, compute_measures
 from retain.plans.choices import CommitmentStatus, LinkPurpose, PlanStatus
 from retain.plans.models import (
     Commitment,
@@ -144,7 +144,7 @@ def metrics_refresh(*, workspace: Workspace, day: dt.date | None = None) -> int:
         return 0
     account_ids = {metric.objective.goal.plan.account_id for metric in metrics}
     kinds = {metric.measure_kind for metric in metrics if metric.measure_kind in MEASURES}
-    values = compute_measures(workspace, account_ids, day, kinds=kinds)
+    values = _measure_values(workspace, account_ids, day, kinds)
     changed = 0
     with transaction.atomic():
         for metric in metrics:
@@ -162,6 +162,25 @@ def metrics_refresh(*, workspace: Workspace, day: dt.date | None = None) -> int:
                 changed += 1
                 _record(plan, None, f"Metric {metric.name}: {_num(before)} → {_num(current)} from usage on {day}")
     return changed
+
+
+def _measure_values(
+    workspace: Workspace, account_ids: set[int], day: dt.date, kinds: set[str]
+) -> dict[int, dict[str, float | None]]:
+    """The measures in one query set; a kind in the catalogue that nothing computes (yet) is left
+    out rather than failing every other metric of the workspace."""
+    try:
+        return compute_measures(workspace, account_ids, day, kinds=kinds)
+    except UnknownMeasure:
+        values: dict[int, dict[str, float | None]] = {}
+        for kind in kinds:
+            try:
+                found = compute_measures(workspace, account_ids, day, kinds=[kind])
+            except UnknownMeasure:
+                continue
+            for account_id, row in found.items():
+                values.setdefault(account_id, {}).update(row)
+        return values
 
 
 def commitment_add(

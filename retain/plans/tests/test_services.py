@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from retain.accounts import services as account_services
 from retain.accounts.models import Account, Contact
 from retain.accounts.selectors import workspace_today
+from retain.health import catalogue
 from retain.plans import selectors, services
 from retain.plans.models import Commitment, PlanEvent, SuccessPlan
 from retain.tenancy.models import Member
@@ -230,3 +231,40 @@ def test_every_change_is_recorded_in_the_plan_history(plan: SuccessPlan, carol: 
         "Commitment Kick-off: Open → Missed",
     ]
     assert all(e.actor_id == carol.pk for e in PlanEvent.objects.filter(plan=plan))
+
+
+def test_a_kind_nothing_computes_does_not_stop_the_other_metrics(
+    plan: SuccessPlan, carol: Member, account: Account
+) -> None:
+    goal = services.goal_add(plan=plan, actor=carol, title="Goal")
+    objective = services.objective_add(goal=goal, actor=carol, title="Objective")
+    logins = services.metric_add(
+        objective=objective, actor=carol, name="Logins", start_value=D(0), target_value=D(10), measure_kind="logins"
+    )
+    orphan = catalogue.MeasureKind(
+        kind="plans_test_orphan",
+        name="Orphan",
+        group=catalogue.USAGE,
+        direction=1,
+        unit="",
+        doc="",
+        words=lambda v, p: "",
+        when_missing="",
+    )
+    catalogue.register(orphan)
+    try:
+        services.metric_add(
+            objective=objective,
+            actor=carol,
+            name="Orphan",
+            start_value=D(0),
+            target_value=D(1),
+            measure_kind="plans_test_orphan",
+        )
+        today = workspace_today(account.workspace)
+        DailyAccountUsage.objects.create(workspace=account.workspace, account=account, day=today, logins=2)
+        assert services.metrics_refresh(workspace=account.workspace, day=today) == 1
+    finally:
+        del catalogue.MEASURES["plans_test_orphan"]
+    logins.refresh_from_db()
+    assert logins.current_value == D(2)
