@@ -250,3 +250,18 @@ def test_removing_needs_rw_access_and_a_known_kind(
     assert client_for(vic).post(plan_url(account), remove).status_code == 403
     assert client_for(carol).post(plan_url(account), {**remove, "kind": "plan"}).status_code == 404
     assert Goal.objects.exists()
+
+
+def test_a_metric_for_an_objective_of_another_plan_is_refused(
+    account: Account, carol: Member, other_workspace: Workspace, olga: Member
+) -> None:
+    services.plan_get_or_create(account=account, actor=carol)
+    initech = account_services.account_create(workspace=other_workspace, actor=None, via="test", name="Initech")
+    plan = services.plan_get_or_create(account=initech, actor=olga)
+    theirs = services.objective_add(goal=services.goal_add(plan=plan, actor=olga, title="G"), actor=olga, title="O")
+    response = client_for(carol).post(
+        plan_url(account),
+        {"action": "metric", "objective": theirs.pk, "name": "X", "start_value": "0", "target_value": "1"},
+    )
+    assert response.status_code == 400
+    assert not SuccessMetric.objects.exists()

@@ -42,6 +42,7 @@ class TitleForm(forms.Form):
 
 
 class MetricForm(forms.Form):
+    objective = forms.ChoiceField(help_text="the objective this metric measures")
     name = forms.CharField(max_length=200)
     unit = forms.CharField(max_length=40, required=False)
     start_value = forms.DecimalField(**VALUE)  # type: ignore[arg-type]
@@ -49,8 +50,12 @@ class MetricForm(forms.Form):
     current_value = forms.DecimalField(required=False, help_text="blank: the start value", **VALUE)  # type: ignore[arg-type]
     measure_kind = forms.ChoiceField(required=False, label="Updates itself from")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, plan: SuccessPlan | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        objectives = Objective.objects.filter(goal__plan=plan).select_related("goal") if plan else []
+        self.fields["objective"].choices = [  # type: ignore[attr-defined]
+            (str(o.pk), f"{o.goal.title} › {o.title}") for o in objectives
+        ]
         choices = [("", "Nothing: typed in")] + [(kind, m.name) for kind, m in sorted(MEASURES.items())]
         self.fields["measure_kind"].choices = choices  # type: ignore[attr-defined]
 
@@ -122,10 +127,11 @@ def _apply(request: HttpRequest, member: Member, account: Account, plan: Success
                 services.objective_add(goal=goal, actor=member, title=form.cleaned_data["title"])
                 return None
         elif action == "metric":
-            objective = _pick(Objective, post.get("objective"), goal__plan=plan)
-            form = MetricForm(post)
+            form = MetricForm(post, plan=plan)
             if form.is_valid():
-                services.metric_add(objective=objective, actor=member, **form.cleaned_data)
+                data = dict(form.cleaned_data)
+                objective = _pick(Objective, data.pop("objective"), goal__plan=plan)
+                services.metric_add(objective=objective, actor=member, **data)
                 return None
         elif action == "metric-value":
             metric = _pick(SuccessMetric, post.get("metric"), objective__goal__plan=plan)
@@ -216,7 +222,7 @@ def success_plan(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
             initial={"vision": plan.vision if plan else "", "status": plan.status if plan else PlanStatus.ACTIVE}
         ),
         "title_form": TitleForm(),
-        "metric_form": MetricForm(),
+        "metric_form": MetricForm(plan=plan),
         "commitment_form": CommitmentForm(account=account),
         "link_form": LinkForm(),
         "commitment_statuses": CommitmentStatus.choices,
