@@ -221,7 +221,6 @@ def success_plan(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
         "vision_form": VisionForm(
             initial={"vision": plan.vision if plan else "", "status": plan.status if plan else PlanStatus.ACTIVE}
         ),
-        "title_form": TitleForm(),
         "metric_form": MetricForm(plan=plan),
         "commitment_form": CommitmentForm(account=account),
         "link_form": LinkForm(),
