@@ -20,3 +20,15 @@ class MilestoneStatus(models.TextChoices):
 
 
 DONE_STATUSES = (MilestoneStatus.DONE, MilestoneStatus.DONE_LATE)
+
+
+class BarrierKind(models.TextChoices):
+    """Seed 002: what stands in a milestone's way is the customer's challenge or our own issue."""
+
+    CUSTOMER_CHALLENGE = "customer_challenge", "Customer challenge"
+    OUR_ISSUE = "our_issue", "Our issue"
+
+
+class BarrierState(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"

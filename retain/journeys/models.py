@@ -4,9 +4,9 @@ from typing import Any
 
 from django.db import models
 
-from retain.accounts.models import Account
-from retain.journeys.choices import MilestoneStatus
-from retain.tenancy.models import Workspace
+from retain.accounts.models import Account, Contact
+from retain.journeys.choices import BarrierKind, BarrierState, MilestoneStatus
+from retain.tenancy.models import Member, Workspace
 
 
 class JourneyTemplate(models.Model):
@@ -87,3 +87,28 @@ class MilestoneProgress(models.Model):
     @property
     def is_done(self) -> bool:
         return self.completed_on is not None
+
+
+class Barrier(models.Model):
+    """Something in the way of one milestone: a customer challenge or our issue, with an owner."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="barriers")
+    progress = models.ForeignKey(MilestoneProgress, on_delete=models.CASCADE, related_name="barriers")
+    kind = models.CharField(max_length=20, choices=BarrierKind.choices)
+    title = models.CharField(max_length=200, help_text="Said the same way across accounts so it can be counted.")
+    note = models.TextField(blank=True)
+    # Owned by someone on our team or by a customer contact (one of the two).
+    owner = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    owner_contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    state = models.CharField(max_length=10, choices=BarrierState.choices, default=BarrierState.OPEN)
+    opened_on = models.DateField()
+    resolved_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "opened_on"])]
+        ordering = ["-opened_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.title

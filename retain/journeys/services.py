@@ -11,11 +11,11 @@ from django.db.models import Max
 
 from retain.accounts import services as account_services
 from retain.accounts.choices import Stage
-from retain.accounts.models import Account
+from retain.accounts.models import Account, Contact
 from retain.accounts.selectors import workspace_today
-from retain.journeys.choices import MilestoneKind
+from retain.journeys.choices import BarrierKind, BarrierState, MilestoneKind
 from retain.journeys.defaults import DEFAULT_TEMPLATES
-from retain.journeys.models import Journey, JourneyTemplate, MilestoneProgress
+from retain.journeys.models import Barrier, Journey, JourneyTemplate, MilestoneProgress
 from retain.journeys.templates import clean_applies_to, clean_milestones
 from retain.tenancy.models import Member, Workspace
 
@@ -207,3 +207,50 @@ def journeys_start_missing(*, workspace: Workspace) -> int:
         journey_start(account=account, template=template, started_on=account.customer_since or account.stage_entered_on)
         started += 1
     return started
+
+
+# Barriers -----------------------------------------------------------------------------------------
+
+
+def barrier_add(
+    *,
+    progress: MilestoneProgress,
+    kind: str,
+    title: str,
+    owner: Member | None = None,
+    owner_contact: Contact | None = None,
+    note: str = "",
+    today: dt.date | None = None,
+) -> Barrier:
+    """Record what stands in a milestone's way, owned by one of our team or by a customer contact."""
+    if kind not in BarrierKind.values:
+        raise ValidationError({"kind": f"must be one of {', '.join(BarrierKind.values)}"})
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise ValidationError({"title": "must be a non-empty text of at most 200 characters"})
+    if (owner is None) == (owner_contact is None):
+        raise ValidationError({"owner": "give one owner: a member of the team or a customer contact"})
+    if owner is not None and owner.workspace_id != progress.workspace_id:
+        raise ValidationError({"owner": "is not a member of this workspace"})
+    if owner_contact is not None and owner_contact.account_id != progress.account_id:
+        raise ValidationError({"owner_contact": "is not a contact of this account"})
+    return Barrier.objects.create(
+        workspace_id=progress.workspace_id,
+        account_id=progress.account_id,
+        progress=progress,
+        kind=kind,
+        title=title,
+        note=note,
+        owner=owner,
+        owner_contact=owner_contact,
+        opened_on=today or workspace_today(progress.account.workspace),
+    )
+
+
+def barrier_resolve(*, barrier: Barrier, today: dt.date | None = None) -> Barrier:
+    if barrier.state == BarrierState.RESOLVED:
+        raise ValidationError({"state": "the barrier is resolved already"})
+    barrier.state = BarrierState.RESOLVED
+    barrier.resolved_on = today or workspace_today(barrier.account.workspace)
+    barrier.save(update_fields=["state", "resolved_on"])
+    return barrier
