@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from retain.accounts import selectors, services
 from retain.accounts.models import Account, Subscription
+from retain.journeys.selectors import account_journey
 from retain.lib.csvsafe import write_csv
 from retain.lib.dates import local_day
 from retain.plans.selectors import plan_summary
@@ -222,6 +223,7 @@ def account_detail(request: HttpRequest, member: Member, pk: int) -> HttpRespons
     today = selectors.workspace_today(workspace)
     subscriptions = selectors.account_subscriptions(account).prefetch_related("movements")
     can_edit = access.can_edit_account(member, account)
+    journey, journey_milestones = account_journey(account)
     context = {
         "account": account,
         "workspace": workspace,
@@ -236,6 +238,8 @@ def account_detail(request: HttpRequest, member: Member, pk: int) -> HttpRespons
         "voice": account_voice(account, today=today),
         "health": account_health_card(account, today=today, can_edit=can_edit),
         "plan_summary": plan_summary(account),
+        "journey": journey,
+        "journey_milestones": journey_milestones,
         "expansion": list(
             account.expansion_opportunities.filter(status=ExpansionStatus.OPEN).select_related("owner__user")
         ),
