@@ -52,3 +52,17 @@ def barriers_report(workspace: Workspace, *, since: dt.date, until: dt.date) -> 
         BarrierCount(row["progress__name"], row["title"], row["kind"], row["accounts"], row["still_open"])
         for row in rows
     ]
+
+
+def milestone_status_counts(workspace: Workspace) -> dict[str, dict[str, int]]:
+    """For the journey board: {milestone name: {status: accounts}} across the workspace, one query."""
+    counts: dict[str, dict[str, int]] = {}
+    rows = (
+        MilestoneProgress.objects.filter(workspace=workspace)
+        .values("name", "status")
+        .annotate(accounts=Count("account", distinct=True))
+        .order_by("name", "status")
+    )
+    for row in rows:
+        counts.setdefault(row["name"], {})[row["status"]] = row["accounts"]
+    return counts

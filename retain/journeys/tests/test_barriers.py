@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from retain.accounts import services as account_services
 from retain.accounts.models import Account
 from retain.journeys.models import MilestoneProgress
-from retain.journeys.selectors import account_journey, barriers_report
+from retain.journeys.selectors import account_journey, barriers_report, milestone_status_counts
 from retain.journeys.services import barrier_add, barrier_resolve, journey_start
 from retain.tenancy.models import Member, Workspace
 
@@ -67,3 +67,11 @@ def test_the_account_journey_lists_milestones_in_order_with_barriers(account: Ac
     assert journey is not None
     assert [m.key for m in milestones][:3] == ["technical-setup", "oriented", "active"]
     assert [b.title for b in milestones[0].barriers.all()] == ["CRM connector bug"]
+
+
+def test_the_board_counts_accounts_per_milestone_and_status(workspace: Workspace, account: Account) -> None:
+    _setup(account)
+    MilestoneProgress.objects.filter(account=account, key="technical-setup").update(status="stuck")
+    counts = milestone_status_counts(workspace)
+    assert counts["Technical set-up"] == {"stuck": 1}
+    assert counts["Oriented"] == {"not_started": 1}
