@@ -58,10 +58,10 @@ import fnmatch
 import json
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 MAX_DEPTH = 8
 
@@ -250,14 +250,19 @@ class Leaf(Condition):
 
 
 @dataclass(frozen=True)
-class All(Condition):
+class _Group(Condition):
+    """and / or: the same shape, told apart by how the children's results combine."""
+
     children: tuple[Condition, ...]
+    KEY: ClassVar[str]
+    WORDS: ClassVar[str]
+    combine: ClassVar[Callable[[Iterable[bool]], bool]]
 
     def evaluate(self, snapshot: Mapping[str, Any]) -> bool:
-        return all(child.evaluate(snapshot) for child in self.children)
+        return type(self).combine(child.evaluate(snapshot) for child in self.children)
 
     def _explain(self, snapshot: Mapping[str, Any], indent: str) -> list[str]:
-        lines = [f"{indent}all of: {_mark(self.evaluate(snapshot))}"]
+        lines = [f"{indent}{self.WORDS}: {_mark(self.evaluate(snapshot))}"]
         for child in self.children:
             lines += child._explain(snapshot, indent + "  ")
         return lines
@@ -265,38 +270,27 @@ class All(Condition):
     def describe(self) -> str:
         if len(self.children) == 1:
             return self.children[0].describe()
-        return "(" + " and ".join(child.describe() for child in self.children) + ")"
+        return "(" + f" {self.KEY} ".join(child.describe() for child in self.children) + ")"
 
     def to_data(self) -> dict[str, Any]:
-        return {"and": [child.to_data() for child in self.children]}
+        return {self.KEY: [child.to_data() for child in self.children]}
 
     def attrs(self) -> frozenset[str]:
         return frozenset().union(*(child.attrs() for child in self.children))
 
 
 @dataclass(frozen=True)
-class AnyOf(Condition):
-    children: tuple[Condition, ...]
+class All(_Group):
+    KEY = "and"
+    WORDS = "all of"
+    combine = all
 
-    def evaluate(self, snapshot: Mapping[str, Any]) -> bool:
-        return any(child.evaluate(snapshot) for child in self.children)
 
-    def _explain(self, snapshot: Mapping[str, Any], indent: str) -> list[str]:
-        lines = [f"{indent}any of: {_mark(self.evaluate(snapshot))}"]
-        for child in self.children:
-            lines += child._explain(snapshot, indent + "  ")
-        return lines
-
-    def describe(self) -> str:
-        if len(self.children) == 1:
-            return self.children[0].describe()
-        return "(" + " or ".join(child.describe() for child in self.children) + ")"
-
-    def to_data(self) -> dict[str, Any]:
-        return {"or": [child.to_data() for child in self.children]}
-
-    def attrs(self) -> frozenset[str]:
-        return frozenset().union(*(child.attrs() for child in self.children))
+@dataclass(frozen=True)
+class AnyOf(_Group):
+    KEY = "or"
+    WORDS = "any of"
+    combine = any
 
 
 @dataclass(frozen=True)
