@@ -12,42 +12,26 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from retain.accounts.segments import NO_OWNER
 from retain.tenancy.choices import CapacityUnit, CsmKind, Role
 from retain.tenancy.models import Member, Workspace
-
-# The accounts-list query fields a segment is saved from; the multi-valued ones repeat in the query.
-SEGMENT_MULTI_FIELDS = ("tier", "edition", "stage", "owner")
-SEGMENT_SINGLE_FIELDS = ("q", "renewal_within_days", "arr_min", "arr_max")
+from retain.web.forms import MULTI_CRITERIA, SINGLE_CRITERIA
 
 
 def segment_criteria_from(data: Any) -> dict[str, Any]:
     """The raw criteria dict from a QueryDict carrying the accounts list's filter fields."""
     criteria: dict[str, Any] = {}
-    for key in SEGMENT_MULTI_FIELDS:
+    for key in MULTI_CRITERIA:
         values = [v for v in data.getlist(key) if v != ""]
         if values:
             criteria[key] = values
-    for key in SEGMENT_SINGLE_FIELDS:
+    for key in SINGLE_CRITERIA:
         value = data.get(key, "")
         if value != "":
             criteria[key] = value
     return criteria
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Attach a service's ValidationError to the form: to the field it names, else to the form."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            target = field if field in form.fields else None
-            for message in messages:
-                form.add_error(target, message if target else f"{field}: {message}")
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 class SegmentNameForm(forms.Form):

@@ -23,7 +23,8 @@ from retain.tenancy import access
 from retain.tenancy.choices import CapacityUnit, Role
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
-from retain.web.forms_admin import BookMoveForm, add_service_errors
+from retain.web.forms import add_service_errors
+from retain.web.forms_admin import BookMoveForm
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from retain.renewals.models import ExpansionOpportunity
 from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
-from retain.web.forms_admin import add_service_errors
+from retain.web.forms import add_service_errors
 
 VIA = "web"
 

@@ -27,7 +27,7 @@ from retain.plans.models import Commitment, Goal, Objective, SharedLink, Success
 from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
-from retain.web.forms_admin import add_service_errors
+from retain.web.forms import add_service_errors
 
 VALUE = {"max_digits": 16, "decimal_places": 4}
 

@@ -26,7 +26,7 @@ from retain.tenancy import access
 from retain.tenancy.choices import Role
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
-from retain.web.forms_admin import add_service_errors
+from retain.web.forms import add_service_errors
 from retain.web.forms_renewals import ReasonCodeForm, RenewalCloseForm, RenewalUpdateForm
 
 VIA = "web"

@@ -24,11 +24,9 @@ from retain.accounts.selectors import accounts_matching, workspace_today
 from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
+from retain.web.forms import MULTI_CRITERIA, SINGLE_CRITERIA, add_service_errors
 from retain.web.forms_admin import (
-    SEGMENT_MULTI_FIELDS,
-    SEGMENT_SINGLE_FIELDS,
     SegmentNameForm,
-    add_service_errors,
     segment_criteria_from,
 )
 
@@ -86,8 +84,8 @@ def segment_save(request: HttpRequest, member: Member) -> HttpResponse:
             messages.success(request, f"Segment {segment.name} saved.")
             return redirect("segment", member.workspace.slug, segment.pk)
     # Show the refusal with the criteria carried along, so fixing the name is all it takes.
-    hidden = [(key, value) for key in SEGMENT_MULTI_FIELDS for value in request.POST.getlist(key) if value != ""]
-    hidden += [(key, request.POST[key]) for key in SEGMENT_SINGLE_FIELDS if request.POST.get(key, "") != ""]
+    hidden = [(key, value) for key in MULTI_CRITERIA for value in request.POST.getlist(key) if value != ""]
+    hidden += [(key, request.POST[key]) for key in SINGLE_CRITERIA if request.POST.get(key, "") != ""]
     context = {"form": form, "hidden": hidden, "description": describe(criteria)}
     return render(request, "web/admin/segment_save.html", context, status=400)
 

@@ -27,6 +27,7 @@ from retain.tenancy import services as tenancy_services
 from retain.tenancy.models import ExchangeRate, Member, WriteKey
 from retain.usage.selectors import latest_rejections
 from retain.web.decorators import workspace_view
+from retain.web.forms import add_service_errors
 from retain.web.forms_admin import (
     ApiTokenForm,
     ExchangeRateForm,
@@ -34,7 +35,6 @@ from retain.web.forms_admin import (
     MemberEditForm,
     WorkspaceSettingsForm,
     WriteKeyForm,
-    add_service_errors,
 )
 
 # Settings and exchange rates ------------------------------------------------------------------

@@ -32,8 +32,7 @@ from retain.renewals.models import Renewal
 from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
-from retain.web.forms import owner_candidates
-from retain.web.forms_admin import add_service_errors
+from retain.web.forms import add_service_errors, owner_candidates
 
 SPEND_TABLES = ("spend", "quotas")
 BOOK_TABLES = ("standing", "renewals", "at_risk")
