@@ -29,18 +29,18 @@ def _sqlite_time(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
 
 
-def _sqlite_json(value: Any) -> str:
+def _json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
 def _adapters() -> tuple[Callable[[Any], Any], Callable[[dt.datetime], Any]]:
     """Column adapters for this connection, the same values the ORM would bind, without its per-row cost."""
     if connection.vendor == "sqlite":
-        return _sqlite_json, _sqlite_time
+        return _json_text, _sqlite_time
     from psycopg.types.json import Jsonb
 
     def as_jsonb(value: Any) -> Any:
-        return Jsonb(value, dumps=_sqlite_json)
+        return Jsonb(value, dumps=_json_text)
 
     return as_jsonb, lambda value: value
 
