@@ -27,7 +27,7 @@ from retain.accounts.models import (
 from retain.accounts.selectors import rate_table
 from retain.accounts.services import renewal_windows_open
 from retain.demo.generator.context import DemoContext
-from retain.demo.generator.world import AccountPlan
+from retain.demo.generator.world import PersonPlan
 from retain.lib.dates import start_of_day
 from retain.lib.money import quantize
 from retain.tenancy.models import Member
@@ -95,7 +95,7 @@ def build_accounts(ctx: DemoContext) -> str:
 
 
 def _contacts(ctx: DemoContext, entries: list[TimelineEntry]) -> int:
-    rows: list[tuple[AccountPlan, Contact]] = []
+    rows: list[tuple[PersonPlan, Contact]] = []
     for plan in ctx.world.accounts:
         account = ctx.accounts[plan.external_id]
         for person in plan.people:
@@ -115,12 +115,11 @@ def _contacts(ctx: DemoContext, entries: list[TimelineEntry]) -> int:
                 left_on=person.left_on if left else None,
             )
             ctx.contacts[person.key] = contact
-            rows.append((plan, contact))
+            rows.append((person, contact))
     Contact.objects.bulk_create([contact for _, contact in rows], batch_size=BATCH)
-    for plan, contact in rows:
-        person_joined = next(p.joined_on for p in plan.people if p.key == contact.external_id)
+    for person, contact in rows:
         added = timeline.contact_added_entry(contact, actor=None, via=VIA)
-        added.occurred_at = _at(ctx, person_joined, 10)
+        added.occurred_at = _at(ctx, person.joined_on, 10)
         entries.append(added)
         if contact.left_on is not None:
             gone = timeline.contact_left_entry(contact, actor=None, via=VIA)
