@@ -82,6 +82,17 @@ class EntryKind(models.TextChoices):
     RENEWAL_OPENED = "renewal_opened", "Renewal opportunity opened"
     RENEWAL_CLOSED = "renewal_closed", "Renewal closed"
     EXPANSION_OPPORTUNITY_OPENED = "expansion_opportunity_opened", "Expansion opportunity opened"
+    STAGE_CHANGED = "stage_changed", "Lifecycle stage changed"
+    MILESTONE_COMPLETED = "milestone_completed", "Milestone completed"
+    BARRIER_OPENED = "barrier_opened", "Barrier opened"
+    TASK_COMPLETED = "task_completed", "Task completed"
+    EMAIL_SENT = "email_sent", "E-mail sent"
+    # A bounce or complaint marks the contact; a champion's bounce is a playbook trigger.
+    EMAIL_BOUNCED = "email_bounced", "E-mail bounced"
+    # Product events and inbound calls that playbooks trigger on, kept as timeline facts.
+    TICKET_ESCALATED = "ticket_escalated", "Support ticket escalated"
+    WEBHOOK_RECEIVED = "webhook_received", "Inbound webhook received"
+    PLAYBOOK_STEP_RAN = "playbook_step_ran", "Playbook step ran"
 
 
 class ImportKind(models.TextChoices):

@@ -122,6 +122,9 @@ INSTALLED_APPS = [
     "retain.api",
     "retain.demo",
     "retain.journeys",
+    "retain.tasks",
+    "retain.messaging",
+    "retain.playbooks",
 ]
 
 MIDDLEWARE = [
