@@ -1,0 +1,105 @@
+"""Playbook writes: saving definitions as versions, switching them on and off, snoozing accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from retain.accounts.models import Account, Segment
+from retain.playbooks.definition import DefinitionError, parse_yaml
+from retain.playbooks.models import Playbook, Snooze
+from retain.tenancy.models import Member, Workspace
+
+
+def _member_emails(workspace: Workspace) -> set[str]:
+    return {
+        email.lower()
+        for email in Member.objects.filter(workspace=workspace, is_active=True).values_list("user__email", flat=True)
+    }
+
+
+def _check_references(workspace: Workspace, definition: dict[str, Any], errors: dict[str, str]) -> None:
+    """What only the workspace can say: that named members and segments exist."""
+    emails = _member_emails(workspace)
+    audience = definition.get("audience", {})
+    for index, email in enumerate(audience.get("owner", [])):
+        if email not in emails:
+            errors[f"audience.owner[{index}]"] = f"{email} is not an active member of this workspace"
+    segment = audience.get("segment")
+    if segment is not None:
+        by_id = Segment.objects.filter(workspace=workspace, pk=segment) if isinstance(segment, int) else None
+        found = by_id if by_id is not None else Segment.objects.filter(workspace=workspace, name=segment)
+        if not found.exists():
+            errors["audience.segment"] = f"no saved segment {segment!r} in this workspace"
+    for index, step in enumerate(definition["steps"]):
+        ((kind, options),) = step.items()
+        assignee = options.get("assignee", "") if kind in ("task", "advocacy") else ""
+        if "@" in assignee and assignee not in emails:
+            errors[f"steps[{index}].{kind}.assignee"] = f"{assignee} is not an active member of this workspace"
+        if kind == "set" and options["field"] == "owner" and options["value"] not in emails:
+            errors[f"steps[{index}].set.value"] = f"{options['value']} is not an active member of this workspace"
+
+
+@transaction.atomic
+def playbook_save(
+    *, workspace: Workspace, definition_yaml: str, actor: Member | None, filename: str = "<input>"
+) -> Playbook:
+    """Validate a YAML definition and save it: a new playbook, or the next version of its key.
+
+    Saving the very same text again changes nothing (so importing a file twice is harmless).
+    Enrolments already made keep the version that fired them; the new version fires from now on.
+    """
+    definition = parse_yaml(definition_yaml, filename)
+    errors: dict[str, str] = {}
+    _check_references(workspace, definition, errors)
+    if errors:
+        raise DefinitionError(errors, [f"{filename}: {path}: {message}" for path, message in errors.items()])
+    key = definition["key"]
+    current = Playbook.objects.select_for_update().filter(workspace=workspace, key=key, is_current=True).first()
+    if current is not None and current.definition == definition and current.source == definition_yaml:
+        return current
+    latest = Playbook.objects.filter(workspace=workspace, key=key).aggregate(high=Max("version"))["high"]
+    is_active = current.is_active if current is not None else True
+    Playbook.objects.filter(workspace=workspace, key=key, is_current=True).update(is_current=False)
+    return Playbook.objects.create(
+        workspace=workspace,
+        key=key,
+        name=definition["name"],
+        version=(latest or 0) + 1,
+        trigger_kind=definition["trigger"]["kind"],
+        definition=definition,
+        source=definition_yaml,
+        is_active=is_active,
+        is_current=True,
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def playbook_set_active(*, playbook: Playbook, active: bool, actor: Member | None) -> Playbook:
+    """Switch a playbook (all its versions) on or off; an inactive one fires nothing new.
+
+    Enrolments already made still run: switching off stops new occurrences, not promises made.
+    """
+    Playbook.objects.filter(workspace=playbook.workspace_id, key=playbook.key).update(is_active=active)
+    playbook.is_active = active
+    return playbook
+
+
+def snooze_set(*, account: Account, until: dt.date, reason: str = "", actor: Member | None) -> Snooze:
+    """No playbook step runs for the account until `until` (inclusive); due steps are skipped."""
+    if not isinstance(until, dt.date):
+        raise ValidationError({"until": "must be a date"})
+    return Snooze.objects.create(
+        workspace_id=account.workspace_id, account=account, until=until, reason=reason.strip()[:300], by=actor
+    )
+
+
+def snooze_clear(*, account: Account, actor: Member | None) -> int:
+    """End every snooze of the account now."""
+    deleted, _ = Snooze.objects.filter(account=account).delete()
+    return deleted
