@@ -10,7 +10,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--concurrency", type=int, default=2)
+        parser.add_argument(
+            "--queues",
+            default="",
+            help="comma-separated queues to consume (default: the default queue); dedicates a worker",
+        )
 
-    def handle(self, *args: object, concurrency: int, **options: object) -> None:
+    def handle(self, *args: object, concurrency: int, queues: str, **options: object) -> None:
         argv = worker_argv(concurrency)
+        if queues:
+            argv += ["--queues", queues]
         os.execv(argv[0], argv)
