@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework import permissions
 from rest_framework.routers import SimpleRouter
 
-from retain.api import expansion, renewals, views
+from retain.api import expansion, journeys, renewals, views
 
 router = SimpleRouter()
 router.register("accounts", views.AccountViewSet, basename="account")
@@ -16,6 +16,11 @@ router.register("surveys", views.SurveyViewSet, basename="survey")
 router.register("survey-responses", views.SurveyResponseViewSet, basename="survey-response")
 router.register("renewals", renewals.RenewalViewSet, basename="api-renewal")
 router.register("expansion-opportunities", expansion.ExpansionViewSet, basename="api-expansion")
+router.register("accounts", journeys.AccountStageViewSet, basename="account-lifecycle")
+router.register("journey-templates", journeys.JourneyTemplateViewSet, basename="api-journey-template")
+router.register("journeys", journeys.JourneyViewSet, basename="api-journey")
+router.register("milestones", journeys.MilestoneViewSet, basename="api-milestone")
+router.register("barriers", journeys.BarrierViewSet, basename="api-barrier")
 
 urlpatterns = [
     # The schema is public: it describes the API, not any workspace's data.

@@ -215,6 +215,11 @@ SPECTACULAR_SETTINGS = {
         "AccountStageEnum": "retain.accounts.choices.Stage",
         "RenewalStageEnum": "retain.renewals.choices.Stage",
         "ExpansionKindEnum": "retain.renewals.choices.ExpansionKind",
+        "MilestoneKindEnum": "retain.journeys.choices.MilestoneKind",
+        "MilestoneStatusEnum": "retain.journeys.choices.MilestoneStatus",
+        "BarrierKindEnum": "retain.journeys.choices.BarrierKind",
+        "PlanStatusEnum": "retain.plans.choices.PlanStatus",
+        "CommitmentStatusEnum": "retain.plans.choices.CommitmentStatus",
     },
 }
 

@@ -13,6 +13,8 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from retain.accounts.models import Account, Contact, Segment, Subscription
+from retain.journeys.models import Barrier, Journey, JourneyTemplate, MilestoneProgress
+from retain.plans.models import Commitment, Goal, Objective, SharedLink, SuccessMetric, SuccessPlan
 from retain.renewals.models import ExpansionOpportunity, ReasonCode, Renewal
 from retain.tenancy.choices import Role
 from retain.tenancy.models import Member
@@ -157,3 +159,98 @@ def get_rw_reason_code_for_user(member: Member, pk: object) -> ReasonCode:
     reason = get_for_member(member, ReasonCode.objects.select_related("workspace"), pk)
     require_manager(member)
     return reason
+
+
+# Journeys -------------------------------------------------------------------------------------------
+
+
+def _require_account_rw(member: Member, account: Account, what: str) -> None:
+    if not can_edit_account(member, account):
+        raise PermissionDenied(f"You can read this {what} but not change it")
+
+
+def get_journey_template_for_user(member: Member, pk: object) -> JourneyTemplate:
+    return get_for_member(member, JourneyTemplate.objects.all(), pk)
+
+
+def get_journey_for_user(member: Member, pk: object) -> Journey:
+    return get_for_member(member, Journey.objects.select_related("account", "template"), pk)
+
+
+def get_milestone_progress_for_user(member: Member, pk: object) -> MilestoneProgress:
+    return get_for_member(member, MilestoneProgress.objects.select_related("account", "journey__template"), pk)
+
+
+def get_rw_milestone_progress_for_user(member: Member, pk: object) -> MilestoneProgress:
+    """Whoever may edit the account works its milestones (ticks, barriers)."""
+    progress = get_milestone_progress_for_user(member, pk)
+    _require_account_rw(member, progress.account, "milestone")
+    return progress
+
+
+def get_barrier_for_user(member: Member, pk: object) -> Barrier:
+    return get_for_member(member, Barrier.objects.select_related("account", "progress"), pk)
+
+
+def get_rw_barrier_for_user(member: Member, pk: object) -> Barrier:
+    barrier = get_barrier_for_user(member, pk)
+    _require_account_rw(member, barrier.account, "barrier")
+    return barrier
+
+
+# Success plans -------------------------------------------------------------------------------------
+
+P = TypeVar("P", Goal, Objective, SuccessMetric, Commitment)
+
+# How each part of a plan reaches its plan (they carry no workspace of their own).
+_PLAN_PATH: dict[type[Model], str] = {
+    Goal: "plan",
+    Objective: "goal__plan",
+    SuccessMetric: "objective__goal__plan",
+    Commitment: "plan",
+}
+
+
+def get_plan_for_user(member: Member, pk: object) -> SuccessPlan:
+    return get_for_member(member, SuccessPlan.objects.select_related("account"), pk)
+
+
+def get_rw_plan_for_user(member: Member, pk: object) -> SuccessPlan:
+    """Whoever may edit the account edits its success plan."""
+    plan = get_plan_for_user(member, pk)
+    _require_account_rw(member, plan.account, "success plan")
+    return plan
+
+
+def get_plan_item_for_user(member: Member, model: type[P], pk: object) -> P:
+    """A goal, objective, metric or commitment of a plan in the member's workspace, else 404."""
+    path = _PLAN_PATH[model]
+    scope: dict[str, Any] = {f"{path}__workspace_id": member.workspace_id, "pk": pk}
+    try:
+        return model._default_manager.select_related(f"{path}__account").get(**scope)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise Http404(f"No such {model._meta.verbose_name}") from None
+
+
+def plan_of(item: Goal | Objective | SuccessMetric | Commitment) -> SuccessPlan:
+    plan: Any = item
+    for step in _PLAN_PATH[type(item)].split("__"):
+        plan = getattr(plan, step)
+    return plan  # type: ignore[no-any-return]
+
+
+def get_rw_plan_item_for_user(member: Member, model: type[P], pk: object) -> P:
+    item = get_plan_item_for_user(member, model, pk)
+    _require_account_rw(member, plan_of(item).account, str(model._meta.verbose_name))
+    return item
+
+
+def get_shared_link_for_user(member: Member, pk: object) -> SharedLink:
+    return get_for_member(member, SharedLink.objects.select_related("account"), pk)
+
+
+def get_rw_shared_link_for_user(member: Member, pk: object) -> SharedLink:
+    """Whoever may edit the account creates and revokes the links that show its plan."""
+    link = get_shared_link_for_user(member, pk)
+    _require_account_rw(member, link.account, "shared link")
+    return link
