@@ -96,6 +96,9 @@ class Contact(models.Model):
     nps_answered_at = models.DateTimeField(null=True, blank=True)
     surveys_snoozed_until = models.DateField(null=True, blank=True)
     email_unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # Kept by retain.messaging: a mail provider reported a hard bounce or a spam complaint.
+    email_bounced_at = models.DateTimeField(null=True, blank=True)
+    email_complaint_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -477,3 +477,55 @@ def expansion_opportunity_opened_entry(opportunity: ExpansionOpportunity, *, occ
     )
     entry.dedupe_key = f"expansion_opened:{opportunity.pk}"
     return entry
+
+
+def email_sent_entry(
+    account: Account, *, contact: Contact | None, subject: str, message_pk: int, source: str, occurred_at: dt.datetime
+) -> TimelineEntry:
+    """An automated e-mail left for a contact; written once per outbound message, after the send."""
+    entry = _entry(
+        account,
+        EntryKind.EMAIL_SENT,
+        f"E-mail sent to {contact or 'a contact'}: {subject}",
+        actor=None,
+        via="system",
+        occurred_at=occurred_at,
+        contact=contact,
+        data={"message": message_pk, "subject": subject, "source": source},
+    )
+    entry.dedupe_key = f"email_sent:{message_pk}"
+    return entry
+
+
+def email_bounced_entry(
+    contact: Contact, *, event_type: str, reason: str, occurred_at: dt.datetime, actor: Member | None, via: str
+) -> TimelineEntry:
+    """Mail to a contact bounced or was reported as spam; a champion's bounce is a playbook trigger."""
+    what = "reported our e-mail as spam" if event_type == "complaint" else "e-mail bounced"
+    return _entry(
+        contact.account,
+        EntryKind.EMAIL_BOUNCED,
+        f"{contact} ({contact.get_role_display().lower()}): {what}" + (f" — {reason}" if reason else ""),
+        actor=actor,
+        via=via,
+        occurred_at=occurred_at,
+        contact=contact,
+        data={"contact_id": contact.pk, "role": contact.role, "type": event_type, "reason": reason},
+    )
+
+
+def webhook_received_entry(
+    account: Account, *, name: str, payload: Any, occurred_at: dt.datetime, actor: Member | None, dedupe_key: str | None
+) -> TimelineEntry:
+    """Another system told us something about the account; playbooks can trigger on its name."""
+    entry = _entry(
+        account,
+        EntryKind.WEBHOOK_RECEIVED,
+        f"Webhook received: {name}",
+        actor=actor,
+        via="api",
+        occurred_at=occurred_at,
+        data={"name": name, "payload": payload},
+    )
+    entry.dedupe_key = dedupe_key
+    return entry

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from retain.messaging import views as messaging
 from retain.plans import views as plans
 from retain.surveys import views as surveys
 from retain.usage import views as ingest
@@ -16,5 +17,6 @@ urlpatterns = [
     path("s/<str:token>/", surveys.answer, name="survey-answer"),
     path("s/<str:token>/unsubscribe/", surveys.unsubscribe, name="survey-unsubscribe"),
     path("p/<str:token>/", plans.shared_plan, name="shared-plan"),
+    path("m/u/<str:token>/", messaging.unsubscribe, name="message-unsubscribe"),
     path("", include("retain.web.urls")),
 ]

@@ -30,6 +30,7 @@ from retain.accounts import timeline
 from retain.accounts.choices import ContactRole, ContactStatus, SubscriptionStatus
 from retain.accounts.models import Contact, Subscription, TimelineEntry
 from retain.lib.dates import local_day
+from retain.messaging import services as messaging_services
 from retain.surveys import mail
 from retain.surveys.choices import (
     InvitationStatus,
@@ -443,12 +444,7 @@ def response_record(
 @transaction.atomic
 def contact_unsubscribe(*, contact: Contact, via: str = "email", now: dt.datetime | None = None) -> bool:
     """No more e-mail to this contact from now on; False when they had already unsubscribed."""
-    now = now or timezone.now()
-    if not Contact.objects.filter(pk=contact.pk, email_unsubscribed_at__isnull=True).update(email_unsubscribed_at=now):
-        return False
-    contact.email_unsubscribed_at = now
-    timeline.contact_unsubscribed_entry(contact, occurred_at=now, via=via).save()
-    return True
+    return messaging_services.contact_unsubscribe(contact=contact, via=via, now=now)
 
 
 def contact_surveys_snooze(*, contact: Contact, until: dt.date | None) -> None:

@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from retain.accounts.models import Contact
+from retain.messaging.views import unsubscribe_page
 from retain.surveys import selectors, services
 from retain.surveys.choices import ResponseSource, SurveyKind
-from retain.surveys.tokens import unsubscribe_contact_id, unsubscribe_token
+from retain.surveys.tokens import unsubscribe_token
 
 RATE_WINDOW_SECONDS = 60
 RATE_PER_ADDRESS = 30  # requests per window from one client address, any token
@@ -109,25 +109,11 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     return _private(render(request, "surveys/answer.html", context, status=400 if error else 200))
 
 
-# Mail programs send RFC 8058 one-click POSTs without any cookie, so there is no CSRF token to
-# check; a forged POST could only unsubscribe the person whose signed link it already holds.
+# Mail programs send RFC 8058 one-click POSTs without any cookie: no CSRF token to check.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """GET asks for the one click (link scanners fetch every link in a mail); POST unsubscribes at once."""
+    """The survey e-mails' unsubscribe link: the same page as every other e-mail's (retain.messaging)."""
     if limited := _rate_limited(request, token):
         return limited
-    contact_id = unsubscribe_contact_id(token)
-    contact = (
-        Contact.objects.select_related("account", "workspace").filter(pk=contact_id).first() if contact_id else None
-    )
-    if contact is None:
-        raise Http404("No such unsubscribe link")
-    if request.method == "POST":
-        services.contact_unsubscribe(contact=contact, via="email")
-    context = {
-        "vendor": contact.workspace.name,
-        "contact": contact,
-        "done": contact.email_unsubscribed_at is not None,
-    }
-    return _private(render(request, "surveys/unsubscribe.html", context))
+    return unsubscribe_page(request, token)

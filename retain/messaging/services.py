@@ -1,0 +1,415 @@
+"""Writes for outbound messages, the suppression list, unsubscribes, bounces and inbound webhooks.
+
+Delivery is at least once: a message is a row first (written in the caller's transaction, so
+nothing is sent about a decision that rolled back), then a minutely sweep claims due rows, sends,
+and only after the send returned marks the row sent. A worker that dies in between leaves a
+claimed row whose lease runs out; the next sweep sends it again with the same Message-ID or
+Idempotency-Key, so the receiver can tell it is a repeat.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import socket
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import get_connection
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from retain.accounts import timeline
+from retain.accounts.choices import ContactStatus
+from retain.accounts.models import Account, Contact
+from retain.messaging import transports
+from retain.messaging.choices import Channel, DeliveryStatus, EmailEventType, SuppressionReason
+from retain.messaging.models import OutboundMessage, Suppression
+from retain.tenancy.models import Member, Workspace
+
+log = logging.getLogger(__name__)
+
+# Waits after the 1st, 2nd, … failed attempt; after the last one the message is failed for good
+# (visible on the Messages page, where it can be retried by hand).
+BACKOFF = (
+    dt.timedelta(minutes=1),
+    dt.timedelta(minutes=5),
+    dt.timedelta(minutes=30),
+    dt.timedelta(hours=2),
+    dt.timedelta(hours=12),
+)
+# How long a claimed message belongs to the worker that claimed it. A worker that died while
+# sending leaves the row in `sending`; once the lease is over the row is due again.
+CLAIM_LEASE = dt.timedelta(minutes=10)
+SMTP_TIMEOUT = 30
+_DUE = (DeliveryStatus.QUEUED, DeliveryStatus.RETRYING, DeliveryStatus.SENDING)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _message_id(workspace_id: int, idempotency_key: str) -> str:
+    """A Message-ID derived from the key alone, so every attempt at one message carries the same one."""
+    digest = hashlib.sha256(f"{workspace_id}:{idempotency_key}".encode()).hexdigest()[:40]
+    domain = urlsplit(settings.SITE_URL).hostname or "retain.localhost"
+    return f"<{digest}@{domain}>"
+
+
+# Suppression --------------------------------------------------------------------------------------
+
+
+def suppression_reason(contact: Contact | None) -> str:
+    """Why this contact must not get e-mail from us, in words; empty when it may."""
+    if contact is None:
+        return "no contact to write to"
+    if not contact.email:
+        return "the contact has no e-mail address"
+    if contact.status == ContactStatus.LEFT:
+        return "the contact left the company"
+    if contact.email_unsubscribed_at is not None:
+        return "the contact unsubscribed"
+    if contact.email_bounced_at is not None:
+        return "the contact's address bounced"
+    if contact.email_complaint_at is not None:
+        return "the contact reported our e-mail as spam"
+    listed = Suppression.objects.filter(workspace_id=contact.workspace_id, email=normalize_email(contact.email)).first()
+    if listed is not None:
+        return f"the address is on the suppression list ({listed.get_reason_display().lower()})"
+    return ""
+
+
+def suppression_add(
+    *, workspace: Workspace, email: str, reason: str, note: str = "", actor: Member | None = None
+) -> Suppression:
+    """Put an address on the workspace's suppression list (a no-op when it is already there)."""
+    address = normalize_email(email)
+    errors: dict[str, str] = {}
+    if not address or "@" not in address:
+        errors["email"] = "Enter an e-mail address."
+    if reason not in SuppressionReason.values:
+        errors["reason"] = f"Choose one of: {', '.join(SuppressionReason.values)}."
+    if errors:
+        raise ValidationError(errors)
+    suppression, _ = Suppression.objects.get_or_create(
+        workspace=workspace, email=address, defaults={"reason": reason, "note": note[:500]}
+    )
+    return suppression
+
+
+def suppression_remove(*, suppression: Suppression, actor: Member | None = None) -> None:
+    """Allow e-mail to the address again. The contact's own unsubscribe or bounce mark stays."""
+    suppression.delete()
+
+
+def contact_unsubscribe(*, contact: Contact, via: str = "email", now: dt.datetime | None = None) -> bool:
+    """No more e-mail to this contact from now on; False when they had already unsubscribed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        changed = Contact.objects.filter(pk=contact.pk, email_unsubscribed_at__isnull=True).update(
+            email_unsubscribed_at=now
+        )
+        if contact.email:
+            Suppression.objects.get_or_create(
+                workspace_id=contact.workspace_id,
+                email=normalize_email(contact.email),
+                defaults={"reason": SuppressionReason.UNSUBSCRIBED},
+            )
+        if not changed:
+            return False
+        contact.email_unsubscribed_at = now
+        timeline.contact_unsubscribed_entry(contact, occurred_at=now, via=via).save()
+    return True
+
+
+def contact_mark_bounced(
+    *,
+    contact: Contact,
+    event_type: str = EmailEventType.BOUNCE,
+    reason: str = "",
+    occurred_at: dt.datetime | None = None,
+    actor: Member | None = None,
+    via: str = "web",
+) -> bool:
+    """Record a bounce or complaint for the contact; False when it was already recorded."""
+    if event_type not in EmailEventType.values:
+        raise ValidationError({"type": f"Choose one of: {', '.join(EmailEventType.values)}."})
+    occurred_at = occurred_at or timezone.now()
+    field = "email_complaint_at" if event_type == EmailEventType.COMPLAINT else "email_bounced_at"
+    with transaction.atomic():
+        changed = Contact.objects.filter(pk=contact.pk, **{f"{field}__isnull": True}).update(**{field: occurred_at})
+        if contact.email:
+            Suppression.objects.get_or_create(
+                workspace_id=contact.workspace_id,
+                email=normalize_email(contact.email),
+                defaults={"reason": event_type, "note": reason[:500]},
+            )
+        if not changed:
+            return False
+        setattr(contact, field, occurred_at)
+        timeline.email_bounced_entry(
+            contact, event_type=event_type, reason=reason, occurred_at=occurred_at, actor=actor, via=via
+        ).save()
+    return True
+
+
+def email_events_record(
+    *, workspace: Workspace, events: Iterable[Mapping[str, Any]], actor: Member | None, via: str = "api"
+) -> dict[str, int]:
+    """Bounces and complaints reported by a mail provider, already validated (email, type, …).
+
+    Every contact with the address is marked (and its account's timeline told), and the address
+    is suppressed even when no contact has it. Repeats of an event change nothing.
+    """
+    counts = {"events": 0, "contacts_marked": 0}
+    with transaction.atomic():
+        for event in events:
+            address = normalize_email(str(event["email"]))
+            event_type = str(event["type"])
+            reason = str(event.get("reason") or "")
+            occurred_at = event.get("occurred_at") or timezone.now()
+            counts["events"] += 1
+            contacts = Contact.objects.select_related("account").filter(workspace=workspace, email__iexact=address)
+            for contact in contacts:
+                if contact_mark_bounced(
+                    contact=contact,
+                    event_type=event_type,
+                    reason=reason,
+                    occurred_at=occurred_at,
+                    actor=actor,
+                    via=via,
+                ):
+                    counts["contacts_marked"] += 1
+            Suppression.objects.get_or_create(
+                workspace=workspace, email=address, defaults={"reason": event_type, "note": reason[:500]}
+            )
+    return counts
+
+
+# Enqueueing ---------------------------------------------------------------------------------------
+
+
+def _create_once(workspace_id: int, idempotency_key: str, **fields: Any) -> OutboundMessage:
+    existing = OutboundMessage.objects.filter(workspace_id=workspace_id, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    try:
+        # A savepoint: losing the race to a concurrent enqueue of the same key must not break
+        # the caller's transaction.
+        with transaction.atomic():
+            return OutboundMessage.objects.create(workspace_id=workspace_id, idempotency_key=idempotency_key, **fields)
+    except IntegrityError:
+        return OutboundMessage.objects.get(workspace_id=workspace_id, idempotency_key=idempotency_key)
+
+
+def _check_key(idempotency_key: str) -> None:
+    if not idempotency_key or len(idempotency_key) > 200:
+        raise ValidationError({"idempotency_key": "An idempotency key of 1 to 200 characters is required."})
+
+
+def email_enqueue(
+    *,
+    account: Account,
+    contact: Contact | None,
+    subject: str,
+    body: str,
+    idempotency_key: str,
+    source: str = "",
+    actor: Member | None = None,
+) -> OutboundMessage:
+    """Queue an e-mail (already rendered text) to a contact, or record why it is not sent.
+
+    The same idempotency key returns the first row: deciding twice to send never sends twice.
+    """
+    _check_key(idempotency_key)
+    if contact is not None and contact.account_id != account.pk:
+        raise ValidationError({"contact": "The contact belongs to another account."})
+    if not subject.strip():
+        raise ValidationError({"subject": "An e-mail needs a subject."})
+    reason = suppression_reason(contact)
+    now = timezone.now()
+    return _create_once(
+        account.workspace_id,
+        idempotency_key,
+        account=account,
+        contact=contact,
+        channel=Channel.EMAIL,
+        to=contact.email if contact is not None else "",
+        subject=" ".join(subject.split())[:500],
+        body=body,
+        message_id=_message_id(account.workspace_id, idempotency_key),
+        status=DeliveryStatus.SUPPRESSED if reason else DeliveryStatus.QUEUED,
+        status_reason=reason,
+        next_attempt_at=None if reason else now,
+        source=source[:200],
+    )
+
+
+def webhook_enqueue(
+    *,
+    workspace: Workspace,
+    account: Account | None,
+    channel: str,
+    url: str,
+    payload: dict[str, Any],
+    idempotency_key: str,
+    source: str = "",
+) -> OutboundMessage:
+    """Queue a Slack post (payload {"text": …}) or a JSON webhook call to `url`."""
+    _check_key(idempotency_key)
+    errors: dict[str, str] = {}
+    if channel not in (Channel.SLACK, Channel.WEBHOOK):
+        errors["channel"] = "Choose slack or webhook."
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        errors["url"] = "Enter an http:// or https:// URL."
+    if not isinstance(payload, dict):
+        errors["payload"] = "The payload must be a JSON object."
+    elif channel == Channel.SLACK and not (isinstance(payload.get("text"), str) and payload["text"].strip()):
+        errors["payload"] = 'A Slack message needs a non-empty "text".'
+    else:
+        try:
+            json.dumps(payload)
+        except (TypeError, ValueError) as exc:
+            errors["payload"] = f"The payload cannot be sent as JSON: {exc}"
+    if account is not None and account.workspace_id != workspace.pk:
+        errors["account"] = "The account belongs to another workspace."
+    if errors:
+        raise ValidationError(errors)
+    return _create_once(
+        workspace.pk,
+        idempotency_key,
+        account=account,
+        channel=channel,
+        to=url,
+        body=str(payload.get("text", "")) if channel == Channel.SLACK else "",
+        payload=payload,
+        status=DeliveryStatus.QUEUED,
+        next_attempt_at=timezone.now(),
+        source=source[:200],
+    )
+
+
+def message_retry(*, message: OutboundMessage, actor: Member | None = None) -> OutboundMessage:
+    """Send a failed message again from the first attempt (the key, and so the Message-ID, stay)."""
+    if message.status != DeliveryStatus.FAILED:
+        raise ValidationError({"status": "Only a failed message can be retried."})
+    message.status = DeliveryStatus.QUEUED
+    message.attempts = 0
+    message.next_attempt_at = timezone.now()
+    message.claimed_by = ""
+    message.claimed_at = None
+    message.save(update_fields=["status", "attempts", "next_attempt_at", "claimed_by", "claimed_at"])
+    return message
+
+
+# Delivery -----------------------------------------------------------------------------------------
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def _claim(*, now: dt.datetime, limit: int, worker: str) -> list[int]:
+    """Take up to `limit` due messages for this worker; no two workers get the same row."""
+    due = OutboundMessage.objects.filter(next_attempt_at__lte=now, status__in=_DUE).order_by("next_attempt_at", "id")
+    lease_end = now + CLAIM_LEASE
+    claim = {"status": DeliveryStatus.SENDING, "claimed_by": worker, "claimed_at": now, "next_attempt_at": lease_end}
+    if connection.features.has_select_for_update_skip_locked:
+        # PostgreSQL: rows another sweep has locked are skipped, not waited for.
+        with transaction.atomic():
+            ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[:limit])
+            OutboundMessage.objects.filter(pk__in=ids).update(**claim)
+        return ids
+    # SQLite (one writer at a time): compare-and-set on the due time; a row another sweep took
+    # meanwhile no longer matches and is left to it.
+    claimed = []
+    for pk, due_at in due.values_list("id", "next_attempt_at")[:limit]:
+        if OutboundMessage.objects.filter(pk=pk, next_attempt_at=due_at, status__in=_DUE).update(**claim):
+            claimed.append(pk)
+    return claimed
+
+
+def _mark_sent(message: OutboundMessage, *, worker: str) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        OutboundMessage.objects.filter(pk=message.pk, claimed_by=worker).update(
+            status=DeliveryStatus.SENT, sent_at=now, next_attempt_at=None, last_error=""
+        )
+        if message.channel == Channel.EMAIL and message.account is not None:
+            entry = timeline.email_sent_entry(
+                message.account,
+                contact=message.contact,
+                subject=message.subject,
+                message_pk=message.pk,
+                source=message.source,
+                occurred_at=now,
+            )
+            # A message sent twice (a crash before it was marked) is still one timeline fact.
+            if not timeline.TimelineEntry.objects.filter(
+                workspace_id=message.workspace_id, dedupe_key=entry.dedupe_key
+            ).exists():
+                entry.save()
+
+
+def _mark_failed(message: OutboundMessage, error: str, *, worker: str, now: dt.datetime) -> None:
+    attempt = message.attempts
+    if attempt <= len(BACKOFF):
+        fields: dict[str, Any] = {"status": DeliveryStatus.RETRYING, "next_attempt_at": now + BACKOFF[attempt - 1]}
+    else:
+        fields = {"status": DeliveryStatus.FAILED, "next_attempt_at": None}
+    OutboundMessage.objects.filter(pk=message.pk, claimed_by=worker).update(last_error=error[:2000], **fields)
+
+
+def _mark_suppressed(message: OutboundMessage, reason: str, *, worker: str) -> None:
+    OutboundMessage.objects.filter(pk=message.pk, claimed_by=worker).update(
+        status=DeliveryStatus.SUPPRESSED, status_reason=reason, next_attempt_at=None
+    )
+
+
+def deliveries_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Send the messages that are due; returns how many were handed over (sent) in this run."""
+    now = now or timezone.now()
+    worker = worker_name()
+    ids = _claim(now=now, limit=limit, worker=worker)
+    if not ids:
+        return 0
+    # The attempt is counted once claimed, before the send: a crash mid-send still counts.
+    OutboundMessage.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1)
+    messages = OutboundMessage.objects.select_related("account", "contact").filter(pk__in=ids).order_by("id")
+    sent = 0
+    mail_connection = None
+    try:
+        for message in messages:
+            try:
+                if message.channel == Channel.EMAIL:
+                    # Re-checked at send time: an unsubscribe or bounce since enqueueing wins at once.
+                    reason = suppression_reason(message.contact)
+                    if reason:
+                        _mark_suppressed(message, reason, worker=worker)
+                        continue
+                    mail_connection = mail_connection or get_connection(timeout=SMTP_TIMEOUT)
+                    transports.send_email(message, mail_connection)
+                else:
+                    transports.HTTP_CHANNELS[message.channel](message)
+            except transports.DeliveryError as exc:
+                log.warning("message %s not delivered (attempt %s): %s", message.pk, message.attempts, exc)
+                _mark_failed(message, str(exc), worker=worker, now=timezone.now())
+                if mail_connection is not None and message.channel == Channel.EMAIL:
+                    # The SMTP session may be broken: the next e-mail opens a fresh one.
+                    mail_connection.close()
+                    mail_connection = None
+                continue
+            _mark_sent(message, worker=worker)
+            sent += 1
+    finally:
+        if mail_connection is not None:
+            mail_connection.close()
+    return sent

@@ -1,0 +1,81 @@
+"""How each channel hands a message over; each returns on success and raises DeliveryError otherwise.
+
+Nothing here touches the database: the sweep in services claims, calls, and records.
+"""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import time
+from collections.abc import Callable
+
+import httpx
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.core.mail.backends.base import BaseEmailBackend
+from django.urls import reverse
+
+from retain.messaging.choices import Channel
+from retain.messaging.models import OutboundMessage
+from retain.messaging.tokens import unsubscribe_token, webhook_secret, webhook_signature
+
+HTTP_TIMEOUT = 10.0
+USER_AGENT = "Retain-Webhooks/1"
+
+
+class DeliveryError(Exception):
+    """The receiver did not take the message; the text is shown as the message's last error."""
+
+
+def unsubscribe_url(contact_id: int) -> str:
+    return f"{settings.SITE_URL}{reverse('message-unsubscribe', args=[unsubscribe_token(contact_id)])}"
+
+
+def email_for(message: OutboundMessage, connection: BaseEmailBackend | None = None) -> EmailMessage:
+    """The e-mail for a message: its text, an unsubscribe link, and the RFC 2369/8058 headers."""
+    headers = {"Message-ID": message.message_id, "Auto-Submitted": "auto-generated"}
+    body = message.body.rstrip("\n")
+    if message.contact_id is not None:
+        link = unsubscribe_url(message.contact_id)
+        headers["List-Unsubscribe"] = f"<{link}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        body += f"\n\n--\nNo more e-mail like this: {link}\n"
+    return EmailMessage(
+        subject=message.subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to],
+        headers=headers,
+        connection=connection,
+    )
+
+
+def send_email(message: OutboundMessage, connection: BaseEmailBackend) -> None:
+    try:
+        sent = email_for(message, connection).send()
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DeliveryError(f"SMTP: {exc or type(exc).__name__}") from exc
+    if not sent:
+        raise DeliveryError("SMTP: the mail server did not accept the message")
+
+
+def post_json(message: OutboundMessage) -> None:
+    """POST the payload; any 2xx is delivered. Webhooks are signed and carry the idempotency key."""
+    body = json.dumps(message.payload, separators=(",", ":"), sort_keys=True).encode()
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+    if message.channel == Channel.WEBHOOK:
+        headers["Idempotency-Key"] = message.idempotency_key
+        headers["Retain-Signature"] = webhook_signature(webhook_secret(message.workspace_id), int(time.time()), body)
+    try:
+        response = httpx.post(message.to, content=body, headers=headers, timeout=HTTP_TIMEOUT)
+    except httpx.HTTPError as exc:
+        raise DeliveryError(f"HTTP: {exc or type(exc).__name__}") from exc
+    if not 200 <= response.status_code < 300:
+        raise DeliveryError(f"HTTP {response.status_code}: {response.text[:300]}")
+
+
+HTTP_CHANNELS: dict[str, Callable[[OutboundMessage], None]] = {
+    Channel.SLACK: post_json,
+    Channel.WEBHOOK: post_json,
+}

@@ -1,0 +1,69 @@
+"""The public unsubscribe page every automated e-mail links to: no login, works without JavaScript.
+
+A bad link answers 404. Requests are counted per client address and per token; above the limit
+the answer is 429 with Retry-After.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from retain.accounts.models import Contact
+from retain.messaging import services
+from retain.messaging.tokens import unsubscribe_contact_id
+
+RATE_WINDOW_SECONDS = 60
+RATE_PER_ADDRESS = 30
+RATE_PER_TOKEN = 10
+
+
+def _over(key: str, limit: int) -> bool:
+    cache.add(key, 0, RATE_WINDOW_SECONDS)
+    try:
+        return cache.incr(key) > limit
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, RATE_WINDOW_SECONDS)
+        return False
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # The page holds a personal link: keep it out of shared caches and search engines.
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks for the one click (link scanners fetch every link in a mail); POST unsubscribes at once."""
+    contact_id = unsubscribe_contact_id(token)
+    contact = (
+        Contact.objects.select_related("account", "workspace").filter(pk=contact_id).first() if contact_id else None
+    )
+    if contact is None:
+        raise Http404("No such unsubscribe link")
+    if request.method == "POST":
+        services.contact_unsubscribe(contact=contact, via="email")
+    context = {
+        "vendor": contact.workspace.name,
+        "contact": contact,
+        "done": contact.email_unsubscribed_at is not None,
+    }
+    return _private(render(request, "messaging/unsubscribe.html", context))
+
+
+# Mail programs send RFC 8058 one-click POSTs without any cookie, so there is no CSRF token to
+# check; a forged POST could only unsubscribe the person whose signed link it already holds.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    address = request.META.get("REMOTE_ADDR", "")
+    over_address = _over(f"messaging:rate:address:{address}", RATE_PER_ADDRESS)
+    if _over(f"messaging:rate:token:{token[:100]}", RATE_PER_TOKEN) or over_address:
+        response = render(request, "messaging/rate_limited.html", {"vendor": "Retain"}, status=429)
+        response["Retry-After"] = str(RATE_WINDOW_SECONDS)
+        return response
+    return unsubscribe_page(request, token)
