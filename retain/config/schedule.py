@@ -43,6 +43,13 @@ SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "send-due-deliveries": {
+        # Outbound e-mail, Slack posts and webhooks are rows with a due time (first attempt or the
+        # next retry); this sweep claims and sends them, so a message leaves within a minute.
+        "task": "retain.messaging.jobs.send_due_deliveries",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "scan-expansion-signals": {
         # Seat utilisation, enterprise features on the professional edition and green accounts
         # with a promoter champion open expansion opportunities. Daily, after the nightly health

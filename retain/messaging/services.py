@@ -401,7 +401,7 @@ def deliveries_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> 
                     transports.HTTP_CHANNELS[message.channel](message)
             except transports.DeliveryError as exc:
                 log.warning("message %s not delivered (attempt %s): %s", message.pk, message.attempts, exc)
-                _mark_failed(message, str(exc), worker=worker, now=timezone.now())
+                _mark_failed(message, str(exc), worker=worker, now=now)
                 if mail_connection is not None and message.channel == Channel.EMAIL:
                     # The SMTP session may be broken: the next e-mail opens a fresh one.
                     mail_connection.close()

@@ -40,7 +40,7 @@ def email_for(message: OutboundMessage, connection: BaseEmailBackend | None = No
         link = unsubscribe_url(message.contact_id)
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        body += f"\n\n--\nNo more e-mail like this: {link}\n"
+        body += f"\n\n-- \nNo more e-mail like this: {link}\n"
     return EmailMessage(
         subject=message.subject,
         body=body,
