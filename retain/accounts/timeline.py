@@ -29,6 +29,7 @@ from retain.tenancy.models import Member
 if TYPE_CHECKING:
     from retain.health.models import Pulse
     from retain.renewals.models import ExpansionOpportunity, Renewal
+    from retain.tasks.models import Task
 
 Changes = Mapping[str, tuple[Any, Any]]
 
@@ -529,3 +530,22 @@ def webhook_received_entry(
     )
     entry.dedupe_key = dedupe_key
     return entry
+
+
+def task_completed_entry(
+    task: Task, *, actor: Member | None, via: str, touchpoint_id: int | None = None
+) -> TimelineEntry:
+    """A call to action was done; its outcome note is what the account page shows."""
+    summary = f"Task done: {task.title}" + (f" — {task.outcome}" if task.outcome else "")
+    data: dict[str, Any] = {"task_id": task.pk, "kind": task.kind, "source": task.source, "source_ref": task.source_ref}
+    if touchpoint_id is not None:
+        data["touchpoint_id"] = touchpoint_id
+    return _entry(
+        task.account,
+        EntryKind.TASK_COMPLETED,
+        summary,
+        actor=actor,
+        via=via,
+        occurred_at=task.completed_at,
+        data=data,
+    )

@@ -49,6 +49,10 @@ class Member(models.Model):
         max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
     )
     is_active = models.BooleanField(default=True)
+    # Who this member reports to: a task still open too long is escalated to them.
+    manager = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports", verbose_name="reports to"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
