@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import socket
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -314,7 +315,8 @@ def message_retry(*, message: OutboundMessage, actor: Member | None = None) -> O
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+    """Who holds a claim: the machine, the process and the thread (a worker may sweep in threads)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_native_id()}"[:100]
 
 
 def _claim(*, now: dt.datetime, limit: int, worker: str) -> list[int]:
