@@ -50,6 +50,14 @@ SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "run-playbooks": {
+        # Playbook timings are data: this one job enrols each new occurrence (time, data and event
+        # triggers; the unique occurrence key makes repeats free) and then works through the
+        # enrolments that are due, within a 45-second budget so runs never overlap for long.
+        "task": "retain.playbooks.jobs.run_playbooks",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "scan-expansion-signals": {
         # Seat utilisation, enterprise features on the professional edition and green accounts
         # with a promoter champion open expansion opportunities. Daily, after the nightly health

@@ -83,7 +83,7 @@ TOP_KEYS = ("key", "name", "description", "audience", "trigger", "conditions", "
 AUDIENCE_KEYS = ("segment", "tier", "edition", "stage", "owner", "where")
 TASK_PRIORITIES = ("low", "normal", "high", "urgent")
 # The kinds of task a step may create; retain.tasks' own list wins when it has one.
-DEFAULT_TASK_KINDS = ("call", "email", "meeting", "review", "escalation", "follow_up", "advocacy", "other")
+DEFAULT_TASK_KINDS = ("call", "email", "meeting", "review", "escalation", "onboarding", "advocacy", "renewal", "other")
 SET_FIELDS = ("stage", "tier", "owner", "tag")
 
 
