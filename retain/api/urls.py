@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework import permissions
 from rest_framework.routers import SimpleRouter
 
-from retain.api import expansion, journeys, renewals, views
+from retain.api import expansion, journeys, plans, renewals, views
 
 router = SimpleRouter()
 router.register("accounts", views.AccountViewSet, basename="account")
@@ -21,6 +21,12 @@ router.register("journey-templates", journeys.JourneyTemplateViewSet, basename="
 router.register("journeys", journeys.JourneyViewSet, basename="api-journey")
 router.register("milestones", journeys.MilestoneViewSet, basename="api-milestone")
 router.register("barriers", journeys.BarrierViewSet, basename="api-barrier")
+router.register("success-plans", plans.SuccessPlanViewSet, basename="api-success-plan")
+router.register("goals", plans.GoalViewSet, basename="api-goal")
+router.register("objectives", plans.ObjectiveViewSet, basename="api-objective")
+router.register("success-metrics", plans.SuccessMetricViewSet, basename="api-success-metric")
+router.register("commitments", plans.CommitmentViewSet, basename="api-commitment")
+router.register("shared-links", plans.SharedLinkViewSet, basename="api-shared-link")
 
 urlpatterns = [
     # The schema is public: it describes the API, not any workspace's data.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from retain.accounts.models import Account
@@ -49,13 +49,31 @@ def plan_for_account(account: Account) -> SuccessPlan | None:
     return SuccessPlan.objects.filter(account=account).first()
 
 
+def _goals_with_metrics() -> QuerySet[Goal]:
+    return Goal.objects.prefetch_related(Prefetch("objectives", queryset=Objective.objects.prefetch_related("metrics")))
+
+
+def _commitments() -> QuerySet[Commitment]:
+    return Commitment.objects.select_related("owner_contact", "owner_member__user")
+
+
 def plan_view(plan: SuccessPlan, *, with_events: bool = False) -> PlanView:
     """The plan's goals, objectives and metrics with progress at every level (four queries)."""
-    goals = list(
-        Goal.objects.filter(plan=plan).prefetch_related(
-            Prefetch("objectives", queryset=Objective.objects.prefetch_related("metrics"))
-        )
+    goals = list(_goals_with_metrics().filter(plan=plan))
+    commitments = list(_commitments().filter(plan=plan))
+    events = list(plan.events.select_related("actor__user")[:50]) if with_events else []
+    return _assemble(plan, goals, commitments, events)
+
+
+def plan_views(plans: list[SuccessPlan]) -> list[PlanView]:
+    """Many plans with their roll-ups, in the same four queries however many plans (for lists)."""
+    prefetch_related_objects(
+        plans, Prefetch("goals", queryset=_goals_with_metrics()), Prefetch("commitments", queryset=_commitments())
     )
+    return [_assemble(plan, list(plan.goals.all()), list(plan.commitments.all()), []) for plan in plans]
+
+
+def _assemble(plan: SuccessPlan, goals: list[Goal], commitments: list[Commitment], events: list[PlanEvent]) -> PlanView:
     goal_rows = []
     for goal in goals:
         objective_rows = []
@@ -66,14 +84,13 @@ def plan_view(plan: SuccessPlan, *, with_events: bool = False) -> PlanView:
             ]
             objective_rows.append(ObjectiveRow(objective, metric_rows, progress.mean(r.progress for r in metric_rows)))
         goal_rows.append(GoalRow(goal, objective_rows, progress.mean(r.progress for r in objective_rows)))
-    commitments = list(Commitment.objects.filter(plan=plan).select_related("owner_contact", "owner_member__user"))
     return PlanView(
         plan=plan,
         goals=goal_rows,
         progress=progress.mean(r.progress for r in goal_rows),
         commitments=commitments,
         commitments_done=progress.commitments_done_share((c.status for c in commitments), done=CommitmentStatus.DONE),
-        events=list(plan.events.select_related("actor__user")[:50]) if with_events else [],
+        events=events,
     )
 
 

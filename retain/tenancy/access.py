@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from retain.accounts.models import Account, Contact, Segment, Subscription
 from retain.journeys.models import Barrier, Journey, JourneyTemplate, MilestoneProgress
+from retain.messaging.models import OutboundMessage, Suppression
 from retain.plans.models import Commitment, Goal, Objective, SharedLink, SuccessMetric, SuccessPlan
+from retain.playbooks.models import Playbook
 from retain.renewals.models import ExpansionOpportunity, ReasonCode, Renewal
+from retain.tasks.models import Task
 from retain.tenancy.choices import Role
 from retain.tenancy.models import Member
 
@@ -200,8 +203,6 @@ def get_rw_barrier_for_user(member: Member, pk: object) -> Barrier:
 
 # Success plans -------------------------------------------------------------------------------------
 
-P = TypeVar("P", Goal, Objective, SuccessMetric, Commitment)
-
 # How each part of a plan reaches its plan (they carry no workspace of their own).
 _PLAN_PATH: dict[type[Model], str] = {
     Goal: "plan",
@@ -222,24 +223,25 @@ def get_rw_plan_for_user(member: Member, pk: object) -> SuccessPlan:
     return plan
 
 
-def get_plan_item_for_user(member: Member, model: type[P], pk: object) -> P:
+def get_plan_item_for_user(member: Member, model: type[M], pk: object) -> M:
     """A goal, objective, metric or commitment of a plan in the member's workspace, else 404."""
     path = _PLAN_PATH[model]
     scope: dict[str, Any] = {f"{path}__workspace_id": member.workspace_id, "pk": pk}
     try:
         return model._default_manager.select_related(f"{path}__account").get(**scope)
-    except (model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404(f"No such {model._meta.verbose_name}") from None
 
 
-def plan_of(item: Goal | Objective | SuccessMetric | Commitment) -> SuccessPlan:
+def plan_of(item: Model) -> SuccessPlan:
+    """The plan a goal, objective, metric or commitment belongs to."""
     plan: Any = item
     for step in _PLAN_PATH[type(item)].split("__"):
         plan = getattr(plan, step)
     return plan  # type: ignore[no-any-return]
 
 
-def get_rw_plan_item_for_user(member: Member, model: type[P], pk: object) -> P:
+def get_rw_plan_item_for_user(member: Member, model: type[M], pk: object) -> M:
     item = get_plan_item_for_user(member, model, pk)
     _require_account_rw(member, plan_of(item).account, str(model._meta.verbose_name))
     return item
@@ -254,3 +256,66 @@ def get_rw_shared_link_for_user(member: Member, pk: object) -> SharedLink:
     link = get_shared_link_for_user(member, pk)
     _require_account_rw(member, link.account, "shared link")
     return link
+
+
+# Playbooks -----------------------------------------------------------------------------------------
+
+
+def get_playbook_for_user(member: Member, key: str) -> Playbook:
+    """The current version of a playbook of the member's workspace by its key, else 404."""
+    found = Playbook.objects.filter(workspace_id=member.workspace_id, key=key, is_current=True).first()
+    if found is None:
+        raise Http404("No such playbook")
+    return found
+
+
+def get_rw_playbook_for_user(member: Member, key: str) -> Playbook:
+    """Managers and admins change playbooks (they act on every account); others get 403."""
+    playbook = get_playbook_for_user(member, key)
+    require_manager(member)
+    return playbook
+
+
+# Tasks ---------------------------------------------------------------------------------------------
+
+
+def can_edit_task(member: Member, task: Task) -> bool:
+    """Whoever may edit the account works its tasks; a task's owner always works their own task."""
+    if task.workspace_id != member.workspace_id or not member.can_write:
+        return False
+    return task.owner_id == member.pk or can_edit_account(member, task.account)
+
+
+def get_task_for_user(member: Member, pk: object) -> Task:
+    return get_for_member(
+        member, Task.objects.select_related("account", "owner__user", "completed_by__user", "escalated_from"), pk
+    )
+
+
+def get_rw_task_for_user(member: Member, pk: object) -> Task:
+    task = get_task_for_user(member, pk)
+    if not can_edit_task(member, task):
+        raise PermissionDenied("You can read this task but not change it")
+    return task
+
+
+def get_message_for_user(member: Member, pk: object) -> OutboundMessage:
+    return get_for_member(member, OutboundMessage.objects.select_related("account", "contact"), pk)
+
+
+def get_rw_message_for_user(member: Member, pk: object) -> OutboundMessage:
+    """Retrying a message is workspace operations work: anyone who may write."""
+    message = get_message_for_user(member, pk)
+    require_write(member)
+    return message
+
+
+def get_suppression_for_user(member: Member, pk: object) -> Suppression:
+    return get_for_member(member, Suppression.objects.all(), pk)
+
+
+def get_rw_suppression_for_user(member: Member, pk: object) -> Suppression:
+    """Taking an address off the list may e-mail someone who asked us to stop: managers only."""
+    suppression = get_suppression_for_user(member, pk)
+    require_manager(member)
+    return suppression
