@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework import permissions
 from rest_framework.routers import SimpleRouter
 
-from retain.api import expansion, journeys, plans, renewals, views
+from retain.api import expansion, journeys, plans, renewals, tasks, views
 
 router = SimpleRouter()
 router.register("accounts", views.AccountViewSet, basename="account")
@@ -27,6 +27,7 @@ router.register("objectives", plans.ObjectiveViewSet, basename="api-objective")
 router.register("success-metrics", plans.SuccessMetricViewSet, basename="api-success-metric")
 router.register("commitments", plans.CommitmentViewSet, basename="api-commitment")
 router.register("shared-links", plans.SharedLinkViewSet, basename="api-shared-link")
+router.register("tasks", tasks.TaskViewSet, basename="api-task")
 
 urlpatterns = [
     # The schema is public: it describes the API, not any workspace's data.

@@ -220,6 +220,8 @@ SPECTACULAR_SETTINGS = {
         "BarrierKindEnum": "retain.journeys.choices.BarrierKind",
         "PlanStatusEnum": "retain.plans.choices.PlanStatus",
         "CommitmentStatusEnum": "retain.plans.choices.CommitmentStatus",
+        "TaskKindEnum": "retain.tasks.choices.TaskKind",
+        "TouchpointKindEnum": "retain.accounts.choices.TouchpointKind",
     },
 }
 
