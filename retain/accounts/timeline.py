@@ -28,6 +28,7 @@ from retain.tenancy.models import Member
 
 if TYPE_CHECKING:
     from retain.health.models import Pulse
+    from retain.journeys.models import Barrier, MilestoneProgress
     from retain.renewals.models import ExpansionOpportunity, Renewal
     from retain.tasks.models import Task
 
@@ -548,4 +549,65 @@ def task_completed_entry(
         via=via,
         occurred_at=task.completed_at,
         data=data,
+    )
+
+
+def stage_changed_entry(
+    account: Account, old: str, new: str, *, reason: str, actor: Member | None, via: str, auto: bool = False
+) -> TimelineEntry:
+    """A lifecycle move, by hand or by an automatic rule: "Stage: onboarding → adoption — why"."""
+    return _entry(
+        account,
+        EntryKind.STAGE_CHANGED,
+        f"Stage: {old} → {new}" + (f" — {reason}" if reason else ""),
+        actor=actor,
+        via=via,
+        data={"from": old, "to": new, "reason": reason, "auto": auto},
+    )
+
+
+def milestone_completed_entry(
+    progress: MilestoneProgress, *, template_key: str, occurred_at: dt.datetime | None = None, via: str = "system"
+) -> TimelineEntry:
+    """A journey milestone completed, with what proves it; written once per milestone of a journey."""
+    assert progress.completed_on is not None
+    late = progress.completed_on > progress.due_on
+    evidence = str((progress.evidence or {}).get("summary", ""))
+    entry = _entry(
+        progress.account,
+        EntryKind.MILESTONE_COMPLETED,
+        f"Milestone {progress.name} completed{' late' if late else ''}" + (f": {evidence}" if evidence else ""),
+        actor=None,
+        via=via,
+        occurred_at=occurred_at,
+        data={
+            "key": progress.key,
+            "name": progress.name,
+            "template": template_key,
+            "late": late,
+            "completed_on": progress.completed_on.isoformat(),
+            "evidence": evidence,
+        },
+    )
+    entry.dedupe_key = f"milestone_completed:{progress.pk}"
+    return entry
+
+
+def barrier_opened_entry(barrier: Barrier, *, actor: Member | None, via: str) -> TimelineEntry:
+    """Something stands in a milestone's way: a customer challenge or our own issue, with its owner."""
+    owner = barrier.owner.display_name if barrier.owner else str(barrier.owner_contact or "")
+    return _entry(
+        barrier.account,
+        EntryKind.BARRIER_OPENED,
+        f"Barrier on {barrier.progress.name}: {barrier.title} ({barrier.get_kind_display().lower()}, {owner})",
+        actor=actor,
+        via=via,
+        contact=barrier.owner_contact,
+        data={
+            "barrier_id": barrier.pk,
+            "milestone": barrier.progress.key,
+            "kind": barrier.kind,
+            "title": barrier.title,
+            "owner": owner,
+        },
     )

@@ -17,7 +17,8 @@ When a data milestone's criteria hold it completes, with evidence. Its completio
 day one of the key events it reads was first seen, when it reads only ``.seen``/``.count``
 attributes (so a late evaluation does not make an on-time milestone late); criteria over a window
 (``count_14d``, ``usage.*``) held on D, so they complete on D. A completed milestone stays done.
-Completing the "initial value" milestone moves an onboarding account to adoption.
+Completing the "initial value" milestone moves an onboarding account to adoption. Every completion
+is written once on the account's timeline (MILESTONE_COMPLETED, dated on its completion day).
 """
 
 from __future__ import annotations
@@ -196,6 +197,7 @@ def journeys_evaluate(
     if len(by_journey) <= MAX_IDS_IN_QUERY:
         progress_rows = progress_rows.filter(journey_id__in=list(by_journey))
     changed: list[MilestoneProgress] = []
+    completed: list[MilestoneProgress] = []
     reached_initial_value: list[Account] = []
     for progress in progress_rows:
         if progress.journey_id not in by_journey:
@@ -218,6 +220,9 @@ def journeys_evaluate(
                 progress.evidence = _evidence(condition, snapshot, usage)
                 progress.last_progress_on = progress.completed_on
                 result.completed += 1
+                journey.account.workspace = workspace
+                progress.account = journey.account
+                completed.append(progress)
                 if progress.key == INITIAL_VALUE:
                     reached_initial_value.append(journey.account)
         progress.status = status_of(progress, today)
@@ -228,6 +233,11 @@ def journeys_evaluate(
             changed, ["status", "completed_on", "evidence", "last_progress_on"], batch_size=500
         )
         result.changed_ids = [progress.pk for progress in changed]
+    if completed:
+        from retain.journeys.services import milestones_record_completed
+
+        template_keys = {journey.pk: journey.template.key for journey in journeys}
+        milestones_record_completed(progresses=completed, template_keys=template_keys, today=today)
     if len(by_journey) <= MAX_IDS_IN_QUERY:
         Journey.objects.filter(pk__in=list(by_journey)).update(evaluated_on=today)
     else:

@@ -9,14 +9,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from retain.accounts import services as account_services
+from retain.accounts import timeline
 from retain.accounts.choices import Stage
-from retain.accounts.models import Account, Contact
+from retain.accounts.models import Account, Contact, TimelineEntry
 from retain.accounts.selectors import workspace_today
 from retain.journeys.choices import BarrierKind, BarrierState, MilestoneKind
 from retain.journeys.defaults import DEFAULT_TEMPLATES
 from retain.journeys.models import Barrier, Journey, JourneyTemplate, MilestoneProgress
 from retain.journeys.templates import clean_applies_to, clean_milestones
+from retain.lib.dates import start_of_day
 from retain.tenancy.models import Member, Workspace
 
 
@@ -122,12 +123,14 @@ def milestone_tick(
     else:
         progress.ticks.pop(item, None)
     progress.last_progress_on = today
+    completed = False
     if all(text in progress.ticks for text in milestone["items"]):
         if progress.completed_on is None:
             progress.completed_on = today
             progress.evidence = {
                 "summary": "; ".join(f"{t} ticked on {progress.ticks[t]['on']}" for t in milestone["items"])
             }
+            completed = True
     else:
         progress.completed_on = None
         progress.evidence = {}
@@ -135,7 +138,37 @@ def milestone_tick(
 
     progress.status = status_of(progress, today)
     progress.save()
+    if completed:
+        milestones_record_completed(
+            progresses=[progress], template_keys={progress.journey_id: progress.journey.template.key}
+        )
     return progress
+
+
+def milestones_record_completed(
+    *, progresses: list[MilestoneProgress], template_keys: dict[int, str], today: dt.date | None = None
+) -> int:
+    """Write MILESTONE_COMPLETED on the timeline for milestones that just completed, once each.
+
+    A milestone completed before `today` is dated at noon of its completion day in the workspace's
+    time zone; one completed today, now. A milestone already on the timeline (unticked and ticked
+    again) is not written a second time. Returns how many rows were offered.
+    """
+    entries: list[TimelineEntry] = []
+    for progress in progresses:
+        if progress.completed_on is None:
+            continue
+        account = progress.account
+        occurred_at = None
+        if today is not None and progress.completed_on < today:
+            occurred_at = start_of_day(progress.completed_on, account.workspace.time_zone) + dt.timedelta(hours=12)
+        entries.append(
+            timeline.milestone_completed_entry(
+                progress, template_key=template_keys[progress.journey_id], occurred_at=occurred_at
+            )
+        )
+    TimelineEntry.objects.bulk_create(entries, ignore_conflicts=True, batch_size=500)
+    return len(entries)
 
 
 # Lifecycle ----------------------------------------------------------------------------------------
@@ -149,8 +182,12 @@ _AUTO_FROM: dict[str, tuple[str, ...]] = {
 }
 
 
-def lifecycle_move(*, account: Account, actor: Member | None, stage: str, reason: str, via: str = "web") -> bool:
-    """Move an account to a lifecycle stage by hand, with a reason; the timeline records it.
+@transaction.atomic
+def lifecycle_move(
+    *, account: Account, actor: Member | None, stage: str, reason: str, via: str = "web", auto: bool = False
+) -> bool:
+    """Move an account to a lifecycle stage, with a reason; the timeline records it as STAGE_CHANGED
+    ("Stage: onboarding → adoption — initial value reached", data {from, to, reason, auto}).
 
     Returns False when the account already is in that stage (nothing is written).
     """
@@ -158,17 +195,23 @@ def lifecycle_move(*, account: Account, actor: Member | None, stage: str, reason
         raise ValidationError({"stage": f"must be one of {', '.join(Stage.values)}"})
     if not reason or not reason.strip():
         raise ValidationError({"reason": "say why the account moves"})
-    changes = account_services.account_update(
-        account=account, actor=actor, via=via, reason=reason.strip()[:200], stage=stage
-    )
-    return bool(changes)
+    old = account.stage
+    if old == stage:
+        return False
+    account.stage = stage
+    account.stage_entered_on = workspace_today(account.workspace)
+    account.save(update_fields=["stage", "stage_entered_on", "updated_at"])
+    timeline.stage_changed_entry(
+        account, old, stage, reason=reason.strip()[:200], actor=actor, via=via, auto=auto
+    ).save()
+    return True
 
 
 def lifecycle_auto_move(*, account: Account, stage: str, reason: str) -> bool:
     """Apply one automatic rule: move when the account's stage allows it, else do nothing."""
     if account.stage not in _AUTO_FROM[stage]:
         return False
-    return lifecycle_move(account=account, actor=None, stage=stage, reason=reason, via="system")
+    return lifecycle_move(account=account, actor=None, stage=stage, reason=reason, via="system", auto=True)
 
 
 def lifecycle_on_renewal_window(*, account_ids: list[int]) -> int:
@@ -212,6 +255,7 @@ def journeys_start_missing(*, workspace: Workspace) -> int:
 # Barriers -----------------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def barrier_add(
     *,
     progress: MilestoneProgress,
@@ -221,8 +265,11 @@ def barrier_add(
     owner_contact: Contact | None = None,
     note: str = "",
     today: dt.date | None = None,
+    actor: Member | None = None,
+    via: str = "web",
 ) -> Barrier:
-    """Record what stands in a milestone's way, owned by one of our team or by a customer contact."""
+    """Record what stands in a milestone's way, owned by one of our team or by a customer contact;
+    the timeline records it as BARRIER_OPENED."""
     if kind not in BarrierKind.values:
         raise ValidationError({"kind": f"must be one of {', '.join(BarrierKind.values)}"})
     title = (title or "").strip()
@@ -234,9 +281,9 @@ def barrier_add(
         raise ValidationError({"owner": "is not a member of this workspace"})
     if owner_contact is not None and owner_contact.account_id != progress.account_id:
         raise ValidationError({"owner_contact": "is not a contact of this account"})
-    return Barrier.objects.create(
+    barrier = Barrier.objects.create(
         workspace_id=progress.workspace_id,
-        account_id=progress.account_id,
+        account=progress.account,
         progress=progress,
         kind=kind,
         title=title,
@@ -245,6 +292,8 @@ def barrier_add(
         owner_contact=owner_contact,
         opened_on=today or workspace_today(progress.account.workspace),
     )
+    timeline.barrier_opened_entry(barrier, actor=actor, via=via).save()
+    return barrier
 
 
 def barrier_resolve(*, barrier: Barrier, today: dt.date | None = None) -> Barrier:

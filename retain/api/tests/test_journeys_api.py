@@ -388,7 +388,7 @@ def test_a_stage_move_records_who_and_why(account: Account, carol: Member, clien
     )
     assert response.status_code == 200, response.json()
     assert (response.json()["stage"], response.json()["name"]) == ("adoption", "Globex")
-    entry = TimelineEntry.objects.filter(account=account, kind=EntryKind.ACCOUNT_UPDATED).latest("id")
+    entry = TimelineEntry.objects.filter(account=account, kind=EntryKind.STAGE_CHANGED).latest("id")
     assert (entry.actor, entry.actor_label, entry.data["reason"]) == (carol, "api", "initial value reached")
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from retain.accounts import services as account_services
+from retain.accounts.choices import EntryKind
 from retain.accounts.models import Account
 from retain.journeys.models import MilestoneProgress
 from retain.journeys.selectors import account_journey, barriers_report, milestone_status_counts
@@ -75,3 +76,35 @@ def test_the_board_counts_accounts_per_milestone_and_status(workspace: Workspace
     counts = milestone_status_counts(workspace)
     assert counts["Technical set-up"] == {"stuck": 1}
     assert counts["Oriented"] == {"not_started": 1}
+
+
+def test_a_new_barrier_is_written_on_the_timeline(account: Account, carol: Member) -> None:
+    progress = _setup(account)
+    barrier = barrier_add(
+        progress=progress,
+        kind="customer_challenge",
+        title="CRM integration blocked by customer IT",
+        owner=carol,
+        today=START,
+        actor=carol,
+    )
+    entry = account.timeline.get(kind=EntryKind.BARRIER_OPENED)
+    assert entry.actor == carol
+    assert entry.summary == (
+        "Barrier on Technical set-up: CRM integration blocked by customer IT "
+        f"(customer challenge, {carol.display_name})"
+    )
+    assert entry.data == {
+        "barrier_id": barrier.pk,
+        "milestone": "technical-setup",
+        "kind": "customer_challenge",
+        "title": "CRM integration blocked by customer IT",
+        "owner": carol.display_name,
+    }
+
+
+def test_a_refused_barrier_writes_nothing(account: Account, carol: Member) -> None:
+    progress = _setup(account)
+    with pytest.raises(ValidationError):
+        barrier_add(progress=progress, kind="our_issue", title="", owner=carol)
+    assert not account.timeline.filter(kind=EntryKind.BARRIER_OPENED).exists()

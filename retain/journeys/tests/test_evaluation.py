@@ -12,7 +12,7 @@ from retain.accounts.models import Account
 from retain.journeys.choices import MilestoneStatus
 from retain.journeys.evaluation import journeys_evaluate
 from retain.journeys.models import Journey, MilestoneProgress
-from retain.journeys.services import journey_start
+from retain.journeys.services import journey_start, milestone_tick
 from retain.tenancy.models import Workspace
 from retain.usage.models import DailyAccountUsage
 
@@ -153,8 +153,47 @@ def test_initial_value_moves_an_onboarding_account_to_adoption(journey: Journey)
     account.refresh_from_db()
     assert result.moved_to_adoption == 1
     assert account.stage == "adoption"
-    entry = account.timeline.filter(kind=EntryKind.ACCOUNT_UPDATED).first()
-    assert entry is not None and "initial value" in entry.summary
+    entry = account.timeline.get(kind=EntryKind.STAGE_CHANGED)
+    assert entry.summary == "Stage: onboarding → adoption — the initial value milestone was reached"
+    assert entry.data == {
+        "from": "onboarding",
+        "to": "adoption",
+        "reason": "the initial value milestone was reached",
+        "auto": True,
+    }
+    assert not account.timeline.filter(kind=EntryKind.ACCOUNT_UPDATED).exists()
+
+
+def test_a_completed_milestone_is_written_on_the_timeline_once(journey: Journey) -> None:
+    account = journey.account
+    _seen(account, START + dt.timedelta(days=3), *SETUP_EVENTS)
+    today = START + dt.timedelta(days=12)
+
+    journeys_evaluate(workspace=account.workspace, today=today)
+    journeys_evaluate(workspace=account.workspace, today=today)
+    journeys_evaluate(workspace=account.workspace, today=today + dt.timedelta(days=1))
+
+    entry = account.timeline.get(kind=EntryKind.MILESTONE_COMPLETED)
+    assert entry.data == {
+        "key": "technical-setup",
+        "name": "Technical set-up",
+        "template": "critical-path",
+        "late": False,
+        "completed_on": (START + dt.timedelta(days=3)).isoformat(),
+        "evidence": entry.data["evidence"],
+    }
+    assert "Blog Migrated on 2026-09-04" in entry.data["evidence"]
+    assert entry.summary.startswith("Milestone Technical set-up completed: ")
+    assert entry.occurred_at.date() == START + dt.timedelta(days=3)
+
+
+def test_a_late_milestone_says_so(journey: Journey) -> None:
+    account = journey.account
+    _seen(account, START + dt.timedelta(days=20), *SETUP_EVENTS)
+    journeys_evaluate(workspace=account.workspace, today=START + dt.timedelta(days=21))
+    entry = account.timeline.get(kind=EntryKind.MILESTONE_COMPLETED)
+    assert entry.data["late"] is True
+    assert entry.summary.startswith("Milestone Technical set-up completed late")
 
 
 def test_only_the_accounts_asked_for_are_evaluated(journey: Journey, workspace: Workspace) -> None:
@@ -190,3 +229,17 @@ def test_evaluation_costs_the_same_queries_for_two_accounts_or_twenty(workspace:
     many = _count_queries(workspace)
     assert few == many
     assert few <= 6
+
+
+def test_a_ticked_checklist_milestone_is_written_once_even_when_ticked_again(journey: Journey) -> None:
+    account = journey.account
+    oriented = _progress(account, "oriented")
+    for item in ("Kick-off call held", "Admins trained", "Goals agreed"):
+        oriented = milestone_tick(progress=oriented, item=item, actor=None, today=START + dt.timedelta(days=5))
+    oriented = milestone_tick(progress=oriented, item="Goals agreed", actor=None, ticked=False, today=START)
+    oriented = milestone_tick(progress=oriented, item="Goals agreed", actor=None, today=START + dt.timedelta(days=6))
+    journeys_evaluate(workspace=account.workspace, today=START + dt.timedelta(days=7))
+
+    entry = account.timeline.get(kind=EntryKind.MILESTONE_COMPLETED)
+    assert (entry.data["key"], entry.data["template"], entry.data["late"]) == ("oriented", "critical-path", False)
+    assert "Kick-off call held ticked on 2026-09-06" in entry.summary

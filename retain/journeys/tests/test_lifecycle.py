@@ -18,7 +18,7 @@ from retain.tenancy.models import Member
 
 
 def _last_stage_entry(account: Account) -> str:
-    entry = account.timeline.filter(kind=EntryKind.ACCOUNT_UPDATED).order_by("-id").first()
+    entry = account.timeline.filter(kind=EntryKind.STAGE_CHANGED).order_by("-id").first()
     assert entry is not None
     return entry.summary
 
@@ -28,9 +28,11 @@ def test_a_manual_move_writes_the_timeline_with_the_reason(account: Account, car
     account.refresh_from_db()
     assert account.stage == Stage.SUCCESS
     assert account.stage_entered_on == workspace_today(account.workspace)
-    entry = account.timeline.filter(kind=EntryKind.ACCOUNT_UPDATED).order_by("-id").first()
-    assert entry is not None and entry.actor == carol
-    assert "onboarding → success" in entry.summary and "Goals reached early" in entry.summary
+    entry = account.timeline.get(kind=EntryKind.STAGE_CHANGED)
+    assert entry.actor == carol
+    assert entry.summary == "Stage: onboarding → success — Goals reached early"
+    assert entry.data == {"from": "onboarding", "to": "success", "reason": "Goals reached early", "auto": False}
+    assert not account.timeline.filter(kind=EntryKind.ACCOUNT_UPDATED).exists()
 
 
 def test_a_manual_move_needs_a_reason(account: Account, carol: Member) -> None:
