@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework import permissions
 from rest_framework.routers import SimpleRouter
 
-from retain.api import expansion, journeys, plans, renewals, tasks, views
+from retain.api import expansion, journeys, messaging, plans, renewals, tasks, views
 
 router = SimpleRouter()
 router.register("accounts", views.AccountViewSet, basename="account")
@@ -28,6 +28,10 @@ router.register("success-metrics", plans.SuccessMetricViewSet, basename="api-suc
 router.register("commitments", plans.CommitmentViewSet, basename="api-commitment")
 router.register("shared-links", plans.SharedLinkViewSet, basename="api-shared-link")
 router.register("tasks", tasks.TaskViewSet, basename="api-task")
+router.register("messages", messaging.OutboundMessageViewSet, basename="api-message")
+router.register("suppressions", messaging.SuppressionViewSet, basename="api-suppression")
+router.register("email-events", messaging.EmailEventViewSet, basename="api-email-event")
+router.register("hooks/events", messaging.InboundEventViewSet, basename="api-inbound-event")
 
 urlpatterns = [
     # The schema is public: it describes the API, not any workspace's data.

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from retain.accounts import timeline
 from retain.accounts.choices import ContactStatus
-from retain.accounts.models import Account, Contact
+from retain.accounts.models import Account, Contact, TimelineEntry
 from retain.messaging import transports
 from retain.messaging.choices import Channel, DeliveryStatus, EmailEventType, SuppressionReason
 from retain.messaging.models import OutboundMessage, Suppression
@@ -191,7 +191,53 @@ def email_events_record(
             Suppression.objects.get_or_create(
                 workspace=workspace, email=address, defaults={"reason": event_type, "note": reason[:500]}
             )
+            if event.get("message_id"):
+                # The provider named the message: its row on the Messages page says what happened.
+                what = "complaint" if event_type == EmailEventType.COMPLAINT else "bounced"
+                OutboundMessage.objects.filter(
+                    workspace=workspace, channel=Channel.EMAIL, message_id=str(event["message_id"])
+                ).update(status_reason=f"{what}: {reason}"[:200] if reason else what)
     return counts
+
+
+def webhook_receive(
+    *,
+    workspace: Workspace,
+    account: Account,
+    name: str,
+    data: Any,
+    idempotency_key: str = "",
+    actor: Member | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[TimelineEntry, bool]:
+    """Another system reports an event about an account: a timeline fact playbooks trigger on.
+
+    Returns (entry, created); a repeat with the same idempotency key returns the first entry.
+    """
+    errors: dict[str, str] = {}
+    name = name.strip()
+    if not name or len(name) > 100:
+        errors["name"] = "A name of 1 to 100 characters is required."
+    if len(idempotency_key) > 150:
+        errors["idempotency_key"] = "At most 150 characters."
+    if account.workspace_id != workspace.pk:
+        errors["account"] = "The account belongs to another workspace."
+    if errors:
+        raise ValidationError(errors)
+    dedupe_key = f"webhook:{idempotency_key}" if idempotency_key else None
+    if dedupe_key is not None:
+        existing = TimelineEntry.objects.filter(workspace=workspace, dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing, False
+    entry = timeline.webhook_received_entry(
+        account, name=name, payload=data, occurred_at=now or timezone.now(), actor=actor, dedupe_key=dedupe_key
+    )
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:  # the same key arrived twice at once
+        return TimelineEntry.objects.get(workspace=workspace, dedupe_key=dedupe_key), False
+    return entry, True
 
 
 # Enqueueing ---------------------------------------------------------------------------------------
@@ -355,7 +401,7 @@ def _mark_sent(message: OutboundMessage, *, worker: str) -> None:
                 occurred_at=now,
             )
             # A message sent twice (a crash before it was marked) is still one timeline fact.
-            if not timeline.TimelineEntry.objects.filter(
+            if not TimelineEntry.objects.filter(
                 workspace_id=message.workspace_id, dedupe_key=entry.dedupe_key
             ).exists():
                 entry.save()
