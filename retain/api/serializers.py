@@ -101,6 +101,18 @@ class AccountSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         return value
 
 
+class AccountUpdateSerializer(AccountSerializer):
+    """Fields left out stay as they are. A new stage is a lifecycle move: it needs a reason."""
+
+    reason = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=200,
+        help_text="why the account moves to the new stage (required with one); kept on its timeline",
+    )  # fmt: skip
+
+    class Meta(AccountSerializer.Meta):
+        fields = [*AccountSerializer.Meta.fields, "reason"]
+
+
 class SubscriptionSummarySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     class Meta:
         model = Subscription

@@ -11,6 +11,7 @@ from typing import Any
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import Resolver404, resolve
 from drf_spectacular.openapi import AutoSchema
@@ -36,6 +37,7 @@ from retain.accounts.selectors import (
 )
 from retain.api import serializers as s
 from retain.api.permissions import WORKSPACE_HEADER, request_member
+from retain.journeys.services import lifecycle_move
 from retain.surveys import selectors as survey_selectors
 from retain.surveys import services as survey_services
 from retain.surveys.choices import ResponseSource
@@ -154,7 +156,9 @@ def account_criteria(params: Any) -> tuple[dict[str, Any], str]:
     list=extend_schema(parameters=ACCOUNT_FILTERS, responses={200: s.AccountSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: s.AccountDetailSerializer, **READ_ERRORS}),
     create=extend_schema(request=s.AccountSerializer, responses={201: s.AccountDetailSerializer, **ERRORS}),
-    partial_update=extend_schema(request=s.AccountSerializer, responses={200: s.AccountDetailSerializer, **ERRORS}),
+    partial_update=extend_schema(
+        request=s.AccountUpdateSerializer, responses={200: s.AccountDetailSerializer, **ERRORS}
+    ),
 )
 class AccountViewSet(WorkspaceViewSet):
     """Customer accounts with their revenue, next renewal and last touchpoint."""
@@ -197,10 +201,16 @@ class AccountViewSet(WorkspaceViewSet):
     def partial_update(self, request: Request, pk: str) -> Response:
         member = self.member
         account = access.get_rw_account_for_user(member, pk)
-        fields = self.valid(s.AccountSerializer, account)
+        fields = self.valid(s.AccountUpdateSerializer, account)
         if "owner" in fields and fields["owner"] != account.owner and not member.can_manage:
             raise exceptions.PermissionDenied("Only managers and admins can move an account to another book")
-        services.account_update(account=account, actor=member, via=VIA, **fields)
+        reason = fields.pop("reason", "")
+        stage = fields.pop("stage", account.stage)
+        with transaction.atomic():
+            if stage != account.stage:
+                # A new stage is a lifecycle move, recorded with its reason like one made on the page.
+                lifecycle_move(account=account, actor=member, stage=stage, reason=reason, via=VIA)
+            services.account_update(account=account, actor=member, via=VIA, reason=reason, **fields)
         return self._detail(account.pk)
 
     @extend_schema(responses={200: s.TimelineEntrySerializer(many=True), **READ_ERRORS})

@@ -111,14 +111,16 @@ def test_a_csm_creates_accounts_in_its_own_book_only(
 
 def test_a_manager_updates_any_account(account: Account, mark: Member, dave: Member, client_for: ClientFor) -> None:
     response = client_for(mark).patch(
-        f"/api/v1/accounts/{account.pk}/", {"stage": "adoption", "owner": dave.pk}, format="json"
+        f"/api/v1/accounts/{account.pk}/",
+        {"stage": "adoption", "owner": dave.pk, "industry": "Energy", "reason": "kick-off done"},
+        format="json",
     )
     assert response.status_code == 200, response.json()
     assert (response.json()["stage"], response.json()["owner"]) == ("adoption", dave.pk)
     kinds = set(
         TimelineEntry.objects.filter(account=account, actor=mark, actor_label="api").values_list("kind", flat=True)
     )
-    assert kinds == {EntryKind.ACCOUNT_UPDATED, EntryKind.OWNER_CHANGED}
+    assert kinds == {EntryKind.ACCOUNT_UPDATED, EntryKind.OWNER_CHANGED, EntryKind.STAGE_CHANGED}
 
 
 def test_a_csm_updates_its_own_book(account: Account, carol: Member, client_for: ClientFor) -> None:

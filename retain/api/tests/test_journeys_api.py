@@ -415,3 +415,31 @@ def test_a_stage_move_requires_rw_access(
     assert client_for(olga).post(f"/api/v1/accounts/{account.pk}/stage/", body, format="json").status_code == 404
     account.refresh_from_db()
     assert account.stage == "onboarding"
+
+
+def test_a_stage_change_through_patch_is_a_lifecycle_move_with_its_reason(
+    account: Account, carol: Member, client_for: ClientFor
+) -> None:
+    client = client_for(carol)
+    url = f"/api/v1/accounts/{account.pk}/"
+    response = client.patch(url, {"stage": "adoption", "industry": "Energy"}, format="json")
+    assert response.status_code == 400 and "reason" in response.json()["errors"]
+    account.refresh_from_db()
+    assert (account.stage, account.industry) == ("onboarding", "")  # nothing half written
+
+    response = client.patch(
+        url, {"stage": "adoption", "industry": "Energy", "reason": "first workflow live"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert (response.json()["stage"], response.json()["industry"]) == ("adoption", "Energy")
+    assert "reason" not in response.json()
+    entry = TimelineEntry.objects.filter(account=account, kind=EntryKind.STAGE_CHANGED).latest("id")
+    assert (entry.actor, entry.actor_label, entry.data["reason"]) == (carol, "api", "first workflow live")
+
+
+def test_a_patch_that_keeps_the_stage_needs_no_reason(account: Account, carol: Member, client_for: ClientFor) -> None:
+    response = client_for(carol).patch(
+        f"/api/v1/accounts/{account.pk}/", {"stage": "onboarding", "industry": "Energy"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert not TimelineEntry.objects.filter(account=account, kind=EntryKind.STAGE_CHANGED).exists()
