@@ -4,6 +4,7 @@ from django.urls import path
 from retain.web.views import accounts, books, health, home, imports, renewals, revenue, segments, settings, surveys
 from retain.web.views import expansion as expansion_views
 from retain.web.views import plans as plan_views
+from retain.web.views import playbooks as playbook_views
 from retain.web.views import risk as risk_views
 from retain.web.views import spend as spend_views
 
@@ -81,4 +82,14 @@ urlpatterns = [
     # Expansion opportunities opened by signals, with their close forms.
     path(w + "expansion/", expansion_views.expansion_list, name="expansion"),
     path(w + "expansion/<int:pk>/close/", expansion_views.expansion_close, name="expansion-close"),
+    # Playbooks: list, editor with preview, one playbook's simulation and runs; an account's runs and snooze.
+    path(w + "playbooks/", playbook_views.playbook_list, name="playbooks"),
+    path(w + "playbooks/new/", playbook_views.playbook_edit, name="playbook-new"),
+    path(w + "playbooks/preview/", playbook_views.playbook_preview, name="playbook-preview"),
+    path(w + "playbooks/<slug:key>/", playbook_views.playbook_detail, name="playbook"),
+    path(w + "playbooks/<slug:key>/edit/", playbook_views.playbook_edit, name="playbook-edit"),
+    path(w + "playbooks/<slug:key>/today/", playbook_views.playbook_today, name="playbook-today"),
+    path(w + "playbooks/<slug:key>/simulate/", playbook_views.playbook_simulate, name="playbook-simulate"),
+    path(w + "playbooks/<slug:key>/active/", playbook_views.playbook_set_active, name="playbook-active"),
+    path(w + "accounts/<int:pk>/playbooks/", playbook_views.account_playbooks, name="account-playbooks"),
 ]
