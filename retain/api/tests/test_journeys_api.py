@@ -443,3 +443,26 @@ def test_a_patch_that_keeps_the_stage_needs_no_reason(account: Account, carol: M
     )
     assert response.status_code == 200, response.json()
     assert not TimelineEntry.objects.filter(account=account, kind=EntryKind.STAGE_CHANGED).exists()
+
+
+def test_the_milestone_and_barrier_lists_cost_the_same_queries_however_many_rows(
+    workspace: Workspace, barrier: Barrier, carol: Member, vic: Member, client_for: ClientFor
+) -> None:
+    client = client_for(vic)
+    client.get("/api/v1/milestones/")  # the token's first use is recorded once
+    with CaptureQueriesContext(connection) as milestones_one:
+        assert client.get("/api/v1/milestones/").json()["count"] == 8
+    with CaptureQueriesContext(connection) as barriers_one:
+        assert client.get("/api/v1/barriers/").json()["count"] == 1
+    for i in range(2):
+        other = account_services.account_create(
+            workspace=workspace, actor=None, via="test", name=f"Extra {i}", tier="enterprise"
+        )
+        progress = journey_start(account=other).progress.get(key="technical-setup")
+        barrier_add(progress=progress, kind="customer_challenge", title="Blog migration is slow", owner=carol)
+    with CaptureQueriesContext(connection) as milestones_three:
+        assert client.get("/api/v1/milestones/").json()["count"] == 24
+    with CaptureQueriesContext(connection) as barriers_three:
+        assert client.get("/api/v1/barriers/").json()["count"] == 3
+    assert len(milestones_three) == len(milestones_one)
+    assert len(barriers_three) == len(barriers_one)

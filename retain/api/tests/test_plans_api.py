@@ -490,3 +490,19 @@ def test_outsider_gets_404_for_links(account: Account, olga: Member, client_for:
     assert response.status_code == 400 and "account" in response.json()["errors"]
     link.refresh_from_db()
     assert link.revoked_at is None and SharedLink.objects.count() == 1
+
+
+def test_the_commitment_list_costs_the_same_queries_however_many_owners(
+    plan: SuccessPlan, workspace: Workspace, carol: Member, mark: Member, vic: Member, client_for: ClientFor
+) -> None:
+    client = client_for(vic)
+    client.get("/api/v1/commitments/")  # the token's first use is recorded once
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/api/v1/commitments/").json()["count"] == 1
+    for member in (carol, mark):
+        services.commitment_add(plan=plan, actor=member, description="Review", due_on=DUE, owner_member=member)
+    with CaptureQueriesContext(connection) as three:
+        assert [row["owner_name"] for row in client.get("/api/v1/commitments/").json()["results"]] == [
+            "Jane Doe", "Carol", "Mark",
+        ]  # fmt: skip
+    assert len(three) == len(one)
