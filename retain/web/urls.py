@@ -6,6 +6,7 @@ from retain.web.views import expansion as expansion_views
 from retain.web.views import plans as plan_views
 from retain.web.views import playbooks as playbook_views
 from retain.web.views import risk as risk_views
+from retain.web.views import tasks as task_views
 from retain.web.views import spend as spend_views
 
 w = "w/<slug:slug>/"
@@ -92,4 +93,14 @@ urlpatterns = [
     path(w + "playbooks/<slug:key>/simulate/", playbook_views.playbook_simulate, name="playbook-simulate"),
     path(w + "playbooks/<slug:key>/active/", playbook_views.playbook_set_active, name="playbook-active"),
     path(w + "accounts/<int:pk>/playbooks/", playbook_views.account_playbooks, name="account-playbooks"),
+    # Tasks: my tasks by due day, the team view, one task's page; completing and ticking answer htmx.
+    path(w + "tasks/", task_views.my_tasks, name="tasks"),
+    path(w + "tasks/team/", task_views.team_tasks, name="tasks-team"),
+    path(w + "tasks/new/", task_views.task_new, name="task-new"),
+    path(w + "tasks/<int:pk>/", task_views.task_detail, name="task"),
+    path(w + "tasks/<int:pk>/edit/", task_views.task_edit, name="task-edit"),
+    path(w + "tasks/<int:pk>/complete/", task_views.task_complete, name="task-complete"),
+    path(w + "tasks/<int:pk>/checklist/<int:index>/", task_views.task_check, name="task-check"),
+    path(w + "tasks/<int:pk>/cancel/", task_views.task_cancel, name="task-cancel"),
+    path(w + "tasks/<int:pk>/reopen/", task_views.task_reopen, name="task-reopen"),
 ]
