@@ -103,15 +103,32 @@ def member_add(
 
 @transaction.atomic
 def member_update(*, member: Member, **fields: Any) -> Member:
-    allowed = {"role", "csm_kind", "capacity_unit", "capacity", "is_active"}
+    allowed = {"role", "csm_kind", "capacity_unit", "capacity", "is_active", "manager"}
     unknown = sorted(set(fields) - allowed)
     if unknown:
         raise ValidationError({unknown[0]: "is not a member field that can be set"})
+    if fields.get("manager") is not None:
+        _check_reports_to(member, fields["manager"])
     for name, value in fields.items():
         setattr(member, name, value)
     member.full_clean(exclude=["workspace", "user"])
     member.save()
     return member
+
+
+def _check_reports_to(member: Member, manager: Member) -> None:
+    """A member reports to an active, non-viewer member of the same workspace, and never in a circle."""
+    if manager.workspace_id != member.workspace_id:
+        raise ValidationError({"manager": "is not a member of this workspace"})
+    if not manager.is_active or manager.role == Role.VIEWER:
+        raise ValidationError({"manager": f"{manager.display_name} cannot take escalations (inactive or a viewer)"})
+    seen = {member.pk}
+    boss: Member | None = manager
+    while boss is not None:
+        if boss.pk in seen:
+            raise ValidationError({"manager": f"{manager.display_name} already reports to {member.display_name}"})
+        seen.add(boss.pk)
+        boss = boss.manager
 
 
 @transaction.atomic

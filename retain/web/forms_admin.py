@@ -92,7 +92,7 @@ class MemberAddForm(forms.Form):
 
 
 # Managers plan books (kind and capacity); only admins decide who is in the workspace and with what role.
-MANAGER_EDITABLE = ("csm_kind", "capacity_unit", "capacity")
+MANAGER_EDITABLE = ("csm_kind", "capacity_unit", "capacity", "manager")
 ADMIN_EDITABLE = ("role", "is_active", *MANAGER_EDITABLE)
 
 
@@ -102,12 +102,29 @@ class MemberEditForm(forms.Form):
     csm_kind = forms.ChoiceField(choices=[("", "—"), *CsmKind.choices], required=False, label="CSM kind")
     capacity_unit = forms.ChoiceField(choices=[("", "—"), *CapacityUnit.choices], required=False)
     capacity = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0), required=False)
+    manager = forms.ModelChoiceField(
+        queryset=Member.objects.none(),
+        required=False,
+        label="Reports to",
+        empty_label="Nobody set (escalations go to the first manager)",
+        help_text="who gets this member's overdue playbook tasks escalated",
+    )
 
     def __init__(self, *args: Any, subject: Member, editor: Member, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {name: getattr(subject, name) for name in ADMIN_EDITABLE})
         super().__init__(*args, **kwargs)
         self.subject = subject
         self.editor = editor
+        manager_field = self.fields["manager"]
+        assert isinstance(manager_field, forms.ModelChoiceField)
+        manager_field.queryset = (
+            Member.objects.filter(workspace_id=subject.workspace_id, is_active=True)
+            .exclude(role=Role.VIEWER)
+            .exclude(pk=subject.pk)
+            .select_related("user")
+            .order_by("user__first_name", "user__email")
+        )
+        manager_field.label_from_instance = lambda m: m.display_name  # type: ignore[method-assign]
         if not editor.is_admin:
             for name in ("role", "is_active"):
                 del self.fields[name]

@@ -244,3 +244,23 @@ def test_team_view_is_for_managers(task: Task, account: Account, carol: Member, 
     assert [t.title for t in response.context["tasks"]] == ["Risk review: Globex"]
     response = client.get(url("tasks-team"), {"owner": "99999"})
     assert response.status_code == 400
+
+
+def test_a_manager_sets_who_a_csm_reports_to_and_escalations_follow(
+    carol: Member, dave: Member, mark: Member, alice: Member, vic: Member
+) -> None:
+    client = client_for(mark)
+    edit = reverse("member-edit", args=["acme", carol.pk])
+    response = client.post(edit, {"manager": dave.pk, "csm_kind": "enterprise", "capacity_unit": "", "capacity": ""})
+    assert response.status_code == 302
+    carol.refresh_from_db()
+    assert carol.manager == dave and selectors.manager_of(carol) == dave
+    assert "Dave" in client.get(reverse("members", args=["acme"])).content.decode()
+    # Dave cannot report to Carol now: that would be a circle. Viewers cannot take escalations.
+    response = client.post(reverse("member-edit", args=["acme", dave.pk]), {"manager": carol.pk})
+    assert response.status_code == 400 and "already reports to" in response.content.decode()
+    response = client.post(reverse("member-edit", args=["acme", dave.pk]), {"manager": vic.pk})
+    assert response.status_code == 400
+    dave.refresh_from_db()
+    assert dave.manager is None and selectors.manager_of(dave) == mark
+    assert client_for(carol).post(edit, {"manager": ""}).status_code == 403

@@ -99,7 +99,9 @@ def rate_add(request: HttpRequest, member: Member) -> HttpResponse:
 def _members_page(
     request: HttpRequest, member: Member, form: MemberAddForm | None = None, status: int = 200
 ) -> HttpResponse:
-    people = access.scoped(member, Member.objects.select_related("user")).order_by("-is_active", "user__email")
+    people = access.scoped(member, Member.objects.select_related("user", "manager__user")).order_by(
+        "-is_active", "user__email"
+    )
     context = {
         "people": people,
         "form": form or MemberAddForm(),
