@@ -74,8 +74,13 @@ def journey_start(
     account: Account,
     template: JourneyTemplate | None = None,
     started_on: dt.date | None = None,
+    plan_onboarding: bool = True,
 ) -> Journey:
-    """Put an account on a journey (replacing any it was on): one progress row per milestone."""
+    """Put an account on a journey (replacing any it was on): one progress row per milestone.
+
+    A new customer (started in the last 90 days) also gets its 30/60/90-day plan in its success
+    plan (plans.services.onboarding_plan_generate) unless `plan_onboarding` is False.
+    """
     workspace = account.workspace
     if template is None:
         template = template_for(account, templates_install_defaults(workspace=workspace))
@@ -98,6 +103,10 @@ def journey_start(
         )
         for index, milestone in enumerate(template.milestones)
     )
+    if plan_onboarding:
+        from retain.plans.services import onboarding_plan_on_journey_start
+
+        onboarding_plan_on_journey_start(account=account, started_on=started_on, today=workspace_today(workspace))
     return journey
 
 

@@ -9,10 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from retain.accounts.choices import ContactRole, ContactStatus
 from retain.accounts.models import Account, Contact
 from retain.accounts.selectors import workspace_today
 from retain.health.catalogue import MEASURES
 from retain.health.measures import UnknownMeasure, compute_measures
+from retain.plans import onboarding
 from retain.plans.choices import CommitmentStatus, LinkPurpose, PlanStatus
 from retain.plans.models import (
     Commitment,
@@ -274,3 +276,70 @@ def plan_item_remove(*, item: Goal | Objective | SuccessMetric | Commitment, act
     with transaction.atomic():
         item.delete()
         _record(plan, actor, what)
+
+
+# The 30/60/90-day plan ----------------------------------------------------------------------------
+
+ONBOARDING_DAYS = 90
+
+
+def onboarding_milestones(account: Account) -> tuple[dt.date | None, list[onboarding.MilestoneDue]]:
+    """The day the account's journey started and its milestones with due dates (None, [] off journey)."""
+    from retain.journeys.models import Journey
+
+    journey = Journey.objects.filter(account=account).first()
+    if journey is None:
+        return None, []
+    rows = journey.progress.order_by("order")
+    return journey.started_on, [onboarding.MilestoneDue(p.key, p.name, p.due_on, p.get_status_display()) for p in rows]
+
+
+def _customer_owner(account: Account) -> Contact | None:
+    """The champion, else an admin: the person on the customer's side who owns their steps."""
+    contacts = Contact.objects.filter(
+        account=account, status=ContactStatus.ACTIVE, role__in=[ContactRole.CHAMPION, ContactRole.ADMIN]
+    )
+    by_role: dict[str, Contact] = {}
+    for contact in contacts.order_by("id"):
+        by_role.setdefault(contact.role, contact)
+    return by_role.get(ContactRole.CHAMPION) or by_role.get(ContactRole.ADMIN)
+
+
+@transaction.atomic
+def onboarding_plan_generate(*, account: Account, actor: Member | None, starts_on: dt.date | None = None) -> int:
+    """Write the account's 30/60/90-day plan into its success plan's commitments; returns how many
+    were added.
+
+    Day 1 is the day its journey started (else `starts_on`, else the customer-since day). Customer
+    steps are owned by the champion (else an admin contact, else the account's owner); ours by the
+    account's owner (else the actor); a step nobody can own is left out. Idempotent: a step whose
+    description the plan already has is not added again, so edits to it are kept.
+    """
+    journey_start, milestones = onboarding_milestones(account)
+    first_day = journey_start or starts_on or account.customer_since or workspace_today(account.workspace)
+    member = account.owner if account.owner is not None and account.owner.is_active else actor
+    contact = _customer_owner(account)
+    plan = plan_get_or_create(account=account, actor=actor)
+    have = {d.casefold() for d in plan.commitments.values_list("description", flat=True)}
+    fresh: list[Commitment] = []
+    for item in onboarding.plan_items(account.tier, first_day, milestones):
+        if item.description.casefold() in have:
+            continue
+        if item.side == onboarding.CUSTOMER and contact is not None:
+            owners: dict[str, object] = {"owner_contact": contact}
+        elif member is not None:
+            owners = {"owner_member": member}
+        else:
+            continue
+        fresh.append(Commitment(plan=plan, description=item.description, due_on=item.due_on, **owners))  # type: ignore[arg-type]
+    if fresh:
+        Commitment.objects.bulk_create(fresh)
+        _record(plan, actor, f"30/60/90-day plan: {len(fresh)} commitments added from day 1 on {first_day}")
+    return len(fresh)
+
+
+def onboarding_plan_on_journey_start(*, account: Account, started_on: dt.date, today: dt.date) -> int:
+    """A new customer (journey started in the last 90 days) gets its 30/60/90-day plan; others none."""
+    if not 0 <= (today - started_on).days < ONBOARDING_DAYS:
+        return 0
+    return onboarding_plan_generate(account=account, actor=None)

@@ -11,8 +11,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from retain.plans import selectors
+from retain.plans import onboarding, selectors
 from retain.plans.choices import LinkPurpose
+from retain.plans.services import onboarding_milestones
 
 
 @require_GET
@@ -30,9 +31,13 @@ def shared_plan(request: HttpRequest, token: str) -> HttpResponse:
         "view": view,
     }
     if link.purpose == LinkPurpose.ONBOARDING_PLAN and view is not None:
-        # The 30/60/90-day page: day 1 is when they became a customer (else when the plan started).
-        starts_on = link.account.customer_since or plan.created_at.date()  # type: ignore[union-attr]
-        context["periods"], context["later"] = selectors.first_ninety_days(view, starts_on)
+        # The 30/60/90-day page: day 1 is when the journey started (else when they became a
+        # customer, else when the plan started); each period lists the milestones due in it.
+        journey_start, milestones = onboarding_milestones(link.account)
+        starts_on = journey_start or link.account.customer_since or plan.created_at.date()  # type: ignore[union-attr]
+        periods, context["later"] = selectors.first_ninety_days(view, starts_on)
+        due = onboarding.milestones_by_period(starts_on, milestones)
+        context["periods"] = [{"period": p, "milestones": m} for p, m in zip(periods, due, strict=True)]
     response = render(request, "plans/shared.html", context)
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"

@@ -3,6 +3,7 @@ from django.urls import path
 
 from retain.web.views import accounts, books, health, home, imports, renewals, revenue, segments, settings, surveys
 from retain.web.views import expansion as expansion_views
+from retain.web.views import messaging as messaging_views
 from retain.web.views import plans as plan_views
 from retain.web.views import playbooks as playbook_views
 from retain.web.views import risk as risk_views
@@ -103,4 +104,10 @@ urlpatterns = [
     path(w + "tasks/<int:pk>/checklist/<int:index>/", task_views.task_check, name="task-check"),
     path(w + "tasks/<int:pk>/cancel/", task_views.task_cancel, name="task-cancel"),
     path(w + "tasks/<int:pk>/reopen/", task_views.task_reopen, name="task-reopen"),
+    # Messages: the outbound log with retry, the suppression list, bounces marked by hand.
+    path(w + "messages/", messaging_views.messages_page, name="messages"),
+    path(w + "messages/<int:pk>/retry/", messaging_views.message_retry, name="message-retry"),
+    path(w + "messages/suppressions/", messaging_views.suppression_add, name="suppression-add"),
+    path(w + "messages/suppressions/<int:pk>/remove/", messaging_views.suppression_remove, name="suppression-remove"),
+    path(w + "messages/bounces/", messaging_views.bounce_mark, name="bounce-mark"),
 ]
