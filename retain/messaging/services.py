@@ -417,8 +417,9 @@ def _mark_failed(message: OutboundMessage, error: str, *, worker: str, now: dt.d
 
 
 def _mark_suppressed(message: OutboundMessage, reason: str, *, worker: str) -> None:
+    # Nothing was attempted: the attempt counted at claim time is taken back.
     OutboundMessage.objects.filter(pk=message.pk, claimed_by=worker).update(
-        status=DeliveryStatus.SUPPRESSED, status_reason=reason, next_attempt_at=None
+        status=DeliveryStatus.SUPPRESSED, status_reason=reason, next_attempt_at=None, attempts=F("attempts") - 1
     )
 
 

@@ -82,6 +82,7 @@ def test_an_unsubscribe_after_queueing_is_honoured_at_send_time(smtp: Inbox, acc
     assert smtp.messages == []
     message = OutboundMessage.objects.get()
     assert message.status == DeliveryStatus.SUPPRESSED and message.status_reason == "the contact unsubscribed"
+    assert message.attempts == 0 and message.next_attempt_at is None
 
 
 def test_a_crash_between_send_and_mark_resends_with_the_same_message_id(
