@@ -96,7 +96,8 @@ def _require_open(task: Task, doing: str) -> None:
 
 def _locked(task: Task) -> Task:
     """The task's row, locked for the rest of the transaction and re-read, so two clicks act once."""
-    return Task.objects.select_for_update().select_related("account", "owner__user").get(pk=task.pk)
+    related = Task.objects.select_related("account", "owner__user")
+    return related.select_for_update(of=("self",)).get(pk=task.pk)
 
 
 def _copy_into(target: Task, source: Task) -> Task:
