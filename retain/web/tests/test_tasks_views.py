@@ -264,3 +264,32 @@ def test_a_manager_sets_who_a_csm_reports_to_and_escalations_follow(
     dave.refresh_from_db()
     assert dave.manager is None and selectors.manager_of(dave) == mark
     assert client_for(carol).post(edit, {"manager": ""}).status_code == 403
+
+
+def test_playbook_made_tasks_name_their_playbook(task: Task, carol: Member, mark: Member, workspace: Workspace) -> None:
+    from pathlib import Path
+
+    from retain.playbooks.services import playbook_save
+
+    source = Path(__file__).resolve().parents[2] / "playbooks" / "defaults" / "health-turned-red.yaml"
+    playbook_save(workspace=workspace, definition_yaml=source.read_text(), actor=mark)
+    for page in (url("tasks"), url("task", task.pk), reverse("account", args=["acme", task.account_id])):
+        html = client_for(carol).get(page).content.decode()
+        assert "from playbook Health turned red — risk review" in html, page
+
+
+def test_my_tasks_page_queries_do_not_grow_with_the_tasks(account: Account, carol: Member, today: dt.date) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client_for(carol).get(url("tasks")).status_code == 200
+        return len(queries)
+
+    services.task_create(account=account, title="One", kind="call", due_on=today, owner=carol, checklist=["a"])
+    few = count()
+    for n in range(12):
+        due = today + dt.timedelta(days=n - 4)
+        services.task_create(account=account, title=f"T{n}", kind="call", due_on=due, owner=carol, checklist=["a"])
+    assert count() == few
