@@ -435,6 +435,7 @@ def deliveries_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> 
     messages = OutboundMessage.objects.select_related("account", "contact").filter(pk__in=ids).order_by("id")
     sent = 0
     mail_connection = None
+    http_client = None
     try:
         for message in messages:
             try:
@@ -447,7 +448,8 @@ def deliveries_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> 
                     mail_connection = mail_connection or get_connection(timeout=SMTP_TIMEOUT)
                     transports.send_email(message, mail_connection)
                 else:
-                    transports.HTTP_CHANNELS[message.channel](message)
+                    http_client = http_client or transports.http_client()
+                    transports.HTTP_CHANNELS[message.channel](message, http_client)
             except transports.DeliveryError as exc:
                 log.warning("message %s not delivered (attempt %s): %s", message.pk, message.attempts, exc)
                 _mark_failed(message, str(exc), worker=worker, now=now)
@@ -461,4 +463,6 @@ def deliveries_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> 
     finally:
         if mail_connection is not None:
             mail_connection.close()
+        if http_client is not None:
+            http_client.close()
     return sent

@@ -60,7 +60,7 @@ def send_email(message: OutboundMessage, connection: BaseEmailBackend) -> None:
         raise DeliveryError("SMTP: the mail server did not accept the message")
 
 
-def post_json(message: OutboundMessage) -> None:
+def post_json(message: OutboundMessage, client: httpx.Client) -> None:
     """POST the payload; any 2xx is delivered. Webhooks are signed and carry the idempotency key."""
     body = json.dumps(message.payload, separators=(",", ":"), sort_keys=True).encode()
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
@@ -68,14 +68,19 @@ def post_json(message: OutboundMessage) -> None:
         headers["Idempotency-Key"] = message.idempotency_key
         headers["Retain-Signature"] = webhook_signature(webhook_secret(message.workspace_id), int(time.time()), body)
     try:
-        response = httpx.post(message.to, content=body, headers=headers, timeout=HTTP_TIMEOUT)
+        response = client.post(message.to, content=body, headers=headers)
     except httpx.HTTPError as exc:
         raise DeliveryError(f"HTTP: {exc or type(exc).__name__}") from exc
     if not 200 <= response.status_code < 300:
         raise DeliveryError(f"HTTP {response.status_code}: {response.text[:300]}")
 
 
-HTTP_CHANNELS: dict[str, Callable[[OutboundMessage], None]] = {
+def http_client() -> httpx.Client:
+    """One client per sweep: connections to the same receiver are reused; redirects are not followed."""
+    return httpx.Client(timeout=HTTP_TIMEOUT, follow_redirects=False)
+
+
+HTTP_CHANNELS: dict[str, Callable[[OutboundMessage, httpx.Client], None]] = {
     Channel.SLACK: post_json,
     Channel.WEBHOOK: post_json,
 }
