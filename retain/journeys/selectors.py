@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from retain.accounts.models import Account
-from retain.journeys.choices import BarrierState
-from retain.journeys.models import Barrier, Journey, MilestoneProgress
+from retain.journeys.choices import BarrierState, MilestoneStatus
+from retain.journeys.models import Barrier, Journey, JourneyTemplate, MilestoneProgress
 from retain.tenancy.models import Workspace
 
 
@@ -18,7 +18,9 @@ def account_journey(account: Account) -> tuple[Journey | None, list[MilestonePro
     journey = Journey.objects.filter(account=account).select_related("template").first()
     if journey is None:
         return None, []
-    return journey, list(journey.progress.order_by("order").prefetch_related("barriers__owner"))
+    return journey, list(
+        journey.progress.order_by("order").prefetch_related("barriers__owner__user", "barriers__owner_contact")
+    )
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,11 @@ class BarrierCount:
     kind: str
     accounts: int
     still_open: int
+
+    @property
+    def resolved(self) -> int:
+        """Accounts where this barrier is no longer open."""
+        return self.accounts - self.still_open
 
     def words(self) -> str:
         noun = "account" if self.accounts == 1 else "accounts"
@@ -66,3 +73,71 @@ def milestone_status_counts(workspace: Workspace) -> dict[str, dict[str, int]]:
     for row in rows:
         counts.setdefault(row["name"], {})[row["status"]] = row["accounts"]
     return counts
+
+
+# The journey board ----------------------------------------------------------------------------------
+
+ATTENTION_STATUSES = (MilestoneStatus.BEHIND, MilestoneStatus.STUCK)
+
+
+def board_journeys(
+    workspace: Workspace,
+    *,
+    owner_id: int | None = None,
+    unowned: bool = False,
+    tiers: list[str] | None = None,
+    started: tuple[dt.date, dt.date] | None = None,
+    attention: bool = False,
+) -> QuerySet[Journey]:
+    """The journeys on the board, filtered, grouped by template then by account name.
+
+    `started` keeps the journeys that started within [first, last] day (a cohort); `attention` keeps
+    the accounts with at least one milestone behind or stuck.
+    """
+    journeys = Journey.objects.filter(workspace=workspace)
+    if owner_id is not None:
+        journeys = journeys.filter(account__owner_id=owner_id)
+    elif unowned:
+        journeys = journeys.filter(account__owner__isnull=True)
+    if tiers:
+        journeys = journeys.filter(account__tier__in=tiers)
+    if started is not None:
+        journeys = journeys.filter(started_on__gte=started[0], started_on__lte=started[1])
+    if attention:
+        troubled = MilestoneProgress.objects.filter(journey=OuterRef("pk"), status__in=ATTENTION_STATUSES)
+        journeys = journeys.filter(Exists(troubled))
+    return journeys.select_related("account__owner__user", "template").order_by(
+        "template__priority", "template__key", "account__name", "id"
+    )
+
+
+def board_status_counts(journeys: QuerySet[Journey]) -> dict[tuple[str, str], dict[str, int]]:
+    """{(template key, milestone key): {status: accounts}} over every journey the filters keep, one query."""
+    rows = (
+        MilestoneProgress.objects.filter(journey__in=journeys.order_by().values("pk"))
+        .values("journey__template__key", "key", "status")
+        .annotate(accounts=Count("account", distinct=True))
+        .order_by()
+    )
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault((row["journey__template__key"], row["key"]), {})[row["status"]] = row["accounts"]
+    return counts
+
+
+def current_templates(workspace: Workspace) -> dict[str, JourneyTemplate]:
+    """The current version of each template, by key."""
+    return {t.key: t for t in JourneyTemplate.objects.filter(workspace=workspace, is_current=True)}
+
+
+def template_versions(workspace: Workspace) -> dict[str, list[JourneyTemplate]]:
+    """Every version of every template, newest first, with how many journeys walk each (one query)."""
+    versions: dict[str, list[JourneyTemplate]] = {}
+    rows = (
+        JourneyTemplate.objects.filter(workspace=workspace)
+        .annotate(journey_count=Count("journeys"))
+        .order_by("priority", "key", "-version")
+    )
+    for template in rows:
+        versions.setdefault(template.key, []).append(template)
+    return versions

@@ -176,6 +176,21 @@ def get_journey_template_for_user(member: Member, pk: object) -> JourneyTemplate
     return get_for_member(member, JourneyTemplate.objects.all(), pk)
 
 
+def get_current_journey_template_for_user(member: Member, key: str) -> JourneyTemplate:
+    """The current version of a journey template of the member's workspace by its key, else 404."""
+    found = JourneyTemplate.objects.filter(workspace_id=member.workspace_id, key=key, is_current=True).first()
+    if found is None:
+        raise Http404("No such journey template")
+    return found
+
+
+def get_rw_current_journey_template_for_user(member: Member, key: str) -> JourneyTemplate:
+    """Publishing a version changes the path of every account that starts on it: managers only."""
+    template = get_current_journey_template_for_user(member, key)
+    require_manager(member)
+    return template
+
+
 def get_journey_for_user(member: Member, pk: object) -> Journey:
     return get_for_member(member, Journey.objects.select_related("account", "template"), pk)
 

@@ -3,6 +3,7 @@ from django.urls import path
 
 from retain.web.views import accounts, books, health, home, imports, renewals, revenue, segments, settings, surveys
 from retain.web.views import expansion as expansion_views
+from retain.web.views import journeys as journey_views
 from retain.web.views import messaging as messaging_views
 from retain.web.views import plans as plan_views
 from retain.web.views import playbooks as playbook_views
@@ -94,6 +95,18 @@ urlpatterns = [
     path(w + "playbooks/<slug:key>/simulate/", playbook_views.playbook_simulate, name="playbook-simulate"),
     path(w + "playbooks/<slug:key>/active/", playbook_views.playbook_set_active, name="playbook-active"),
     path(w + "accounts/<int:pk>/playbooks/", playbook_views.account_playbooks, name="account-playbooks"),
+    # Journeys: the board, metrics, barriers across accounts, template versions; ticks, barriers and
+    # lifecycle moves from the account page.
+    path(w + "journeys/", journey_views.journey_board, name="journeys"),
+    path(w + "journeys/board.csv", journey_views.journey_board_csv, name="journeys-csv"),
+    path(w + "journeys/metrics/", journey_views.journey_metrics, name="journeys-metrics"),
+    path(w + "journeys/barriers/", journey_views.journey_barriers, name="journeys-barriers"),
+    path(w + "journeys/templates/", journey_views.journey_templates, name="journey-templates"),
+    path(w + "journeys/templates/<slug:key>/", journey_views.journey_template_publish, name="journey-template-publish"),
+    path(w + "milestones/<int:pk>/tick/", journey_views.milestone_tick, name="milestone-tick"),
+    path(w + "milestones/<int:pk>/barriers/", journey_views.barrier_add, name="barrier-add"),
+    path(w + "barriers/<int:pk>/resolve/", journey_views.barrier_resolve, name="barrier-resolve"),
+    path(w + "accounts/<int:pk>/lifecycle/", journey_views.lifecycle_move, name="account-lifecycle"),
     # Tasks: my tasks by due day, the team view, one task's page; completing and ticking answer htmx.
     path(w + "tasks/", task_views.my_tasks, name="tasks"),
     path(w + "tasks/team/", task_views.team_tasks, name="tasks-team"),
