@@ -49,6 +49,7 @@ BACKOFF = (
 # How long a claimed message belongs to the worker that claimed it. A worker that died while
 # sending leaves the row in `sending`; once the lease is over the row is due again.
 CLAIM_LEASE = dt.timedelta(minutes=10)
+MAX_ATTEMPTS = len(BACKOFF) + 1
 SMTP_TIMEOUT = 30
 _DUE = (DeliveryStatus.QUEUED, DeliveryStatus.RETRYING, DeliveryStatus.SENDING)
 
@@ -409,7 +410,7 @@ def _mark_sent(message: OutboundMessage, *, worker: str) -> None:
 
 def _mark_failed(message: OutboundMessage, error: str, *, worker: str, now: dt.datetime) -> None:
     attempt = message.attempts
-    if attempt <= len(BACKOFF):
+    if attempt < MAX_ATTEMPTS:
         fields: dict[str, Any] = {"status": DeliveryStatus.RETRYING, "next_attempt_at": now + BACKOFF[attempt - 1]}
     else:
         fields = {"status": DeliveryStatus.FAILED, "next_attempt_at": None}
@@ -438,6 +439,10 @@ def deliveries_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> 
     http_client = None
     try:
         for message in messages:
+            if message.attempts > MAX_ATTEMPTS:
+                # Only reachable when workers keep dying while sending this one: stop, visibly.
+                _mark_failed(message, "no worker finished sending it", worker=worker, now=now)
+                continue
             try:
                 if message.channel == Channel.EMAIL:
                     # Re-checked at send time: an unsubscribe or bounce since enqueueing wins at once.
@@ -445,14 +450,20 @@ def deliveries_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> 
                     if reason:
                         _mark_suppressed(message, reason, worker=worker)
                         continue
-                    mail_connection = mail_connection or get_connection(timeout=SMTP_TIMEOUT)
+                    mail_connection = mail_connection or get_connection(timeout=settings.EMAIL_TIMEOUT or SMTP_TIMEOUT)
                     transports.send_email(message, mail_connection)
                 else:
                     http_client = http_client or transports.http_client()
                     transports.HTTP_CHANNELS[message.channel](message, http_client)
-            except transports.DeliveryError as exc:
-                log.warning("message %s not delivered (attempt %s): %s", message.pk, message.attempts, exc)
-                _mark_failed(message, str(exc), worker=worker, now=now)
+            except Exception as exc:
+                if isinstance(exc, transports.DeliveryError):
+                    log.warning("message %s not delivered (attempt %s): %s", message.pk, message.attempts, exc)
+                    error = str(exc)
+                else:
+                    # A message we cannot even compose must not stop the others; its row says why.
+                    log.exception("message %s could not be sent", message.pk)
+                    error = f"{type(exc).__name__}: {exc}"
+                _mark_failed(message, error, worker=worker, now=now)
                 if mail_connection is not None and message.channel == Channel.EMAIL:
                     # The SMTP session may be broken: the next e-mail opens a fresh one.
                     mail_connection.close()

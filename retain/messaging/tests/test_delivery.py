@@ -196,3 +196,27 @@ def test_a_crash_after_a_webhook_call_resends_with_the_same_idempotency_key(
                 services.deliveries_send_due()
         assert services.deliveries_send_due(now=_later(11)) == 1
     assert [headers["idempotency-key"] for headers, _ in receiver.requests] == ["k-1", "k-1"]
+
+
+def test_a_message_that_cannot_be_composed_fails_visibly_without_stopping_the_others(
+    smtp: Inbox, account: Account, jane: Contact, sam: Contact
+) -> None:
+    broken = _welcome(account, jane, key="broken")
+    # A header injection that slipped past enqueueing (written straight into the row).
+    OutboundMessage.objects.filter(pk=broken.pk).update(subject="Hi\nBcc: everyone@example.com")
+    _welcome(account, sam, key="fine")
+    assert services.deliveries_send_due() == 1
+    broken.refresh_from_db()
+    assert broken.status == DeliveryStatus.RETRYING and "BadHeaderError" in broken.last_error
+    assert [recipients for recipients, _ in smtp.messages] == [["sam@globex.example"]]
+
+
+def test_a_message_whose_workers_keep_dying_ends_failed(account: Account, jane: Contact) -> None:
+    message = _welcome(account, jane)
+    # Six claims whose workers all died mid-send, the last lease now over.
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        status=DeliveryStatus.SENDING, attempts=services.MAX_ATTEMPTS, next_attempt_at=timezone.now()
+    )
+    assert services.deliveries_send_due() == 0
+    message.refresh_from_db()
+    assert message.status == DeliveryStatus.FAILED and message.last_error == "no worker finished sending it"
