@@ -365,3 +365,14 @@ def test_a_lifecycle_move_needs_a_reason(client: Client, globex: Account, carol:
     assert globex.stage == "adoption"
     entry = TimelineEntry.objects.get(account=globex, kind="stage_changed")
     assert entry.data["reason"] == "initial value confirmed"
+
+
+def test_htmx_gets_the_journey_panel_back_with_what_happened(client: Client, globex: Account, carol: Member) -> None:
+    oriented = progress(globex, "oriented")
+    login(client, carol)
+    ticked = client.post(url("milestone-tick", oriented.pk), {"item": "Admins trained"}, HTTP_HX_REQUEST="true")
+    html = ticked.content.decode()
+    assert ticked.status_code == 200 and "<html" not in html and 'id="journey"' in html
+    assert 'title="Untick Admins trained"' in html and "Admins trained: ticked." in html
+    refused = client.post(url("barrier-add", oriented.pk), {"kind": "our_issue", "title": ""}, HTTP_HX_REQUEST="true")
+    assert 'role="alert">Barrier not added: title: must be a non-empty text' in refused.content.decode()

@@ -30,6 +30,7 @@ from retain.journeys import metrics, selectors, services
 from retain.journeys.choices import BarrierKind, MilestoneStatus
 from retain.journeys.formulas import cohort_quarter, milestones_diff, month_bounds, quarter_of
 from retain.journeys.models import Journey, JourneyTemplate, MilestoneProgress
+from retain.journeys.selectors import account_journey
 from retain.journeys.templates import clean_milestones
 from retain.lib.csvsafe import write_csv
 from retain.tenancy import access
@@ -57,12 +58,13 @@ def _account_url(account: Account) -> str:
     return reverse("account", args=[account.workspace.slug, account.pk]) + "#journey"
 
 
-def _service_error(request: HttpRequest, what: str, error: ValidationError) -> None:
+def _problems(what: str, error: ValidationError) -> str:
+    """ "Barrier not added: owner: give one owner…", naming each field the service refused."""
     if hasattr(error, "error_dict"):
         problems = "; ".join(f"{field}: {' '.join(texts)}" for field, texts in error.message_dict.items())
     else:
         problems = " ".join(error.messages)
-    messages.error(request, f"{what}: {problems}")
+    return f"{what}: {problems}"
 
 
 # The board -------------------------------------------------------------------------------------------
@@ -395,17 +397,42 @@ def journey_template_publish(request: HttpRequest, member: Member, key: str) -> 
 # The account page's journey panel: ticks, barriers, lifecycle -------------------------------------------
 
 
+def _answer(
+    request: HttpRequest, member: Member, account: Account, *, notice: str = "", problem: str = ""
+) -> HttpResponse:
+    """htmx gets the journey panel again, with the notice or problem in it; a plain form post gets the
+    message and a redirect to the account page's journey panel."""
+    if getattr(request, "htmx", False):
+        journey, milestones = account_journey(account)
+        context = {
+            "account": account,
+            "workspace": member.workspace,
+            "journey": journey,
+            "journey_milestones": milestones,
+            "can_edit": access.can_edit_account(member, account),
+            "journey_notice": notice,
+            "journey_problem": problem,
+        }
+        return render(request, "web/partials/account_journey.html", context)
+    if problem:
+        messages.error(request, problem)
+    elif notice:
+        messages.success(request, notice)
+    return redirect(_account_url(account))
+
+
 @require_POST
 @workspace_view
 @in_workspace_time
 def milestone_tick(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     progress = access.get_rw_milestone_progress_for_user(member, pk)
+    item = request.POST.get("item", "")
     ticked = request.POST.get("ticked", "1") not in ("0", "false", "")
     try:
-        services.milestone_tick(progress=progress, item=request.POST.get("item", ""), actor=member, ticked=ticked)
+        services.milestone_tick(progress=progress, item=item, actor=member, ticked=ticked)
     except ValidationError as error:
-        _service_error(request, f"{progress.name} not changed", error)
-    return redirect(_account_url(progress.account))
+        return _answer(request, member, progress.account, problem=_problems(f"{progress.name} not changed", error))
+    return _answer(request, member, progress.account, notice=f"{item}: {'ticked' if ticked else 'unticked'}.")
 
 
 @require_POST
@@ -431,10 +458,8 @@ def barrier_add(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
             via=VIA,
         )
     except ValidationError as error:
-        _service_error(request, "Barrier not added", error)
-    else:
-        messages.success(request, f"Barrier added to {progress.name}.")
-    return redirect(_account_url(progress.account))
+        return _answer(request, member, progress.account, problem=_problems("Barrier not added", error))
+    return _answer(request, member, progress.account, notice=f"Barrier added to {progress.name}.")
 
 
 @require_POST
@@ -445,10 +470,8 @@ def barrier_resolve(request: HttpRequest, member: Member, pk: int) -> HttpRespon
     try:
         services.barrier_resolve(barrier=barrier)
     except ValidationError as error:
-        _service_error(request, "Barrier not resolved", error)
-    else:
-        messages.success(request, f"{barrier.title}: resolved.")
-    return redirect(_account_url(barrier.account))
+        return _answer(request, member, barrier.account, problem=_problems("Barrier not resolved", error))
+    return _answer(request, member, barrier.account, notice=f"{barrier.title}: resolved.")
 
 
 @require_POST
@@ -462,8 +485,6 @@ def lifecycle_move(request: HttpRequest, member: Member, pk: int) -> HttpRespons
             account=account, actor=member, stage=stage, reason=request.POST.get("reason", ""), via=VIA
         )
     except ValidationError as error:
-        _service_error(request, "Stage not changed", error)
-    else:
-        label = dict(Stage.choices).get(stage, stage)
-        messages.success(request, f"Moved to {label}." if moved else f"Already in {label}.")
-    return redirect(_account_url(account))
+        return _answer(request, member, account, problem=_problems("Stage not changed", error))
+    label = dict(Stage.choices).get(stage, stage)
+    return _answer(request, member, account, notice=f"Moved to {label}." if moved else f"Already in {label}.")
