@@ -297,6 +297,7 @@ def journey_barriers(request: HttpRequest, member: Member) -> HttpResponse:
 
 @require_GET
 @workspace_view
+@in_workspace_time
 def journey_templates(request: HttpRequest, member: Member) -> HttpResponse:
     context = {
         "workspace": member.workspace,
@@ -354,6 +355,7 @@ def _parse_milestones(text: str) -> tuple[list[dict[str, Any]] | None, list[str]
 
 @require_http_methods(["GET", "POST"])
 @workspace_view
+@in_workspace_time
 def journey_template_publish(request: HttpRequest, member: Member, key: str) -> HttpResponse:
     template = access.get_rw_current_journey_template_for_user(member, key)
     text = request.POST.get("milestones", "") if request.method == "POST" else _yaml_dump(template.milestones)
