@@ -69,6 +69,8 @@ bench: install $(SECRET_FILE)
 	$(DEMO_ENV) $(BIN)/retain bench ingest --database postgres
 	$(DEMO_ENV) $(BIN)/retain bench health
 	$(DEMO_ENV) $(BIN)/retain bench health --database postgres
+	$(DEMO_ENV) $(BIN)/retain bench playbooks
+	$(DEMO_ENV) $(BIN)/retain bench playbooks --database postgres
 
 clean:
 	rm -rf $(VENV) node_modules retain/web/static/vendor .pytest_cache .mypy_cache .ruff_cache

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from retain.demo.generator import accounts, health, insights, renewals, surveys, team, usage
+from retain.demo.generator import accounts, health, insights, playbooks, renewals, surveys, team, usage
 from retain.demo.generator.context import DEMO_SLUG, DemoContext, Step
 from retain.demo.generator.names import VENDOR_DOMAIN
 from retain.demo.generator.world import plan_world
@@ -39,6 +39,7 @@ STEPS: list[Step] = [
     Step("health scores", health.build_health),
     Step("expansion signals", insights.build_expansion),
     Step("churn model", insights.build_churn_model),
+    Step("playbooks", playbooks.build_playbooks),
 ]
 
 

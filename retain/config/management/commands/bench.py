@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from retain.health import bench as health_bench
+from retain.playbooks import bench as playbooks_bench
 from retain.usage.bench.runner import BenchError, run_ingest_bench
 
 
@@ -26,6 +27,11 @@ class Command(BaseCommand):
         health.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
         health.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/postgres",
                             help="an admin connection; the bench creates and drops its own database")  # fmt: skip
+        playbooks = sub.add_parser("playbooks", help="one scan and sweep of the default playbooks against raw SQL")
+        playbooks.add_argument("--accounts", type=int, default=10_000)
+        playbooks.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+        playbooks.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/postgres",
+                               help="an admin connection; the bench creates and drops its own database")  # fmt: skip
 
     def handle(self, *args: object, **options: object) -> None:
         if options["bench"] == "health":
@@ -43,6 +49,22 @@ class Command(BaseCommand):
                 self.stdout.write(f"Note: {note}")
             self.stdout.write(f"Checked {result['checked']} sampled accounts: same overall (to 0.1) and band.")
             self.stdout.write(" ".join(f"{name}={result[name]}" for name in health_bench.FIGURES))
+        if options["bench"] == "playbooks":
+            try:
+                figures = playbooks_bench.run_playbooks_bench(
+                    accounts=int(options["accounts"]),  # type: ignore[call-overload]
+                    database=str(options["database"]),
+                    postgres_url=str(options["postgres_url"]),
+                    out=lambda line: self.stderr.write(line),
+                )
+            except playbooks_bench.BenchError as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(
+                f"Same {figures['pairs']} (playbook, account) pairs both ways; scan_s={figures['scan_s']} "
+                f"steps_s={figures['steps_s']} enrolled={figures['enrolled']} claimed={figures['claimed']} "
+                f"step_runs={figures['step_runs']} still_due={figures['still_due']}"
+            )
+            self.stdout.write(" ".join(f"{name}={figures[name]}" for name in playbooks_bench.FIGURES))
         if options["bench"] == "ingest":
             try:
                 figures = run_ingest_bench(
