@@ -8,8 +8,8 @@ from retain.web.views import messaging as messaging_views
 from retain.web.views import plans as plan_views
 from retain.web.views import playbooks as playbook_views
 from retain.web.views import risk as risk_views
-from retain.web.views import tasks as task_views
 from retain.web.views import spend as spend_views
+from retain.web.views import tasks as task_views
 
 w = "w/<slug:slug>/"
 
