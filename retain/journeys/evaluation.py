@@ -120,6 +120,16 @@ def _evidence(condition: Condition, snapshot: dict[str, Any], usage: _Usage) -> 
     return {"summary": ", ".join(words), "events": events, "explain": condition.explain(snapshot)}
 
 
+def reads_a_window(criteria: dict[str, Any]) -> bool:
+    """True when a data milestone's criteria read a window ending on the evaluation day (count_14d,
+    usage.*): such a milestone completes on the day it is evaluated, not on a day an event was seen."""
+    for attr in parse(criteria).attrs():
+        parsed = event_attr(attr)
+        if (parsed is None and not attr.startswith("account.")) or (parsed is not None and parsed[1] == "count_14d"):
+            return True
+    return False
+
+
 def _completion_day(condition: Condition, usage: _Usage, today: dt.date) -> dt.date:
     days: list[dt.date] = []
     for attr in condition.attrs():
@@ -191,17 +201,23 @@ def journeys_evaluate(
                 conditions[(template.pk, milestone["key"])] = parsed
                 attrs_by_template[template.pk] |= parsed.attrs()
     needs_usage = any(not attr.startswith("account.") for attrs in attrs_by_template.values() for attr in attrs)
-    usage_by_account = _usage(workspace, journeys, today, needs_usage)
     by_journey = {journey.pk: journey for journey in journeys}
-    progress_rows = MilestoneProgress.objects.filter(workspace=workspace)
+    rows = MilestoneProgress.objects.filter(workspace=workspace)
     if len(by_journey) <= MAX_IDS_IN_QUERY:
-        progress_rows = progress_rows.filter(journey_id__in=list(by_journey))
+        rows = rows.filter(journey_id__in=list(by_journey))
+    progress_rows = [progress for progress in rows if progress.journey_id in by_journey]
+    # Only journeys with a data milestone still open read the rollups (a completed one stays done).
+    reading = {
+        progress.journey_id
+        for progress in progress_rows
+        if progress.completed_on is None and (by_journey[progress.journey_id].template_id, progress.key) in conditions
+    }
+    usage_by_account = _usage(workspace, [by_journey[pk] for pk in sorted(reading)], today, needs_usage)
     changed: list[MilestoneProgress] = []
+    moved_status: dict[str, list[int]] = defaultdict(list)
     completed: list[MilestoneProgress] = []
     reached_initial_value: list[Account] = []
     for progress in progress_rows:
-        if progress.journey_id not in by_journey:
-            continue
         journey = by_journey[progress.journey_id]
         before = (progress.status, progress.completed_on, progress.last_progress_on)
         condition = conditions.get((journey.template_id, progress.key))
@@ -226,13 +242,19 @@ def journeys_evaluate(
                 if progress.key == INITIAL_VALUE:
                     reached_initial_value.append(journey.account)
         progress.status = status_of(progress, today)
-        if (progress.status, progress.completed_on, progress.last_progress_on) != before:
+        if (progress.completed_on, progress.last_progress_on) != before[1:]:
             changed.append(progress)
+        elif progress.status != before[0]:
+            # Most nights only the calendar moves a status: one UPDATE per status, not a row each.
+            moved_status[progress.status].append(progress.pk)
     if changed:
         MilestoneProgress.objects.bulk_update(
             changed, ["status", "completed_on", "evidence", "last_progress_on"], batch_size=500
         )
-        result.changed_ids = [progress.pk for progress in changed]
+    for status, ids in moved_status.items():
+        for start in range(0, len(ids), MAX_IDS_IN_QUERY):
+            MilestoneProgress.objects.filter(pk__in=ids[start : start + MAX_IDS_IN_QUERY]).update(status=status)
+    result.changed_ids = [progress.pk for progress in changed] + [pk for ids in moved_status.values() for pk in ids]
     if completed:
         from retain.journeys.services import milestones_record_completed
 

@@ -16,11 +16,13 @@ from collections.abc import Callable
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from retain.demo.generator import accounts, health, insights, playbooks, renewals, surveys, team, usage
+from retain.demo.generator import accounts, health, insights, journeys, playbooks, renewals, surveys, team, usage
 from retain.demo.generator.context import DEMO_SLUG, DemoContext, Step
 from retain.demo.generator.names import VENDOR_DOMAIN
 from retain.demo.generator.world import plan_world
+from retain.journeys.models import Journey
 from retain.lib.dates import today_in
+from retain.plans.models import SuccessPlan
 from retain.tenancy.models import Workspace
 from retain.usage.models import DailyAccountUsage, DailyFeatureUsage, DailyUserUsage, UsageEvent
 
@@ -37,6 +39,7 @@ STEPS: list[Step] = [
     Step("spend and quotas", renewals.build_spend_and_quotas),
     Step("survey history", surveys.build_surveys),
     Step("health scores", health.build_health),
+    Step("journeys and success plans", journeys.build_journeys),
     Step("expansion signals", insights.build_expansion),
     Step("churn model", insights.build_churn_model),
     Step("playbooks", playbooks.build_playbooks),
@@ -79,6 +82,9 @@ def demo_delete() -> bool:
         # The big tables first, with one statement each, before the cascade collects the rest.
         for model in (UsageEvent, DailyUserUsage, DailyFeatureUsage, DailyAccountUsage):
             model.objects.filter(workspace=workspace).delete()
+        # Journeys and plans hold protected references (templates, commitment owners).
+        Journey.objects.filter(workspace=workspace).delete()
+        SuccessPlan.objects.filter(workspace=workspace).delete()
         workspace.delete()
         get_user_model().objects.filter(email__endswith=f"@{VENDOR_DOMAIN}", memberships__isnull=True).delete()
     return True
