@@ -308,6 +308,7 @@ def escalate_step(inp: StepInput) -> Outcome:
         owner=manager,
         priority="high",
         description=f"Still open after {after_days} days (task {task.pk}, owner {task.owner or 'nobody'}).",
+        escalated_from=task,
     )
     return Outcome(result={"task": escalation.pk, "escalated": task.pk, "owner": manager.pk if manager else None})
 
