@@ -185,3 +185,30 @@ def test_a_revoked_onboarding_link_gets_404(new_customer: Account, carol: Member
     link, raw = services.shared_link_create(account=new_customer, actor=carol, purpose="onboarding_plan")
     services.shared_link_revoke(link=link, actor=carol)
     assert Client().get(reverse("shared-plan", args=[raw])).status_code == 404
+
+
+# The button on the success plan page ---------------------------------------------------------------
+
+
+def _post(member: Member, account: Account) -> int:
+    client = Client()
+    client.force_login(member.user)
+    url = reverse("success-plan", args=[account.workspace.slug, account.pk])
+    return client.post(url, {"action": "onboarding"}).status_code
+
+
+def test_the_plan_page_adds_the_30_60_90_day_plan_once(new_customer: Account, carol: Member) -> None:
+    journey_start(account=new_customer, plan_onboarding=False)
+    assert not Commitment.objects.filter(plan__account=new_customer).exists()
+    assert _post(carol, new_customer) == 302
+    assert _post(carol, new_customer) == 302
+    texts = list(Commitment.objects.filter(plan__account=new_customer).values_list("description", flat=True))
+    assert sorted(texts) == sorted(_texts("enterprise"))
+
+
+def test_only_members_who_may_edit_add_it_and_outsiders_get_404(
+    new_customer: Account, vic: Member, olga: Member
+) -> None:
+    assert _post(vic, new_customer) == 403
+    assert _post(olga, new_customer) == 404
+    assert not Commitment.objects.filter(plan__account=new_customer).exists()

@@ -171,6 +171,9 @@ def _apply(request: HttpRequest, member: Member, account: Account, plan: Success
                 raise Http404("No such kind")
             services.plan_item_remove(item=_pick(model, post.get("pk"), **scope), actor=member)
             return None
+        elif action == "onboarding":
+            services.onboarding_plan_generate(account=account, actor=member)
+            return None
         elif action == "link":
             form = LinkForm(post)
             if form.is_valid():
