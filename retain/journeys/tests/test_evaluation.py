@@ -243,3 +243,11 @@ def test_a_ticked_checklist_milestone_is_written_once_even_when_ticked_again(jou
     entry = account.timeline.get(kind=EntryKind.MILESTONE_COMPLETED)
     assert (entry.data["key"], entry.data["template"], entry.data["late"]) == ("oriented", "critical-path", False)
     assert "Kick-off call held ticked on 2026-09-06" in entry.summary
+
+
+def test_milestones_reading_a_window_complete_on_the_evaluation_day() -> None:
+    from retain.journeys.defaults import CRITICAL_PATH
+    from retain.journeys.evaluation import reads_a_window
+
+    reading = {m["key"] for m in CRITICAL_PATH["milestones"] if m["kind"] == "data" and reads_a_window(m["criteria"])}
+    assert reading == {"active", "initial-value"}

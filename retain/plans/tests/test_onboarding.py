@@ -212,3 +212,27 @@ def test_only_members_who_may_edit_add_it_and_outsiders_get_404(
     assert _post(vic, new_customer) == 403
     assert _post(olga, new_customer) == 404
     assert not Commitment.objects.filter(plan__account=new_customer).exists()
+
+
+def test_the_nightly_start_of_missing_journeys_plans_the_new_onboarding_accounts(
+    workspace: Workspace, carol: Member
+) -> None:
+    from retain.journeys.services import journeys_start_missing
+
+    today = workspace_today(workspace)
+    fresh = account_services.account_create(
+        workspace=workspace, actor=None, via="test", name="Fresh", tier="strategic", owner=carol, customer_since=today
+    )
+    old = account_services.account_create(
+        workspace=workspace,
+        actor=None,
+        via="test",
+        name="Old",
+        tier="strategic",
+        owner=carol,
+        customer_since=today - dt.timedelta(days=120),
+    )
+    assert journeys_start_missing(workspace=workspace) == 2
+    texts = set(Commitment.objects.filter(plan__account=fresh).values_list("description", flat=True))
+    assert texts == set(_texts("strategic"))
+    assert not Commitment.objects.filter(plan__account=old).exists()
