@@ -611,3 +611,46 @@ def barrier_opened_entry(barrier: Barrier, *, actor: Member | None, via: str) ->
             "owner": owner,
         },
     )
+
+
+def playbook_step_ran_entry(
+    account: Account,
+    *,
+    playbook_key: str,
+    playbook_name: str,
+    enrollment_id: int,
+    index: int,
+    kind: str,
+    summary: str,
+    occurred_at: dt.datetime,
+) -> TimelineEntry:
+    """A playbook step did something for the account: "Playbook Health turned red: task for Carol: …"."""
+    entry = _entry(
+        account,
+        EntryKind.PLAYBOOK_STEP_RAN,
+        f"Playbook {playbook_name}: {summary}"[:500],
+        actor=None,
+        via="system",
+        occurred_at=occurred_at,
+        data={"playbook": playbook_key, "enrollment": enrollment_id, "step": index, "kind": kind},
+    )
+    entry.dedupe_key = f"playbook_step:{enrollment_id}:{index}"
+    return entry
+
+
+def ticket_escalated_entry(
+    account: Account, *, message_id: str, properties: Mapping[str, Any], occurred_at: dt.datetime
+) -> TimelineEntry:
+    """The product reported a support ticket escalated (a `Ticket Escalated` event): a playbook trigger."""
+    subject = str(properties.get("subject") or properties.get("title") or properties.get("ticket_id") or "").strip()
+    entry = _entry(
+        account,
+        EntryKind.TICKET_ESCALATED,
+        "Support ticket escalated" + (f": {subject}" if subject else ""),
+        actor=None,
+        via="system",
+        occurred_at=occurred_at,
+        data={"event": message_id, **{k: v for k, v in properties.items() if isinstance(v, str | int | float | bool)}},
+    )
+    entry.dedupe_key = f"ticket_escalated:{message_id}"[:200]
+    return entry

@@ -29,11 +29,12 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from retain.accounts import timeline
 from retain.accounts.selectors import accounts_matching
 from retain.lib.conditions import Condition, parse
 from retain.lib.dates import local_day, start_of_day
+from retain.playbooks import services, triggers
 from retain.playbooks import steps as step_registry
-from retain.playbooks import triggers
 from retain.playbooks.choices import DUE_STATUSES, EnrollmentStatus, StepStatus, TriggerKind
 from retain.playbooks.definition import describe_step
 from retain.playbooks.models import ConditionState, Enrollment, Playbook, ScanMark, Snooze, StepRun
@@ -416,6 +417,7 @@ def scan(*, workspace: Workspace, now: dt.datetime | None = None) -> ScanResult:
     """Enrol every new occurrence of the workspace's active playbooks, as of `now`."""
     now = now or timezone.now()
     result = ScanResult()
+    services.ticket_escalations_record(workspace=workspace, now=now)
     snapshots = Snapshots(workspace)
     playbooks = Playbook.objects.filter(workspace=workspace, is_current=True, is_active=True).order_by("key")
     for playbook in playbooks:
@@ -538,6 +540,17 @@ def _run_step(enrollment: Enrollment, compiled: Compiled, index: int, now: dt.da
                     error=outcome.error,
                     result=outcome.result,
                 )
+                if outcome.summary and outcome.status == StepStatus.OK:
+                    timeline.playbook_step_ran_entry(
+                        enrollment.account,
+                        playbook_key=compiled.key,
+                        playbook_name=compiled.playbook.name,
+                        enrollment_id=enrollment.pk,
+                        index=index,
+                        kind=kind,
+                        summary=outcome.summary,
+                        occurred_at=now,
+                    ).save()
                 # Durable per step: a worker that dies later resumes after this step, not at it.
                 Enrollment.objects.filter(pk=enrollment.pk).update(step_index=index + 1, context=enrollment.context)
     except Exception as exc:  # the step rolled back; record why, visibly, and stop this enrolment

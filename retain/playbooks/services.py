@@ -9,10 +9,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from retain.accounts.models import Account, Segment
+from retain.accounts import timeline
+from retain.accounts.models import Account, Segment, TimelineEntry
 from retain.playbooks.definition import DefinitionError, parse_yaml
-from retain.playbooks.models import Playbook, Snooze
+from retain.playbooks.models import Playbook, ScanMark, Snooze
 from retain.tenancy.models import Member, Workspace
+from retain.usage.models import UsageEvent
+from retain.usage.vocabulary import TICKET_ESCALATED
+
+# The high-water mark of product events read for ticket escalations (not a playbook key: those
+# never start with an underscore).
+TICKET_MARK = "_ticket-escalated"
+TICKET_CATCH_UP = dt.timedelta(days=2)
+TICKET_BATCH = 5000
 
 
 def _member_emails(workspace: Workspace) -> set[str]:
@@ -103,3 +112,36 @@ def snooze_clear(*, account: Account, actor: Member | None) -> int:
     """End every snooze of the account now."""
     deleted, _ = Snooze.objects.filter(account=account).delete()
     return deleted
+
+
+def ticket_escalations_record(*, workspace: Workspace, now: dt.datetime) -> int:
+    """Turn new `Ticket Escalated` product events into timeline facts, once each, for playbooks.
+
+    Reads events past a high-water mark (the first run looks back two days); each fact carries
+    the event's message id as its dedupe key, so overlapping runs cannot write one twice. Events
+    whose account is not known yet when they are read are not turned into facts.
+    """
+    mark, _ = ScanMark.objects.get_or_create(
+        workspace=workspace, playbook_key=TICKET_MARK, defaults={"last_entry_id": -1, "scanned_at": now}
+    )
+    events = UsageEvent.objects.filter(workspace=workspace, type="track", name=TICKET_ESCALATED)
+    if mark.last_entry_id < 0:
+        events = events.filter(received_at__gte=now - TICKET_CATCH_UP)
+    else:
+        events = events.filter(pk__gt=mark.last_entry_id)
+    batch = list(events.filter(account__isnull=False).select_related("account").order_by("pk")[:TICKET_BATCH])
+    high = max([event.pk for event in batch], default=mark.last_entry_id)
+    if batch:
+        entries = [
+            timeline.ticket_escalated_entry(
+                event.account,  # type: ignore[arg-type]
+                message_id=event.message_id,
+                properties=event.properties if isinstance(event.properties, dict) else {},
+                occurred_at=event.timestamp,
+            )
+            for event in batch
+        ]
+        TimelineEntry.objects.bulk_create(entries, ignore_conflicts=True)
+    if high != mark.last_entry_id or mark.last_entry_id < 0:
+        ScanMark.objects.filter(pk=mark.pk).update(last_entry_id=max(high, 0), scanned_at=now)
+    return len(batch)

@@ -60,6 +60,8 @@ class Outcome:
     error: str = ""
     wait_until: dt.datetime | None = None
     defer_until: dt.datetime | None = None
+    # What the step did, for the account's timeline; empty when there is nothing to tell.
+    summary: str = ""
 
 
 def skipped(reason: str, **result: Any) -> Outcome:
@@ -146,7 +148,10 @@ def task_step(inp: StepInput) -> Outcome:
         checklist=tuple(options["checklist"]),
         description=render(options["description"], inp) if options["description"] else "",
     )
-    return Outcome(result={"task": task.pk, "owner": owner.pk if owner else None})
+    return Outcome(
+        result={"task": task.pk, "owner": owner.pk if owner else None},
+        summary=f"task for {owner or 'nobody'}: {task.title}",
+    )
 
 
 def email_step(inp: StepInput) -> Outcome:
@@ -169,7 +174,9 @@ def email_step(inp: StepInput) -> Outcome:
             source=inp.source_ref,
         )
         messages.append({"message": message.pk, "contact": contact.pk, "status": message.status})
-    return Outcome(result={"messages": messages})
+    queued = [contact for contact, m in zip(contacts, messages, strict=True) if m["status"] == "queued"]
+    summary = f"e-mail queued for {', '.join(str(c) for c in queued)}" if queued else ""
+    return Outcome(result={"messages": messages}, summary=summary)
 
 
 def _rendered(value: Any, inp: StepInput) -> Any:
@@ -194,7 +201,7 @@ def slack_step(inp: StepInput) -> Outcome:
         idempotency_key=inp.key(),
         source=inp.source_ref,
     )
-    return Outcome(result={"message": message.pk})
+    return Outcome(result={"message": message.pk}, summary="Slack post queued")
 
 
 def webhook_step(inp: StepInput) -> Outcome:
@@ -210,13 +217,15 @@ def webhook_step(inp: StepInput) -> Outcome:
         idempotency_key=inp.key(),
         source=inp.source_ref,
     )
-    return Outcome(result={"message": message.pk})
+    return Outcome(result={"message": message.pk}, summary=f"webhook queued for {inp.options['url']}")
 
 
 def set_step(inp: StepInput) -> Outcome:
     # Read afresh under a lock: another enrolment (here or in another worker) may have just
     # changed the same account, and a stale copy would write its old traits back.
-    account = Account.objects.select_for_update().select_related("workspace", "owner").get(pk=inp.account.pk)
+    account = (
+        Account.objects.select_for_update(of=("self",)).select_related("workspace", "owner").get(pk=inp.account.pk)
+    )
     inp.enrollment.account = account
     name, value = inp.options["field"], inp.options["value"]
     reason = f"Playbook {inp.playbook.name}"
@@ -238,8 +247,9 @@ def set_step(inp: StepInput) -> Outcome:
             traits[name[7:]] = value
         name, value = "traits", traits
     changes = account_services.account_update(account=account, actor=None, via=VIA, reason=reason, **{name: value})
-    shown = inp.options["value"]
-    return Outcome(result={"field": inp.options["field"], "value": shown, "changed": bool(changes)})
+    field_name, shown = inp.options["field"], inp.options["value"]
+    # account_update wrote the change on the timeline already.
+    return Outcome(result={"field": field_name, "value": shown, "changed": bool(changes)})
 
 
 def wait_step(inp: StepInput) -> Outcome:
@@ -274,7 +284,7 @@ def enrol_step(inp: StepInput) -> Outcome:
         account=inp.account,
         occurrence_key=f"via:{inp.enrollment.pk}",
     ).values_list("pk", flat=True)
-    return Outcome(result={"playbook": key, "enrollment": made.first()})
+    return Outcome(result={"playbook": key, "enrollment": made.first()}, summary=f"enrolled in {target.name}")
 
 
 def _task_of_step(inp: StepInput, index: int) -> int | None:
@@ -310,7 +320,10 @@ def escalate_step(inp: StepInput) -> Outcome:
         description=f"Still open after {after_days} days (task {task.pk}, owner {task.owner or 'nobody'}).",
         escalated_from=task,
     )
-    return Outcome(result={"task": escalation.pk, "escalated": task.pk, "owner": manager.pk if manager else None})
+    return Outcome(
+        result={"task": escalation.pk, "escalated": task.pk, "owner": manager.pk if manager else None},
+        summary=f"escalated to {manager or 'nobody'}: {task.title}",
+    )
 
 
 def advocacy_step(inp: StepInput) -> Outcome:
@@ -330,7 +343,7 @@ def advocacy_step(inp: StepInput) -> Outcome:
         owner=owner,
         description=f"{milestone} is done: a good moment to ask for a {ask.label.lower()}.",
     )
-    return Outcome(result={"task": task.pk, "ask": ask.value})
+    return Outcome(result={"task": task.pk, "ask": ask.value}, summary=f"task for {owner or 'nobody'}: {task.title}")
 
 
 REGISTRY: dict[str, Callable[[StepInput], Outcome]] = {
