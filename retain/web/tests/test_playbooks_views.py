@@ -194,6 +194,8 @@ def test_saved_playbook_today_and_simulation(
     assert "nothing was sent" in html and "Globex" in html
     full = client.get(url("playbook-simulate", "day-305"), {"start": str(today), "end": str(today - dt.timedelta(1))})
     assert full.status_code == 400 and "must be on or after the start" in full.content.decode()
+    long = client.get(url("playbook-simulate", "day-305"), {"start": "2026-01-01", "end": "2026-06-01"})
+    assert long.status_code == 400 and "simulate at most 92 days here" in long.content.decode()
     assert not Enrollment.objects.exists()
     client.logout()
     login(client, olga)
