@@ -121,10 +121,18 @@ def account_update(
     owner_change = changes.pop("owner", None)
     if owner_change is not None:
         timeline.owner_changed_entry(account, old_owner, account.owner, actor=actor, via=via, reason=reason).save()
+    # A stage change is a lifecycle move wherever it comes from (form, import, API): its own entry,
+    # which playbooks trigger on.
+    stage_change = changes.pop("stage", None)
+    if stage_change is not None:
+        old_stage, new_stage = stage_change
+        timeline.stage_changed_entry(account, old_stage, new_stage, reason=reason, actor=actor, via=via).save()
     if changes:
         timeline.account_updated_entry(account, changes, actor=actor, via=via, reason=reason).save()
     if owner_change is not None:
         changes["owner"] = owner_change
+    if stage_change is not None:
+        changes["stage"] = stage_change
     return changes
 
 

@@ -61,12 +61,17 @@ def test_a_stage_change_restarts_the_time_in_stage(account: Account) -> None:
     assert account.stage_entered_on != dt.date(2020, 1, 1)
 
 
-def test_the_reason_for_a_stage_change_is_kept_on_the_timeline(account: Account, mark: Member) -> None:
-    services.account_update(account=account, actor=mark, via="web", stage="renewal", reason="Renewal call booked")
-    entry = TimelineEntry.objects.filter(kind=EntryKind.ACCOUNT_UPDATED).latest("id")
-    assert "Renewal call booked" in entry.summary
-    assert entry.data["reason"] == "Renewal call booked"
-    assert entry.data["changes"]["stage"] == {"from": "onboarding", "to": "renewal"}
+def test_a_stage_change_is_a_lifecycle_move_with_its_reason(account: Account, mark: Member) -> None:
+    changes = services.account_update(
+        account=account, actor=mark, via="web", stage="renewal", industry="Retail", reason="Renewal call booked"
+    )
+    assert changes["stage"] == ("onboarding", "renewal")
+    entry = TimelineEntry.objects.filter(kind=EntryKind.STAGE_CHANGED).get()
+    assert entry.summary == "Stage: onboarding → renewal — Renewal call booked"
+    assert entry.data == {"from": "onboarding", "to": "renewal", "reason": "Renewal call booked", "auto": False}
+    # The other fields changed with it keep their own entry, without the stage.
+    other = TimelineEntry.objects.filter(kind=EntryKind.ACCOUNT_UPDATED).get()
+    assert set(other.data["changes"]) == {"industry"}
 
 
 def test_an_owner_must_be_an_active_non_viewer_member(account: Account, vic: Member, olga: Member) -> None:

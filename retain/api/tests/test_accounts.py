@@ -194,7 +194,7 @@ def test_it_shows_the_timeline(account: Account, carol: Member, vic: Member, cli
     response = client_for(vic).get(f"/api/v1/accounts/{account.pk}/timeline/")
     assert response.status_code == 200
     rows = response.json()["results"]
-    assert [row["kind"] for row in rows][:1] == ["account_updated"]
+    assert [row["kind"] for row in rows][:1] == ["stage_changed"]
     assert rows[0]["actor_name"] == "Carol"
     assert {row["kind"] for row in rows} >= {"account_created", "subscription_started"}
 
