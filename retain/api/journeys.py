@@ -316,7 +316,7 @@ class BarrierViewSet(mixins.ListModelMixin, WorkspaceViewSet):
         access.require_write(member)
         fields = self.valid(BarrierCreateSerializer)
         progress = access.get_rw_milestone_progress_for_user(member, fields.pop("milestone").pk)
-        barrier = services.barrier_add(progress=progress, **fields)
+        barrier = services.barrier_add(progress=progress, actor=member, via="api", **fields)
         return self.respond(BarrierSerializer, barrier, status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: BarrierSerializer, **ERRORS})
