@@ -30,6 +30,8 @@ class SkipReason(models.TextChoices):
     FATIGUE = "fatigue", "Asked often enough recently"
     SNOOZED = "snoozed", "Contact snoozed"
     UNSUBSCRIBED = "unsubscribed", "Contact unsubscribed"
+    # Bounced, complained or on the workspace's suppression list (messaging says which).
+    SUPPRESSED = "suppressed", "Address suppressed"
     NO_EMAIL = "no_email", "Contact has no e-mail address"
     CONTACT_LEFT = "contact_left", "Contact left the company"
     SURVEY_INACTIVE = "survey_inactive", "Survey switched off"

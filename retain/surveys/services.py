@@ -204,6 +204,8 @@ def _skip_reason(invitation: Invitation, contact: Contact, now: dt.datetime) -> 
         return SkipReason.NO_EMAIL
     if contact.email_unsubscribed_at is not None:
         return SkipReason.UNSUBSCRIBED
+    if messaging_services.suppression_reason(contact):
+        return SkipReason.SUPPRESSED
     today = local_day(now, survey.workspace.time_zone)
     if contact.surveys_snoozed_until is not None and contact.surveys_snoozed_until >= today:
         return SkipReason.SNOOZED

@@ -13,6 +13,7 @@ from django.utils import timezone
 from retain.accounts import services as account_services
 from retain.accounts.choices import EntryKind
 from retain.accounts.models import Account, Contact, TimelineEntry
+from retain.messaging import services as messaging_services
 from retain.surveys import services
 from retain.surveys.models import Invitation, Survey
 from retain.tenancy.models import Member, Workspace
@@ -149,6 +150,18 @@ def test_an_unsubscribed_contact_is_never_asked(nps: Survey, jane: Contact) -> N
     assert sweep().sent == 0
     assert Invitation.objects.get().skip_reason == "unsubscribed"
     assert TimelineEntry.objects.filter(kind=EntryKind.CONTACT_UNSUBSCRIBED, contact=jane).count() == 1
+
+
+def test_a_bounced_or_suppressed_address_is_never_asked(nps: Survey, jane: Contact, workspace: Workspace) -> None:
+    messaging_services.contact_mark_bounced(contact=jane, reason="mailbox does not exist")
+    assert sweep().sent == 0
+    assert Invitation.objects.get().skip_reason == "suppressed"
+
+
+def test_an_address_on_the_suppression_list_is_never_asked(nps: Survey, jane: Contact, workspace: Workspace) -> None:
+    messaging_services.suppression_add(workspace=workspace, email=jane.email.upper(), reason="manual")
+    assert sweep().sent == 0
+    assert Invitation.objects.get().skip_reason == "suppressed"
 
 
 def test_an_unsubscribe_between_planning_and_sending_is_honoured(nps: Survey, jane: Contact) -> None:
