@@ -48,6 +48,8 @@ CATCH_UP_DAYS = 7
 # A claim older than this belongs to a worker that died; the enrolment goes back to the queue.
 STALE_CLAIM = dt.timedelta(minutes=15)
 EVENT_BATCH = 5000
+# Above this many ids or keys a filter reads the playbook's rows whole rather than a huge IN list.
+MAX_IDS = 500
 SWEEP_LIMIT = 200
 
 
@@ -118,11 +120,19 @@ def segment_ids(workspace: Workspace, compiled: Compiled, day: dt.date) -> set[i
 
 
 class Snapshots:
-    """Whole-workspace snapshots per day, built once each (six queries a day)."""
+    """What one scan or plan reads once and shares across playbooks: whole-workspace snapshots per
+    day (six queries a day) and the days time triggers count from (one query per origin)."""
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self.days: dict[dt.date, dict[int, Snapshot]] = {}
+        self.origins: dict[tuple[str, str], triggers.Bases] = {}
+
+    def bases(self, trigger: dict[str, Any]) -> triggers.Bases:
+        key = triggers.bases_key(trigger)
+        if key not in self.origins:
+            self.origins[key] = triggers.bases(self.workspace, trigger)
+        return self.origins[key]
 
     def on(self, day: dt.date) -> dict[int, Snapshot]:
         if day not in self.days:
@@ -147,7 +157,8 @@ def _firings(
     result: list[tuple[triggers.Firing, Snapshot]] = []
     if kind == TriggerKind.TIME:
         ids = snapshots.on(end).keys()
-        for firing in triggers.time_firings(workspace, compiled.trigger, ids, start, end):
+        known = snapshots.bases(compiled.trigger)
+        for firing in triggers.time_firings(workspace, compiled.trigger, ids, start, end, known):
             snap = snapshots.on(firing.day).get(firing.account_id)
             if snap is not None:
                 result.append((firing, snap))
@@ -175,8 +186,8 @@ def _firings(
             occurred_at__gte=start_of_day(start, tz), occurred_at__lt=start_of_day(end + dt.timedelta(days=1), tz)
         )
         for entry in entries:
-            day = local_day(entry.occurred_at, tz)
-            snap = snapshots.on(day).get(entry.account_id)
+            day = local_day(entry["occurred_at"], tz)
+            snap = snapshots.on(day).get(entry["account_id"])
             if snap is None:
                 continue
             firing = triggers.event_firing(entry, day)
@@ -186,16 +197,31 @@ def _firings(
     return result
 
 
-def _history(workspace: Workspace, key: str) -> tuple[set[tuple[int, str]], dict[int, list[dt.datetime]]]:
-    """Occurrences already enrolled, and per account the due times of those that were not skipped."""
+def _history(
+    workspace: Workspace, key: str, firings: Sequence[triggers.Firing], limits: dict[str, Any]
+) -> tuple[set[tuple[int, str]], dict[int, list[dt.datetime]]]:
+    """Occurrences already enrolled, and per account the due times of those that were not skipped.
+
+    Only what the firings at hand can meet is read: their occurrence keys, and for frequency
+    limits their accounts' enrolments (all of them for once-ever, the window's for max per days).
+    """
     keys: set[tuple[int, str]] = set()
     counted: dict[int, list[dt.datetime]] = defaultdict(list)
-    rows = Enrollment.objects.filter(workspace=workspace, playbook_key=key).values_list(
-        "account_id", "occurrence_key", "due_at", "status"
-    )
-    for account_id, occurrence_key, due_at, status in rows:
-        keys.add((account_id, occurrence_key))
-        if status != EnrollmentStatus.SKIPPED:
+    if not firings:
+        return keys, counted
+    mine = Enrollment.objects.filter(workspace=workspace, playbook_key=key)
+    wanted_keys = {firing.occurrence_key for firing in firings}
+    seen = mine if len(wanted_keys) > MAX_IDS else mine.filter(occurrence_key__in=wanted_keys)
+    keys = set(seen.values_list("account_id", "occurrence_key"))
+    if limits:
+        earlier = mine.exclude(status=EnrollmentStatus.SKIPPED)
+        accounts = {firing.account_id for firing in firings}
+        if len(accounts) <= MAX_IDS:
+            earlier = earlier.filter(account_id__in=accounts)
+        if "per_days" in limits:
+            first = min(firing.due_at for firing in firings)
+            earlier = earlier.filter(due_at__gt=first - dt.timedelta(days=limits["per_days"]))
+        for account_id, due_at in earlier.values_list("account_id", "due_at"):
             counted[account_id].append(due_at)
     return keys, counted
 
@@ -218,9 +244,13 @@ def _select(
     live: bool,
 ) -> list[Occurrence]:
     """Firings that pass the audience, the conditions and the limits, as occurrences."""
-    keys, counted = _history(workspace, compiled.key) if live else (set(), defaultdict(list))
+    ordered = sorted(firings, key=lambda pair: (pair[0].due_at, pair[0].account_id))
+    if live:
+        keys, counted = _history(workspace, compiled.key, [firing for firing, _ in ordered], compiled.limits)
+    else:
+        keys, counted = set(), defaultdict(list)
     occurrences = []
-    for firing, snap in sorted(firings, key=lambda pair: (pair[0].due_at, pair[0].account_id)):
+    for firing, snap in ordered:
         if (firing.account_id, firing.occurrence_key) in keys:
             continue
         if not compiled.in_audience(snap, segment) or not compiled.conditions_hold(snap):
@@ -316,7 +346,9 @@ def _scan_time(workspace: Workspace, compiled: Compiled, now: dt.datetime, snaps
     current = snapshots.on(today)
     firings = [
         (firing, current[firing.account_id])
-        for firing in triggers.time_firings(workspace, compiled.trigger, current.keys(), start, today)
+        for firing in triggers.time_firings(
+            workspace, compiled.trigger, current.keys(), start, today, snapshots.bases(compiled.trigger)
+        )
     ]
     return _select(workspace, compiled, firings, segment_ids(workspace, compiled, today), live=True)
 
@@ -377,7 +409,7 @@ def _scan_events(workspace: Workspace, compiled: Compiled, now: dt.datetime, sna
     current = snapshots.on(today)
     firings = []
     for entry in batch:
-        snap = current.get(entry.account_id)
+        snap = current.get(entry["account_id"])
         if snap is None:
             continue
         firing = triggers.event_firing(entry, today)
@@ -390,7 +422,7 @@ def _scan_events(workspace: Workspace, compiled: Compiled, now: dt.datetime, sna
                 )
             )
     occurrences = _select(workspace, compiled, firings, segment_ids(workspace, compiled, today), live=True)
-    high = batch[-1].pk
+    high = batch[-1]["id"]
     if mark is None:
         try:
             with transaction.atomic():
@@ -570,9 +602,15 @@ def _run_step(enrollment: Enrollment, compiled: Compiled, index: int, now: dt.da
     return outcome
 
 
-def run_enrollment(enrollment: Enrollment, snap: Snapshot | None, snoozed: dt.date | None, now: dt.datetime) -> str:
+def run_enrollment(
+    enrollment: Enrollment,
+    snap: Snapshot | None,
+    snoozed: dt.date | None,
+    now: dt.datetime,
+    compiled: Compiled | None = None,
+) -> str:
     """Re-check a claimed enrolment, then run its steps until the end, a wait or a failure."""
-    compiled = Compiled(enrollment.playbook)
+    compiled = compiled or Compiled(enrollment.playbook)
     reason = _skip_reason(enrollment, compiled, snap, snoozed)
     if reason:
         return _finish(enrollment, EnrollmentStatus.SKIPPED, now, skip_reason=reason[:500])
@@ -611,9 +649,10 @@ def sweep(*, now: dt.datetime | None = None, worker_name: str, limit: int = SWEE
         return result
     enrollments = list(
         Enrollment.objects.filter(pk__in=ids)
-        .select_related("playbook", "account", "workspace")
+        .select_related("playbook", "workspace", "account__workspace", "account__owner__user")
         .order_by("due_at", "id")
     )
+    compiled: dict[int, Compiled] = {}
     by_workspace: dict[int, list[Enrollment]] = defaultdict(list)
     for enrollment in enrollments:
         by_workspace[enrollment.workspace_id].append(enrollment)
@@ -624,8 +663,14 @@ def sweep(*, now: dt.datetime | None = None, worker_name: str, limit: int = SWEE
         snapshots = build(workspace, today, account_ids)
         snoozed = _snoozes({workspace.pk}, account_ids, {workspace.pk: today})
         for enrollment in group:
+            if enrollment.playbook_id not in compiled:
+                compiled[enrollment.playbook_id] = Compiled(enrollment.playbook)
             status = run_enrollment(
-                enrollment, snapshots.get(enrollment.account_id), snoozed.get(enrollment.account_id), now
+                enrollment,
+                snapshots.get(enrollment.account_id),
+                snoozed.get(enrollment.account_id),
+                now,
+                compiled[enrollment.playbook_id],
             )
             result.add(status)
     return result

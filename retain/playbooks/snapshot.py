@@ -26,13 +26,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from django.db.models import Count, IntegerField, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from retain.accounts.choices import Stage, SubscriptionStatus
-from retain.accounts.models import Account, Subscription, TimelineEntry
+from retain.accounts.models import Account, Subscription
 from retain.health.models import HealthScore
 from retain.journeys.choices import DONE_STATUSES, MilestoneStatus
 from retain.journeys.evaluation import status_of
@@ -221,6 +221,12 @@ def _add_usage(snapshots: dict[int, Snapshot], workspace: Workspace, ids: set[in
             snap.setdefault("usage.seat_utilisation", 0.0)
 
 
+class _Progress(NamedTuple):
+    due_on: dt.date
+    completed_on: dt.date | None
+    last_progress_on: dt.date | None
+
+
 def _add_milestones(snapshots: dict[int, Snapshot], workspace: Workspace, ids: set[int] | None, day: dt.date) -> None:
     rows = _scoped(MilestoneProgress.objects.all(), workspace, ids, "account_id").values_list(
         "account_id", "key", "due_on", "completed_on", "last_progress_on"
@@ -229,13 +235,14 @@ def _add_milestones(snapshots: dict[int, Snapshot], workspace: Workspace, ids: s
         snap = snapshots.get(account_id)
         if snap is None:
             continue
-        # As of `day`: a completion or progress after it had not happened yet.
-        progress = MilestoneProgress(
-            due_on=due_on,
-            completed_on=completed_on if completed_on is not None and completed_on <= day else None,
-            last_progress_on=last_progress_on if last_progress_on is not None and last_progress_on <= day else None,
+        # As of `day`: a completion or progress after it had not happened yet. A plain record, not
+        # a model instance: status_of reads three attributes, and there is a row per milestone.
+        progress = _Progress(
+            due_on,
+            completed_on if completed_on is not None and completed_on <= day else None,
+            last_progress_on if last_progress_on is not None and last_progress_on <= day else None,
         )
-        status = status_of(progress, day)
+        status = status_of(cast(MilestoneProgress, progress), day)
         snap[f"milestone.{key}.status"] = str(status)
         if status == MilestoneStatus.BEHIND:
             snap["milestones.behind"] += 1
@@ -245,14 +252,13 @@ def _add_milestones(snapshots: dict[int, Snapshot], workspace: Workspace, ids: s
             snap["milestones.done"] += 1
 
 
-def entry_attrs(entry: TimelineEntry) -> Snapshot:
-    """What an event trigger's conditions may read about the timeline fact that fired it."""
-    attrs: Snapshot = {"entry.id": entry.pk, "entry.kind": entry.kind, "entry.summary": entry.summary}
-    for name, value in (entry.data or {}).items():
+def entry_attrs(entry: dict[str, Any]) -> Snapshot:
+    """What an event trigger's conditions may read about the timeline fact (a row of triggers.ENTRY_FIELDS)."""
+    attrs: Snapshot = {"entry.id": entry["id"], "entry.kind": entry["kind"], "entry.summary": entry["summary"]}
+    for name, value in (entry["data"] or {}).items():
         attrs[f"entry.data.{name}"] = value
-    contact = entry.contact
-    if contact is not None:
-        attrs["entry.contact.role"] = contact.role
-        attrs["entry.contact.email"] = contact.email
-        attrs["entry.contact.status"] = contact.status
+    if entry["contact__role"] is not None:
+        attrs["entry.contact.role"] = entry["contact__role"]
+        attrs["entry.contact.email"] = entry["contact__email"]
+        attrs["entry.contact.status"] = entry["contact__status"]
     return attrs

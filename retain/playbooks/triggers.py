@@ -23,7 +23,7 @@ from typing import Any
 
 from django.db.models import Min
 
-from retain.accounts.choices import SubscriptionStatus
+from retain.accounts.choices import EntryKind, SubscriptionStatus
 from retain.accounts.models import Account, Subscription, TimelineEntry
 from retain.lib.conditions import Condition
 from retain.lib.dates import start_of_day
@@ -54,11 +54,13 @@ def days(start: dt.date, end: dt.date) -> Iterator[dt.date]:
 # Time ----------------------------------------------------------------------------------------------
 
 
-def _bases(workspace: Workspace, trigger: dict[str, Any], account_ids: Collection[int]) -> dict[int, list[dt.date]]:
-    """The day(s) each account's clock starts from."""
-    ids = list(account_ids)
+Bases = dict[int, list[dt.date]]
+
+
+def bases(workspace: Workspace, trigger: dict[str, Any]) -> Bases:
+    """The day(s) each account of the workspace starts its clock from, for the trigger's origin."""
     origin = trigger["from"]
-    bases: dict[int, list[dt.date]] = {}
+    bases: Bases = {}
     if origin == TimeFrom.SUBSCRIPTION_START:
         firsts = (
             Subscription.objects.filter(workspace=workspace)
@@ -84,20 +86,33 @@ def _bases(workspace: Workspace, trigger: dict[str, Any], account_ids: Collectio
         for account_id, tier, term_end in terms:
             opens_on = term_end - dt.timedelta(days=workspace.renewal_window_days(tier))
             bases.setdefault(account_id, []).append(opens_on)
-    wanted = set(ids)
-    return {pk: sorted(set(values)) for pk, values in bases.items() if pk in wanted}
+    return bases
+
+
+def bases_key(trigger: dict[str, Any]) -> tuple[str, str]:
+    """Triggers with the same key count from the same days (a scan reads them once)."""
+    return trigger["from"], trigger.get("stage", "")
 
 
 def time_firings(
-    workspace: Workspace, trigger: dict[str, Any], account_ids: Collection[int], start: dt.date, end: dt.date
+    workspace: Workspace,
+    trigger: dict[str, Any],
+    account_ids: Collection[int],
+    start: dt.date,
+    end: dt.date,
+    known_bases: Bases | None = None,
 ) -> list[Firing]:
     """Every due day in [start, end] for the accounts given."""
     after = dt.timedelta(days=trigger.get("after_days", 0))
     every = trigger.get("every_days")
     label = TimeFrom(trigger["from"]).label.lower()
     firings = []
-    for account_id, bases in _bases(workspace, trigger, account_ids).items():
-        for base in bases:
+    found = known_bases if known_bases is not None else bases(workspace, trigger)
+    wanted = account_ids if isinstance(account_ids, set | frozenset | dict) else set(account_ids)
+    for account_id, days_from in found.items():
+        if account_id not in wanted:
+            continue
+        for base in days_from:
             first = base + after
             due_days = []
             if every:
@@ -165,15 +180,19 @@ def data_firings_replay(
 # Events --------------------------------------------------------------------------------------------
 
 
+ENTRY_FIELDS = (
+    "id", "account_id", "kind", "summary", "data", "occurred_at", "created_at",
+    "contact__role", "contact__email", "contact__status",
+)  # fmt: skip
+
+
 def event_entries(workspace: Workspace, kind: str) -> Any:
-    return (
-        TimelineEntry.objects.filter(workspace=workspace, kind=kind)
-        .select_related("contact")
-        .order_by("id")
-        .only("id", "account_id", "kind", "summary", "data", "occurred_at", "created_at", "contact")
+    """The timeline facts of a kind, as plain rows (a scan may read thousands)."""
+    return TimelineEntry.objects.filter(workspace=workspace, kind=kind).order_by("id").values(*ENTRY_FIELDS)
+
+
+def event_firing(entry: dict[str, Any], day: dt.date) -> Firing:
+    reason = f"{EntryKind(entry['kind']).label}: {entry['summary']}"
+    return Firing(
+        entry["account_id"], f"entry:{entry['id']}", entry["occurred_at"], reason[:500], day, extra=entry_attrs(entry)
     )
-
-
-def event_firing(entry: TimelineEntry, day: dt.date) -> Firing:
-    reason = f"{entry.get_kind_display()}: {entry.summary}"
-    return Firing(entry.account_id, f"entry:{entry.pk}", entry.occurred_at, reason[:500], day, extra=entry_attrs(entry))
