@@ -175,3 +175,13 @@ def test_describe_step_says_what_would_happen() -> None:
         "task (review) for owner: Risk review: {{ account.name }}, due in 2 days"
     )
     assert describe_step(clean["steps"][1]) == "wait 7 days, then re-check"
+
+
+def test_templates_are_checked_when_the_definition_is_saved() -> None:
+    data = with_change(["steps", 0, "task", "title"], "Risk review {% include 'secrets.txt' %}")
+    data["steps"][3]["email"]["body"] = "Hi {% if contact %}{{ contact.first_name }}"
+    with pytest.raises(ValidationError) as caught:
+        clean_definition(data)
+    errors = caught.value.message_dict
+    assert "include" in errors["steps[0].task.title"][0]
+    assert "steps[3].email.body" in errors
