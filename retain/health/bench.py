@@ -31,13 +31,13 @@ import datetime as dt
 import json
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
+
+from retain.usage.bench.runner import BenchError
 
 FOLD_SAMPLE = 1_000_000
 DAYS = 90
@@ -113,10 +113,6 @@ measures:
     - {below: 5, score: 60}
     - {else: 20}
 """
-
-
-class BenchError(RuntimeError):
-    pass
 
 
 # The synthetic usage process -----------------------------------------------------------------------
@@ -601,39 +597,15 @@ def work(accounts: int, events: int, seed: int = 7, fold_sample: int = FOLD_SAMP
 
 def run_health_bench(*, accounts: int, events: int, database: str, postgres_url: str, out: Any) -> dict[str, Any]:
     """A fresh database, migrated; `work` in a subprocess configured for it; the figures."""
-    import subprocess
-
-    from retain.usage.bench.runner import BenchError as StoreError
-    from retain.usage.bench.runner import Store, _environment, _retain
+    from retain.usage.bench.runner import run_in_fresh_database
 
     if accounts < 1 or events < 0:
         raise BenchError("--accounts must be at least 1 and --events at least 0")
-    with tempfile.TemporaryDirectory(prefix="retain-bench-health-") as tmp:
-        folder = Path(tmp)
-        try:
-            store = Store(database, folder, "health", postgres_url)
-        except Exception as exc:  # a PostgreSQL server that is not there
-            raise BenchError(f"cannot create the bench database: {exc}") from None
-        try:
-            env = _environment(folder, store.url)
-            try:
-                _retain(env, "migrate", "--verbosity", "0")
-            except StoreError as exc:
-                raise BenchError(str(exc)) from None
-            out(f"Health re-score ({database}): {accounts} accounts, {events} events")
-            script = f"from retain.health.bench import work; work({accounts}, {events})"
-            done = subprocess.run(
-                [sys.executable, "-m", "retain.cli", "shell", "-c", script],
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=None,  # progress lines go straight through
-                text=True,
-                check=False,
-            )
-        finally:
-            store.drop()
-    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")), None)
-    if done.returncode != 0 or line is None:
-        raise BenchError(f"the bench run failed (exit {done.returncode}); its errors are above")
-    figures: dict[str, Any] = json.loads(line[len("RESULT ") :])
-    return figures
+    return run_in_fresh_database(
+        name="health",
+        database=database,
+        postgres_url=postgres_url,
+        script=f"from retain.health.bench import work; work({accounts}, {events})",
+        heading=f"Health re-score ({database}): {accounts} accounts, {events} events",
+        out=out,
+    )

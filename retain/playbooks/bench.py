@@ -24,12 +24,12 @@ import datetime as dt
 import json
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
+
+from retain.usage.bench.runner import BenchError
 
 FIGURES = ("accounts", "sweep_s", "raw_s", "ratio")
 TIERS = (("community", 0.6), ("enterprise", 0.3), ("strategic", 0.1))
@@ -42,10 +42,6 @@ STAGES = (
     ("churned", 0.05),
 )
 BANDS = (("red", 0.15), ("yellow", 0.3), ("green", 0.55))
-
-
-class BenchError(RuntimeError):
-    pass
 
 
 def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
@@ -400,39 +396,15 @@ def work(accounts: int, seed: int = 11) -> None:
 
 def run_playbooks_bench(*, accounts: int, database: str, postgres_url: str, out: Any) -> dict[str, Any]:
     """A fresh database, migrated; `work` in a subprocess configured for it; the figures."""
-    import subprocess
-
-    from retain.usage.bench.runner import BenchError as StoreError
-    from retain.usage.bench.runner import Store, _environment, _retain
+    from retain.usage.bench.runner import run_in_fresh_database
 
     if accounts < 1:
         raise BenchError("--accounts must be at least 1")
-    with tempfile.TemporaryDirectory(prefix="retain-bench-playbooks-") as tmp:
-        folder = Path(tmp)
-        try:
-            store = Store(database, folder, "playbooks", postgres_url)
-        except Exception as exc:  # a PostgreSQL server that is not there
-            raise BenchError(f"cannot create the bench database: {exc}") from None
-        try:
-            env = _environment(folder, store.url)
-            try:
-                _retain(env, "migrate", "--verbosity", "0")
-            except StoreError as exc:
-                raise BenchError(str(exc)) from None
-            out(f"Playbooks scan and sweep ({database}): {accounts} accounts")
-            script = f"from retain.playbooks.bench import work; work({accounts})"
-            done = subprocess.run(
-                [sys.executable, "-m", "retain.cli", "shell", "-c", script],
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=None,  # progress lines go straight through
-                text=True,
-                check=False,
-            )
-        finally:
-            store.drop()
-    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")), None)
-    if done.returncode != 0 or line is None:
-        raise BenchError(f"the bench run failed (exit {done.returncode}); its errors are above")
-    figures: dict[str, Any] = json.loads(line[len("RESULT ") :])
-    return figures
+    return run_in_fresh_database(
+        name="playbooks",
+        database=database,
+        postgres_url=postgres_url,
+        script=f"from retain.playbooks.bench import work; work({accounts})",
+        heading=f"Playbooks scan and sweep ({database}): {accounts} accounts",
+        out=out,
+    )

@@ -286,3 +286,40 @@ def run_ingest_bench(
         "raw_events_per_s": round(raw_per_s),
         "ratio": round(events_per_s / raw_per_s, 3) if raw_per_s else 0.0,
     }
+
+
+def run_in_fresh_database(
+    *, name: str, database: str, postgres_url: str, script: str, heading: str, out: Any
+) -> dict[str, Any]:
+    """Migrate a throwaway database, run `script` in a `retain shell` configured for it, drop it.
+
+    The script calls a bench's `work(...)`, which prints its figures as one `RESULT {json}` line;
+    its progress lines (stderr) go straight through.
+    """
+    import json
+
+    with tempfile.TemporaryDirectory(prefix=f"retain-bench-{name}-") as tmp:
+        folder = Path(tmp)
+        try:
+            store = Store(database, folder, name, postgres_url)
+        except Exception as exc:  # a PostgreSQL server that is not there
+            raise BenchError(f"cannot create the bench database: {exc}") from None
+        try:
+            env = _environment(folder, store.url)
+            _retain(env, "migrate", "--verbosity", "0")
+            out(heading)
+            done = subprocess.run(
+                [sys.executable, "-m", "retain.cli", "shell", "-c", script],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=None,
+                text=True,
+                check=False,
+            )
+        finally:
+            store.drop()
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")), None)
+    if done.returncode != 0 or line is None:
+        raise BenchError(f"the bench run failed (exit {done.returncode}); its errors are above")
+    figures: dict[str, Any] = json.loads(line[len("RESULT ") :])
+    return figures
