@@ -7,14 +7,16 @@ workspace and must get 404 for everything in this one.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from retain.accounts import services as account_services
-from retain.accounts.models import Account
+from retain.accounts.models import Account, Contact
 from retain.tenancy import services as tenancy_services
 from retain.tenancy.models import Member, Workspace
 
@@ -104,6 +106,22 @@ def account(workspace: Workspace, carol: Member) -> Account:
     )
     account.refresh_from_db()
     return account
+
+
+@pytest.fixture
+def jane(account: Account) -> Contact:
+    """Globex's champion."""
+    return account_services.contact_create(
+        account=account, actor=None, via="test", email="jane@globex.example", first_name="Jane", role="champion"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    """Rate limits (public pages, ingest) count in the cache: every test starts from zero."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

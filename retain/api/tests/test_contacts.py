@@ -14,13 +14,6 @@ pytestmark = pytest.mark.urls("retain.api.tests.urls")
 
 
 @pytest.fixture
-def jane(account: Account) -> Contact:
-    return services.contact_create(
-        account=account, actor=None, via="test", email="jane@globex.example", first_name="Jane", role="champion"
-    )
-
-
-@pytest.fixture
 def initech(workspace: Workspace, dave: Member) -> Account:
     return services.account_create(workspace=workspace, actor=None, via="test", name="Initech", owner=dave)
 

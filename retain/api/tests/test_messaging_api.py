@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from retain.accounts import services as account_services
 from retain.accounts.choices import EntryKind
 from retain.accounts.models import Account, Contact, TimelineEntry
 from retain.api.tests.conftest import ClientFor
@@ -14,13 +13,6 @@ from retain.messaging import services
 from retain.messaging.choices import DeliveryStatus
 from retain.messaging.models import OutboundMessage, Suppression
 from retain.tenancy.models import Member, Workspace
-
-
-@pytest.fixture
-def jane(account: Account) -> Contact:
-    return account_services.contact_create(
-        account=account, actor=None, via="test", email="jane@globex.example", first_name="Jane", role="champion"
-    )
 
 
 @pytest.fixture

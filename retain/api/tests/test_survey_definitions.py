@@ -26,13 +26,6 @@ def definition(**changes: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def jane(account: Account) -> Contact:
-    return account_services.contact_create(
-        account=account, actor=None, via="test", email="jane@globex.example", first_name="Jane", role="champion"
-    )
-
-
-@pytest.fixture
 def nps(workspace: Workspace, mark: Member) -> Survey:
     return services.survey_create(
         workspace=workspace, actor=mark, name="Relationship NPS", kind="nps", schedule_kind="recurring",

@@ -1,36 +1,20 @@
-"""Survey fixtures: Jane, Globex's champion, and surveys of each schedule."""
+"""Survey fixtures: surveys of each schedule (Jane, Globex's champion, is in the shared conftest)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
-from retain.accounts import services as account_services
-from retain.accounts.models import Account, Contact
+from retain.accounts.models import Contact
 from retain.api.tests.conftest import client_for  # noqa: F401  (the API tests' token client)
 from retain.surveys import services
 from retain.surveys.models import Invitation, Survey
 from retain.tenancy.models import Member, Workspace
 
 SendTo = Callable[..., tuple[Invitation, str]]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def jane(account: Account) -> Contact:
-    return account_services.contact_create(
-        account=account, actor=None, via="test", email="jane@globex.example", first_name="Jane", role="champion"
-    )
 
 
 @pytest.fixture

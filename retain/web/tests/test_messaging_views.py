@@ -12,7 +12,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from retain.accounts import services as account_services
 from retain.accounts.choices import EntryKind
 from retain.accounts.models import Account, Contact, TimelineEntry
 from retain.messaging import services
@@ -27,13 +26,6 @@ def client_for(member: Member) -> Client:
     client = Client()
     client.force_login(member.user)
     return client
-
-
-@pytest.fixture
-def jane(account: Account) -> Contact:
-    return account_services.contact_create(
-        account=account, actor=None, via="test", email="jane@globex.example", first_name="Jane", role="champion"
-    )
 
 
 @pytest.fixture
