@@ -8,7 +8,7 @@ import socket
 
 from celery import shared_task
 
-from retain.playbooks import engine
+from retain.playbooks import engine, services
 from retain.tenancy.models import Workspace
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,11 @@ def run_playbooks() -> int:
         except Exception:  # one workspace's broken data must not stop every other workspace's playbooks
             log.exception("playbooks: scanning workspace %s failed", workspace.slug)
     result = engine.sweep_until_idle(worker_name=worker_name(), budget_s=SWEEP_BUDGET_S)
+    for workspace in Workspace.objects.order_by("pk"):
+        try:
+            services.digests_send(workspace=workspace)
+        except Exception:  # as above: one workspace's failure stays its own
+            log.exception("playbooks: sending digests of workspace %s failed", workspace.slug)
     if enrolled or result.claimed:
         log.info(
             "playbooks: %s enrolled; %s claimed, %s done, %s waiting, %s skipped, %s failed",

@@ -163,3 +163,33 @@ class Snooze(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} snoozed until {self.until}"
+
+
+class DigestItem(models.Model):
+    """One alert of a digest playbook, held for the member's daily digest e-mail instead of sent alone.
+
+    The day's items go out together early the next day (workspace time zone); `sent_at` marks them
+    once the mail server has accepted the digest, so a failed send is tried again by the next run.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="playbook_digest_items")
+    day = models.DateField()
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="digest_items")
+    step_index = models.PositiveIntegerField()
+    text = models.CharField(max_length=500)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "step_index", "member"], name="digest_item_unique_step")
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "day"], condition=Q(sent_at__isnull=True), name="digest_item_unsent")
+        ]
+        ordering = ["day", "account_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} on {self.day}: {self.text}"

@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
+import smtplib
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
 
 from retain.accounts import timeline
 from retain.accounts.models import Account, Segment, TimelineEntry
+from retain.lib.dates import local_day
 from retain.playbooks.definition import DefinitionError, parse_yaml
-from retain.playbooks.models import Playbook, ScanMark, Snooze
+from retain.playbooks.models import DigestItem, Playbook, ScanMark, Snooze
 from retain.tenancy.models import Member, Workspace
 from retain.usage.models import UsageEvent
 from retain.usage.vocabulary import TICKET_ESCALATED
 
 # The high-water mark of product events read for ticket escalations (not a playbook key: those
 # never start with an underscore).
+log = logging.getLogger(__name__)
+
 TICKET_MARK = "_ticket-escalated"
 TICKET_CATCH_UP = dt.timedelta(days=2)
 TICKET_BATCH = 5000
@@ -145,3 +156,70 @@ def ticket_escalations_record(*, workspace: Workspace, now: dt.datetime) -> int:
     if high != mark.last_entry_id or mark.last_entry_id < 0:
         ScanMark.objects.filter(pk=mark.pk).update(last_entry_id=max(high, 0), scanned_at=now)
     return len(batch)
+
+
+# Daily digests ------------------------------------------------------------------------------------
+
+
+def _digest_message_id(workspace_id: int, member_id: int, day: dt.date) -> str:
+    digest = hashlib.sha256(f"digest:{workspace_id}:{member_id}:{day.isoformat()}".encode()).hexdigest()[:40]
+    domain = urlsplit(settings.SITE_URL).hostname or "retain.localhost"
+    return f"<{digest}@{domain}>"
+
+
+def digest_email(member: Member, day: dt.date, items: list[DigestItem]) -> EmailMessage:
+    """One member's digest for one day: every held alert, grouped by account."""
+    lines = [
+        f"Hello {member.user.first_name or member.user.email},",
+        "",
+        f"What your playbooks raised on {day:%A %d %B %Y}:",
+        "",
+    ]
+    lines += [f"- {item.text}" for item in items]
+    lines += ["", f"Your tasks: {settings.SITE_URL}{reverse('tasks', kwargs={'slug': member.workspace.slug})}"]
+    count = len(items)
+    return EmailMessage(
+        subject=f"Playbook digest for {day.isoformat()}: {count} item{'s' if count != 1 else ''}",
+        body="\n".join(lines) + "\n",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[member.user.email],
+        headers={
+            "Message-ID": _digest_message_id(member.workspace_id, member.pk, day),
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+
+
+def digests_send(*, workspace: Workspace, now: dt.datetime | None = None) -> int:
+    """Send each member one e-mail with the alerts held for them on each day before today.
+
+    Items are marked sent only once the mail server accepted the digest; a failure leaves them for
+    the next run (every minute), which sends the same digest with the same Message-ID. Returns the
+    number of digests sent.
+    """
+    now = now or timezone.now()
+    today = local_day(now, workspace.time_zone)
+    pending = list(
+        DigestItem.objects.filter(workspace=workspace, sent_at__isnull=True, day__lt=today)
+        .select_related("member__user", "member__workspace")
+        .order_by("member_id", "day", "account_id", "pk")
+    )
+    groups: dict[tuple[int, dt.date], list[DigestItem]] = {}
+    for item in pending:
+        groups.setdefault((item.member_id, item.day), []).append(item)
+    sent = 0
+    for (_, day), items in groups.items():
+        member = items[0].member
+        if not member.is_active or not member.user.email:
+            DigestItem.objects.filter(pk__in=[i.pk for i in items]).update(sent_at=now)
+            continue
+        try:
+            digest_email(member, day, items).send()
+        except (OSError, smtplib.SMTPException):
+            log.exception(
+                "playbooks: the digest for member %s on %s was not accepted; next run retries", member.pk, day
+            )
+            continue
+        DigestItem.objects.filter(pk__in=[i.pk for i in items], sent_at__isnull=True).update(sent_at=now)
+        sent += 1
+    return sent

@@ -22,7 +22,7 @@ from retain.accounts.selectors import workspace_today
 from retain.journeys.models import MilestoneProgress
 from retain.playbooks.choices import AdvocacyAsk, StepKind, StepStatus
 from retain.playbooks.definition import task_kinds
-from retain.playbooks.models import Enrollment, Playbook, StepRun
+from retain.playbooks.models import DigestItem, Enrollment, Playbook, StepRun
 from retain.tenancy.choices import Role
 from retain.tenancy.models import Member
 
@@ -131,6 +131,24 @@ def _create_task(inp: StepInput, **fields: Any) -> Any:
     return task
 
 
+def _digest(inp: StepInput, member: Member | None, text: str) -> bool:
+    """In a digest playbook, hold an alert for the member's daily digest; False when it cannot be held."""
+    if not inp.playbook.definition.get("digest") or member is None:
+        return False
+    DigestItem.objects.get_or_create(
+        enrollment=inp.enrollment,
+        step_index=inp.index,
+        member=member,
+        defaults={
+            "workspace_id": inp.account.workspace_id,
+            "day": workspace_today(inp.account.workspace),
+            "account": inp.account,
+            "text": text[:500],
+        },
+    )
+    return True
+
+
 # The steps ---------------------------------------------------------------------------------------
 
 
@@ -148,8 +166,11 @@ def task_step(inp: StepInput) -> Outcome:
         checklist=tuple(options["checklist"]),
         description=render(options["description"], inp) if options["description"] else "",
     )
+    result: dict[str, Any] = {"task": task.pk, "owner": owner.pk if owner else None}
+    if _digest(inp, owner, f"{inp.account.name}: new task {task.title!r}, due {task.due_on.isoformat()}"):
+        result["digest"] = True
     return Outcome(
-        result={"task": task.pk, "owner": owner.pk if owner else None},
+        result=result,
         summary=f"task for {owner or 'nobody'}: {task.title}",
     )
 
@@ -192,12 +213,17 @@ def _rendered(value: Any, inp: StepInput) -> Any:
 def slack_step(inp: StepInput) -> Outcome:
     from retain.messaging.services import webhook_enqueue
 
+    text = render(inp.options["text"], inp)
+    # A digest playbook tells the account's owner in the daily digest instead (an account
+    # without an owner has nobody's digest to go to, so it is posted as usual).
+    if _digest(inp, inp.account.owner, f"{inp.account.name}: {text}"):
+        return Outcome(result={"digest": True, "owner": inp.account.owner_id})
     message = webhook_enqueue(
         workspace=inp.account.workspace,
         account=inp.account,
         channel="slack",
         url=inp.options["url"],
-        payload={"text": render(inp.options["text"], inp)},
+        payload={"text": text},
         idempotency_key=inp.key(),
         source=inp.source_ref,
     )
@@ -320,6 +346,7 @@ def escalate_step(inp: StepInput) -> Outcome:
         description=f"Still open after {after_days} days (task {task.pk}, owner {task.owner or 'nobody'}).",
         escalated_from=task,
     )
+    _digest(inp, manager, f"{inp.account.name}: escalated to you, {task.title!r} still open after {after_days} days")
     return Outcome(
         result={"task": escalation.pk, "escalated": task.pk, "owner": manager.pk if manager else None},
         summary=f"escalated to {manager or 'nobody'}: {task.title}",
