@@ -13,8 +13,8 @@ from django.core.management.base import CommandError
 from retain.accounts.models import Account
 from retain.health import services
 from retain.health.defaults import FILES
-from retain.health.management.commands.health import split_documents
 from retain.health.models import HealthScore, Scorecard
+from retain.lib.yamldocs import split_documents
 from retain.tenancy.models import Workspace
 
 D = dt.date(2026, 6, 30)

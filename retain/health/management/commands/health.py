@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from retain.accounts.models import Account
 from retain.health.services import health_recompute, scorecard_publish, scorecards_published
+from retain.lib.yamldocs import DOCUMENT_START, split_documents
 from retain.tenancy.models import Workspace
 
 Subparsers = Any  # argparse's _SubParsersAction, private in typeshed
@@ -82,28 +83,6 @@ def _workspace(slug: str) -> Workspace:
     if found is None:
         raise CommandError(f"no workspace with slug {slug!r}")
     return found
-
-
-DOCUMENT_START = re.compile(r"^---(\s|#|$)")
-
-
-def split_documents(text: str) -> list[tuple[int, str]]:
-    """The YAML documents of a file with the line each starts after: [(lines before it, text)].
-    Documents holding only comments and blank lines are left out."""
-    documents: list[tuple[int, str]] = []
-    offset, current = 0, list[str]()
-    for number, line in enumerate(text.splitlines(keepends=True)):
-        if DOCUMENT_START.match(line):
-            documents.append((offset, "".join(current)))
-            offset, current = number + 1, []
-        else:
-            current.append(line)
-    documents.append((offset, "".join(current)))
-    return [
-        (offset, body)
-        for offset, body in documents
-        if any(line.strip() and not line.lstrip().startswith("#") for line in body.splitlines())
-    ]
 
 
 def _shift(message: str, source: str, offset: int) -> str:

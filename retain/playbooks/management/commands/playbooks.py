@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from retain.lib.dates import local_day
+from retain.lib.yamldocs import split_documents
 from retain.playbooks.defaults import playbooks_install_defaults
 from retain.playbooks.definition import error_lines, parse_yaml, step_kind
 from retain.playbooks.models import Playbook
@@ -32,7 +32,6 @@ from retain.playbooks.services import playbook_save
 from retain.tenancy.models import Workspace
 
 Subparsers = Any  # argparse's _SubParsersAction, private in typeshed
-DOCUMENT_START = re.compile(r"^---(\s|#|$)")
 # A simulation over a longer range would replay more than a year of snapshots.
 MAX_SIMULATE_DAYS = 400
 
@@ -42,27 +41,6 @@ def _day(value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def split_documents(text: str) -> list[tuple[int, str]]:
-    """The YAML documents of a stream with the number of lines before each: [(offset, text)].
-
-    Documents holding only comments and blank lines are left out.
-    """
-    documents: list[tuple[int, str]] = []
-    offset, current = 0, list[str]()
-    for number, line in enumerate(text.splitlines(keepends=True)):
-        if DOCUMENT_START.match(line):
-            documents.append((offset, "".join(current)))
-            offset, current = number + 1, []
-        else:
-            current.append(line)
-    documents.append((offset, "".join(current)))
-    return [
-        (offset, body)
-        for offset, body in documents
-        if any(line.strip() and not line.lstrip().startswith("#") for line in body.splitlines())
-    ]
 
 
 def _normalised(body: str) -> str:
