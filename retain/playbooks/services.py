@@ -105,7 +105,14 @@ def playbook_set_active(*, playbook: Playbook, active: bool, actor: Member | Non
 
     Enrolments already made still run: switching off stops new occurrences, not promises made.
     """
+    was_active = Playbook.objects.filter(workspace=playbook.workspace_id, key=playbook.key, is_active=True).exists()
     Playbook.objects.filter(workspace=playbook.workspace_id, key=playbook.key).update(is_active=active)
+    if active and not was_active:
+        # Facts written while it was off are not its to act on: its event trigger reads from now.
+        high = TimelineEntry.objects.filter(workspace=playbook.workspace_id).aggregate(high=Max("pk"))["high"] or 0
+        ScanMark.objects.filter(workspace=playbook.workspace_id, playbook_key=playbook.key).update(
+            last_entry_id=high, scanned_at=timezone.now()
+        )
     playbook.is_active = active
     return playbook
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from retain.accounts import services as account_services
 from retain.accounts.models import Account
-from retain.playbooks import engine
+from retain.playbooks import engine, services
 from retain.playbooks.models import ConditionState, Enrollment
 from retain.playbooks.tests.helpers import playbook, score
 from retain.tenancy.models import Member, Workspace
@@ -257,3 +257,38 @@ def test_plan_replays_data_edges_day_by_day(workspace: Workspace, account: Accou
     assert [(o.occurrence_key, o.due_at.date()) for o in occurrences] == [
         (f"edge:{(TODAY - dt.timedelta(days=4)).isoformat()}", TODAY - dt.timedelta(days=3))
     ]
+
+
+def test_a_saved_segment_is_an_audience(workspace: Workspace, account: Account) -> None:
+    account_services.segment_create(
+        workspace=workspace, actor=None, name="Enterprise", criteria={"tier": ["enterprise"]}
+    )
+    time = {"kind": "time", "from": "subscription_start", "after_days": 305}
+    playbook(workspace, key="seg", trigger=time, audience={"segment": "Enterprise"})
+    engine.scan(workspace=workspace, now=NOW)
+    assert keys("seg") == [(account.pk, f"due:{TODAY.isoformat()}")]
+    account_services.account_update(account=account, actor=None, via="test", tier="community")
+    later_day = playbook(workspace, key="seg-later", trigger=time, audience={"segment": "Enterprise"})
+    engine.scan(workspace=workspace, now=NOW)
+    assert keys(later_day.key) == []
+
+
+def test_facts_written_while_a_playbook_was_off_do_not_fire_when_it_is_switched_on(
+    workspace: Workspace, account: Account
+) -> None:
+    bounced = playbook(workspace, key="bounced", trigger={"kind": "event", "entry": "contact_left"})
+    first = account_services.contact_create(account=account, actor=None, via="test", email="a@globex.example")
+    account_services.contact_update(contact=first, actor=None, via="test", status="left")
+    engine.scan(workspace=workspace, now=NOW)
+    assert len(keys()) == 1
+    services.playbook_set_active(playbook=bounced, active=False, actor=None)
+    second = account_services.contact_create(account=account, actor=None, via="test", email="b@globex.example")
+    account_services.contact_update(contact=second, actor=None, via="test", status="left")
+    engine.scan(workspace=workspace, now=NOW)
+    services.playbook_set_active(playbook=bounced, active=True, actor=None)
+    engine.scan(workspace=workspace, now=NOW)
+    assert len(keys()) == 1
+    third = account_services.contact_create(account=account, actor=None, via="test", email="c@globex.example")
+    account_services.contact_update(contact=third, actor=None, via="test", status="left")
+    engine.scan(workspace=workspace, now=NOW)
+    assert len(keys()) == 2
