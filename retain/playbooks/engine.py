@@ -128,6 +128,14 @@ class Snapshots:
         self.days: dict[dt.date, dict[int, Snapshot]] = {}
         self.origins: dict[tuple[str, str], triggers.Bases] = {}
 
+    def some(self, day: dt.date, account_ids: set[int]) -> dict[int, Snapshot]:
+        """Snapshots of a few accounts on a day (the whole day's when it was built already); not kept."""
+        return self.days[day] if day in self.days else build(self.workspace, day, account_ids)
+
+    def fresh(self, day: dt.date) -> dict[int, Snapshot]:
+        """The whole workspace on a day, not kept (day-by-day replays)."""
+        return self.days[day] if day in self.days else build(self.workspace, day)
+
     def bases(self, trigger: dict[str, Any]) -> triggers.Bases:
         key = triggers.bases_key(trigger)
         if key not in self.origins:
@@ -156,12 +164,15 @@ def _firings(
     kind = compiled.trigger["kind"]
     result: list[tuple[triggers.Firing, Snapshot]] = []
     if kind == TriggerKind.TIME:
-        ids = snapshots.on(end).keys()
         known = snapshots.bases(compiled.trigger)
-        for firing in triggers.time_firings(workspace, compiled.trigger, ids, start, end, known):
-            snap = snapshots.on(firing.day).get(firing.account_id)
-            if snap is not None:
-                result.append((firing, snap))
+        by_day: dict[dt.date, list[triggers.Firing]] = defaultdict(list)
+        for firing in triggers.time_firings(workspace, compiled.trigger, None, start, end, known):
+            by_day[firing.day].append(firing)
+        for day, firings in sorted(by_day.items()):
+            day_snaps = snapshots.some(day, {firing.account_id for firing in firings})
+            result.extend(
+                (firing, day_snaps[firing.account_id]) for firing in firings if firing.account_id in day_snaps
+            )
     elif kind == TriggerKind.DATA:
         assert compiled.trigger_condition is not None
         today = local_day(timezone.now(), workspace.time_zone)
@@ -175,25 +186,31 @@ def _firings(
                 pk: before for pk, snap in snapshots.on(before).items() if compiled.trigger_condition.evaluate(snap)
             }
             fired = set(initial)
-        by_day = [(day, snapshots.on(day)) for day in triggers.days(start, end)]
-        for firing in triggers.data_firings_replay(
-            compiled.trigger_condition, compiled.trigger["hold_hours"], by_day, initial, fired, workspace
-        ):
-            result.append((firing, snapshots.on(firing.day)[firing.account_id]))
+        # One day at a time, not kept: a quarter of whole-workspace snapshots would not fit in memory.
+        each_day = ((day, snapshots.fresh(day)) for day in triggers.days(start, end))
+        result.extend(
+            triggers.data_firings_replay(
+                compiled.trigger_condition, compiled.trigger["hold_hours"], each_day, initial, fired, workspace
+            )
+        )
     else:
         tz = workspace.time_zone
         entries = triggers.event_entries(workspace, compiled.trigger["entry"]).filter(
             occurred_at__gte=start_of_day(start, tz), occurred_at__lt=start_of_day(end + dt.timedelta(days=1), tz)
         )
+        entries_by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
         for entry in entries:
-            day = local_day(entry["occurred_at"], tz)
-            snap = snapshots.on(day).get(entry["account_id"])
-            if snap is None:
-                continue
-            firing = triggers.event_firing(entry, day)
-            merged = {**snap, **firing.extra}
-            if compiled.trigger_where is None or compiled.trigger_where.evaluate(merged):
-                result.append((firing, merged))
+            entries_by_day[local_day(entry["occurred_at"], tz)].append(entry)
+        for day, day_entries in sorted(entries_by_day.items()):
+            day_snaps = snapshots.some(day, {entry["account_id"] for entry in day_entries})
+            for entry in day_entries:
+                snap = day_snaps.get(entry["account_id"])
+                if snap is None:
+                    continue
+                firing = triggers.event_firing(entry, day)
+                merged = {**snap, **firing.extra}
+                if compiled.trigger_where is None or compiled.trigger_where.evaluate(merged):
+                    result.append((firing, merged))
     return result
 
 

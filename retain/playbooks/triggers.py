@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,20 +97,20 @@ def bases_key(trigger: dict[str, Any]) -> tuple[str, str]:
 def time_firings(
     workspace: Workspace,
     trigger: dict[str, Any],
-    account_ids: Collection[int],
+    account_ids: Collection[int] | None,
     start: dt.date,
     end: dt.date,
     known_bases: Bases | None = None,
 ) -> list[Firing]:
-    """Every due day in [start, end] for the accounts given."""
+    """Every due day in [start, end] for the accounts given (None: every account)."""
     after = dt.timedelta(days=trigger.get("after_days", 0))
     every = trigger.get("every_days")
     label = TimeFrom(trigger["from"]).label.lower()
     firings = []
     found = known_bases if known_bases is not None else bases(workspace, trigger)
-    wanted = account_ids if isinstance(account_ids, set | frozenset | dict) else set(account_ids)
+    wanted = None if account_ids is None else set(account_ids)
     for account_id, days_from in found.items():
-        if account_id not in wanted:
+        if wanted is not None and account_id not in wanted:
             continue
         for base in days_from:
             first = base + after
@@ -145,12 +145,12 @@ def hold_days(hold_hours: int) -> int:
 def data_firings_replay(
     condition: Condition,
     hold_hours: int,
-    snapshots_by_day: list[tuple[dt.date, dict[int, Snapshot]]],
+    snapshots_by_day: Iterable[tuple[dt.date, dict[int, Snapshot]]],
     initial: Mapping[int, dt.date | None],
     fired: set[int],
     workspace: Workspace,
-) -> list[Firing]:
-    """False → true edges found by evaluating the condition day by day.
+) -> list[tuple[Firing, Snapshot]]:
+    """False → true edges found by evaluating the condition day by day, with the day's snapshot.
 
     `initial` holds, per account, the day its condition became true before the replay starts (None:
     it was false); `fired` the accounts whose current edge has already fired.
@@ -171,9 +171,10 @@ def data_firings_replay(
                 continue
             done.add(account_id)
             reason = f"{condition.describe()} since {became.isoformat()}"
-            firings.append(
-                Firing(account_id, f"edge:{became.isoformat()}", start_of_day(day, workspace.time_zone), reason, day)
+            firing = Firing(
+                account_id, f"edge:{became.isoformat()}", start_of_day(day, workspace.time_zone), reason, day
             )
+            firings.append((firing, snap))
     return firings
 
 
