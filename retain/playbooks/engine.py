@@ -26,17 +26,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from retain.accounts import timeline
-from retain.accounts.selectors import accounts_matching
-from retain.lib.conditions import Condition, parse
 from retain.lib.dates import local_day, start_of_day
 from retain.playbooks import services, triggers
 from retain.playbooks import steps as step_registry
 from retain.playbooks.choices import DUE_STATUSES, EnrollmentStatus, StepStatus, TriggerKind
-from retain.playbooks.definition import describe_step
+from retain.playbooks.compiled import Compiled, Snapshots, segment_ids
 from retain.playbooks.models import ConditionState, Enrollment, Playbook, ScanMark, Snooze, StepRun
 from retain.playbooks.snapshot import CHURNED, Snapshot, build
 from retain.tenancy.models import Workspace
@@ -66,86 +64,6 @@ class Occurrence:
     reason: str
     steps: tuple[str, ...]
     context: dict[str, Any] = field(default_factory=dict)
-
-
-class Compiled:
-    """A playbook version with its conditions parsed once."""
-
-    def __init__(self, playbook: Playbook) -> None:
-        self.playbook = playbook
-        definition = playbook.definition
-        self.key = playbook.key
-        self.trigger: dict[str, Any] = definition["trigger"]
-        self.audience: dict[str, Any] = definition.get("audience") or {}
-        self.limits: dict[str, Any] = definition.get("limits") or {}
-        self.conditions = _parsed(definition.get("conditions"))
-        self.audience_where = _parsed(self.audience.get("where"))
-        self.trigger_condition = _parsed(self.trigger.get("condition"))
-        self.trigger_where = _parsed(self.trigger.get("where"))
-        self.steps = tuple(describe_step(step) for step in definition["steps"])
-
-    def in_audience(self, snap: Snapshot, segment_ids: set[int] | None) -> bool:
-        if snap.get("account.status") == CHURNED:
-            return False
-        if segment_ids is not None and snap["account.id"] not in segment_ids:
-            return False
-        for name in ("tier", "edition", "stage", "owner"):
-            wanted = self.audience.get(name)
-            if wanted and snap.get(f"account.{name}") not in wanted:
-                return False
-        return self.audience_where is None or self.audience_where.evaluate(snap)
-
-    def conditions_hold(self, snap: Snapshot) -> bool:
-        return self.conditions is None or self.conditions.evaluate(snap)
-
-
-def _parsed(data: Any) -> Condition | None:
-    return parse(data) if data else None
-
-
-def segment_ids(workspace: Workspace, compiled: Compiled, day: dt.date) -> set[int] | None:
-    """The account ids of the playbook's audience segment (evaluated anew), or None for no segment."""
-    segment = compiled.audience.get("segment")
-    if segment is None:
-        return None
-    from retain.accounts.models import Segment
-
-    found = Segment.objects.filter(workspace=workspace).filter(
-        Q(pk=segment) if isinstance(segment, int) else Q(name=segment)
-    )
-    saved = found.first()
-    if saved is None:
-        return set()
-    return set(accounts_matching(workspace, saved.criteria, today=day).values_list("pk", flat=True))
-
-
-class Snapshots:
-    """What one scan or plan reads once and shares across playbooks: whole-workspace snapshots per
-    day (six queries a day) and the days time triggers count from (one query per origin)."""
-
-    def __init__(self, workspace: Workspace) -> None:
-        self.workspace = workspace
-        self.days: dict[dt.date, dict[int, Snapshot]] = {}
-        self.origins: dict[tuple[str, str], triggers.Bases] = {}
-
-    def some(self, day: dt.date, account_ids: set[int]) -> dict[int, Snapshot]:
-        """Snapshots of a few accounts on a day (the whole day's when it was built already); not kept."""
-        return self.days[day] if day in self.days else build(self.workspace, day, account_ids)
-
-    def fresh(self, day: dt.date) -> dict[int, Snapshot]:
-        """The whole workspace on a day, not kept (day-by-day replays)."""
-        return self.days[day] if day in self.days else build(self.workspace, day)
-
-    def bases(self, trigger: dict[str, Any]) -> triggers.Bases:
-        key = triggers.bases_key(trigger)
-        if key not in self.origins:
-            self.origins[key] = triggers.bases(self.workspace, trigger)
-        return self.origins[key]
-
-    def on(self, day: dt.date) -> dict[int, Snapshot]:
-        if day not in self.days:
-            self.days[day] = build(self.workspace, day)
-        return self.days[day]
 
 
 # Planning ----------------------------------------------------------------------------------------
