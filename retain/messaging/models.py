@@ -5,7 +5,7 @@ from django.db.models import Q
 
 from retain.accounts.models import Account, Contact
 from retain.messaging.choices import Channel, DeliveryStatus, SuppressionReason
-from retain.tenancy.models import Workspace
+from retain.tenancy.models import Member, Workspace
 
 
 class OutboundMessage(models.Model):
@@ -20,6 +20,9 @@ class OutboundMessage(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="outbound_messages")
     account = models.ForeignKey(Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # An e-mail to one of the workspace's own members (a digest, a notice) rather than to a contact:
+    # no unsubscribe link, and no account timeline entry when it is sent.
+    member = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     to = models.CharField(max_length=2000, help_text="An e-mail address or the URL posted to.")
     subject = models.CharField(max_length=500, blank=True)

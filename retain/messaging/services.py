@@ -88,6 +88,23 @@ def suppression_reason(contact: Contact | None) -> str:
     return ""
 
 
+def member_suppression_reason(member: Member | None) -> str:
+    """Why one of our own members must not get a notice e-mail from us, in words; empty when they may."""
+    if member is None:
+        return "the member no longer exists"
+    if not member.is_active:
+        return "the member is no longer active"
+    if not member.user.email:
+        return "the member has no e-mail address"
+    return ""
+
+
+def _send_time_reason(message: OutboundMessage) -> str:
+    if message.member_id is not None:
+        return member_suppression_reason(message.member)
+    return suppression_reason(message.contact)
+
+
 def suppression_add(
     *, workspace: Workspace, email: str, reason: str, note: str = "", actor: Member | None = None
 ) -> Suppression:
@@ -300,6 +317,50 @@ def email_enqueue(
     )
 
 
+def member_email_enqueue(
+    *,
+    workspace: Workspace,
+    member: Member,
+    subject: str,
+    body: str,
+    idempotency_key: str,
+    source: str = "",
+    account: Account | None = None,
+) -> OutboundMessage:
+    """Queue an e-mail (already rendered text) to one of the workspace's own members.
+
+    An internal notice, so no unsubscribe link; the Message-ID still comes from the key, and the
+    same key returns the first row. An inactive member or one without an address gets a
+    suppressed row saying why. Sending it writes nothing on an account's timeline.
+    """
+    _check_key(idempotency_key)
+    errors: dict[str, str] = {}
+    if member.workspace_id != workspace.pk:
+        errors["member"] = "The member belongs to another workspace."
+    if account is not None and account.workspace_id != workspace.pk:
+        errors["account"] = "The account belongs to another workspace."
+    if not subject.strip():
+        errors["subject"] = "An e-mail needs a subject."
+    if errors:
+        raise ValidationError(errors)
+    reason = member_suppression_reason(member)
+    return _create_once(
+        workspace.pk,
+        idempotency_key,
+        account=account,
+        member=member,
+        channel=Channel.EMAIL,
+        to=member.user.email,
+        subject=" ".join(subject.split())[:500],
+        body=body,
+        message_id=_message_id(workspace.pk, idempotency_key),
+        status=DeliveryStatus.SUPPRESSED if reason else DeliveryStatus.QUEUED,
+        status_reason=reason,
+        next_attempt_at=None if reason else timezone.now(),
+        source=source[:200],
+    )
+
+
 def webhook_enqueue(
     *,
     workspace: Workspace,
@@ -392,7 +453,8 @@ def _mark_sent(message: OutboundMessage, *, worker: str) -> None:
         OutboundMessage.objects.filter(pk=message.pk, claimed_by=worker).update(
             status=DeliveryStatus.SENT, sent_at=now, next_attempt_at=None, last_error=""
         )
-        if message.channel == Channel.EMAIL and message.account is not None:
+        # Mail to our own members is not something that happened with the customer.
+        if message.channel == Channel.EMAIL and message.account is not None and message.member_id is None:
             entry = timeline.email_sent_entry(
                 message.account,
                 contact=message.contact,
@@ -433,7 +495,9 @@ def deliveries_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> 
         return 0
     # The attempt is counted once claimed, before the send: a crash mid-send still counts.
     OutboundMessage.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1)
-    messages = OutboundMessage.objects.select_related("account", "contact").filter(pk__in=ids).order_by("id")
+    messages = (
+        OutboundMessage.objects.select_related("account", "contact", "member__user").filter(pk__in=ids).order_by("id")
+    )
     sent = 0
     mail_connection = None
     http_client = None
@@ -446,7 +510,7 @@ def deliveries_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> 
             try:
                 if message.channel == Channel.EMAIL:
                     # Re-checked at send time: an unsubscribe or bounce since enqueueing wins at once.
-                    reason = suppression_reason(message.contact)
+                    reason = _send_time_reason(message)
                     if reason:
                         _mark_suppressed(message, reason, worker=worker)
                         continue

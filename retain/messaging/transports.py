@@ -33,10 +33,11 @@ def unsubscribe_url(contact_id: int) -> str:
 
 
 def email_for(message: OutboundMessage, connection: BaseEmailBackend | None = None) -> EmailMessage:
-    """The e-mail for a message: its text, an unsubscribe link, and the RFC 2369/8058 headers."""
+    """The e-mail for a message: its text, and for a contact an unsubscribe link and the RFC 2369/8058
+    headers (mail to one of our own members is an internal notice and carries neither)."""
     headers = {"Message-ID": message.message_id, "Auto-Submitted": "auto-generated"}
     body = message.body.rstrip("\n")
-    if message.contact_id is not None:
+    if message.contact_id is not None and message.member_id is None:
         link = unsubscribe_url(message.contact_id)
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -169,7 +169,7 @@ class DigestItem(models.Model):
     """One alert of a digest playbook, held for the member's daily digest e-mail instead of sent alone.
 
     The day's items go out together early the next day (workspace time zone); `sent_at` marks them
-    once the mail server has accepted the digest, so a failed send is tried again by the next run.
+    handed over to the outbox, in the transaction that queues the digest, which retries from there.
     """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")

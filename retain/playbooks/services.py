@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import logging
-import smtplib
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -20,6 +15,8 @@ from django.utils import timezone
 from retain.accounts import timeline
 from retain.accounts.models import Account, Segment, TimelineEntry
 from retain.lib.dates import local_day
+from retain.messaging import services as messaging_services
+from retain.messaging.models import OutboundMessage
 from retain.playbooks.definition import DefinitionError, parse_yaml
 from retain.playbooks.models import DigestItem, Playbook, ScanMark, Snooze
 from retain.tenancy.models import Member, Workspace
@@ -28,8 +25,6 @@ from retain.usage.vocabulary import TICKET_ESCALATED
 
 # The high-water mark of product events read for ticket escalations (not a playbook key: those
 # never start with an underscore).
-log = logging.getLogger(__name__)
-
 TICKET_MARK = "_ticket-escalated"
 TICKET_CATCH_UP = dt.timedelta(days=2)
 TICKET_BATCH = 5000
@@ -168,14 +163,8 @@ def ticket_escalations_record(*, workspace: Workspace, now: dt.datetime) -> int:
 # Daily digests ------------------------------------------------------------------------------------
 
 
-def _digest_message_id(workspace_id: int, member_id: int, day: dt.date) -> str:
-    digest = hashlib.sha256(f"digest:{workspace_id}:{member_id}:{day.isoformat()}".encode()).hexdigest()[:40]
-    domain = urlsplit(settings.SITE_URL).hostname or "retain.localhost"
-    return f"<{digest}@{domain}>"
-
-
-def digest_email(member: Member, day: dt.date, items: list[DigestItem]) -> EmailMessage:
-    """One member's digest for one day: every held alert, grouped by account."""
+def digest_text(member: Member, day: dt.date, items: list[DigestItem]) -> tuple[str, str]:
+    """One member's digest for one day, as (subject, body): every held alert, grouped by account."""
     lines = [
         f"Hello {member.user.first_name or member.user.email},",
         "",
@@ -185,24 +174,17 @@ def digest_email(member: Member, day: dt.date, items: list[DigestItem]) -> Email
     lines += [f"- {item.text}" for item in items]
     lines += ["", f"Your tasks: {settings.SITE_URL}{reverse('tasks', kwargs={'slug': member.workspace.slug})}"]
     count = len(items)
-    return EmailMessage(
-        subject=f"Playbook digest for {day.isoformat()}: {count} item{'s' if count != 1 else ''}",
-        body="\n".join(lines) + "\n",
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[member.user.email],
-        headers={
-            "Message-ID": _digest_message_id(member.workspace_id, member.pk, day),
-            "Auto-Submitted": "auto-generated",
-        },
-    )
+    subject = f"Playbook digest for {day.isoformat()}: {count} item{'s' if count != 1 else ''}"
+    return subject, "\n".join(lines) + "\n"
 
 
 def digests_send(*, workspace: Workspace, now: dt.datetime | None = None) -> int:
-    """Send each member one e-mail with the alerts held for them on each day before today.
+    """Queue for each member one e-mail with the alerts held for them on each day before today.
 
-    Items are marked sent only once the mail server accepted the digest; a failure leaves them for
-    the next run (every minute), which sends the same digest with the same Message-ID. Returns the
-    number of digests sent.
+    The digest becomes an outbound message (key "digest:<member>:<day>") in the same transaction
+    that marks its items handed over, so the outbox owns the sending: retries with backoff, the
+    same Message-ID on every attempt, and a row on the Messages page. Items that arrive for a day
+    whose digest was already queued go out in a follow-up digest. Returns the number queued.
     """
     now = now or timezone.now()
     today = local_day(now, workspace.time_zone)
@@ -214,19 +196,24 @@ def digests_send(*, workspace: Workspace, now: dt.datetime | None = None) -> int
     groups: dict[tuple[int, dt.date], list[DigestItem]] = {}
     for item in pending:
         groups.setdefault((item.member_id, item.day), []).append(item)
-    sent = 0
-    for (_, day), items in groups.items():
+    queued = 0
+    for (member_id, day), items in groups.items():
         member = items[0].member
-        if not member.is_active or not member.user.email:
-            DigestItem.objects.filter(pk__in=[i.pk for i in items]).update(sent_at=now)
-            continue
-        try:
-            digest_email(member, day, items).send()
-        except (OSError, smtplib.SMTPException):
-            log.exception(
-                "playbooks: the digest for member %s on %s was not accepted; next run retries", member.pk, day
+        subject, body = digest_text(member, day, items)
+        key = f"digest:{member_id}:{day.isoformat()}"
+        with transaction.atomic():
+            if OutboundMessage.objects.filter(workspace=workspace, idempotency_key=key).exists():
+                # Late items of a day already sent: their own digest, keyed by the first of them
+                # so that two runs at once still queue it once.
+                key = f"{key}:{min(item.pk for item in items)}"
+            messaging_services.member_email_enqueue(
+                workspace=workspace,
+                member=member,
+                subject=subject,
+                body=body,
+                idempotency_key=key,
+                source="playbook digest",
             )
-            continue
-        DigestItem.objects.filter(pk__in=[i.pk for i in items], sent_at__isnull=True).update(sent_at=now)
-        sent += 1
-    return sent
+            DigestItem.objects.filter(pk__in=[i.pk for i in items], sent_at__isnull=True).update(sent_at=now)
+        queued += 1
+    return queued
