@@ -178,6 +178,14 @@ def digest_text(member: Member, day: dt.date, items: list[DigestItem]) -> tuple[
     return subject, "\n".join(lines) + "\n"
 
 
+def _pending_digest_items(workspace: Workspace, today: dt.date) -> list[DigestItem]:
+    return list(
+        DigestItem.objects.filter(workspace=workspace, sent_at__isnull=True, day__lt=today).order_by(
+            "member_id", "day", "pk"
+        )
+    )
+
+
 def digests_send(*, workspace: Workspace, now: dt.datetime | None = None) -> int:
     """Queue for each member one e-mail with the alerts held for them on each day before today.
 
@@ -187,24 +195,27 @@ def digests_send(*, workspace: Workspace, now: dt.datetime | None = None) -> int
     whose digest was already queued go out in a follow-up digest. Returns the number queued.
     """
     now = now or timezone.now()
-    today = local_day(now, workspace.time_zone)
-    pending = list(
-        DigestItem.objects.filter(workspace=workspace, sent_at__isnull=True, day__lt=today)
-        .select_related("member__user", "member__workspace")
-        .order_by("member_id", "day", "account_id", "pk")
-    )
-    groups: dict[tuple[int, dt.date], list[DigestItem]] = {}
-    for item in pending:
-        groups.setdefault((item.member_id, item.day), []).append(item)
+    groups: dict[tuple[int, dt.date], list[int]] = {}
+    for item in _pending_digest_items(workspace, local_day(now, workspace.time_zone)):
+        groups.setdefault((item.member_id, item.day), []).append(item.pk)
     queued = 0
-    for (member_id, day), items in groups.items():
-        member = items[0].member
-        subject, body = digest_text(member, day, items)
-        key = f"digest:{member_id}:{day.isoformat()}"
+    for (member_id, day), ids in groups.items():
         with transaction.atomic():
+            # Locked and read again: a run at the same time that queued them first wins.
+            items = list(
+                DigestItem.objects.select_for_update(of=("self",))
+                .filter(pk__in=ids, sent_at__isnull=True)
+                .select_related("member__user", "member__workspace")
+                .order_by("account_id", "pk")
+            )
+            if not items:
+                continue
+            member = items[0].member
+            subject, body = digest_text(member, day, items)
+            key = f"digest:{member_id}:{day.isoformat()}"
             if OutboundMessage.objects.filter(workspace=workspace, idempotency_key=key).exists():
-                # Late items of a day already sent: their own digest, keyed by the first of them
-                # so that two runs at once still queue it once.
+                # Late items of a day already queued: their own digest, keyed by the first of them
+                # so that it is queued once however many runs see them.
                 key = f"{key}:{min(item.pk for item in items)}"
             messaging_services.member_email_enqueue(
                 workspace=workspace,
@@ -214,6 +225,6 @@ def digests_send(*, workspace: Workspace, now: dt.datetime | None = None) -> int
                 idempotency_key=key,
                 source="playbook digest",
             )
-            DigestItem.objects.filter(pk__in=[i.pk for i in items], sent_at__isnull=True).update(sent_at=now)
+            DigestItem.objects.filter(pk__in=[item.pk for item in items]).update(sent_at=now)
         queued += 1
     return queued

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from decimal import Decimal
+from typing import Any
 from unittest import mock
 
+import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -154,3 +158,36 @@ def test_without_digest_each_alert_is_posted(workspace: Workspace, account: Acco
     run(workspace, digest=False)
     assert OutboundMessage.objects.filter(channel="slack").count() == 1
     assert not DigestItem.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_queue_one_digest(workspace: Workspace, account: Account, carol: Member) -> None:
+    run(workspace, digest=True)
+    tomorrow = NOW + dt.timedelta(days=1)
+    both_read = threading.Barrier(2, timeout=10)
+    read = services._pending_digest_items
+
+    def read_then_wait(*args: Any) -> list[DigestItem]:
+        items = read(*args)
+        both_read.wait()  # both runs saw the same unsent items before either queued them
+        return items
+
+    results: list[int] = []
+
+    def digest_run() -> None:
+        try:
+            results.append(services.digests_send(workspace=workspace, now=tomorrow))
+        finally:
+            connection.close()
+
+    with mock.patch.object(services, "_pending_digest_items", read_then_wait):
+        threads = [threading.Thread(target=digest_run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert sorted(results) == [0, 1]
+    (queued,) = OutboundMessage.objects.filter(channel="email")
+    assert queued.idempotency_key == f"digest:{carol.pk}:{TODAY.isoformat()}"
+    assert not DigestItem.objects.filter(sent_at__isnull=True).exists()
