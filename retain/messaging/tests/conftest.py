@@ -7,6 +7,7 @@ import pytest
 from retain.accounts import services as account_services
 from retain.accounts.models import Account, Contact
 from retain.api.tests.conftest import client_for  # noqa: F401  (the API tests' token client)
+from retain.messaging.tests.receivers import smtp  # noqa: F401  (a real local SMTP server)
 
 
 @pytest.fixture

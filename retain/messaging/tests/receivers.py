@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
 
 
@@ -43,6 +44,16 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
         yield inbox, controller.port
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[Inbox]:
+    """A real SMTP server on 127.0.0.1 that Django's SMTP backend sends to, for one test."""
+    with smtp_server() as (inbox, port):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+        settings.SITE_URL = "https://cs.example.com"
+        yield inbox
 
 
 class Receiver:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,15 +19,6 @@ from retain.messaging.models import OutboundMessage, Suppression
 from retain.messaging.tests.receivers import Inbox, free_port, http_receiver, smtp_server
 from retain.messaging.tokens import webhook_secret
 from retain.tenancy.models import Workspace
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[Inbox]:
-    with smtp_server() as (inbox, port):
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
-        settings.SITE_URL = "https://cs.example.com"
-        yield inbox
 
 
 def _welcome(account: Account, contact: Contact, key: str = "welcome:1") -> OutboundMessage:

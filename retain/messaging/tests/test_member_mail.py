@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,19 +14,10 @@ from retain.accounts.models import Account, TimelineEntry
 from retain.messaging import services
 from retain.messaging.choices import DeliveryStatus
 from retain.messaging.models import OutboundMessage
-from retain.messaging.tests.receivers import Inbox, free_port, smtp_server
+from retain.messaging.tests.receivers import Inbox, free_port
 from retain.tenancy.models import Member, Workspace
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[Inbox]:
-    with smtp_server() as (inbox, port):
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
-        settings.SITE_URL = "https://cs.example.com"
-        yield inbox
 
 
 def _notice(workspace: Workspace, member: Member, key: str = "notice:1", **extra: Any) -> OutboundMessage:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from retain.accounts.models import Contact
 from retain.api.tests.conftest import client_for  # noqa: F401  (the API tests' token client)
+from retain.messaging.tests.receivers import smtp  # noqa: F401  (a real local SMTP server)
 from retain.surveys import services
 from retain.surveys.models import Invitation, Survey
 from retain.tenancy.models import Member, Workspace

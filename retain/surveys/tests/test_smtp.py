@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
 
 from retain.accounts.models import Contact
-from retain.messaging.tests.receivers import Inbox, smtp_server
+from retain.messaging.tests.receivers import Inbox
 from retain.surveys import services
 from retain.surveys.models import Response, Survey
 
 pytestmark = pytest.mark.urls("retain.surveys.tests.urls")
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[Inbox]:
-    with smtp_server() as (inbox, port):
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
-        settings.SITE_URL = "https://cs.example.com"
-        yield inbox
 
 
 def test_an_invitation_arrives_over_smtp_and_its_link_records_the_answer(
