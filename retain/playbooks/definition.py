@@ -79,6 +79,8 @@ ENTRY_ATTRS: tuple[str, ...] = (
     "entry.contact.status",
 )
 
+# Paths of the playbooks screen beside /playbooks/<key>/: a playbook may not be called that.
+RESERVED_KEYS = frozenset({"new", "preview"})
 TOP_KEYS = ("key", "name", "description", "audience", "trigger", "conditions", "limits", "digest", "steps")
 AUDIENCE_KEYS = ("segment", "tier", "edition", "stage", "owner", "where")
 TASK_PRIORITIES = ("low", "normal", "high", "urgent")
@@ -501,6 +503,8 @@ def clean_definition(data: object) -> dict[str, Any]:
     key = c.text(raw, "key", "", limit=60)
     if key and not KEY.match(key):
         c.error("key", "must be lower-case letters, digits and -, at most 60 characters")
+    elif key in RESERVED_KEYS:
+        c.error("key", f"{key!r} names a page of the playbooks screen; choose another key")
     clean: dict[str, Any] = {
         "key": key,
         "name": c.text(raw, "name", "", limit=200),

@@ -258,7 +258,7 @@ def set_step(inp: StepInput) -> Outcome:
     if name == "stage":
         from retain.journeys.services import lifecycle_move
 
-        changed = lifecycle_move(account=account, actor=None, stage=value, reason=reason, via=VIA)
+        changed = lifecycle_move(account=account, actor=None, stage=value, reason=reason, via=VIA, auto=True)
         return Outcome(result={"field": name, "value": value, "changed": changed})
     if name == "owner":
         value = resolve_assignee(value, account)

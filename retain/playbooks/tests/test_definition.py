@@ -59,6 +59,7 @@ def test_a_valid_definition_is_cleaned_with_defaults() -> None:
     ("path", "value", "error_path", "message"),
     [
         (["key"], "Health Red", "key", "lower-case"),
+        (["key"], "preview", "key", "names a page of the playbooks screen"),
         (["name"], KeyError, "name", "is required"),
         (["trigger"], KeyError, "trigger", "is required"),
         (["trigger", "kind"], "cron", "trigger.kind", "must be one of time, data, event"),

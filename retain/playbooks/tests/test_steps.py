@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from retain.accounts import services as account_services
+from retain.accounts.choices import EntryKind
 from retain.accounts.models import Account, Contact
 from retain.journeys.models import MilestoneProgress
 from retain.journeys.services import journey_start
@@ -162,3 +163,11 @@ def test_advocacy_asks_only_after_the_value_milestone(workspace: Workspace, acco
     run(workspace, steps, key="later")
     task = Task.objects.get()
     assert (task.kind, task.title, task.owner) == ("advocacy", "Ask Globex for a case study", account.owner)
+
+
+def test_a_stage_set_by_a_playbook_is_an_automatic_lifecycle_move(workspace: Workspace, account: Account) -> None:
+    run(workspace, [{"set": {"field": "stage", "value": "adoption"}}])
+    account.refresh_from_db()
+    assert account.stage == "adoption"
+    entry = account.timeline.get(kind=EntryKind.STAGE_CHANGED)
+    assert entry.data == {"from": "onboarding", "to": "adoption", "reason": "Playbook Pb", "auto": True}
