@@ -44,6 +44,7 @@ KNOWN_SETTINGS = {
     "RETAIN_WEB_CONCURRENCY",
     "RETAIN_INGEST_RATE_PER_KEY",
     "RETAIN_EVENT_RETENTION_DAYS",
+    "RETAIN_WEBHOOK_PRIVATE_ADDRESSES",
 }
 check_known("RETAIN_", KNOWN_SETTINGS)
 
@@ -246,6 +247,9 @@ IMPORT_MAX_BYTES = env_int("RETAIN_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Slack and webhook steps post to addresses managers type in: by default only to public ones, so a
+# playbook cannot reach services inside the network Retain runs in (set true for an internal receiver).
+WEBHOOK_PRIVATE_ADDRESSES = env_bool("RETAIN_WEBHOOK_PRIVATE_ADDRESSES", False)
 EMAIL_HOST = env_str("RETAIN_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("RETAIN_EMAIL_PORT", 1025, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("RETAIN_DEFAULT_FROM_EMAIL", "Retain <retain@localhost>")

@@ -22,6 +22,8 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 CELERY_TASK_ALWAYS_EAGER = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The delivery tests' receivers listen on 127.0.0.1.
+WEBHOOK_PRIVATE_ADDRESSES = True
 # Tests open connections from threads (live servers, concurrent sweeps); persistent ones would stay
 # open after those threads end and keep PostgreSQL from dropping the test database.
 DATABASES["default"]["CONN_MAX_AGE"] = 0

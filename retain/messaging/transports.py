@@ -5,10 +5,13 @@ Nothing here touches the database: the sweep in services claims, calls, and reco
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import smtplib
+import socket
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
@@ -61,8 +64,30 @@ def send_email(message: OutboundMessage, connection: BaseEmailBackend) -> None:
         raise DeliveryError("SMTP: the mail server did not accept the message")
 
 
+def check_destination(url: str) -> None:
+    """Refuse an address that resolves to a private, loopback or link-local host, unless
+    RETAIN_WEBHOOK_PRIVATE_ADDRESSES allows it (an internal receiver on purpose)."""
+    if settings.WEBHOOK_PRIVATE_ADDRESSES:
+        return
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        infos = socket.getaddrinfo(
+            host, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM
+        )
+    except (socket.gaierror, UnicodeError) as exc:
+        raise DeliveryError(f"HTTP: cannot resolve {host}: {exc}") from exc
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not address.is_global:
+            raise DeliveryError(
+                f"refused: {host} is {address}, not a public address (RETAIN_WEBHOOK_PRIVATE_ADDRESSES=true allows it)"
+            )
+
+
 def post_json(message: OutboundMessage, client: httpx.Client) -> None:
     """POST the payload; any 2xx is delivered. Webhooks are signed and carry the idempotency key."""
+    check_destination(message.to)
     body = json.dumps(message.payload, separators=(",", ":"), sort_keys=True).encode()
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
     if message.channel == Channel.WEBHOOK:

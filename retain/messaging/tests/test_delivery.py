@@ -173,6 +173,24 @@ def test_a_slack_message_posts_its_text(workspace: Workspace, account: Account) 
     assert "retain-signature" not in receiver.requests[0][0]
 
 
+def test_a_private_address_is_refused_unless_allowed(workspace: Workspace, account: Account, settings: Any) -> None:
+    settings.WEBHOOK_PRIVATE_ADDRESSES = False
+    with http_receiver([200]) as (receiver, url):
+        message = services.webhook_enqueue(
+            workspace=workspace, account=account, channel="webhook", url=url, payload={"n": 1}, idempotency_key="p-1"
+        )
+        services.deliveries_send_due()
+        assert receiver.requests == []
+        message.refresh_from_db()
+        assert message.status == DeliveryStatus.RETRYING
+        assert "127.0.0.1, not a public address" in message.last_error
+        assert "RETAIN_WEBHOOK_PRIVATE_ADDRESSES=true" in message.last_error
+        # Allowed on purpose (an internal receiver), the retry goes through.
+        settings.WEBHOOK_PRIVATE_ADDRESSES = True
+        assert services.deliveries_send_due(now=_later(2)) == 1
+    assert len(receiver.requests) == 1
+
+
 def test_a_crash_after_a_webhook_call_resends_with_the_same_idempotency_key(
     workspace: Workspace, account: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
