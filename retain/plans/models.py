@@ -91,6 +91,8 @@ class Commitment(models.Model):
     owner_member = models.ForeignKey(Member, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     due_on = models.DateField()
     status = models.CharField(max_length=16, choices=CommitmentStatus.choices, default=CommitmentStatus.OPEN)
+    # The generated step it came from ("onboarding:enterprise:3"); empty for one typed in.
+    source_key = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["due_on", "id"]

@@ -59,6 +59,8 @@ class PlanItem:
     description: str
     due_on: dt.date
     milestone: str = ""
+    # Names the step whatever its commitment's description is edited into: "onboarding:<tier>:<n>".
+    key: str = ""
 
 
 _COMMUNITY: tuple[Item, ...] = (
@@ -114,9 +116,10 @@ def plan_items(tier: str, starts_on: dt.date, milestones: Iterable[MilestoneDue]
     """The tier's 30/60/90-day steps for a customer whose first day is `starts_on`, by due day."""
     due = {m.key: m.due_on for m in milestones}
     items = []
-    for item in TEMPLATES.get(tier, _COMMUNITY):
+    template = tier if tier in TEMPLATES else "community"
+    for number, item in enumerate(TEMPLATES.get(tier, _COMMUNITY), start=1):
         due_on = due.get(item.milestone) or starts_on + dt.timedelta(days=item.day - 1)
-        items.append(PlanItem(item.side, item.text, due_on, item.milestone))
+        items.append(PlanItem(item.side, item.text, due_on, item.milestone, f"onboarding:{template}:{number}"))
     return sorted(items, key=lambda i: (i.due_on, i.side != CUSTOMER, i.description))
 
 

@@ -312,18 +312,21 @@ def onboarding_plan_generate(*, account: Account, actor: Member | None, starts_o
 
     Day 1 is the day its journey started (else `starts_on`, else the customer-since day). Customer
     steps are owned by the champion (else an admin contact, else the account's owner); ours by the
-    account's owner (else the actor); a step nobody can own is left out. Idempotent: a step whose
-    description the plan already has is not added again, so edits to it are kept.
+    account's owner (else the actor); a step nobody can own is left out. Idempotent: a step the plan
+    already has (by its source key, or by its description for a commitment typed in) is not added
+    again, so edits to it, its description included, are kept.
     """
     journey_start, milestones = onboarding_milestones(account)
     first_day = journey_start or starts_on or account.customer_since or workspace_today(account.workspace)
     member = account.owner if account.owner is not None and account.owner.is_active else actor
     contact = _customer_owner(account)
     plan = plan_get_or_create(account=account, actor=actor)
-    have = {d.casefold() for d in plan.commitments.values_list("description", flat=True)}
+    existing = list(plan.commitments.values_list("source_key", "description"))
+    have_keys = {key for key, _ in existing if key}
+    have = {description.casefold() for _, description in existing}
     fresh: list[Commitment] = []
     for item in onboarding.plan_items(account.tier, first_day, milestones):
-        if item.description.casefold() in have:
+        if item.key in have_keys or item.description.casefold() in have:
             continue
         if item.side == onboarding.CUSTOMER and contact is not None:
             owners: dict[str, object] = {"owner_contact": contact}
@@ -331,7 +334,9 @@ def onboarding_plan_generate(*, account: Account, actor: Member | None, starts_o
             owners = {"owner_member": member}
         else:
             continue
-        fresh.append(Commitment(plan=plan, description=item.description, due_on=item.due_on, **owners))  # type: ignore[arg-type]
+        fresh.append(
+            Commitment(plan=plan, description=item.description, due_on=item.due_on, source_key=item.key, **owners)  # type: ignore[arg-type]
+        )
     if fresh:
         Commitment.objects.bulk_create(fresh)
         _record(plan, actor, f"30/60/90-day plan: {len(fresh)} commitments added from day 1 on {first_day}")

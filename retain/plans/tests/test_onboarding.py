@@ -119,6 +119,21 @@ def test_generating_twice_adds_nothing_and_keeps_edits(new_customer: Account, ch
     assert kickoff.status == CommitmentStatus.DONE
 
 
+def test_a_step_whose_description_was_edited_is_not_added_again(
+    new_customer: Account, champion: Contact, carol: Member
+) -> None:
+    journey_start(account=new_customer)
+    plan = SuccessPlan.objects.get(account=new_customer)
+    before = plan.commitments.count()
+    kickoff = plan.commitments.get(description__startswith="Kick-off call")
+    assert kickoff.source_key.startswith("onboarding:enterprise:")
+    Commitment.objects.filter(pk=kickoff.pk).update(description="Kick-off with the CMO, in Berlin")
+
+    assert services.onboarding_plan_generate(account=new_customer, actor=carol) == 0
+    assert plan.commitments.count() == before
+    assert plan.commitments.filter(description__startswith="Kick-off call").count() == 0
+
+
 def test_without_a_champion_or_admin_the_owner_takes_the_customers_steps(new_customer: Account) -> None:
     journey_start(account=new_customer)
     commitments = Commitment.objects.filter(plan__account=new_customer)
