@@ -12,7 +12,9 @@ Every figure comes with the inputs it was computed from, so a page can show how 
 - Early engagement (seed 004: a customer not won over in its first three months rarely is later):
   an account is *engaged* when it was active (any usage event) on at least ENGAGED_MIN_ACTIVE_DAYS
   of the FIRST_DAYS days from its journey's start (days 0 to 89), from the daily usage rollups.
-  Only accounts whose first 90 days are over are counted. Retention afterwards: the account is
+  Only accounts whose first 90 days are over, and began on or after the first day of recorded usage
+  (the earliest daily rollup), are counted: an account that started before the usage history
+  begins is unknown, not disengaged. Retention afterwards: the account is
   retained unless its lifecycle stage is churned. The ratio compares the not-engaged accounts'
   retention with the engaged ones'.
 """
@@ -214,6 +216,9 @@ class EngagementReport:
     engaged: RetentionGroup
     not_engaged: RetentionGroup
     too_early: int
+    # Started before the first day of recorded usage: their first 90 days cannot be judged.
+    before_history: int = 0
+    history_from: dt.date | None = None
     min_active_days: int = ENGAGED_MIN_ACTIVE_DAYS
     first_days: int = FIRST_DAYS
 
@@ -243,12 +248,20 @@ class EngagementReport:
 
 
 def engagement_retention(workspace: Workspace, *, today: dt.date) -> EngagementReport:
-    """Accounts engaged or not in their first 90 days on their journey, and how many stayed (two queries)."""
+    """Accounts engaged or not in their first 90 days on their journey, and how many stayed (three queries)."""
     last_start = today - dt.timedelta(days=FIRST_DAYS)
+    history_from = DailyAccountUsage.objects.filter(workspace=workspace).aggregate(first=Min("day"))["first"]
     journeys = list(
         Journey.objects.filter(workspace=workspace).values_list("account_id", "started_on", "account__stage")
     )
-    eligible = {account_id: stage for account_id, started_on, stage in journeys if started_on <= last_start}
+    finished = {
+        account_id: (started_on, stage) for account_id, started_on, stage in journeys if started_on <= last_start
+    }
+    eligible = {
+        account_id: stage
+        for account_id, (started_on, stage) in finished.items()
+        if history_from is not None and started_on >= history_from
+    }
     window_end = ExpressionWrapper(
         F("account__journey__started_on") + dt.timedelta(days=FIRST_DAYS), output_field=DateField()
     )
@@ -273,5 +286,7 @@ def engagement_retention(workspace: Workspace, *, today: dt.date) -> EngagementR
     return EngagementReport(
         engaged=group("Engaged", engaged),
         not_engaged=group("Not engaged", not_engaged),
-        too_early=len(journeys) - len(eligible),
+        too_early=len(journeys) - len(finished),
+        before_history=len(finished) - len(eligible),
+        history_from=history_from,
     )

@@ -158,8 +158,21 @@ def test_engagement_in_the_first_90_days_against_later_retention(workspace: Work
 
 def test_an_account_is_counted_once_its_first_90_days_are_over(workspace: Workspace) -> None:
     start = dt.date(2026, 1, 1)
-    _on_journey(workspace, "Edge", "enterprise", start)
+    edge = _on_journey(workspace, "Edge", "enterprise", start)
+    _active_days(edge, start, [0], events=0)  # usage is recorded from its first day, with no activity
     on_day_89 = metrics.engagement_retention(workspace, today=start + dt.timedelta(days=89))
     on_day_90 = metrics.engagement_retention(workspace, today=start + dt.timedelta(days=90))
     assert (on_day_89.eligible, on_day_89.too_early) == (0, 1)
     assert (on_day_90.eligible, on_day_90.not_engaged.n, on_day_90.retention_ratio) == (1, 1, None)
+
+
+def test_an_account_that_started_before_usage_was_recorded_is_not_judged(workspace: Workspace) -> None:
+    start = dt.date(2026, 1, 1)
+    early = _on_journey(workspace, "Early", "enterprise", start - dt.timedelta(days=400))
+    judged = _on_journey(workspace, "Judged", "enterprise", start)
+    _active_days(judged, start, list(range(25)))
+    _active_days(early, start, list(range(25)))  # usage, but only from long after its first 90 days
+
+    report = metrics.engagement_retention(workspace, today=TODAY)
+
+    assert (report.eligible, report.engaged.n, report.before_history, report.history_from) == (1, 1, 1, start)

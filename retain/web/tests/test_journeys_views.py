@@ -25,6 +25,7 @@ from retain.journeys.formulas import cohort_month
 from retain.journeys.models import Barrier, Journey, JourneyTemplate, MilestoneProgress
 from retain.journeys.services import barrier_add, journey_start
 from retain.tenancy.models import Member, Workspace
+from retain.usage.models import DailyAccountUsage
 
 pytestmark = pytest.mark.django_db
 
@@ -165,8 +166,12 @@ def test_the_metrics_page_shows_each_figure_with_its_inputs(
     MilestoneProgress.objects.filter(account=globex, key="initial-value").update(
         completed_on=START + dt.timedelta(days=50), status="done"
     )
-    on_journey(workspace, "Initech", tier="enterprise")
+    initech = on_journey(workspace, "Initech", tier="enterprise")
     Account.objects.filter(name="Initech").update(stage="churned")
+    # Usage is recorded from their first day, with too little activity to count as engaged.
+    DailyAccountUsage.objects.bulk_create(
+        DailyAccountUsage(workspace=workspace, account=a, day=START, events=3) for a in (globex, initech)
+    )
     login(client, vic)
     html = client.get(url("journeys-metrics")).content.decode()
     assert (
