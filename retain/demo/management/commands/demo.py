@@ -16,9 +16,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=42, help="the same seed builds the same workspace")
         parser.add_argument("--accounts", type=int, default=1000, help="how many customer accounts (default 1000)")
-        # 60 days of raw events (about 740,000) keeps `make demo` within about three minutes on a
+        # 30 days of raw events (about 360,000) keeps `make demo` within about three minutes on a
         # small machine; older days are daily rollups, which is all the measures read anyway.
-        parser.add_argument("--raw-days", type=int, default=60, help="days of raw events before today (default 60)")
+        parser.add_argument("--raw-days", type=int, default=30, help="days of raw events before today (default 30)")
         parser.add_argument("--no-serve", action="store_true", help="build and exit")
         parser.add_argument("--reset", action="store_true", help="delete an existing demo workspace and rebuild it")
         parser.add_argument("--bind", default="127.0.0.1:8000", help="address to serve on")
