@@ -96,6 +96,11 @@ def member_suppression_reason(member: Member | None) -> str:
         return "the member is no longer active"
     if not member.user.email:
         return "the member has no e-mail address"
+    listed = Suppression.objects.filter(
+        workspace_id=member.workspace_id, email=normalize_email(member.user.email)
+    ).first()
+    if listed is not None:
+        return f"the address is on the suppression list ({listed.get_reason_display().lower()})"
     return ""
 
 

@@ -71,6 +71,13 @@ def test_an_inactive_member_or_one_without_an_address_is_suppressed_with_a_reaso
     assert gone.next_attempt_at is None and services.deliveries_send_due() == 0
 
 
+def test_a_member_address_on_the_suppression_list_is_not_mailed(workspace: Workspace, carol: Member) -> None:
+    services.suppression_add(workspace=workspace, email=carol.user.email.upper(), reason="complaint")
+    notice = _notice(workspace, carol)
+    assert notice.status == DeliveryStatus.SUPPRESSED
+    assert notice.status_reason == "the address is on the suppression list (complaint)"
+
+
 def test_a_member_deactivated_after_queueing_is_not_mailed(smtp: Inbox, workspace: Workspace, carol: Member) -> None:
     queued = _notice(workspace, carol)
     Member.objects.filter(pk=carol.pk).update(is_active=False)
