@@ -86,6 +86,10 @@ class MetricValueSerializer(serializers.Serializer):  # type: ignore[type-arg]
     current_value = value(help_text="only for metrics not bound to a measure")
 
 
+class TitleSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    title = serializers.CharField(max_length=200)
+
+
 class ObjectiveNodeSerializer(serializers.Serializer):  # type: ignore[type-arg]
     id = serializers.IntegerField(source="objective.id")
     title = serializers.CharField(source="objective.title")
@@ -313,6 +317,7 @@ class GoalFilter(django_filters.FilterSet):
     list=extend_schema(responses={200: GoalSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: GoalSerializer, **READ_ERRORS}),
     create=extend_schema(responses={201: GoalSerializer, **ERRORS}),
+    partial_update=extend_schema(request=TitleSerializer, responses={200: GoalSerializer, **ERRORS}),
     destroy=extend_schema(responses={204: None, **ERRORS}),
 )
 class GoalViewSet(_PlanItemViewSet):
@@ -329,6 +334,12 @@ class GoalViewSet(_PlanItemViewSet):
         fields = self.valid(GoalSerializer)
         goal = services.goal_add(plan=self._plan_rw(fields["plan"]), actor=self.member, title=fields["title"])
         return self.respond(GoalSerializer, goal, status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        """Rename the goal; the plan's history keeps the old title."""
+        goal = access.get_rw_plan_item_for_user(self.member, Goal, pk)
+        services.plan_item_rename(item=goal, actor=self.member, title=self.valid(TitleSerializer)["title"])
+        return self.respond(GoalSerializer, goal)
 
 
 class ObjectiveSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -353,6 +364,7 @@ class ObjectiveFilter(django_filters.FilterSet):
     list=extend_schema(responses={200: ObjectiveSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: ObjectiveSerializer, **READ_ERRORS}),
     create=extend_schema(responses={201: ObjectiveSerializer, **ERRORS}),
+    partial_update=extend_schema(request=TitleSerializer, responses={200: ObjectiveSerializer, **ERRORS}),
     destroy=extend_schema(responses={204: None, **ERRORS}),
 )
 class ObjectiveViewSet(_PlanItemViewSet):
@@ -370,6 +382,12 @@ class ObjectiveViewSet(_PlanItemViewSet):
         goal = access.get_rw_plan_item_for_user(self.member, Goal, fields["goal"].pk)
         objective = services.objective_add(goal=goal, actor=self.member, title=fields["title"])
         return self.respond(ObjectiveSerializer, objective, status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        """Rename the objective; the plan's history keeps the old title."""
+        objective = access.get_rw_plan_item_for_user(self.member, Objective, pk)
+        services.plan_item_rename(item=objective, actor=self.member, title=self.valid(TitleSerializer)["title"])
+        return self.respond(ObjectiveSerializer, objective)
 
 
 class MetricFilter(django_filters.FilterSet):

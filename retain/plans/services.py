@@ -78,6 +78,19 @@ def objective_add(*, goal: Goal, actor: Member | None, title: str) -> Objective:
     return objective
 
 
+@transaction.atomic
+def plan_item_rename(*, item: Goal | Objective, actor: Member | None, title: str) -> Goal | Objective:
+    """Give a goal or an objective a new title; the plan's history keeps the old one."""
+    old, new = item.title, _title(title, "title")
+    if new == old:
+        return item
+    item.title = new
+    item.save(update_fields=["title"])
+    plan = item.plan if isinstance(item, Goal) else item.goal.plan
+    _record(plan, actor, f"{type(item).__name__} renamed: “{old}” → “{new}”")
+    return item
+
+
 def _check_kind(measure_kind: str) -> None:
     if measure_kind and measure_kind not in MEASURES:
         raise ValidationError({"measure_kind": f"{measure_kind!r} is not a measure kind"})

@@ -213,6 +213,24 @@ def test_the_owner_adds_and_removes_goals_and_objectives(
                                   "Goal removed: Cut churn"]  # fmt: skip
 
 
+def test_the_owner_renames_goals_and_objectives_and_the_history_keeps_the_old_titles(
+    plan: SuccessPlan, goal: Goal, objective: Objective, carol: Member, client_for: ClientFor
+) -> None:
+    client = client_for(carol)
+    old_goal, old_objective = goal.title, objective.title
+    response = client.patch(f"/api/v1/goals/{goal.pk}/", {"title": "Triple inbound leads"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["title"] == "Triple inbound leads"
+    response = client.patch(f"/api/v1/objectives/{objective.pk}/", {"title": "Nurture live"}, format="json")
+    assert response.status_code == 200 and response.json()["title"] == "Nurture live"
+    assert history(plan)[-2:] == [f"Goal renamed: “{old_goal}” → “Triple inbound leads”",
+                                  f"Objective renamed: “{old_objective}” → “Nurture live”"]  # fmt: skip
+    response = client.patch(f"/api/v1/goals/{goal.pk}/", {"title": " "}, format="json")
+    assert response.status_code == 400 and "title" in response.json()["errors"]
+    goal.refresh_from_db()
+    assert goal.title == "Triple inbound leads"
+
+
 def test_goal_and_objective_errors_name_the_field(
     plan: SuccessPlan, initech: Account, olga: Member, carol: Member, client_for: ClientFor
 ) -> None:
@@ -237,7 +255,10 @@ def test_goals_and_objectives_require_rw_access(
         assert client.post("/api/v1/objectives/", {"goal": goal.pk, "title": "X"}, format="json").status_code == 403
         assert client.delete(f"/api/v1/goals/{goal.pk}/").status_code == 403
         assert client.delete(f"/api/v1/objectives/{objective.pk}/").status_code == 403
+        assert client.patch(f"/api/v1/goals/{goal.pk}/", {"title": "X"}, format="json").status_code == 403
+        assert client.patch(f"/api/v1/objectives/{objective.pk}/", {"title": "X"}, format="json").status_code == 403
     assert Goal.objects.count() == 1 and Objective.objects.count() == 1
+    assert Goal.objects.get().title != "X" and Objective.objects.get().title != "X"
 
 
 def test_outsider_gets_404_for_goals_and_objectives(
@@ -249,6 +270,7 @@ def test_outsider_gets_404_for_goals_and_objectives(
     for url in (f"/api/v1/goals/{goal.pk}/", f"/api/v1/objectives/{objective.pk}/"):
         assert client.get(url).status_code == 404
         assert client.delete(url).status_code == 404
+        assert client.patch(url, {"title": "Theirs"}, format="json").status_code == 404
     assert Goal.objects.count() == 1
 
 
