@@ -68,6 +68,12 @@ def _message_id(workspace_id: int, idempotency_key: str) -> str:
 # Suppression --------------------------------------------------------------------------------------
 
 
+def _listed_reason(workspace_id: int, email: str) -> str:
+    """Why an address on the workspace's suppression list must not get e-mail; empty when it is not listed."""
+    listed = Suppression.objects.filter(workspace_id=workspace_id, email=normalize_email(email)).first()
+    return f"the address is on the suppression list ({listed.get_reason_display().lower()})" if listed else ""
+
+
 def suppression_reason(contact: Contact | None) -> str:
     """Why this contact must not get e-mail from us, in words; empty when it may."""
     if contact is None:
@@ -82,10 +88,7 @@ def suppression_reason(contact: Contact | None) -> str:
         return "the contact's address bounced"
     if contact.email_complaint_at is not None:
         return "the contact reported our e-mail as spam"
-    listed = Suppression.objects.filter(workspace_id=contact.workspace_id, email=normalize_email(contact.email)).first()
-    if listed is not None:
-        return f"the address is on the suppression list ({listed.get_reason_display().lower()})"
-    return ""
+    return _listed_reason(contact.workspace_id, contact.email)
 
 
 def member_suppression_reason(member: Member | None) -> str:
@@ -96,12 +99,7 @@ def member_suppression_reason(member: Member | None) -> str:
         return "the member is no longer active"
     if not member.user.email:
         return "the member has no e-mail address"
-    listed = Suppression.objects.filter(
-        workspace_id=member.workspace_id, email=normalize_email(member.user.email)
-    ).first()
-    if listed is not None:
-        return f"the address is on the suppression list ({listed.get_reason_display().lower()})"
-    return ""
+    return _listed_reason(member.workspace_id, member.user.email)
 
 
 def _send_time_reason(message: OutboundMessage) -> str:
