@@ -30,6 +30,26 @@ def _over(key: str, limit: int) -> bool:
         return False
 
 
+def rate_limited(
+    request: HttpRequest,
+    token: str,
+    *,
+    scope: str,
+    per_address: int = RATE_PER_ADDRESS,
+    per_token: int = RATE_PER_TOKEN,
+) -> HttpResponse | None:
+    """Count a public link page's request per client address and per token (any link under `scope`);
+    the 429 answer with Retry-After when either is over its limit for the window, else None."""
+    address = request.META.get("REMOTE_ADDR", "")
+    over_address = _over(f"{scope}:rate:address:{address}", per_address)
+    over_token = _over(f"{scope}:rate:token:{token[:100]}", per_token)
+    if not (over_address or over_token):
+        return None
+    response = render(request, "messaging/rate_limited.html", {"vendor": "Retain"}, status=429)
+    response["Retry-After"] = str(RATE_WINDOW_SECONDS)
+    return response
+
+
 def _private(response: HttpResponse) -> HttpResponse:
     # The page holds a personal link: keep it out of shared caches and search engines.
     response["Cache-Control"] = "private, no-store"
@@ -60,10 +80,4 @@ def unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    address = request.META.get("REMOTE_ADDR", "")
-    over_address = _over(f"messaging:rate:address:{address}", RATE_PER_ADDRESS)
-    if _over(f"messaging:rate:token:{token[:100]}", RATE_PER_TOKEN) or over_address:
-        response = render(request, "messaging/rate_limited.html", {"vendor": "Retain"}, status=429)
-        response["Retry-After"] = str(RATE_WINDOW_SECONDS)
-        return response
-    return unsubscribe_page(request, token)
+    return rate_limited(request, token, scope="messaging") or unsubscribe_page(request, token)

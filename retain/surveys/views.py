@@ -6,7 +6,6 @@ counted per client address and per token; above the limit the answer is 429 with
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -15,34 +14,17 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from retain.messaging.views import unsubscribe_page
+from retain.messaging.views import rate_limited, unsubscribe_page
 from retain.surveys import selectors, services
 from retain.surveys.choices import ResponseSource, SurveyKind
 from retain.surveys.tokens import unsubscribe_token
 
-RATE_WINDOW_SECONDS = 60
 RATE_PER_ADDRESS = 30  # requests per window from one client address, any token
 RATE_PER_TOKEN = 10  # requests per window for one link, from anywhere
 
 
-def _count(key: str) -> int:
-    cache.add(key, 0, RATE_WINDOW_SECONDS)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW_SECONDS)
-        return 1
-
-
 def _rate_limited(request: HttpRequest, token: str) -> HttpResponse | None:
-    address = request.META.get("REMOTE_ADDR", "")
-    over_address = _count(f"surveys:rate:address:{address}") > RATE_PER_ADDRESS
-    over_token = _count(f"surveys:rate:token:{token[:100]}") > RATE_PER_TOKEN
-    if not (over_address or over_token):
-        return None
-    response = render(request, "surveys/rate_limited.html", {"vendor": "Retain"}, status=429)
-    response["Retry-After"] = str(RATE_WINDOW_SECONDS)
-    return response
+    return rate_limited(request, token, scope="surveys", per_address=RATE_PER_ADDRESS, per_token=RATE_PER_TOKEN)
 
 
 def _score(value: str | None, low: int, high: int) -> int | None:
