@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 SECRET_FILE := var/secret_key
 PYTEST_WORKERS ?= 2
+# The port `make demo` and `make serve` listen on (127.0.0.1 only): make demo PORT=8001
+PORT ?= 8000
 
 .PHONY: help demo serve install assets migrate lint typecheck test test-sqlite test-postgres bench clean
 
@@ -39,10 +41,10 @@ migrate: install $(SECRET_FILE)
 	$(DEMO_ENV) $(BIN)/retain migrate --verbosity 0
 
 demo: install assets migrate
-	$(DEMO_ENV) $(BIN)/retain demo
+	$(DEMO_ENV) $(BIN)/retain demo --bind 127.0.0.1:$(PORT)
 
 serve: install assets migrate
-	$(DEMO_ENV) $(BIN)/retain serve
+	$(DEMO_ENV) $(BIN)/retain serve --bind 127.0.0.1:$(PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -19,8 +19,12 @@ def main(argv: list[str] | None = None) -> None:
     except ConfigError as exc:
         print(f"retain: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    from django.conf import settings
     from django.core.management import execute_from_command_line
 
+    if settings.SECRET_KEY_FROM_FILE:
+        note = f"retain: using the secret key in {settings.SECRET_KEY_FILE} (RETAIN_SECRET_KEY is unset)"
+        print(note, file=sys.stderr)
     execute_from_command_line(argv)
 
 

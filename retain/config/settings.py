@@ -49,21 +49,34 @@ KNOWN_SETTINGS = {
 check_known("RETAIN_", KNOWN_SETTINGS)
 
 DEBUG = env_bool("RETAIN_DEBUG", False)
-SECRET_KEY = env_str("RETAIN_SECRET_KEY", DEFAULT_SECRET_KEY)
+
+DATA_DIR = Path(env_str("RETAIN_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+# The embedded database and broker files live here; SQLite cannot create a missing folder.
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+# The secret comes from RETAIN_SECRET_KEY, else from the file `make demo` writes into the data
+# directory, so that every `retain …` command works after `make demo` with nothing exported.
+SECRET_KEY_FILE = DATA_DIR / "secret_key"
+SECRET_KEY = env_str("RETAIN_SECRET_KEY", "")
+SECRET_KEY_FROM_FILE = not SECRET_KEY and SECRET_KEY_FILE.is_file()
+if SECRET_KEY_FROM_FILE:
+    SECRET_KEY = SECRET_KEY_FILE.read_text().strip()
+if not SECRET_KEY:
+    SECRET_KEY = DEFAULT_SECRET_KEY
 if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
-    raise ConfigError("RETAIN_SECRET_KEY is the insecure default while RETAIN_DEBUG is false: set a long random value")
+    raise ConfigError(
+        f"RETAIN_SECRET_KEY is unset and {SECRET_KEY_FILE} does not exist while RETAIN_DEBUG is false: "
+        "set a long random value (make demo writes one into that file)"
+    )
 if len(SECRET_KEY) < 32:
-    raise ConfigError("RETAIN_SECRET_KEY is shorter than 32 characters")
+    where = str(SECRET_KEY_FILE) if SECRET_KEY_FROM_FILE else "RETAIN_SECRET_KEY"
+    raise ConfigError(f"the secret key in {where} is shorter than 32 characters")
 
 ALLOWED_HOSTS = env_list("RETAIN_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("RETAIN_CSRF_TRUSTED_ORIGINS", [])
 for _origin in CSRF_TRUSTED_ORIGINS:
     if not _origin.startswith(("http://", "https://")):
         raise ConfigError(f"RETAIN_CSRF_TRUSTED_ORIGINS item {_origin!r} must start with http:// or https://")
-
-DATA_DIR = Path(env_str("RETAIN_DATA_DIR", str(BASE_DIR / "var"))).resolve()
-# The embedded database and broker files live here; SQLite cannot create a missing folder.
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _database(url: str, variable: str) -> dict[str, object]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -52,7 +53,7 @@ def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({}, "RETAIN_SECRET_KEY is the insecure default while RETAIN_DEBUG is false"),
+        ({}, "RETAIN_SECRET_KEY is unset and "),
         ({"RETAIN_DEBUG": "sometimes"}, "RETAIN_DEBUG='sometimes' is not a boolean"),
         ({"RETAIN_DEBUG": "true", "RETAIN_DATABASE_URL": "mysql://x/y"}, "RETAIN_DATABASE_URL must be a sqlite"),
         ({"RETAIN_DEBUG": "true", "RETAIN_SECRET_KEY": "short"}, "shorter than 32 characters"),
@@ -70,3 +71,21 @@ def test_a_bad_setting_stops_start_up_with_one_line(env: dict[str, str], message
 def test_good_settings_start(tmp_path: object) -> None:
     result = _start({"RETAIN_DATA_DIR": str(tmp_path), "RETAIN_SECRET_KEY": "x" * 40})
     assert result.returncode == 0, result.stderr
+
+
+def test_without_the_variable_the_secret_comes_from_the_data_directory_and_says_so_once(tmp_path: Path) -> None:
+    (tmp_path / "secret_key").write_text("k" * 48 + "\n")
+    result = _start({"RETAIN_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    notes = [line for line in result.stderr.splitlines() if "secret key" in line]
+    assert notes == [f"retain: using the secret key in {tmp_path / 'secret_key'} (RETAIN_SECRET_KEY is unset)"]
+    # The variable wins over the file, silently.
+    result = _start({"RETAIN_DATA_DIR": str(tmp_path), "RETAIN_SECRET_KEY": "v" * 40})
+    assert result.returncode == 0 and "secret key" not in result.stderr
+
+
+def test_a_short_secret_in_the_file_is_refused_naming_the_file(tmp_path: Path) -> None:
+    (tmp_path / "secret_key").write_text("short\n")
+    result = _start({"RETAIN_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert f"the secret key in {tmp_path / 'secret_key'} is shorter than 32 characters" in result.stderr

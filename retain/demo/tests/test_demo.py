@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
+import socket
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -13,6 +14,8 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db.models import Sum
 
 from retain.accounts.choices import ContactRole, ContactStatus, EntryKind, MovementKind, Stage, SubscriptionStatus, Tier
@@ -288,3 +291,14 @@ def test_the_command_builds_prints_the_logins_and_keeps_an_existing_workspace(mo
     real("demo", "--accounts", "8", "--raw-days", "2", "--no-serve", "--reset", stdout=out)
     assert "Deleted the existing demo workspace" in out.getvalue()
     assert demo_workspace().pk != first_id  # type: ignore[union-attr]
+
+
+def test_a_taken_port_is_refused_before_the_build_starts() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(CommandError, match=rf"127\.0\.0\.1:{port} is already in use .*make demo PORT={port + 1}"):
+            call_command("demo", bind=f"127.0.0.1:{port}")
+    with pytest.raises(CommandError, match="is not HOST:PORT"):
+        call_command("demo", bind="8001")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import socket
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -38,6 +41,8 @@ class Command(BaseCommand):
             raise CommandError("--accounts must be at least 1")
         if not 1 <= raw_days <= 365:
             raise CommandError("--raw-days must be between 1 and 365")
+        if not no_serve:
+            _check_bind_free(bind)  # before minutes of building, not after
         call_command("migrate", interactive=False, verbosity=0)
         if reset and demo_delete():
             self.stdout.write("Deleted the existing demo workspace.")
@@ -54,3 +59,21 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label:<18} {email}")
         if not no_serve:
             call_command("serve", bind=bind)
+
+
+def _check_bind_free(bind: str) -> None:
+    """Refuse a taken or malformed address at once, naming it and how to choose another."""
+    host, _, port_text = bind.rpartition(":")
+    if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise CommandError(f"--bind {bind!r} is not HOST:PORT (e.g. 127.0.0.1:8001)")
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), int(port_text)))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CommandError(
+                    f"{bind} is already in use by another program: stop it, or serve elsewhere with "
+                    f"`make demo PORT={int(port_text) + 1}` (or `retain demo --bind {host}:{int(port_text) + 1}`)"
+                ) from None
+            raise CommandError(f"cannot serve on {bind}: {exc.strerror}") from None
