@@ -14,6 +14,7 @@ from retain.lib.env import (
     ConfigError,
     check_known,
     env_bool,
+    env_choice,
     env_int,
     env_list,
     env_str,
@@ -38,6 +39,9 @@ KNOWN_SETTINGS = {
     "RETAIN_TIME_ZONE",
     "RETAIN_EMAIL_HOST",
     "RETAIN_EMAIL_PORT",
+    "RETAIN_EMAIL_USER",
+    "RETAIN_EMAIL_PASSWORD",
+    "RETAIN_EMAIL_SECURITY",
     "RETAIN_DEFAULT_FROM_EMAIL",
     "RETAIN_SITE_URL",
     "RETAIN_SECURE_COOKIES",
@@ -265,6 +269,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 WEBHOOK_PRIVATE_ADDRESSES = env_bool("RETAIN_WEBHOOK_PRIVATE_ADDRESSES", False)
 EMAIL_HOST = env_str("RETAIN_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("RETAIN_EMAIL_PORT", 1025, minimum=1)
+# A real provider: log in, and encrypt with STARTTLS (usually port 587) or TLS from the first byte
+# (usually 465). The embedded default is a local relay on port 1025 with neither.
+EMAIL_HOST_USER = env_str("RETAIN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("RETAIN_EMAIL_PASSWORD", "")
+if bool(EMAIL_HOST_USER) != bool(EMAIL_HOST_PASSWORD):
+    raise ConfigError("RETAIN_EMAIL_USER and RETAIN_EMAIL_PASSWORD must be set together")
+EMAIL_SECURITY = env_choice("RETAIN_EMAIL_SECURITY", "none", ["starttls", "tls", "none"])
+EMAIL_USE_TLS = EMAIL_SECURITY == "starttls"
+EMAIL_USE_SSL = EMAIL_SECURITY == "tls"
 DEFAULT_FROM_EMAIL = env_str("RETAIN_DEFAULT_FROM_EMAIL", "Retain <retain@localhost>")
 # Where people outside the workspace reach this server: links in e-mails (survey answers) start here.
 SITE_URL = env_str("RETAIN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -64,6 +64,13 @@ def env_list(name: str, default: list[str], environ: Mapping[str, str] | None = 
     return items
 
 
+def env_choice(name: str, default: str, choices: list[str], environ: Mapping[str, str] | None = None) -> str:
+    value = env_str(name, default, environ).strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{name}={value!r} is not one of {' | '.join(choices)}")
+    return value
+
+
 def env_timezone(name: str, default: str, environ: Mapping[str, str] | None = None) -> str:
     value = env_str(name, default, environ)
     try:

@@ -58,6 +58,8 @@ def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         ({"RETAIN_DEBUG": "true", "RETAIN_DATABASE_URL": "mysql://x/y"}, "RETAIN_DATABASE_URL must be a sqlite"),
         ({"RETAIN_DEBUG": "true", "RETAIN_SECRET_KEY": "short"}, "shorter than 32 characters"),
         ({"RETAIN_DEBUG": "true", "RETAIN_COLOUR": "blue"}, "unknown setting RETAIN_COLOUR"),
+        ({"RETAIN_DEBUG": "true", "RETAIN_EMAIL_SECURITY": "ssl"}, "is not one of starttls | tls | none"),
+        ({"RETAIN_DEBUG": "true", "RETAIN_EMAIL_USER": "me"}, "PASSWORD must be set together"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_one_line(env: dict[str, str], message: str, tmp_path: object) -> None:
