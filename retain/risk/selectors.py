@@ -24,15 +24,29 @@ def latest_successful_run(workspace: Workspace) -> ChurnModelRun | None:
     return runs.order_by("-trained_at", "-id").first()
 
 
-def risks_of_run(run: ChurnModelRun) -> QuerySet[ChurnRisk]:
-    """The run's scores of its latest day, riskiest first."""
+# The orders the risk list offers, by the key a page or export asks for; ties go by account name.
+RISK_ORDERS: dict[str, tuple[str, ...]] = {
+    "-probability": ("-probability",),
+    "probability": ("probability",),
+    "account": ("account__name",),
+    "-account": ("-account__name",),
+    "tier": ("account__tier",),
+    "-tier": ("-account__tier",),
+    "owner": ("account__owner__user__first_name", "account__owner__user__last_name"),
+    "-owner": ("-account__owner__user__first_name", "-account__owner__user__last_name"),
+}
+DEFAULT_RISK_ORDER = "-probability"
+
+
+def risks_of_run(run: ChurnModelRun, order: str = DEFAULT_RISK_ORDER) -> QuerySet[ChurnRisk]:
+    """The run's scores of its latest day, riskiest first unless `order` (a key of RISK_ORDERS) says otherwise."""
     latest = run.risks.order_by("-day").values_list("day", flat=True).first()
     if latest is None:
         return ChurnRisk.objects.none()
     return (
         ChurnRisk.objects.filter(run=run, day=latest)
         .select_related("account__owner__user")
-        .order_by("-probability", "account__name")
+        .order_by(*RISK_ORDERS.get(order, RISK_ORDERS[DEFAULT_RISK_ORDER]), "account__name", "pk")
     )
 
 

@@ -81,6 +81,7 @@ urlpatterns = [
     path(w + "books/<int:member_pk>/", spend_views.csm_book, name="book"),
     # Churn risk per account (the model trained on this workspace) and cohort retention per tier.
     path(w + "risk/", risk_views.churn_risk, name="risk"),
+    path(w + "risk/churn-risk.csv", risk_views.churn_risk_csv, name="risk-csv"),
     path(w + "retention/", risk_views.cohort_retention, name="retention"),
     # Expansion opportunities opened by signals, with their close forms.
     path(w + "expansion/", expansion_views.expansion_list, name="expansion"),

@@ -3,7 +3,10 @@ they are read-only; the risk page shows the held-out AUC and calibration, the ac
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import re
 
 import pytest
 from django.db import connection
@@ -137,3 +140,59 @@ def test_the_risk_list_costs_the_same_queries_however_many_accounts(
         page = client.get(reverse("risk", args=["acme"])).content.decode()
     assert "Extra 4" in page
     assert len(six) == len(one)
+
+
+@pytest.fixture
+def many_scored(workspace: Workspace, scored: ChurnModelRun) -> ChurnModelRun:
+    """61 scored accounts in all: Globex at 42% and 60 more from 0.01 to 0.60."""
+    for i in range(60):
+        account = Account.objects.create(workspace=workspace, name=f"Risk {i:02d}", tier="enterprise")
+        ChurnRisk.objects.create(
+            workspace=workspace, account=account, day=dt.date(2026, 11, 1), probability=(i + 1) / 100, run=scored
+        )
+    return scored
+
+
+def _listed(page: str) -> list[str]:
+    return re.findall(r'<tr data-account="\d+">\s*<td><a href="[^"]+">([^<]+)</a>', page)
+
+
+def test_the_risk_list_pages_50_at_a_time_riskiest_first(
+    client: Client, vic: Member, many_scored: ChurnModelRun
+) -> None:
+    login(client, vic)
+    first = client.get(reverse("risk", args=["acme"])).content.decode()
+    names = _listed(first)
+    assert len(names) == 50 and names[:2] == ["Risk 59", "Risk 58"] and "61 scored accounts, page 1 of 2" in first
+    second = _listed(client.get(reverse("risk", args=["acme"]) + "?page=2").content.decode())
+    assert len(second) == 11 and second[-1] == "Risk 00" and not set(names) & set(second)
+
+
+def test_the_risk_list_sorts_by_a_column_and_ignores_an_unknown_sort(
+    client: Client, vic: Member, many_scored: ChurnModelRun
+) -> None:
+    login(client, vic)
+    by_name = _listed(client.get(reverse("risk", args=["acme"]) + "?sort=account").content.decode())
+    assert by_name[:3] == ["Globex", "Risk 00", "Risk 01"]
+    backwards = _listed(client.get(reverse("risk", args=["acme"]) + "?sort=-account").content.decode())
+    assert backwards[0] == "Risk 59"
+    odd = client.get(reverse("risk", args=["acme"]) + "?sort=password")
+    assert odd.status_code == 200 and _listed(odd.content.decode())[0] == "Risk 59"
+
+
+def test_the_csv_holds_every_scored_account_with_numbers_as_numbers(
+    client: Client, vic: Member, many_scored: ChurnModelRun
+) -> None:
+    response = login(client, vic).get(reverse("risk-csv", args=["acme"]) + "?sort=account")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))  # type: ignore[attr-defined]
+    assert rows[0] == ["account", "tier", "owner", "churn_probability", "top_reasons"]
+    assert len(rows) == 62 and rows[1][0] == "Globex" and rows[2][:4] == ["Risk 00", "enterprise", "", "0.01"]
+    assert rows[1][4].startswith("Usage trend = '-0.6") or rows[1][4].startswith("Usage trend = -0.6")
+
+
+def test_the_csv_is_404_for_an_outsider_and_asks_a_stranger_to_log_in(
+    client: Client, olga: Member, many_scored: ChurnModelRun
+) -> None:
+    assert client.get(reverse("risk-csv", args=["acme"])).status_code == 302
+    assert login(client, olga).get(reverse("risk-csv", args=["acme"])).status_code == 404

@@ -1,23 +1,41 @@
 """Churn risk and cohort retention pages: thin readers of retain.risk and retain.metrics.cohorts.
 
 `risk` lists the accounts by the latest model run's calibrated churn probability with each one's top
-reasons, and the run's held-out ROC-AUC and calibration table. `retention` shows, per tier, the
-shifted-beta-geometric curve fitted to the renewal cohorts beside the observed one (a Vega-Lite chart
-drawn by charts.js, with the table as the fallback) and the two CLVs with their difference in words.
+reasons (50 a page, sortable, all of them as CSV), and the run's held-out ROC-AUC and calibration
+table. `retention` shows, per tier, the shifted-beta-geometric curve fitted to the renewal cohorts
+beside the observed one (a Vega-Lite chart drawn by charts.js, with the table as the fallback) and
+the two CLVs with their difference in words.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from retain.lib.csvsafe import write_csv
 from retain.metrics import cohorts
 from retain.risk import selectors
+from retain.risk.models import ChurnRisk
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
+
+RISK_PAGE = 50
+RISK_CSV_HEADER = ["account", "tier", "owner", "churn_probability", "top_reasons"]
+
+
+def _risk_order(request: HttpRequest) -> str:
+    order = request.GET.get("sort", selectors.DEFAULT_RISK_ORDER)
+    return order if order in selectors.RISK_ORDERS else selectors.DEFAULT_RISK_ORDER
+
+
+def _reasons_text(reasons: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{r['label']} = {r['shown']}" for r in selectors.labelled_reasons(reasons))
 
 
 @require_GET
@@ -25,18 +43,42 @@ from retain.web.decorators import workspace_view
 def churn_risk(request: HttpRequest, member: Member) -> HttpResponse:
     workspace = member.workspace
     run = selectors.latest_successful_run(workspace)
+    order = _risk_order(request)
+    page = None
     rows = []
     if run is not None:
-        rows = [
-            {"risk": risk, "reasons": selectors.labelled_reasons(risk.reasons)} for risk in selectors.risks_of_run(run)
-        ]
+        page = Paginator(selectors.risks_of_run(run, order), RISK_PAGE).get_page(request.GET.get("page"))
+        rows = [{"risk": risk, "reasons": selectors.labelled_reasons(risk.reasons)} for risk in page]
     context = {
         "run": run,
         "model_label": run.model.replace("_", " ") if run else "",
         "latest": selectors.latest_run(workspace),
         "rows": rows,
+        "page": page,
+        "order": order,
+        "columns": [("account", "Account"), ("tier", "Tier"), ("owner", "Owner")],
     }
     return render(request, "web/risk/risk.html", context)
+
+
+@require_GET
+@workspace_view  # type: ignore[arg-type]  # a streamed CSV is a response too
+def churn_risk_csv(request: HttpRequest, member: Member) -> HttpResponseBase:
+    """Every scored account of the latest run in the page's order, not just one page."""
+    run = selectors.latest_successful_run(member.workspace)
+    risks = selectors.risks_of_run(run, _risk_order(request)) if run is not None else ChurnRisk.objects.none()
+
+    def rows() -> Iterator[str]:
+        yield write_csv([RISK_CSV_HEADER])
+        for risk in risks.iterator(chunk_size=500):
+            account = risk.account
+            owner = account.owner.display_name if account.owner else ""
+            probability = round(risk.probability, 4)
+            yield write_csv([[account.name, account.tier, owner, probability, _reasons_text(risk.reasons)]])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="churn-risk.csv"'
+    return response
 
 
 def curve_spec(tier: cohorts.TierRetention, period_name: str) -> dict[str, Any]:
