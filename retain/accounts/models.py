@@ -269,6 +269,8 @@ class ImportRun(models.Model):
     rows_unchanged = models.PositiveIntegerField(default=0)
     rows_rejected = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
+    # Headers the import did not read (no field of this kind answers to them), as written in the file.
+    ignored_columns = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

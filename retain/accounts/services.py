@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from retain.accounts import timeline
+from retain.accounts import lifecycle, timeline
 from retain.accounts.choices import ContactStatus, MovementKind, SubscriptionStatus
 from retain.accounts.models import (
     Account,
@@ -88,13 +88,20 @@ def account_create(*, workspace: Workspace, actor: Member | None, via: str, **fi
     _check_fields(fields, ACCOUNT_FIELDS)
     account = Account(workspace=workspace, **fields)
     account.domain = (account.domain or "").strip().lower()
+    rule = ""
+    if "stage" not in fields:
+        # No stage given: a customer of long standing (a CRM import) is past onboarding.
+        start = lifecycle.initial_stage(account.tier, account.customer_since, workspace_today(workspace))
+        account.stage = start.stage
+        account.stage_entered_on = account.stage_entered_on or start.entered_on
+        rule = start.rule
     if account.stage_entered_on is None:
         account.stage_entered_on = workspace_today(workspace)
     _validate(account, exclude=["workspace", "owner"])
     _check_unique(account, "external_id")
     _check_owner(workspace, account.owner)
     account.save()
-    timeline.account_created_entry(account, actor=actor, via=via).save()
+    timeline.account_created_entry(account, actor=actor, via=via, stage_rule=rule).save()
     return account
 
 

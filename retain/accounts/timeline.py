@@ -75,14 +75,14 @@ def _describe(changes: Changes) -> tuple[str, dict[str, Any]]:
     return words, {"changes": data}
 
 
-def account_created_entry(account: Account, *, actor: Member | None, via: str) -> TimelineEntry:
-    return _entry(
-        account,
-        EntryKind.ACCOUNT_CREATED,
-        f"Account {account.name} created ({account.get_tier_display()}, {account.get_edition_display()})",
-        actor=actor,
-        via=via,
-    )
+def account_created_entry(account: Account, *, actor: Member | None, via: str, stage_rule: str = "") -> TimelineEntry:
+    """`stage_rule` says, in words, why the account starts in its stage when nobody chose one."""
+    summary = f"Account {account.name} created ({account.get_tier_display()}, {account.get_edition_display()})"
+    data = {"stage": account.stage}
+    if stage_rule:
+        summary += f"; starts in {account.get_stage_display().lower()}: {stage_rule}"
+        data["stage_rule"] = stage_rule
+    return _entry(account, EntryKind.ACCOUNT_CREATED, summary, actor=actor, via=via, data=data)
 
 
 def account_updated_entry(

@@ -132,6 +132,7 @@ def csv_import(
         rows_unchanged=counts[UNCHANGED],
         rows_rejected=len({p.line for p in problems if p.line > 1}),
         errors=stored,
+        ignored_columns=ignored,
     )
     return ImportResult(run=run, problems=problems, ignored_columns=ignored)
 

@@ -18,6 +18,7 @@ from retain.accounts.imports.problems import FileRefused, Problem
 from retain.accounts.imports.values import normalise_label
 
 TEXT, EMAIL, MONEY, WHOLE, DATE, DOMAIN, CHOICE = "text", "email", "money", "whole", "date", "domain", "choice"
+OWNER = "owner"  # a member, by e-mail or by full name
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,23 @@ ACCOUNT_COLUMNS = (
     Column("external_id", TEXT, ("External ID", "Record ID", "Account ID", "Company ID", "ID")),
     Column("name", TEXT, ("Name", "Company name", "Account Name", "Company")),
     Column("domain", DOMAIN, ("Domain", "Company Domain Name", "Website", "Website URL")),
+    # HubSpot's "Company owner" and Salesforce's "Account Owner" hold the owner's name, not an e-mail.
     Column(
-        "owner_email",
-        EMAIL,
-        ("Owner email", "Owner", "Company owner email", "Account Owner Email", "Account Owner E-mail", "CSM email"),
+        "owner",
+        OWNER,
+        (
+            "Owner email",
+            "Owner",
+            "Company owner email",
+            "Account Owner Email",
+            "Account Owner E-mail",
+            "CSM email",
+            "Company owner",
+            "Account Owner",
+            "HubSpot Owner",
+            "Account Owner Name",
+            "CSM",
+        ),
     ),
     Column("tier", CHOICE, ("Tier", "CS tier", "Customer tier")),
     Column("edition", CHOICE, ("Edition",)),

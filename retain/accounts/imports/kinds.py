@@ -26,6 +26,7 @@ from retain.accounts.imports.columns import (
     DOMAIN,
     EMAIL,
     MONEY,
+    OWNER,
     SUBSCRIPTION_COLUMNS,
     WHOLE,
     Column,
@@ -42,6 +43,7 @@ from retain.accounts.imports.values import (
     parse_date,
     parse_money,
     parse_whole_number,
+    person_name_key,
     slash_order,
 )
 from retain.accounts.models import Account, Contact, Subscription
@@ -158,7 +160,7 @@ class TableImport:
         if column.kind == CHOICE:
             choices, synonyms = CHOICES[column.field]
             return parse_choice(text, choices, synonyms)
-        if column.kind == EMAIL:
+        if column.kind == EMAIL or (column.kind == OWNER and "@" in text):
             try:
                 validate_email(text)
             except ValidationError:
@@ -239,10 +241,41 @@ def _accounts_by_external_id(workspace: Workspace, keys: Iterable[str]) -> dict[
 # Accounts ----------------------------------------------------------------------------------------
 
 
+class OwnerIndex:
+    """The workspace's active members who can own accounts, by e-mail and by full name.
+
+    CRM exports name the owner ("Sasha Petrova", "sasha petrova", "José Núñez" as "Jose Nunez"): a name
+    matches case- and accent-insensitively; two members with one name must be told apart by e-mail.
+    """
+
+    def __init__(self, workspace: Workspace) -> None:
+        members = Member.objects.filter(workspace=workspace, is_active=True)  # a viewer is refused by the service
+        self.by_email: dict[str, Member] = {}
+        self.by_name: dict[str, list[Member]] = {}
+        for member in members.select_related("user"):
+            self.by_email[member.user.email.lower()] = member
+            full = member.user.get_full_name()
+            if full:
+                self.by_name.setdefault(person_name_key(full), []).append(member)
+
+    def find(self, owner: str) -> Member:
+        if "@" in owner:
+            member = self.by_email.get(owner)
+            if member is None:
+                raise RowProblem("owner", f"{owner!r} is not a member of this workspace")
+            return member
+        matches = self.by_name.get(person_name_key(owner), [])
+        if len(matches) > 1:
+            emails = " or ".join(m.user.email for m in matches)
+            raise RowProblem("owner", f"{owner!r} is the name of {len(matches)} members: give the e-mail ({emails})")
+        if not matches:
+            raise RowProblem("owner", f"{owner!r} matches no active member by name or e-mail: invite them first")
+        return matches[0]
+
+
 class AccountImport(TableImport):
     kind = "accounts"
     table_columns = ACCOUNT_COLUMNS
-    service_fields = {"owner": "owner_email"}
 
     def check_columns(self) -> list[Problem]:
         problems = []
@@ -253,10 +286,7 @@ class AccountImport(TableImport):
         return problems
 
     def check(self, drafts: list[Draft]) -> list[tuple[Draft, RowProblem]]:
-        members = {
-            m.user.email.lower(): m
-            for m in Member.objects.filter(workspace=self.workspace, is_active=True).select_related("user")
-        }
+        owners = OwnerIndex(self.workspace)
         existing = _accounts_by_external_id(self.workspace, (d.values.get("external_id", "") for d in drafts))
         issues = []
         for draft in drafts:
@@ -268,21 +298,15 @@ class AccountImport(TableImport):
             if draft.target is None and "name" not in values:
                 issues.append((draft, RowProblem("name", "is empty: a new account needs a name")))
                 continue
-            if "owner_email" in values:
-                owner = members.get(values["owner_email"])
-                if owner is None:
-                    issues.append(
-                        (
-                            draft,
-                            RowProblem("owner_email", f"{values['owner_email']!r} is not a member of this workspace"),
-                        )
-                    )
-                    continue
-                draft.refs["owner"] = owner
+            if "owner" in values:
+                try:
+                    draft.refs["owner"] = owners.find(values["owner"])
+                except RowProblem as problem:
+                    issues.append((draft, problem))
         return issues
 
     def apply(self, draft: Draft) -> str:
-        fields = {name: value for name, value in draft.values.items() if name != "owner_email"}
+        fields = {name: value for name, value in draft.values.items() if name != "owner"}
         fields.update(draft.refs)
         if draft.target is None:
             services.account_create(workspace=self.workspace, actor=self.actor, via=VIA, **fields)

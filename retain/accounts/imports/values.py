@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
@@ -188,3 +189,10 @@ def domain_from(text: str) -> str:
     if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", value):
         raise ValueError(f"{text.strip()!r} is not a web domain")
     return value
+
+
+def person_name_key(name: str) -> str:
+    """A person's name for matching: accents dropped, case folded, spaces collapsed ("José  Núñez" → "jose nunez")."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(plain.casefold().split())

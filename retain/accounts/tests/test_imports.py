@@ -15,6 +15,8 @@ from retain.accounts.choices import ContactRole, ImportStatus, MovementKind
 from retain.accounts.imports import ImportResult, csv_import, run_problems, run_summary
 from retain.accounts.imports.values import parse_date, parse_money
 from retain.accounts.models import Account, Contact, ImportRun, Subscription, SubscriptionMovement, TimelineEntry
+from retain.accounts.selectors import workspace_today
+from retain.tenancy import services as tenancy_services
 from retain.tenancy.models import Member, Workspace
 
 ACCOUNTS = (
@@ -113,17 +115,19 @@ def test_a_changed_row_updates_the_account_and_says_what_changed(workspace: Work
 
 
 def test_a_hubspot_company_export_is_understood_and_annual_revenue_never_changes_arr(
-    workspace: Workspace, account: Account
+    workspace: Workspace, account: Account, carol: Member
 ) -> None:
     hubspot = (
         '"Record ID","Company name","Company Domain Name","Annual Revenue","Number of Employees",'
         '"Industry","Company owner","Lifecycle Stage"\n'
-        '"crm-1","Globex","globex.example","50000000","1200","COMPUTER_SOFTWARE","Carol Jones","customer"\n'
+        '"crm-1","Globex","globex.example","50000000","1200","COMPUTER_SOFTWARE","carol","customer"\n'
         '"9001","Umbrella","umbrella.example","","","","",""\n'
     )
     result = run(workspace, "accounts", hubspot)
     assert result.run.status == ImportStatus.APPLIED, report(result)
-    assert result.ignored_columns == ["Company owner", "Lifecycle Stage"]
+    assert result.ignored_columns == ["Lifecycle Stage"]
+    account.refresh_from_db()
+    assert account.owner == carol
     account.refresh_from_db()
     assert (account.annual_revenue, account.employees) == (Decimal("50000000"), 1200)
     assert (account.mrr, account.arr) == (Decimal("1000"), Decimal("12000"))
@@ -569,3 +573,69 @@ def test_progress_is_reported_as_rows_are_written(workspace: Workspace) -> None:
         progress=lambda done, total: seen.append((done, total)),
     )
     assert seen == [(1, 2), (2, 2)]
+
+
+# Owners by name, and where long-standing customers start ----------------------------------------
+
+
+def _named(workspace: Workspace, email: str, first: str, last: str, role: str = "csm") -> Member:
+    return tenancy_services.member_add(
+        workspace=workspace, email=email, first_name=first, last_name=last, role=role, password="x" * 20
+    )
+
+
+def test_crm_owner_names_match_members_by_full_name_ignoring_case_and_accents(workspace: Workspace) -> None:
+    sasha = _named(workspace, "sasha@acme.example", "Sasha", "Petrova")
+    jose = _named(workspace, "jose@acme.example", "José", "Núñez")
+    salesforce = (
+        "Account ID,Account Name,Account Owner\n"
+        "sf-1,Wayne Enterprises,Sasha Petrova\n"
+        "sf-2,Cyberdyne,  jose   NUNEZ \n"
+        "sf-3,Tyrell,JOSE@acme.example\n"
+    )
+    result = run(workspace, "accounts", salesforce)
+    assert result.run.status == ImportStatus.APPLIED, report(result)
+    owners = dict(Account.objects.filter(external_id__startswith="sf-").values_list("external_id", "owner"))
+    assert owners == {"sf-1": sasha.pk, "sf-2": jose.pk, "sf-3": jose.pk}
+
+
+def test_unmatched_and_ambiguous_owner_names_are_reported_by_line(workspace: Workspace) -> None:
+    _named(workspace, "sam.a@acme.example", "Sam", "Lee")
+    _named(workspace, "sam.b@acme.example", "Sam", "Lee")
+    hubspot = '"Record ID","Company name","Company owner"\n"1","Initrode","Pat Unknown"\n"2","Vandelay","sam lee"\n'
+    result = run(workspace, "accounts", hubspot)
+    assert result.run.status == ImportStatus.REFUSED
+    assert report(result) == [
+        "accounts.csv:2:Company owner: 'Pat Unknown' matches no active member by name or e-mail: invite them first",
+        "accounts.csv:3:Company owner: 'sam lee' is the name of 2 members: give the e-mail "
+        "(sam.a@acme.example or sam.b@acme.example)",
+    ]
+    assert not Account.objects.filter(name__in=["Initrode", "Vandelay"]).exists()
+
+
+def test_long_standing_customers_start_in_adoption_and_the_timeline_says_which_rule(workspace: Workspace) -> None:
+    today = workspace_today(workspace)
+    old = (today - dt.timedelta(days=730)).isoformat()
+    recent = (today - dt.timedelta(days=20)).isoformat()
+    community_old = (today - dt.timedelta(days=75)).isoformat()
+    hubspot = (
+        '"Record ID","Company name","Tier","Became a Customer Date","Lifecycle Stage"\n'
+        f'"h-1","Old Co","enterprise","{old}","customer"\n'
+        f'"h-2","New Co","enterprise","{recent}","customer"\n'
+        f'"h-3","Small Co","community","{community_old}","evangelist"\n'
+        '"h-4","Unknown Co","enterprise","","customer"\n'
+    )
+    result = run(workspace, "accounts", hubspot)
+    assert result.run.status == ImportStatus.APPLIED, report(result)
+    imported = Account.objects.filter(external_id__startswith="h-")
+    stages = {a.external_id: (a.stage, a.stage_entered_on) for a in imported}
+    assert stages["h-1"] == ("adoption", today - dt.timedelta(days=730 - 90))
+    assert stages["h-2"] == ("onboarding", today - dt.timedelta(days=20))
+    assert stages["h-3"] == ("adoption", today - dt.timedelta(days=75 - 60))
+    assert stages["h-4"][0] == "onboarding"
+    created = TimelineEntry.objects.get(account__external_id="h-1", kind="account_created")
+    rule = f"a customer since {old} (730 days, past the 90-day onboarding window)"
+    assert created.summary.endswith(f"starts in adoption: {rule}") and created.data["stage_rule"] == rule
+    # A stage in the file is kept as given.
+    result = run(workspace, "accounts", f"External ID,Name,Stage,Customer since\nh-9,Given,onboarding,{old}\n")
+    assert Account.objects.get(external_id="h-9").stage == "onboarding"

@@ -152,3 +152,17 @@ def test_the_list_takes_the_same_queries_for_many_runs(workspace: Workspace, mar
     with CaptureQueriesContext(connection) as many:
         assert client.get(url("imports")).status_code == 200
     assert len(many) == len(few)
+
+
+def test_the_run_page_lists_the_columns_it_did_not_read(workspace: Workspace, mark: Member) -> None:
+    client = login(mark)
+    upload(client, "External ID,Name,Favourite colour,Lifecycle Stage\ncrm-10,Initech,teal,customer\n")
+    run = ImportRun.objects.get()
+    assert run.status == ImportStatus.APPLIED and run.ignored_columns == ["Favourite colour", "Lifecycle Stage"]
+    page = client.get(url("import", run.pk)).content.decode()
+    listed = "<code>Favourite colour</code>, <code>Lifecycle Stage</code>."
+    assert f"Columns not read (no field answers to them): {listed}" in page
+    upload(client, ACCOUNTS)
+    latest = ImportRun.objects.order_by("-id")[0]
+    page = client.get(url("import", latest.pk)).content.decode()
+    assert 'id="ignored-columns"' not in page

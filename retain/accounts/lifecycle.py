@@ -1,0 +1,47 @@
+"""Where a new customer starts its lifecycle, by tier and how long it has been a customer (pure).
+
+Onboarding lasts a tier's onboarding window: 90 days for enterprise and strategic accounts (seed
+000's 30/60/90-day expectations, which the onboarding plan follows) and 60 days for community ones
+(their lighter path ends at week 8). An account imported from a CRM as a customer of two years is
+past onboarding; it starts in adoption, as if it had left onboarding when its window ended.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from retain.accounts.choices import Stage, Tier
+
+ONBOARDING_WINDOW_DAYS = {Tier.COMMUNITY: 60, Tier.ENTERPRISE: 90, Tier.STRATEGIC: 90}
+
+
+@dataclass(frozen=True)
+class InitialStage:
+    stage: str
+    entered_on: dt.date
+    rule: str  # why, in words, for the timeline ("" when there is nothing to say)
+
+
+def onboarding_window_days(tier: str) -> int:
+    return ONBOARDING_WINDOW_DAYS.get(tier, ONBOARDING_WINDOW_DAYS[Tier.ENTERPRISE])  # type: ignore[call-overload]
+
+
+def initial_stage(tier: str, customer_since: dt.date | None, today: dt.date) -> InitialStage:
+    window = onboarding_window_days(tier)
+    if customer_since is None:
+        return InitialStage(Stage.ONBOARDING, today, "")
+    if customer_since > today:
+        return InitialStage(Stage.ONBOARDING, today, f"a customer from {customer_since}")
+    age = (today - customer_since).days
+    if age <= window:
+        return InitialStage(
+            Stage.ONBOARDING,
+            customer_since,
+            f"a customer since {customer_since} ({age} days, within the {window}-day onboarding window)",
+        )
+    return InitialStage(
+        Stage.ADOPTION,
+        customer_since + dt.timedelta(days=window),
+        f"a customer since {customer_since} ({age:,} days, past the {window}-day onboarding window)",
+    )
