@@ -59,7 +59,12 @@ class TaskCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     title = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=TaskKind.choices, default=TaskKind.OTHER)
     due_on = serializers.DateField()
-    owner = InWorkspace(Member, required=False, allow_null=True, help_text="you if left out; null = unassigned")
+    owner = InWorkspace(
+        Member,
+        required=False,
+        allow_null=True,
+        help_text="you if left out; null = the account's owner, else the workspace's fallback owner",
+    )
     priority = serializers.ChoiceField(choices=TaskPriority.choices, default=TaskPriority.NORMAL)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     checklist = serializers.JSONField(required=False, help_text=CHECKLIST_HELP)
@@ -71,7 +76,9 @@ class TaskUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     title = serializers.CharField(max_length=200, required=False)
     kind = serializers.ChoiceField(choices=TaskKind.choices, required=False)
     due_on = serializers.DateField(required=False)
-    owner = InWorkspace(Member, required=False, allow_null=True, help_text="null = unassigned")
+    owner = InWorkspace(
+        Member, required=False, allow_null=True, help_text="null = the account's owner, else the fallback owner"
+    )
     priority = serializers.ChoiceField(choices=TaskPriority.choices, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     checklist = serializers.JSONField(required=False, help_text=CHECKLIST_HELP)

@@ -21,6 +21,7 @@ from retain.accounts.choices import TouchpointKind
 from retain.accounts.models import Account
 from retain.tasks.choices import TaskKind, TaskPriority, TaskSource, TaskStatus
 from retain.tasks.models import Task
+from retain.tenancy import selectors as tenancy_selectors
 from retain.tenancy.models import Member
 
 EDITABLE_FIELDS = {"title", "description", "due_on", "priority", "kind", "owner", "checklist"}
@@ -49,9 +50,18 @@ def _clean_due(value: object) -> dt.date:
     return value
 
 
+def default_owner(account: Account) -> Member | None:
+    """A task nobody was named for goes to the account's owner, else to the workspace's fallback owner."""
+    owner = account.owner
+    if owner is not None and owner.is_active and owner.can_write:
+        return owner
+    return tenancy_selectors.fallback_owner(account.workspace)
+
+
 def _clean_owner(account: Account, owner: Member | None) -> Member | None:
     if owner is None:
-        return None
+        # A task is never unassigned: nobody named means the account's owner or the fallback owner.
+        return default_owner(account)
     if owner.workspace_id != account.workspace_id:
         raise ValidationError({"owner": "is not a member of this workspace"})
     if not owner.is_active:
@@ -123,7 +133,7 @@ def task_create(
     via: str = "web",
     escalated_from: Task | None = None,
 ) -> Task:
-    """A new open task on the account; `owner=None` leaves it unassigned."""
+    """A new open task on the account; `owner=None` gives it to `default_owner(account)`."""
     if escalated_from is not None and escalated_from.account_id != account.pk:
         raise ValidationError({"escalated_from": "belongs to another account"})
     source_ref = (source_ref or "").strip()

@@ -18,6 +18,7 @@ from retain.tenancy.models import ApiToken, ExchangeRate, Member, Workspace, Wri
 WORKSPACE_FIELDS = {
     "name", "time_zone", "currency",
     "renewal_window_community_days", "renewal_window_enterprise_days", "renewal_window_strategic_days",
+    "fallback_owner",
 }  # fmt: skip
 
 
@@ -46,6 +47,10 @@ def workspace_update(*, workspace: Workspace, **fields: Any) -> Workspace:
         _clean_time_zone(fields["time_zone"])
     for name, value in fields.items():
         setattr(workspace, name, value)
+    fallback = fields.get("fallback_owner")
+    usable = fallback is None or (fallback.workspace_id == workspace.pk and fallback.is_active and fallback.can_write)
+    if not usable:
+        raise ValidationError({"fallback_owner": "must be an active member of this workspace who is not a viewer"})
     for tier in ("community", "enterprise", "strategic"):
         days = getattr(workspace, f"renewal_window_{tier}_days")
         if not 0 < int(days) <= 730:

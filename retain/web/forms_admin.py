@@ -57,12 +57,29 @@ class WorkspaceSettingsForm(forms.Form):
         min_value=1, max_value=730, label="Strategic renewal window (days)"
     )
 
+    fallback_owner = forms.ModelChoiceField(
+        queryset=Member.objects.none(),
+        required=False,
+        empty_label="The first manager",
+        label="Fallback owner",
+        help_text="Takes the tasks of accounts nobody owns, so that no task is left unassigned.",
+    )
+
     time_zones = staticmethod(_time_zone_choices)
 
     @classmethod
     def for_workspace(cls, workspace: Workspace, data: Any = None) -> WorkspaceSettingsForm:
         initial = {name: getattr(workspace, name) for name in cls.base_fields}
-        return cls(data=data, initial=initial)
+        form = cls(data=data, initial=initial)
+        fallback = form.fields["fallback_owner"]
+        assert isinstance(fallback, forms.ModelChoiceField)
+        fallback.queryset = (
+            Member.objects.filter(workspace=workspace, is_active=True)
+            .exclude(role=Role.VIEWER)
+            .select_related("user")
+            .order_by("user__first_name", "user__last_name", "pk")
+        )
+        return form
 
     def clean_currency(self) -> str:
         return str(self.cleaned_data["currency"]).strip().upper()

@@ -5,11 +5,13 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from retain.accounts import services as account_services
 from retain.accounts.choices import EntryKind
 from retain.accounts.models import Account, TimelineEntry, Touchpoint
 from retain.tasks import services
 from retain.tasks.choices import TaskStatus
 from retain.tasks.models import Task
+from retain.tenancy import services as tenancy_services
 from retain.tenancy.models import Member
 
 TODAY = dt.date(2026, 3, 2)
@@ -74,7 +76,19 @@ def test_owner_must_be_an_active_writer_of_the_workspace(account: Account, vic: 
         with pytest.raises(ValidationError) as caught:
             _task(account, owner)
         assert "owner" in caught.value.message_dict
-    assert _task(account, None).owner is None
+    assert _task(account, None).owner == account.owner  # nobody named: the account's owner
+
+
+def test_a_task_is_never_unassigned_it_falls_back_to_the_workspaces_fallback_owner(
+    account: Account, carol: Member, mark: Member, alice: Member, dave: Member
+) -> None:
+    account_services.account_update(account=account, actor=None, via="test", owner=None)
+    assert _task(account, None).owner == mark  # no fallback chosen: the first manager
+    tenancy_services.workspace_update(workspace=account.workspace, fallback_owner=dave)
+    assert _task(account, None).owner == dave
+    tenancy_services.member_update(member=dave, is_active=False)
+    account.workspace.refresh_from_db()
+    assert _task(account, None).owner == mark  # the chosen one left: the first manager again
 
 
 def test_complete_writes_one_timeline_entry_with_the_outcome(account: Account, carol: Member) -> None:
@@ -166,7 +180,7 @@ def test_update_changes_fields_and_refuses_unknown_ones(account: Account, carol:
     assert "status" in caught.value.message_dict
     services.task_update(task=task, actor=carol, owner=None)
     task.refresh_from_db()
-    assert task.owner is None
+    assert task.owner == account.owner  # never unassigned: back to the account's owner
 
 
 def test_checklist_toggle(account: Account, carol: Member) -> None:

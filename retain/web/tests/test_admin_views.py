@@ -375,6 +375,23 @@ def test_an_admin_changes_the_workspace_settings(alice: Member, workspace: Works
     assert workspace.renewal_window_days("strategic") == 120
 
 
+def test_an_admin_chooses_the_fallback_owner_and_a_viewer_or_outsider_cannot_be_one(
+    alice: Member, carol: Member, vic: Member, olga: Member, workspace: Workspace
+) -> None:
+    client = login(alice)
+    assert client.post(W + "settings/", {**SETTINGS, "fallback_owner": carol.pk}).status_code == 302
+    workspace.refresh_from_db()
+    assert workspace.fallback_owner == carol
+    for bad in (vic, olga):
+        response = client.post(W + "settings/", {**SETTINGS, "fallback_owner": bad.pk})
+        assert response.status_code == 400 and "fallback_owner" in response.context["form"].errors
+    workspace.refresh_from_db()
+    assert workspace.fallback_owner == carol
+    assert client.post(W + "settings/", SETTINGS).status_code == 302  # left empty: the first manager
+    workspace.refresh_from_db()
+    assert workspace.fallback_owner is None
+
+
 def test_an_unknown_time_zone_is_refused_naming_the_field(alice: Member, workspace: Workspace) -> None:
     response = login(alice).post(W + "settings/", {**SETTINGS, "time_zone": "Mars/Olympus"})
     assert response.status_code == 400
