@@ -56,6 +56,7 @@ from retain.tenancy.models import Member, Workspace
 ZERO = Decimal(0)
 MONTHS_PER_YEAR = 12
 DEFAULT_QUOTA_TARGET = Decimal(str(formulas.QUOTA_TARGET))  # seed 003: a $1M book should end the year at $1.2M
+TARGET_DAYS = 365  # a net-retention target is for a year unless a quota says otherwise
 REVENUE_KINDS = (
     MovementKind.NEW,
     MovementKind.EXPANSION,
@@ -120,8 +121,9 @@ class QuotaRow:
     accounts: int
     arr_start: Decimal
     arr_end: Decimal
-    target: Decimal
+    target: Decimal  # the target's share for the period
     attainment: Figure
+    full_target: Decimal  # the target as set, for its whole term (a year by default)
 
     @property
     def label(self) -> str:
@@ -130,6 +132,10 @@ class QuotaRow:
     @property
     def net_retention(self) -> float | None:
         return _ratio(self.arr_end, self.arr_start)
+
+    @property
+    def target_pct(self) -> Decimal:
+        return self.target * 100
 
 
 @dataclass(frozen=True)
@@ -504,8 +510,11 @@ def quota_attainment(
     filters: Filters | None = None,
     *,
     target: Decimal = DEFAULT_QUOTA_TARGET,
+    target_days: int = TARGET_DAYS,
 ) -> list[QuotaRow]:
-    """Per CSM who held accounts at the start: the book's ARR at end / at start, against the target.
+    """Per CSM who held accounts at the start: the book's ARR at end / at start, against the target's
+    share for the period (`target` is set for `target_days`: a year by default), so that a quarter to
+    date is compared with a quarter's growth, not a year's.
 
     The owner filter selects the CSM's book at the start, not today's owner."""
     filters = filters or Filters()
@@ -527,20 +536,31 @@ def quota_attainment(
     by_id = {m.pk: m for m in members}
     rows = []
     currency = workspace.currency
+    days = (period.end - period.start).days + 1
+    share = Decimal(str(round(formulas.prorated_target(target, days, target_days), 6)))
+    spread = (
+        "" if days == target_days
+        else f"; the target's share for these {days} days = 100% + ({_pct(float(target), 0)} − 100%) × "
+        f"{days}/{target_days} = {_pct(float(share))}"
+    )  # fmt: skip
     for owner_id, account_ids in books.items():
         arr_start = sum((start.get(a, ZERO) for a in account_ids), ZERO) * MONTHS_PER_YEAR
         arr_end = sum((end.get(a, ZERO) for a in account_ids), ZERO) * MONTHS_PER_YEAR
-        value = formulas.quota_attainment(arr_start, arr_end, target)
+        value = formulas.quota_attainment(arr_start, arr_end, share)
         retention = _ratio(arr_end, arr_start)
         figure = Figure(
             value,
-            "Quota attainment = (book ARR at end / book ARR at start) / target; the book is the accounts "
-            "held at the period's start",
-            {"arr_start": arr_start, "arr_end": arr_end, "target": target, "accounts": len(account_ids)},
-            f"Attainment = ({_money(arr_end, currency)} / {_money(arr_start, currency)}) / {_pct(float(target), 0)} "
-            f"= {_pct(retention)} / {_pct(float(target), 0)} = {_pct(value)}",
-        )
+            "Quota attainment = (book ARR at end / book ARR at start) / the target's share for the period; the "
+            "book is the accounts held at the period's start; the share = 1 + (target − 1) × the period's days / "
+            "the days the target is set for",
+            {
+                "arr_start": arr_start, "arr_end": arr_end, "target": target, "target_days": target_days,
+                "days": days, "share": share, "accounts": len(account_ids),
+            },
+            f"Attainment = ({_money(arr_end, currency)} / {_money(arr_start, currency)}) / {_pct(float(share))} "
+            f"= {_pct(retention)} / {_pct(float(share))} = {_pct(value)}{spread}",
+        )  # fmt: skip
         member = by_id.get(owner_id) if owner_id is not None else None
-        rows.append(QuotaRow(member, len(account_ids), arr_start, arr_end, target, figure))
+        rows.append(QuotaRow(member, len(account_ids), arr_start, arr_end, share, figure, target))
     rows.sort(key=lambda row: (row.member is None, row.label.lower()))
     return rows

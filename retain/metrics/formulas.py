@@ -222,6 +222,21 @@ def mrr_churn_rate(start_mrr: Amount, churned_mrr: Amount, downsell: Amount = 0)
     return _ratio(lost, start)
 
 
+def prorated_target(target: Amount, days: int, target_days: int = 365) -> float:
+    """The share of a net-retention target due after `days` of the `target_days` it is set for.
+
+    The growth the target asks for accrues evenly: a 120% target for a year asks for 20% growth over
+    365 days, so 5% (105.0%) after 91 days and the whole 120% after 365. A quarter-to-date book is
+    compared with the quarter's share, not with the year's target.
+    """
+    goal = _amount("target", target)
+    if goal <= 0:
+        raise ValueError("target must be above 0")
+    if days < 1 or target_days < 1:
+        raise ValueError("days and target_days must be at least 1")
+    return 1 + (goal - 1) * days / target_days
+
+
 def quota_attainment(start_arr: Amount, end_arr: Amount, target: Amount = QUOTA_TARGET) -> float | None:
     """CSM quota attainment = (book ARR at period end / book ARR at period start) / target.
 

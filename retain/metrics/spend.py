@@ -151,18 +151,24 @@ def book_standing(workspace: Workspace, member: Member, today: dt.date) -> BookS
     quota = quota_for(member, today)
     if quota is not None:
         start, end = quota.period_start, min(quota.period_end, today)
+        target_days = (quota.period_end - quota.period_start).days + 1
     else:
         start, end = dt.date(today.year, 1, 1), today
+        target_days = engine.TARGET_DAYS
     period = Period(start, max(start, end), workspace.time_zone)
     target_nrr = quota.target_nrr if quota is not None else DEFAULT_TARGET_NRR
-    rows = engine.quota_attainment(workspace, period, Filters(owner=member), target=target_nrr)
+    # Attainment so far is against the target's share for the days gone (the engine's rule, as on the
+    # revenue page); the target ARR below is where the book should stand when the quota period ends.
+    rows = engine.quota_attainment(workspace, period, Filters(owner=member), target=target_nrr, target_days=target_days)
     row = rows[0] if rows else None
     arr_start = row.arr_start if row else ZERO
     arr_now = row.arr_end if row else ZERO
     if quota is not None and quota.target_arr is not None and arr_start > 0:
         target_arr = quota.target_arr
         target_nrr = target_arr / arr_start
-        rows = engine.quota_attainment(workspace, period, Filters(owner=member), target=target_nrr)
+        rows = engine.quota_attainment(
+            workspace, period, Filters(owner=member), target=target_nrr, target_days=target_days
+        )
         row = rows[0] if rows else row
     elif quota is not None and quota.target_arr is not None:
         target_arr = quota.target_arr

@@ -185,8 +185,12 @@ def test_quota_attainment_uses_the_book_held_at_the_start(
     assert [row.member for row in rows] == [carol]  # Dave held nothing paying on 2026-01-01
     row = rows[0]
     assert (row.accounts, row.arr_start, row.arr_end) == (3, Decimal(42_000), Decimal(32_400))
-    assert row.attainment.value == pytest.approx(32_400 / 42_000 / 1.2)
-    assert row.attainment.worked.endswith("= 77.1% / 120% = 64.3%")
+    # Q1 to date is 90 days: compared with 90/365 of the year's 20% growth, not with all of it.
+    share = 1 + 0.2 * 90 / 365
+    assert row.target == Decimal("1.049315") and row.full_target == Decimal("1.2")
+    assert row.attainment.value == pytest.approx(32_400 / 42_000 / share, abs=1e-6)
+    assert "= 77.1% / 104.9% = 73.5%" in row.attainment.worked
+    assert row.attainment.worked.endswith("share for these 90 days = 100% + (120% − 100%) × 90/365 = 104.9%")
     assert engine.quota_attainment(workspace, Q1, Filters(owner=dave)) == []
 
 

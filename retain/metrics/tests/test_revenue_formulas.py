@@ -117,3 +117,14 @@ def test_a_zero_denominator_leaves_the_measure_undefined(undefined: object) -> N
 def test_impossible_input_is_refused_by_name(call: object, field: str) -> None:
     with pytest.raises(ValueError, match=field):
         call()  # type: ignore[operator]
+
+
+def test_a_yearly_target_is_prorated_over_the_days_of_the_period() -> None:
+    assert formulas.prorated_target(1.2, 365) == pytest.approx(1.2)
+    assert formulas.prorated_target(1.2, 91) == pytest.approx(1 + 0.2 * 91 / 365)  # a quarter: 105.0%
+    assert formulas.prorated_target(1.2, 730) == pytest.approx(1.4)
+    assert formulas.prorated_target(0.9, 73) == pytest.approx(0.98)  # a shrinking target shrinks as evenly
+    assert formulas.prorated_target(1.5, 30, target_days=60) == pytest.approx(1.25)
+    for bad in ((0, 10, 365), (1.2, 0, 365), (1.2, 10, 0)):
+        with pytest.raises(ValueError):
+            formulas.prorated_target(*bad)

@@ -161,7 +161,8 @@ def test_a_quota_defaults_to_120_percent(workspace: Workspace, carol: Member) ->
 
 
 def test_the_book_standing_follows_the_seeds_quota(workspace: Workspace, carol: Member) -> None:
-    """Seed 003: a book worth $1M ARR should end the year at $1.2M; at $1.1M it is at 91.7%."""
+    """Seed 003: a book worth $1M ARR should end the year at $1.2M. At $1.1M on 30 June it is on track:
+    181 days ask for 100% + 20% × 181/365 = 109.9%, and 110% / 109.9% is 100.1%."""
     big = _account(workspace, "Big", "strategic", carol)
     subscription = _subscription(big, str(Decimal(1_000_000) / 12), D(2025, 6, 1), D(2027, 6, 1))
     _change(subscription, D(2026, 4, 1), str(Decimal(1_100_000) / 12))
@@ -173,7 +174,7 @@ def test_the_book_standing_follows_the_seeds_quota(workspace: Workspace, carol: 
     assert standing.arr_start == pytest.approx(Decimal(1_000_000), abs=1)
     assert standing.arr_now == pytest.approx(Decimal(1_100_000), abs=1)
     assert standing.target_arr == pytest.approx(Decimal(1_200_000), abs=1)
-    assert standing.attainment.value == pytest.approx(1.1 / 1.2, abs=1e-4)
+    assert standing.attainment.value == pytest.approx(1.1 / (1 + 0.2 * 181 / 365), abs=1e-4)
     assert standing.accounts == 1
 
 
@@ -190,7 +191,8 @@ def test_a_target_arr_overrides_the_target_nrr(workspace: Workspace, carol: Memb
     )
     standing = spend.book_standing(workspace, carol, D(2026, 3, 1))
     assert standing.target_arr == Decimal("150000")
-    assert standing.attainment.value == pytest.approx(120000 / 150000)
+    # 125% over the quota's 365 days; 60 days in, the book should have grown by 25% × 60/365.
+    assert standing.attainment.value == pytest.approx(1 / (1 + 0.25 * 60 / 365), abs=1e-5)
 
 
 def test_without_a_quota_the_book_is_read_over_the_year_to_date(workspace: Workspace, dave: Member) -> None:

@@ -81,7 +81,7 @@ def test_the_figures_are_the_engines_with_their_formulas(
     displays = {row["key"]: row["display"] for row in response.context["figures"]}
     assert displays["nrr"] == "77.1%" and displays["arr_start"] == "$42,000" and displays["nps"] == "—"
     quota = response.context["quota"]
-    assert [row.label for row in quota] == ["Carol"] and "64%" in page
+    assert [row.label for row in quota] == ["Carol"] and "74%" in page and "104.9%</td>" in page
 
 
 def test_filters_reach_the_engine(client: Client, mark: Member, dave: Member, book: dict[str, Account]) -> None:
@@ -100,13 +100,18 @@ def test_the_quota_target_can_be_set(client: Client, alice: Member, book: dict[s
     assert row.target == Decimal(1) and row.attainment.value == pytest.approx(32_400 / 42_000)
     response = client.get(url(), {**Q1_QUERY, "target": "0"})
     assert "target" in response.context["form"].errors
-    assert response.context["quota"][0].target == Decimal("1.2")
+    assert response.context["quota"][0].full_target == Decimal("1.2")
 
 
 def test_the_default_period_is_this_quarter_to_date(client: Client, alice: Member, workspace: Workspace) -> None:
-    period = login(client, alice).get(url()).context["period"]
+    response = login(client, alice).get(url())
+    period = response.context["period"]
     assert period.start.day == 1 and period.start.month in (1, 4, 7, 10)
     assert (period.end - period.start).days < 92
+    # The dropdown shows the period the page shows, with or without other filters in the query.
+    assert '<option value="quarter" selected>This quarter</option>' in response.content.decode()
+    filtered = client.get(url(), {"tier": "enterprise"}).content.decode()
+    assert '<option value="quarter" selected>This quarter</option>' in filtered
 
 
 def test_a_custom_period_names_missing_and_reversed_days(client: Client, alice: Member, workspace: Workspace) -> None:

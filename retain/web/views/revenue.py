@@ -34,6 +34,7 @@ from retain.web.forms import owner_candidates
 from retain.web.views.accounts import in_workspace_time
 
 PERIODS = [("month", "This month"), ("quarter", "This quarter"), ("year", "This year"), ("custom", "Custom")]
+DEFAULT_PERIOD = "quarter"
 TABLES = ("figures", "waterfall", "trend", "quota", "spend")
 # Axis labels short enough to sit side by side under the waterfall's bars.
 CHART_LABELS = {"start": "Start", "end": "End", "other": "Currency/other"}
@@ -82,7 +83,7 @@ class RevenueFilterForm(forms.Form):
 
     def period_for(self, tz: str) -> Period:
         data = self.cleaned_data if self.is_valid() else {}
-        kind = data.get("period") or "quarter"
+        kind = data.get("period") or DEFAULT_PERIOD
         today = self.today
         if kind == "custom":
             return Period(data["start"], data["end"], tz)
@@ -268,7 +269,10 @@ def figure_rows(metrics: engine.RevenueMetrics) -> list[dict[str, Any]]:
 def _form(request: HttpRequest, workspace: Workspace, today: dt.date) -> RevenueFilterForm:
     members = list(owner_candidates(workspace))
     segments = list(Segment.objects.filter(workspace=workspace).order_by("name"))
-    return RevenueFilterForm(request.GET or None, members=members, segments=segments, today=today)
+    # Bound even without a query, with the period the page then shows, so the dropdown shows it too.
+    data = request.GET.copy()
+    data.setdefault("period", DEFAULT_PERIOD)
+    return RevenueFilterForm(data, members=members, segments=segments, today=today)
 
 
 @require_GET
@@ -315,6 +319,8 @@ def revenue_dashboard(request: HttpRequest, member: Member) -> HttpResponse:
             "metrics": metrics,
             "trend": trend,
             "quota": quota,
+            "quota_target_pct": form.quota_target() * 100,
+            "period_days": (period.end - period.start).days + 1,
             "figures": figure_rows(metrics),
             "spend_figures": [
                 {"key": key, "label": label, "display": spending.display(key), "figure": figure}
