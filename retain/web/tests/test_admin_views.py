@@ -682,3 +682,11 @@ def test_write_keys_are_404_for_an_outsider(olga: Member, workspace: Workspace) 
     assert client.post(f"/w/other/write-keys/{key.pk}/revoke/").status_code == 404
     key.refresh_from_db()
     assert key.revoked_at is None
+
+
+def test_the_last_admin_cannot_deactivate_themself(alice: Member) -> None:
+    response = login(alice).post(f"{W}members/{alice.pk}/", {"role": "admin", "is_active": ""})
+    assert response.status_code == 400
+    assert response.context["form"].errors["is_active"] == ["the workspace must keep at least one active admin"]
+    alice.refresh_from_db()
+    assert alice.is_active
