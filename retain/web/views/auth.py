@@ -47,7 +47,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     User = get_user_model()
     existing = User.objects.filter(email__iexact=invitation.email).first()
     has_login = existing is not None and existing.has_usable_password()
-    form = InvitationAcceptForm(request.POST or None)
+    form = InvitationAcceptForm(request.POST if request.method == "POST" else None)
     if has_login:
         for name in ("first_name", "last_name", "password"):
             del form.fields[name]
