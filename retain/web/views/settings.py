@@ -114,6 +114,7 @@ def _members_page(
         "form": form or MemberAddForm(),
         "invite_form": invite_form or InvitationForm(),
         "invitations": tenancy_selectors.open_invitations(member.workspace) if member.is_admin else [],
+        "invitation_days": tenancy_services.INVITATION_DAYS,
         "can_add": member.is_admin,
         "can_edit": member.can_manage,
     }
