@@ -8,7 +8,9 @@ import datetime as dt
 import io
 import json
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from retain.tenancy import services as tenancy_services
@@ -107,3 +109,18 @@ def test_the_csv_export_has_every_matching_entry_and_is_itself_audited(workspace
     everything = login(alice).get(W + "audit.csv")
     text = b"".join(everything.streaming_content).decode()  # type: ignore[attr-defined]
     assert "'=HYPERLINK(evil)" in text  # a spreadsheet shows it as text, never runs it
+
+
+def test_the_page_costs_the_same_queries_for_five_entries_or_fifty(workspace: Workspace, alice: Member) -> None:
+    client = login(alice)
+    start = timezone.now() - dt.timedelta(days=1)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(W + "audit/").status_code == 200
+        return len(captured)
+
+    _entries(workspace, alice, 5, "export", start)
+    few = queries()
+    _entries(workspace, alice, PAGE_SIZE, "export", start)
+    assert queries() == few
