@@ -351,7 +351,12 @@ def _invitation_link(invitation: Invitation, raw: str) -> str:
 
 
 def _send_invitation(invitation: Invitation, raw: str) -> None:
-    """E-mail the link after commit: no invitation is mailed for a row that rolled back."""
+    """E-mail the link after commit: no invitation is mailed for a row that rolled back.
+
+    Sent directly, like Django's password reset, and not through the messaging outbox: the outbox
+    keeps bodies and shows them on the Messages page, and this link makes its holder a member.
+    A failure to send surfaces to the caller (after the commit), which can offer a re-send.
+    """
     context = {
         "workspace": invitation.workspace.name,
         "inviter": invitation.invited_by.display_name if invitation.invited_by else "An admin",

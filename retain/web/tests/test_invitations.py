@@ -15,6 +15,7 @@ from django.test import Client, TestCase
 from django.utils import timezone
 
 from conftest import PASSWORD
+from retain.messaging.tests.receivers import free_port
 from retain.tenancy import services as tenancy_services
 from retain.tenancy.models import AuditEntry, Invitation, Member, Workspace
 from retain.web.views.auth import RESET_PER_EMAIL
@@ -159,6 +160,24 @@ def test_invitations_are_404_for_an_outsider(alice: Member, olga: Member) -> Non
     assert _post(client, f"/w/other/members/invitations/{invitation.pk}/resend/").status_code == 404
     invitation.refresh_from_db()
     assert invitation.revoked_at is None and len(mail.outbox) == 1
+
+
+def test_a_mail_server_that_is_down_leaves_the_invitation_listed_to_re_send(
+    transactional_db: None, alice: Member, settings: Any
+) -> None:
+    # Real commits: the e-mail goes when the service's transaction commits, inside the request.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2  # nobody listens
+    client = login(alice)
+    response = client.post(W + "members/invitations/", {"email": "sam@acme.example", "role": "csm"})
+    assert response.status_code == 302
+    page = client.get(W + "members/").content.decode()
+    assert "the e-mail could not be sent" in page
+    invitation = Invitation.objects.get()
+    assert f'data-invitation="{invitation.pk}"' in page
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert client.post(f"{W}members/invitations/{invitation.pk}/resend/").status_code == 302
+    assert mail.outbox[-1].to == ["sam@acme.example"]
 
 
 # Password reset ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ Raw keys are rendered once, in the response to the POST that created them; only 
 from __future__ import annotations
 
 import json
+import smtplib
 from typing import Any
 
 from django.contrib import messages
@@ -175,6 +176,10 @@ def invitation_create(request: HttpRequest, member: Member) -> HttpResponse:
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except (smtplib.SMTPException, OSError) as exc:
+            # The invitation is saved (the e-mail goes after commit): it is listed, ready to re-send.
+            messages.error(request, f"Invitation saved, but the e-mail could not be sent ({exc}): re-send it.")
+            return redirect("members", member.workspace.slug)
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("members", member.workspace.slug)
@@ -189,6 +194,8 @@ def invitation_resend(request: HttpRequest, member: Member, pk: int) -> HttpResp
         tenancy_services.invitation_resend(invitation=invitation, actor=member)
     except ValidationError as exc:
         messages.error(request, f"{invitation.email}: {' '.join(exc.messages)}")
+    except (smtplib.SMTPException, OSError) as exc:
+        messages.error(request, f"The e-mail to {invitation.email} could not be sent ({exc}): try again later.")
     else:
         messages.success(request, f"Invitation sent again to {invitation.email}; the earlier link no longer works.")
     return redirect("members", member.workspace.slug)
