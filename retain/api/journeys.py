@@ -87,7 +87,7 @@ class JourneyTemplateViewSet(mixins.ListModelMixin, WorkspaceViewSet):
         member = self.member
         access.require_manager(member)
         fields = self.valid(JourneyTemplatePublishSerializer)
-        template = services.template_publish(workspace=member.workspace, **fields)
+        template = services.template_publish(workspace=member.workspace, actor=member, **fields)
         return self.respond(JourneyTemplateSerializer, template, status.HTTP_201_CREATED)
 
 

@@ -44,7 +44,6 @@ from retain.surveys.choices import ResponseSource
 from retain.surveys.models import Response as SurveyResponse
 from retain.surveys.models import Survey
 from retain.tenancy import access
-from retain.tenancy.choices import Role
 from retain.tenancy.models import Member
 from retain.tenancy.services import member_update
 
@@ -454,7 +453,8 @@ class MemberFilter(django_filters.FilterSet):
     partial_update=extend_schema(responses={200: s.MemberSerializer, **ERRORS}),
 )
 class MemberViewSet(mixins.ListModelMixin, WorkspaceViewSet):
-    """The workspace's people: everyone reads the list; managers and admins change roles and capacity."""
+    """The workspace's people: everyone reads the list; managers change CSM kind and capacity, admins
+    also roles and access (the web's rules, kept in tenancy.services.member_update)."""
 
     serializer_class = s.MemberSerializer
     filterset_class = MemberFilter
@@ -472,9 +472,8 @@ class MemberViewSet(mixins.ListModelMixin, WorkspaceViewSet):
         access.require_manager(member)
         target = access.get_member_for_user(member, pk)
         fields = self.valid(s.MemberSerializer, target)
-        if Role.ADMIN in (target.role, fields.get("role")):
-            access.require_admin(member)  # only an admin makes, changes or unmakes an admin
-        member_update(member=target, **fields)
+        # The service holds the rules the web page follows too: roles and access are the admins'.
+        member_update(actor=member, member=target, **fields)
         return self.respond(s.MemberSerializer, target)
 
 

@@ -39,7 +39,9 @@ from retain.health.models import HealthScore, Pulse, Scorecard
 from retain.health.scoring import HealthResult, MeasureResult, explain_change, score
 from retain.health.scoring import Scorecard as Definition
 from retain.lib.dates import start_of_day
+from retain.tenancy.choices import AuditAction
 from retain.tenancy.models import Member, Workspace
+from retain.tenancy.services import audit_record
 
 ScoreResult = HealthResult
 Progress = Callable[[int, int], None]  # (accounts done, accounts in all)
@@ -154,7 +156,7 @@ def scorecard_publish(
         current.save(update_fields=["status"])
     data = definition.to_data(card)
     data["applies_to"] = applies_to
-    return Scorecard.objects.create(
+    scorecard = Scorecard.objects.create(
         workspace=workspace,
         name=card.name,
         version=latest + 1,
@@ -167,6 +169,14 @@ def scorecard_publish(
         published_at=timezone.now(),
         created_by=actor,
     )
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action=AuditAction.SCORECARD_PUBLISHED,
+        target=scorecard,
+        detail={"name": card.name, "version": scorecard.version},
+    )
+    return scorecard
 
 
 # Assigning and scoring ----------------------------------------------------------------------------

@@ -18,7 +18,9 @@ from retain.journeys.defaults import DEFAULT_TEMPLATES
 from retain.journeys.models import Barrier, Journey, JourneyTemplate, MilestoneProgress
 from retain.journeys.templates import clean_applies_to, clean_milestones
 from retain.lib.dates import start_of_day
+from retain.tenancy.choices import AuditAction
 from retain.tenancy.models import Member, Workspace
+from retain.tenancy.services import audit_record
 
 
 @transaction.atomic
@@ -30,6 +32,7 @@ def template_publish(
     milestones: Any,
     applies_to: Any = None,
     priority: int = 100,
+    actor: Member | None = None,
 ) -> JourneyTemplate:
     """Publish a template, or the next version of one; journeys under way keep their version."""
     cleaned = clean_milestones(milestones)
@@ -38,7 +41,7 @@ def template_publish(
         raise ValidationError({"name": "must not be empty"})
     latest = JourneyTemplate.objects.filter(workspace=workspace, key=key).aggregate(high=Max("version"))["high"]
     JourneyTemplate.objects.filter(workspace=workspace, key=key, is_current=True).update(is_current=False)
-    return JourneyTemplate.objects.create(
+    template = JourneyTemplate.objects.create(
         workspace=workspace,
         key=key,
         name=name.strip(),
@@ -47,6 +50,14 @@ def template_publish(
         priority=priority,
         milestones=cleaned,
     )
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action=AuditAction.JOURNEY_TEMPLATE_PUBLISHED,
+        target=template,
+        detail={"key": key, "version": template.version, "milestones": len(cleaned)},
+    )
+    return template
 
 
 def templates_install_defaults(*, workspace: Workspace) -> list[JourneyTemplate]:

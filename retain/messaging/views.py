@@ -21,13 +21,18 @@ RATE_PER_ADDRESS = 30
 RATE_PER_TOKEN = 10
 
 
-def _over(key: str, limit: int) -> bool:
-    cache.add(key, 0, RATE_WINDOW_SECONDS)
+def _over(key: str, limit: int, window: int = RATE_WINDOW_SECONDS) -> bool:
+    cache.add(key, 0, window)
     try:
         return cache.incr(key) > limit
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW_SECONDS)
+        cache.set(key, 1, window)
         return False
+
+
+def _wait(seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    return "a minute" if minutes == 1 else f"{minutes} minutes"
 
 
 def rate_limited(
@@ -37,16 +42,18 @@ def rate_limited(
     scope: str,
     per_address: int = RATE_PER_ADDRESS,
     per_token: int = RATE_PER_TOKEN,
+    window: int = RATE_WINDOW_SECONDS,
 ) -> HttpResponse | None:
-    """Count a public link page's request per client address and per token (any link under `scope`);
-    the 429 answer with Retry-After when either is over its limit for the window, else None."""
+    """Count a public link page's request per client address and per token (any link under `scope`;
+    the password-reset page counts per e-mail address instead); the 429 answer with Retry-After
+    when either is over its limit for the window (seconds), else None."""
     address = request.META.get("REMOTE_ADDR", "")
-    over_address = _over(f"{scope}:rate:address:{address}", per_address)
-    over_token = _over(f"{scope}:rate:token:{token[:100]}", per_token)
+    over_address = _over(f"{scope}:rate:address:{address}", per_address, window)
+    over_token = _over(f"{scope}:rate:token:{token[:100]}", per_token, window)
     if not (over_address or over_token):
         return None
-    response = render(request, "messaging/rate_limited.html", {"vendor": "Retain"}, status=429)
-    response["Retry-After"] = str(RATE_WINDOW_SECONDS)
+    response = render(request, "messaging/rate_limited.html", {"vendor": "Retain", "wait": _wait(window)}, status=429)
+    response["Retry-After"] = str(window)
     return response
 
 

@@ -19,7 +19,9 @@ from retain.messaging import services as messaging_services
 from retain.messaging.models import OutboundMessage
 from retain.playbooks.definition import DefinitionError, parse_yaml
 from retain.playbooks.models import DigestItem, Playbook, ScanMark, Snooze
+from retain.tenancy.choices import AuditAction
 from retain.tenancy.models import Member, Workspace
+from retain.tenancy.services import audit_record
 from retain.usage.models import UsageEvent
 from retain.usage.vocabulary import TICKET_ESCALATED
 
@@ -80,7 +82,7 @@ def playbook_save(
     latest = Playbook.objects.filter(workspace=workspace, key=key).aggregate(high=Max("version"))["high"]
     is_active = current.is_active if current is not None else True
     Playbook.objects.filter(workspace=workspace, key=key, is_current=True).update(is_current=False)
-    return Playbook.objects.create(
+    playbook = Playbook.objects.create(
         workspace=workspace,
         key=key,
         name=definition["name"],
@@ -92,6 +94,14 @@ def playbook_save(
         is_current=True,
         created_by=actor,
     )
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action=AuditAction.PLAYBOOK_SAVED,
+        target=playbook,
+        detail={"key": key, "version": playbook.version},
+    )
+    return playbook
 
 
 @transaction.atomic
@@ -107,6 +117,14 @@ def playbook_set_active(*, playbook: Playbook, active: bool, actor: Member | Non
         high = TimelineEntry.objects.filter(workspace=playbook.workspace_id).aggregate(high=Max("pk"))["high"] or 0
         ScanMark.objects.filter(workspace=playbook.workspace_id, playbook_key=playbook.key).update(
             last_entry_id=high, scanned_at=timezone.now()
+        )
+    if active != was_active:
+        audit_record(
+            workspace=playbook.workspace,
+            actor=actor,
+            action=AuditAction.PLAYBOOK_SWITCHED,
+            target=playbook,
+            detail={"key": playbook.key, "is_active": [was_active, active]},
         )
     playbook.is_active = active
     return playbook

@@ -20,7 +20,7 @@ from retain.playbooks.models import Playbook
 from retain.renewals.models import ExpansionOpportunity, ReasonCode, Renewal
 from retain.tasks.models import Task
 from retain.tenancy.choices import Role
-from retain.tenancy.models import Member
+from retain.tenancy.models import Invitation, Member
 
 M = TypeVar("M", bound=Model)
 
@@ -129,6 +129,13 @@ def get_rw_segment_for_user(member: Member, pk: object) -> Segment:
 
 def get_member_for_user(member: Member, pk: object) -> Member:
     return get_for_member(member, Member.objects.select_related("user"), pk)
+
+
+def get_rw_invitation_for_user(member: Member, pk: object) -> Invitation:
+    """Who joins the workspace is the admins' to decide: others get 403, outsiders 404."""
+    invitation = get_for_member(member, Invitation.objects.select_related("workspace"), pk)
+    require_admin(member)
+    return invitation
 
 
 def get_renewal_for_user(member: Member, pk: object) -> Renewal:

@@ -20,3 +20,33 @@ class CsmKind(models.TextChoices):
 class CapacityUnit(models.TextChoices):
     ACCOUNTS = "accounts", "Accounts"
     ARR = "arr", "ARR"
+
+
+class AuditAction(models.TextChoices):
+    """What an audit log entry records: a change to who may do what, or to what the workspace runs on."""
+
+    SETTINGS_UPDATED = "settings.updated", "Settings changed"
+    EXCHANGE_RATE_SET = "exchange_rate.set", "Exchange rate set"
+    MEMBER_ADDED = "member.added", "Member added"
+    MEMBER_UPDATED = "member.updated", "Member changed"
+    MEMBER_INVITED = "member.invited", "Member invited"
+    INVITATION_RESENT = "invitation.resent", "Invitation re-sent"
+    INVITATION_REVOKED = "invitation.revoked", "Invitation revoked"
+    INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted"
+    API_TOKEN_CREATED = "api_token.created", "API token created"
+    API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
+    WRITE_KEY_CREATED = "write_key.created", "Write key created"
+    WRITE_KEY_REVOKED = "write_key.revoked", "Write key revoked"
+    SCORECARD_PUBLISHED = "scorecard.published", "Scorecard published"
+    PLAYBOOK_SAVED = "playbook.saved", "Playbook saved"
+    PLAYBOOK_SWITCHED = "playbook.switched", "Playbook switched on or off"
+    JOURNEY_TEMPLATE_PUBLISHED = "journey_template.published", "Journey template published"
+    EXPORT = "export", "Data exported"
+    ERASURE = "erasure", "Personal data erased"
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"

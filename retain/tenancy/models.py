@@ -7,8 +7,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 
-from retain.tenancy.choices import CapacityUnit, CsmKind, Role
+from retain.tenancy.choices import AuditAction, CapacityUnit, CsmKind, InvitationStatus, Role
 
 DEFAULT_RENEWAL_WINDOW_DAYS = 90  # seed 002: "new process initiates renewals 90 days out"
 
@@ -148,3 +149,69 @@ class WriteKey(models.Model):
     @classmethod
     def new_raw_key(cls) -> str:
         return cls.PREFIX + secrets.token_urlsafe(24)
+
+
+class Invitation(models.Model):
+    """An admin's invitation for someone to join the workspace with a role, sent by e-mail.
+
+    The e-mailed link carries a signed invitation id and a random key of which only the SHA-256 is
+    stored: re-sending draws a new key, so only the latest link works, and accepting uses it up.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices)
+    invited_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    member = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} as {self.get_role_display()}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at is not None:
+            return InvitationStatus.ACCEPTED
+        if self.revoked_at is not None:
+            return InvitationStatus.REVOKED
+        if self.expires_at <= timezone.now():
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.PENDING
+
+    def get_status_display(self) -> str:
+        return str(InvitationStatus(self.status).label)
+
+
+class AuditEntry(models.Model):
+    """One change to who may do what in a workspace, or to what it runs on: settings, scorecards,
+    playbooks, journey templates, members and roles, exports, erasures, API tokens and write keys.
+
+    The actor's and the target's names are copied in, so the entry still reads after either is gone.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="audit_entries")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Empty when the change came from the command line or the system itself.
+    actor_name = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    target_type = models.CharField(max_length=60, blank=True)
+    target_id = models.CharField(max_length=40, blank=True)
+    target = models.CharField(max_length=300, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["workspace", "-at"], name="audit_workspace_at")]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or 'system'} {self.action} {self.target}"

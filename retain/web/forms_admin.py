@@ -15,7 +15,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from retain.accounts.segments import NO_OWNER
-from retain.tenancy.choices import CapacityUnit, CsmKind, Role
+from retain.tenancy.choices import AuditAction, CapacityUnit, CsmKind, Role
 from retain.tenancy.models import Member, Workspace
 from retain.web.forms import MULTI_CRITERIA, SINGLE_CRITERIA
 
@@ -150,15 +150,44 @@ class MemberEditForm(forms.Form):
         cleaned = super().clean() or {}
         if cleaned.get("capacity") is not None and not cleaned.get("capacity_unit"):
             self.add_error("capacity_unit", "say whether the capacity counts accounts or ARR")
-        if self.subject.is_admin and self.subject.is_active and "role" in self.fields:
-            demoted = cleaned.get("role", Role.ADMIN) != Role.ADMIN or not cleaned.get("is_active", True)
-            others = Member.objects.filter(workspace_id=self.subject.workspace_id, role=Role.ADMIN, is_active=True)
-            if demoted and not others.exclude(pk=self.subject.pk).exists():
-                self.add_error("role", "the workspace must keep at least one active admin")
         return cleaned
 
     def changes(self) -> dict[str, Any]:
         return {name: self.cleaned_data.get(name) for name in self.fields}
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.CSM)
+
+
+class InvitationAcceptForm(forms.Form):
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150, required=False)
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+
+class AuditFilterForm(forms.Form):
+    """The audit log's filters; every field is optional and an empty form shows everything."""
+
+    action = forms.ChoiceField(choices=[("", "Any change"), *AuditAction.choices], required=False)
+    actor = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="By")
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    q = forms.CharField(required=False, max_length=100, label="Search")
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = Member.objects.filter(workspace=workspace).select_related("user").order_by("user__email")
+        actor_field: Any = self.fields["actor"]
+        actor_field.choices = [("", "Anyone"), *[(m.pk, m.display_name) for m in people]]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", "must be on or after the From day")
+        return cleaned
 
 
 class ApiTokenForm(forms.Form):

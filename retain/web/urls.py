@@ -1,7 +1,20 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from retain.web.views import accounts, books, health, home, imports, renewals, revenue, segments, settings, surveys
+from retain.web.views import (
+    accounts,
+    audit,
+    auth,
+    books,
+    health,
+    home,
+    imports,
+    renewals,
+    revenue,
+    segments,
+    settings,
+    surveys,
+)
 from retain.web.views import expansion as expansion_views
 from retain.web.views import journeys as journey_views
 from retain.web.views import messaging as messaging_views
@@ -17,6 +30,24 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Password reset by e-mail (Django's views, rate-limited per address) and accepting an invitation.
+    path("password-reset/", auth.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="web/auth/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(template_name="web/auth/password_reset_confirm.html"),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="web/auth/password_reset_complete.html"),
+        name="password_reset_complete",
+    ),
+    path("invitations/<str:token>/", auth.invitation_accept, name="invitation-accept"),
     # Accounts, their people, revenue and conversations.
     path(w, accounts.accounts_list, name="workspace"),
     path(w + "accounts/", accounts.accounts_list, name="accounts"),
@@ -52,6 +83,11 @@ urlpatterns = [
     path(w + "settings/rates/", settings.rate_add, name="rate-add"),
     path(w + "members/", settings.members, name="members"),
     path(w + "members/<int:pk>/", settings.member_edit, name="member-edit"),
+    path(w + "members/invitations/", settings.invitation_create, name="invitation-create"),
+    path(w + "members/invitations/<int:pk>/resend/", settings.invitation_resend, name="invitation-resend"),
+    path(w + "members/invitations/<int:pk>/revoke/", settings.invitation_revoke, name="invitation-revoke"),
+    path(w + "audit/", audit.audit_log, name="audit"),
+    path(w + "audit.csv", audit.audit_log_csv, name="audit-csv"),
     path(w + "api-tokens/", settings.api_tokens, name="api-tokens"),
     path(w + "api-tokens/<int:pk>/revoke/", settings.api_token_revoke, name="api-token-revoke"),
     path(w + "write-keys/", settings.write_keys, name="write-keys"),

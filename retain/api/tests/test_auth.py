@@ -41,7 +41,7 @@ def test_a_revoked_token_gets_401_json(account: Account, mark: Member) -> None:
 
 def test_the_token_of_a_deactivated_member_stops_working(account: Account, mark: Member, alice: Member) -> None:
     _, raw = api_token_create(member=mark, name="script")
-    member_update(member=mark, is_active=False)
+    member_update(actor=None, member=mark, is_active=False)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
     assert client.get("/api/v1/accounts/").status_code == 401

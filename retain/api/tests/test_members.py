@@ -76,3 +76,44 @@ def test_a_validation_error_names_the_field(mark: Member, carol: Member, client_
     assert response.status_code == 200  # read-only fields are ignored, as DRF does
     carol.refresh_from_db()
     assert carol.user.email == "carol@acme.example"
+
+
+def test_a_manager_cannot_change_a_role_or_deactivate_anyone(
+    mark: Member, carol: Member, dave: Member, client_for: ClientFor
+) -> None:
+    client = client_for(mark)
+    response = client.patch(f"/api/v1/members/{carol.pk}/", {"role": "viewer"}, format="json")
+    assert response.status_code == 403
+    assert response.json() == {"errors": {"detail": ["Only admins change a member's role or access"]}}
+    assert client.patch(f"/api/v1/members/{dave.pk}/", {"is_active": False}, format="json").status_code == 403
+    carol.refresh_from_db()
+    dave.refresh_from_db()
+    assert (carol.role, dave.is_active) == ("csm", True)
+
+
+def test_a_manager_plans_an_admins_capacity_as_on_the_web(alice: Member, mark: Member, client_for: ClientFor) -> None:
+    response = client_for(mark).patch(
+        f"/api/v1/members/{alice.pk}/", {"capacity_unit": "accounts", "capacity": "5"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    alice.refresh_from_db()
+    assert (alice.role, alice.capacity) == ("admin", 5)
+
+
+def test_the_last_admin_cannot_demote_or_deactivate_themself(alice: Member, client_for: ClientFor) -> None:
+    client = client_for(alice)
+    response = client.patch(f"/api/v1/members/{alice.pk}/", {"role": "manager"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"role": ["the workspace must keep at least one active admin"]}
+    response = client.patch(f"/api/v1/members/{alice.pk}/", {"is_active": False}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"is_active": ["the workspace must keep at least one active admin"]}
+    alice.refresh_from_db()
+    assert (alice.role, alice.is_active) == ("admin", True)
+
+
+def test_an_outsider_admin_cannot_change_anyone_here(alice: Member, olga: Member, client_for: ClientFor) -> None:
+    response = client_for(olga).patch(f"/api/v1/members/{alice.pk}/", {"role": "viewer"}, format="json")
+    assert response.status_code == 404
+    alice.refresh_from_db()
+    assert alice.role == "admin"

@@ -86,7 +86,7 @@ def test_a_task_is_never_unassigned_it_falls_back_to_the_workspaces_fallback_own
     assert _task(account, None).owner == mark  # no fallback chosen: the first manager
     tenancy_services.workspace_update(workspace=account.workspace, fallback_owner=dave)
     assert _task(account, None).owner == dave
-    tenancy_services.member_update(member=dave, is_active=False)
+    tenancy_services.member_update(actor=alice, member=dave, is_active=False)
     account.workspace.refresh_from_db()
     assert _task(account, None).owner == mark  # the chosen one left: the first manager again
 

@@ -13,11 +13,9 @@ import glob
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -90,17 +88,6 @@ def cluster() -> Iterator[Cluster]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _wait_listening(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"the server did not listen on {port}")
-
-
 def _post(url: str, key: str, calls: list[dict[str, Any]]) -> tuple[int, dict[str, Any], str | None]:
     auth = "Basic " + base64.b64encode(f"{key}:".encode()).decode()
     request = urllib.request.Request(
@@ -134,9 +121,9 @@ def test_a_stopped_database_gets_503_with_retry_after_and_nothing_is_lost(cluste
                               timeout=120, check=False)  # fmt: skip
         assert done.returncode == 0, done.stderr
     key = done.stdout.strip().splitlines()[-1]
-    server = Server(env, _free_port())
+    server = Server(env, _free_port(), tmp_path / "server.log")
     server.start()
-    _wait_listening(server.port)
+    server.wait_ready()
     url = f"http://127.0.0.1:{server.port}/v1/batch"
     try:
         status, answer, _ = _post(url, key, _batch(1))

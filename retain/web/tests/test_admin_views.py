@@ -207,7 +207,7 @@ def test_anonymous_visitors_are_sent_to_log_in(workspace: Workspace) -> None:
 @pytest.fixture
 def books_fixture(workspace: Workspace, carol: Member, dave: Member, account: Account) -> dict[str, Account]:
     """Carol: Globex (12,000 ARR) and Initech; Dave: nothing, capacity 24,000 ARR; one unowned."""
-    tenancy_services.member_update(member=dave, capacity_unit="arr", capacity=Decimal(24000))
+    tenancy_services.member_update(actor=None, member=dave, capacity_unit="arr", capacity=Decimal(24000))
     return {
         "globex": account,
         "initech": new_account(workspace, "Initech", carol),
@@ -256,7 +256,7 @@ def test_the_books_page_costs_the_same_queries_however_many_csms(
 def test_an_inactive_csm_with_accounts_is_still_listed(
     mark: Member, carol: Member, books_fixture: dict[str, Account]
 ) -> None:
-    tenancy_services.member_update(member=carol, is_active=False)
+    tenancy_services.member_update(actor=None, member=carol, is_active=False)
     books = {b.owner.display_name: b for b in login(mark).get(W + "books/").context["books"]}
     assert books["Carol"].accounts == 2
     assert not books["Carol"].owner.is_active
@@ -699,3 +699,11 @@ def test_write_keys_are_404_for_an_outsider(olga: Member, workspace: Workspace) 
     assert client.post(f"/w/other/write-keys/{key.pk}/revoke/").status_code == 404
     key.refresh_from_db()
     assert key.revoked_at is None
+
+
+def test_the_last_admin_cannot_deactivate_themself(alice: Member) -> None:
+    response = login(alice).post(f"{W}members/{alice.pk}/", {"role": "admin", "is_active": ""})
+    assert response.status_code == 400
+    assert response.context["form"].errors["is_active"] == ["the workspace must keep at least one active admin"]
+    alice.refresh_from_db()
+    assert alice.is_active

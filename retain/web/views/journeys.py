@@ -377,6 +377,7 @@ def journey_template_publish(request: HttpRequest, member: Member, key: str) -> 
                             milestones=cleaned,
                             applies_to=template.applies_to,
                             priority=template.priority,
+                            actor=member,
                         )
                     except ValidationError as error:
                         problems = [f"{f}: {' '.join(t)}" for f, t in error.message_dict.items()]

@@ -2,8 +2,9 @@
 
 Who may do what:
 - settings and exchange rates: every member reads them, admins change them;
-- members: every member sees the list; admins add people and edit everything about a member;
-  managers edit a member's CSM kind and capacity (planning books is their job) but not roles;
+- members: every member sees the list; admins add or invite people (invitations are re-sent or
+  revoked from the list) and edit everything about a member; managers edit a member's CSM kind and
+  capacity (planning books is their job) but not roles (tenancy.services.member_update decides);
 - API tokens: each member creates, lists and revokes only their own (a token acts as its member);
 - write keys: admins and managers create, list and revoke them and see their rejections.
 
@@ -13,6 +14,7 @@ Raw keys are rendered once, in the response to the POST that created them; only 
 from __future__ import annotations
 
 import json
+import smtplib
 from typing import Any
 
 from django.contrib import messages
@@ -23,6 +25,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from retain.tenancy import access
+from retain.tenancy import selectors as tenancy_selectors
 from retain.tenancy import services as tenancy_services
 from retain.tenancy.models import ExchangeRate, Member, WriteKey
 from retain.usage.selectors import latest_rejections
@@ -31,6 +34,7 @@ from retain.web.forms import add_service_errors
 from retain.web.forms_admin import (
     ApiTokenForm,
     ExchangeRateForm,
+    InvitationForm,
     MemberAddForm,
     MemberEditForm,
     WorkspaceSettingsForm,
@@ -67,7 +71,7 @@ def workspace_settings(request: HttpRequest, member: Member) -> HttpResponse:
     form = WorkspaceSettingsForm.for_workspace(member.workspace, data=request.POST)
     if form.is_valid():
         try:
-            tenancy_services.workspace_update(workspace=member.workspace, **form.cleaned_data)
+            tenancy_services.workspace_update(workspace=member.workspace, actor=member, **form.cleaned_data)
         except ValidationError as exc:
             member.workspace.refresh_from_db()
             add_service_errors(form, exc)
@@ -84,7 +88,7 @@ def rate_add(request: HttpRequest, member: Member) -> HttpResponse:
     form = ExchangeRateForm(request.POST)
     if form.is_valid():
         try:
-            tenancy_services.exchange_rate_set(workspace=member.workspace, **form.cleaned_data)
+            tenancy_services.exchange_rate_set(workspace=member.workspace, actor=member, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -97,7 +101,11 @@ def rate_add(request: HttpRequest, member: Member) -> HttpResponse:
 
 
 def _members_page(
-    request: HttpRequest, member: Member, form: MemberAddForm | None = None, status: int = 200
+    request: HttpRequest,
+    member: Member,
+    form: MemberAddForm | None = None,
+    invite_form: InvitationForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     people = access.scoped(member, Member.objects.select_related("user", "manager__user")).order_by(
         "-is_active", "user__email"
@@ -105,6 +113,9 @@ def _members_page(
     context = {
         "people": people,
         "form": form or MemberAddForm(),
+        "invite_form": invite_form or InvitationForm(),
+        "invitations": tenancy_selectors.open_invitations(member.workspace) if member.is_admin else [],
+        "invitation_days": tenancy_services.INVITATION_DAYS,
         "can_add": member.is_admin,
         "can_edit": member.can_manage,
     }
@@ -120,7 +131,7 @@ def members(request: HttpRequest, member: Member) -> HttpResponse:
     form = MemberAddForm(request.POST)
     if form.is_valid():
         try:
-            added = tenancy_services.member_add(workspace=member.workspace, **form.cleaned_data)
+            added = tenancy_services.member_add(workspace=member.workspace, actor=member, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -139,7 +150,7 @@ def member_edit(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                tenancy_services.member_update(member=subject, **form.changes())
+                tenancy_services.member_update(actor=member, member=subject, **form.changes())
             except ValidationError as exc:
                 subject.refresh_from_db()
                 add_service_errors(form, exc)
@@ -148,6 +159,59 @@ def member_edit(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
                 return redirect("members", member.workspace.slug)
         status = 400
     return render(request, "web/admin/member_edit.html", {"form": form, "subject": subject}, status=status)
+
+
+# Invitations -----------------------------------------------------------------------------------
+
+
+@workspace_view
+@require_POST
+def invitation_create(request: HttpRequest, member: Member) -> HttpResponse:
+    access.require_admin(member)
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = tenancy_services.invitation_create(
+                workspace=member.workspace, actor=member, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except (smtplib.SMTPException, OSError) as exc:
+            # The invitation is saved (the e-mail goes after commit): it is listed, ready to re-send.
+            messages.error(request, f"Invitation saved, but the e-mail could not be sent ({exc}): re-send it.")
+            return redirect("members", member.workspace.slug)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("members", member.workspace.slug)
+    return _members_page(request, member, invite_form=form, status=400)
+
+
+@workspace_view
+@require_POST
+def invitation_resend(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
+    invitation = access.get_rw_invitation_for_user(member, pk)
+    try:
+        tenancy_services.invitation_resend(invitation=invitation, actor=member)
+    except ValidationError as exc:
+        messages.error(request, f"{invitation.email}: {' '.join(exc.messages)}")
+    except (smtplib.SMTPException, OSError) as exc:
+        messages.error(request, f"The e-mail to {invitation.email} could not be sent ({exc}): try again later.")
+    else:
+        messages.success(request, f"Invitation sent again to {invitation.email}; the earlier link no longer works.")
+    return redirect("members", member.workspace.slug)
+
+
+@workspace_view
+@require_POST
+def invitation_revoke(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
+    invitation = access.get_rw_invitation_for_user(member, pk)
+    try:
+        tenancy_services.invitation_revoke(invitation=invitation, actor=member)
+    except ValidationError as exc:
+        messages.error(request, f"{invitation.email}: {' '.join(exc.messages)}")
+    else:
+        messages.success(request, f"Invitation for {invitation.email} revoked.")
+    return redirect("members", member.workspace.slug)
 
 
 # API tokens ------------------------------------------------------------------------------------
@@ -161,7 +225,7 @@ def api_tokens(request: HttpRequest, member: Member) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            token, raw = tenancy_services.api_token_create(member=member, name=form.cleaned_data["name"])
+            token, raw = tenancy_services.api_token_create(member=member, name=form.cleaned_data["name"], actor=member)
             context.update(new_token=token, raw_key=raw, form=ApiTokenForm())
             status = 201
         else:
@@ -177,7 +241,7 @@ def api_token_revoke(request: HttpRequest, member: Member, pk: int) -> HttpRespo
     token = member.api_tokens.filter(pk=pk).first()
     if token is None:
         raise Http404("No such API token")
-    tenancy_services.api_token_revoke(token=token)
+    tenancy_services.api_token_revoke(token=token, actor=member)
     messages.success(request, f"API token {token.name} revoked.")
     return redirect("api-tokens", member.workspace.slug)
 
@@ -207,7 +271,9 @@ def write_keys(request: HttpRequest, member: Member) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            key, raw = tenancy_services.write_key_create(workspace=member.workspace, name=form.cleaned_data["name"])
+            key, raw = tenancy_services.write_key_create(
+                workspace=member.workspace, name=form.cleaned_data["name"], actor=member
+            )
             context.update(new_key=key, raw_key=raw, curl=_curl_example(request, raw), form=WriteKeyForm())
             status = 201
         else:
@@ -222,7 +288,7 @@ def write_keys(request: HttpRequest, member: Member) -> HttpResponse:
 @require_POST
 def write_key_revoke(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     key = _get_write_key(member, pk)
-    tenancy_services.write_key_revoke(key=key)
+    tenancy_services.write_key_revoke(key=key, actor=member)
     messages.success(request, f"Write key {key.name} revoked: events sent with it are now refused.")
     return redirect("write-keys", member.workspace.slug)
 

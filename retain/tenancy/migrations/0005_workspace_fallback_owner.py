@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenancy', '0003_member_manager'),
+        ('tenancy', '0004_audit_and_invitations'),
     ]
 
     operations = [
