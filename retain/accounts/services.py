@@ -486,11 +486,13 @@ def segment_delete(*, segment: Segment) -> None:
 # Renewal windows ---------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def renewal_windows_open(*, workspace: Workspace, today: dt.date | None = None) -> int:
     """Write "renewal window opened" once per active subscription term whose window has started.
 
     Safe to run any number of times a day: each (subscription, term end) has a dedupe key, and the
-    insert skips keys already written, so two overlapping runs cannot write it twice.
+    insert skips keys already written, so two overlapping runs cannot write it twice. The entries
+    and the lifecycle moves they cause are one transaction: no window opens without its move.
     """
     today = today or workspace_today(workspace)
     subscriptions = (

@@ -360,6 +360,8 @@ def health_band_changed_entry(
     day: dt.date,
     band: str,
     previous_band: str,
+    previous_score_id: int,
+    previous_computed_at: dt.datetime,
     overall: float | None,
     previous_overall: float | None,
     factors: Sequence[tuple[str, float, str]],
@@ -367,13 +369,17 @@ def health_band_changed_entry(
     occurred_at: dt.datetime,
 ) -> TimelineEntry:
     """The account's health moved to another band; `factors` are (kind, delta, words), largest first,
-    e.g. ("usage_trend", -14.0, "events 38% below their 28-day baseline")."""
+    e.g. ("usage_trend", -14.0, "events 38% below their 28-day baseline").
+
+    Once per move: the dedupe key names the score the band moved from (its row as computed at that
+    moment) and the band it moved to, so two overlapping re-scores that both read yellow and turned
+    it red write one entry, while every later move on the same day (the row re-computed) is told."""
     if band == "blank":
         head = f"Health could not be scored (was {_BAND_WORDS.get(previous_band, previous_band)})"
     else:
         head = f"Health turned {band} (was {_BAND_WORDS.get(previous_band, previous_band)})"
     because = "; ".join(f"{signed(delta)} {words}" for _, delta, words in factors)
-    return _entry(
+    entry = _entry(
         account,
         EntryKind.HEALTH_BAND_CHANGED,
         head + (f": {because}" if because else ""),
@@ -390,6 +396,9 @@ def health_band_changed_entry(
             "factors": [{"kind": kind, "delta": round(delta, 2), "words": words} for kind, delta, words in factors],
         },
     )
+    moved_from = f"{previous_score_id}@{previous_computed_at.astimezone(dt.UTC):%Y%m%dT%H%M%S.%f}"
+    entry.dedupe_key = f"health_band:{account.pk}:{day.isoformat()}:{moved_from}>{band}"
+    return entry
 
 
 def pulse_set_entry(pulse: Pulse, *, actor: Member | None, via: str) -> TimelineEntry:

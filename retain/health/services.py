@@ -18,7 +18,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from django.core.exceptions import ValidationError
@@ -394,8 +394,14 @@ class RecomputeResult:
         return f"{self.accounts} accounts scored on {self.day}: {counts}; {self.band_changes} band changes"
 
 
-def _previous(workspace: Workspace, ids: list[int], day: dt.date) -> dict[int, tuple[int, str]]:
-    """Each account's latest score on or before `day`: {account_id: (score id, band)}, one query."""
+class _PreviousScore(NamedTuple):
+    score_id: int
+    band: str
+    computed_at: dt.datetime
+
+
+def _previous(workspace: Workspace, ids: list[int], day: dt.date) -> dict[int, _PreviousScore]:
+    """Each account's latest score on or before `day`, one query."""
     latest = HealthScore.objects.filter(account=OuterRef("pk"), day__lte=day).order_by("-day").values("pk")[:1]
     accounts = Account.objects.filter(workspace=workspace)
     if len(ids) <= MAX_IDS_IN_QUERY:
@@ -403,8 +409,8 @@ def _previous(workspace: Workspace, ids: list[int], day: dt.date) -> dict[int, t
     rows = HealthScore.objects.filter(pk__in=accounts.annotate(latest=Subquery(latest)).values("latest"))
     wanted = set(ids)
     return {
-        account_id: (pk, band)
-        for pk, account_id, band in rows.order_by().values_list("pk", "account_id", "band")
+        account_id: _PreviousScore(pk, band, computed_at)
+        for pk, account_id, band, computed_at in rows.order_by().values_list("pk", "account_id", "band", "computed_at")
         if account_id in wanted
     }
 
@@ -464,7 +470,7 @@ def health_recompute(
                 )
             )
             before = previous.get(account_id)
-            if before is not None and before[1] != band:
+            if before is not None and before.band != band:
                 changed.append(account_id)
         entries = _band_change_entries(workspace, day, changed, previous, scored) if changed else []
         HealthScore.objects.bulk_create(
@@ -475,7 +481,9 @@ def health_recompute(
             update_fields=["overall", "band", "measures", "scorecard", "computed_at"],
         )
         if entries:
-            TimelineEntry.objects.bulk_create(entries, batch_size=1000)
+            # ignore_conflicts: an overlapping re-score that read the same previous scores has
+            # written (or is writing) the same moves; their dedupe keys let one entry each through.
+            TimelineEntry.objects.bulk_create(entries, batch_size=1000, ignore_conflicts=True)
     if progress is not None:
         progress(len(rows), len(rows))
     return RecomputeResult(day=day, accounts=len(rows), bands=dict(bands), band_changes=len(entries))
@@ -485,11 +493,11 @@ def _band_change_entries(
     workspace: Workspace,
     day: dt.date,
     changed: list[int],
-    previous: Mapping[int, tuple[int, str]],
+    previous: Mapping[int, _PreviousScore],
     scored: Mapping[int, tuple[_Card, HealthResult]],
 ) -> list[TimelineEntry]:
     before: dict[int, HealthScore] = {}
-    for chunk in _chunks([previous[account_id][0] for account_id in changed]):
+    for chunk in _chunks([previous[account_id].score_id for account_id in changed]):
         for row in HealthScore.objects.filter(pk__in=chunk).only("pk", "account_id", "overall", "band", "measures"):
             before[row.account_id] = row
     occurred_at = _entry_time(workspace, day)
@@ -504,7 +512,9 @@ def _band_change_entries(
                 Account(pk=account_id, workspace_id=workspace.pk),
                 day=day,
                 band=result.band or Band.BLANK,
-                previous_band=old.band if old is not None else Band.BLANK,
+                previous_band=previous[account_id].band,
+                previous_score_id=previous[account_id].score_id,
+                previous_computed_at=previous[account_id].computed_at,
                 overall=result.overall,
                 previous_overall=old.overall if old is not None else None,
                 factors=[(f.kind, f.delta, f.words) for f in factors],

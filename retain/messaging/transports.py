@@ -9,21 +9,25 @@ import ipaddress
 import json
 import smtplib
 import socket
+import ssl
 import time
-from collections.abc import Callable
-from urllib.parse import urlsplit
+from collections.abc import Callable, Iterable
 
+import httpcore
 import httpx
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
+from httpcore import SOCKET_OPTION
 
 from retain.messaging.choices import Channel
 from retain.messaging.models import OutboundMessage
 from retain.messaging.tokens import unsubscribe_token, webhook_secret, webhook_signature
 
 HTTP_TIMEOUT = 10.0
+MAX_CONNECTIONS = 20
+KEEPALIVE_SECONDS = 5.0
 USER_AGENT = "Retain-Webhooks/1"
 
 
@@ -64,30 +68,86 @@ def send_email(message: OutboundMessage, connection: BaseEmailBackend) -> None:
         raise DeliveryError("SMTP: the mail server did not accept the message")
 
 
-def check_destination(url: str) -> None:
-    """Refuse an address that resolves to a private, loopback or link-local host, unless
+def checked_addresses(host: str, port: int, *, allow_private: bool) -> list[str]:
+    """The addresses `host` resolves to, refused when any is private, loopback or link-local unless
     RETAIN_WEBHOOK_PRIVATE_ADDRESSES allows it (an internal receiver on purpose)."""
-    if settings.WEBHOOK_PRIVATE_ADDRESSES:
-        return
-    parts = urlsplit(url)
-    host = parts.hostname or ""
     try:
-        infos = socket.getaddrinfo(
-            host, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM
-        )
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise DeliveryError(f"HTTP: cannot resolve {host}: {exc}") from exc
+    addresses = []
     for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not address.is_global:
+        text = str(info[4][0])
+        address = ipaddress.ip_address(text.split("%")[0])
+        if not allow_private and not address.is_global:
             raise DeliveryError(
                 f"refused: {host} is {address}, not a public address (RETAIN_WEBHOOK_PRIVATE_ADDRESSES=true allows it)"
             )
+        if text not in addresses:
+            addresses.append(text)
+    return addresses
+
+
+class PinnedBackend(httpcore.NetworkBackend):
+    """Opens each connection to an address that was checked, looked up once for that connection.
+
+    Checking a name and then letting the HTTP library look it up again leaves a window (DNS
+    rebinding): a name that answered with a public address for the check can answer 127.0.0.1 or
+    169.254.169.254 for the connection. Here the lookup that is checked is the one connected to.
+    TLS is untouched: httpcore still sends the URL's host name as SNI and verifies the certificate
+    against it, whatever address the socket went to.
+    """
+
+    def __init__(self, *, allow_private: bool) -> None:
+        self.allow_private = allow_private
+        self.sockets = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        addresses = checked_addresses(host, port, allow_private=self.allow_private)
+        failure: httpcore.ConnectError | None = None
+        for address in addresses:  # in the resolver's order, as a plain connect would try them
+            try:
+                return self.sockets.connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                failure = exc
+        raise failure or httpcore.ConnectError(f"{host} has no address")
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[SOCKET_OPTION] | None = None
+    ) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("webhooks are not posted to unix sockets")
+
+    def sleep(self, seconds: float) -> None:
+        self.sockets.sleep(seconds)
+
+
+class PinnedTransport(httpx.HTTPTransport):
+    """httpx's own transport (its request and response handling, its error types) over a
+    connection pool whose sockets go only to checked addresses. httpx takes no network backend,
+    httpcore's pool does: the pool httpx built is replaced by one that uses PinnedBackend."""
+
+    def __init__(self, *, verify: ssl.SSLContext | bool = True, allow_private: bool) -> None:
+        super().__init__(verify=verify, trust_env=False)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            max_connections=MAX_CONNECTIONS,
+            max_keepalive_connections=MAX_CONNECTIONS,
+            keepalive_expiry=KEEPALIVE_SECONDS,
+            network_backend=PinnedBackend(allow_private=allow_private),
+        )
 
 
 def post_json(message: OutboundMessage, client: httpx.Client) -> None:
-    """POST the payload; any 2xx is delivered. Webhooks are signed and carry the idempotency key."""
-    check_destination(message.to)
+    """POST the payload; any 2xx is delivered. Webhooks are signed and carry the idempotency key.
+
+    The client comes from http_client(): its connections go only to addresses that were checked."""
     body = json.dumps(message.payload, separators=(",", ":"), sort_keys=True).encode()
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
     if message.channel == Channel.WEBHOOK:
@@ -101,9 +161,11 @@ def post_json(message: OutboundMessage, client: httpx.Client) -> None:
         raise DeliveryError(f"HTTP {response.status_code}: {response.text[:300]}")
 
 
-def http_client() -> httpx.Client:
-    """One client per sweep: connections to the same receiver are reused; redirects are not followed."""
-    return httpx.Client(timeout=HTTP_TIMEOUT, follow_redirects=False)
+def http_client(*, verify: ssl.SSLContext | bool = True) -> httpx.Client:
+    """One client per sweep: connections to the same receiver are reused; redirects are not followed;
+    proxies from the environment are not used (a proxy would connect to an address nobody checked)."""
+    transport = PinnedTransport(verify=verify, allow_private=settings.WEBHOOK_PRIVATE_ADDRESSES)
+    return httpx.Client(timeout=HTTP_TIMEOUT, follow_redirects=False, transport=transport, trust_env=False)
 
 
 HTTP_CHANNELS: dict[str, Callable[[OutboundMessage, httpx.Client], None]] = {

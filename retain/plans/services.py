@@ -1,4 +1,8 @@
-"""Writes to success plans and shared links. Every change to a plan leaves a PlanEvent in words."""
+"""Writes to success plans and shared links. Every change to a plan leaves a PlanEvent in words.
+
+Each service is one transaction: the change, its PlanEvent and the plan's updated_at are written
+together or not at all, so the history never tells of a change that was not made (or misses one).
+"""
 
 from __future__ import annotations
 
@@ -37,6 +41,7 @@ def _record(plan: SuccessPlan, actor: Member | None, summary: str) -> None:
     SuccessPlan.objects.filter(pk=plan.pk).update(updated_at=timezone.now())
 
 
+@transaction.atomic
 def plan_get_or_create(*, account: Account, actor: Member | None) -> SuccessPlan:
     plan, created = SuccessPlan.objects.get_or_create(account=account, defaults={"workspace_id": account.workspace_id})
     if created:
@@ -44,6 +49,7 @@ def plan_get_or_create(*, account: Account, actor: Member | None) -> SuccessPlan
     return plan
 
 
+@transaction.atomic
 def plan_update(*, plan: SuccessPlan, actor: Member | None, vision: str, status: str) -> SuccessPlan:
     if status not in PlanStatus.values:
         raise ValidationError({"status": f"status must be one of {', '.join(PlanStatus.values)}"})
@@ -66,12 +72,14 @@ def _title(value: str, field: str) -> str:
     return value
 
 
+@transaction.atomic
 def goal_add(*, plan: SuccessPlan, actor: Member | None, title: str) -> Goal:
     goal = Goal.objects.create(plan=plan, title=_title(title, "title"), position=plan.goals.count())
     _record(plan, actor, f"Goal added: {goal.title}")
     return goal
 
 
+@transaction.atomic
 def objective_add(*, goal: Goal, actor: Member | None, title: str) -> Objective:
     objective = Objective.objects.create(goal=goal, title=_title(title, "title"), position=goal.objectives.count())
     _record(goal.plan, actor, f"Objective added to “{goal.title}”: {objective.title}")
@@ -96,6 +104,7 @@ def _check_kind(measure_kind: str) -> None:
         raise ValidationError({"measure_kind": f"{measure_kind!r} is not a measure kind"})
 
 
+@transaction.atomic
 def metric_add(
     *,
     objective: Objective,
@@ -126,6 +135,7 @@ def metric_add(
     return metric
 
 
+@transaction.atomic
 def metric_set_current(*, metric: SuccessMetric, actor: Member | None, current_value: Decimal) -> SuccessMetric:
     if metric.measure_kind:
         raise ValidationError({"current_value": "this metric updates itself from usage"})
@@ -198,6 +208,7 @@ def _measure_values(
         return values
 
 
+@transaction.atomic
 def commitment_add(
     *,
     plan: SuccessPlan,
@@ -226,6 +237,7 @@ def commitment_add(
     return commitment
 
 
+@transaction.atomic
 def commitment_set_status(*, commitment: Commitment, actor: Member | None, status: str) -> Commitment:
     if status not in CommitmentStatus.values:
         raise ValidationError({"status": f"status must be one of {', '.join(CommitmentStatus.values)}"})
@@ -239,6 +251,7 @@ def commitment_set_status(*, commitment: Commitment, actor: Member | None, statu
     return commitment
 
 
+@transaction.atomic
 def shared_link_create(
     *,
     account: Account,
@@ -266,6 +279,7 @@ def shared_link_create(
     return link, raw
 
 
+@transaction.atomic
 def shared_link_revoke(*, link: SharedLink, actor: Member | None) -> SharedLink:
     if link.revoked_at is None:
         link.revoked_at = timezone.now()

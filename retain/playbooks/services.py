@@ -145,12 +145,14 @@ def snooze_clear(*, account: Account, actor: Member | None) -> int:
     return deleted
 
 
+@transaction.atomic
 def ticket_escalations_record(*, workspace: Workspace, now: dt.datetime) -> int:
     """Turn new `Ticket Escalated` product events into timeline facts, once each, for playbooks.
 
     Reads events past a high-water mark (the first run looks back two days); each fact carries
     the event's message id as its dedupe key, so overlapping runs cannot write one twice. Events
-    whose account is not known yet when they are read are not turned into facts.
+    whose account is not known yet when they are read are not turned into facts. The facts and
+    the high-water mark move in one transaction.
     """
     mark, _ = ScanMark.objects.get_or_create(
         workspace=workspace, playbook_key=TICKET_MARK, defaults={"last_entry_id": -1, "scanned_at": now}

@@ -272,6 +272,22 @@ def test_a_band_change_writes_exactly_one_timeline_entry(workspace: Workspace, b
     assert entry.occurred_at.date() == D
 
 
+def test_every_move_on_one_day_is_told_once(workspace: Workspace, book: dict[str, Account]) -> None:
+    services.scorecard_publish(workspace=workspace, actor=None, text=PULSE_ONLY)
+    account = book["enterprise"]
+    pulse(account, 3, D - dt.timedelta(days=1))
+    services.health_recompute(workspace=workspace, day=D - dt.timedelta(days=1))
+    for value in (1, 3, 1, 3, 3):  # red, green, red, green, and green again (no move)
+        Pulse.objects.filter(account=account).delete()
+        pulse(account, value, D)
+        services.health_recompute(workspace=workspace, day=D)
+    entries = TimelineEntry.objects.filter(kind=EntryKind.HEALTH_BAND_CHANGED).order_by("pk")
+    assert [entry.data["band"] for entry in entries] == ["red", "green", "red", "green"]
+    keys = [entry.dedupe_key for entry in entries]
+    assert all(key and key.startswith(f"health_band:{account.pk}:{D.isoformat()}:") for key in keys)
+    assert len(set(keys)) == 4
+
+
 def test_the_first_score_of_an_account_writes_no_entry(workspace: Workspace, book: dict[str, Account]) -> None:
     services.health_recompute(workspace=workspace, day=D)
     assert not TimelineEntry.objects.filter(kind=EntryKind.HEALTH_BAND_CHANGED).exists()

@@ -7,6 +7,7 @@ from retain.accounts.choices import EntryKind, Stage
 from retain.accounts.models import Account
 from retain.accounts.selectors import workspace_today
 from retain.accounts.services import account_update, renewal_windows_open
+from retain.journeys import services as journey_services
 from retain.journeys.services import lifecycle_auto_move, lifecycle_move
 from retain.renewals import services as renewal_services
 from retain.renewals.choices import Outcome
@@ -70,6 +71,23 @@ def test_an_opening_renewal_window_moves_the_account_to_renewal(account: Account
     account.refresh_from_db()
     assert account.stage == Stage.RENEWAL
     assert "the renewal window opened" in _last_stage_entry(account)
+
+
+def test_a_renewal_window_whose_stage_move_fails_is_not_opened_either(
+    account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def move_fails(*, account_ids: list[int]) -> None:
+        raise RuntimeError("stage move failed")
+
+    monkeypatch.setattr(journey_services, "lifecycle_on_renewal_window", move_fails)
+    with pytest.raises(RuntimeError):
+        renewal_windows_open(workspace=account.workspace)
+    assert not account.timeline.filter(kind=EntryKind.RENEWAL_WINDOW_OPENED).exists()
+    monkeypatch.undo()
+    # So the next run opens it, and moves the account.
+    assert renewal_windows_open(workspace=account.workspace) == 1
+    account.refresh_from_db()
+    assert account.stage == Stage.RENEWAL
 
 
 def test_an_expansion_opportunity_moves_the_account_to_expansion(account: Account) -> None:

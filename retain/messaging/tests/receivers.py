@@ -1,4 +1,4 @@
-"""Real local servers for delivery tests: an SMTP server (aiosmtpd) and an HTTP receiver thread."""
+"""Real local servers for delivery tests: an SMTP server (aiosmtpd) and an HTTP(S) receiver thread."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import email
 import email.policy
 import json
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,6 +63,7 @@ class Receiver:
     def __init__(self, statuses: list[int]) -> None:
         self.statuses = statuses
         self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.server_names: list[str | None] = []  # the SNI of each TLS handshake
         self.lock = threading.Lock()
 
     def next_status(self) -> int:
@@ -75,7 +77,8 @@ class Receiver:
 
 
 @contextmanager
-def http_receiver(statuses: list[int]) -> Iterator[tuple[Receiver, str]]:
+def http_receiver(statuses: list[int], tls: ssl.SSLContext | None = None) -> Iterator[tuple[Receiver, str]]:
+    """A receiver on 127.0.0.1 and its URL; with `tls` (a server context) it speaks HTTPS."""
     receiver = Receiver(statuses)
 
     class Handler(BaseHTTPRequestHandler):
@@ -93,10 +96,18 @@ def http_receiver(statuses: list[int]) -> Iterator[tuple[Receiver, str]]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+
+        def server_name(sock: ssl.SSLObject, name: str | None, context: ssl.SSLContext) -> None:
+            with receiver.lock:
+                receiver.server_names.append(name)
+
+        tls.sni_callback = server_name  # type: ignore[assignment]
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield receiver, f"http://127.0.0.1:{server.server_address[1]}/hook"
+        yield receiver, f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}/hook"
     finally:
         server.shutdown()
         server.server_close()

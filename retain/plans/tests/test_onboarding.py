@@ -246,6 +246,7 @@ def test_the_nightly_start_of_missing_journeys_plans_the_new_onboarding_accounts
         tier="strategic",
         owner=carol,
         customer_since=today - dt.timedelta(days=120),
+        stage="onboarding",  # still onboarding four months in (without a stage it would start in adoption)
     )
     assert journeys_start_missing(workspace=workspace) == 2
     texts = set(Commitment.objects.filter(plan__account=fresh).values_list("description", flat=True))

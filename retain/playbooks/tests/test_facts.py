@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from retain.accounts.models import Account, TimelineEntry
 from retain.playbooks import engine, services
-from retain.playbooks.models import Enrollment
+from retain.playbooks.models import Enrollment, ScanMark
 from retain.playbooks.tests.helpers import playbook
 from retain.tenancy.models import Workspace
 from retain.usage.models import UsageEvent
@@ -44,6 +46,23 @@ def event(account: Account, n: int, name: str = "Ticket Escalated", received: dt
         timestamp=received,
         received_at=received,
     )
+
+
+def test_facts_and_the_high_water_mark_move_together(
+    workspace: Workspace, account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event(account, 1)
+
+    def mark_fails(self: QuerySet, **fields: object) -> int:
+        raise RuntimeError("the mark cannot move")
+
+    monkeypatch.setattr(QuerySet, "update", mark_fails)
+    with pytest.raises(RuntimeError):
+        services.ticket_escalations_record(workspace=workspace, now=NOW)
+    monkeypatch.undo()
+    assert not TimelineEntry.objects.filter(kind="ticket_escalated").exists()
+    assert not ScanMark.objects.exists()
+    assert services.ticket_escalations_record(workspace=workspace, now=NOW) == 1
 
 
 def test_ticket_escalated_events_become_facts_once_and_trigger_playbooks(

@@ -99,7 +99,7 @@ def test_the_csv_export_has_every_matching_entry_and_is_itself_audited(workspace
     tenancy_services.audit_record(workspace=workspace, actor=alice, action="export", target="=HYPERLINK(evil)")
     response = login(alice).get(W + "audit.csv", {"action": "scorecard.published"})
     assert response.status_code == 200
-    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))  # type: ignore[attr-defined]
     assert rows[0] == ["at", "actor", "action", "target_type", "target_id", "target", "detail"]
     assert len(rows) == PAGE_SIZE + 2

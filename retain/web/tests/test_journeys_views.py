@@ -150,6 +150,17 @@ def test_the_board_csv_has_a_row_per_account_and_milestone(
     assert bad.status_code == 400 and b"cohort" in bad.content
 
 
+def test_the_board_csv_neutralises_cells_a_spreadsheet_would_run(
+    client: Client, globex: Account, vic: Member, olga: Member
+) -> None:
+    Account.objects.filter(pk=globex.pk).update(name='=HYPERLINK("http://evil.example")')
+    response = login(client, vic).get(url("journeys-csv"))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))  # type: ignore[attr-defined]
+    assert rows and {row["account"] for row in rows} == {'\'=HYPERLINK("http://evil.example")'}
+    assert {row["version"] for row in rows} == {"1"}
+    assert login(client, olga).get(url("journeys-csv")).status_code == 404
+
+
 def test_outsiders_get_404_on_every_journey_page(client: Client, globex: Account, olga: Member) -> None:
     login(client, olga)
     for name in ("journeys", "journeys-csv", "journeys-metrics", "journeys-barriers", "journey-templates"):

@@ -7,7 +7,9 @@ library with a CSM (403) and a manager (Mark).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -90,6 +92,18 @@ class TestBoard:
         lines = response.content.decode().strip().splitlines()
         assert lines[0].startswith("renewal_id,account,")
         assert len(lines) == 2 and "Globex" in lines[1] and "12000.00" in lines[1]
+
+    def test_the_csv_export_neutralises_cells_a_spreadsheet_would_run(
+        self, renewal: Renewal, account: Account, vic: Member, olga: Member
+    ) -> None:
+        Account.objects.filter(pk=account.pk).update(name="@SUM(A1:A9)", external_id="-1+cmd|' /C calc'!A0")
+        response = client_for(vic).get(url("renewals-csv") + "?horizon=180")
+        rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+        assert [(row["account"], row["account_external_id"]) for row in rows] == [
+            ("'@SUM(A1:A9)", "'-1+cmd|' /C calc'!A0")
+        ]
+        assert rows[0]["target_arr"] == "12000.00"
+        assert client_for(olga).get(url("renewals-csv")).status_code == 404
 
     def test_the_board_query_count_does_not_grow_with_renewals(
         self, workspace: Workspace, renewal: Renewal, carol: Member, today: dt.date

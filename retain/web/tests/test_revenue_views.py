@@ -139,6 +139,22 @@ def test_every_table_downloads_as_csv(client: Client, vic: Member, book: dict[st
     assert client.get(url(), {"format": "csv", "table": "nope"}).status_code == 404
 
 
+def test_the_csv_tables_neutralise_formulas_and_keep_negative_amounts_numbers(
+    client: Client, vic: Member, carol: Member, olga: Member, book: dict[str, Account]
+) -> None:
+    carol.user.first_name, carol.user.last_name = "=Carol", ""
+    carol.user.save()
+    login(client, vic)
+    waterfall = csv_table(client.get(url(), {**Q1_QUERY, "format": "csv", "table": "waterfall"}))
+    losses = [amount for _, amount, _ in waterfall[1:] if amount.startswith("-")]
+    assert losses and all(Decimal(amount) < 0 for amount in losses)
+    quota = csv_table(client.get(url(), {**Q1_QUERY, "format": "csv", "table": "quota"}))
+    assert quota[1][:4] == ["'=Carol", "3", "42000.00", "32400.00"]
+    spend = csv_table(client.get(url(), {**Q1_QUERY, "format": "csv", "table": "spend"}))
+    assert spend[0] == ["figure", "value", "formula", "worked"] and len(spend) > 1
+    assert login(client, olga).get(url(), {**Q1_QUERY, "format": "csv", "table": "spend"}).status_code == 404
+
+
 def test_the_query_count_does_not_grow_with_the_book(
     client: Client,
     alice: Member,

@@ -144,6 +144,31 @@ def test_spend_and_quotas_download_as_csv(client: Client, vic: Member, carol: Me
     assert client.get(spend_url(), {"format": "csv", "table": "nope"}).status_code == 404
 
 
+def test_spend_and_quota_csv_neutralise_formulas_and_keep_numbers(
+    client: Client, vic: Member, carol: Member, olga: Member, workspace: Workspace
+) -> None:
+    services.spend_set(
+        workspace=workspace,
+        actor=None,
+        category="sales_marketing",
+        period_start=Q1.start,
+        period_end=Q1.end,
+        amount=Decimal("1250.50"),
+        note="=1+1",
+    )
+    carol.user.first_name, carol.user.last_name = "+Carol", ""
+    carol.user.save()
+    services.quota_set(
+        workspace=workspace, actor=None, member=carol, period_start=Q1.start, period_end=Q1.end, target_arr=50000
+    )
+    login(client, vic)
+    spend = csv_table(client.get(spend_url(), {"format": "csv", "table": "spend"}))
+    assert spend[1] == ["sales_marketing", "2026-01-01", "2026-03-31", "1250.50", "USD", "'=1+1"]
+    quotas = csv_table(client.get(spend_url(), {"format": "csv", "table": "quotas"}))
+    assert quotas[1] == ["'+Carol", "2026-01-01", "2026-03-31", "1.2000", "50000.00"]
+    assert login(client, olga).get(spend_url(), {"format": "csv", "table": "spend"}).status_code == 404
+
+
 # The revenue dashboard's cost row ----------------------------------------------------------------
 
 
@@ -230,6 +255,22 @@ def test_the_book_tables_download_as_csv(
     at_risk = csv_table(client.get(book_url(carol), {"format": "csv", "table": "at_risk"}))
     assert sorted(row[0] for row in at_risk[1:]) == ["Globex", "Initech"]
     assert client.get(book_url(carol), {"format": "csv", "table": "nope"}).status_code == 404
+
+
+def test_the_book_csv_neutralises_formulas(
+    client: Client, mark: Member, carol: Member, olga: Member, account: Account, carols_book: dict[str, Any]
+) -> None:
+    Account.objects.filter(pk=account.pk).update(name="=WEBSERVICE(A1)")
+    carol.user.first_name, carol.user.last_name = "@Carol", ""
+    carol.user.save()
+    login(client, mark)
+    standing = csv_table(client.get(book_url(carol), {"format": "csv", "table": "standing"}))
+    assert standing[1][0] == "'@Carol" and standing[1][4:6] == ["18000.00", "18000.00"]
+    renewals = csv_table(client.get(book_url(carol), {"format": "csv", "table": "renewals"}))
+    assert renewals[1][0] == "'=WEBSERVICE(A1)"
+    at_risk = csv_table(client.get(book_url(carol), {"format": "csv", "table": "at_risk"}))
+    assert "'=WEBSERVICE(A1)" in {row[0] for row in at_risk[1:]}
+    assert login(client, olga).get(book_url(carol), {"format": "csv", "table": "renewals"}).status_code == 404
 
 
 def test_another_workspaces_member_has_no_book_here(client: Client, alice: Member, olga: Member) -> None:

@@ -8,13 +8,13 @@ times people type and read are the workspace's calendar.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +24,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from retain.accounts import selectors, services
 from retain.accounts.models import Account, Subscription
 from retain.journeys.selectors import account_journey
-from retain.lib.csvsafe import write_csv
 from retain.lib.dates import local_day
 from retain.plans.selectors import plan_summary
 from retain.renewals.choices import ExpansionStatus
@@ -33,6 +32,7 @@ from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.usage.selectors import account_usage_panel
 from retain.web.decorators import workspace_view
+from retain.web.downloads import csv_stream
 from retain.web.forms import (
     MULTI_CRITERIA,
     SINGLE_CRITERIA,
@@ -128,35 +128,29 @@ def accounts_export(request: HttpRequest, member: Member) -> HttpResponseBase:
         return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
     accounts = selectors.accounts_matching(workspace, form.criteria, sort=form.sort_key, today=today)
 
-    def rows() -> Any:
-        yield write_csv([EXPORT_HEADER])
+    def rows() -> Iterator[list[Any]]:
+        yield EXPORT_HEADER
         for account in accounts.iterator(chunk_size=500):
             renewal = account.next_renewal_on  # type: ignore[attr-defined]
             touched = account.last_touchpoint_at  # type: ignore[attr-defined]
             touched_on = local_day(touched, workspace.time_zone) if touched else None
-            yield write_csv(
-                [
-                    [
-                        account.name,
-                        account.domain,
-                        account.external_id,
-                        account.tier,
-                        account.edition,
-                        account.stage,
-                        account.owner.display_name if account.owner else "",
-                        account.arr,
-                        workspace.currency,
-                        renewal.isoformat() if renewal else "",
-                        (renewal - today).days if renewal else "",
-                        touched_on.isoformat() if touched_on else "",
-                        (today - touched_on).days if touched_on else "",
-                    ]
-                ]
-            )
+            yield [
+                account.name,
+                account.domain,
+                account.external_id,
+                account.tier,
+                account.edition,
+                account.stage,
+                account.owner.display_name if account.owner else "",
+                account.arr,
+                workspace.currency,
+                renewal.isoformat() if renewal else "",
+                (renewal - today).days if renewal else "",
+                touched_on.isoformat() if touched_on else "",
+                (today - touched_on).days if touched_on else "",
+            ]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{workspace.slug}-accounts-{today.isoformat()}.csv"'
-    return response
+    return csv_stream(rows(), f"{workspace.slug}-accounts-{today.isoformat()}.csv")
 
 
 # Creating and editing an account -----------------------------------------------------------------

@@ -12,18 +12,18 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from retain.lib.csvsafe import write_csv
 from retain.lib.dates import start_of_day
 from retain.tenancy import access, selectors
 from retain.tenancy.choices import AuditAction
 from retain.tenancy.models import AuditEntry, Member
 from retain.tenancy.services import audit_record
 from retain.web.decorators import workspace_view
+from retain.web.downloads import csv_stream
 from retain.web.forms_admin import AuditFilterForm
 from retain.web.views.accounts import in_workspace_time
 
@@ -88,24 +88,20 @@ def audit_log(request: HttpRequest, member: Member) -> HttpResponse:
     return render(request, "web/admin/audit.html", context)
 
 
-def _csv_rows(entries: Any) -> Iterator[str]:
+def _csv_rows(entries: Any) -> Iterator[list[Any]]:
     """Times in UTC (ISO 8601), so the file sorts and compares the same wherever it is opened."""
-    yield write_csv([CSV_HEADER])
+    yield CSV_HEADER
     entry: AuditEntry
     for entry in entries.iterator(chunk_size=500):
-        yield write_csv(
-            [
-                [
-                    entry.at.astimezone(dt.UTC).isoformat(),
-                    entry.actor_name or "system",
-                    entry.action,
-                    entry.target_type,
-                    entry.target_id,
-                    entry.target,
-                    json.dumps(entry.detail, sort_keys=True, ensure_ascii=False),
-                ]
-            ]
-        )
+        yield [
+            entry.at.astimezone(dt.UTC).isoformat(),
+            entry.actor_name or "system",
+            entry.action,
+            entry.target_type,
+            entry.target_id,
+            entry.target,
+            json.dumps(entry.detail, sort_keys=True, ensure_ascii=False),
+        ]
 
 
 @require_GET
@@ -124,6 +120,4 @@ def audit_log_csv(request: HttpRequest, member: Member) -> HttpResponseBase:
             detail={"filters": {k: v for k, v in request.GET.items() if v and k != "page"}},
         )
     entries = _entries(member, form)
-    response = StreamingHttpResponse(_csv_rows(entries), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{member.workspace.slug}-audit-log.csv"'
-    return response
+    return csv_stream(_csv_rows(entries), f"{member.workspace.slug}-audit-log.csv")

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,10 +32,10 @@ from retain.journeys.formulas import cohort_quarter, milestones_diff, month_boun
 from retain.journeys.models import Journey, JourneyTemplate, MilestoneProgress
 from retain.journeys.selectors import account_journey
 from retain.journeys.templates import clean_milestones
-from retain.lib.csvsafe import write_csv
 from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
+from retain.web.downloads import csv_stream
 from retain.web.forms import DateInput, owner_candidates
 from retain.web.views.accounts import in_workspace_time
 
@@ -205,11 +205,11 @@ def journey_board_csv(request: HttpRequest, member: Member) -> HttpResponseBase:
         problems = "; ".join(f"{field}: {' '.join(map(str, errors))}" for field, errors in form.errors.items())
         return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
 
-    def rows() -> Iterator[str]:
-        yield write_csv([BOARD_CSV_HEADER])
+    def rows() -> Iterator[list[Any]]:
+        yield BOARD_CSV_HEADER
         for journey in journeys.iterator(chunk_size=500):
             account = journey.account
-            yield write_csv(
+            yield from (
                 [
                     account.name,
                     account.tier,
@@ -226,9 +226,7 @@ def journey_board_csv(request: HttpRequest, member: Member) -> HttpResponseBase:
                 for progress in journey.progress.all()
             )
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="journeys.csv"'
-    return response
+    return csv_stream(rows(), "journeys.csv")
 
 
 # Metrics and barriers ----------------------------------------------------------------------------------

@@ -19,13 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from retain.accounts.choices import Tier
 from retain.accounts.selectors import workspace_today
 from retain.health.selectors import latest_score
-from retain.lib.csvsafe import write_csv
 from retain.renewals import selectors, services
 from retain.renewals.models import Renewal
 from retain.tenancy import access
 from retain.tenancy.choices import Role
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
+from retain.web.downloads import csv_response
 from retain.web.forms import add_service_errors
 from retain.web.forms_renewals import ReasonCodeForm, RenewalCloseForm, RenewalUpdateForm
 
@@ -120,10 +120,7 @@ def renewal_board_csv(request: HttpRequest, member: Member) -> HttpResponse:
                     band or "", "" if overall is None else round(overall, 1),
                 ]
             )  # fmt: skip
-    response = HttpResponse(write_csv(rows), content_type="text/csv; charset=utf-8")
-    filename = f"{workspace.slug}-renewals-{filters['horizon_days']}d-{board.today.isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_response(rows, f"{workspace.slug}-renewals-{filters['horizon_days']}d-{board.today.isoformat()}.csv")
 
 
 @require_GET

@@ -9,9 +9,7 @@ the tables as the fallback) and writes each table as CSV on `?format=csv&table=â
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, cast
@@ -30,6 +28,7 @@ from retain.metrics.spend import spend_figures
 from retain.surveys.measures import Filters, Period
 from retain.tenancy.models import Member, Workspace
 from retain.web.decorators import workspace_view
+from retain.web.downloads import csv_response
 from retain.web.forms import owner_candidates
 from retain.web.views.accounts import in_workspace_time
 
@@ -238,14 +237,6 @@ def csv_rows(
     return rows
 
 
-def _csv_response(rows: list[list[Any]], filename: str) -> HttpResponse:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 # The page ----------------------------------------------------------------------------------------
 
 
@@ -295,12 +286,12 @@ def revenue_dashboard(request: HttpRequest, member: Member) -> HttpResponse:
     if wants_csv and table == "spend":
         rows: list[list[Any]] = [["figure", "value", "formula", "worked"]]
         rows += [[label, "" if f.value is None else f.value, f.formula, f.worked] for _, label, f in spending.figures()]
-        return _csv_response(
+        return csv_response(
             rows, f"{workspace.slug}-revenue-spend-{period.start.isoformat()}-{period.end.isoformat()}.csv"
         )
     if wants_csv:
         name = f"{workspace.slug}-revenue-{table}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
-        return _csv_response(csv_rows(table, metrics, trend, quota), name)
+        return csv_response(csv_rows(table, metrics, trend, quota), name)
     query = request.GET.copy()
     query.pop("format", None)
     query.pop("table", None)

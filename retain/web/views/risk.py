@@ -13,17 +13,17 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from retain.lib.csvsafe import write_csv
 from retain.metrics import cohorts
 from retain.risk import selectors
 from retain.risk.models import ChurnRisk
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
+from retain.web.downloads import csv_stream
 
 RISK_PAGE = 50
 RISK_CSV_HEADER = ["account", "tier", "owner", "churn_probability", "top_reasons"]
@@ -68,17 +68,14 @@ def churn_risk_csv(request: HttpRequest, member: Member) -> HttpResponseBase:
     run = selectors.latest_successful_run(member.workspace)
     risks = selectors.risks_of_run(run, _risk_order(request)) if run is not None else ChurnRisk.objects.none()
 
-    def rows() -> Iterator[str]:
-        yield write_csv([RISK_CSV_HEADER])
+    def rows() -> Iterator[list[Any]]:
+        yield RISK_CSV_HEADER
         for risk in risks.iterator(chunk_size=500):
             account = risk.account
             owner = account.owner.display_name if account.owner else ""
-            probability = round(risk.probability, 4)
-            yield write_csv([[account.name, account.tier, owner, probability, _reasons_text(risk.reasons)]])
+            yield [account.name, account.tier, owner, round(risk.probability, 4), _reasons_text(risk.reasons)]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="churn-risk.csv"'
-    return response
+    return csv_stream(rows(), "churn-risk.csv")
 
 
 def curve_spec(tier: cohorts.TierRetention, period_name: str) -> dict[str, Any]:

@@ -7,8 +7,6 @@ the quotas. Every table downloads as CSV on `?format=csv&table=…`.
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +30,7 @@ from retain.renewals.models import Renewal
 from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
+from retain.web.downloads import csv_response
 from retain.web.forms import add_service_errors, owner_candidates
 
 SPEND_TABLES = ("spend", "quotas")
@@ -68,14 +67,6 @@ class QuotaForm(forms.Form):
         super().__init__(data)
         self.members = {str(m.pk): m for m in members}
         self.fields["member"].choices = [(str(m.pk), m.display_name) for m in members]  # type: ignore[attr-defined]
-
-
-def _csv_response(rows: list[list[Any]], filename: str) -> HttpResponse:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _csv_table(request: HttpRequest, tables: tuple[str, ...]) -> str | None:
@@ -142,14 +133,14 @@ def spend_settings(request: HttpRequest, member: Member) -> HttpResponse:
             [s.category, s.period_start.isoformat(), s.period_end.isoformat(), s.amount, workspace.currency, s.note]
             for s in spend_rows
         ]
-        return _csv_response(rows, f"{workspace.slug}-spend.csv")
+        return csv_response(rows, f"{workspace.slug}-spend.csv")
     if table == "quotas":
         rows = [["csm", "period_start", "period_end", "target_nrr", "target_arr"]]
         rows += [
             [q.member.display_name, q.period_start.isoformat(), q.period_end.isoformat(), q.target_nrr, q.target_arr]
             for q in quotas
         ]
-        return _csv_response(rows, f"{workspace.slug}-quotas.csv")
+        return csv_response(rows, f"{workspace.slug}-quotas.csv")
     return render(
         request,
         "web/revenue/spend.html",
@@ -285,7 +276,7 @@ def csm_book(request: HttpRequest, member: Member, member_pk: int) -> HttpRespon
                 [row["account"].name, row["reason"], row["arr"], row["term_end"].isoformat() if row["term_end"] else ""]
                 for row in at_risk_rows
             ]
-        return _csv_response(rows, name)
+        return csv_response(rows, name)
     return render(
         request,
         "web/revenue/book.html",

@@ -11,13 +11,14 @@ whoever may edit an account may snooze its contacts' surveys.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +26,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from retain.accounts.choices import Tier
 from retain.accounts.selectors import workspace_today
-from retain.lib.csvsafe import write_csv
 from retain.lib.dates import zone
 from retain.surveys import measures, services
 from retain.surveys.choices import SurveyKind
@@ -35,6 +35,7 @@ from retain.surveys.selectors import workspace_surveys
 from retain.tenancy import access
 from retain.tenancy.models import Member, Workspace
 from retain.web.decorators import workspace_view
+from retain.web.downloads import csv_stream
 from retain.web.forms import add_service_errors
 from retain.web.forms_surveys import SurveyForm
 
@@ -187,35 +188,29 @@ def survey_export(request: HttpRequest, member: Member, pk: int) -> HttpResponse
     answers = answers.select_related("contact", "account__owner__user")
     tz = zone(workspace.time_zone)
 
-    def rows() -> Any:
-        yield write_csv([EXPORT_HEADER])
+    def rows() -> Iterator[list[Any]]:
+        yield EXPORT_HEADER
         for answer in answers.iterator(chunk_size=500):
             contact, account = answer.contact, answer.account
-            yield write_csv(
-                [
-                    [
-                        answer.answered_at.astimezone(tz).isoformat(),
-                        survey.name,
-                        survey.kind,
-                        answer.score,
-                        answer.category,
-                        answer.comment,
-                        contact.email,
-                        contact.full_name,
-                        contact.external_id,
-                        account.name,
-                        account.external_id,
-                        account.tier,
-                        account.owner.display_name if account.owner else "",
-                        answer.source,
-                    ]
-                ]
-            )
+            yield [
+                answer.answered_at.astimezone(tz).isoformat(),
+                survey.name,
+                survey.kind,
+                answer.score,
+                answer.category,
+                answer.comment,
+                contact.email,
+                contact.full_name,
+                contact.external_id,
+                account.name,
+                account.external_id,
+                account.tier,
+                account.owner.display_name if account.owner else "",
+                answer.source,
+            ]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     filename = f"{workspace.slug}-survey-{survey.pk}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_stream(rows(), filename)
 
 
 # Definitions -------------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
-"""`retain serve`: the embedded, one-machine mode: web server plus a worker with beat inside it."""
+"""`retain serve`: the embedded, one-machine mode: web server plus a worker with beat inside it,
+kept running by retain.config.supervisor (a child that dies is started again)."""
 
 from __future__ import annotations
 
 import signal
-import subprocess
-import time
+import threading
 from types import FrameType
 
 from django.conf import settings
@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from retain.config.management.commands._processes import gunicorn_argv, worker_argv
+from retain.config.supervisor import Supervisor
 
 
 class Command(BaseCommand):
@@ -25,30 +26,19 @@ class Command(BaseCommand):
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         # SQLite has one writer at a time: a couple of web workers with threads is plenty.
-        commands = [gunicorn_argv(bind, min(settings.WEB_CONCURRENCY, 2), 4)]
+        commands = {"web": gunicorn_argv(bind, min(settings.WEB_CONCURRENCY, 2), 4)}
         if not no_worker:
-            commands.append(worker_argv(concurrency=2, embed_beat=True))
-        children = [subprocess.Popen(argv) for argv in commands]
+            commands["worker"] = worker_argv(concurrency=2, embed_beat=True)
+        stop = threading.Event()
+
+        def stop_serving(signum: int, frame: FrameType | None) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, stop_serving)
+        signal.signal(signal.SIGINT, stop_serving)
         self.stdout.write(f"Retain is serving on http://{bind}/ (Ctrl-C stops it)")
+        Supervisor(commands, log=self.log).run(stop)
 
-        def stop(signum: int, frame: FrameType | None) -> None:
-            raise KeyboardInterrupt
-
-        signal.signal(signal.SIGTERM, stop)
-        try:
-            while all(child.poll() is None for child in children):
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            for child in children:
-                if child.poll() is None:
-                    child.terminate()
-            for child in children:
-                try:
-                    child.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-        failed = [child.returncode for child in children if child.returncode not in (0, -signal.SIGTERM, None)]
-        if failed:
-            raise SystemExit(failed[0])
+    def log(self, line: str) -> None:
+        self.stdout.write(f"retain serve: {line}")
+        self.stdout.flush()
