@@ -245,3 +245,28 @@ def test_account_snooze(
     )
     client.post(url("account-playbooks", account.pk), {"action": "clear"})
     assert not Snooze.objects.exists()
+
+
+LEAKING = """\
+key: leak
+name: Leak
+trigger: {kind: time, from: subscription_start, after_days: 305}
+steps:
+  - slack:
+      url: https://hooks.slack.example/T1
+      text: "{{ account.name }}: {{ owner.user.password }}"
+"""
+
+
+def test_editor_lists_the_template_values_and_refuses_any_other_at_its_line_and_column(
+    client: Client, account: Account, mark: Member, olga: Member
+) -> None:
+    login(client, mark)
+    html = client.get(url("playbook-new")).content.decode()
+    assert "<code>account.renewal_date</code>" in html and "<code>contact.first_name</code>" in html
+    response = client.post(url("playbook-new"), {"definition": LEAKING})
+    assert response.status_code == 400
+    assert "line 1:24: owner.user.password is not a value message templates can use" in response.content.decode()
+    assert not Playbook.objects.filter(key="leak").exists()
+    client.logout()
+    assert login(client, olga).post(url("playbook-new"), {"definition": LEAKING}).status_code == 404
