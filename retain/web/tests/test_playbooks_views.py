@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from conftest import PASSWORD
 from retain.accounts.models import Account
+from retain.playbooks import engine, services
 from retain.playbooks.defaults import default_playbooks, playbooks_install_defaults
 from retain.playbooks.models import Enrollment, Playbook, Snooze, StepRun
 from retain.tenancy.models import Member, Workspace
@@ -270,3 +271,16 @@ def test_editor_lists_the_template_values_and_refuses_any_other_at_its_line_and_
     assert not Playbook.objects.filter(key="leak").exists()
     client.logout()
     assert login(client, olga).post(url("playbook-new"), {"definition": LEAKING}).status_code == 404
+
+
+def test_an_occurrence_skipped_as_too_late_shows_why_on_the_playbook_page(
+    client: Client, account: Account, mark: Member, vic: Member, olga: Member
+) -> None:
+    services.playbook_save(workspace=account.workspace, definition_yaml=TODAY_FOR_GLOBEX, actor=mark)
+    engine.scan(workspace=account.workspace)
+    enrollment = Enrollment.objects.get(playbook_key="day-305")
+    engine.sweep(now=enrollment.due_at + dt.timedelta(days=9), worker_name="w")
+    html = login(client, vic).get(url("playbook", "day-305") + "?status=skipped").content.decode()
+    assert "9 days ago (time playbooks run at most 7 days late)" in html
+    client.logout()
+    assert login(client, olga).get(url("playbook", "day-305")).status_code == 404
