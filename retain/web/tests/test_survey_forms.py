@@ -342,3 +342,16 @@ def test_a_manager_sends_a_test_of_the_invitation_to_themselves_through_the_outb
     assert "Hello Mark," in text and survey_page in text and f"{survey_page}?score=10" in html
     assert "nothing is recorded" in text
     assert not Invitation.objects.exists()
+
+
+def test_an_invitation_the_mail_server_refuses_is_on_the_messages_page_as_retrying(
+    client: Client, smtp: Inbox, nps: Survey, jane: Contact, mark: Member, olga: Member
+) -> None:
+    smtp.refused.add(jane.email)
+    services.surveys_sweep()
+    assert messaging_services.deliveries_send_due() == 0
+    page = login(client, mark).get(url("messages")).content.decode()
+    assert "Acme CS: How likely are you to recommend" in page and "Retrying" in page and "550" in page
+    assert Invitation.objects.get().status == "queued"
+    client.logout()
+    assert login(client, olga).get(url("messages")).status_code == 404
