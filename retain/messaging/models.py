@@ -27,6 +27,8 @@ class OutboundMessage(models.Model):
     to = models.CharField(max_length=2000, help_text="An e-mail address or the URL posted to.")
     subject = models.CharField(max_length=500, blank=True)
     body = models.TextField(blank=True)
+    # An e-mail's HTML alternative to `body`, when it has one (a survey invitation's score buttons).
+    html_body = models.TextField(blank=True)
     payload = models.JSONField(default=dict, blank=True)
     idempotency_key = models.CharField(max_length=200)
     message_id = models.CharField(max_length=300, blank=True)

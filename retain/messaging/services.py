@@ -16,7 +16,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -52,6 +52,24 @@ CLAIM_LEASE = dt.timedelta(minutes=10)
 MAX_ATTEMPTS = len(BACKOFF) + 1
 SMTP_TIMEOUT = 30
 _DUE = (DeliveryStatus.QUEUED, DeliveryStatus.RETRYING, DeliveryStatus.SENDING)
+
+
+# What a higher app does when one of its messages reaches a final status (sent, failed or
+# suppressed): a survey invitation is "sent" only once the mail server took it. Keyed by the first
+# part of the message's `source` ("survey:12/invitation:34" → "survey"); the app registers its
+# handler at start-up, since messaging may not import it. Called in the transaction that records
+# the status; a sent message with a handler gets no generic "E-mail sent" timeline entry (the
+# handler writes its own).
+DeliveryHandler = Callable[[OutboundMessage, str, dt.datetime], None]
+_DELIVERY_HANDLERS: dict[str, DeliveryHandler] = {}
+
+
+def delivery_handler_register(source_kind: str, handler: DeliveryHandler) -> None:
+    _DELIVERY_HANDLERS[source_kind] = handler
+
+
+def _delivery_handler(message: OutboundMessage) -> DeliveryHandler | None:
+    return _DELIVERY_HANDLERS.get(message.source.split(":", 1)[0]) if ":" in message.source else None
 
 
 def normalize_email(email: str) -> str:
@@ -291,8 +309,9 @@ def email_enqueue(
     idempotency_key: str,
     source: str = "",
     actor: Member | None = None,
+    html_body: str = "",
 ) -> OutboundMessage:
-    """Queue an e-mail (already rendered text) to a contact, or record why it is not sent.
+    """Queue an e-mail (already rendered text, and optionally HTML) to a contact, or record why it is not sent.
 
     The same idempotency key returns the first row: deciding twice to send never sends twice.
     """
@@ -312,6 +331,7 @@ def email_enqueue(
         to=contact.email if contact is not None else "",
         subject=" ".join(subject.split())[:500],
         body=body,
+        html_body=html_body,
         message_id=_message_id(account.workspace_id, idempotency_key),
         status=DeliveryStatus.SUPPRESSED if reason else DeliveryStatus.QUEUED,
         status_reason=reason,
@@ -329,8 +349,9 @@ def member_email_enqueue(
     idempotency_key: str,
     source: str = "",
     account: Account | None = None,
+    html_body: str = "",
 ) -> OutboundMessage:
-    """Queue an e-mail (already rendered text) to one of the workspace's own members.
+    """Queue an e-mail (already rendered text, and optionally HTML) to one of the workspace's own members.
 
     An internal notice, so no unsubscribe link; the Message-ID still comes from the key, and the
     same key returns the first row. An inactive member or one without an address gets a
@@ -356,6 +377,7 @@ def member_email_enqueue(
         to=member.user.email,
         subject=" ".join(subject.split())[:500],
         body=body,
+        html_body=html_body,
         message_id=_message_id(workspace.pk, idempotency_key),
         status=DeliveryStatus.SUPPRESSED if reason else DeliveryStatus.QUEUED,
         status_reason=reason,
@@ -453,11 +475,15 @@ def _claim(*, now: dt.datetime, limit: int, worker: str) -> list[int]:
 def _mark_sent(message: OutboundMessage, *, worker: str) -> None:
     now = timezone.now()
     with transaction.atomic():
-        OutboundMessage.objects.filter(pk=message.pk, claimed_by=worker).update(
+        if not OutboundMessage.objects.filter(pk=message.pk, claimed_by=worker).update(
             status=DeliveryStatus.SENT, sent_at=now, next_attempt_at=None, last_error=""
-        )
+        ):
+            return  # no longer ours: the worker that took it over records it
+        handler = _delivery_handler(message)
+        if handler is not None:
+            handler(message, DeliveryStatus.SENT, now)
         # Mail to our own members is not something that happened with the customer.
-        if message.channel == Channel.EMAIL and message.account is not None and message.member_id is None:
+        elif message.channel == Channel.EMAIL and message.account is not None and message.member_id is None:
             entry = timeline.email_sent_entry(
                 message.account,
                 contact=message.contact,
@@ -479,14 +505,26 @@ def _mark_failed(message: OutboundMessage, error: str, *, worker: str, now: dt.d
         fields: dict[str, Any] = {"status": DeliveryStatus.RETRYING, "next_attempt_at": now + BACKOFF[attempt - 1]}
     else:
         fields = {"status": DeliveryStatus.FAILED, "next_attempt_at": None}
-    OutboundMessage.objects.filter(pk=message.pk, claimed_by=worker).update(last_error=error[:2000], **fields)
+    with transaction.atomic():
+        updated = OutboundMessage.objects.filter(pk=message.pk, claimed_by=worker).update(
+            last_error=error[:2000], **fields
+        )
+        handler = _delivery_handler(message)
+        if updated and handler is not None and fields["status"] == DeliveryStatus.FAILED:
+            message.last_error = error[:2000]
+            handler(message, DeliveryStatus.FAILED, now)
 
 
 def _mark_suppressed(message: OutboundMessage, reason: str, *, worker: str) -> None:
-    # Nothing was attempted: the attempt counted at claim time is taken back.
-    OutboundMessage.objects.filter(pk=message.pk, claimed_by=worker).update(
-        status=DeliveryStatus.SUPPRESSED, status_reason=reason, next_attempt_at=None, attempts=F("attempts") - 1
-    )
+    with transaction.atomic():
+        # Nothing was attempted: the attempt counted at claim time is taken back.
+        updated = OutboundMessage.objects.filter(pk=message.pk, claimed_by=worker).update(
+            status=DeliveryStatus.SUPPRESSED, status_reason=reason, next_attempt_at=None, attempts=F("attempts") - 1
+        )
+        handler = _delivery_handler(message)
+        if updated and handler is not None:
+            message.status_reason = reason
+            handler(message, DeliveryStatus.SUPPRESSED, timezone.now())
 
 
 def deliveries_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:

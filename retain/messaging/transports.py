@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 import httpcore
 import httpx
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
 from httpcore import SOCKET_OPTION
@@ -49,7 +49,7 @@ def email_for(message: OutboundMessage, connection: BaseEmailBackend | None = No
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         body += f"\n\n-- \nNo more e-mail like this: {link}\n"
-    return EmailMessage(
+    email = EmailMultiAlternatives(
         subject=message.subject,
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -57,6 +57,10 @@ def email_for(message: OutboundMessage, connection: BaseEmailBackend | None = No
         headers=headers,
         connection=connection,
     )
+    if message.html_body:
+        # The HTML part carries its own unsubscribe link (the composer put it where it reads well).
+        email.attach_alternative(message.html_body, "text/html")
+    return email
 
 
 def send_email(message: OutboundMessage, connection: BaseEmailBackend) -> None:

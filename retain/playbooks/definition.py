@@ -32,6 +32,7 @@ from django.core.exceptions import ValidationError
 
 from retain.accounts.choices import ContactRole, Edition, EntryKind, Stage, Tier
 from retain.lib import conditions
+from retain.messaging.templating import validate_template
 from retain.playbooks.choices import AdvocacyAsk, StepKind, TimeFrom, TriggerKind
 from retain.tenancy.choices import CsmKind, Role
 
@@ -106,11 +107,7 @@ def task_priorities() -> tuple[str, ...]:
 
 
 def _template_problem(text: str) -> str | None:
-    """Why a step's template would not render, or None (checked by messaging when it is there)."""
-    try:
-        from retain.messaging.templating import validate_template  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return None
+    """Why a step's template may not be saved (its line:column and what is wrong), or None."""
     try:
         validate_template(text)
     except ValueError as exc:

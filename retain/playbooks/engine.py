@@ -12,7 +12,8 @@
   their steps (playbooks.steps) from where they stopped; every step is a StepRun row.
 
 Audience, conditions and the account's status are checked when an occurrence is enrolled and
-again when it fires. Frequency limits count enrolments that were not skipped.
+again when it fires. Frequency limits count enrolments that were not skipped. An occurrence found
+later than its trigger kind's MAX_LATENESS (the sweep was down) is skipped with the reason.
 """
 
 from __future__ import annotations
@@ -43,6 +44,17 @@ log = logging.getLogger(__name__)
 
 # A scan catches up on time-trigger days it missed (the scheduler was down) for this long.
 CATCH_UP_DAYS = 7
+# How late an occurrence (or its next step, after a wait) may still run: later than this, after
+# an outage or a long backlog, it is skipped with the reason rather than fired blindly. A timed
+# touch (a day-30 check-in, a quarterly QBR) is still right a week late, as far back as a scan
+# catches up; a data condition is re-checked at fire time, but an alarm a day old has been seen
+# some other way; answering an event (a detractor's comment, a champion leaving) days later
+# reads as neglect, so it goes to a person, not to an automated e-mail.
+MAX_LATENESS = {
+    TriggerKind.TIME: dt.timedelta(days=CATCH_UP_DAYS),
+    TriggerKind.DATA: dt.timedelta(days=1),
+    TriggerKind.EVENT: dt.timedelta(days=2),
+}
 # A claim older than this belongs to a worker that died; the enrolment goes back to the queue.
 STALE_CLAIM = dt.timedelta(minutes=15)
 EVENT_BATCH = 5000
@@ -357,6 +369,10 @@ def _scan_events(workspace: Workspace, compiled: Compiled, now: dt.datetime, sna
                 )
             )
     occurrences = _select(workspace, compiled, firings, segment_ids(workspace, compiled, today), live=True)
+    happened = {f"entry:{entry['id']}": entry["occurred_at"] for entry in batch}
+    for occurrence in occurrences:
+        # Kept for the fire-time lateness cap: a fact found long after it happened is stale.
+        occurrence.context["occurred_at"] = happened[occurrence.occurrence_key].isoformat()
     high = batch[-1]["id"]
     if mark is None:
         try:
@@ -449,8 +465,35 @@ def _claim(now: dt.datetime, worker_name: str, limit: int) -> list[int]:
     return claimed
 
 
-def _skip_reason(enrollment: Enrollment, compiled: Compiled, snap: Snapshot | None, snoozed: dt.date | None) -> str:
+def _span(delta: dt.timedelta) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    return f"{hours // 24} days" if hours >= 48 else f"{hours} hours"
+
+
+def _too_late(enrollment: Enrollment, compiled: Compiled, now: dt.datetime) -> str:
+    kind = TriggerKind(compiled.playbook.trigger_kind)
+    cap = MAX_LATENESS[kind]
+    since, what = enrollment.due_at, "due" if enrollment.step_index == 0 else f"step {enrollment.step_index + 1} due"
+    happened = enrollment.context.get("occurred_at")
+    if enrollment.step_index == 0 and happened:
+        # An event playbook is due when the scan finds the fact; it is late from when the fact happened.
+        since, what = min(since, dt.datetime.fromisoformat(happened)), "the event happened"
+    late = now - since
+    if late <= cap:
+        return ""
+    return (
+        f"too late: {what} {since.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC, {_span(late)} ago "
+        f"({kind.label.lower()} playbooks run at most {_span(cap)} late)"
+    )
+
+
+def _skip_reason(
+    enrollment: Enrollment, compiled: Compiled, snap: Snapshot | None, snoozed: dt.date | None, now: dt.datetime
+) -> str:
     """Why the enrolment must not go on now, or "" (the fire-time re-check)."""
+    late = _too_late(enrollment, compiled, now)
+    if late:
+        return late
     if snap is None or snap.get("account.status") == CHURNED:
         return "account churned"
     if snoozed is not None:
@@ -546,7 +589,7 @@ def run_enrollment(
 ) -> str:
     """Re-check a claimed enrolment, then run its steps until the end, a wait or a failure."""
     compiled = compiled or Compiled(enrollment.playbook)
-    reason = _skip_reason(enrollment, compiled, snap, snoozed)
+    reason = _skip_reason(enrollment, compiled, snap, snoozed, now)
     if reason:
         return _finish(enrollment, EnrollmentStatus.SKIPPED, now, skip_reason=reason[:500])
     steps = compiled.playbook.definition["steps"]

@@ -13,13 +13,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from retain.accounts import services as account_services
 from retain.accounts.choices import ContactStatus
-from retain.accounts.models import Account
+from retain.accounts.models import Account, Contact
 from retain.accounts.selectors import workspace_today
 from retain.journeys.models import MilestoneProgress
+from retain.messaging.templating import account_values, message_values, render_text
 from retain.playbooks.choices import AdvocacyAsk, StepKind, StepStatus
 from retain.playbooks.definition import task_kinds
 from retain.playbooks.models import DigestItem, Enrollment, Playbook, StepRun
@@ -44,6 +46,11 @@ class StepInput:
     @property
     def account(self) -> Account:
         return self.enrollment.account
+
+    @cached_property
+    def account_values(self) -> dict[str, Any]:
+        """The account's template values, read once for every text the step renders."""
+        return account_values(self.account)
 
     @property
     def source_ref(self) -> str:
@@ -71,14 +78,9 @@ def skipped(reason: str, **result: Any) -> Outcome:
 # Helpers -----------------------------------------------------------------------------------------
 
 
-def render(template: str, inp: StepInput, contact: Any = None) -> str:
-    from retain.messaging.templating import render_text
-
-    account = inp.account
-    return render_text(
-        template,
-        {"account": account, "contact": contact, "owner": account.owner, "workspace": account.workspace},
-    )
+def render(template: str, inp: StepInput, contact: Contact | None = None) -> str:
+    """A step's text with the plain values of its account (and contact): never a model instance."""
+    return render_text(template, message_values(account=inp.account, contact=contact, base=inp.account_values))
 
 
 def _members(account: Account) -> Any:

@@ -21,6 +21,9 @@ class ScheduleKind(models.TextChoices):
 
 class InvitationStatus(models.TextChoices):
     PENDING = "pending", "Due"
+    # Its e-mail is in the messaging outbox, not yet taken by the mail server (or being retried).
+    QUEUED = "queued", "Sending"
+    # The mail server took the e-mail.
     SENT = "sent", "Sent"
     SKIPPED = "skipped", "Skipped"
     FAILED = "failed", "Sending failed"

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from retain.accounts.models import Account, Contact, Segment
+from retain.messaging.models import OutboundMessage
 from retain.surveys.choices import (
     InvitationStatus,
     ResponseCategory,
@@ -75,7 +76,8 @@ class Invitation(models.Model):
     `occurrence` names the schedule's occasion ("renewal:2026-09-30", "every:3", "event:812"); the
     unique (survey, contact, occurrence) makes planning idempotent, and the sweep claims a due row
     by moving it out of `pending` with a compare-and-set update, so overlapping sweeps send once.
-    Only the SHA-256 of the answer link's token is stored.
+    Only the SHA-256 of the answer link's token is stored on the invitation (the e-mail holding
+    the link waits in the messaging outbox until the mail server takes it).
     """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
@@ -87,6 +89,8 @@ class Invitation(models.Model):
     due_at = models.DateTimeField()
     skip_reason = models.CharField(max_length=16, choices=SkipReason.choices, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    # The invitation's e-mail in the outbox: its delivery decides when the invitation is sent.
+    message = models.ForeignKey(OutboundMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)

@@ -39,7 +39,10 @@ def workspace_responses(workspace: Workspace) -> QuerySet[Response]:
 
 
 def invitation_for_token(raw: str, *, now: dt.datetime | None = None) -> Invitation | None:
-    """The invitation an answer link opens: sent, neither revoked nor expired. None means 404."""
+    """The invitation an answer link opens: handed to the outbox or sent, neither revoked nor expired.
+
+    A queued one is accepted too: the contact may click the link the moment the mail server took
+    the e-mail, before the outbox has recorded it as sent. None means 404."""
     if not raw or len(raw) > 100:
         return None
     now = now or timezone.now()
@@ -47,7 +50,7 @@ def invitation_for_token(raw: str, *, now: dt.datetime | None = None) -> Invitat
         Invitation.objects.select_related("survey__workspace", "contact__account")
         .filter(
             token_hash=hash_answer_token(raw),
-            status=InvitationStatus.SENT,
+            status__in=(InvitationStatus.QUEUED, InvitationStatus.SENT),
             revoked_at__isnull=True,
             expires_at__gt=now,
         )

@@ -10,6 +10,11 @@ actually sent. Never while the contact is snoozed (`surveys_snoozed_until` is to
 has unsubscribed from e-mail. The rule is checked when an invitation is sent, not when it is
 planned, so a snooze or an unsubscribe is honoured at once; an invitation that fails it is kept
 as skipped with the reason, and its occasion is not retried.
+
+Sending: the sweep puts the invitation's e-mail in the messaging outbox (at least once, retried
+with backoff, a stable Message-ID, visible on the Messages page) and the invitation is `queued`.
+It becomes `sent`, with its timeline entry, only when the mail server took the e-mail
+(`invitation_delivered`, which messaging calls); `failed` when the outbox gives up.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from retain.accounts import timeline
@@ -31,6 +36,8 @@ from retain.accounts.choices import ContactRole, ContactStatus, SubscriptionStat
 from retain.accounts.models import Contact, Subscription, TimelineEntry
 from retain.lib.dates import local_day
 from retain.messaging import services as messaging_services
+from retain.messaging.choices import DeliveryStatus
+from retain.messaging.models import OutboundMessage
 from retain.surveys import mail
 from retain.surveys.choices import (
     InvitationStatus,
@@ -59,6 +66,8 @@ MAX_LATENESS = dt.timedelta(days=2)
 # after_event: timeline entries older than this (or older than the survey) start nothing.
 EVENT_LOOKBACK = dt.timedelta(days=7)
 SWEEP_BATCH = 500
+# The `source` of a survey's outbound e-mails starts with this; messaging reports their delivery.
+MESSAGE_SOURCE = "survey"
 MAX_COMMENT = 5000
 CLOCK_SKEW = dt.timedelta(minutes=5)
 NPS_EVENT = "NPS Submitted"
@@ -209,11 +218,12 @@ def _skip_reason(invitation: Invitation, contact: Contact, now: dt.datetime) -> 
     today = local_day(now, survey.workspace.time_zone)
     if contact.surveys_snoozed_until is not None and contact.surveys_snoozed_until >= today:
         return SkipReason.SNOOZED
+    # An invitation still in the outbox counts: it is on its way.
     recent = (
         Invitation.objects.filter(
+            Q(status=InvitationStatus.SENT, sent_at__gt=now - dt.timedelta(days=survey.fatigue_window_days))
+            | Q(status=InvitationStatus.QUEUED),
             contact=contact,
-            status=InvitationStatus.SENT,
-            sent_at__gt=now - dt.timedelta(days=survey.fatigue_window_days),
         )
         .exclude(pk=invitation.pk)
         .count()
@@ -224,16 +234,15 @@ def _skip_reason(invitation: Invitation, contact: Contact, now: dt.datetime) -> 
 
 
 def invitation_send(*, invitation_id: int, now: dt.datetime | None = None) -> str | None:
-    """Send one due invitation, or skip it with a reason; None when another sweep has claimed it.
-
-    The e-mail leaves after commit, so no one gets a link to a row that rolled back.
+    """Queue one due invitation's e-mail in the outbox, or skip it with a reason; None when another
+    sweep has claimed it. The outbox sends after commit, so no one gets a link to a row that rolled back.
     """
     now = now or timezone.now()
     with transaction.atomic():
         # The claim: only one sweep moves the row out of pending (on PostgreSQL a second one
         # waits for the first's commit, then matches nothing).
         if not Invitation.objects.filter(pk=invitation_id, status=InvitationStatus.PENDING).update(
-            status=InvitationStatus.SENT, sent_at=now
+            status=InvitationStatus.QUEUED
         ):
             return None
         invitation = Invitation.objects.select_related("survey__workspace").get(pk=invitation_id)
@@ -242,45 +251,103 @@ def invitation_send(*, invitation_id: int, now: dt.datetime | None = None) -> st
         invitation.contact = contact
         reason = _skip_reason(invitation, contact, now)
         if reason is not None:
-            Invitation.objects.filter(pk=invitation_id).update(
-                status=InvitationStatus.SKIPPED, sent_at=None, skip_reason=reason
-            )
+            Invitation.objects.filter(pk=invitation_id).update(status=InvitationStatus.SKIPPED, skip_reason=reason)
             return InvitationStatus.SKIPPED
         raw, hashed = new_answer_token()
         invitation.token_hash = hashed
         invitation.expires_at = now + dt.timedelta(days=invitation.survey.validity_days)
-        invitation.save(update_fields=["token_hash", "expires_at"])
-        timeline.survey_sent_entry(
-            contact,
+        composed = mail.invitation_email(invitation, raw)
+        invitation.message = messaging_services.email_enqueue(
+            account=contact.account,
+            contact=contact,
+            subject=composed.subject,
+            body=composed.text,
+            html_body=composed.html,
+            idempotency_key=f"survey-invitation:{invitation.pk}",
+            source=f"{MESSAGE_SOURCE}:{invitation.survey_id}/invitation:{invitation.pk}",
+        )
+        invitation.save(update_fields=["token_hash", "expires_at", "message"])
+    return InvitationStatus.QUEUED
+
+
+def invitation_delivered(message: OutboundMessage, status: str, at: dt.datetime) -> None:
+    """Messaging's report on an invitation's e-mail: sent (the mail server took it, and only now does
+    the timeline say so), failed for good, or suppressed at send time (an unsubscribe meanwhile)."""
+    invitation = Invitation.objects.select_related("survey", "contact__account").filter(message=message).first()
+    if invitation is None:
+        return
+    waiting = Invitation.objects.filter(pk=invitation.pk, status=InvitationStatus.QUEUED)
+    if status == DeliveryStatus.SENT:
+        # A message retried by hand after it failed is sent after all.
+        Invitation.objects.filter(
+            pk=invitation.pk, status__in=(InvitationStatus.QUEUED, InvitationStatus.FAILED)
+        ).update(status=InvitationStatus.SENT, sent_at=at, error="")
+        entry = timeline.survey_sent_entry(
+            invitation.contact,
             survey_name=invitation.survey.name,
             survey_id=invitation.survey_id,
             invitation_id=invitation.pk,
-            occurred_at=now,
-        ).save()
-        mail.invitation_email_queue(invitation=invitation, raw_token=raw)
-    return InvitationStatus.SENT
+            occurred_at=at,
+        )
+        if not TimelineEntry.objects.filter(workspace_id=invitation.workspace_id, dedupe_key=entry.dedupe_key).exists():
+            entry.save()
+    elif status == DeliveryStatus.FAILED:
+        waiting.update(status=InvitationStatus.FAILED, error=message.last_error[:300])
+    elif status == DeliveryStatus.SUPPRESSED:
+        waiting.update(status=InvitationStatus.SKIPPED, skip_reason=SkipReason.SUPPRESSED)
 
 
 @dataclass(frozen=True)
 class SweepResult:
     planned: int
-    sent: int
+    queued: int
     skipped: int
+    failed: int = 0
 
 
 def surveys_sweep(*, now: dt.datetime | None = None, batch: int = SWEEP_BATCH) -> SweepResult:
-    """The minutely job: plan what every active survey makes due, then send (or skip) due invitations."""
+    """The minutely job: plan what every active survey makes due, then queue (or skip) due invitations."""
     now = now or timezone.now()
-    planned = sent = skipped = 0
+    planned = queued = skipped = failed = 0
     surveys = Survey.objects.filter(is_active=True).exclude(schedule_kind=ScheduleKind.MANUAL)
     for survey in surveys.select_related("workspace", "segment__workspace"):
         planned += invitations_plan(survey=survey, now=now)
     due = Invitation.objects.filter(status=InvitationStatus.PENDING, due_at__lte=now).order_by("due_at", "id")
     for invitation_id in list(due.values_list("pk", flat=True)[:batch]):
-        outcome = invitation_send(invitation_id=invitation_id, now=now)
-        sent += outcome == InvitationStatus.SENT
+        try:
+            outcome = invitation_send(invitation_id=invitation_id, now=now)
+        except Exception as exc:
+            # One invitation that cannot be composed or queued must not stop the rest of the
+            # sweep; its transaction rolled back, and its row says why.
+            log.exception("survey invitation %s could not be queued", invitation_id)
+            Invitation.objects.filter(pk=invitation_id, status=InvitationStatus.PENDING).update(
+                status=InvitationStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:300]
+            )
+            failed += 1
+            continue
+        queued += outcome == InvitationStatus.QUEUED
         skipped += outcome == InvitationStatus.SKIPPED
-    return SweepResult(planned=planned, sent=sent, skipped=skipped)
+    return SweepResult(planned=planned, queued=queued, skipped=skipped, failed=failed)
+
+
+def survey_test_send(*, survey: Survey, actor: Member, now: dt.datetime | None = None) -> OutboundMessage:
+    """E-mail the member what a contact would get for this survey (the links open the survey's page).
+
+    Through the outbox like any e-mail; clicks within the same minute queue one message.
+    """
+    now = now or timezone.now()
+    if actor.workspace_id != survey.workspace_id:
+        raise ValidationError({"survey": "no such survey in this workspace"})
+    composed = mail.sample_email(survey, first_name=actor.user.first_name, email=actor.user.email, now=now)
+    return messaging_services.member_email_enqueue(
+        workspace=survey.workspace,
+        member=actor,
+        subject=composed.subject,
+        body=composed.text,
+        html_body=composed.html,
+        idempotency_key=f"survey-test:{survey.pk}:member:{actor.pk}:{now:%Y%m%dT%H%M}",
+        source=f"survey-test:{survey.pk}",
+    )
 
 
 def invitation_revoke(*, invitation: Invitation, now: dt.datetime | None = None) -> None:
@@ -288,13 +355,6 @@ def invitation_revoke(*, invitation: Invitation, now: dt.datetime | None = None)
     if invitation.revoked_at is None:
         invitation.revoked_at = now or timezone.now()
         invitation.save(update_fields=["revoked_at"])
-
-
-def invitation_email_failed(*, invitation_id: int, error: str) -> None:
-    """The e-mail could not be handed to the mail server: it does not count against fatigue."""
-    Invitation.objects.filter(pk=invitation_id, status=InvitationStatus.SENT).update(
-        status=InvitationStatus.FAILED, error=error[:300]
-    )
 
 
 # Answers -----------------------------------------------------------------------------------------

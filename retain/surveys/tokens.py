@@ -1,8 +1,10 @@
 """The secrets in survey e-mails.
 
 An answer link carries a random token of which only the SHA-256 is stored on its invitation: the
-link stops working when the invitation expires or is revoked (the row says so), and a leaked
-database does not reveal working links. Unsubscribe links are the same for every e-mail a
+link stops working when the invitation expires or is revoked (the row says so), and the
+invitation row does not reveal a working link. The e-mail itself, link included, is kept in the
+messaging outbox like every message we send (it must be, to be retried); the Messages page shows
+an e-mail's subject, never its body. Unsubscribe links are the same for every e-mail a
 contact gets and live in retain.messaging.tokens.
 """
 

@@ -102,6 +102,7 @@ urlpatterns = [
     path(w + "surveys/<int:pk>/responses.csv", surveys.survey_export, name="survey-export"),
     path(w + "surveys/new/", surveys.survey_create, name="survey-create"),
     path(w + "surveys/<int:pk>/edit/", surveys.survey_edit, name="survey-edit"),
+    path(w + "surveys/<int:pk>/test/", surveys.survey_test_send, name="survey-test-send"),
     path(w + "contacts/<int:pk>/surveys/snooze/", surveys.contact_surveys_snooze, name="contact-surveys-snooze"),
     # Renewals: the board by forecast category, at risk, one renewal, the reason codes.
     path(w + "renewals/", renewals.renewal_board, name="renewals"),

@@ -25,10 +25,18 @@ def free_port() -> int:
 
 
 class Inbox:
-    """An aiosmtpd handler keeping every message it is handed."""
+    """An aiosmtpd handler keeping every message it is handed; it refuses the addresses in `refused`
+    (550, as a server does for a mailbox that does not exist)."""
 
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], EmailMessage]] = []
+        self.refused: set[str] = set()
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
+        if address.lower() in self.refused:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)

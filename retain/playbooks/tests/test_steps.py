@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from retain.accounts import services as account_services
@@ -15,7 +16,7 @@ from retain.journeys.models import MilestoneProgress
 from retain.journeys.services import journey_start
 from retain.messaging.models import OutboundMessage
 from retain.playbooks import engine
-from retain.playbooks.models import Enrollment, StepRun
+from retain.playbooks.models import Enrollment, Playbook, StepRun
 from retain.playbooks.tests.helpers import playbook
 from retain.tasks.models import Task
 from retain.tenancy.models import Member, Workspace
@@ -87,7 +88,7 @@ def test_email_goes_to_each_contact_in_the_roles_asked_once(workspace: Workspace
     enrollment = run(
         workspace,
         [{"email": {"to": ["champion", "admin"], "subject": "Hello {{ account.name }}",
-                    "body": "Hi {{ contact.first_name }}, it is {{ owner.user.first_name }}."}}],
+                    "body": "Hi {{ contact.first_name }}, it is {{ owner.first_name }}."}}],
     )  # fmt: skip
     messages = {m.contact_id: m for m in OutboundMessage.objects.filter(channel="email")}
     assert set(messages) == {champion.pk, admin.pk}
@@ -171,3 +172,48 @@ def test_a_stage_set_by_a_playbook_is_an_automatic_lifecycle_move(workspace: Wor
     assert account.stage == "adoption"
     entry = account.timeline.get(kind=EntryKind.STAGE_CHANGED)
     assert entry.data == {"from": "onboarding", "to": "adoption", "reason": "Playbook Pb", "auto": True}
+
+
+REACHING_OUT = (
+    "{{ owner.user.password }}|{{ workspace.members.all.0.user.password }}"
+    "|{{ owner.user.memberships.all.0.workspace.accounts.all.0.name }}"
+)
+
+
+def test_a_playbook_template_cannot_reach_past_plain_values(workspace: Workspace, account: Account) -> None:
+    with pytest.raises(ValidationError) as error:
+        playbook(
+            workspace,
+            key="leak",
+            trigger=TIME,
+            steps=[{"slack": {"url": "https://hooks.example/T", "text": REACHING_OUT}}],
+        )
+    assert "line 1:4: owner.user.password is not a value message templates can use" in str(error.value)
+
+
+def test_a_template_saved_before_the_check_renders_those_names_as_nothing(
+    workspace: Workspace, account: Account
+) -> None:
+    contact(account, "jane@globex.example", "champion")
+    saved = playbook(
+        workspace,
+        key="pb",
+        trigger=TIME,
+        steps=[
+            {"email": {"to": ["champion"], "subject": "Hi", "body": "x"}},
+            {"slack": {"url": "https://hooks.example/T", "text": "x"}},
+            {"webhook": {"url": "https://crm.example/hook", "payload": {"leak": "x"}}},
+        ],
+    )
+    # As if written before templates were checked: the stored definition holds the names.
+    steps = saved.definition["steps"]
+    steps[0]["email"]["body"] = f"[{REACHING_OUT}]"
+    steps[1]["slack"]["text"] = f"[{REACHING_OUT}]"
+    steps[2]["webhook"]["payload"]["leak"] = f"[{REACHING_OUT}]"
+    Playbook.objects.filter(pk=saved.pk).update(definition=saved.definition)
+    engine.scan(workspace=workspace, now=NOW)
+    engine.sweep(now=NOW, worker_name="w")
+    email, slack, webhook = OutboundMessage.objects.order_by("id")
+    assert email.body == "[||]"
+    assert slack.payload == {"text": "[||]"}
+    assert webhook.payload == {"leak": "[||]"}

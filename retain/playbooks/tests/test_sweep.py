@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from retain.accounts import services as account_services
 from retain.accounts.models import Account
+from retain.messaging import services as messaging_services
 from retain.playbooks import engine, services
 from retain.playbooks.models import Enrollment, StepRun
 from retain.playbooks.tests.helpers import playbook, score
@@ -170,3 +171,68 @@ def test_a_claimed_enrolment_is_not_claimed_again_until_its_claim_is_stale(
     assert sweep().claimed == 0
     assert engine.sweep(now=NOW + dt.timedelta(minutes=16), worker_name="w2").done == 1
     assert StepRun.objects.filter(enrollment=enrollment).count() == 1
+
+
+def test_a_time_occurrence_found_more_than_a_week_late_is_skipped_with_the_reason(
+    workspace: Workspace, account: Account
+) -> None:
+    enrollment = enrol(workspace, steps=[{"set": {"field": "tag", "value": "x"}}])
+    due = enrollment.due_at
+    # The workers were down for eight days.
+    assert engine.sweep(now=due + dt.timedelta(days=8), worker_name="w1").skipped == 1
+    enrollment.refresh_from_db()
+    assert enrollment.status == "skipped"
+    assert enrollment.skip_reason == (
+        f"too late: due {due:%Y-%m-%d %H:%M} UTC, 8 days ago (time playbooks run at most 7 days late)"
+    )
+    assert not StepRun.objects.exists()
+    account.refresh_from_db()
+    assert "tags" not in account.traits
+
+
+def test_a_time_occurrence_a_few_days_late_still_runs(workspace: Workspace, account: Account) -> None:
+    enrollment = enrol(workspace, steps=[{"set": {"field": "tag", "value": "x"}}])
+    assert engine.sweep(now=enrollment.due_at + dt.timedelta(days=6), worker_name="w1").done == 1
+
+
+def test_an_event_answered_days_late_is_skipped_and_a_fresh_one_runs(workspace: Workspace, account: Account) -> None:
+    playbook(
+        workspace,
+        key="on-webhook",
+        trigger={"kind": "event", "entry": "webhook_received"},
+        steps=[{"set": {"field": "tag", "value": "called"}}],
+    )
+    old, _ = messaging_services.webhook_receive(
+        workspace=workspace, account=account, name="champion left", data={}, now=NOW - dt.timedelta(days=3)
+    )
+    fresh, _ = messaging_services.webhook_receive(
+        workspace=workspace, account=account, name="champion left", data={}, now=NOW - dt.timedelta(hours=30)
+    )
+    engine.scan(workspace=workspace, now=NOW)
+    result = sweep()
+    assert (result.skipped, result.done) == (1, 1)
+    skipped = Enrollment.objects.get(occurrence_key=f"entry:{old.pk}")
+    assert skipped.skip_reason.startswith("too late: the event happened ")
+    assert skipped.skip_reason.endswith(", 3 days ago (timeline event playbooks run at most 2 days late)")
+    assert Enrollment.objects.get(occurrence_key=f"entry:{fresh.pk}").status == "done"
+
+
+def test_a_data_alarm_found_two_days_late_is_skipped(workspace: Workspace, account: Account) -> None:
+    score(account, TODAY, 30, "red")
+    enrollment = enrol(
+        workspace,
+        trigger={"kind": "data", "condition": {"attr": "health.band", "op": "eq", "value": "red"}},
+        steps=[{"set": {"field": "tag", "value": "escalated"}}],
+    )
+    assert sweep(2).skipped == 1
+    enrollment.refresh_from_db()
+    assert enrollment.skip_reason.endswith(", 2 days ago (data condition playbooks run at most 24 hours late)")
+
+
+def test_a_step_after_a_wait_found_too_late_is_skipped_too(workspace: Workspace, account: Account) -> None:
+    enrollment = enrol(workspace, steps=[{"wait": {"days": 7}}, {"set": {"field": "tag", "value": "followed-up"}}])
+    assert sweep().waiting == 1
+    assert sweep(7 + 10).skipped == 1
+    enrollment.refresh_from_db()
+    assert enrollment.skip_reason.startswith("too late: step 2 due ")
+    assert enrollment.skip_reason.endswith(", 10 days ago (time playbooks run at most 7 days late)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 import pytest
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from retain.accounts.models import Contact
 from retain.api.tests.conftest import client_for  # noqa: F401  (the API tests' token client)
+from retain.messaging import services as messaging_services
 from retain.messaging.tests.receivers import smtp  # noqa: F401  (a real local SMTP server)
 from retain.surveys import services
 from retain.surveys.models import Invitation, Survey
@@ -38,15 +40,17 @@ def csat(workspace: Workspace, mark: Member) -> Survey:
     )
 
 
+def answer_token(invitation: Invitation) -> str:
+    """The raw token of the answer link in the invitation's e-mail (only its hash is on the row)."""
+    assert invitation.message is not None
+    match = re.search(r"/s/([^/\s?]+)/(?:\s|$)", invitation.message.body)
+    assert match is not None, invitation.message.body
+    return match.group(1)
+
+
 @pytest.fixture
-def send_to(monkeypatch: pytest.MonkeyPatch) -> SendTo:
-    """send_to(survey, contact) → (a sent invitation, the raw token its e-mail carries)."""
-    tokens: list[str] = []
-
-    def capture(*, invitation: Invitation, raw_token: str) -> None:
-        tokens.append(raw_token)
-
-    monkeypatch.setattr("retain.surveys.mail.invitation_email_queue", capture)
+def send_to() -> SendTo:
+    """send_to(survey, contact) → (an invitation sent through the outbox, the raw token its e-mail carries)."""
 
     def send(survey: Survey, contact: Contact, occurrence: str = "manual:1") -> tuple[Invitation, str]:
         invitation = Invitation.objects.create(
@@ -57,8 +61,10 @@ def send_to(monkeypatch: pytest.MonkeyPatch) -> SendTo:
             occurrence=occurrence,
             due_at=timezone.now() - dt.timedelta(seconds=1),
         )
-        assert services.invitation_send(invitation_id=invitation.pk) == "sent"
+        assert services.invitation_send(invitation_id=invitation.pk) == "queued"
+        messaging_services.deliveries_send_due()
         invitation.refresh_from_db()
-        return invitation, tokens[-1]
+        assert invitation.status == "sent"
+        return invitation, answer_token(invitation)
 
     return send

@@ -10,6 +10,7 @@ from django.db import connection
 
 from retain.accounts import services as account_services
 from retain.accounts.models import Account
+from retain.messaging import services as messaging_services
 from retain.surveys import services
 from retain.surveys.models import Invitation, Survey
 from retain.tenancy.models import Workspace
@@ -45,6 +46,8 @@ def test_overlapping_sweeps_send_each_invitation_once(workspace: Workspace, acco
         workspace=workspace, actor=None, name="NPS", kind="nps", schedule_kind="recurring", schedule_days=182
     )
     assert run_together(4) == []
+    assert Invitation.objects.filter(status="queued").count() == 15
+    messaging_services.deliveries_send_due()
     assert Invitation.objects.filter(status="sent").count() == 15
     assert len(mail.outbox) == 15
     assert sorted(m.to[0] for m in mail.outbox) == sorted(f"p{n}@globex.example" for n in range(15))
@@ -59,5 +62,5 @@ def test_overlapping_sweeps_of_different_surveys_keep_the_fatigue_limit(workspac
     for survey in Survey.objects.all():
         services.invitations_plan(survey=survey)
     assert run_together(4) == []
-    assert Invitation.objects.filter(status="sent").count() == 2
+    assert Invitation.objects.filter(status="queued").count() == 2
     assert Invitation.objects.filter(status="skipped", skip_reason="fatigue").count() == 2

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from conftest import PASSWORD
 from retain.accounts.models import Account
+from retain.playbooks import engine, services
 from retain.playbooks.defaults import default_playbooks, playbooks_install_defaults
 from retain.playbooks.models import Enrollment, Playbook, Snooze, StepRun
 from retain.tenancy.models import Member, Workspace
@@ -245,3 +246,41 @@ def test_account_snooze(
     )
     client.post(url("account-playbooks", account.pk), {"action": "clear"})
     assert not Snooze.objects.exists()
+
+
+LEAKING = """\
+key: leak
+name: Leak
+trigger: {kind: time, from: subscription_start, after_days: 305}
+steps:
+  - slack:
+      url: https://hooks.slack.example/T1
+      text: "{{ account.name }}: {{ owner.user.password }}"
+"""
+
+
+def test_editor_lists_the_template_values_and_refuses_any_other_at_its_line_and_column(
+    client: Client, account: Account, mark: Member, olga: Member
+) -> None:
+    login(client, mark)
+    html = client.get(url("playbook-new")).content.decode()
+    assert "<code>account.renewal_date</code>" in html and "<code>contact.first_name</code>" in html
+    response = client.post(url("playbook-new"), {"definition": LEAKING})
+    assert response.status_code == 400
+    assert "line 1:24: owner.user.password is not a value message templates can use" in response.content.decode()
+    assert not Playbook.objects.filter(key="leak").exists()
+    client.logout()
+    assert login(client, olga).post(url("playbook-new"), {"definition": LEAKING}).status_code == 404
+
+
+def test_an_occurrence_skipped_as_too_late_shows_why_on_the_playbook_page(
+    client: Client, account: Account, mark: Member, vic: Member, olga: Member
+) -> None:
+    services.playbook_save(workspace=account.workspace, definition_yaml=TODAY_FOR_GLOBEX, actor=mark)
+    engine.scan(workspace=account.workspace)
+    enrollment = Enrollment.objects.get(playbook_key="day-305")
+    engine.sweep(now=enrollment.due_at + dt.timedelta(days=9), worker_name="w")
+    html = login(client, vic).get(url("playbook", "day-305") + "?status=skipped").content.decode()
+    assert "9 days ago (time playbooks run at most 7 days late)" in html
+    client.logout()
+    assert login(client, olga).get(url("playbook", "day-305")).status_code == 404

@@ -17,6 +17,9 @@ from conftest import PASSWORD
 from retain.accounts import services as account_services
 from retain.accounts.models import Account, Contact, Segment
 from retain.accounts.selectors import workspace_today
+from retain.messaging import services as messaging_services
+from retain.messaging.models import OutboundMessage
+from retain.messaging.tests.receivers import Inbox
 from retain.surveys import services
 from retain.surveys.models import Invitation, Survey
 from retain.tenancy.models import Member, Workspace
@@ -278,14 +281,11 @@ def test_a_csm_snoozes_and_unsnoozes_a_contact_of_its_book(client: Client, jane:
     assert "Snooze surveys 90 days" in client.get(url("account", jane.account_id)).content.decode()
 
 
-def test_a_snoozed_contact_is_skipped_by_the_sweep(
-    client: Client, jane: Contact, carol: Member, nps: Survey, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("retain.surveys.mail.invitation_email_queue", lambda **kwargs: None)
+def test_a_snoozed_contact_is_skipped_by_the_sweep(client: Client, jane: Contact, carol: Member, nps: Survey) -> None:
     login(client, carol)
     client.post(url("contact-surveys-snooze", jane.pk))
     result = services.surveys_sweep()
-    assert (result.planned, result.sent, result.skipped) == (1, 0, 1)
+    assert (result.planned, result.queued, result.skipped) == (1, 0, 1)
     assert Invitation.objects.get().skip_reason == "snoozed"
 
 
@@ -310,3 +310,48 @@ def test_snoozing_requires_rw_access_to_the_account(
 def test_snoozing_is_a_post(client: Client, jane: Contact, carol: Member) -> None:
     login(client, carol)
     assert client.get(url("contact-surveys-snooze", jane.pk)).status_code == 405
+
+
+def test_a_manager_sends_a_test_of_the_invitation_to_themselves_through_the_outbox(
+    client: Client, smtp: Inbox, nps: Survey, mark: Member, carol: Member, vic: Member, olga: Member
+) -> None:
+    for member, status in ((carol, 403), (vic, 403), (olga, 404)):
+        login(client, member)
+        assert client.post(url("survey-test-send", nps.pk)).status_code == status
+        client.logout()
+    assert not OutboundMessage.objects.exists()
+
+    login(client, mark)
+    page = client.get(url("survey", nps.pk)).content.decode()
+    assert f'action="{url("survey-test-send", nps.pk)}"' in page and "Send a test to me" in page
+    response = client.post(url("survey-test-send", nps.pk), follow=True)
+    assert "on its way to mark@acme.example" in response.content.decode()
+    client.post(url("survey-test-send", nps.pk))  # a double click within the minute queues one message
+    [message] = OutboundMessage.objects.all()
+    assert (message.to, message.member, message.status) == ("mark@acme.example", mark, "queued")
+    assert client.get(url("messages")).content.decode().count("[Test] Acme CS: How likely") == 1
+
+    assert messaging_services.deliveries_send_due() == 1
+    [(recipients, mail)] = smtp.messages
+    assert recipients == ["mark@acme.example"]
+    assert mail["Subject"] == "[Test] Acme CS: How likely are you to recommend Acme CS to a friend or colleague?"
+    assert mail["List-Unsubscribe"] is None  # a notice to one of our own members
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    survey_page = f"https://cs.example.com{url('survey', nps.pk)}"
+    assert "Hello Mark," in text and survey_page in text and f"{survey_page}?score=10" in html
+    assert "nothing is recorded" in text
+    assert not Invitation.objects.exists()
+
+
+def test_an_invitation_the_mail_server_refuses_is_on_the_messages_page_as_retrying(
+    client: Client, smtp: Inbox, nps: Survey, jane: Contact, mark: Member, olga: Member
+) -> None:
+    smtp.refused.add(jane.email)
+    services.surveys_sweep()
+    assert messaging_services.deliveries_send_due() == 0
+    page = login(client, mark).get(url("messages")).content.decode()
+    assert "Acme CS: How likely are you to recommend" in page and "Retrying" in page and "550" in page
+    assert Invitation.objects.get().status == "queued"
+    client.logout()
+    assert login(client, olga).get(url("messages")).status_code == 404

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from retain.accounts.selectors import workspace_today
+from retain.messaging.templating import VALUES as TEMPLATE_VALUES
 from retain.playbooks import reporting, services
 from retain.playbooks.choices import EnrollmentStatus
 from retain.playbooks.definition import error_lines, parse_yaml
@@ -282,6 +283,7 @@ def playbook_edit(request: HttpRequest, member: Member, key: str | None = None) 
         "form": form,
         "issues": issues,
         "source_lines": _source_lines(text, issues) if issues else [],
+        "template_values": TEMPLATE_VALUES.items(),
     }
     return render(request, "web/playbooks/edit.html", context, status=400 if issues else 200)
 

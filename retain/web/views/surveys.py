@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from retain.accounts.choices import Tier
 from retain.accounts.selectors import workspace_today
 from retain.lib.dates import zone
+from retain.messaging.choices import DeliveryStatus
 from retain.surveys import measures, services
 from retain.surveys.choices import SurveyKind
 from retain.surveys.measures import Filters, Period, TrendPoint
@@ -248,6 +249,22 @@ def survey_edit(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
             messages.success(request, f"{survey.name} saved.")
             return redirect("survey", member.workspace.slug, survey.pk)
     return render(request, "web/surveys/form.html", {"form": form, "survey": survey, "workspace": member.workspace})
+
+
+@require_POST
+@workspace_view
+def survey_test_send(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
+    """E-mail the member the invitation as a contact would get it, through the outbox."""
+    survey = _survey(member, pk)
+    access.require_manager(member)
+    message = services.survey_test_send(survey=survey, actor=member)
+    if message.status == DeliveryStatus.SUPPRESSED:
+        messages.error(request, f"The test was not sent: {message.status_reason}.")
+    else:
+        messages.success(
+            request, f"A test of the invitation is on its way to {message.to}; the Messages page shows when it is sent."
+        )
+    return redirect("survey", member.workspace.slug, survey.pk)
 
 
 @require_POST
