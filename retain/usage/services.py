@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.db.models import Q
 
 from retain.accounts import services as account_services
@@ -18,11 +19,13 @@ from retain.surveys import services as survey_services
 from retain.tenancy.models import Workspace, WriteKey
 from retain.usage.events import Checked, Event, Rejection
 from retain.usage.models import IngestRejection, RollupDirty, UsageEvent, UsageUser
-from retain.usage.store import insert_events
+from retain.usage.store import Stored, insert_events
 
 ACCOUNT_TRAITS = {"name", "website", "domain", "industry", "employees"}
 CONTACT_TRAITS = {"email", "firstName", "first_name", "lastName", "last_name", "title", "phone"}
 EXCERPT_CHARS = 500
+EXCERPT_DEPTH = 20
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -37,6 +40,8 @@ def _email(traits: dict[str, Any]) -> str:
     if not isinstance(value, str):
         return ""
     value = value.strip().lower()
+    if len(value) > UsageUser._meta.get_field("email").max_length:  # type: ignore[operator]
+        return ""
     try:
         validate_email(value)
     except ValidationError:
@@ -209,12 +214,24 @@ def ingest_calls(
                     reason = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
                     result.rejections.append(Rejection(event.index, event.message_id, f"refused traits ({reason})"))
                     continue
+                except DataError as exc:
+                    # A value the columns cannot hold is the event's fault and will not improve on a
+                    # retry: refuse the event, never answer the batch with a retryable 503.
+                    result.rejections.append(Rejection(event.index, event.message_id, _refused(exc)))
+                    continue
             keep.append(event)
         answers = [event for event in keep if survey_services.is_nps_answer(event)]
         # Only events stored now become survey answers: a resent batch must not answer twice.
         earlier = _stored_message_ids(write_key.workspace_id, answers) if answers else set()
         accounts = resolve_accounts(write_key.workspace_id, keep)
-        stored = insert_events(write_key.workspace_id, write_key.pk, keep, accounts)
+        try:
+            with transaction.atomic():
+                stored = insert_events(write_key.workspace_id, write_key.pk, keep, accounts)
+        except DataError:
+            stored, refused = _insert_one_by_one(write_key, keep, accounts)
+            result.rejections.extend(refused)
+            refused_ids = {rejection.message_id for rejection in refused}
+            answers = [event for event in answers if event.message_id not in refused_ids]
         if answers:
             survey_services.responses_record_from_events(
                 workspace=write_key.workspace, events=[event for event in answers if event.message_id not in earlier]
@@ -236,6 +253,34 @@ def ingest_calls(
     return result
 
 
+def _refused(exc: DataError) -> str:
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"the store refused a value ({first_line[:200]})"
+
+
+def _insert_one_by_one(
+    write_key: WriteKey, events: list[Event], accounts: dict[int, int]
+) -> tuple[Stored, list[Rejection]]:
+    """The slow path after a batch insert failed on a value: each event in its own savepoint.
+
+    Validation keeps every value within its column, so this runs only if a check is missing; it
+    still keeps the good events and names the bad ones instead of failing the whole request.
+    """
+    inserted = duplicates = 0
+    refused: list[Rejection] = []
+    for event in events:
+        try:
+            with transaction.atomic():
+                one = insert_events(write_key.workspace_id, write_key.pk, [event], accounts)
+        except DataError as exc:
+            log.warning("ingest: event %s refused by the store: %s", event.index, exc)
+            refused.append(Rejection(event.index, event.message_id, _refused(exc)))
+            continue
+        inserted += one.inserted
+        duplicates += one.duplicates
+    return Stored(inserted, duplicates), refused
+
+
 def _stored_message_ids(workspace_id: int, events: list[Event]) -> set[str]:
     ids = {event.message_id for event in events}
     return set(
@@ -246,5 +291,16 @@ def _stored_message_ids(workspace_id: int, events: list[Event]) -> set[str]:
 def _excerpt(raw_calls: list[Any], index: int) -> str:
     if not 0 <= index < len(raw_calls):
         return ""
-    text = json.dumps(raw_calls[index], default=str, ensure_ascii=True)
+    # Cut at a depth the encoder's recursion always reaches: an event refused for its depth has one.
+    text = json.dumps(_cut(raw_calls[index], EXCERPT_DEPTH), default=str, ensure_ascii=True)
     return text[:EXCERPT_CHARS]
+
+
+def _cut(value: Any, depth: int) -> Any:
+    if not isinstance(value, (dict, list)):
+        return value
+    if depth == 0:
+        return "…"
+    if isinstance(value, dict):
+        return {key: _cut(item, depth - 1) for key, item in value.items()}
+    return [_cut(item, depth - 1) for item in value]
