@@ -18,6 +18,9 @@ from typing import Any
 import orjson
 
 MAX_EVENT_BYTES = 32 * 1024
+# Calls in one batch. Segment's clients send at most 500 KB, a few thousand small calls; the cap keeps
+# one request's work (and its time holding the store's write lock) bounded whatever the body holds.
+MAX_BATCH_CALLS = 2_500
 # Deeper than any analytics payload needs, and well inside what orjson writes (254 levels) and what
 # SQLite's JSON functions read (1,000): a deeper event could be stored but never rolled up.
 MAX_EVENT_DEPTH = 64
@@ -357,6 +360,10 @@ def check_calls(body: dict[str, Any], *, default_type: str | None, received_at: 
         calls = body.get("batch")
         if not isinstance(calls, list):
             raise BodyError("batch must be a list of events")
+        if len(calls) > MAX_BATCH_CALLS:
+            raise BodyError(
+                f"batch has {len(calls)} calls, over the limit of {MAX_BATCH_CALLS}; send smaller batches", status=413
+            )
     else:
         calls = [body]
     checked = Checked()

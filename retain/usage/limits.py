@@ -1,8 +1,10 @@
-"""Per-write-key request rate limit (token bucket), kept in each server process.
+"""Per-write-key request rate limit (token bucket) and per-workspace concurrency, kept in each process.
 
-A sender that exceeds it gets 429 with Retry-After; Segment's and RudderStack's clients back off
-and resend. Each process keeps its own buckets, so the effective limit is per process: generous
-by default, it exists to stop a runaway sender from starving the others, not to meter usage.
+A sender that exceeds either gets 429 with Retry-After; Segment's and RudderStack's clients back
+off and resend. Each process keeps its own counts, so the effective limits are per process:
+generous by default, they exist to stop a runaway sender from starving the others, not to meter
+usage. The rate limit counts requests; the concurrency limit keeps one workspace's burst of large
+batches from taking every request thread of a process, so another workspace's call still gets one.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 
@@ -34,4 +38,33 @@ class RateLimiter:
             return max(1, math.ceil((1 - tokens) / self.rate))
 
 
+class ConcurrencyLimiter:
+    """At most `limit` requests of one workspace being worked on at once in this process."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._running: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def slot(self, key: int) -> Iterator[bool]:
+        """Yields whether the request may run now; a False means answer 429 at once."""
+        with self._lock:
+            running = self._running.get(key, 0)
+            allowed = running < self.limit
+            if allowed:
+                self._running[key] = running + 1
+        try:
+            yield allowed
+        finally:
+            if allowed:
+                with self._lock:
+                    left = self._running[key] - 1
+                    if left:
+                        self._running[key] = left
+                    else:
+                        del self._running[key]
+
+
 rate_limiter = RateLimiter(settings.INGEST_RATE_PER_KEY, settings.INGEST_RATE_PER_KEY * 2)
+workspace_slots = ConcurrencyLimiter(settings.INGEST_CONCURRENCY_PER_WORKSPACE)

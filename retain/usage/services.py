@@ -25,6 +25,12 @@ ACCOUNT_TRAITS = {"name", "website", "domain", "industry", "employees"}
 CONTACT_TRAITS = {"email", "firstName", "first_name", "lastName", "last_name", "title", "phone"}
 EXCERPT_CHARS = 500
 EXCERPT_DEPTH = 20
+# Rejections are for fixing a sender, not an archive: a month covers the release that fixes it.
+REJECTION_RETENTION_DAYS = 30
+# Rejection rows written one by one per request; the rest are counted on a row per reason (as many
+# reasons again), and any further reasons on one row.
+REJECTIONS_KEPT = 5
+OTHER_REASONS = "other reasons (more refused events in the same request)"
 log = logging.getLogger(__name__)
 
 
@@ -239,18 +245,42 @@ def ingest_calls(
         result.accepted = stored.inserted
         result.duplicates += stored.duplicates
         if result.rejections:
-            IngestRejection.objects.bulk_create(
-                IngestRejection(
-                    workspace_id=write_key.workspace_id,
-                    write_key=write_key,
-                    received_at=received_at,
-                    message_id=rejection.message_id[:200],
-                    reason=rejection.reason[:300],
-                    excerpt=_excerpt(raw_calls, rejection.index),
-                )
-                for rejection in result.rejections
-            )
+            IngestRejection.objects.bulk_create(_rejection_rows(write_key, received_at, result.rejections, raw_calls))
     return result
+
+
+def _rejection_rows(
+    write_key: WriteKey, received_at: dt.datetime, rejections: list[Rejection], raw_calls: list[Any]
+) -> list[IngestRejection]:
+    """The first few rejections of a request one row each, the rest counted by reason.
+
+    A sender fixes its calls from a few examples and the counts; a row per call would let one
+    request of refused calls write thousands of rows.
+    """
+    ordered = sorted(rejections, key=lambda r: r.index)
+    shown, rest = ordered[:REJECTIONS_KEPT], ordered[REJECTIONS_KEPT:]
+
+    def row(rejection: Rejection, reason: str, count: int) -> IngestRejection:
+        return IngestRejection(
+            workspace_id=write_key.workspace_id,
+            write_key=write_key,
+            received_at=received_at,
+            message_id=rejection.message_id[:200],
+            reason=reason[:300],
+            excerpt=_excerpt(raw_calls, rejection.index),
+            count=count,
+        )
+
+    rows = [row(rejection, rejection.reason, 1) for rejection in shown]
+    by_reason: dict[str, list[Rejection]] = {}
+    for rejection in rest:
+        by_reason.setdefault(rejection.reason, []).append(rejection)
+    groups = sorted(by_reason.values(), key=len, reverse=True)
+    rows.extend(row(group[0], group[0].reason, len(group)) for group in groups[:REJECTIONS_KEPT])
+    others = [rejection for group in groups[REJECTIONS_KEPT:] for rejection in group]
+    if others:
+        rows.append(row(others[0], OTHER_REASONS, len(others)))
+    return rows
 
 
 def _refused(exc: DataError) -> str:
@@ -279,6 +309,13 @@ def _insert_one_by_one(
         inserted += one.inserted
         duplicates += one.duplicates
     return Stored(inserted, duplicates), refused
+
+
+def rejections_expire(*, now: dt.datetime) -> int:
+    """Delete rejections older than REJECTION_RETENTION_DAYS; returns how many went."""
+    cutoff = now - dt.timedelta(days=REJECTION_RETENTION_DAYS)
+    deleted, _ = IngestRejection.objects.filter(received_at__lt=cutoff).delete()
+    return deleted
 
 
 def _stored_message_ids(workspace_id: int, events: list[Event]) -> set[str]:
