@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from retain.lib.columns import check_columns, check_value
 from retain.tenancy.choices import CapacityUnit, CsmKind, Role
 from retain.tenancy.models import ApiToken, ExchangeRate, Member, Workspace, WriteKey, hash_token
 
@@ -32,6 +33,7 @@ def _clean_time_zone(value: str) -> None:
 def workspace_create(*, name: str, slug: str, time_zone: str = "UTC", currency: str = "USD") -> Workspace:
     _clean_time_zone(time_zone)
     workspace = Workspace(name=name, slug=slug, time_zone=time_zone, currency=currency.upper())
+    check_columns(workspace)
     workspace.full_clean()
     workspace.save()
     return workspace
@@ -50,6 +52,7 @@ def workspace_update(*, workspace: Workspace, **fields: Any) -> Workspace:
         days = getattr(workspace, f"renewal_window_{tier}_days")
         if not 0 < int(days) <= 730:
             raise ValidationError({f"renewal_window_{tier}_days": "must be between 1 and 730 days"})
+    check_columns(workspace)
     workspace.full_clean()
     workspace.save()
     return workspace
@@ -96,6 +99,7 @@ def member_add(
         capacity_unit=capacity_unit,
         capacity=capacity,
     )
+    check_columns(member)
     member.full_clean(exclude=["workspace", "user"])
     member.save()
     return member
@@ -111,6 +115,7 @@ def member_update(*, member: Member, **fields: Any) -> Member:
         _check_reports_to(member, fields["manager"])
     for name, value in fields.items():
         setattr(member, name, value)
+    check_columns(member)
     member.full_clean(exclude=["workspace", "user"])
     member.save()
     return member
@@ -145,6 +150,7 @@ def exchange_rate_set(*, workspace: Workspace, currency: str, valid_from: dt.dat
             raise InvalidOperation
     except InvalidOperation:
         raise ValidationError({"rate": "must be a positive number"}) from None
+    check_value(ExchangeRate, "rate", value)
     row, _ = ExchangeRate.objects.update_or_create(
         workspace=workspace, currency=currency, valid_from=valid_from, defaults={"rate": value}
     )
