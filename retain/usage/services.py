@@ -25,6 +25,8 @@ ACCOUNT_TRAITS = {"name", "website", "domain", "industry", "employees"}
 CONTACT_TRAITS = {"email", "firstName", "first_name", "lastName", "last_name", "title", "phone"}
 EXCERPT_CHARS = 500
 EXCERPT_DEPTH = 20
+# identify and group calls committed per transaction (about half a second of work at most).
+IDENTITY_CHUNK = 50
 # Rejections are for fixing a sender, not an archive: a month covers the release that fixes it.
 REJECTION_RETENTION_DAYS = 30
 # Rejection rows written one by one per request; the rest are counted on a row per reason (as many
@@ -202,30 +204,29 @@ def _attribute_earlier_events(workspace: Workspace, account: Account, group_id: 
 def ingest_calls(
     *, write_key: WriteKey, checked: Checked, received_at: dt.datetime, raw_calls: list[Any]
 ) -> IngestResult:
-    """Store one request's accepted calls and its rejections in one transaction.
+    """Store one request's accepted calls and its rejections; nothing is acknowledged before it is committed.
 
     identify and group calls update contacts and accounts through the accounts services first,
     each in a savepoint: one whose traits the services refuse becomes a rejection, not a failure.
-    Raises DatabaseError when the store fails; nothing of the request is then kept.
+    They are committed in chunks of IDENTITY_CHUNK before the events: each costs milliseconds of
+    ORM work, and 2,500 of them in one transaction held SQLite's only write lock for half a minute,
+    so another workspace's ingest waited its 30 seconds and got 503. If a later chunk or the events
+    then fail, the request is answered 503 and the sender resends it: applying the same traits
+    again changes nothing. The events, survey answers and rejections go in one last transaction.
+    Raises DatabaseError when the store fails.
     """
     result = IngestResult(rejections=list(checked.rejections), duplicates=checked.duplicates)
-    keep: list[Event] = []
+    refused: set[int] = set()
+    identity = [event for event in checked.events if event.type in ("identify", "group")]
+    for start in range(0, len(identity), IDENTITY_CHUNK):
+        with transaction.atomic():
+            for event in identity[start : start + IDENTITY_CHUNK]:
+                rejection = _apply_identity(write_key.workspace, event)
+                if rejection is not None:
+                    result.rejections.append(rejection)
+                    refused.add(event.index)
+    keep = [event for event in checked.events if event.index not in refused]
     with transaction.atomic():
-        for event in checked.events:
-            if event.type in ("identify", "group"):
-                try:
-                    with transaction.atomic():
-                        (_identify if event.type == "identify" else _group)(write_key.workspace, event)
-                except ValidationError as exc:
-                    reason = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-                    result.rejections.append(Rejection(event.index, event.message_id, f"refused traits ({reason})"))
-                    continue
-                except DataError as exc:
-                    # A value the columns cannot hold is the event's fault and will not improve on a
-                    # retry: refuse the event, never answer the batch with a retryable 503.
-                    result.rejections.append(Rejection(event.index, event.message_id, _refused(exc)))
-                    continue
-            keep.append(event)
         answers = [event for event in keep if survey_services.is_nps_answer(event)]
         # Only events stored now become survey answers: a resent batch must not answer twice.
         earlier = _stored_message_ids(write_key.workspace_id, answers) if answers else set()
@@ -234,9 +235,9 @@ def ingest_calls(
             with transaction.atomic():
                 stored = insert_events(write_key.workspace_id, write_key.pk, keep, accounts)
         except DataError:
-            stored, refused = _insert_one_by_one(write_key, keep, accounts)
-            result.rejections.extend(refused)
-            refused_ids = {rejection.message_id for rejection in refused}
+            stored, store_refused = _insert_one_by_one(write_key, keep, accounts)
+            result.rejections.extend(store_refused)
+            refused_ids = {rejection.message_id for rejection in store_refused}
             answers = [event for event in answers if event.message_id not in refused_ids]
         if answers:
             survey_services.responses_record_from_events(
@@ -281,6 +282,21 @@ def _rejection_rows(
     if others:
         rows.append(row(others[0], OTHER_REASONS, len(others)))
     return rows
+
+
+def _apply_identity(workspace: Workspace, event: Event) -> Rejection | None:
+    """Apply one identify or group call in a savepoint; a call the services refuse is its rejection."""
+    try:
+        with transaction.atomic():
+            (_identify if event.type == "identify" else _group)(workspace, event)
+    except ValidationError as exc:
+        reason = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+        return Rejection(event.index, event.message_id, f"refused traits ({reason})")
+    except DataError as exc:
+        # A value the columns cannot hold is the event's fault and will not improve on a retry:
+        # refuse the event, never answer the batch with a retryable 503.
+        return Rejection(event.index, event.message_id, _refused(exc))
+    return None
 
 
 def _refused(exc: DataError) -> str:

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from django.db import OperationalError
 from django.db.models import Sum
 from django.test import Client
 from django.utils import timezone
@@ -16,10 +17,11 @@ from retain.config.schedule import SCHEDULE
 from retain.tenancy.models import Workspace
 from retain.tenancy.services import write_key_create
 from retain.usage import jobs
+from retain.usage import services as usage_services
 from retain.usage.events import MAX_BATCH_CALLS
 from retain.usage.limits import ConcurrencyLimiter, workspace_slots
-from retain.usage.models import IngestRejection, UsageEvent
-from retain.usage.services import REJECTIONS_KEPT
+from retain.usage.models import IngestRejection, UsageEvent, UsageUser
+from retain.usage.services import IDENTITY_CHUNK, REJECTIONS_KEPT
 
 pytestmark = pytest.mark.urls("retain.usage.tests.urls")
 
@@ -111,3 +113,35 @@ def test_a_slot_is_given_back_when_the_request_fails() -> None:
         raise RuntimeError("store down")
     with slots.slot(7) as allowed:
         assert allowed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_identify_calls_are_committed_in_chunks_and_a_resend_applies_the_rest_once(
+    client: Client, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A batch of identify calls is hundreds of ORM writes: committed IDENTITY_CHUNK at a time, it
+    # never holds SQLite's one write lock for long. A failure part-way answers 503 with the earlier
+    # chunks kept, and the resend (Segment's clients resend on 503) applies the rest, once.
+    calls = [
+        {"type": "identify", "userId": f"u{i}", "messageId": f"i{i}", "traits": {"plan": "pro"}}
+        for i in range(IDENTITY_CHUNK * 2 + 10)
+    ]
+    body = json.dumps({"batch": calls}).encode()
+    real_identify = usage_services._identify
+
+    def failing_at_the_second_chunk(workspace: Workspace, event: Any) -> None:
+        if event.user_id == f"u{IDENTITY_CHUNK + 5}":
+            raise OperationalError("database is locked")
+        real_identify(workspace, event)
+
+    monkeypatch.setattr(usage_services, "_identify", failing_at_the_second_chunk)
+    response = _post(client, "/v1/batch", key, body)
+    assert response.status_code == 503
+    assert UsageUser.objects.count() == IDENTITY_CHUNK  # the first chunk is committed
+    assert not UsageEvent.objects.exists()  # nothing acknowledged, nothing of the events stored
+
+    monkeypatch.setattr(usage_services, "_identify", real_identify)
+    answer = _post(client, "/v1/batch", key, body).json()
+    assert (answer["accepted"], answer["duplicates"], answer["rejectedCount"]) == (len(calls), 0, 0)
+    assert UsageUser.objects.count() == len(calls)
+    assert UsageEvent.objects.count() == len(calls)
