@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -66,5 +67,37 @@ class ConcurrencyLimiter:
                         del self._running[key]
 
 
+class WriteTurns:
+    """Ingest write transactions of this process take turns, first come first served.
+
+    SQLite has one write lock, and a writer waiting for it only polls: a request committing chunk
+    after chunk would take it back before a waiting request ever saw it free. Taking turns here
+    lets a small request in between two chunks of a big one. Used on SQLite only: PostgreSQL locks
+    rows, so its writers do not queue behind each other.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._queue: deque[object] = deque()
+        self._held = False
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        ticket = object()
+        with self._changed:
+            self._queue.append(ticket)
+            while self._held or self._queue[0] is not ticket:
+                self._changed.wait()
+            self._queue.popleft()
+            self._held = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._held = False
+                self._changed.notify_all()
+
+
 rate_limiter = RateLimiter(settings.INGEST_RATE_PER_KEY, settings.INGEST_RATE_PER_KEY * 2)
 workspace_slots = ConcurrencyLimiter(settings.INGEST_CONCURRENCY_PER_WORKSPACE)
+write_turns = WriteTurns()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +20,7 @@ from retain.accounts.models import Account, Contact
 from retain.surveys import services as survey_services
 from retain.tenancy.models import Workspace, WriteKey
 from retain.usage.events import Checked, Event, Rejection
+from retain.usage.limits import write_turns
 from retain.usage.models import IngestRejection, RollupDirty, UsageEvent, UsageUser
 from retain.usage.store import Stored, insert_events
 
@@ -27,6 +30,7 @@ EXCERPT_CHARS = 500
 EXCERPT_DEPTH = 20
 # identify and group calls committed per transaction (about half a second of work at most).
 IDENTITY_CHUNK = 50
+LOCK_POLL_SECONDS = 0.1  # the longest sleep of SQLite's busy handler between two tries
 # Rejections are for fixing a sender, not an archive: a month covers the release that fixes it.
 REJECTION_RETENTION_DAYS = 30
 # Rejection rows written one by one per request; the rest are counted on a row per reason (as many
@@ -218,15 +222,22 @@ def ingest_calls(
     result = IngestResult(rejections=list(checked.rejections), duplicates=checked.duplicates)
     refused: set[int] = set()
     identity = [event for event in checked.events if event.type in ("identify", "group")]
+    held = 0.0
     for start in range(0, len(identity), IDENTITY_CHUNK):
-        with transaction.atomic():
+        if start and connection.vendor == "sqlite":
+            # A writer in another process polls for the lock up to every 100 ms: leave it free
+            # that long (at most as long as the last chunk held it) so that writer gets a turn.
+            time.sleep(min(held, LOCK_POLL_SECONDS))
+        began = time.monotonic()
+        with _write_turn(), transaction.atomic():
             for event in identity[start : start + IDENTITY_CHUNK]:
                 rejection = _apply_identity(write_key.workspace, event)
                 if rejection is not None:
                     result.rejections.append(rejection)
                     refused.add(event.index)
+        held = time.monotonic() - began
     keep = [event for event in checked.events if event.index not in refused]
-    with transaction.atomic():
+    with _write_turn(), transaction.atomic():
         answers = [event for event in keep if survey_services.is_nps_answer(event)]
         # Only events stored now become survey answers: a resent batch must not answer twice.
         earlier = _stored_message_ids(write_key.workspace_id, answers) if answers else set()
@@ -282,6 +293,10 @@ def _rejection_rows(
     if others:
         rows.append(row(others[0], OTHER_REASONS, len(others)))
     return rows
+
+
+def _write_turn() -> AbstractContextManager[None]:
+    return write_turns.turn() if connection.vendor == "sqlite" else nullcontext()
 
 
 def _apply_identity(workspace: Workspace, event: Event) -> Rejection | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -19,7 +21,7 @@ from retain.tenancy.services import write_key_create
 from retain.usage import jobs
 from retain.usage import services as usage_services
 from retain.usage.events import MAX_BATCH_CALLS
-from retain.usage.limits import ConcurrencyLimiter, workspace_slots
+from retain.usage.limits import ConcurrencyLimiter, WriteTurns, workspace_slots
 from retain.usage.models import IngestRejection, UsageEvent, UsageUser
 from retain.usage.services import IDENTITY_CHUNK, REJECTIONS_KEPT
 
@@ -145,3 +147,37 @@ def test_identify_calls_are_committed_in_chunks_and_a_resend_applies_the_rest_on
     assert (answer["accepted"], answer["duplicates"], answer["rejectedCount"]) == (len(calls), 0, 0)
     assert UsageUser.objects.count() == len(calls)
     assert UsageEvent.objects.count() == len(calls)
+
+
+def _wait_until(condition: Any, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.001)
+
+
+def test_write_turns_go_first_come_first_served() -> None:
+    # A request between two chunks of a big batch gets the next turn, before the big batch's next chunk.
+    turns = WriteTurns()
+    order: list[str] = []
+    release = threading.Event()
+
+    def writer(name: str, hold: threading.Event | None = None) -> None:
+        with turns.turn():
+            order.append(name)
+            if hold is not None:
+                hold.wait(10)
+
+    big = threading.Thread(target=writer, args=("big chunk 1", release))
+    big.start()
+    _wait_until(lambda: order == ["big chunk 1"])
+    small = threading.Thread(target=writer, args=("small request",))
+    small.start()
+    _wait_until(lambda: len(turns._queue) == 1)
+    next_chunk = threading.Thread(target=writer, args=("big chunk 2",))
+    next_chunk.start()
+    _wait_until(lambda: len(turns._queue) == 2)
+    release.set()
+    for thread in (big, small, next_chunk):
+        thread.join(10)
+    assert order == ["big chunk 1", "small request", "big chunk 2"]
