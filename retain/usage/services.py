@@ -359,7 +359,8 @@ def _stored_message_ids(workspace_id: int, events: list[Event]) -> set[str]:
 def _excerpt(raw_calls: list[Any], index: int) -> str:
     if not 0 <= index < len(raw_calls):
         return ""
-    # Cut at a depth the encoder's recursion always reaches: an event refused for its depth has one.
+    # Cut deep nesting before encoding: an event refused for its depth may nest a thousand levels,
+    # past the encoder's recursion limit.
     text = json.dumps(_cut(raw_calls[index], EXCERPT_DEPTH), default=str, ensure_ascii=True)
     return text[:EXCERPT_CHARS]
 
