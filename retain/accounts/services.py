@@ -30,6 +30,7 @@ from retain.accounts.models import (
 )
 from retain.accounts.segments import clean_criteria
 from retain.accounts.selectors import rate_table, workspace_today
+from retain.lib.columns import check_columns, check_value
 from retain.lib.dates import start_of_day
 from retain.lib.money import MissingRate, RateTable, quantize
 from retain.tenancy.choices import Role
@@ -49,6 +50,9 @@ def _check_fields(fields: dict[str, Any], allowed: set[str]) -> None:
 
 
 def _validate(instance: Any, exclude: Sequence[str] = ()) -> None:
+    # Numbers first: Django's own range check follows the connection (64 bits on SQLite), the
+    # columns' follows the model, so a value is refused alike on both databases.
+    check_columns(instance)
     # Constraints are checked by hand below so their errors can name the field.
     instance.full_clean(exclude=list(exclude), validate_constraints=False, validate_unique=False)
 
@@ -357,6 +361,8 @@ def subscription_change(
         raise ValidationError({"mrr": "must not be negative"})
     if new_seats < 0:
         raise ValidationError({"seats": "must not be negative"})
+    check_value(Subscription, "mrr", new_mrr)
+    check_value(Subscription, "seats", new_seats)
     if not new_product:
         raise ValidationError({"product": "must not be empty"})
     was_churned = subscription.status == SubscriptionStatus.CHURNED

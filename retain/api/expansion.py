@@ -18,7 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from retain.accounts.models import Subscription
-from retain.api.serializers import InWorkspace, money
+from retain.api.filters import IdFilter
+from retain.api.serializers import InWorkspace, count_of, money
 from retain.api.views import ERRORS, READ_ERRORS, VIA, WorkspaceViewSet
 from retain.renewals import expansion
 from retain.renewals.choices import ExpansionKind, ExpansionStatus
@@ -53,13 +54,13 @@ class ExpansionCloseSerializer(serializers.Serializer):  # type: ignore[type-arg
     amount = money(min_value=Decimal(0), required=False, allow_null=True, help_text="ARR won; default the expected")
     subscription = InWorkspace(Subscription, required=False, allow_null=True, help_text="won: the one that grows")
     new_mrr = money(min_value=Decimal(0), required=False, allow_null=True, help_text="in the subscription's currency")
-    new_seats = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    new_seats = count_of(Subscription, "seats", required=False, allow_null=True)
     effective_on = serializers.DateField(required=False, allow_null=True, help_text="default: today")
 
 
 class ExpansionFilter(django_filters.FilterSet):
-    account = django_filters.NumberFilter(field_name="account_id")
-    owner = django_filters.NumberFilter(field_name="owner_id")
+    account = IdFilter(field_name="account_id")
+    owner = IdFilter(field_name="owner_id")
 
     class Meta:
         model = ExpansionOpportunity

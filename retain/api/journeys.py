@@ -21,6 +21,7 @@ from retain.accounts.choices import Stage
 from retain.accounts.models import Account, Contact
 from retain.accounts.selectors import accounts_annotated
 from retain.api import serializers as s
+from retain.api.filters import IdFilter
 from retain.api.serializers import InWorkspace
 from retain.api.views import ERRORS, READ_ERRORS, VIA, WorkspaceViewSet
 from retain.journeys import services
@@ -124,8 +125,8 @@ class MilestoneTickSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class MilestoneFilter(django_filters.FilterSet):
-    account = django_filters.NumberFilter(field_name="account_id")
-    journey = django_filters.NumberFilter(field_name="journey_id")
+    account = IdFilter(field_name="account_id")
+    journey = IdFilter(field_name="journey_id")
 
     class Meta:
         model = MilestoneProgress
@@ -192,8 +193,8 @@ class JourneyStartSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class JourneyFilter(django_filters.FilterSet):
-    account = django_filters.NumberFilter(field_name="account_id")
-    template = django_filters.NumberFilter(field_name="template_id")
+    account = IdFilter(field_name="account_id")
+    template = IdFilter(field_name="template_id")
     status = django_filters.ChoiceFilter(
         choices=MilestoneStatus.choices, method="filter_status", label="journeys with a milestone in this status"
     )
@@ -282,8 +283,8 @@ class BarrierCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class BarrierFilter(django_filters.FilterSet):
-    account = django_filters.NumberFilter(field_name="account_id")
-    milestone = django_filters.NumberFilter(field_name="progress_id")
+    account = IdFilter(field_name="account_id")
+    milestone = IdFilter(field_name="progress_id")
     state = django_filters.ChoiceFilter(choices=BarrierState.choices)
     kind = django_filters.ChoiceFilter(choices=BarrierKind.choices)
 

@@ -17,7 +17,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from retain.accounts.models import Account
+from retain.api.filters import IdFilter
 from retain.api.views import ERRORS, READ_ERRORS, VIA, WorkspaceViewSet
+from retain.lib.columns import parse_whole
 from retain.messaging import services
 from retain.messaging.choices import EmailEventType, SuppressionReason
 from retain.messaging.models import OutboundMessage, Suppression
@@ -38,7 +40,7 @@ class OutboundMessageSerializer(serializers.ModelSerializer):  # type: ignore[ty
 
 
 class OutboundMessageFilter(django_filters.FilterSet):
-    account = django_filters.NumberFilter(field_name="account_id")
+    account = IdFilter(field_name="account_id")
 
     class Meta:
         model = OutboundMessage
@@ -194,8 +196,9 @@ class InboundEventViewSet(WorkspaceViewSet):
         """The account with this external_id, else (for digits) this id; external ids win."""
         accounts = Account.objects.filter(workspace=self.member.workspace)
         found = accounts.filter(external_id=reference).first() if reference else None
-        if found is None and reference.isdigit():
-            found = accounts.filter(pk=int(reference)).first()
+        pk = parse_whole(reference)
+        if found is None and pk is not None:
+            found = accounts.filter(pk=pk).first()
         if found is None:
             raise exceptions.ValidationError({"account": [f"no account with id or external_id {reference!r}"]})
         return found

@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from retain.accounts.models import Account, Contact
+from retain.api.filters import IdFilter
 from retain.api.serializers import InWorkspace
 from retain.api.views import ERRORS, READ_ERRORS, WorkspaceViewSet
 from retain.plans import progress, selectors, services
@@ -195,7 +196,7 @@ class PlanEventSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
 
 
 class PlanFilter(django_filters.FilterSet):
-    account = django_filters.NumberFilter(field_name="account_id")
+    account = IdFilter(field_name="account_id")
     status = django_filters.ChoiceFilter(choices=PlanStatus.choices)
 
     class Meta:
@@ -305,8 +306,8 @@ class GoalSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class GoalFilter(django_filters.FilterSet):
-    plan = django_filters.NumberFilter(field_name="plan_id")
-    account = django_filters.NumberFilter(field_name="plan__account_id")
+    plan = IdFilter(field_name="plan_id")
+    account = IdFilter(field_name="plan__account_id")
 
     class Meta:
         model = Goal
@@ -352,8 +353,8 @@ class ObjectiveSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
 
 
 class ObjectiveFilter(django_filters.FilterSet):
-    goal = django_filters.NumberFilter(field_name="goal_id")
-    plan = django_filters.NumberFilter(field_name="goal__plan_id")
+    goal = IdFilter(field_name="goal_id")
+    plan = IdFilter(field_name="goal__plan_id")
 
     class Meta:
         model = Objective
@@ -391,8 +392,8 @@ class ObjectiveViewSet(_PlanItemViewSet):
 
 
 class MetricFilter(django_filters.FilterSet):
-    objective = django_filters.NumberFilter(field_name="objective_id")
-    plan = django_filters.NumberFilter(field_name="objective__goal__plan_id")
+    objective = IdFilter(field_name="objective_id")
+    plan = IdFilter(field_name="objective__goal__plan_id")
     bound = django_filters.BooleanFilter(method="filter_bound", label="bound to a measure (true) or typed in")
 
     class Meta:
@@ -435,10 +436,10 @@ class SuccessMetricViewSet(_PlanItemViewSet):
 
 
 class CommitmentFilter(django_filters.FilterSet):
-    plan = django_filters.NumberFilter(field_name="plan_id")
-    account = django_filters.NumberFilter(field_name="plan__account_id")
-    owner_member = django_filters.NumberFilter(field_name="owner_member_id")
-    owner_contact = django_filters.NumberFilter(field_name="owner_contact_id")
+    plan = IdFilter(field_name="plan_id")
+    account = IdFilter(field_name="plan__account_id")
+    owner_member = IdFilter(field_name="owner_member_id")
+    owner_contact = IdFilter(field_name="owner_contact_id")
     status = django_filters.ChoiceFilter(choices=CommitmentStatus.choices)
     due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
 
@@ -517,7 +518,7 @@ class SharedLinkCreatedSerializer(SharedLinkSerializer):
 
 
 class SharedLinkFilter(django_filters.FilterSet):
-    account = django_filters.NumberFilter(field_name="account_id")
+    account = IdFilter(field_name="account_id")
     purpose = django_filters.ChoiceFilter(choices=LinkPurpose.choices)
     is_live = django_filters.BooleanFilter(method="filter_live", label="neither expired nor revoked (true)")
 

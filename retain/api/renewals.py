@@ -17,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from retain.api.filters import IdFilter
 from retain.api.serializers import InWorkspace, money
 from retain.api.views import ERRORS, READ_ERRORS, VIA, WorkspaceViewSet
 from retain.renewals import selectors, services
@@ -74,8 +75,8 @@ class RenewalCloseSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class RenewalFilter(django_filters.FilterSet):
-    account = django_filters.NumberFilter(field_name="account_id")
-    owner = django_filters.NumberFilter(field_name="owner_id")
+    account = IdFilter(field_name="account_id")
+    owner = IdFilter(field_name="owner_id")
     tier = django_filters.CharFilter(field_name="account__tier")
     is_open = django_filters.BooleanFilter(method="filter_open", label="open (true) or closed (false)")
     term_end_before = django_filters.DateFilter(field_name="term_end", lookup_expr="lte")

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import DecimalField, Model, QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -25,14 +25,27 @@ from retain.accounts.models import (
     Touchpoint,
 )
 from retain.accounts.segments import describe
+from retain.lib.columns import integer_range
 from retain.surveys.models import Response as SurveyResponse
 from retain.surveys.models import Survey
 from retain.tenancy.models import Member
 
 
 def money(**options: Any) -> serializers.DecimalField:
-    """An amount in a currency, as a string with cents (JSON numbers would lose precision)."""
-    return serializers.DecimalField(max_digits=18, decimal_places=2, **options)
+    """An amount in a currency, as a string with cents (JSON numbers would lose precision).
+
+    Sized like the money columns it is stored in, so a value they cannot hold is a 400 here.
+    """
+    column = Subscription._meta.get_field("mrr")
+    assert isinstance(column, DecimalField)
+    return serializers.DecimalField(max_digits=column.max_digits, decimal_places=column.decimal_places, **options)
+
+
+def count_of(model: type[Model], name: str, **options: Any) -> serializers.IntegerField:
+    """A whole number within the range of model.name's column on every database."""
+    low, high = integer_range(model._meta.get_field(name))  # type: ignore[arg-type]
+    options.setdefault("min_value", low)
+    return serializers.IntegerField(max_value=high, **options)
 
 
 class InWorkspace(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
@@ -189,7 +202,7 @@ class SubscriptionChangeSerializer(serializers.Serializer):  # type: ignore[type
 
     effective_on = serializers.DateField()
     mrr = money(min_value=Decimal(0), required=False)
-    seats = serializers.IntegerField(min_value=0, required=False)
+    seats = count_of(Subscription, "seats", required=False)
     product = serializers.CharField(max_length=200, required=False)
     term_end = serializers.DateField(required=False)
 

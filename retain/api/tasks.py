@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from retain.accounts.choices import TouchpointKind
 from retain.accounts.models import Account
+from retain.api.filters import IdFilter
 from retain.api.permissions import request_member
 from retain.api.serializers import InWorkspace
 from retain.api.views import ERRORS, READ_ERRORS, VIA, WorkspaceViewSet
@@ -100,8 +101,8 @@ class TaskCancelSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class TaskFilter(django_filters.FilterSet):
-    account = django_filters.NumberFilter(field_name="account_id")
-    owner = django_filters.NumberFilter(field_name="owner_id")
+    account = IdFilter(field_name="account_id")
+    owner = IdFilter(field_name="owner_id")
     unassigned = django_filters.BooleanFilter(field_name="owner", lookup_expr="isnull", label="no owner (true)")
     status = django_filters.ChoiceFilter(choices=TaskStatus.choices)
     kind = django_filters.ChoiceFilter(choices=TaskKind.choices)

@@ -36,6 +36,7 @@ from retain.accounts.selectors import (
     workspace_today,
 )
 from retain.api import serializers as s
+from retain.api.filters import IdFilter
 from retain.api.permissions import WORKSPACE_HEADER, request_member
 from retain.journeys.services import lifecycle_move
 from retain.surveys import selectors as survey_selectors
@@ -225,7 +226,7 @@ class AccountViewSet(WorkspaceViewSet):
 
 
 class ContactFilter(django_filters.FilterSet):
-    account = django_filters.NumberFilter(field_name="account_id")
+    account = IdFilter(field_name="account_id")
 
     class Meta:
         model = Contact
@@ -276,7 +277,7 @@ class ContactViewSet(mixins.ListModelMixin, WorkspaceViewSet):
 
 
 class SubscriptionFilter(django_filters.FilterSet):
-    account = django_filters.NumberFilter(field_name="account_id")
+    account = IdFilter(field_name="account_id")
 
     class Meta:
         model = Subscription
@@ -336,8 +337,8 @@ class SubscriptionViewSet(mixins.ListModelMixin, WorkspaceViewSet):
 
 
 class TouchpointFilter(django_filters.FilterSet):
-    account = django_filters.NumberFilter(field_name="account_id")
-    member = django_filters.NumberFilter(field_name="member_id")
+    account = IdFilter(field_name="account_id")
+    member = IdFilter(field_name="member_id")
     occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
 
@@ -523,9 +524,9 @@ class SurveyViewSet(mixins.ListModelMixin, WorkspaceViewSet):
 
 
 class SurveyResponseFilter(django_filters.FilterSet):
-    survey = django_filters.NumberFilter(field_name="survey_id")
-    account = django_filters.NumberFilter(field_name="account_id")
-    contact = django_filters.NumberFilter(field_name="contact_id")
+    survey = IdFilter(field_name="survey_id")
+    account = IdFilter(field_name="account_id")
+    contact = IdFilter(field_name="contact_id")
     answered_after = django_filters.IsoDateTimeFilter(field_name="answered_at", lookup_expr="gte")
     answered_before = django_filters.IsoDateTimeFilter(field_name="answered_at", lookup_expr="lt")
 

@@ -21,6 +21,13 @@ SCHEDULE = {
         "schedule": crontab(hour=3, minute=17),
         "options": {"expires": 6 * 3600},
     },
+    "expire-ingest-rejections": {
+        # Refused events are kept 30 days, long enough to fix the sender that made them; without
+        # an expiry a sender that keeps sending bad calls grows the table for good.
+        "task": "retain.usage.jobs.expire_rejections",
+        "schedule": crontab(hour=3, minute=37),
+        "options": {"expires": 6 * 3600},
+    },
     "open-renewal-windows": {
         # Writes "renewal window opened" once per subscription term (seed 002: renewals start 90
         # days out). Hourly rather than daily so every workspace time zone's midnight is covered

@@ -47,6 +47,7 @@ KNOWN_SETTINGS = {
     "RETAIN_SECURE_COOKIES",
     "RETAIN_WEB_CONCURRENCY",
     "RETAIN_INGEST_RATE_PER_KEY",
+    "RETAIN_INGEST_CONCURRENCY_PER_WORKSPACE",
     "RETAIN_EVENT_RETENTION_DAYS",
     "RETAIN_WEBHOOK_PRIVATE_ADDRESSES",
 }
@@ -258,6 +259,9 @@ WEB_CONCURRENCY = env_int("RETAIN_WEB_CONCURRENCY", 4, minimum=1)
 CELERY_BEAT_SCHEDULE_FILE = str(DATA_DIR / "celerybeat-schedule")
 # Ingest requests per second per write key, per server process (429 with Retry-After above it).
 INGEST_RATE_PER_KEY = env_int("RETAIN_INGEST_RATE_PER_KEY", 2000, minimum=1)
+# Ingest requests of one workspace worked on at once, per server process (429 above it): below the
+# 4 threads of a `retain web` process, so another workspace's calls always find a free thread.
+INGEST_CONCURRENCY_PER_WORKSPACE = env_int("RETAIN_INGEST_CONCURRENCY_PER_WORKSPACE", 2, minimum=1)
 # Raw product events are kept this many days; the daily rollups are kept for good.
 EVENT_RETENTION_DAYS = env_int("RETAIN_EVENT_RETENTION_DAYS", 400, minimum=30)
 IMPORT_MAX_BYTES = env_int("RETAIN_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)

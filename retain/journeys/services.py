@@ -17,6 +17,7 @@ from retain.journeys.choices import BarrierKind, BarrierState, MilestoneKind
 from retain.journeys.defaults import DEFAULT_TEMPLATES
 from retain.journeys.models import Barrier, Journey, JourneyTemplate, MilestoneProgress
 from retain.journeys.templates import clean_applies_to, clean_milestones
+from retain.lib.columns import check_value
 from retain.lib.dates import start_of_day
 from retain.tenancy.choices import AuditAction
 from retain.tenancy.models import Member, Workspace
@@ -39,6 +40,7 @@ def template_publish(
     audience = clean_applies_to(applies_to)
     if not isinstance(name, str) or not name.strip():
         raise ValidationError({"name": "must not be empty"})
+    check_value(JourneyTemplate, "priority", priority)
     latest = JourneyTemplate.objects.filter(workspace=workspace, key=key).aggregate(high=Max("version"))["high"]
     JourneyTemplate.objects.filter(workspace=workspace, key=key, is_current=True).update(is_current=False)
     template = JourneyTemplate.objects.create(

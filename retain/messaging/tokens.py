@@ -18,6 +18,8 @@ import hmac
 from django.core import signing
 from django.utils.crypto import salted_hmac
 
+from retain.lib.columns import parse_whole
+
 UNSUBSCRIBE_SALT = "retain.surveys.unsubscribe"
 WEBHOOK_SECRET_SALT = "retain.messaging.webhook-secret"
 
@@ -32,7 +34,7 @@ def unsubscribe_contact_id(token: str) -> int | None:
         value = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token)
     except signing.BadSignature:
         return None
-    return int(value) if value.isdigit() else None
+    return parse_whole(value)
 
 
 def webhook_secret(workspace_id: int) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from retain.lib.columns import check_value
 from retain.metrics.choices import SpendCategory
 from retain.metrics.models import DEFAULT_TARGET_NRR, Quota, Spend
 from retain.tenancy.choices import Role
@@ -70,6 +71,7 @@ def spend_set(
         raise ValidationError({"category": f"must be one of {', '.join(SpendCategory.values)}"})
     _check_period(period_start, period_end, MAX_PERIOD_DAYS)
     value = _decimal("amount", amount)
+    check_value(Spend, "amount", value)
     if value.as_tuple().exponent < -2:  # type: ignore[operator]
         raise ValidationError({"amount": "must have at most 2 decimal places"})
     note = (note or "").strip()
@@ -130,6 +132,7 @@ def quota_set(
     if nrr > 10:
         raise ValidationError({"target_nrr": "must be a share such as 1.2 for 120%, at most 10"})
     arr = None if target_arr in (None, "") else _decimal("target_arr", target_arr, positive=True)
+    check_value(Quota, "target_arr", arr)
     with transaction.atomic():
         quota, _ = Quota.objects.update_or_create(
             workspace=workspace,

@@ -18,6 +18,7 @@ from retain.accounts.models import Account, Contact
 from retain.accounts.selectors import workspace_today
 from retain.health.catalogue import MEASURES
 from retain.health.measures import UnknownMeasure, compute_measures
+from retain.lib.columns import check_columns, check_value
 from retain.plans import onboarding
 from retain.plans.choices import CommitmentStatus, LinkPurpose, PlanStatus
 from retain.plans.models import (
@@ -117,7 +118,7 @@ def metric_add(
     measure_kind: str = "",
 ) -> SuccessMetric:
     _check_kind(measure_kind)
-    metric = SuccessMetric.objects.create(
+    metric = SuccessMetric(
         objective=objective,
         name=_title(name, "name"),
         unit=unit.strip(),
@@ -126,6 +127,8 @@ def metric_add(
         target_value=target_value,
         measure_kind=measure_kind,
     )
+    check_columns(metric)
+    metric.save()
     bound = f", bound to {MEASURES[measure_kind].name}" if measure_kind else ""
     _record(
         objective.goal.plan,
@@ -139,6 +142,7 @@ def metric_add(
 def metric_set_current(*, metric: SuccessMetric, actor: Member | None, current_value: Decimal) -> SuccessMetric:
     if metric.measure_kind:
         raise ValidationError({"current_value": "this metric updates itself from usage"})
+    check_value(SuccessMetric, "current_value", current_value)
     before = metric.current_value
     if current_value != before:
         metric.current_value = current_value

@@ -36,6 +36,7 @@ from retain.accounts.selectors import workspace_today
 from retain.health.choices import Band
 from retain.health.models import HealthScore
 from retain.journeys.services import lifecycle_on_expansion_opened
+from retain.lib.columns import check_value
 from retain.lib.money import quantize
 from retain.renewals.choices import ExpansionKind, ExpansionSignal, ExpansionStatus
 from retain.renewals.models import ExpansionOpportunity
@@ -290,6 +291,7 @@ def _check_amount(value: Any) -> Decimal:
         raise ValidationError({"amount": "must be a number"})
     if amount < 0:
         raise ValidationError({"amount": "must not be negative"})
+    check_value(ExpansionOpportunity, "amount", amount)
     return amount
 
 

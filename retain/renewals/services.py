@@ -23,6 +23,7 @@ from retain.accounts.choices import SubscriptionStatus
 from retain.accounts.models import Subscription, TimelineEntry
 from retain.accounts.selectors import rate_table, workspace_today
 from retain.journeys.services import lifecycle_on_churn
+from retain.lib.columns import check_value
 from retain.lib.money import MissingRate, RateTable, quantize
 from retain.renewals.choices import (
     DEFAULT_REASONS,
@@ -175,6 +176,7 @@ def _check_amount(field: str, value: Any) -> Decimal:
         raise ValidationError({field: "must be a number"})
     if amount < 0:
         raise ValidationError({field: "must not be negative"})
+    check_value(Renewal, field, amount)
     return amount
 
 

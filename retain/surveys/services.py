@@ -34,6 +34,7 @@ from django.utils import timezone
 from retain.accounts import timeline
 from retain.accounts.choices import ContactRole, ContactStatus, SubscriptionStatus
 from retain.accounts.models import Contact, Subscription, TimelineEntry
+from retain.lib.columns import check_columns
 from retain.lib.dates import local_day
 from retain.messaging import services as messaging_services
 from retain.messaging.choices import DeliveryStatus
@@ -91,6 +92,7 @@ def _clean_survey(survey: Survey) -> None:
         )
     if errors:
         raise ValidationError(errors)
+    check_columns(survey)
     survey.full_clean(exclude=["workspace", "segment", "roles", "created_by"], validate_constraints=False)
     clash = Survey.objects.filter(workspace_id=survey.workspace_id, name=survey.name).exclude(pk=survey.pk)
     if clash.exists():

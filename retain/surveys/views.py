@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from retain.lib.columns import parse_whole
 from retain.messaging.views import rate_limited, unsubscribe_page
 from retain.surveys import selectors, services
 from retain.surveys.choices import ResponseSource, SurveyKind
@@ -28,10 +29,7 @@ def _rate_limited(request: HttpRequest, token: str) -> HttpResponse | None:
 
 
 def _score(value: str | None, low: int, high: int) -> int | None:
-    if value is None or not value.strip().isdigit():
-        return None
-    score = int(value)
-    return score if low <= score <= high else None
+    return parse_whole(value, low=low, high=high)
 
 
 def _private(response: HttpResponse) -> HttpResponse:

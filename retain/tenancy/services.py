@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from retain.lib.columns import check_columns, check_value
 from retain.tenancy.choices import AuditAction, CapacityUnit, CsmKind, InvitationStatus, Role
 from retain.tenancy.models import (
     ApiToken,
@@ -116,6 +117,7 @@ def _clean_time_zone(value: str) -> None:
 def workspace_create(*, name: str, slug: str, time_zone: str = "UTC", currency: str = "USD") -> Workspace:
     _clean_time_zone(time_zone)
     workspace = Workspace(name=name, slug=slug, time_zone=time_zone, currency=currency.upper())
+    check_columns(workspace)
     workspace.full_clean()
     workspace.save()
     return workspace
@@ -139,6 +141,7 @@ def workspace_update(*, workspace: Workspace, actor: Member | None = None, **fie
         days = getattr(workspace, f"renewal_window_{tier}_days")
         if not 0 < int(days) <= 730:
             raise ValidationError({f"renewal_window_{tier}_days": "must be between 1 and 730 days"})
+    check_columns(workspace)
     workspace.full_clean()
     workspace.save()
     if changed:
@@ -190,6 +193,7 @@ def member_add(
         capacity_unit=capacity_unit,
         capacity=capacity,
     )
+    check_columns(member)
     member.full_clean(exclude=["workspace", "user"])
     member.save()
     audit_record(
@@ -226,6 +230,7 @@ def member_update(*, actor: Member | None, member: Member, **fields: Any) -> Mem
     _keep_an_admin(member, fields)
     for name, value in fields.items():
         setattr(member, name, value)
+    check_columns(member)
     member.full_clean(exclude=["workspace", "user"])
     member.save()
     if changed:
@@ -284,6 +289,7 @@ def exchange_rate_set(
             raise InvalidOperation
     except InvalidOperation:
         raise ValidationError({"rate": "must be a positive number"}) from None
+    check_value(ExchangeRate, "rate", value)
     row, _ = ExchangeRate.objects.update_or_create(
         workspace=workspace, currency=currency, valid_from=valid_from, defaults={"rate": value}
     )

@@ -18,6 +18,18 @@ from typing import Any
 import orjson
 
 MAX_EVENT_BYTES = 32 * 1024
+# Calls in one batch. Segment's clients send at most 500 KB, a few thousand small calls; the cap keeps
+# one request's work (and its time holding the store's write lock) bounded whatever the body holds.
+MAX_BATCH_CALLS = 2_500
+# Deeper than any analytics payload needs, and well inside what orjson writes (254 levels) and what
+# SQLite's JSON functions read (1,000): a deeper event could be stored but never rolled up.
+MAX_EVENT_DEPTH = 64
+# The width of the text columns events are stored in (usage_event, usage_user, accounts).
+MAX_ID_CHARS = 200
+# Times whose calendar day exists in every time zone (rollups count days in the workspace's zone);
+# year 1 and 9999 would overflow when moved by a zone's offset.
+EARLIEST = dt.datetime(2, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(9998, 12, 31, tzinfo=dt.UTC)
 CALL_TYPES = ("track", "identify", "group", "page", "screen", "alias")
 STORED_TYPES = ("track", "page", "screen")
 
@@ -47,7 +59,11 @@ def _parse_float(text: str) -> float | _NonFinite:
 
 
 def _parse_int(text: str) -> int | _NonFinite:
-    # JSON numbers become Python ints of any size; beyond 64 bits no store or client agrees.
+    # JSON numbers become Python ints of any size; beyond 64 bits no store or client agrees. Anything
+    # over 20 characters is beyond 64 bits, and is not converted at all: Python refuses to convert
+    # over 4,300 digits, and the conversion is quadratic below that.
+    if len(text) > 20:
+        return _NonFinite(text)
     value = int(text)
     return value if -(2**63) <= value < 2**63 else _NonFinite(text)
 
@@ -127,7 +143,8 @@ class Checked:
 def _find_bad_value(value: Any, path: str) -> str | None:
     """The first value no store can keep faithfully: NaN/Infinity, lone surrogates, NUL characters."""
     if isinstance(value, _NonFinite):
-        return f"{path} is {value.text}, which is not a finite number"
+        shown = value.text if len(value.text) <= 40 else f"{value.text[:20]}… ({len(value.text)} characters)"
+        return f"{path} is {shown}, which is not a finite number"
     if isinstance(value, str):
         if "\x00" in value:
             return f"{path} contains a NUL character"
@@ -149,6 +166,23 @@ def _find_bad_value(value: Any, path: str) -> str | None:
     return None
 
 
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether objects and lists nest deeper than `limit` (a loop, not recursion: any depth is safe)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def parse_time(value: Any, name: str) -> dt.datetime | None:
     if value is None or value == "":
         return None
@@ -163,7 +197,13 @@ def parse_time(value: Any, name: str) -> dt.datetime | None:
         raise ValueError(f"{name} {value!r} is not an ISO 8601 time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
+    try:
+        moment = moment.astimezone(dt.UTC)
+    except OverflowError:
+        moment = dt.datetime.min.replace(tzinfo=dt.UTC)  # only year 1 or 9999 with an offset get here
+    if not EARLIEST <= moment <= LATEST:
+        raise ValueError(f"{name} {value[:40]!r} is outside the years {EARLIEST.year} to {LATEST.year}")
+    return moment
 
 
 def _identifier(raw: dict[str, Any], key: str) -> str:
@@ -172,7 +212,10 @@ def _identifier(raw: dict[str, Any], key: str) -> str:
         return ""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValueError(f"{key} must be a string")
-    return str(value).strip()
+    text = str(value).strip()
+    if len(text) > MAX_ID_CHARS:
+        raise ValueError(f"{key} is longer than {MAX_ID_CHARS} characters")
+    return text
 
 
 def _object(raw: dict[str, Any], key: str) -> dict[str, Any]:
@@ -203,10 +246,15 @@ def check_event(
     if not isinstance(raw, dict):
         return Rejection(index, "", "event must be a JSON object")
     try:
-        # Fails on the markers of non-finite numbers, lone surrogates and integers beyond 64 bits.
+        # Fails on the markers of non-finite numbers, lone surrogates, integers beyond 64 bits and
+        # nesting beyond orjson's limit.
         encoded: bytes | None = orjson.dumps(raw)
     except (TypeError, orjson.JSONEncodeError):
         encoded = None
+    # Each level of nesting opens a bracket: only an event with that many brackets is walked.
+    brackets = MAX_EVENT_DEPTH + 1 if encoded is None else encoded.count(b"{") + encoded.count(b"[")
+    if brackets > MAX_EVENT_DEPTH and _too_deep(raw, MAX_EVENT_DEPTH):
+        return Rejection(index, shown_id, f"event is nested deeper than {MAX_EVENT_DEPTH} levels")
     if encoded is not None:
         size = len(encoded)
         suspect = b"\\u0000" in encoded
@@ -231,8 +279,8 @@ def check_event(
             raise ValueError("userId or anonymousId is required")
         if message_id is not None and (not isinstance(message_id, str) or not message_id.strip()):
             raise ValueError("messageId must be a non-empty string")
-        if isinstance(message_id, str) and len(message_id) > 200:
-            raise ValueError("messageId is longer than 200 characters")
+        if isinstance(message_id, str) and len(message_id.strip()) > MAX_ID_CHARS:
+            raise ValueError(f"messageId is longer than {MAX_ID_CHARS} characters")
         name = ""
         if call_type == "track":
             name = raw.get("event")  # type: ignore[assignment]
@@ -244,8 +292,8 @@ def check_event(
             if page_name is not None and not isinstance(page_name, str):
                 raise ValueError("name must be a string")
             name = (page_name or "").strip()
-        if len(name) > 200:
-            raise ValueError("event name is longer than 200 characters")
+        if len(name) > MAX_ID_CHARS:
+            raise ValueError(f"event name is longer than {MAX_ID_CHARS} characters")
         context = _object(raw, "context")
         properties = _object(raw, "properties")
         traits = _object(raw, "traits") or _object(context, "traits")
@@ -257,9 +305,9 @@ def check_event(
         timestamp = parse_time(raw.get("timestamp"), "timestamp")
         original = parse_time(raw.get("originalTimestamp"), "originalTimestamp")
         own_sent_at = parse_time(raw.get("sentAt"), "sentAt") or sent_at
+        timestamp = corrected_timestamp(timestamp or original, own_sent_at, received_at)
     except ValueError as exc:
         return Rejection(index, shown_id, str(exc))
-    timestamp = corrected_timestamp(timestamp or original, own_sent_at, received_at)
     user_key = user_id or anonymous_id
     if not isinstance(message_id, str):
         message_id = content_message_id(call_type, user_key, group_id, name, timestamp, properties)
@@ -293,7 +341,13 @@ def corrected_timestamp(
         return received_at
     if sent_at is None:
         return timestamp
-    return received_at - (sent_at - timestamp)
+    try:
+        corrected = received_at - (sent_at - timestamp)
+    except OverflowError:
+        raise ValueError("timestamp is too far from sentAt to correct the client's clock") from None
+    if not EARLIEST <= corrected <= LATEST:
+        raise ValueError("timestamp is too far from sentAt to correct the client's clock")
+    return corrected
 
 
 def check_calls(body: dict[str, Any], *, default_type: str | None, received_at: dt.datetime) -> Checked:
@@ -306,6 +360,10 @@ def check_calls(body: dict[str, Any], *, default_type: str | None, received_at: 
         calls = body.get("batch")
         if not isinstance(calls, list):
             raise BodyError("batch must be a list of events")
+        if len(calls) > MAX_BATCH_CALLS:
+            raise BodyError(
+                f"batch has {len(calls)} calls, over the limit of {MAX_BATCH_CALLS}; send smaller batches", status=413
+            )
     else:
         calls = [body]
     checked = Checked()

@@ -6,12 +6,14 @@ import logging
 
 from celery import shared_task
 from django.db.models import Max
+from django.utils import timezone
 
 from retain.health.services import health_recompute
 from retain.journeys.evaluation import journeys_evaluate
 from retain.tenancy.models import Workspace
 from retain.usage.models import RollupDirty, RollupState, UsageEvent
 from retain.usage.rollups import events_expire, rollups_fold
+from retain.usage.services import rejections_expire
 
 log = logging.getLogger(__name__)
 
@@ -75,4 +77,13 @@ def expire_events() -> int:
         if count:
             log.info("expired %s raw events in %s", count, workspace.slug)
         deleted += count
+    return deleted
+
+
+@shared_task(name="retain.usage.jobs.expire_rejections")
+def expire_rejections() -> int:
+    """Delete ingest rejections past their retention (30 days)."""
+    deleted = rejections_expire(now=timezone.now())
+    if deleted:
+        log.info("expired %s ingest rejections", deleted)
     return deleted

@@ -79,10 +79,13 @@ class IngestRejection(models.Model):
     message_id = models.CharField(max_length=200, blank=True)
     reason = models.CharField(max_length=300)
     excerpt = models.TextField(blank=True)
+    # How many refused events the row stands for: past the first few of a request, one row counts
+    # the rest (its reason and excerpt are the first of them).
+    count = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["write_key", "-received_at"])]
+        indexes = [models.Index(fields=["write_key", "-received_at"]), models.Index(fields=["received_at"])]
 
     def __str__(self) -> str:
         return self.reason

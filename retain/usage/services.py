@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.db.models import Q
 
 from retain.accounts import services as account_services
@@ -17,12 +20,24 @@ from retain.accounts.models import Account, Contact
 from retain.surveys import services as survey_services
 from retain.tenancy.models import Workspace, WriteKey
 from retain.usage.events import Checked, Event, Rejection
+from retain.usage.limits import write_turns
 from retain.usage.models import IngestRejection, RollupDirty, UsageEvent, UsageUser
-from retain.usage.store import insert_events
+from retain.usage.store import Stored, insert_events
 
 ACCOUNT_TRAITS = {"name", "website", "domain", "industry", "employees"}
 CONTACT_TRAITS = {"email", "firstName", "first_name", "lastName", "last_name", "title", "phone"}
 EXCERPT_CHARS = 500
+EXCERPT_DEPTH = 20
+# identify and group calls committed per transaction (about half a second of work at most).
+IDENTITY_CHUNK = 50
+LOCK_POLL_SECONDS = 0.1  # the longest sleep of SQLite's busy handler between two tries
+# Rejections are for fixing a sender, not an archive: a month covers the release that fixes it.
+REJECTION_RETENTION_DAYS = 30
+# Rejection rows written one by one per request; the rest are counted on a row per reason (as many
+# reasons again), and any further reasons on one row.
+REJECTIONS_KEPT = 5
+OTHER_REASONS = "other reasons (more refused events in the same request)"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -37,6 +52,8 @@ def _email(traits: dict[str, Any]) -> str:
     if not isinstance(value, str):
         return ""
     value = value.strip().lower()
+    if len(value) > UsageUser._meta.get_field("email").max_length:  # type: ignore[operator]
+        return ""
     try:
         validate_email(value)
     except ValidationError:
@@ -191,30 +208,48 @@ def _attribute_earlier_events(workspace: Workspace, account: Account, group_id: 
 def ingest_calls(
     *, write_key: WriteKey, checked: Checked, received_at: dt.datetime, raw_calls: list[Any]
 ) -> IngestResult:
-    """Store one request's accepted calls and its rejections in one transaction.
+    """Store one request's accepted calls and its rejections; nothing is acknowledged before it is committed.
 
     identify and group calls update contacts and accounts through the accounts services first,
     each in a savepoint: one whose traits the services refuse becomes a rejection, not a failure.
-    Raises DatabaseError when the store fails; nothing of the request is then kept.
+    They are committed in chunks of IDENTITY_CHUNK before the events: each costs milliseconds of
+    ORM work, and 2,500 of them in one transaction held SQLite's only write lock for half a minute,
+    so another workspace's ingest waited its 30 seconds and got 503. If a later chunk or the events
+    then fail, the request is answered 503 and the sender resends it: applying the same traits
+    again changes nothing. The events, survey answers and rejections go in one last transaction.
+    Raises DatabaseError when the store fails.
     """
     result = IngestResult(rejections=list(checked.rejections), duplicates=checked.duplicates)
-    keep: list[Event] = []
-    with transaction.atomic():
-        for event in checked.events:
-            if event.type in ("identify", "group"):
-                try:
-                    with transaction.atomic():
-                        (_identify if event.type == "identify" else _group)(write_key.workspace, event)
-                except ValidationError as exc:
-                    reason = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-                    result.rejections.append(Rejection(event.index, event.message_id, f"refused traits ({reason})"))
-                    continue
-            keep.append(event)
+    refused: set[int] = set()
+    identity = [event for event in checked.events if event.type in ("identify", "group")]
+    held = 0.0
+    for start in range(0, len(identity), IDENTITY_CHUNK):
+        if start and connection.vendor == "sqlite":
+            # A writer in another process polls for the lock up to every 100 ms: leave it free
+            # that long (at most as long as the last chunk held it) so that writer gets a turn.
+            time.sleep(min(held, LOCK_POLL_SECONDS))
+        began = time.monotonic()
+        with _write_turn(), transaction.atomic():
+            for event in identity[start : start + IDENTITY_CHUNK]:
+                rejection = _apply_identity(write_key.workspace, event)
+                if rejection is not None:
+                    result.rejections.append(rejection)
+                    refused.add(event.index)
+        held = time.monotonic() - began
+    keep = [event for event in checked.events if event.index not in refused]
+    with _write_turn(), transaction.atomic():
         answers = [event for event in keep if survey_services.is_nps_answer(event)]
         # Only events stored now become survey answers: a resent batch must not answer twice.
         earlier = _stored_message_ids(write_key.workspace_id, answers) if answers else set()
         accounts = resolve_accounts(write_key.workspace_id, keep)
-        stored = insert_events(write_key.workspace_id, write_key.pk, keep, accounts)
+        try:
+            with transaction.atomic():
+                stored = insert_events(write_key.workspace_id, write_key.pk, keep, accounts)
+        except DataError:
+            stored, store_refused = _insert_one_by_one(write_key, keep, accounts)
+            result.rejections.extend(store_refused)
+            refused_ids = {rejection.message_id for rejection in store_refused}
+            answers = [event for event in answers if event.message_id not in refused_ids]
         if answers:
             survey_services.responses_record_from_events(
                 workspace=write_key.workspace, events=[event for event in answers if event.message_id not in earlier]
@@ -222,18 +257,96 @@ def ingest_calls(
         result.accepted = stored.inserted
         result.duplicates += stored.duplicates
         if result.rejections:
-            IngestRejection.objects.bulk_create(
-                IngestRejection(
-                    workspace_id=write_key.workspace_id,
-                    write_key=write_key,
-                    received_at=received_at,
-                    message_id=rejection.message_id[:200],
-                    reason=rejection.reason[:300],
-                    excerpt=_excerpt(raw_calls, rejection.index),
-                )
-                for rejection in result.rejections
-            )
+            IngestRejection.objects.bulk_create(_rejection_rows(write_key, received_at, result.rejections, raw_calls))
     return result
+
+
+def _rejection_rows(
+    write_key: WriteKey, received_at: dt.datetime, rejections: list[Rejection], raw_calls: list[Any]
+) -> list[IngestRejection]:
+    """The first few rejections of a request one row each, the rest counted by reason.
+
+    A sender fixes its calls from a few examples and the counts; a row per call would let one
+    request of refused calls write thousands of rows.
+    """
+    ordered = sorted(rejections, key=lambda r: r.index)
+    shown, rest = ordered[:REJECTIONS_KEPT], ordered[REJECTIONS_KEPT:]
+
+    def row(rejection: Rejection, reason: str, count: int) -> IngestRejection:
+        return IngestRejection(
+            workspace_id=write_key.workspace_id,
+            write_key=write_key,
+            received_at=received_at,
+            message_id=rejection.message_id[:200],
+            reason=reason[:300],
+            excerpt=_excerpt(raw_calls, rejection.index),
+            count=count,
+        )
+
+    rows = [row(rejection, rejection.reason, 1) for rejection in shown]
+    by_reason: dict[str, list[Rejection]] = {}
+    for rejection in rest:
+        by_reason.setdefault(rejection.reason, []).append(rejection)
+    groups = sorted(by_reason.values(), key=len, reverse=True)
+    rows.extend(row(group[0], group[0].reason, len(group)) for group in groups[:REJECTIONS_KEPT])
+    others = [rejection for group in groups[REJECTIONS_KEPT:] for rejection in group]
+    if others:
+        rows.append(row(others[0], OTHER_REASONS, len(others)))
+    return rows
+
+
+def _write_turn() -> AbstractContextManager[None]:
+    return write_turns.turn() if connection.vendor == "sqlite" else nullcontext()
+
+
+def _apply_identity(workspace: Workspace, event: Event) -> Rejection | None:
+    """Apply one identify or group call in a savepoint; a call the services refuse is its rejection."""
+    try:
+        with transaction.atomic():
+            (_identify if event.type == "identify" else _group)(workspace, event)
+    except ValidationError as exc:
+        reason = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+        return Rejection(event.index, event.message_id, f"refused traits ({reason})")
+    except DataError as exc:
+        # A value the columns cannot hold is the event's fault and will not improve on a retry:
+        # refuse the event, never answer the batch with a retryable 503.
+        return Rejection(event.index, event.message_id, _refused(exc))
+    return None
+
+
+def _refused(exc: DataError) -> str:
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"the store refused a value ({first_line[:200]})"
+
+
+def _insert_one_by_one(
+    write_key: WriteKey, events: list[Event], accounts: dict[int, int]
+) -> tuple[Stored, list[Rejection]]:
+    """The slow path after a batch insert failed on a value: each event in its own savepoint.
+
+    Validation keeps every value within its column, so this runs only if a check is missing; it
+    still keeps the good events and names the bad ones instead of failing the whole request.
+    """
+    inserted = duplicates = 0
+    refused: list[Rejection] = []
+    for event in events:
+        try:
+            with transaction.atomic():
+                one = insert_events(write_key.workspace_id, write_key.pk, [event], accounts)
+        except DataError as exc:
+            log.warning("ingest: event %s refused by the store: %s", event.index, exc)
+            refused.append(Rejection(event.index, event.message_id, _refused(exc)))
+            continue
+        inserted += one.inserted
+        duplicates += one.duplicates
+    return Stored(inserted, duplicates), refused
+
+
+def rejections_expire(*, now: dt.datetime) -> int:
+    """Delete rejections older than REJECTION_RETENTION_DAYS; returns how many went."""
+    cutoff = now - dt.timedelta(days=REJECTION_RETENTION_DAYS)
+    deleted, _ = IngestRejection.objects.filter(received_at__lt=cutoff).delete()
+    return deleted
 
 
 def _stored_message_ids(workspace_id: int, events: list[Event]) -> set[str]:
@@ -246,5 +359,17 @@ def _stored_message_ids(workspace_id: int, events: list[Event]) -> set[str]:
 def _excerpt(raw_calls: list[Any], index: int) -> str:
     if not 0 <= index < len(raw_calls):
         return ""
-    text = json.dumps(raw_calls[index], default=str, ensure_ascii=True)
+    # Cut deep nesting before encoding: an event refused for its depth may nest a thousand levels,
+    # past the encoder's recursion limit.
+    text = json.dumps(_cut(raw_calls[index], EXCERPT_DEPTH), default=str, ensure_ascii=True)
     return text[:EXCERPT_CHARS]
+
+
+def _cut(value: Any, depth: int) -> Any:
+    if not isinstance(value, (dict, list)):
+        return value
+    if depth == 0:
+        return "…"
+    if isinstance(value, dict):
+        return {key: _cut(item, depth - 1) for key, item in value.items()}
+    return [_cut(item, depth - 1) for item in value]

@@ -1,9 +1,11 @@
 """The Segment/RudderStack-compatible ingest endpoints: /v1/track, identify, group, page, batch.
 
-Answers: 200 only after the accepted events are committed (listing refused events with reasons);
-401 for a bad or missing write key; 400 for a body that is not a JSON object; 413 over 4 MB after
-decompression; 429 with Retry-After when a key sends too fast; 503 with Retry-After when the store
-fails. Never a 500 for anything a client sends.
+Answers: 200 only after the accepted events are committed (counting refused events and naming the
+first 100 with reasons); 401 for a bad or missing write key; 400 for a body that is not a JSON
+object; 413 over 4 MB after decompression or over 2,500 calls in a batch; 429 with Retry-After when
+a key sends too fast or its workspace has too many requests under way; 503 with Retry-After when
+the store fails. Never a 500 for anything a client sends, and never a 503 for a call that no retry
+can fix (that call is refused on its own).
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from retain.usage.events import BodyError, check_calls, parse_body
-from retain.usage.limits import rate_limiter
+from retain.usage.limits import rate_limiter, workspace_slots
 from retain.usage.selectors import write_key_for
 from retain.usage.services import ingest_calls
 
 log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 4 * 1024 * 1024  # after decompression (RudderStack's limit; Segment sends ≤ 500 KB)
 RETRY_AFTER_SECONDS = 5
+MAX_LISTED = 100  # rejected calls named in an answer; rejectedCount has them all
 
 
 def _error(status: int, message: str, **headers: str) -> JsonResponse:
@@ -107,20 +110,26 @@ def _ingest_or_raise(request: HttpRequest, call_type: str | None) -> JsonRespons
     wait = rate_limiter.acquire(write_key.pk)
     if wait:
         return _error(429, "too many requests for this write key", Retry_After=str(wait))
-    try:
-        checked = check_calls(body, default_type=call_type, received_at=received_at)
-    except BodyError as exc:
-        return _error(exc.status, str(exc))
-    raw_calls: list[Any] = body["batch"] if call_type is None else [body]
-    result = ingest_calls(write_key=write_key, checked=checked, received_at=received_at, raw_calls=raw_calls)
+    with workspace_slots.slot(write_key.workspace_id) as allowed:
+        if not allowed:
+            return _error(429, "too many requests at once for this workspace", Retry_After="1")
+        try:
+            checked = check_calls(body, default_type=call_type, received_at=received_at)
+        except BodyError as exc:
+            return _error(exc.status, str(exc))
+        raw_calls: list[Any] = body["batch"] if call_type is None else [body]
+        result = ingest_calls(write_key=write_key, checked=checked, received_at=received_at, raw_calls=raw_calls)
+    rejected = sorted(result.rejections, key=lambda r: r.index)
     return JsonResponse(
         {
             "success": True,
             "accepted": result.accepted,
             "duplicates": result.duplicates,
+            # A batch of nothing but bad calls is answered with its count and the first reasons,
+            # not an answer as large as the batch.
+            "rejectedCount": len(rejected),
             "rejected": [
-                {"index": r.index, "messageId": r.message_id, "reason": r.reason}
-                for r in sorted(result.rejections, key=lambda r: r.index)
+                {"index": r.index, "messageId": r.message_id, "reason": r.reason} for r in rejected[:MAX_LISTED]
             ],
         }
     )

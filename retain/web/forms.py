@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from retain.accounts.choices import ContactRole, ContactStatus, Edition, Stage, Tier, TouchpointKind
 from retain.accounts.models import Account, Contact, Subscription
 from retain.accounts.segments import NO_OWNER, clean_criteria
+from retain.lib.columns import integer_max
 from retain.tenancy.choices import Role
 from retain.tenancy.models import Member, Workspace
 
@@ -192,7 +193,7 @@ class AccountForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "e.g. handover to the enterprise team"}),
     )
     industry = forms.CharField(max_length=100, required=False)
-    employees = forms.IntegerField(min_value=0, required=False)
+    employees = forms.IntegerField(min_value=0, max_value=integer_max(Account, "employees"), required=False)
     annual_revenue = forms.DecimalField(
         min_value=0, max_digits=16, decimal_places=2, required=False, label="Company annual revenue",
         help_text="The customer's own revenue, not what they pay us.",
@@ -303,7 +304,7 @@ class TouchpointForm(forms.Form):
 
 class SubscriptionForm(forms.Form):
     product = forms.CharField(max_length=200)
-    seats = forms.IntegerField(min_value=0, initial=1)
+    seats = forms.IntegerField(min_value=0, max_value=integer_max(Subscription, "seats"), initial=1)
     mrr = forms.DecimalField(min_value=0, max_digits=16, decimal_places=2, label="MRR")
     currency = forms.CharField(max_length=3, min_length=3)
     started_on = forms.DateField(label="Start", widget=DateInput())
@@ -319,7 +320,7 @@ class SubscriptionChangeForm(forms.Form):
 
     effective_on = forms.DateField(label="Effective", widget=DateInput())
     mrr = forms.DecimalField(min_value=0, max_digits=16, decimal_places=2, label="MRR")
-    seats = forms.IntegerField(min_value=0)
+    seats = forms.IntegerField(min_value=0, max_value=integer_max(Subscription, "seats"))
     product = forms.CharField(max_length=200)
     term_end = forms.DateField(label="Term end", widget=DateInput())
 

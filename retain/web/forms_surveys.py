@@ -13,6 +13,7 @@ from django import forms
 
 from retain.accounts.choices import ContactRole, EntryKind
 from retain.accounts.models import Segment
+from retain.lib.columns import integer_max
 from retain.surveys.choices import ScheduleKind, SurveyKind
 from retain.surveys.models import (
     DEFAULT_FATIGUE_LIMIT,
@@ -55,6 +56,7 @@ class SurveyForm(forms.Form):
     )
     schedule_days = forms.IntegerField(
         min_value=1,
+        max_value=integer_max(Survey, "schedule_days"),
         required=False,
         label="Days",
         help_text="Before renewal: days before the term ends. Recurring: days between asks (182 = twice a year).",
@@ -65,12 +67,24 @@ class SurveyForm(forms.Form):
         label="After timeline entry",
         help_text="For an after-event schedule: the kind of timeline entry that starts a send.",
     )
-    validity_days = forms.IntegerField(min_value=1, initial=DEFAULT_VALIDITY_DAYS, help_text="How long a link answers.")
+    validity_days = forms.IntegerField(
+        min_value=1,
+        max_value=integer_max(Survey, "validity_days"),
+        initial=DEFAULT_VALIDITY_DAYS,
+        help_text="How long a link answers.",
+    )
     fatigue_limit = forms.IntegerField(
-        min_value=1, initial=DEFAULT_FATIGUE_LIMIT, help_text="At most this many surveys per contact…"
+        min_value=1,
+        max_value=integer_max(Survey, "fatigue_limit"),
+        initial=DEFAULT_FATIGUE_LIMIT,
+        help_text="At most this many surveys per contact…",
     )
     fatigue_window_days = forms.IntegerField(
-        min_value=1, initial=DEFAULT_FATIGUE_WINDOW_DAYS, label="Fatigue window (days)", help_text="…in this many days."
+        min_value=1,
+        max_value=integer_max(Survey, "fatigue_window_days"),
+        initial=DEFAULT_FATIGUE_WINDOW_DAYS,
+        label="Fatigue window (days)",
+        help_text="…in this many days.",
     )
     is_active = forms.BooleanField(required=False, initial=True, label="Active")
 

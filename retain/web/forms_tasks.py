@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 
 from retain.accounts.choices import TouchpointKind
 from retain.accounts.models import Account
+from retain.lib.columns import parse_whole
 from retain.tasks.choices import TaskKind, TaskPriority, TaskSource, TaskStatus
 from retain.tenancy.models import Member
 from retain.web.forms import owner_candidates
@@ -109,6 +110,7 @@ class TeamFilterForm(forms.Form):
 
     def clean_owner(self) -> str:
         value = str(self.cleaned_data.get("owner") or "")
-        if value and value != "none" and not (value.isdigit() and self.owners.filter(pk=int(value)).exists()):
+        pk = parse_whole(value)
+        if value and value != "none" and not (pk is not None and self.owners.filter(pk=pk).exists()):
             raise forms.ValidationError("no such member in this workspace")
         return value

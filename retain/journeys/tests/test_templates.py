@@ -81,6 +81,13 @@ def test_an_unknown_audience_is_refused(workspace: Workspace) -> None:
     assert "applies_to.tier" in error.value.message_dict
 
 
+def test_a_priority_past_its_column_is_refused_alike_on_both_databases(workspace: Workspace) -> None:
+    with pytest.raises(ValidationError) as error:
+        template_publish(workspace=workspace, key="x", name="X", milestones=[_milestone()], priority=2**40)
+    assert error.value.message_dict == {"priority": ["must be at most 2,147,483,647"]}
+    assert not JourneyTemplate.objects.exists()
+
+
 def test_defaults_are_installed_once(workspace: Workspace) -> None:
     assert len(templates_install_defaults(workspace=workspace)) == 2
     assert len(templates_install_defaults(workspace=workspace)) == 2

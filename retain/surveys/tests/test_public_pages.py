@@ -57,6 +57,21 @@ def test_a_contact_answers_and_sees_thank_you(client: Client, nps: Survey, jane:
     assert TimelineEntry.objects.get(kind=EntryKind.SURVEY_ANSWERED).actor_label == "email"
 
 
+@pytest.mark.parametrize("score", ["²", "٣", "99999999999999999999999", "-1"])
+def test_a_score_that_is_not_plain_digits_is_refused_not_a_500(
+    client: Client, nps: Survey, jane: Contact, send_to: SendTo, score: str
+) -> None:
+    _, token = send_to(nps, jane)
+    page = client.get(f"/s/{token}/", {"score": score})
+    assert page.status_code == 200
+    assert '" checked' not in page.content.decode()
+    response = client.post(f"/s/{token}/", {"score": score})
+    assert response.status_code == 400
+    assert "Choose a score from 0 to 10." in response.content.decode()
+    assert Response.objects.count() == 0
+    assert client.post("/s/not-a-token/", {"score": score}).status_code == 404
+
+
 def test_a_contact_changes_the_answer_within_the_window(
     client: Client, nps: Survey, jane: Contact, send_to: SendTo
 ) -> None:

@@ -52,7 +52,7 @@ def track(message_id: str, **extra: Any) -> dict[str, Any]:
 def test_a_track_call_is_stored(client: Client, key: str, workspace: Workspace) -> None:
     response = post(client, "/v1/track", track("m1", context={"groupId": "acct-1"}), key)
     assert response.status_code == 200
-    assert response.json() == {"success": True, "accepted": 1, "duplicates": 0, "rejected": []}
+    assert response.json() == {"success": True, "accepted": 1, "duplicates": 0, "rejectedCount": 0, "rejected": []}
     event = UsageEvent.objects.get()
     assert (event.workspace, event.name, event.user_id, event.group_id) == (workspace, "Signed In", "u1", "acct-1")
 

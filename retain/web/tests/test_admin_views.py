@@ -659,6 +659,23 @@ def test_the_latest_rejections_and_counts_per_reason_are_shown(mark: Member, wor
     assert detail.context["rejections"][0].message_id == "m-3"
 
 
+def test_a_batch_of_refused_events_is_counted_in_full_on_few_rows(
+    mark: Member, olga: Member, workspace: Workspace
+) -> None:
+    key, raw = tenancy_services.write_key_create(workspace=workspace, name="Product")
+    body = json.dumps({"batch": [0] * 40 + [{"type": "track", "userId": "u1"}] * 2}).encode()
+    Client().post("/v1/batch", data=body, content_type="application/json", HTTP_AUTHORIZATION=basic(raw))
+    assert IngestRejection.objects.filter(write_key=key).count() == 7
+
+    client = login(mark)
+    assert {k.pk: k.rejected for k in client.get(W + "write-keys/").context["keys"]} == {key.pk: 42}
+    detail = client.get(f"{W}write-keys/{key.pk}/")
+    counts = {row["reason"]: row["count"] for row in detail.context["by_reason"]}
+    assert counts == {"event must be a JSON object": 40, "event (the event name) is required for track": 2}
+    assert "× 35" in detail.content.decode()
+    assert login(olga).get(f"{W}write-keys/{key.pk}/").status_code == 404
+
+
 def test_the_write_key_list_costs_the_same_queries_however_many_keys(mark: Member, workspace: Workspace) -> None:
     client = login(mark)
     tenancy_services.write_key_create(workspace=workspace, name="First")

@@ -32,6 +32,7 @@ from retain.journeys.formulas import cohort_quarter, milestones_diff, month_boun
 from retain.journeys.models import Journey, JourneyTemplate, MilestoneProgress
 from retain.journeys.selectors import account_journey
 from retain.journeys.templates import clean_milestones
+from retain.lib.columns import parse_whole
 from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
@@ -104,7 +105,7 @@ class BoardForm(forms.Form):
         data = self.cleaned_data
         owner = data.get("owner") or ""
         return {
-            "owner_id": int(owner) if owner.isdigit() else None,
+            "owner_id": parse_whole(owner),
             "unowned": owner == "none",
             "tiers": data.get("tier") or None,
             "started": data.get("cohort"),
@@ -444,9 +445,9 @@ def barrier_add(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     kind_, _, owner_pk = request.POST.get("owner", "").partition(":")
     owner = owner_contact = None
     if kind_ == "member":
-        owner = owner_candidates(member.workspace).filter(pk=owner_pk if owner_pk.isdigit() else 0).first()
+        owner = owner_candidates(member.workspace).filter(pk=parse_whole(owner_pk) or 0).first()
     elif kind_ == "contact":
-        owner_contact = progress.account.contacts.filter(pk=owner_pk if owner_pk.isdigit() else 0).first()
+        owner_contact = progress.account.contacts.filter(pk=parse_whole(owner_pk) or 0).first()
     try:
         services.barrier_add(
             progress=progress,

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from retain.accounts.models import Account, Contact
 from retain.health.catalogue import MEASURES
+from retain.lib.columns import parse_whole
 from retain.plans import selectors, services
 from retain.plans.choices import CommitmentStatus, LinkPurpose, PlanStatus
 from retain.plans.models import Commitment, Goal, Objective, SharedLink, SuccessMetric, SuccessPlan
@@ -90,17 +91,19 @@ class LinkForm(forms.Form):
 
 def _pick(model: Any, value: str | None, **scope: Any) -> Any:
     """The row `value` names inside `scope`, or 404 (also for a value that is not an id)."""
-    if not value or not value.isdigit():
+    pk = parse_whole(value)
+    if pk is None:
         raise Http404("No such object")
-    return get_object_or_404(model, pk=int(value), **scope)
+    return get_object_or_404(model, pk=pk, **scope)
 
 
 def _owner(account: Account, value: str) -> dict[str, Any]:
-    side, _, pk = value.partition("-")
-    if side == "contact" and pk.isdigit():
-        return {"owner_contact": get_object_or_404(Contact, pk=int(pk), account=account)}
-    if side == "member" and pk.isdigit():
-        return {"owner_member": get_object_or_404(Member, pk=int(pk), workspace_id=account.workspace_id)}
+    side, _, text = value.partition("-")
+    pk = parse_whole(text)
+    if side == "contact" and pk is not None:
+        return {"owner_contact": get_object_or_404(Contact, pk=pk, account=account)}
+    if side == "member" and pk is not None:
+        return {"owner_member": get_object_or_404(Member, pk=pk, workspace_id=account.workspace_id)}
     return {}
 
 

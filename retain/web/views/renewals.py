@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from retain.accounts.choices import Tier
 from retain.accounts.selectors import workspace_today
 from retain.health.selectors import latest_score
+from retain.lib.columns import parse_whole
 from retain.renewals import selectors, services
 from retain.renewals.models import Renewal
 from retain.tenancy import access
@@ -45,7 +46,7 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
     if horizon not in selectors.HORIZONS:
         horizon = DEFAULT_HORIZON
     owner = request.GET.get("owner", "")
-    if owner != "none" and not owner.isdigit():
+    if owner != "none" and parse_whole(owner) is None:
         owner = ""
     tier = request.GET.get("tier", "")
     if tier not in Tier.values:

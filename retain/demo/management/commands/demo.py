@@ -64,7 +64,7 @@ class Command(BaseCommand):
 def _check_bind_free(bind: str) -> None:
     """Refuse a taken or malformed address at once, naming it and how to choose another."""
     host, _, port_text = bind.rpartition(":")
-    if not host or not port_text.isdigit() or not 0 <= int(port_text) < 65536:
+    if not host or not (port_text.isascii() and port_text.isdigit()) or not 0 <= int(port_text) < 65536:
         raise CommandError(f"--bind {bind!r} is not HOST:PORT (e.g. 127.0.0.1:8001)")
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
