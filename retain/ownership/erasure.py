@@ -6,9 +6,9 @@ Slack post or an event property that names the person. Every text and JSON colum
 table is searched in the database (case-insensitive), and matching rows are rewritten in Python
 with the person's e-mail and name replaced by ERASED.
 
-An e-mail address is unambiguous and is replaced wherever it appears in the workspace. A name is
-replaced workspace-wide when it has two or more words; a one-word name ("Jane") only in rows of the
-contact's own account, so that other people who share a first name keep theirs.
+An e-mail address is unambiguous and is replaced wherever it appears in the workspace. A full name
+of two or more words is replaced workspace-wide; each word of the name alone ("call Jane") only in
+rows of the contact's own account, so that other people who share a first name keep theirs.
 """
 
 from __future__ import annotations
@@ -48,12 +48,17 @@ class Needle:
 
 
 def needles_for(email: str, name: str, account_id: int) -> list[Needle]:
+    """The e-mail everywhere; the full name everywhere when it has two words or more; in the
+    contact's own account also each part of the name ("call Jane on Monday")."""
     found = []
     if email.strip():
         found.append(Needle(email.strip(), whole_words=False))
-    name = " ".join(name.split())
-    if name:
-        found.append(Needle(name, whole_words=True, account_id=None if " " in name else account_id))
+    parts = name.split()
+    if len(parts) > 1:
+        found.append(Needle(" ".join(parts), whole_words=True))
+    found.extend(
+        Needle(part, whole_words=True, account_id=account_id) for part in dict.fromkeys(parts) if len(part) > 1
+    )
     return found
 
 

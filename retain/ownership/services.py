@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from retain.accounts import timeline
 from retain.accounts.choices import ContactStatus
@@ -50,10 +51,18 @@ def workspace_export(
 ) -> dict[str, Any]:
     """Write the workspace's every table to `out` as one archive; returns its manifest.
 
-    Read in one transaction so the archive is a consistent snapshot (on PostgreSQL under REPEATABLE
-    READ would be stricter still; a read transaction on SQLite already sees one snapshot).
+    Every table is read from one snapshot, or a row written during the export (a timeline entry
+    about a contact added meanwhile) could point at a row the archive lacks and the archive would
+    not import. SQLite's read transaction is one snapshot already; PostgreSQL's default isolation
+    takes a new one per statement, so the transaction asks for REPEATABLE READ, which must be its
+    first statement (when called inside an outer transaction, that one's isolation holds).
     """
+    outermost = not transaction.get_connection().in_atomic_block
     with transaction.atomic():
+        connection = transaction.get_connection()
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         manifest = write_archive(workspace, out, progress)
     logger.info(
         "workspace %s exported by %s: %d rows",
@@ -148,7 +157,7 @@ def contact_erase(*, actor: Member | None, contact: Contact, via: str = "") -> E
         Response.objects.filter(contact=contact).exclude(comment="").update(comment=""),
     )
     Invitation.objects.filter(contact=contact, revoked_at__isnull=True, sent_at__isnull=False).update(
-        revoked_at=contact.updated_at
+        revoked_at=timezone.now()
     )
     messages = OutboundMessage.objects.filter(workspace_id=ws).filter(
         Q(contact=contact) | (Q(to__iexact=email) if email else Q(pk__in=[]))

@@ -21,6 +21,7 @@ from retain.ownership.tables import owned_tables
 from retain.ownership.tests.search import mentions
 from retain.surveys.models import Response
 from retain.surveys.services import response_record, survey_create
+from retain.tasks.models import Task
 from retain.tasks.services import task_create
 from retain.tenancy.models import Member, Workspace
 from retain.tenancy.services import member_add, write_key_create
@@ -84,6 +85,7 @@ def jane_doe(workspace: Workspace, account: Account, carol: Member) -> Contact:
         next_step=f"Send {EMAIL} the deck",
     )
     task_create(account=account, title=f"Send {NAME} the deck", kind="other", due_on=NOW.date(), actor=carol)
+    task_create(account=account, title="Follow up with Jane next week", kind="other", due_on=NOW.date(), actor=carol)
     OutboundMessage.objects.create(
         workspace=workspace,
         account=account,
@@ -118,6 +120,9 @@ def test_no_text_column_of_any_table_holds_the_erased_email_or_name(workspace: W
     assert mentions(EMAIL) == []
     assert mentions(NAME) == []
     assert mentions("u-17") == []  # her product user id, pseudonymised
+    # Her first name alone, in her account's notes, goes too.
+    assert not Task.objects.filter(title__icontains="jane").exists()
+    assert Task.objects.filter(title="Follow up with [erased] next week").exists()
 
 
 @pytest.mark.django_db

@@ -176,3 +176,40 @@ def test_the_loader_refuses_a_table_this_retain_does_not_have() -> None:
 
     with pytest.raises(ArchiveError, match=r"accounts\.spaceship"):
         Loader(FakeArchive(), lambda table, rows: None)  # type: ignore[arg-type]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_rows_written_during_an_export_are_not_half_in_it(workspace: Workspace, account: Any) -> None:
+    """An account and its contact committed by another connection mid-export (after the accounts
+    table was read, before contacts) must not leave the contact in the archive without its account."""
+    import threading
+
+    from retain.accounts import services as account_services
+    from retain.accounts.models import Account, Contact
+
+    def write_elsewhere() -> None:
+        from django.db import connection
+
+        try:
+            late = account_services.account_create(workspace=workspace, actor=None, via="test", name="Late Co")
+            account_services.contact_create(account=late, actor=None, via="test", email="late@late.example")
+        finally:
+            connection.close()
+
+    done: list[str] = []
+
+    def progress(table: str, rows: int) -> None:
+        # Called once the accounts query has run, before the contacts are read.
+        if table == "accounts.account" and not done:
+            done.append(table)
+            writer = threading.Thread(target=write_elsewhere)
+            writer.start()
+            writer.join(timeout=30)
+
+    out = io.BytesIO()
+    services.workspace_export(actor=None, workspace=workspace, out=out, progress=progress)
+    assert done and Contact.objects.filter(email="late@late.example").exists()
+    copy = services.workspace_import(actor=None, source=io.BytesIO(out.getvalue()), slug="snapshot")
+    assert list(Account.objects.filter(workspace=copy).values_list("name", flat=True)) == ["Globex"]
+    assert not Contact.objects.filter(workspace=copy).exists()
