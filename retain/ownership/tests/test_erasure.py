@@ -200,3 +200,13 @@ def test_deleting_a_workspace_leaves_no_row_of_it_and_no_login_only_it_used(
     assert Account.objects.filter(pk=other_account.pk).exists()
     assert get_user_model().objects.filter(pk=both.user_id).exists()
     assert Member.objects.filter(workspace=olga.workspace).count() == 2
+
+
+@pytest.mark.django_db
+def test_erased_cannot_be_set_by_hand(account: Account, jane: Contact) -> None:
+    """Only the erasure marks a contact erased; otherwise a contact could look erased and keep its data."""
+    with pytest.raises(ValidationError) as caught:
+        account_services.contact_update(contact=jane, actor=None, via="test", status=ContactStatus.ERASED)
+    assert "status" in caught.value.message_dict
+    with pytest.raises(ValidationError):
+        account_services.contact_create(account=account, actor=None, via="test", email="x@y.example", status="erased")
