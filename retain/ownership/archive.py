@@ -75,6 +75,13 @@ class _HashingWriter:
         self.target.write(data)
 
 
+def _member(name: str) -> zipfile.ZipInfo:
+    """An archive member stamped with the time of the export (zipfile's default is 1980)."""
+    info = zipfile.ZipInfo(name, date_time=timezone.localtime().timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
 def _write_table(
     zf: zipfile.ZipFile, name: str, columns: list[str], rows: Iterator[tuple[Any, ...]], on_row: Callable[[], None]
 ) -> dict[str, Any]:
@@ -84,7 +91,7 @@ def _write_table(
         text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
         writer = csv.writer(text, lineterminator="\r\n")
         writer.writerow(columns)
-        with zf.open(f"json/{name}.jsonl", "w", force_zip64=True) as raw:
+        with zf.open(_member(f"json/{name}.jsonl"), "w", force_zip64=True) as raw:
             out = _HashingWriter(raw)
             for row in rows:
                 out.write(json.dumps(dict(zip(columns, map(_plain, row), strict=True)), ensure_ascii=False).encode())
@@ -96,7 +103,7 @@ def _write_table(
         text.detach()
         spool.seek(0)
         csv_digest = hashlib.sha256()
-        with zf.open(f"csv/{name}.csv", "w", force_zip64=True) as raw:
+        with zf.open(_member(f"csv/{name}.csv"), "w", force_zip64=True) as raw:
             for block in iter(lambda: spool.read(1 << 20), b""):
                 csv_digest.update(block)
                 raw.write(block)
@@ -135,7 +142,7 @@ def write_archive(workspace: Workspace, out: IO[bytes], progress: Progress | Non
             manifest["tables"].append(
                 _write_table(zf, label, spec.column_names, rows.iterator(chunk_size=CHUNK), partial(tick, label, 1))
             )
-        zf.writestr(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
+        zf.writestr(_member(MANIFEST), json.dumps(manifest, indent=2, ensure_ascii=False))
     return manifest
 
 

@@ -26,9 +26,12 @@ def import_workspace(command: BaseCommand, file: Path, *, slug: str, name: str |
     """`retain import workspace FILE --workspace NEWSLUG`: the whole archive in one transaction, or nothing."""
     if not file.is_file():
         raise CommandError(f"{file}: no such file")
+    # Counted here: a disabled bar (no terminal) counts nothing.
+    done = [0]
     with tqdm(unit=" rows", disable=not command.stdout.isatty(), file=command.stderr) as bar:
 
         def advance(table: str, rows: int) -> None:
+            done[0] += rows
             bar.set_description(table)
             bar.update(rows)
 
@@ -38,13 +41,13 @@ def import_workspace(command: BaseCommand, file: Path, *, slug: str, name: str |
                 if dry_run:
                     raise _DryRun
         except _DryRun:
-            command.stdout.write(f"{file.name}: dry run, the archive would import ({bar.n} rows); nothing written")
+            command.stdout.write(f"{file.name}: dry run, the archive would import ({done[0]} rows); nothing written")
             return
         except ArchiveError as exc:
             raise CommandError(f"{file}: {exc}") from None
         except ValidationError as exc:
             raise CommandError(f"{file}: {_errors(exc)}") from None
-    command.stdout.write(f"{file.name}: imported {bar.n} rows into workspace {workspace.slug!r} ({workspace.name})")
+    command.stdout.write(f"{file.name}: imported {done[0]} rows into workspace {workspace.slug!r} ({workspace.name})")
 
 
 def export_workspace(command: BaseCommand, workspace: Any, out: Path) -> None:
