@@ -34,6 +34,8 @@ class ContactRole(models.TextChoices):
 class ContactStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     LEFT = "left", "Left the company"
+    # Personal data removed on request (right to erasure); the row stays so aggregates keep counting.
+    ERASED = "erased", "Erased"
 
 
 class SubscriptionStatus(models.TextChoices):
@@ -67,6 +69,7 @@ class EntryKind(models.TextChoices):
     CONTACT_ADDED = "contact_added", "Contact added"
     CONTACT_UPDATED = "contact_updated", "Contact updated"
     CONTACT_LEFT = "contact_left", "Contact left the company"
+    CONTACT_ERASED = "contact_erased", "Contact's personal data erased"
     SUBSCRIPTION_STARTED = "subscription_started", "Subscription started"
     SUBSCRIPTION_CHANGED = "subscription_changed", "Subscription changed"
     TOUCHPOINT_LOGGED = "touchpoint_logged", "Touchpoint logged"

@@ -114,6 +114,8 @@ class Contact(models.Model):
         ordering = ["last_name", "first_name", "email"]
 
     def __str__(self) -> str:
+        if self.status == ContactStatus.ERASED:
+            return "Erased contact"
         return self.full_name or self.email
 
     @property

@@ -49,6 +49,12 @@ def _check_fields(fields: dict[str, Any], allowed: set[str]) -> None:
         raise ValidationError({unknown[0]: "is not a field that can be set here"})
 
 
+def _refuse_erased(fields: dict[str, Any]) -> None:
+    # `erased` says the personal data is gone; only the erasure (retain.ownership) may say so.
+    if fields.get("status") == ContactStatus.ERASED:
+        raise ValidationError({"status": "erased is set by erasing the contact's personal data, not by hand"})
+
+
 def _validate(instance: Any, exclude: Sequence[str] = ()) -> None:
     # Numbers first: Django's own range check follows the connection (64 bits on SQLite), the
     # columns' follows the model, so a value is refused alike on both databases.
@@ -195,6 +201,7 @@ def account_refresh_mrr(*, account: Account, table: RateTable | None = None, day
 @transaction.atomic
 def contact_create(*, account: Account, actor: Member | None, via: str, **fields: Any) -> Contact:
     _check_fields(fields, CONTACT_FIELDS)
+    _refuse_erased(fields)
     contact = Contact(workspace_id=account.workspace_id, account=account, **fields)
     contact.email = (contact.email or "").strip().lower()
     if contact.status == ContactStatus.LEFT and contact.left_on is None:
@@ -212,6 +219,7 @@ def contact_update(
     *, contact: Contact, actor: Member | None, via: str, account: Account | None = None, **fields: Any
 ) -> dict[str, tuple[Any, Any]]:
     _check_fields(fields, CONTACT_FIELDS)
+    _refuse_erased(fields)
     if "email" in fields:
         fields["email"] = (fields["email"] or "").strip().lower()
     if account is not None and account.pk != contact.account_id:

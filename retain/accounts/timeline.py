@@ -148,6 +148,21 @@ def contact_left_entry(contact: Contact, *, actor: Member | None, via: str) -> T
     )
 
 
+def contact_erased_entry(
+    contact: Contact, counts: Mapping[str, int], *, actor: Member | None, via: str
+) -> TimelineEntry:
+    """A contact's personal data was erased on request. Says how much, never whose: no name, no e-mail."""
+    return _entry(
+        contact.account,
+        EntryKind.CONTACT_ERASED,
+        f"A contact's personal data was erased on request (contact #{contact.pk})",
+        actor=actor,
+        via=via,
+        contact=contact,
+        data={"contact_id": contact.pk, "counts": dict(counts)},
+    )
+
+
 def _movement_words(movement: SubscriptionMovement) -> str:
     delta = movement.mrr_after - movement.mrr_before
     mrr = format_money(movement.mrr_after, movement.currency)

@@ -3,11 +3,13 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework import permissions
 from rest_framework.routers import SimpleRouter
 
-from retain.api import expansion, journeys, messaging, plans, renewals, tasks, views
+from retain.api import expansion, journeys, messaging, ownership, plans, renewals, tasks, views
 
 router = SimpleRouter()
 router.register("accounts", views.AccountViewSet, basename="account")
 router.register("contacts", views.ContactViewSet, basename="contact")
+router.register("contacts", ownership.ContactErasureViewSet, basename="contact-erasure")
+router.register("workspace", ownership.WorkspaceDataViewSet, basename="workspace-data")
 router.register("subscriptions", views.SubscriptionViewSet, basename="subscription")
 router.register("touchpoints", views.TouchpointViewSet, basename="touchpoint")
 router.register("segments", views.SegmentViewSet, basename="segment")

@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "retain.tasks",
     "retain.messaging",
     "retain.playbooks",
+    "retain.ownership",
 ]
 
 MIDDLEWARE = [

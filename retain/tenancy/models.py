@@ -29,8 +29,6 @@ class Workspace(models.Model):
     renewal_window_community_days = models.PositiveIntegerField(default=DEFAULT_RENEWAL_WINDOW_DAYS)
     renewal_window_enterprise_days = models.PositiveIntegerField(default=DEFAULT_RENEWAL_WINDOW_DAYS)
     renewal_window_strategic_days = models.PositiveIntegerField(default=DEFAULT_RENEWAL_WINDOW_DAYS)
-    # Who gets the tasks of an account nobody owns (or whose owner left); unset = the first manager.
-    fallback_owner = models.ForeignKey("Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -38,6 +36,11 @@ class Workspace(models.Model):
 
     def renewal_window_days(self, tier: str) -> int:
         return int(getattr(self, f"renewal_window_{tier}_days"))
+
+    @property
+    def fallback_owner(self) -> Member | None:
+        """The member chosen to take the tasks of accounts nobody owns (kept on the member, at most one)."""
+        return self.members.filter(is_fallback_owner=True).select_related("user").first()
 
 
 class Member(models.Model):
@@ -53,13 +56,20 @@ class Member(models.Model):
     )
     is_active = models.BooleanField(default=True)
     # Who this member reports to: a task still open too long is escalated to them.
+    # Takes the tasks of accounts nobody owns (or whose owner left); none chosen = the first manager.
+    is_fallback_owner = models.BooleanField(default=False)
     manager = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports", verbose_name="reports to"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["workspace", "user"], name="member_unique_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "user"], name="member_unique_user"),
+            models.UniqueConstraint(
+                fields=["workspace"], condition=models.Q(is_fallback_owner=True), name="member_one_fallback_owner"
+            ),
+        ]
         ordering = ["user__email"]
 
     def __str__(self) -> str:

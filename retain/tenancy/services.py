@@ -130,13 +130,23 @@ def workspace_update(*, workspace: Workspace, actor: Member | None = None, **fie
         raise ValidationError({unknown[0]: "is not a workspace setting"})
     if "time_zone" in fields:
         _clean_time_zone(fields["time_zone"])
+    fallback_given = "fallback_owner" in fields
+    fallback = fields.pop("fallback_owner", None)
     changed = _changes(workspace, fields)
+    if fallback_given:
+        usable = fallback is None or (
+            fallback.workspace_id == workspace.pk and fallback.is_active and fallback.can_write
+        )
+        if not usable:
+            raise ValidationError({"fallback_owner": "must be an active member of this workspace who is not a viewer"})
+        current = workspace.fallback_owner
+        if current != fallback:
+            changed["fallback_owner"] = [_plain(current), _plain(fallback)]
+            Member.objects.filter(workspace=workspace, is_fallback_owner=True).update(is_fallback_owner=False)
+            if fallback is not None:
+                Member.objects.filter(pk=fallback.pk).update(is_fallback_owner=True)
     for name, value in fields.items():
         setattr(workspace, name, value)
-    fallback = fields.get("fallback_owner")
-    usable = fallback is None or (fallback.workspace_id == workspace.pk and fallback.is_active and fallback.can_write)
-    if not usable:
-        raise ValidationError({"fallback_owner": "must be an active member of this workspace who is not a viewer"})
     for tier in ("community", "enterprise", "strategic"):
         days = getattr(workspace, f"renewal_window_{tier}_days")
         if not 0 < int(days) <= 730:

@@ -247,7 +247,8 @@ class ContactForm(forms.Form):
     title = forms.CharField(max_length=200, required=False, label="Job title")
     phone = forms.CharField(max_length=50, required=False)
     role = forms.ChoiceField(choices=ContactRole.choices)
-    status = forms.ChoiceField(choices=ContactStatus.choices)
+    # Erased is the erasure's to set (retain.ownership), never a choice on the form.
+    status = forms.ChoiceField(choices=[c for c in ContactStatus.choices if c[0] != ContactStatus.ERASED])
     left_on = forms.DateField(required=False, label="Left on", widget=DateInput())
 
     MODEL_FIELDS = ("first_name", "last_name", "email", "title", "phone", "role", "status", "left_on")

@@ -18,6 +18,7 @@ from retain.web.views import (
 from retain.web.views import expansion as expansion_views
 from retain.web.views import journeys as journey_views
 from retain.web.views import messaging as messaging_views
+from retain.web.views import ownership as ownership_views
 from retain.web.views import plans as plan_views
 from retain.web.views import playbooks as playbook_views
 from retain.web.views import risk as risk_views
@@ -59,6 +60,7 @@ urlpatterns = [
     path(w + "accounts/<int:pk>/touchpoints/new/", accounts.touchpoint_log, name="touchpoint-log"),
     path(w + "accounts/<int:pk>/contacts/new/", accounts.contact_create, name="contact-create"),
     path(w + "contacts/<int:pk>/edit/", accounts.contact_edit, name="contact-edit"),
+    path(w + "contacts/<int:pk>/erase/", ownership_views.contact_erase, name="contact-erase"),
     path(w + "accounts/<int:pk>/subscriptions/new/", accounts.subscription_create, name="subscription-create"),
     path(w + "subscriptions/<int:pk>/change/", accounts.subscription_change, name="subscription-change"),
     # Health: the CSM pulse, the portfolio dashboard and the scorecards.
@@ -81,6 +83,9 @@ urlpatterns = [
     # Workspace administration.
     path(w + "settings/", settings.workspace_settings, name="settings"),
     path(w + "settings/rates/", settings.rate_add, name="rate-add"),
+    path(w + "settings/data/", ownership_views.data, name="data"),
+    path(w + "settings/data/export/", ownership_views.data_export, name="data-export"),
+    path(w + "settings/data/delete/", ownership_views.workspace_delete, name="workspace-delete"),
     path(w + "members/", settings.members, name="members"),
     path(w + "members/<int:pk>/", settings.member_edit, name="member-edit"),
     path(w + "members/invitations/", settings.invitation_create, name="invitation-create"),

@@ -13,18 +13,12 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
-from django.contrib.auth import get_user_model
-from django.db import transaction
-
 from retain.demo.generator import accounts, health, insights, journeys, playbooks, renewals, surveys, team, usage
 from retain.demo.generator.context import DEMO_SLUG, DemoContext, Step
-from retain.demo.generator.names import VENDOR_DOMAIN
 from retain.demo.generator.world import plan_world
-from retain.journeys.models import Journey
 from retain.lib.dates import today_in
-from retain.plans.models import SuccessPlan
+from retain.ownership.services import workspace_delete
 from retain.tenancy.models import Workspace
-from retain.usage.models import DailyAccountUsage, DailyFeatureUsage, DailyUserUsage, UsageEvent
 
 STEPS: list[Step] = [
     Step("team", team.build_team),
@@ -74,17 +68,9 @@ def demo_workspace() -> Workspace | None:
 
 
 def demo_delete() -> bool:
-    """Delete the demo workspace and the logins only it used; False when there was none."""
+    """Delete the demo workspace, every row it owns and the logins only it used; False when there was none."""
     workspace = demo_workspace()
     if workspace is None:
         return False
-    with transaction.atomic():
-        # The big tables first, with one statement each, before the cascade collects the rest.
-        for model in (UsageEvent, DailyUserUsage, DailyFeatureUsage, DailyAccountUsage):
-            model.objects.filter(workspace=workspace).delete()
-        # Journeys and plans hold protected references (templates, commitment owners).
-        Journey.objects.filter(workspace=workspace).delete()
-        SuccessPlan.objects.filter(workspace=workspace).delete()
-        workspace.delete()
-        get_user_model().objects.filter(email__endswith=f"@{VENDOR_DOMAIN}", memberships__isnull=True).delete()
+    workspace_delete(actor=None, workspace=workspace)
     return True

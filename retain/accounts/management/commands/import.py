@@ -1,5 +1,8 @@
 """`retain import {accounts,contacts,subscriptions,responses,events} FILE --workspace SLUG [--dry-run]`.
 
+`retain import workspace ARCHIVE --workspace NEWSLUG [--name NAME]` creates a new workspace from an
+archive made by `retain export` (see retain/ownership).
+
 `--allow-partial` writes the good rows of a CSV file and reports the bad ones.
 """
 
@@ -12,6 +15,7 @@ from tqdm import tqdm
 
 from retain.accounts.choices import ImportStatus
 from retain.accounts.imports import KINDS, csv_import, run_problems, run_summary
+from retain.ownership.commands import import_workspace
 from retain.surveys import imports as survey_imports  # registers the "responses" kind
 from retain.tenancy.models import Workspace
 from retain.usage.history import HistoryFileError, import_events
@@ -26,9 +30,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         kinds = dict.fromkeys([*KINDS, survey_imports.ResponseImport.kind])
-        parser.add_argument("kind", choices=[*kinds, "events"])
+        parser.add_argument("kind", choices=[*kinds, "events", "workspace"])
         parser.add_argument("file", type=Path)
         parser.add_argument("--workspace", required=True, metavar="SLUG")
+        parser.add_argument("--name", help="workspace: the new workspace's name (default: the archive's)")
         parser.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
         parser.add_argument(
             "--allow-partial",
@@ -44,8 +49,12 @@ class Command(BaseCommand):
         workspace: str,
         dry_run: bool,
         allow_partial: bool,
+        name: str | None = None,
         **options: object,
     ) -> None:
+        if kind == "workspace":
+            import_workspace(self, file, slug=workspace, name=name, dry_run=dry_run)
+            return
         found = Workspace.objects.filter(slug=workspace).first()
         if found is None:
             raise CommandError(f"no workspace with slug {workspace!r}")

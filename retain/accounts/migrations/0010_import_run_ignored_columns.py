@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0008_contact_email_status'),
+        ('accounts', '0009_alter_contact_status_alter_timelineentry_kind'),
     ]
 
     operations = [

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OwnershipConfig(AppConfig):
+    name = "retain.ownership"
+    label = "ownership"
+    verbose_name = "Data ownership"
