@@ -51,7 +51,8 @@ from retain.tenancy.services import member_update
 VIA = "api"
 MAX_PAGE = 500  # rows per page at most, whatever `limit` asks for
 ERRORS = {code: s.ErrorsSerializer for code in (400, 401, 403, 404)}
-READ_ERRORS = {code: s.ErrorsSerializer for code in (401, 404)}
+# A malformed filter or page answers 400 on reads too.
+READ_ERRORS = {code: s.ErrorsSerializer for code in (400, 401, 404)}
 
 
 class Pages(LimitOffsetPagination):
