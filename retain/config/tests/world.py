@@ -30,7 +30,9 @@ from retain.renewals.choices import ExpansionKind, ExpansionSignal
 from retain.renewals.models import ExpansionOpportunity, ReasonCode, Renewal
 from retain.renewals.services import reason_codes_seed, renewals_open
 from retain.surveys import services as survey_services
-from retain.surveys.choices import ResponseSource
+from retain.surveys.choices import InvitationStatus, ResponseSource
+from retain.surveys.models import Invitation
+from retain.surveys.tokens import new_answer_token, unsubscribe_token
 from retain.tasks import services as task_services
 from retain.tenancy import services as tenancy_services
 from retain.tenancy.models import Member
@@ -43,6 +45,7 @@ class World:
     slug: str
     ids: dict[str, int] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
     account: Account | None = None
     contact: Contact | None = None
 
@@ -100,7 +103,7 @@ def build_world(*, owner: Member, admin: Member) -> World:
         due_on=today + dt.timedelta(days=14),
         owner_contact=contact,
     )
-    link, _ = plan_services.shared_link_create(account=account, actor=owner)
+    link, link_token = plan_services.shared_link_create(account=account, actor=owner)
     task = task_services.task_create(
         account=account, title="Risk review", kind="call", due_on=today, owner=owner, checklist=["Check usage"]
     )
@@ -113,6 +116,20 @@ def build_world(*, owner: Member, admin: Member) -> World:
         schedule_days=182,
     )
     response = survey_services.response_record(survey=survey, contact=contact, score=9, source=ResponseSource.API)
+    # A sent invitation, as the survey sweep leaves it, with the raw token its e-mail carried.
+    answer_token, answer_hash = new_answer_token()
+    Invitation.objects.create(
+        workspace=workspace,
+        survey=survey,
+        account=account,
+        contact=contact,
+        occurrence="manual:1",
+        status=InvitationStatus.SENT,
+        due_at=timezone.now(),
+        sent_at=timezone.now(),
+        expires_at=timezone.now() + dt.timedelta(days=30),
+        token_hash=answer_hash,
+    )
     reason_codes_seed(workspace=workspace)
     reason = ReasonCode.objects.filter(workspace=workspace).order_by("pk").first()
     assert reason is not None
@@ -177,4 +194,5 @@ def build_world(*, owner: Member, admin: Member) -> World:
             "import": run.pk,
         },
         keys={"playbook": playbook.key, "journey-template": templates[0].key},
+        tokens={"survey": answer_token, "shared-link": link_token, "contact": unsubscribe_token(contact.pk)},
     )
