@@ -200,6 +200,12 @@ REST_FRAMEWORK = {
     # django-filter's backend, refusing the empty and malformed values it would ignore.
     "DEFAULT_FILTER_BACKENDS": ["retain.api.query.StrictFilterBackend"],
     "EXCEPTION_HANDLER": "retain.api.errors.exception_handler",
+    # DRF's parsers, with JSON nested too deeply answering 400 (retain/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "retain.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
