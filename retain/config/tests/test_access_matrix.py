@@ -235,9 +235,6 @@ class Row:
     read: tuple[str, ...]
     write: tuple[str, ...]
 
-    def line(self) -> str:
-        return f"{self.route:<39} {self.obj:<22} | {' '.join(self.read):<44} | {' '.join(self.write)}"
-
 
 def parse(table: str) -> dict[str, Row]:
     rows: dict[str, Row] = {}
@@ -397,7 +394,9 @@ def test_every_route_answers_as_the_table_says(role: str, people: dict[str, Any]
     web, api = clients(people[role])
     wrong: list[str] = []
     for route in url_routes():
-        row = rows.get(route.key) or Row(route.key, "?", ("?",) * 6, ("?",) * 6)
+        row = rows.get(route.key)
+        if row is None:  # test_every_route_has_a_name_and_a_row names it
+            continue
         answers: dict[str, list[str]] = {"read": [], "write": []}
         for kind, got, response in observe(route, row, world, web, api):
             answers[kind].append(got)
