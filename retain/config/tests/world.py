@@ -17,9 +17,8 @@ from django.utils import timezone
 
 from retain.accounts import services as account_services
 from retain.accounts.choices import ImportKind, ImportStatus
-from retain.accounts.models import Account, Contact, ImportRun
+from retain.accounts.models import ImportRun
 from retain.accounts.selectors import workspace_today
-from retain.health.models import Scorecard
 from retain.health.services import scorecards_install_defaults
 from retain.journeys.models import MilestoneProgress
 from retain.journeys.services import barrier_add, journey_start, templates_install_defaults
@@ -40,14 +39,12 @@ from retain.tenancy.models import Member
 
 @dataclass
 class World:
-    """The keys of the objects built, by the name the route table uses (see KWARGS in test_access_matrix)."""
+    """The keys of the objects built, by the name the access matrix's object column uses."""
 
     slug: str
     ids: dict[str, int] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
-    account: Account | None = None
-    contact: Contact | None = None
 
 
 def build_world(*, owner: Member, admin: Member) -> World:
@@ -158,11 +155,8 @@ def build_world(*, owner: Member, admin: Member) -> World:
     run = ImportRun.objects.create(
         workspace=workspace, kind=ImportKind.ACCOUNTS, filename="accounts.csv", status=ImportStatus.APPLIED
     )
-    assert isinstance(scorecard, Scorecard)
     return World(
         slug=workspace.slug,
-        account=account,
-        contact=contact,
         ids={
             "account": account.pk,
             "contact": contact.pk,
