@@ -39,6 +39,11 @@ class RenewalSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     final_amount = money(read_only=True, allow_null=True)
     reasons = ReasonCodeSerializer(many=True, read_only=True)
     health_band = serializers.CharField(read_only=True, allow_null=True, help_text="the account's latest band")
+    # Declared because a read-only model field loses allow_blank, and the schema then forbade the ""
+    # every open renewal answers.
+    outcome = serializers.ChoiceField(
+        choices=Outcome.choices, allow_blank=True, read_only=True, help_text="blank while open"
+    )
 
     class Meta:
         model = Renewal

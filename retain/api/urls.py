@@ -39,5 +39,5 @@ urlpatterns = [
     # The schema is public: it describes the API, not any workspace's data.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[permissions.AllowAny]), name="api-schema"),
     *router.urls,
-    re_path(r"^(?P<rest>.*)$", views.not_found),
+    re_path(r"^(?P<rest>.*)$", views.not_found, name="api-not-found"),
 ]

@@ -19,7 +19,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -38,6 +37,7 @@ from retain.accounts.selectors import (
 from retain.api import serializers as s
 from retain.api.filters import IdFilter
 from retain.api.permissions import WORKSPACE_HEADER, request_member
+from retain.api.query import Pages
 from retain.journeys.services import lifecycle_move
 from retain.surveys import selectors as survey_selectors
 from retain.surveys import services as survey_services
@@ -49,13 +49,9 @@ from retain.tenancy.models import Member
 from retain.tenancy.services import member_update
 
 VIA = "api"
-MAX_PAGE = 500  # rows per page at most, whatever `limit` asks for
 ERRORS = {code: s.ErrorsSerializer for code in (400, 401, 403, 404)}
-READ_ERRORS = {code: s.ErrorsSerializer for code in (401, 404)}
-
-
-class Pages(LimitOffsetPagination):
-    max_limit = MAX_PAGE
+# A malformed filter or page answers 400 on reads too.
+READ_ERRORS = {code: s.ErrorsSerializer for code in (400, 401, 404)}
 
 
 class WorkspaceSchema(AutoSchema):

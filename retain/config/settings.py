@@ -216,8 +216,15 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # django-filter's backend, refusing the empty and malformed values it would ignore.
+    "DEFAULT_FILTER_BACKENDS": ["retain.api.query.StrictFilterBackend"],
     "EXCEPTION_HANDLER": "retain.api.errors.exception_handler",
+    # DRF's parsers, with JSON nested too deeply answering 400 (retain/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "retain.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {

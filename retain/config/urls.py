@@ -7,12 +7,12 @@ from retain.usage import views as ingest
 
 urlpatterns = [
     # Segment/RudderStack-compatible ingest: senders change only the host.
-    path("v1/batch", ingest.batch),
-    path("v1/track", ingest.track),
-    path("v1/identify", ingest.identify),
-    path("v1/group", ingest.group),
-    path("v1/page", ingest.page),
-    path("v1/screen", ingest.screen),
+    path("v1/batch", ingest.batch, name="ingest-batch"),
+    path("v1/track", ingest.track, name="ingest-track"),
+    path("v1/identify", ingest.identify, name="ingest-identify"),
+    path("v1/group", ingest.group, name="ingest-group"),
+    path("v1/page", ingest.page, name="ingest-page"),
+    path("v1/screen", ingest.screen, name="ingest-screen"),
     path("api/v1/", include("retain.api.urls")),
     path("s/<str:token>/", surveys.answer, name="survey-answer"),
     path("s/<str:token>/unsubscribe/", surveys.unsubscribe, name="survey-unsubscribe"),
