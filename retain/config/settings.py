@@ -187,6 +187,9 @@ SESSION_COOKIE_SECURE = env_bool("RETAIN_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Public pages carry a personal link in their address: never send it to another site. Not
+# no-referrer: with it browsers post a page's form with "Origin: null", which the CSRF check refuses.
+SECURE_REFERRER_POLICY = "same-origin"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -40,5 +40,4 @@ def shared_plan(request: HttpRequest, token: str) -> HttpResponse:
         context["periods"] = [{"period": p, "milestones": m} for p, m in zip(periods, due, strict=True)]
     response = render(request, "plans/shared.html", context)
     response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
     return response
