@@ -14,8 +14,10 @@ from retain.lib.env import (
     ConfigError,
     check_known,
     env_bool,
+    env_cache_url,
     env_int,
     env_list,
+    env_networks,
     env_str,
     env_timezone,
 )
@@ -45,6 +47,12 @@ KNOWN_SETTINGS = {
     "RETAIN_INGEST_RATE_PER_KEY",
     "RETAIN_EVENT_RETENTION_DAYS",
     "RETAIN_WEBHOOK_PRIVATE_ADDRESSES",
+    "RETAIN_TRUSTED_PROXIES",
+    "RETAIN_CACHE_URL",
+    "RETAIN_PROXY_SSL_HEADER",
+    "RETAIN_SSL_REDIRECT",
+    "RETAIN_HSTS_SECONDS",
+    "RETAIN_API_RATE_PER_TOKEN",
 }
 check_known("RETAIN_", KNOWN_SETTINGS)
 
@@ -187,6 +195,20 @@ SESSION_COOKIE_SECURE = env_bool("RETAIN_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Behind a proxy. The client address (rate limits, lock-outs) is read from X-Forwarded-For only when
+# the connection comes from one of these addresses or networks (retain.lib.ratelimit.client_address).
+TRUSTED_PROXIES = env_networks("RETAIN_TRUSTED_PROXIES")
+# The header a TLS-terminating proxy sets to "https" (e.g. X-Forwarded-Proto), so links built for
+# e-mails and redirects are https; only set it when the proxy always sets or strips that header.
+_proxy_ssl_header = env_str("RETAIN_PROXY_SSL_HEADER", "").strip()
+if _proxy_ssl_header:
+    if not all(part.isalnum() for part in _proxy_ssl_header.split("-")):
+        raise ConfigError(
+            f"RETAIN_PROXY_SSL_HEADER={_proxy_ssl_header!r} is not a header name (like X-Forwarded-Proto)"
+        )
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+
 # Public pages carry a personal link in their address: never send it to another site. Not
 # no-referrer: with it browsers post a page's form with "Origin: null", which the CSRF check refuses.
 SECURE_REFERRER_POLICY = "same-origin"
@@ -260,6 +282,25 @@ DEFAULT_FROM_EMAIL = env_str("RETAIN_DEFAULT_FROM_EMAIL", "Retain <retain@localh
 SITE_URL = env_str("RETAIN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 if not SITE_URL.startswith(("http://", "https://")):
     raise ConfigError(f"RETAIN_SITE_URL {SITE_URL!r} must start with http:// or https://")
+
+# A site reached over https says so: plain-HTTP requests are redirected, and browsers remember for a
+# year (HSTS) not to try HTTP. Subdomains and the preload list are left to whoever owns the domain, so
+# Django's deploy checks asking for them are silenced.
+# Redirecting needs to know a proxied request was https: without RETAIN_PROXY_SSL_HEADER it would loop.
+SECURE_SSL_REDIRECT = env_bool("RETAIN_SSL_REDIRECT", SITE_URL.startswith("https://") and bool(_proxy_ssl_header))
+SECURE_HSTS_SECONDS = env_int("RETAIN_HSTS_SECONDS", 31_536_000 if SITE_URL.startswith("https://") else 0, minimum=0)
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
+
+# One cache for every process, so rate limits and lock-outs hold across them: Redis when configured,
+# else a table in the database (created by `retain migrate`).
+_cache_url = env_cache_url("RETAIN_CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "retain_cache"}
+    )
+}
 
 LOGGING = {
     "version": 1,

@@ -6,28 +6,19 @@ the answer is 429 with Retry-After.
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from retain.accounts.models import Contact
+from retain.lib import ratelimit
 from retain.messaging import services
 from retain.messaging.tokens import unsubscribe_contact_id
 
 RATE_WINDOW_SECONDS = 60
 RATE_PER_ADDRESS = 30
 RATE_PER_TOKEN = 10
-
-
-def _over(key: str, limit: int) -> bool:
-    cache.add(key, 0, RATE_WINDOW_SECONDS)
-    try:
-        return cache.incr(key) > limit
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW_SECONDS)
-        return False
 
 
 def rate_limited(
@@ -39,14 +30,20 @@ def rate_limited(
     per_token: int = RATE_PER_TOKEN,
 ) -> HttpResponse | None:
     """Count a public link page's request per client address and per token (any link under `scope`);
-    the 429 answer with Retry-After when either is over its limit for the window, else None."""
-    address = request.META.get("REMOTE_ADDR", "")
-    over_address = _over(f"{scope}:rate:address:{address}", per_address)
-    over_token = _over(f"{scope}:rate:token:{token[:100]}", per_token)
-    if not (over_address or over_token):
+    the 429 answer with Retry-After when either is over its limit for the window, else None.
+
+    The address is the client's as trusted proxies report it, and the counts are shared by every
+    server process (retain.lib.ratelimit)."""
+    address = ratelimit.client_address(request)
+    waits = [
+        ratelimit.over(f"{scope}:address:{address}", limit=per_address, window=RATE_WINDOW_SECONDS),
+        ratelimit.over(f"{scope}:token:{token[:100]}", limit=per_token, window=RATE_WINDOW_SECONDS),
+    ]
+    wait = max((w for w in waits if w is not None), default=None)
+    if wait is None:
         return None
     response = render(request, "messaging/rate_limited.html", {"vendor": "Retain"}, status=429)
-    response["Retry-After"] = str(RATE_WINDOW_SECONDS)
+    response["Retry-After"] = str(wait)
     return response
 
 
