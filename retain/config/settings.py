@@ -224,6 +224,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "retain.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["retain.api.throttles.TokenRateThrottle"],
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -264,6 +265,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 WEB_CONCURRENCY = env_int("RETAIN_WEB_CONCURRENCY", 4, minimum=1)
 CELERY_BEAT_SCHEDULE_FILE = str(DATA_DIR / "celerybeat-schedule")
+# REST API requests a minute per token, counted across every server process (429 with Retry-After).
+API_RATE_PER_TOKEN = env_int("RETAIN_API_RATE_PER_TOKEN", 600, minimum=1)
 # Ingest requests per second per write key, per server process (429 with Retry-After above it).
 INGEST_RATE_PER_KEY = env_int("RETAIN_INGEST_RATE_PER_KEY", 2000, minimum=1)
 # Raw product events are kept this many days; the daily rollups are kept for good.

@@ -4,6 +4,7 @@ from django.urls import path
 from retain.web.views import accounts, books, health, home, imports, renewals, revenue, segments, settings, surveys
 from retain.web.views import expansion as expansion_views
 from retain.web.views import journeys as journey_views
+from retain.web.views import login as login_views
 from retain.web.views import messaging as messaging_views
 from retain.web.views import plans as plan_views
 from retain.web.views import playbooks as playbook_views
@@ -15,7 +16,7 @@ w = "w/<slug:slug>/"
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", login_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Accounts, their people, revenue and conversations.
     path(w, accounts.accounts_list, name="workspace"),
