@@ -321,7 +321,13 @@ CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
         if _cache_url
-        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "retain_cache"}
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "retain_cache",
+            # Past MAX_ENTRIES the table is culled whatever the entries' expiry: room for every
+            # address and link counted in a window (the default, 300, would forget counts under load).
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
     )
 }
 

@@ -76,9 +76,18 @@ def _cache_key(key: str, start: int) -> str:
 
 
 def _increment(cache_key: str, timeout: int) -> int:
+    if isinstance(caches["default"], DatabaseCache):
+        # The database cache's incr() is a read and a write that also resets the entry's expiry to the
+        # cache's default (5 minutes, shorter than a log-in window): read and write here, with this
+        # window's timeout, in one transaction, which on SQLite (BEGIN IMMEDIATE) is one step across
+        # processes. On PostgreSQL two requests at once may count as one: Redis counts exactly.
+        with transaction.atomic():
+            value = int(cache.get(cache_key, 0)) + 1
+            cache.set(cache_key, value, timeout)
+            return value
     cache.add(cache_key, 0, timeout)
     try:
-        return int(cache.incr(cache_key))
+        return int(cache.incr(cache_key))  # atomic in Redis and in the in-memory cache
     except ValueError:  # expired between add and incr
         cache.set(cache_key, 1, timeout)
         return 1
@@ -87,15 +96,7 @@ def _increment(cache_key: str, timeout: int) -> int:
 def hit(key: str, *, window: int) -> Count:
     """Count one request under `key` in the current window of `window` seconds."""
     start, retry_after = _window(window)
-    cache_key = _cache_key(key, start)
-    if isinstance(caches["default"], DatabaseCache):
-        # The database cache increments with a read and a write: one transaction makes them one step
-        # on SQLite (BEGIN IMMEDIATE takes the write lock), so concurrent processes do not lose counts.
-        with transaction.atomic():
-            value = _increment(cache_key, window + 1)
-    else:
-        value = _increment(cache_key, window + 1)
-    return Count(value=value, retry_after=retry_after)
+    return Count(value=_increment(_cache_key(key, start), window + 1), retry_after=retry_after)
 
 
 def peek(key: str, *, window: int) -> Count:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
 from django.test import RequestFactory
 
 from retain.lib import ratelimit
@@ -65,3 +68,23 @@ def test_counts_are_per_key_and_reset_with_the_next_window(monkeypatch: pytest.M
     assert ratelimit.peek("k", window=60).value == 3
     monkeypatch.setattr(ratelimit, "clock", lambda: 6060.0)
     assert ratelimit.over("k", limit=2, window=60) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_cache_keeps_a_count_for_its_whole_window(settings: object) -> None:
+    settings.CACHES = {  # type: ignore[attr-defined]
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "retain_cache_test"}
+    }
+    call_command("createcachetable", verbosity=0)
+    try:
+        assert [ratelimit.hit("login:x", window=900).value for _ in range(3)] == [1, 2, 3]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT expires FROM retain_cache_test")
+            [(expires,)] = cursor.fetchall()
+        # Not the cache's default 5 minutes: the count outlives its 15-minute window.
+        expires = expires if isinstance(expires, dt.datetime) else dt.datetime.fromisoformat(str(expires))
+        left = (expires.replace(tzinfo=dt.UTC) - dt.datetime.now(dt.UTC)).total_seconds()
+        assert left > 900
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE retain_cache_test")
