@@ -16,6 +16,7 @@ import pytest
 from django.test import override_settings
 
 from retain.accounts.models import Contact
+from retain.messaging import services as messaging_services
 from retain.messaging.tests.receivers import Inbox
 from retain.surveys import services
 from retain.surveys.models import Response, Survey
@@ -44,6 +45,8 @@ def test_a_logged_out_contact_answers_from_the_emailed_link_and_sees_thank_you(
 ) -> None:
     with override_settings(SITE_URL=live_server.url):
         services.surveys_sweep()
+        # Whether the invitation went straight to SMTP or through the messaging outbox, it is sent now.
+        messaging_services.deliveries_send_due()
         link = received_link(smtp, f"{live_server.url}/s/")
 
     statuses: list[int] = []
