@@ -9,14 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from retain.lib.env import (
     ConfigError,
     check_known,
     env_bool,
+    env_cache_url,
     env_choice,
     env_int,
     env_list,
+    env_networks,
     env_str,
     env_timezone,
 )
@@ -50,6 +53,12 @@ KNOWN_SETTINGS = {
     "RETAIN_INGEST_CONCURRENCY_PER_WORKSPACE",
     "RETAIN_EVENT_RETENTION_DAYS",
     "RETAIN_WEBHOOK_PRIVATE_ADDRESSES",
+    "RETAIN_TRUSTED_PROXIES",
+    "RETAIN_CACHE_URL",
+    "RETAIN_PROXY_SSL_HEADER",
+    "RETAIN_SSL_REDIRECT",
+    "RETAIN_HSTS_SECONDS",
+    "RETAIN_API_RATE_PER_TOKEN",
 }
 check_known("RETAIN_", KNOWN_SETTINGS)
 
@@ -127,6 +136,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_htmx",
+    "csp",
     "retain.config",
     "retain.tenancy",
     "retain.accounts",
@@ -149,6 +159,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -207,6 +218,40 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# Scripts only from our own static files: no inline <script>, no on*= attributes, no eval (Alpine runs
+# as its CSP build, Vega's expressions in its interpreter). Inline styles stay allowed: progress bars
+# set their widths in style attributes and htmx and vega-embed add small <style> elements.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Behind a proxy. The client address (rate limits, lock-outs) is read from X-Forwarded-For only when
+# the connection comes from one of these addresses or networks (retain.lib.ratelimit.client_address).
+TRUSTED_PROXIES = env_networks("RETAIN_TRUSTED_PROXIES")
+# The header a TLS-terminating proxy sets to "https" (e.g. X-Forwarded-Proto), so links built for
+# e-mails and redirects are https; only set it when the proxy always sets or strips that header.
+_proxy_ssl_header = env_str("RETAIN_PROXY_SSL_HEADER", "").strip()
+if _proxy_ssl_header:
+    if not all(part.isalnum() for part in _proxy_ssl_header.split("-")):
+        raise ConfigError(
+            f"RETAIN_PROXY_SSL_HEADER={_proxy_ssl_header!r} is not a header name (like X-Forwarded-Proto)"
+        )
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+
+# Public pages carry a personal link in their address: never send it to another site. Not
+# no-referrer: with it browsers post a page's form with "Origin: null", which the CSRF check refuses.
+SECURE_REFERRER_POLICY = "same-origin"
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "retain.api.auth.ApiTokenAuthentication",
@@ -225,6 +270,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    "DEFAULT_THROTTLE_CLASSES": ["retain.api.throttles.TokenRateThrottle"],
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -265,6 +311,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 WEB_CONCURRENCY = env_int("RETAIN_WEB_CONCURRENCY", 4, minimum=1)
 CELERY_BEAT_SCHEDULE_FILE = str(DATA_DIR / "celerybeat-schedule")
+# REST API requests a minute per token, counted across every server process (429 with Retry-After).
+API_RATE_PER_TOKEN = env_int("RETAIN_API_RATE_PER_TOKEN", 600, minimum=1)
 # Ingest requests per second per write key, per server process (429 with Retry-After above it).
 INGEST_RATE_PER_KEY = env_int("RETAIN_INGEST_RATE_PER_KEY", 2000, minimum=1)
 # Ingest requests of one workspace worked on at once, per server process (429 above it): below the
@@ -295,6 +343,31 @@ DEFAULT_FROM_EMAIL = env_str("RETAIN_DEFAULT_FROM_EMAIL", "Retain <retain@localh
 SITE_URL = env_str("RETAIN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 if not SITE_URL.startswith(("http://", "https://")):
     raise ConfigError(f"RETAIN_SITE_URL {SITE_URL!r} must start with http:// or https://")
+
+# A site reached over https says so: plain-HTTP requests are redirected, and browsers remember for a
+# year (HSTS) not to try HTTP. Subdomains and the preload list are left to whoever owns the domain, so
+# Django's deploy checks asking for them are silenced.
+# Redirecting needs to know a proxied request was https: without RETAIN_PROXY_SSL_HEADER it would loop.
+SECURE_SSL_REDIRECT = env_bool("RETAIN_SSL_REDIRECT", SITE_URL.startswith("https://") and bool(_proxy_ssl_header))
+SECURE_HSTS_SECONDS = env_int("RETAIN_HSTS_SECONDS", 31_536_000 if SITE_URL.startswith("https://") else 0, minimum=0)
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
+
+# One cache for every process, so rate limits and lock-outs hold across them: Redis when configured,
+# else a table in the database (created by `retain migrate`).
+_cache_url = env_cache_url("RETAIN_CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "retain_cache",
+            # Past MAX_ENTRIES the table is culled whatever the entries' expiry: room for every
+            # address and link counted in a window (the default, 300, would forget counts under load).
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    )
+}
 
 LOGGING = {
     "version": 1,

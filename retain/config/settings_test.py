@@ -27,3 +27,6 @@ WEBHOOK_PRIVATE_ADDRESSES = True
 # Tests open connections from threads (live servers, concurrent sweeps); persistent ones would stay
 # open after those threads end and keep PostgreSQL from dropping the test database.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Each test process counts rate limits in its own memory (the autouse fixture clears it); the tests
+# that need the shared database or Redis cache start real server processes with the real settings.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

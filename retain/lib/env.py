@@ -6,6 +6,7 @@ value stops start-up with one line naming the variable, instead of surfacing lat
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import zoneinfo
 from collections.abc import Mapping
@@ -86,3 +87,24 @@ def check_known(prefix: str, known: set[str], environ: Mapping[str, str] | None 
     unknown = sorted(key for key in environ if key.startswith(prefix) and key not in known)
     if unknown:
         raise ConfigError(f"unknown setting {unknown[0]} (known: {', '.join(sorted(known))})")
+
+
+def env_networks(
+    name: str, environ: Mapping[str, str] | None = None
+) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A comma-separated list of addresses or networks (10.0.0.0/8, ::1); an empty default."""
+    networks = []
+    for item in env_list(name, [], environ):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(f"{name} item {item!r} is not an IP address or network (like 10.0.0.0/8)") from None
+    return networks
+
+
+def env_cache_url(name: str, environ: Mapping[str, str] | None = None) -> str:
+    """A redis:// or rediss:// URL, or empty for the default."""
+    value = env_str(name, "", environ).strip()
+    if value and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"{name}={value!r} must be a redis://, rediss:// or unix:// URL (or unset)")
+    return value

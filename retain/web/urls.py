@@ -17,6 +17,7 @@ from retain.web.views import (
 )
 from retain.web.views import expansion as expansion_views
 from retain.web.views import journeys as journey_views
+from retain.web.views import login as login_views
 from retain.web.views import messaging as messaging_views
 from retain.web.views import ownership as ownership_views
 from retain.web.views import plans as plan_views
@@ -29,7 +30,7 @@ w = "w/<slug:slug>/"
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", login_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Password reset by e-mail (Django's views, rate-limited per address) and accepting an invitation.
     path("password-reset/", auth.PasswordResetView.as_view(), name="password_reset"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,38 @@ def test_a_short_secret_in_the_file_is_refused_naming_the_file(tmp_path: Path) -
     result = _start({"RETAIN_DATA_DIR": str(tmp_path)})
     assert result.returncode == 2
     assert f"the secret key in {tmp_path / 'secret_key'} is shorter than 32 characters" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"RETAIN_TRUSTED_PROXIES": "10.0.0.0/8, proxy.local"}, "RETAIN_TRUSTED_PROXIES item 'proxy.local'"),
+        ({"RETAIN_CACHE_URL": "memcached://127.0.0.1"}, "RETAIN_CACHE_URL='memcached://127.0.0.1' must be a redis"),
+        ({"RETAIN_PROXY_SSL_HEADER": "X-Forwarded-Proto: https"}, "RETAIN_PROXY_SSL_HEADER='X-Forwarded-Proto: https'"),
+        ({"RETAIN_HSTS_SECONDS": "-1"}, "RETAIN_HSTS_SECONDS=-1 is below the minimum"),
+    ],
+)
+def test_a_bad_proxy_or_cache_setting_stops_start_up(env: dict[str, str], message: str, tmp_path: object) -> None:
+    result = _start({"RETAIN_DATA_DIR": str(tmp_path), "RETAIN_DEBUG": "true", **env})
+    assert result.returncode == 2
+    assert message in result.stderr.strip(), result.stderr
+
+
+def test_the_deploy_checks_pass_with_production_settings(tmp_path: object) -> None:
+    production = {
+        "RETAIN_DATA_DIR": str(tmp_path),
+        "RETAIN_SECRET_KEY": secrets.token_urlsafe(48),
+        "RETAIN_SITE_URL": "https://cs.example.com",
+        "RETAIN_ALLOWED_HOSTS": "cs.example.com",
+        "RETAIN_PROXY_SSL_HEADER": "X-Forwarded-Proto",
+        "RETAIN_TRUSTED_PROXIES": "10.0.0.0/8",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "retain.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env={**{k: v for k, v in os.environ.items() if not k.startswith(("RETAIN_", "DJANGO_"))}, **production},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout

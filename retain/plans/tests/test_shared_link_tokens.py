@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from retain.accounts import services as account_services
 from retain.accounts.models import Account
-from retain.plans import services
+from retain.plans import services, views
 from retain.plans.models import SharedLink
 from retain.tenancy.models import Member, Workspace
 
@@ -89,7 +89,8 @@ def test_the_page_is_not_cached_indexed_or_referred(globex: Account, carol: Memb
     _, token = services.shared_link_create(account=globex, actor=carol)
     response = Client().get(reverse("shared-plan", args=[token]))
     assert response["X-Robots-Tag"] == "noindex"
-    assert response["Referrer-Policy"] == "no-referrer"
+    # Never sent to another site; not no-referrer, which makes browsers post forms with "Origin: null".
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
     assert Client().post(reverse("shared-plan", args=[token])).status_code == 405
 
@@ -163,3 +164,19 @@ def test_a_deleted_account_takes_its_links_with_it(globex: Account, carol: Membe
     _, token = services.shared_link_create(account=globex, actor=carol)
     Account.objects.filter(pk=globex.pk).delete()
     assert open_page(token)[0] == 404
+
+
+def test_the_page_is_rate_limited_per_link_and_per_address(
+    globex: Account, carol: Member, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "RATE_PER_TOKEN", 3)
+    _, token = services.shared_link_create(account=globex, actor=carol)
+    path = reverse("shared-plan", args=[token])
+    codes = [Client(REMOTE_ADDR=f"203.0.113.{n}").get(path).status_code for n in range(4)]
+    assert codes == [200, 200, 200, 429]
+    limited = Client(REMOTE_ADDR="203.0.113.99").get(path)
+    assert limited.status_code == 429 and limited["Retry-After"] == "30"
+
+    monkeypatch.setattr(views, "RATE_PER_ADDRESS", 5)
+    guesses = [Client(REMOTE_ADDR="198.51.100.1").get(f"/p/guess-{n}/").status_code for n in range(6)]
+    assert guesses == [404] * 5 + [429]

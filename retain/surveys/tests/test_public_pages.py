@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 
 import pytest
 from django.test import Client
@@ -133,7 +134,7 @@ def test_the_page_is_rate_limited_per_token(
     codes = [client.get(f"/s/{token}/").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     limited = client.get(f"/s/{token}/")
-    assert limited["Retry-After"] == "60" and "Too many requests" in limited.content.decode()
+    assert limited["Retry-After"] == "30" and "Too many requests" in limited.content.decode()
 
 
 def test_the_page_is_rate_limited_per_address(client: Client, db: None, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -141,6 +142,22 @@ def test_the_page_is_rate_limited_per_address(client: Client, db: None, monkeypa
     codes = [client.get(f"/s/guess-{n}/").status_code for n in range(6)]
     assert codes == [404] * 5 + [429]
     assert Client(REMOTE_ADDR="10.0.0.2").get("/s/guess-x/").status_code == 404
+
+
+def test_respondents_behind_a_trusted_proxy_each_have_their_own_bucket(
+    db: None, settings: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8")]  # type: ignore[attr-defined]
+    monkeypatch.setattr(views, "RATE_PER_ADDRESS", 5)
+    proxy = Client(REMOTE_ADDR="10.0.0.1")
+    first = [proxy.get(f"/s/guess-{n}/", HTTP_X_FORWARDED_FOR="198.51.100.1").status_code for n in range(6)]
+    assert first == [404] * 5 + [429]
+    # Another respondent through the same proxy is not held back by the first.
+    assert proxy.get("/s/guess-x/", HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 404
+    # A client that is not a trusted proxy cannot choose its address with the header.
+    direct = Client(REMOTE_ADDR="203.0.113.9")
+    codes = [direct.get(f"/s/g-{n}/", HTTP_X_FORWARDED_FOR=f"198.51.100.{50 + n}").status_code for n in range(6)]
+    assert codes == [404] * 5 + [429]
 
 
 def test_one_click_unsubscribes_at_once(client: Client, nps: Survey, jane: Contact) -> None:

@@ -55,8 +55,16 @@ def page() -> Iterator[Any]:
         context = browser.new_context(viewport={"width": 1440, "height": 1000})
         tab = context.new_page()
         tab.set_default_timeout(15_000)
+        # Chromium reports what the Content-Security-Policy blocked (an inline script, an eval in a
+        # library) on the console: every browser test fails on such a report.
+        refusals: list[str] = []
+        tab.on(
+            "console",
+            lambda message: refusals.append(message.text) if "Content Security Policy" in message.text else None,
+        )
         try:
             yield tab
+            assert not refusals, f"the Content-Security-Policy blocked: {refusals}"
         finally:
             context.close()
             browser.close()
