@@ -12,7 +12,6 @@ id order. `users` holds the logins members use: e-mail and names, never a passwo
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -28,7 +27,7 @@ from django.contrib.auth import get_user_model
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
-from retain.lib.csvsafe import safe_row
+from retain.lib.csvsafe import write_csv
 from retain.ownership.tables import USER_TABLE, owned_tables
 from retain.tenancy.models import Member, Workspace
 
@@ -89,14 +88,13 @@ def _write_table(
     count = 0
     with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+b") as spool:
         text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
-        writer = csv.writer(text, lineterminator="\r\n")
-        writer.writerow(columns)
+        write_csv([columns], text)
         with zf.open(_member(f"json/{name}.jsonl"), "w", force_zip64=True) as raw:
             out = _HashingWriter(raw)
             for row in rows:
                 out.write(json.dumps(dict(zip(columns, map(_plain, row), strict=True)), ensure_ascii=False).encode())
                 out.write(b"\n")
-                writer.writerow(safe_row(map(_cell, row)))
+                write_csv([map(_cell, row)], text)
                 count += 1
                 on_row()
         text.flush()

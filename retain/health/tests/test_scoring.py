@@ -420,7 +420,9 @@ def test_effective_weights_sum_to_1_over_present_measures(data: st.DataObject) -
     if result.overall is None:
         return
     assert sum(m.effective_weight or 0 for m in result.measures) == pytest.approx(1)
-    assert sum(m.contribution for m in result.measures) == pytest.approx(result.overall, abs=0.05)
+    # The overall is the sum rounded to 0.1: at most 0.05 away, exactly 0.05 on a half (1.25 → 1.2),
+    # which floating point puts a hair beyond 0.05.
+    assert sum(m.contribution for m in result.measures) == pytest.approx(result.overall, abs=0.05 + 1e-9)
 
 
 @given(st.data())
