@@ -65,6 +65,19 @@ class WorkspaceSettingsForm(forms.Form):
         help_text="Takes the tasks of accounts nobody owns, so that no task is left unassigned.",
     )
 
+    sender_name = forms.CharField(
+        max_length=200,
+        label="Sender name",
+        help_text="Who e-mail to customers is from: {csm} is the account's CSM, {workspace} this workspace's "
+        "name. Mail without a CSM (digests, accounts nobody owns) is from the workspace's name.",
+    )
+    sender_email = forms.EmailField(
+        required=False,
+        label="Sender address",
+        help_text="The From address of playbook e-mail, survey invitations and digests; empty for the "
+        "server's own. Your mail provider must be allowed to send for its domain. Replies go to the CSM.",
+    )
+
     time_zones = staticmethod(_time_zone_choices)
 
     @classmethod
