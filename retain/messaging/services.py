@@ -537,7 +537,9 @@ def deliveries_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> 
     # The attempt is counted once claimed, before the send: a crash mid-send still counts.
     OutboundMessage.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1)
     messages = (
-        OutboundMessage.objects.select_related("account", "contact", "member__user").filter(pk__in=ids).order_by("id")
+        OutboundMessage.objects.select_related("workspace", "account__owner__user", "contact", "member__user")
+        .filter(pk__in=ids)
+        .order_by("id")
     )
     sent = 0
     mail_connection = None

@@ -21,6 +21,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
 from httpcore import SOCKET_OPTION
 
+from retain.lib.senders import from_header
 from retain.messaging.choices import Channel
 from retain.messaging.models import OutboundMessage
 from retain.messaging.tokens import unsubscribe_token, webhook_secret, webhook_signature
@@ -39,6 +40,20 @@ def unsubscribe_url(contact_id: int) -> str:
     return f"{settings.SITE_URL}{reverse('message-unsubscribe', args=[unsubscribe_token(contact_id)])}"
 
 
+def sender_of(message: OutboundMessage) -> tuple[str, list[str]]:
+    """(From, Reply-To) of an e-mail, as the workspace's settings say when it is sent.
+
+    Mail to a customer is in the name of the account's CSM and replies go to them; a notice to
+    one of our own members (a digest) is from the workspace, with no Reply-To. Read at send time,
+    so a retry after the settings or the account's owner changed uses the current ones.
+    """
+    owner = message.account.owner if message.account is not None and message.member_id is None else None
+    if owner is None or not owner.is_active:
+        return message.workspace.sender(), []
+    reply_to = [from_header(owner.display_name, owner.user.email)] if owner.user.email else []
+    return message.workspace.sender(owner.display_name), reply_to
+
+
 def email_for(message: OutboundMessage, connection: BaseEmailBackend | None = None) -> EmailMessage:
     """The e-mail for a message: its text, and for a contact an unsubscribe link and the RFC 2369/8058
     headers (mail to one of our own members is an internal notice and carries neither)."""
@@ -49,11 +64,13 @@ def email_for(message: OutboundMessage, connection: BaseEmailBackend | None = No
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         body += f"\n\n-- \nNo more e-mail like this: {link}\n"
+    from_email, reply_to = sender_of(message)
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=from_email,
         to=[message.to],
+        reply_to=reply_to,
         headers=headers,
         connection=connection,
     )

@@ -9,6 +9,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from retain.lib.senders import DEFAULT_SENDER_NAME, address_of, from_header, sender_name, sender_name_error
 from retain.tenancy.choices import AuditAction, CapacityUnit, CsmKind, InvitationStatus, Role
 
 DEFAULT_RENEWAL_WINDOW_DAYS = 90  # seed 002: "new process initiates renewals 90 days out"
@@ -29,6 +30,11 @@ class Workspace(models.Model):
     renewal_window_community_days = models.PositiveIntegerField(default=DEFAULT_RENEWAL_WINDOW_DAYS)
     renewal_window_enterprise_days = models.PositiveIntegerField(default=DEFAULT_RENEWAL_WINDOW_DAYS)
     renewal_window_strategic_days = models.PositiveIntegerField(default=DEFAULT_RENEWAL_WINDOW_DAYS)
+    # Who e-mail to customers and members is from (retain.lib.senders): the name pattern, and the
+    # address, empty for the server's own (RETAIN_DEFAULT_FROM_EMAIL). Replies to a customer go
+    # to the account's CSM (Reply-To), not to this address.
+    sender_name = models.CharField(max_length=200, default=DEFAULT_SENDER_NAME)
+    sender_email = models.EmailField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -36,6 +42,17 @@ class Workspace(models.Model):
 
     def renewal_window_days(self, tier: str) -> int:
         return int(getattr(self, f"renewal_window_{tier}_days"))
+
+    def sender_parts(self, csm: str = "") -> tuple[str, str]:
+        """(name, address) that e-mail from this workspace is from, in the name of `csm` when there is one."""
+        # A pattern that never went through workspace_update (an old import) falls back to the default.
+        pattern = self.sender_name if not sender_name_error(self.sender_name) else DEFAULT_SENDER_NAME
+        address = self.sender_email or address_of(settings.DEFAULT_FROM_EMAIL)
+        return sender_name(pattern, csm=csm, workspace=self.name), address
+
+    def sender(self, csm: str = "") -> str:
+        """The From header of e-mail from this workspace, in the name of `csm` when there is one."""
+        return from_header(*self.sender_parts(csm))
 
     @property
     def fallback_owner(self) -> Member | None:

@@ -18,13 +18,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from retain.lib.columns import check_columns, check_value
+from retain.lib.senders import from_header, sender_name_error
 from retain.tenancy.choices import AuditAction, CapacityUnit, CsmKind, InvitationStatus, Role
 from retain.tenancy.models import (
     ApiToken,
@@ -102,7 +103,7 @@ def _changes(row: models.Model, fields: dict[str, Any]) -> dict[str, list[Any]]:
 WORKSPACE_FIELDS = {
     "name", "time_zone", "currency",
     "renewal_window_community_days", "renewal_window_enterprise_days", "renewal_window_strategic_days",
-    "fallback_owner",
+    "fallback_owner", "sender_name", "sender_email",
 }  # fmt: skip
 
 
@@ -130,6 +131,12 @@ def workspace_update(*, workspace: Workspace, actor: Member | None = None, **fie
         raise ValidationError({unknown[0]: "is not a workspace setting"})
     if "time_zone" in fields:
         _clean_time_zone(fields["time_zone"])
+    if "sender_name" in fields:
+        fields["sender_name"] = str(fields["sender_name"]).strip()
+        if error := sender_name_error(fields["sender_name"]):
+            raise ValidationError({"sender_name": error})
+    if "sender_email" in fields:
+        fields["sender_email"] = str(fields["sender_email"] or "").strip()
     fallback_given = "fallback_owner" in fields
     fallback = fields.pop("fallback_owner", None)
     changed = _changes(workspace, fields)
@@ -387,7 +394,15 @@ def _send_invitation(invitation: Invitation, raw: str) -> None:
     }
     subject = f"You are invited to {invitation.workspace.name} on Retain"
     body = render_to_string("tenancy/invitation_email.txt", context)
-    transaction.on_commit(lambda: send_mail(subject, body, None, [invitation.email]))
+    inviter = invitation.invited_by
+    email = EmailMessage(
+        subject,
+        body,
+        invitation.workspace.sender(inviter.display_name if inviter else ""),
+        [invitation.email],
+        reply_to=[from_header(inviter.display_name, inviter.user.email)] if inviter and inviter.user.email else [],
+    )
+    transaction.on_commit(email.send)
 
 
 def _new_key(invitation: Invitation) -> str:

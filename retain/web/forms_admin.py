@@ -15,6 +15,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from retain.accounts.segments import NO_OWNER
+from retain.lib.senders import DEFAULT_SENDER_NAME
 from retain.tenancy.choices import AuditAction, CapacityUnit, CsmKind, Role
 from retain.tenancy.models import Member, Workspace
 from retain.web.forms import MULTI_CRITERIA, SINGLE_CRITERIA
@@ -65,6 +66,21 @@ class WorkspaceSettingsForm(forms.Form):
         help_text="Takes the tasks of accounts nobody owns, so that no task is left unassigned.",
     )
 
+    sender_name = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Sender name",
+        help_text="Who e-mail to customers is from: {csm} is the account's CSM, {workspace} this workspace's "
+        "name (empty: {csm} at {workspace}). Mail without a CSM (digests, accounts nobody owns) is from the "
+        "workspace's name.",
+    )
+    sender_email = forms.EmailField(
+        required=False,
+        label="Sender address",
+        help_text="The From address of playbook e-mail, survey invitations and digests; empty for the "
+        "server's own. Your mail provider must be allowed to send for its domain. Replies go to the CSM.",
+    )
+
     time_zones = staticmethod(_time_zone_choices)
 
     @classmethod
@@ -86,6 +102,9 @@ class WorkspaceSettingsForm(forms.Form):
 
     def clean_time_zone(self) -> str:
         return str(self.cleaned_data["time_zone"]).strip()
+
+    def clean_sender_name(self) -> str:
+        return str(self.cleaned_data["sender_name"]).strip() or DEFAULT_SENDER_NAME
 
 
 class ExchangeRateForm(forms.Form):

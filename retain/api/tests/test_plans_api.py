@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal as D
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -463,6 +464,24 @@ def test_a_new_link_returns_its_token_once_and_opens_the_plan(
     assert listing.json()["count"] == 1
     assert token not in listing.content.decode() and "token" not in listing.json()["results"][0]
     assert token not in client.get(f"/api/v1/shared-links/{link.pk}/").content.decode()
+
+
+@pytest.mark.urls("retain.config.urls")
+def test_a_link_made_through_another_host_starts_at_the_site_and_an_outsider_neither_makes_nor_sees_one(
+    plan: SuccessPlan, carol: Member, olga: Member, client_for: ClientFor, settings: Any
+) -> None:
+    settings.SITE_URL, settings.ALLOWED_HOSTS = "https://cs.example.com", ["*"]
+    client = client_for(carol)
+    body = {"account": plan.account_id}
+    response = client.post("/api/v1/shared-links/", body, format="json", HTTP_HOST="attacker.example")
+    assert response.status_code == 201, response.json()
+    assert response.json()["url"] == f"https://cs.example.com/p/{response.json()['token']}/"
+    outsider = client_for(olga)
+    # Another workspace's account is not one the outsider can name; the link made above is not found.
+    refused = outsider.post("/api/v1/shared-links/", body, format="json")
+    assert refused.status_code == 400 and "account" in refused.json()["errors"]
+    assert outsider.get(f"/api/v1/shared-links/{response.json()['id']}/").status_code == 404
+    assert SharedLink.objects.count() == 1
 
 
 @pytest.mark.urls("retain.config.urls")

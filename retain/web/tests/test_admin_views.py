@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -24,7 +25,8 @@ from retain.accounts.models import Account, Segment, TimelineEntry
 from retain.accounts.segments import clean_criteria
 from retain.accounts.selectors import accounts_matching, segment_accounts
 from retain.tenancy import services as tenancy_services
-from retain.tenancy.models import ApiToken, ExchangeRate, Member, Workspace, WriteKey, hash_token
+from retain.tenancy.choices import AuditAction
+from retain.tenancy.models import ApiToken, AuditEntry, ExchangeRate, Member, Workspace, WriteKey, hash_token
 from retain.usage.models import IngestRejection
 
 W = "/w/acme/"
@@ -425,6 +427,51 @@ def test_members_read_the_settings_but_only_admins_change_them(mark: Member, vic
     assert not ExchangeRate.objects.exists()
 
 
+def test_an_admin_sets_who_e_mail_is_from_and_the_change_is_audited(
+    alice: Member, carol: Member, workspace: Workspace
+) -> None:
+    client = login(alice)
+    page = client.get(W + "settings/").content.decode()
+    assert 'name="sender_name" value="{csm} at {workspace}"' in page and 'name="sender_email"' in page
+    assert "&quot;Carol at Acme CS&quot; &lt;retain@localhost&gt;" in page  # what a customer would see
+    sender = {"sender_name": "{csm} at {workspace}", "sender_email": "cs@acme.example"}
+    assert client.post(W + "settings/", {**SETTINGS, **sender}).status_code == 302
+    workspace.refresh_from_db()
+    assert workspace.sender_email == "cs@acme.example"
+    assert workspace.sender("Carol") == "Carol at Acme Customer Success <cs@acme.example>"
+    entry = AuditEntry.objects.get(action=AuditAction.SETTINGS_UPDATED)
+    assert entry.actor == alice and entry.detail["sender_email"] == ["", "cs@acme.example"]
+
+
+def test_a_bad_sender_is_refused_on_its_field(alice: Member, workspace: Workspace) -> None:
+    client = login(alice)
+    response = client.post(W + "settings/", {**SETTINGS, "sender_name": "{owner} at {workspace}"})
+    assert response.status_code == 400
+    assert response.context["form"].errors["sender_name"] == ["may only use {csm} and {workspace}, not {owner}"]
+    response = client.post(W + "settings/", {**SETTINGS, "sender_email": "cs at acme"})
+    assert response.status_code == 400 and "sender_email" in response.context["form"].errors
+    workspace.refresh_from_db()
+    assert (workspace.name, workspace.sender_name, workspace.sender_email) == ("Acme CS", "{csm} at {workspace}", "")
+
+
+def test_members_read_the_sender_and_outsiders_do_not_find_it(
+    carol: Member, vic: Member, olga: Member, workspace: Workspace
+) -> None:
+    tenancy_services.workspace_update(workspace=workspace, sender_email="cs@acme.example")
+    for member in (carol, vic):
+        page = login(member).get(W + "settings/").content.decode()
+        assert "<th>Sender address</th><td>cs@acme.example</td>" in page
+        assert "<th>Sender name</th><td>{csm} at {workspace}</td>" in page
+        assert 'name="sender_email"' not in page
+    # A CSM sees their own name in the example.
+    assert "&quot;Carol at Acme CS&quot; &lt;cs@acme.example&gt;" in login(carol).get(W + "settings/").content.decode()
+    outsider = login(olga)
+    assert outsider.get(W + "settings/").status_code == 404
+    assert outsider.post(W + "settings/", {**SETTINGS, "sender_email": "x@evil.example"}).status_code == 404
+    workspace.refresh_from_db()
+    assert workspace.sender_email == "cs@acme.example"
+
+
 def test_an_admin_adds_an_exchange_rate(alice: Member, workspace: Workspace) -> None:
     client = login(alice)
     response = client.post(W + "settings/rates/", {"currency": "eur", "valid_from": "2026-01-01", "rate": "1.0850"})
@@ -624,7 +671,7 @@ def test_a_manager_creates_a_write_key_shown_once_with_a_curl_example(mark: Memb
     assert not WriteKey.objects.filter(key_hash=raw).exists()
     body = response.content.decode()
     assert f"-u &#x27;{raw}:&#x27;" in body
-    assert "http://testserver/v1/track" in body
+    assert f"curl {settings.SITE_URL}/v1/track" in body  # the public address, not the request's host
     assert raw not in client.get(W + "write-keys/").content.decode()
     assert send_track(raw, {"userId": "u1", "event": "Signed In"}).status_code == 200
 

@@ -22,8 +22,9 @@ NEW_PASSWORD = "plum-orchard-lantern-42"
 
 
 def test_a_member_resets_a_forgotten_password_from_the_login_page(
-    transactional_db: None, live_server: Any, page: Any, smtp: Inbox, carol: Member
+    transactional_db: None, live_server: Any, page: Any, smtp: Inbox, carol: Member, settings: Any
 ) -> None:
+    settings.SITE_URL = live_server.url  # the e-mailed link starts at the site's address, not the request's host
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{live_server.url}/login/")

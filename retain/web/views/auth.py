@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
@@ -95,4 +96,8 @@ class PasswordResetView(auth_views.PasswordResetView):
         )
         if limited is not None:
             return limited
+        # Django builds the link from the request's Host header: anyone could ask for a reset of
+        # someone else's password through a host of their own and receive the token when the
+        # victim clicks. The link starts at the site's public address instead.
+        self.extra_email_context = {"site_url": settings.SITE_URL}
         return super().form_valid(form)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -212,7 +213,8 @@ def success_plan(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
             messages.success(request, "Plan saved.")
             return redirect("success-plan", member.workspace.slug, account.pk)
         if isinstance(outcome, str):
-            new_link = request.build_absolute_uri(reverse("shared-plan", args=[outcome]))
+            # The customer opens the site's public address, whatever host this request came through.
+            new_link = settings.SITE_URL + reverse("shared-plan", args=[outcome])
         else:
             failed = outcome
     context = {

@@ -17,6 +17,7 @@ import json
 import smtplib
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
@@ -27,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from retain.tenancy import access
 from retain.tenancy import selectors as tenancy_selectors
 from retain.tenancy import services as tenancy_services
+from retain.tenancy.choices import Role
 from retain.tenancy.models import ExchangeRate, Member, WriteKey
 from retain.usage.selectors import latest_rejections
 from retain.web.decorators import workspace_view
@@ -44,6 +46,14 @@ from retain.web.forms_admin import (
 # Settings and exchange rates ------------------------------------------------------------------
 
 
+def _example_csm(member: Member) -> str:
+    """A CSM's name to show what the From header looks like: the reader's own when they are one."""
+    if member.role == Role.CSM:
+        return member.display_name
+    csm = member.workspace.members.filter(role=Role.CSM, is_active=True).select_related("user").first()
+    return csm.display_name if csm is not None else ""
+
+
 def _settings_page(
     request: HttpRequest,
     member: Member,
@@ -52,12 +62,15 @@ def _settings_page(
     status: int = 200,
 ) -> HttpResponse:
     workspace = member.workspace
+    example_csm = _example_csm(member)
     context = {
         "form": form or WorkspaceSettingsForm.for_workspace(workspace),
         "rate_form": rate_form or ExchangeRateForm(),
         "rates": ExchangeRate.objects.filter(workspace=workspace).order_by("currency", "-valid_from"),
         "time_zones": WorkspaceSettingsForm.time_zones(),
         "can_edit": member.is_admin,
+        "sender_example_csm": example_csm,
+        "sender_example": '"{}" <{}>'.format(*workspace.sender_parts(example_csm)),
     }
     return render(request, "web/admin/settings.html", context, status=status)
 
@@ -255,9 +268,10 @@ def _get_write_key(member: Member, pk: int) -> WriteKey:
     return key
 
 
-def _curl_example(request: HttpRequest, raw: str) -> str:
+def _curl_example(raw: str) -> str:
     body = json.dumps({"userId": "user-1", "event": "Signed In", "context": {"groupId": "ACCOUNT-EXTERNAL-ID"}})
-    url = request.build_absolute_uri("/v1/track")
+    # The address the product's servers send to, not the host this admin's browser used.
+    url = f"{settings.SITE_URL}/v1/track"
     # Segment's convention: the write key is the Basic-auth user name with an empty password.
     return f"curl {url} \\\n  -u '{raw}:' \\\n  -H 'Content-Type: application/json' \\\n  -d '{body}'"
 
@@ -274,7 +288,7 @@ def write_keys(request: HttpRequest, member: Member) -> HttpResponse:
             key, raw = tenancy_services.write_key_create(
                 workspace=member.workspace, name=form.cleaned_data["name"], actor=member
             )
-            context.update(new_key=key, raw_key=raw, curl=_curl_example(request, raw), form=WriteKeyForm())
+            context.update(new_key=key, raw_key=raw, curl=_curl_example(raw), form=WriteKeyForm())
             status = 201
         else:
             status = 400
