@@ -5,11 +5,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from retain.accounts.choices import EntryKind, MovementKind, SubscriptionStatus
 from retain.accounts.models import Account, SubscriptionMovement, TimelineEntry
 from retain.renewals import services
-from retain.renewals.choices import ForecastCategory, Outcome, Stage
+from retain.renewals.choices import NOT_FORECAST, ForecastCategory, Outcome, Stage
 from retain.renewals.models import ReasonCode, Renewal
 from retain.renewals.tests.conftest import make_account
 from retain.tenancy.models import Member, Workspace
@@ -28,8 +29,16 @@ class TestOpening:
         assert renewal.subscription == account.subscriptions.get()
         assert renewal.term_end == today + dt.timedelta(days=60)
         assert renewal.owner == carol
-        assert renewal.target_amount == Decimal("12000.00") == renewal.forecast_amount
-        assert renewal.stage == Stage.OPEN and renewal.forecast_category == ForecastCategory.PROBABLE
+        assert renewal.target_amount == Decimal("12000.00")
+        assert renewal.stage == Stage.OPEN
+
+    def test_it_opens_not_forecast_yet_rather_than_copying_the_target(
+        self, workspace: Workspace, account: Account, today: dt.date
+    ) -> None:
+        services.renewals_open(workspace=workspace, today=today)
+        renewal = Renewal.objects.get()
+        assert (renewal.forecast_category, renewal.forecast_amount) == (NOT_FORECAST, None)
+        assert not renewal.is_forecast and renewal.forecast_label == "Not forecast yet"
         entry = TimelineEntry.objects.get(kind=EntryKind.RENEWAL_OPENED)
         assert "12,000" in entry.summary or "12000" in entry.summary
 
@@ -186,9 +195,36 @@ class TestValidation:
             )
         assert "new_term_end" in error.value.message_dict
 
+    def test_the_first_forecast_needs_a_category_and_an_amount_together(self, renewal: Renewal) -> None:
+        with pytest.raises(ValidationError) as error:
+            services.renewal_update(renewal=renewal, actor=None, forecast_category="commit")
+        assert list(error.value.message_dict) == ["forecast_amount"]
+        with pytest.raises(ValidationError) as error:
+            services.renewal_update(renewal=renewal, actor=None, forecast_amount=Decimal("9000"))
+        assert list(error.value.message_dict) == ["forecast_category"]
+        renewal.refresh_from_db()
+        assert not renewal.is_forecast
+        services.renewal_update(renewal=renewal, actor=None, forecast_category="commit", forecast_amount="9000")
+        services.renewal_update(renewal=renewal, actor=None, forecast_amount="9500")  # once set, alone
+        renewal.refresh_from_db()
+        assert (renewal.forecast_category, renewal.forecast_amount) == ("commit", Decimal("9500.00"))
+
+    def test_the_database_refuses_half_a_forecast(self, renewal: Renewal) -> None:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Renewal.objects.filter(pk=renewal.pk).update(forecast_category="commit")
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Renewal.objects.filter(pk=renewal.pk).update(forecast_amount=Decimal("1"))
+
+    def test_update_refuses_a_blank_category(self, renewal: Renewal) -> None:
+        with pytest.raises(ValidationError) as error:
+            services.renewal_update(renewal=renewal, actor=None, forecast_category="", forecast_amount="1")
+        assert "forecast_category" in error.value.message_dict
+
     def test_update_refuses_negative_forecast_and_closed_stage(self, renewal: Renewal) -> None:
         with pytest.raises(ValidationError) as error:
-            services.renewal_update(renewal=renewal, actor=None, forecast_amount=Decimal("-5"))
+            services.renewal_update(
+                renewal=renewal, actor=None, forecast_category="commit", forecast_amount=Decimal("-5")
+            )
         assert "forecast_amount" in error.value.message_dict
         with pytest.raises(ValidationError) as error:
             services.renewal_update(renewal=renewal, actor=None, stage="closed")
