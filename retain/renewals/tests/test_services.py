@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 
 from retain.accounts.choices import EntryKind, MovementKind, SubscriptionStatus
 from retain.accounts.models import Account, SubscriptionMovement, TimelineEntry
@@ -263,3 +266,30 @@ class TestReasonCodes:
         with pytest.raises(ValidationError) as error:
             services.reason_code_create(workspace=workspace, kind="churn", label="  ")
         assert "label" in error.value.message_dict
+
+
+class TestMigratingOldForecasts:
+    def test_open_renewals_still_holding_the_copied_target_become_not_forecast_yet(
+        self, workspace: Workspace, carol: Member, today: dt.date
+    ) -> None:
+        migration = importlib.import_module("retain.renewals.migrations.0003_renewal_not_forecast_yet")
+        for name, term in (("Copied", 20), ("Called", 30), ("Lowered", 40), ("Closed", 50)):
+            make_account(workspace, name, "enterprise", carol, term, mrr="100")
+        services.renewals_open(workspace=workspace, today=today)
+        rows = {r.account.name: r for r in Renewal.objects.select_related("account")}
+        # What opening wrote before: the target copied in as a probable forecast.
+        Renewal.objects.update(forecast_category="probable", forecast_amount=F("target_amount"))
+        Renewal.objects.filter(pk=rows["Called"].pk).update(forecast_category="commit")
+        Renewal.objects.filter(pk=rows["Lowered"].pk).update(forecast_amount=Decimal("900"))
+        services.renewal_close(renewal=rows["Closed"], actor=None, via="test", outcome=Outcome.RENEWED)
+        Renewal.objects.filter(pk=rows["Closed"].pk).update(forecast_category="probable")
+        migration.unset_copied_forecasts(django_apps, connection.schema_editor())
+        after = {
+            r.account.name: (r.forecast_category, r.forecast_amount) for r in Renewal.objects.select_related("account")
+        }
+        assert after == {
+            "Copied": (NOT_FORECAST, None),
+            "Called": ("commit", Decimal("1200.00")),
+            "Lowered": ("probable", Decimal("900.00")),
+            "Closed": ("probable", Decimal("1200.00")),
+        }
