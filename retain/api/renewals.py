@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -21,7 +21,7 @@ from retain.api.filters import IdFilter
 from retain.api.serializers import InWorkspace, money
 from retain.api.views import ERRORS, READ_ERRORS, VIA, WorkspaceViewSet
 from retain.renewals import selectors, services
-from retain.renewals.choices import OPEN_STAGES, ForecastCategory, Outcome, Stage
+from retain.renewals.choices import NOT_FORECAST, OPEN_STAGES, ForecastCategory, Outcome, Stage
 from retain.renewals.models import ReasonCode, Renewal
 from retain.tenancy import access
 from retain.tenancy.models import Member
@@ -105,6 +105,9 @@ class RenewalFilter(django_filters.FilterSet):
     tier = django_filters.CharFilter(field_name="account__tier")
     is_open = django_filters.BooleanFilter(method="filter_open", label="open (true) or closed (false)")
     term_end_before = django_filters.DateFilter(field_name="term_end", lookup_expr="lte")
+    is_forecast = django_filters.BooleanFilter(
+        method="filter_forecast", label="forecast by the owner (true) or not forecast yet (false)"
+    )
 
     class Meta:
         model = Renewal
@@ -114,6 +117,12 @@ class RenewalFilter(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(stage__in=OPEN_STAGES) if value else queryset.exclude(stage__in=OPEN_STAGES)
+
+    def filter_forecast(self, queryset: QuerySet[Renewal], name: str, value: bool | None) -> QuerySet[Renewal]:
+        if value is None:
+            return queryset
+        waiting = Q(forecast_category=NOT_FORECAST)
+        return queryset.exclude(waiting) if value else queryset.filter(waiting)
 
 
 @extend_schema_view(

@@ -34,17 +34,21 @@ PROBABILITY_PLACES = Decimal("0.001")
 @dataclass(frozen=True)
 class Expectation:
     """A renewal's expected ARR with what it was computed from. `amount` is None when the account has
-    no churn score (the model has not run, refused to train, or the account is newer than its scores)."""
+    no churn score (the model has not run, refused to train, or the account is newer than its scores)
+    and once the renewal is closed (its final ARR is known)."""
 
     amount: Decimal | None
     target: Decimal
     probability: Decimal | None
     scored_on: dt.date | None
+    closed: bool = False
 
     formula = EXPECTED_FORMULA
 
     @property
     def worked(self) -> str:
+        if self.closed:
+            return "the renewal is closed: its final ARR replaces the expectation"
         if self.amount is None or self.probability is None:
             return "no churn score for this account yet, so no expected ARR"
         return (
@@ -56,6 +60,8 @@ class Expectation:
 def expectation(renewal: Renewal) -> Expectation:
     """The renewal's expected ARR, from the churn score `renewals_annotated` put beside it."""
     raw = getattr(renewal, "churn_probability", None)
+    if not renewal.is_open:
+        return Expectation(amount=None, target=renewal.target_amount, probability=None, scored_on=None, closed=True)
     if raw is None:
         return Expectation(amount=None, target=renewal.target_amount, probability=None, scored_on=None)
     probability = Decimal(repr(raw)).quantize(PROBABILITY_PLACES)

@@ -14,7 +14,7 @@ from retain.accounts.models import Account, TimelineEntry
 from retain.accounts.selectors import workspace_today
 from retain.api.tests.conftest import ClientFor
 from retain.renewals.models import ReasonCode, Renewal
-from retain.renewals.services import renewal_close
+from retain.renewals.services import renewal_close, renewal_update, renewals_open
 from retain.renewals.tests.conftest import budget_cut, give_churn_risk, give_health, make_account, open_renewal
 from retain.tenancy.models import Member, Workspace
 
@@ -85,7 +85,23 @@ def test_it_answers_the_expected_arr_the_pages_show(
     assert (row["churn_probability"], row["expected_amount"]) == ("0.200", "9600.00")
     listed = client_for(vic).get("/api/v1/renewals/").json()["results"][0]
     assert listed["expected_amount"] == "9600.00"
+    renewal_close(renewal=renewal, actor=None, via="test", outcome="renewed")
+    row = client_for(vic).get(f"/api/v1/renewals/{renewal.pk}/").json()
+    assert (row["churn_probability"], row["expected_amount"], row["final_amount"]) == (None, None, "12000.00")
     assert client_for(olga).get(f"/api/v1/renewals/{renewal.pk}/").status_code == 404
+
+
+def test_it_lists_the_renewals_not_forecast_yet_apart(
+    workspace: Workspace, renewal: Renewal, carol: Member, olga: Member, client_for: ClientFor
+) -> None:
+    other = make_account(workspace, "Initech", "enterprise", carol, 30)
+    renewals_open(workspace=workspace, today=workspace_today(workspace))
+    forecast = Renewal.objects.get(account=other)
+    renewal_update(renewal=forecast, actor=carol, forecast_category="commit", forecast_amount="6000")
+    client = client_for(carol)
+    assert [r["id"] for r in client.get("/api/v1/renewals/?is_forecast=false").json()["results"]] == [renewal.pk]
+    assert [r["id"] for r in client.get("/api/v1/renewals/?is_forecast=true").json()["results"]] == [forecast.pk]
+    assert client_for(olga).get("/api/v1/renewals/?is_forecast=false").json()["count"] == 0
 
 
 def test_the_first_forecast_without_its_category_is_refused_naming_the_field(
