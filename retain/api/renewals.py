@@ -10,8 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.db.models import Q, QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -21,7 +21,7 @@ from retain.api.filters import IdFilter
 from retain.api.serializers import InWorkspace, money
 from retain.api.views import ERRORS, READ_ERRORS, VIA, WorkspaceViewSet
 from retain.renewals import selectors, services
-from retain.renewals.choices import OPEN_STAGES, ForecastCategory, Outcome, Stage
+from retain.renewals.choices import NOT_FORECAST, OPEN_STAGES, ForecastCategory, Outcome, Stage
 from retain.renewals.models import ReasonCode, Renewal
 from retain.tenancy import access
 from retain.tenancy.models import Member
@@ -35,7 +35,17 @@ class ReasonCodeSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
 
 class RenewalSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     target_amount = money(read_only=True, help_text="ARR up for renewal, workspace currency")
-    forecast_amount = money(read_only=True)
+    forecast_category = serializers.ChoiceField(
+        choices=ForecastCategory.choices, allow_blank=True, read_only=True,
+        help_text="the owner's call; blank until the owner forecasts the renewal",
+    )  # fmt: skip
+    forecast_amount = money(read_only=True, allow_null=True, help_text="the owner's forecast ARR; null until set")
+    expected_amount = serializers.SerializerMethodField(
+        help_text="target × (1 − churn probability), workspace currency; null without a churn score"
+    )
+    churn_probability = serializers.SerializerMethodField(
+        help_text="the account's latest churn probability, to 3 places, that expected_amount uses"
+    )
     final_amount = money(read_only=True, allow_null=True)
     reasons = ReasonCodeSerializer(many=True, read_only=True)
     health_band = serializers.CharField(read_only=True, allow_null=True, help_text="the account's latest band")
@@ -49,10 +59,20 @@ class RenewalSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         model = Renewal
         fields = [
             "id", "account", "subscription", "term_end", "owner", "stage", "forecast_category", "target_amount",
-            "forecast_amount", "final_amount", "close_date", "outcome", "reasons", "notes", "opened_at",
-            "closed_at", "health_band",
+            "forecast_amount", "expected_amount", "churn_probability", "final_amount", "close_date", "outcome",
+            "reasons", "notes", "opened_at", "closed_at", "health_band",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(money(allow_null=True))
+    def get_expected_amount(self, renewal: Renewal) -> str | None:
+        amount = selectors.expectation(renewal).amount
+        return None if amount is None else str(amount)
+
+    @extend_schema_field(serializers.DecimalField(max_digits=4, decimal_places=3, allow_null=True))
+    def get_churn_probability(self, renewal: Renewal) -> str | None:
+        probability = selectors.expectation(renewal).probability
+        return None if probability is None else str(probability)
 
 
 class RenewalUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -85,6 +105,9 @@ class RenewalFilter(django_filters.FilterSet):
     tier = django_filters.CharFilter(field_name="account__tier")
     is_open = django_filters.BooleanFilter(method="filter_open", label="open (true) or closed (false)")
     term_end_before = django_filters.DateFilter(field_name="term_end", lookup_expr="lte")
+    is_forecast = django_filters.BooleanFilter(
+        method="filter_forecast", label="forecast by the owner (true) or not forecast yet (false)"
+    )
 
     class Meta:
         model = Renewal
@@ -94,6 +117,12 @@ class RenewalFilter(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(stage__in=OPEN_STAGES) if value else queryset.exclude(stage__in=OPEN_STAGES)
+
+    def filter_forecast(self, queryset: QuerySet[Renewal], name: str, value: bool | None) -> QuerySet[Renewal]:
+        if value is None:
+            return queryset
+        waiting = Q(forecast_category=NOT_FORECAST)
+        return queryset.exclude(waiting) if value else queryset.filter(waiting)
 
 
 @extend_schema_view(

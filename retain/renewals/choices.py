@@ -15,10 +15,18 @@ OPEN_STAGES = (Stage.OPEN, Stage.ENGAGED, Stage.PROPOSAL, Stage.NEGOTIATION)
 
 
 class ForecastCategory(models.TextChoices):
+    """The owner's call on a renewal; a renewal the owner has not called yet has none (NOT_FORECAST)."""
+
     COMMIT = "commit", "Commit"
     PROBABLE = "probable", "Probable"
     AT_RISK = "at_risk", "At risk"
     LOST = "lost", "Lost"
+
+
+# A renewal opens without a forecast: the category is blank and the amount empty until its owner
+# sets both, so the board counts such renewals apart instead of showing the target as a forecast.
+NOT_FORECAST = ""
+NOT_FORECAST_LABEL = "Not forecast yet"
 
 
 class Outcome(models.TextChoices):

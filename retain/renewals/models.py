@@ -7,6 +7,8 @@ from django.db.models import Q
 
 from retain.accounts.models import Account, Subscription
 from retain.renewals.choices import (
+    NOT_FORECAST,
+    NOT_FORECAST_LABEL,
     ExpansionKind,
     ExpansionSignal,
     ExpansionStatus,
@@ -44,7 +46,8 @@ class Renewal(models.Model):
 
     Amounts are ARR in the workspace currency: `target_amount` is what is up for renewal (the
     subscription's MRR × 12 on the day it opened), `forecast_amount` the owner's expectation and
-    `final_amount` what the customer signed for (0 when it churned).
+    `final_amount` what the customer signed for (0 when it churned). A renewal opens "not forecast
+    yet": `forecast_category` blank and `forecast_amount` empty until the owner sets both together.
     """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
@@ -54,10 +57,10 @@ class Renewal(models.Model):
     owner = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="renewals")
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.OPEN)
     forecast_category = models.CharField(
-        max_length=16, choices=ForecastCategory.choices, default=ForecastCategory.PROBABLE
+        max_length=16, choices=ForecastCategory.choices, blank=True, default=NOT_FORECAST
     )
     target_amount = models.DecimalField(max_digits=16, decimal_places=2)
-    forecast_amount = models.DecimalField(max_digits=16, decimal_places=2)
+    forecast_amount = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     final_amount = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     close_date = models.DateField(help_text="expected close while open; the day it closed once closed")
     outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True)
@@ -73,6 +76,12 @@ class Renewal(models.Model):
                 condition=Q(target_amount__gte=0) & Q(forecast_amount__gte=0),
                 name="renewal_amounts_not_negative",
             ),
+            # A forecast is a category and an amount, or neither: never a half-made one.
+            models.CheckConstraint(
+                condition=(Q(forecast_category=NOT_FORECAST) & Q(forecast_amount__isnull=True))
+                | (~Q(forecast_category=NOT_FORECAST) & Q(forecast_amount__isnull=False)),
+                name="renewal_forecast_whole",
+            ),
         ]
         indexes = [models.Index(fields=["workspace", "stage", "term_end"], name="renewal_ws_stage_term")]
         ordering = ["term_end", "id"]
@@ -83,6 +92,14 @@ class Renewal(models.Model):
     @property
     def is_open(self) -> bool:
         return self.stage != Stage.CLOSED
+
+    @property
+    def is_forecast(self) -> bool:
+        return self.forecast_category != NOT_FORECAST
+
+    @property
+    def forecast_label(self) -> str:
+        return self.get_forecast_category_display() if self.is_forecast else NOT_FORECAST_LABEL
 
 
 class ExpansionOpportunity(models.Model):

@@ -1,8 +1,15 @@
-"""Reads of renewals, always for one workspace: the board by forecast category and the at-risk list."""
+"""Reads of renewals, always for one workspace: the board by forecast category and the at-risk list.
+
+Three amounts stand side by side on every renewal: the target (what is up for renewal), the owner's
+forecast (blank until the owner sets it: "not forecast yet"), and the expected ARR, the target
+weighed by the churn model's probability that the account churns at this renewal (EXPECTED_FORMULA).
+`expectation()` is the one place that figure is computed; every page and CSV reads it from there.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -11,20 +18,69 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from retain.accounts.selectors import workspace_today
 from retain.health.choices import Band
 from retain.health.models import HealthScore
-from retain.renewals.choices import OPEN_STAGES, ForecastCategory
+from retain.lib.money import quantize
+from retain.renewals.choices import NOT_FORECAST, NOT_FORECAST_LABEL, OPEN_STAGES, ForecastCategory
 from retain.renewals.models import ReasonCode, Renewal
+from retain.risk.models import ChurnRisk
 from retain.tenancy.models import Workspace
 
 HORIZONS = (30, 90, 180)
 RISK_BANDS = (Band.RED, Band.YELLOW)
+EXPECTED_FORMULA = "Expected ARR = target ARR × (1 − churn probability)"
+# The probability is shown and used to a tenth of a percent, so the worked sum on the page adds up.
+PROBABILITY_PLACES = Decimal("0.001")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """A renewal's expected ARR with what it was computed from. `amount` is None when the account has
+    no churn score (the model has not run, refused to train, or the account is newer than its scores)
+    and once the renewal is closed (its final ARR is known)."""
+
+    amount: Decimal | None
+    target: Decimal
+    probability: Decimal | None
+    scored_on: dt.date | None
+    closed: bool = False
+
+    formula = EXPECTED_FORMULA
+
+    @property
+    def worked(self) -> str:
+        if self.closed:
+            return "the renewal is closed: its final ARR replaces the expectation"
+        if self.amount is None or self.probability is None:
+            return "no churn score for this account yet, so no expected ARR"
+        return (
+            f"{self.target:,.2f} × (1 − {self.probability:.3f}) = {self.amount:,.2f}"
+            f" (churn probability scored on {self.scored_on:%Y-%m-%d})"
+        )
+
+
+def expectation(renewal: Renewal) -> Expectation:
+    """The renewal's expected ARR, from the churn score `renewals_annotated` put beside it."""
+    raw = getattr(renewal, "churn_probability", None)
+    if not renewal.is_open:
+        return Expectation(amount=None, target=renewal.target_amount, probability=None, scored_on=None, closed=True)
+    if raw is None:
+        return Expectation(amount=None, target=renewal.target_amount, probability=None, scored_on=None)
+    probability = Decimal(repr(raw)).quantize(PROBABILITY_PLACES)
+    return Expectation(
+        amount=quantize(renewal.target_amount * (1 - probability)),
+        target=renewal.target_amount,
+        probability=probability,
+        scored_on=getattr(renewal, "churn_day", None),
+    )
 
 
 def renewals_annotated(workspace: Workspace) -> QuerySet[Renewal]:
-    """Renewals with account, subscription and owner, and the account's latest health band and score.
+    """Renewals with account, subscription and owner, the account's latest health band and score, and
+    its latest churn probability (what `expectation` weighs the target with).
 
-    One query however many rows: the health columns are subqueries on the newest HealthScore.
+    One query however many rows: those columns are subqueries on the newest HealthScore and ChurnRisk.
     """
     latest = HealthScore.objects.filter(account=OuterRef("account_id")).order_by("-day")
+    risk = ChurnRisk.objects.filter(account=OuterRef("account_id")).order_by("-day", "-id")
     return (
         Renewal.objects.filter(workspace=workspace)
         .select_related("account", "subscription", "owner__user")
@@ -32,8 +88,23 @@ def renewals_annotated(workspace: Workspace) -> QuerySet[Renewal]:
             health_band=Subquery(latest.values("band")[:1]),
             health_overall=Subquery(latest.values("overall")[:1]),
             health_day=Subquery(latest.values("day")[:1]),
+            churn_probability=Subquery(risk.values("probability")[:1]),
+            churn_day=Subquery(risk.values("day")[:1]),
         )
     )
+
+
+def with_expectations(renewals: Iterable[Renewal]) -> list[Renewal]:
+    """The renewals (from `renewals_annotated`) as a list, each with its `expected` Expectation."""
+    rows = list(renewals)
+    for renewal in rows:
+        renewal.expected = expectation(renewal)  # type: ignore[attr-defined]
+    return rows
+
+
+def renewal_annotated(workspace: Workspace, pk: int) -> Renewal:
+    """One renewal of the workspace with the columns `renewals_annotated` adds."""
+    return renewals_annotated(workspace).get(pk=pk)
 
 
 def open_renewals(
@@ -63,17 +134,36 @@ def open_renewals(
 
 @dataclass
 class Column:
-    """One forecast category on the board: its renewals and their ARR totals (workspace currency)."""
+    """One forecast category on the board (or the renewals not forecast yet): its renewals and their ARR
+    totals in the workspace currency. `expected_arr` sums the renewals that have an expectation;
+    `expected_count` says how many those are."""
 
     category: str
     label: str
     renewals: list[Renewal] = field(default_factory=list)
     target_arr: Decimal = Decimal(0)
     forecast_arr: Decimal = Decimal(0)
+    expected_arr: Decimal = Decimal(0)
+    expected_count: int = 0
 
     @property
     def count(self) -> int:
         return len(self.renewals)
+
+    @property
+    def is_forecast(self) -> bool:
+        return self.category != NOT_FORECAST
+
+    def add(self, renewal: Renewal) -> None:
+        self.renewals.append(renewal)
+        self.target_arr += renewal.target_amount
+        if renewal.forecast_amount is not None:
+            self.forecast_arr += renewal.forecast_amount
+        [renewal] = with_expectations([renewal])
+        expected: Expectation = renewal.expected  # type: ignore[attr-defined]
+        if expected.amount is not None:
+            self.expected_arr += expected.amount
+            self.expected_count += 1
 
 
 @dataclass
@@ -96,7 +186,24 @@ class Board:
 
     @property
     def forecast_arr(self) -> Decimal:
+        """The owners' forecasts; renewals not forecast yet add nothing (see `not_forecast`)."""
         return sum((c.forecast_arr for c in self.columns), Decimal(0))
+
+    @property
+    def forecast_count(self) -> int:
+        return sum(c.count for c in self.columns if c.is_forecast)
+
+    @property
+    def expected_arr(self) -> Decimal:
+        return sum((c.expected_arr for c in self.columns), Decimal(0))
+
+    @property
+    def expected_count(self) -> int:
+        return sum(c.expected_count for c in self.columns)
+
+    @property
+    def not_forecast(self) -> Column:
+        return self.column(NOT_FORECAST)
 
     def column(self, category: str) -> Column:
         return next(c for c in self.columns if c.category == category)
@@ -110,17 +217,19 @@ def board(
     tier: str | None = None,
     today: dt.date | None = None,
 ) -> Board:
-    """Open renewals due within 30, 90 or 180 days, by forecast category, with count and ARR totals."""
+    """Open renewals due within 30, 90 or 180 days, by forecast category, with count and ARR totals.
+
+    The renewals whose owner has not forecast them yet are a column of their own, last: their target
+    and expected ARR count, no forecast does.
+    """
     if horizon_days not in HORIZONS:
         raise ValueError(f"horizon_days must be one of {HORIZONS}")
     today = today or workspace_today(workspace)
     columns = [Column(category, str(label)) for category, label in ForecastCategory.choices]
+    columns.append(Column(NOT_FORECAST, NOT_FORECAST_LABEL))
     by_category = {c.category: c for c in columns}
     for renewal in open_renewals(workspace, horizon_days=horizon_days, owner=owner, tier=tier, today=today):
-        column = by_category[renewal.forecast_category]
-        column.renewals.append(renewal)
-        column.target_arr += renewal.target_amount
-        column.forecast_arr += renewal.forecast_amount
+        by_category[renewal.forecast_category].add(renewal)
     return Board(horizon_days=horizon_days, today=today, columns=columns)
 
 

@@ -139,7 +139,6 @@ def renewals_open(*, workspace: Workspace, today: dt.date | None = None) -> int:
             term_end=subscription.term_end,
             owner_id=subscription.account.owner_id,
             target_amount=target,
-            forecast_amount=target,
             close_date=subscription.term_end,
             opened_at=now,
         )
@@ -187,7 +186,11 @@ def _require_open(renewal: Renewal) -> None:
 
 @transaction.atomic
 def renewal_update(*, renewal: Renewal, actor: Member | None, **fields: Any) -> Renewal:
-    """Change the owner, stage (open stages only), forecast category and amount, close date or notes."""
+    """Change the owner, stage (open stages only), forecast category and amount, close date or notes.
+
+    The first forecast of a renewal gives the category and the amount together (a renewal opens "not
+    forecast yet"); after that either may change alone.
+    """
     unknown = sorted(set(fields) - UPDATE_FIELDS)
     if unknown:
         raise ValidationError({unknown[0]: "is not a field that can be set here"})
@@ -202,6 +205,11 @@ def renewal_update(*, renewal: Renewal, actor: Member | None, **fields: Any) -> 
         raise ValidationError({"forecast_category": f"must be one of {', '.join(ForecastCategory.values)}"})
     if "forecast_amount" in fields:
         fields["forecast_amount"] = _check_amount("forecast_amount", fields["forecast_amount"])
+    if not renewal.is_forecast:
+        if "forecast_category" in fields and "forecast_amount" not in fields:
+            raise ValidationError({"forecast_amount": "give the ARR you expect with the first forecast category"})
+        if "forecast_amount" in fields and "forecast_category" not in fields:
+            raise ValidationError({"forecast_category": "give a forecast category with the first forecast amount"})
     if "close_date" in fields and not isinstance(fields["close_date"], dt.date):
         raise ValidationError({"close_date": "must be a date"})
     for name, value in fields.items():

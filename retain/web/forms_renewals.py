@@ -6,7 +6,15 @@ from typing import Any
 
 from django import forms
 
-from retain.renewals.choices import OPEN_STAGES, ForecastCategory, Outcome, ReasonKind, Stage
+from retain.renewals.choices import (
+    NOT_FORECAST,
+    NOT_FORECAST_LABEL,
+    OPEN_STAGES,
+    ForecastCategory,
+    Outcome,
+    ReasonKind,
+    Stage,
+)
 from retain.renewals.models import ReasonCode, Renewal
 from retain.renewals.selectors import reason_codes
 from retain.tenancy.choices import Role
@@ -18,8 +26,12 @@ DATE = forms.DateInput(attrs={"type": "date"})
 class RenewalUpdateForm(forms.Form):
     owner = forms.ModelChoiceField(queryset=Member.objects.none(), required=False, empty_label="Nobody")
     stage = forms.ChoiceField(choices=[(s.value, s.label) for s in OPEN_STAGES])
-    forecast_category = forms.ChoiceField(choices=ForecastCategory.choices)
-    forecast_amount = forms.DecimalField(min_value=0, max_digits=16, decimal_places=2, help_text="ARR expected")
+    forecast_category = forms.ChoiceField(
+        choices=[(NOT_FORECAST, NOT_FORECAST_LABEL), *ForecastCategory.choices], required=False
+    )
+    forecast_amount = forms.DecimalField(
+        min_value=0, max_digits=16, decimal_places=2, required=False, help_text="the ARR you expect to renew"
+    )
     close_date = forms.DateField(widget=DATE, help_text="when it is expected to close")
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
@@ -36,6 +48,24 @@ class RenewalUpdateForm(forms.Form):
         super().__init__(*args, **kwargs)
         owners = Member.objects.filter(workspace_id=renewal.workspace_id, is_active=True).exclude(role=Role.VIEWER)
         self.fields["owner"].queryset = owners.select_related("user").order_by("user__first_name")  # type: ignore[attr-defined]
+        self.renewal = renewal
+
+    def clean(self) -> dict[str, Any]:
+        """A forecast is a category and an amount: both, or (while there is none yet) neither."""
+        data = super().clean() or {}
+        category, amount = data.get("forecast_category"), data.get("forecast_amount")
+        if "forecast_category" in self.errors or "forecast_amount" in self.errors:
+            return data
+        if not category and amount is None:
+            if self.renewal.is_forecast:
+                self.add_error("forecast_category", "a forecast can be changed but not taken back")
+            data.pop("forecast_category", None)
+            data.pop("forecast_amount", None)
+        elif not category:
+            self.add_error("forecast_category", "choose the category of your forecast")
+        elif amount is None:
+            self.add_error("forecast_amount", "give the ARR you expect to renew")
+        return data
 
 
 class RenewalCloseForm(forms.Form):

@@ -14,8 +14,8 @@ from retain.accounts.models import Account, TimelineEntry
 from retain.accounts.selectors import workspace_today
 from retain.api.tests.conftest import ClientFor
 from retain.renewals.models import ReasonCode, Renewal
-from retain.renewals.services import renewal_close
-from retain.renewals.tests.conftest import budget_cut, give_health, make_account, open_renewal
+from retain.renewals.services import renewal_close, renewal_update, renewals_open
+from retain.renewals.tests.conftest import budget_cut, give_churn_risk, give_health, make_account, open_renewal
 from retain.tenancy.models import Member, Workspace
 
 pytestmark = pytest.mark.urls("retain.api.tests.urls")
@@ -34,12 +34,14 @@ def reason(workspace: Workspace) -> ReasonCode:
 def test_it_lists_and_shows_renewals_with_the_health_band(renewal: Renewal, vic: Member, client_for: ClientFor) -> None:
     give_health(renewal.account, "yellow", workspace_today(renewal.workspace))
     client = client_for(vic)
-    body = client.get("/api/v1/renewals/?is_open=true&forecast_category=probable").json()
+    assert client.get("/api/v1/renewals/?is_open=true&forecast_category=probable").json()["count"] == 0
+    body = client.get("/api/v1/renewals/?is_open=true").json()
     assert body["count"] == 1
     row = body["results"][0]
     assert (row["id"], row["target_amount"], row["stage"], row["health_band"]) == (
         renewal.pk, "12000.00", "open", "yellow",
     )  # fmt: skip
+    assert (row["forecast_category"], row["forecast_amount"]) == ("", None)  # not forecast yet
     assert client.get("/api/v1/renewals/?is_open=false").json()["count"] == 0
     assert client.get(f"/api/v1/renewals/{renewal.pk}/").json()["term_end"] == renewal.term_end.isoformat()
 
@@ -71,6 +73,42 @@ def test_the_owner_updates_the_forecast(renewal: Renewal, carol: Member, client_
     )
     assert response.status_code == 200, response.json()
     assert (response.json()["forecast_category"], response.json()["forecast_amount"]) == ("at_risk", "8000.00")
+
+
+def test_it_answers_the_expected_arr_the_pages_show(
+    renewal: Renewal, vic: Member, olga: Member, client_for: ClientFor
+) -> None:
+    row = client_for(vic).get(f"/api/v1/renewals/{renewal.pk}/").json()
+    assert (row["churn_probability"], row["expected_amount"]) == (None, None)
+    give_churn_risk(renewal.account, 0.2, workspace_today(renewal.workspace))
+    row = client_for(vic).get(f"/api/v1/renewals/{renewal.pk}/").json()
+    assert (row["churn_probability"], row["expected_amount"]) == ("0.200", "9600.00")
+    listed = client_for(vic).get("/api/v1/renewals/").json()["results"][0]
+    assert listed["expected_amount"] == "9600.00"
+    renewal_close(renewal=renewal, actor=None, via="test", outcome="renewed")
+    row = client_for(vic).get(f"/api/v1/renewals/{renewal.pk}/").json()
+    assert (row["churn_probability"], row["expected_amount"], row["final_amount"]) == (None, None, "12000.00")
+    assert client_for(olga).get(f"/api/v1/renewals/{renewal.pk}/").status_code == 404
+
+
+def test_it_lists_the_renewals_not_forecast_yet_apart(
+    workspace: Workspace, renewal: Renewal, carol: Member, olga: Member, client_for: ClientFor
+) -> None:
+    other = make_account(workspace, "Initech", "enterprise", carol, 30)
+    renewals_open(workspace=workspace, today=workspace_today(workspace))
+    forecast = Renewal.objects.get(account=other)
+    renewal_update(renewal=forecast, actor=carol, forecast_category="commit", forecast_amount="6000")
+    client = client_for(carol)
+    assert [r["id"] for r in client.get("/api/v1/renewals/?is_forecast=false").json()["results"]] == [renewal.pk]
+    assert [r["id"] for r in client.get("/api/v1/renewals/?is_forecast=true").json()["results"]] == [forecast.pk]
+    assert client_for(olga).get("/api/v1/renewals/?is_forecast=false").json()["count"] == 0
+
+
+def test_the_first_forecast_without_its_category_is_refused_naming_the_field(
+    renewal: Renewal, carol: Member, client_for: ClientFor
+) -> None:
+    response = client_for(carol).patch(f"/api/v1/renewals/{renewal.pk}/", {"forecast_amount": "9000"}, format="json")
+    assert response.status_code == 400 and list(response.json()["errors"]) == ["forecast_category"]
 
 
 def test_a_negative_forecast_is_refused_naming_the_field(

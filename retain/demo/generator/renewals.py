@@ -6,7 +6,9 @@
   reason codes from the default library that fit what happened to the account.
 - The "renewal window opened" entry of each of those terms, as the daily job would have written it,
   so eligible churn has the revenue that was due (not only the revenue that left).
-- Open renewals for the terms whose window is open today (the real `renewals_open`).
+- Open renewals for the terms whose window is open today (the real `renewals_open`), worked by their
+  owners through `renewal_update`: moved to the stage their days left suggest, and forecast (category
+  and amount) for most of those due soon, fewer further out; the rest stay "not forecast yet".
 - Monthly sales-and-marketing and customer-success spend for the 13 calendar months the last year
   touches, sized from the ledger so CAC sits near the seed's $1.00 per $1.15 of new ACV and CRC
   near 12%.
@@ -38,7 +40,7 @@ from retain.metrics.choices import SpendCategory
 from retain.metrics.models import DEFAULT_TARGET_NRR, Quota, Spend
 from retain.renewals.choices import ForecastCategory, Outcome, ReasonKind, Stage
 from retain.renewals.models import ReasonCode, Renewal
-from retain.renewals.services import reason_codes_seed, renewals_open
+from retain.renewals.services import reason_codes_seed, renewal_update, renewals_open
 from retain.tenancy.choices import Role
 from retain.tenancy.models import Member
 
@@ -142,6 +144,54 @@ def _open_call(plan: AccountPlan, renewal: Renewal, today: dt.date) -> tuple[str
     return stage, ForecastCategory.PROBABLE
 
 
+# How likely the owner has forecast a renewal by now, by days left to its term end: nearly every one
+# in the last six weeks, most of those in the 90-day process, few that opened early (strategic ones).
+FORECAST_BY_DAYS_LEFT = ((45, 0.95), (90, 0.7), (10_000, 0.3))
+# The share of the target a CSM puts down for each call: a commit at the target (now and then with the
+# uplift the account talked about), a probable a little under it, an at-risk around half.
+FORECAST_SHARE = {
+    ForecastCategory.COMMIT: (1.0, 1.0),
+    ForecastCategory.PROBABLE: (0.8, 1.0),
+    ForecastCategory.AT_RISK: (0.3, 0.7),
+}
+COMMIT_UPLIFT = (0.15, 1.1)  # (how often, by how much) a committed renewal is forecast with an expansion
+
+
+def _forecast(category: str, target: Decimal, rng: random.Random) -> Decimal:
+    """The amount a CSM writes down: a share of the target, rounded to the hundred as people do."""
+    low, high = FORECAST_SHARE[ForecastCategory(category)]
+    share = rng.uniform(low, high)
+    if category == ForecastCategory.COMMIT and rng.random() < COMMIT_UPLIFT[0]:
+        share = COMMIT_UPLIFT[1]
+    return (target * Decimal(str(share)) / 100).quantize(Decimal(1)) * 100
+
+
+def _work_open_renewals(ctx: DemoContext) -> int:
+    """Each open renewal's owner moves it to its stage and, for most of those due soon, forecasts it,
+    through `renewal_update` as the renewal page does; the rest stay "not forecast yet". Returns how
+    many were forecast."""
+    plans = {plan.external_id: plan for plan in ctx.world.accounts}
+    still_open = (
+        Renewal.objects.filter(workspace=ctx.ws)
+        .exclude(stage=Stage.CLOSED)
+        .select_related("account", "workspace", "owner")
+        .order_by("term_end", "pk")
+    )
+    forecast = 0
+    for renewal in still_open:
+        rng = ctx.rng("forecast", renewal.account.external_id, renewal.term_end.isoformat())
+        stage, category = _open_call(plans[renewal.account.external_id], renewal, ctx.today)
+        days_left = (renewal.term_end - ctx.today).days
+        chance = next(share for within, share in FORECAST_BY_DAYS_LEFT if days_left <= within)
+        fields: dict[str, object] = {"stage": stage}
+        if renewal.owner is not None and rng.random() < chance:
+            amount = _forecast(category, renewal.target_amount, rng)
+            fields |= {"forecast_category": category, "forecast_amount": amount}
+            forecast += 1
+        renewal_update(renewal=renewal, actor=renewal.owner, **fields)
+    return forecast
+
+
 def build_renewals(ctx: DemoContext) -> str:
     workspace = ctx.ws
     table = rate_table(workspace)
@@ -206,16 +256,13 @@ def build_renewals(ctx: DemoContext) -> str:
             entries.append(closed)
         TimelineEntry.objects.bulk_create(entries, batch_size=BATCH)
     opened_now = renewals_open(workspace=workspace, today=ctx.today)
-    plans = {plan.external_id: plan for plan in ctx.world.accounts}
-    still_open = list(Renewal.objects.filter(workspace=workspace).exclude(stage=Stage.CLOSED).select_related("account"))
-    for renewal in still_open:
-        renewal.stage, renewal.forecast_category = _open_call(plans[renewal.account.external_id], renewal, ctx.today)
-    Renewal.objects.bulk_update(still_open, ["stage", "forecast_category"], batch_size=BATCH)
+    forecast = _work_open_renewals(ctx)
     outcomes = {o: sum(1 for r, _ in rows if r.outcome == o) for o in Outcome.values}
     ctx.counts["renewals_closed"] = len(rows)
     ctx.counts["renewals_open"] = opened_now
+    ctx.counts["renewals_forecast"] = forecast
     said = ", ".join(f"{count} {Outcome(o).label.lower()}" for o, count in outcomes.items())
-    return f"{len(rows)} closed renewals ({said}), {opened_now} open"
+    return f"{len(rows)} closed renewals ({said}), {opened_now} open ({forecast} forecast by their owners)"
 
 
 # Spend and quotas --------------------------------------------------------------------------------

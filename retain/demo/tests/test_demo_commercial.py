@@ -20,7 +20,8 @@ from retain.metrics.choices import SpendCategory
 from retain.metrics.engine import revenue_metrics
 from retain.metrics.models import Quota, Spend
 from retain.metrics.spend import spend_figures
-from retain.renewals.choices import ForecastCategory, Outcome, ReasonKind, Stage
+from retain.renewals import selectors
+from retain.renewals.choices import NOT_FORECAST, ForecastCategory, Outcome, ReasonKind, Stage
 from retain.renewals.models import Renewal
 from retain.surveys.measures import Period
 from retain.tenancy.choices import Role
@@ -175,6 +176,27 @@ def test_spend_gives_cac_and_crc_near_the_seed_and_every_csm_has_a_quota(demo: D
 
 
 @pytest.mark.django_db
+def test_owners_forecast_most_renewals_due_soon_and_their_forecasts_are_their_own(demo: DemoContext) -> None:
+    open_renewals = list(Renewal.objects.filter(workspace=demo.ws).exclude(stage=Stage.CLOSED))
+    forecast = [r for r in open_renewals if r.is_forecast]
+    waiting = [r for r in open_renewals if not r.is_forecast]
+    assert forecast and waiting  # some set, some not yet, as in a real team
+    assert demo.counts["renewals_forecast"] == len(forecast)
+    soon = [r for r in open_renewals if (r.term_end - TODAY).days <= 45]
+    assert sum(r.is_forecast for r in soon) >= 0.8 * len(soon)
+    assert all(r.forecast_amount is None for r in waiting)
+    # Not a copy of the target: at-risk calls sit well under it, and the board's forecast differs from it.
+    for renewal in forecast:
+        assert renewal.forecast_amount is not None and renewal.forecast_amount % 100 == 0
+        if renewal.forecast_category == ForecastCategory.AT_RISK:
+            assert renewal.forecast_amount < Decimal("0.75") * renewal.target_amount
+    assert any(r.forecast_amount != r.target_amount for r in forecast)
+    board = selectors.board(demo.ws, 180, today=TODAY)
+    assert board.forecast_count == len([r for r in forecast if (r.term_end - TODAY).days <= 180])
+    assert board.not_forecast.count > 0 and board.forecast_arr < board.target_arr - board.not_forecast.target_arr
+
+
+@pytest.mark.django_db
 def test_the_engine_reads_plausible_retention_from_the_written_ledger(demo: DemoContext) -> None:
     metrics = revenue_metrics(demo.ws, Period(TODAY - dt.timedelta(days=364), TODAY))
     assert metrics.grr.value is not None and 0.75 <= metrics.grr.value <= 0.97
@@ -198,7 +220,7 @@ def test_past_terms_have_their_renewal_window_entry_so_eligible_churn_counts_wha
 @pytest.mark.django_db
 def test_open_renewals_are_spread_over_forecast_categories_by_engagement(demo: DemoContext) -> None:
     open_renewals = Renewal.objects.filter(workspace=demo.ws).exclude(stage=Stage.CLOSED)
-    categories = set(open_renewals.values_list("forecast_category", flat=True))
+    categories = set(open_renewals.values_list("forecast_category", flat=True)) - {NOT_FORECAST}
     assert ForecastCategory.LOST not in categories
     assert len(categories) >= 2
     for renewal in open_renewals:

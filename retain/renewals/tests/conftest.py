@@ -73,3 +73,15 @@ def give_health(account: Account, band: str, day: dt.date, overall: float | None
         workspace=account.workspace, account=account, day=day, overall=overall, band=band, measures=[],
         scorecard=card, computed_at=timezone.now(),
     )  # fmt: skip
+
+
+def give_churn_risk(account: Account, probability: float, day: dt.date) -> None:
+    """The churn model's score of the account on `day`, as a successful training writes it."""
+    from django.utils import timezone
+
+    from retain.risk.choices import RunStatus
+    from retain.risk.models import ChurnModelRun, ChurnRisk
+
+    workspace = account.workspace
+    run = ChurnModelRun.objects.create(workspace=workspace, trained_at=timezone.now(), status=RunStatus.SUCCEEDED)
+    ChurnRisk.objects.create(workspace=workspace, account=account, day=day, probability=probability, run=run)

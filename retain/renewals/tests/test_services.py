@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 
 from retain.accounts.choices import EntryKind, MovementKind, SubscriptionStatus
 from retain.accounts.models import Account, SubscriptionMovement, TimelineEntry
 from retain.renewals import services
-from retain.renewals.choices import ForecastCategory, Outcome, Stage
+from retain.renewals.choices import NOT_FORECAST, ForecastCategory, Outcome, Stage
 from retain.renewals.models import ReasonCode, Renewal
 from retain.renewals.tests.conftest import make_account
 from retain.tenancy.models import Member, Workspace
@@ -28,8 +32,16 @@ class TestOpening:
         assert renewal.subscription == account.subscriptions.get()
         assert renewal.term_end == today + dt.timedelta(days=60)
         assert renewal.owner == carol
-        assert renewal.target_amount == Decimal("12000.00") == renewal.forecast_amount
-        assert renewal.stage == Stage.OPEN and renewal.forecast_category == ForecastCategory.PROBABLE
+        assert renewal.target_amount == Decimal("12000.00")
+        assert renewal.stage == Stage.OPEN
+
+    def test_it_opens_not_forecast_yet_rather_than_copying_the_target(
+        self, workspace: Workspace, account: Account, today: dt.date
+    ) -> None:
+        services.renewals_open(workspace=workspace, today=today)
+        renewal = Renewal.objects.get()
+        assert (renewal.forecast_category, renewal.forecast_amount) == (NOT_FORECAST, None)
+        assert not renewal.is_forecast and renewal.forecast_label == "Not forecast yet"
         entry = TimelineEntry.objects.get(kind=EntryKind.RENEWAL_OPENED)
         assert "12,000" in entry.summary or "12000" in entry.summary
 
@@ -186,9 +198,36 @@ class TestValidation:
             )
         assert "new_term_end" in error.value.message_dict
 
+    def test_the_first_forecast_needs_a_category_and_an_amount_together(self, renewal: Renewal) -> None:
+        with pytest.raises(ValidationError) as error:
+            services.renewal_update(renewal=renewal, actor=None, forecast_category="commit")
+        assert list(error.value.message_dict) == ["forecast_amount"]
+        with pytest.raises(ValidationError) as error:
+            services.renewal_update(renewal=renewal, actor=None, forecast_amount=Decimal("9000"))
+        assert list(error.value.message_dict) == ["forecast_category"]
+        renewal.refresh_from_db()
+        assert not renewal.is_forecast
+        services.renewal_update(renewal=renewal, actor=None, forecast_category="commit", forecast_amount="9000")
+        services.renewal_update(renewal=renewal, actor=None, forecast_amount="9500")  # once set, alone
+        renewal.refresh_from_db()
+        assert (renewal.forecast_category, renewal.forecast_amount) == ("commit", Decimal("9500.00"))
+
+    def test_the_database_refuses_half_a_forecast(self, renewal: Renewal) -> None:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Renewal.objects.filter(pk=renewal.pk).update(forecast_category="commit")
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Renewal.objects.filter(pk=renewal.pk).update(forecast_amount=Decimal("1"))
+
+    def test_update_refuses_a_blank_category(self, renewal: Renewal) -> None:
+        with pytest.raises(ValidationError) as error:
+            services.renewal_update(renewal=renewal, actor=None, forecast_category="", forecast_amount="1")
+        assert "forecast_category" in error.value.message_dict
+
     def test_update_refuses_negative_forecast_and_closed_stage(self, renewal: Renewal) -> None:
         with pytest.raises(ValidationError) as error:
-            services.renewal_update(renewal=renewal, actor=None, forecast_amount=Decimal("-5"))
+            services.renewal_update(
+                renewal=renewal, actor=None, forecast_category="commit", forecast_amount=Decimal("-5")
+            )
         assert "forecast_amount" in error.value.message_dict
         with pytest.raises(ValidationError) as error:
             services.renewal_update(renewal=renewal, actor=None, stage="closed")
@@ -227,3 +266,30 @@ class TestReasonCodes:
         with pytest.raises(ValidationError) as error:
             services.reason_code_create(workspace=workspace, kind="churn", label="  ")
         assert "label" in error.value.message_dict
+
+
+class TestMigratingOldForecasts:
+    def test_open_renewals_still_holding_the_copied_target_become_not_forecast_yet(
+        self, workspace: Workspace, carol: Member, today: dt.date
+    ) -> None:
+        migration = importlib.import_module("retain.renewals.migrations.0003_renewal_not_forecast_yet")
+        for name, term in (("Copied", 20), ("Called", 30), ("Lowered", 40), ("Closed", 50)):
+            make_account(workspace, name, "enterprise", carol, term, mrr="100")
+        services.renewals_open(workspace=workspace, today=today)
+        rows = {r.account.name: r for r in Renewal.objects.select_related("account")}
+        # What opening wrote before: the target copied in as a probable forecast.
+        Renewal.objects.update(forecast_category="probable", forecast_amount=F("target_amount"))
+        Renewal.objects.filter(pk=rows["Called"].pk).update(forecast_category="commit")
+        Renewal.objects.filter(pk=rows["Lowered"].pk).update(forecast_amount=Decimal("900"))
+        services.renewal_close(renewal=rows["Closed"], actor=None, via="test", outcome=Outcome.RENEWED)
+        Renewal.objects.filter(pk=rows["Closed"].pk).update(forecast_category="probable")
+        migration.unset_copied_forecasts(django_apps, connection.schema_editor())
+        after = {
+            r.account.name: (r.forecast_category, r.forecast_amount) for r in Renewal.objects.select_related("account")
+        }
+        assert after == {
+            "Copied": (NOT_FORECAST, None),
+            "Called": ("commit", Decimal("1200.00")),
+            "Lowered": ("probable", Decimal("900.00")),
+            "Closed": ("probable", Decimal("1200.00")),
+        }

@@ -23,7 +23,7 @@ from retain.accounts.models import Account
 from retain.accounts.selectors import workspace_today
 from retain.renewals import services
 from retain.renewals.models import ReasonCode, Renewal
-from retain.renewals.tests.conftest import budget_cut, give_health, make_account, open_renewal
+from retain.renewals.tests.conftest import budget_cut, give_churn_risk, give_health, make_account, open_renewal
 from retain.tenancy.models import Member, Workspace
 
 pytestmark = pytest.mark.django_db
@@ -55,24 +55,44 @@ def url(name: str, *args: object) -> str:
 
 
 class TestBoard:
-    def test_it_carries_a_vega_lite_chart_of_target_and_forecast_per_category(
-        self, renewal: Renewal, vic: Member
+    def test_it_carries_a_vega_lite_chart_of_target_forecast_and_expected_per_category(
+        self, renewal: Renewal, vic: Member, today: dt.date
     ) -> None:
+        give_churn_risk(renewal.account, 0.2, today)
+        services.renewal_update(renewal=renewal, actor=None, forecast_category="probable", forecast_amount="10000")
         response = client_for(vic).get(url("renewals"))
         spec = response.context["board_spec"]
         values = {(v["category"], v["measure"]): v["arr"] for v in spec["data"]["values"]}
-        column = next(c for c in response.context["board"].columns if c.renewals)
-        assert values[(column.label, "Target")] == float(column.target_arr) > 0
-        assert values[(column.label, "Forecast")] == float(column.forecast_arr)
+        assert values[("Probable", "Target")] == 12000.0
+        assert values[("Probable", "Forecast")] == 10000.0
+        assert values[("Probable", "Expected")] == 9600.0
+        assert ("Not forecast yet", "Forecast") not in values  # no bar that reads as a forecast of nothing
+        assert values[("Not forecast yet", "Target")] == 0.0
         assert 'id="board-spec"' in response.content.decode()
 
-    def test_it_lists_renewals_by_forecast_category_with_totals(self, renewal: Renewal, vic: Member) -> None:
+    def test_a_renewal_nobody_forecast_shows_as_not_forecast_yet_with_its_expectation(
+        self, renewal: Renewal, vic: Member, today: dt.date
+    ) -> None:
+        give_churn_risk(renewal.account, 0.25, today)
         response = client_for(vic).get(url("renewals"))
         assert response.status_code == 200
+        board = response.context["board"]
+        assert [r.pk for r in board.not_forecast.renewals] == [renewal.pk]
+        assert board.column("probable").count == 0 and board.forecast_arr == 0
+        assert (board.forecast_count, board.count, board.expected_arr) == (0, 1, Decimal("9000.00"))
         html = response.content.decode()
         assert "Globex" in html and f'data-renewal="{renewal.pk}"' in html
-        board = response.context["board"]
+        assert 'id="not_forecast"' in html and 'data-forecast="none"' in html
+        assert "forecast on 0 of 1 renewal" in html
+        assert "Expected ARR = target ARR × (1 − churn probability)" in html
+        assert "12,000.00 × (1 − 0.250) = 9,000.00" in html
+
+    def test_a_forecast_renewal_moves_to_its_category(self, renewal: Renewal, vic: Member) -> None:
+        services.renewal_update(renewal=renewal, actor=None, forecast_category="probable", forecast_amount="11000")
+        board = client_for(vic).get(url("renewals")).context["board"]
+        assert board.column("probable").forecast_arr == Decimal("11000.00") == board.forecast_arr
         assert board.column("probable").target_arr == Decimal("12000.00")
+        assert board.not_forecast.count == 0 and board.column("probable").expected_count == 0
 
     def test_the_horizon_tab_narrows_the_board(self, renewal: Renewal, carol: Member) -> None:
         response = client_for(carol).get(url("renewals") + "?horizon=30")
@@ -92,6 +112,20 @@ class TestBoard:
         lines = response.content.decode().strip().splitlines()
         assert lines[0].startswith("renewal_id,account,")
         assert len(lines) == 2 and "Globex" in lines[1] and "12000.00" in lines[1]
+
+    def test_the_csv_carries_the_forecast_and_the_expectation_the_page_shows(
+        self, renewal: Renewal, workspace: Workspace, vic: Member, olga: Member, today: dt.date
+    ) -> None:
+        columns = ("forecast_category", "forecast_arr", "churn_probability", "expected_arr")
+        rows = list(csv.DictReader(io.StringIO(client_for(vic).get(url("renewals-csv")).content.decode())))
+        assert [tuple(r[c] for c in columns) for r in rows] == [("", "", "", "")]
+        give_churn_risk(renewal.account, 0.125, today)
+        services.renewal_update(renewal=renewal, actor=None, forecast_category="commit", forecast_amount="12000")
+        rows = list(csv.DictReader(io.StringIO(client_for(vic).get(url("renewals-csv")).content.decode())))
+        assert [tuple(r[c] for c in columns) for r in rows] == [("commit", "12000.00", "0.125", "10500.00")]
+        board = client_for(vic).get(url("renewals")).context["board"]
+        assert str(board.expected_arr) == rows[0]["expected_arr"]
+        assert client_for(olga).get(url("renewals-csv")).status_code == 404
 
     def test_the_csv_export_neutralises_cells_a_spreadsheet_would_run(
         self, renewal: Renewal, account: Account, vic: Member, olga: Member
@@ -114,6 +148,7 @@ class TestBoard:
         for i in range(5):
             account = make_account(workspace, f"Extra {i}", "enterprise", carol, 20 + i)
             give_health(account, "yellow", today)
+            give_churn_risk(account, 0.1 * i, today)
         services.renewals_open(workspace=workspace, today=today)
         with CaptureQueriesContext(connection) as six:
             response = client.get(url("renewals"))
@@ -131,6 +166,25 @@ class TestAtRisk:
         response = client.get(url("renewals-at-risk"))
         assert [r.pk for r in response.context["renewals"]] == [renewal.pk]
         assert 'data-band="red"' in response.content.decode()
+
+    def test_it_sets_target_forecast_and_expected_side_by_side(
+        self, workspace: Workspace, renewal: Renewal, carol: Member, olga: Member, today: dt.date
+    ) -> None:
+        give_health(renewal.account, "red", today)
+        give_churn_risk(renewal.account, 0.6, today)
+        other = make_account(workspace, "Initech", "enterprise", carol, 30, mrr="250")
+        services.renewals_open(workspace=workspace, today=today)
+        give_health(other, "yellow", today)  # not forecast yet, no churn score
+        services.renewal_update(renewal=renewal, actor=None, forecast_category="at_risk", forecast_amount="6000")
+        response = client_for(carol).get(url("renewals-at-risk"))
+        totals = response.context["totals"]
+        assert (totals.count, totals.target_arr, totals.forecast_arr) == (2, Decimal("15000.00"), Decimal("6000.00"))
+        assert (totals.expected_arr, totals.expected_count) == (Decimal("4800.00"), 1)  # 12,000 × (1 − 0.6)
+        html = response.content.decode()
+        assert 'id="figure-expected"' in html and "12,000.00 × (1 − 0.600) = 4,800.00" in html
+        assert "the owners' forecasts on 1 of 2" in html and "Not forecast yet" in html
+        assert "no churn score" in html
+        assert client_for(olga).get(url("renewals-at-risk")).status_code == 404
 
 
 class TestRenewalPage:
@@ -153,6 +207,38 @@ class TestRenewalPage:
         client = client_for(olga)
         assert client.post(url("renewal-edit", renewal.pk), {}).status_code == 404
         assert client.post(url("renewal-close", renewal.pk), {"outcome": "renewed"}).status_code == 404
+
+    def test_the_page_shows_target_forecast_and_the_expected_arr_with_its_sum(
+        self, renewal: Renewal, vic: Member, olga: Member, today: dt.date
+    ) -> None:
+        page = client_for(vic).get(url("renewal", renewal.pk)).content.decode()
+        assert 'data-forecast="none"' in page and "Not forecast yet" in page
+        assert "no churn score for this account yet" in page
+        give_churn_risk(renewal.account, 0.3, today)
+        response = client_for(vic).get(url("renewal", renewal.pk))
+        assert response.context["expected"].amount == Decimal("8400.00")
+        assert "12,000.00 × (1 − 0.300) = 8,400.00" in response.content.decode()
+        assert client_for(olga).get(url("renewal", renewal.pk)).status_code == 404
+
+    def test_the_owner_works_a_renewal_without_forecasting_it_yet(self, renewal: Renewal, carol: Member) -> None:
+        form = {"owner": carol.pk, "stage": "engaged", "forecast_category": "", "forecast_amount": "",
+                "close_date": renewal.term_end.isoformat(), "notes": ""}  # fmt: skip
+        assert client_for(carol).post(url("renewal-edit", renewal.pk), form).status_code == 302
+        renewal.refresh_from_db()
+        assert (renewal.stage, renewal.is_forecast) == ("engaged", False)
+        response = client_for(carol).post(url("renewal-edit", renewal.pk), {**form, "forecast_category": "commit"})
+        assert response.status_code == 400 and "forecast_amount" in response.context["update_form"].errors
+        response = client_for(carol).post(url("renewal-edit", renewal.pk), {**form, "forecast_amount": "100"})
+        assert response.status_code == 400 and "forecast_category" in response.context["update_form"].errors
+        renewal.refresh_from_db()
+        assert not renewal.is_forecast
+
+    def test_a_forecast_cannot_be_taken_back_by_blanking_it(self, renewal: Renewal, carol: Member) -> None:
+        services.renewal_update(renewal=renewal, actor=None, forecast_category="commit", forecast_amount="12000")
+        form = {"owner": carol.pk, "stage": "engaged", "forecast_category": "", "forecast_amount": "",
+                "close_date": renewal.term_end.isoformat(), "notes": ""}  # fmt: skip
+        response = client_for(carol).post(url("renewal-edit", renewal.pk), form)
+        assert response.status_code == 400 and "forecast_category" in response.context["update_form"].errors
 
     def test_the_owner_updates_the_forecast(self, renewal: Renewal, carol: Member) -> None:
         response = client_for(carol).post(

@@ -27,7 +27,7 @@ from retain.metrics.tests.test_spend import Q1  # the seed's CAC and CRC ledger
 from retain.metrics.tests.test_spend import ledger as ledger
 from retain.renewals.models import Renewal
 from retain.renewals.services import renewals_open
-from retain.renewals.tests.conftest import make_account
+from retain.renewals.tests.conftest import give_churn_risk, make_account
 from retain.tenancy.models import Member, Workspace
 
 pytestmark = pytest.mark.django_db
@@ -227,12 +227,51 @@ def test_the_book_page_shows_start_now_target_renewals_and_risk(
     # The quota runs 251 days and 151 have gone: the book is held against 20% × 151/251 of growth.
     assert standing.attainment.value == pytest.approx(1 / (1 + 0.2 * 151 / 251), abs=1e-5)
     assert [r.pk for r in response.context["due"]] == [carols_book["renewal"].pk]
-    assert response.context["at_risk_arr"] == Decimal("9000") + Decimal("6000")
+    assert response.context["at_risk_arr"] == Decimal("12000") + Decimal("6000")  # what is up for renewal
     page = response.content.decode()
     assert 'id="book-spec"' in page and "vendor/vega-embed.min.js" in page
     assert "Attainment = ($18,000 / $18,000) / 112.0% = 100.0% / 112.0% = 89.3%" in page
     spec = response.context["book_spec"]
     assert [v["arr"] for v in spec["data"]["values"]] == [18000.0, 18000.0, 21600.0]
+
+
+def test_the_book_sets_target_forecast_and_expected_side_by_side(
+    client: Client, vic: Member, carol: Member, olga: Member, account: Account, carols_book: dict[str, Any]
+) -> None:
+    give_churn_risk(account, 0.35, carols_book["today"])
+    login(client, vic)
+    response = client.get(book_url(carol))
+    [due] = response.context["due"]
+    assert (due.target_amount, due.forecast_amount, due.expected.amount) == (
+        Decimal("12000.00"), Decimal("9000.00"), Decimal("7800.00"),
+    )  # fmt: skip
+    globex = next(row for row in response.context["at_risk"] if row["account"] == account)
+    assert (globex["arr"], globex["forecast"], globex["expected"].amount) == (
+        Decimal("12000.00"), Decimal("9000.00"), Decimal("7800.00"),
+    )  # fmt: skip
+    page = response.content.decode()
+    assert "Expected ARR = target ARR × (1 − churn probability)" in page
+    assert "Globex: 12,000.00 × (1 − 0.350) = 7,800.00" in page
+    renewals = csv_table(client.get(book_url(carol), {"format": "csv", "table": "renewals"}))
+    assert dict(zip(renewals[0], renewals[1], strict=True)) | {"term_end": ""} == {
+        "account": "Globex", "term_end": "", "stage": "open", "forecast_category": "at_risk",
+        "target_arr": "12000.00", "forecast_arr": "9000.00", "churn_probability": "0.350", "expected_arr": "7800.00",
+        "health": "",
+    }  # fmt: skip
+    at_risk = csv_table(client.get(book_url(carol), {"format": "csv", "table": "at_risk"}))
+    assert ["Globex", "12000.00", "9000.00", "7800.00"] in [[r[0], r[2], r[3], r[4]] for r in at_risk[1:]]
+    assert login(client, olga).get(book_url(carol)).status_code == 404
+
+
+def test_a_renewal_nobody_forecast_is_not_forecast_yet_on_the_book(
+    client: Client, vic: Member, carol: Member, account: Account, carols_book: dict[str, Any]
+) -> None:
+    Renewal.objects.filter(pk=carols_book["renewal"].pk).update(forecast_category="", forecast_amount=None)
+    login(client, vic)
+    page = client.get(book_url(carol)).content.decode()
+    assert 'data-forecast="none"' in page and "no churn score" in page
+    renewals = csv_table(client.get(book_url(carol), {"format": "csv", "table": "renewals"}))
+    assert renewals[1][3:8] == ["", "12000.00", "", "", ""]
 
 
 def test_the_book_tables_download_as_csv(

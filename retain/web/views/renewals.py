@@ -34,7 +34,8 @@ VIA = "web"
 DEFAULT_HORIZON = 90
 CSV_HEADER = [
     "renewal_id", "account", "account_external_id", "tier", "product", "term_end", "owner", "stage",
-    "forecast_category", "target_arr", "forecast_arr", "currency", "close_date", "health_band", "health_score",
+    "forecast_category", "target_arr", "forecast_arr", "churn_probability", "expected_arr", "currency",
+    "close_date", "health_band", "health_score",
 ]  # fmt: skip
 
 
@@ -64,11 +65,19 @@ def _owners(member: Member) -> Any:
 
 
 def board_spec(board: selectors.Board, currency: str) -> dict[str, Any]:
-    """Vega-Lite: target and forecast ARR per forecast category (the table below holds the same)."""
+    """Vega-Lite: target, forecast and expected ARR per forecast category (the table below holds the same).
+
+    The renewals not forecast yet have no forecast bar: a zero there would read as a forecast of nothing.
+    """
     values = [
         {"category": column.label, "measure": measure, "arr": float(amount), "order": index}
         for index, column in enumerate(board.columns)
-        for measure, amount in (("Target", column.target_arr), ("Forecast", column.forecast_arr))
+        for measure, amount in (
+            ("Target", column.target_arr),
+            ("Forecast", column.forecast_arr if column.is_forecast else None),
+            ("Expected", column.expected_arr),
+        )
+        if amount is not None
     ]
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
@@ -94,6 +103,7 @@ def renewal_board(request: HttpRequest, member: Member) -> HttpResponse:
     context = {
         "board": board,
         "board_spec": board_spec(board, member.workspace.currency),
+        "formula": selectors.EXPECTED_FORMULA,
         "filters": filters,
         "horizons": selectors.HORIZONS,
         "owners": _owners(member),
@@ -113,22 +123,37 @@ def renewal_board_csv(request: HttpRequest, member: Member) -> HttpResponse:
     for column in board.columns:
         for r in column.renewals:
             band, overall = getattr(r, "health_band", None), getattr(r, "health_overall", None)
+            expected: selectors.Expectation = r.expected  # type: ignore[attr-defined]
             rows.append(
                 [
                     r.pk, r.account.name, r.account.external_id, r.account.tier, r.subscription.product,
                     r.term_end.isoformat(), r.owner.display_name if r.owner else "", r.stage, r.forecast_category,
-                    r.target_amount, r.forecast_amount, workspace.currency, r.close_date.isoformat(),
+                    r.target_amount, _blank(r.forecast_amount), _blank(expected.probability),
+                    _blank(expected.amount), workspace.currency, r.close_date.isoformat(),
                     band or "", "" if overall is None else round(overall, 1),
                 ]
             )  # fmt: skip
     return csv_response(rows, f"{workspace.slug}-renewals-{filters['horizon_days']}d-{board.today.isoformat()}.csv")
 
 
+def _blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
 @require_GET
 @workspace_view
 def renewal_at_risk(request: HttpRequest, member: Member) -> HttpResponse:
-    rows = list(selectors.at_risk(member.workspace))
-    return render(request, "web/renewals/at_risk.html", {"renewals": rows, "today": workspace_today(member.workspace)})
+    column = selectors.Column("at_risk", "At risk")
+    for renewal in selectors.at_risk(member.workspace):
+        column.add(renewal)
+    context = {
+        "renewals": column.renewals,
+        "totals": column,
+        "forecast_count": sum(1 for r in column.renewals if r.is_forecast),
+        "formula": selectors.EXPECTED_FORMULA,
+        "today": workspace_today(member.workspace),
+    }
+    return render(request, "web/renewals/at_risk.html", context)
 
 
 def _renewal_page(
@@ -147,6 +172,7 @@ def _renewal_page(
         "close_form": close_form or (RenewalCloseForm(renewal=renewal) if can_edit else None),
         "reasons": list(renewal.reasons.all()),
         "health": latest_score(renewal.account),
+        "expected": selectors.expectation(selectors.renewal_annotated(member.workspace, renewal.pk)),
     }
     return render(request, "web/renewals/renewal.html", context, status=status)
 

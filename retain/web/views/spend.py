@@ -69,6 +69,10 @@ class QuotaForm(forms.Form):
         self.fields["member"].choices = [(str(m.pk), m.display_name) for m in members]  # type: ignore[attr-defined]
 
 
+def _blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
 def _csv_table(request: HttpRequest, tables: tuple[str, ...]) -> str | None:
     if request.GET.get("format") != "csv":
         return None
@@ -209,21 +213,28 @@ def csm_book(request: HttpRequest, member: Member, member_pk: int) -> HttpRespon
     owner = access.get_member_for_user(member, member_pk)
     today = workspace_today(workspace)
     standing = book_standing(workspace, owner, today)
-    due: list[Renewal] = list(
+    due: list[Renewal] = renewal_selectors.with_expectations(
         renewal_selectors.open_renewals(workspace, horizon_days=RENEWAL_HORIZON_DAYS, owner=owner.pk, today=today)
     )
-    risky: list[Renewal] = list(renewal_selectors.at_risk(workspace).filter(owner=owner))
+    risky = renewal_selectors.with_expectations(renewal_selectors.at_risk(workspace).filter(owner=owner))
     red = _red_accounts(member, owner, {r.account_id for r in risky})
+    # The ARR at risk is what is up for renewal (the target), beside the owner's forecast and the
+    # expected ARR of the renewals pages; a red account without an open renewal risks its whole ARR.
     at_risk_rows: list[dict[str, Any]] = [
         {
             "account": r.account,
-            "reason": f"renewal {r.get_forecast_category_display().lower()}, health {r.health_band or 'unscored'}",  # type: ignore[attr-defined]
-            "arr": r.forecast_amount if r.forecast_amount else r.target_amount,
+            "reason": f"renewal {r.forecast_label.lower()}, health {r.health_band or 'unscored'}",  # type: ignore[attr-defined]
+            "arr": r.target_amount,
+            "forecast": r.forecast_amount,
+            "expected": r.expected,  # type: ignore[attr-defined]
             "term_end": r.term_end,
         }
         for r in risky
     ]
-    at_risk_rows += [{"account": a, "reason": "health red", "arr": a.arr, "term_end": None} for a in red]
+    at_risk_rows += [
+        {"account": a, "reason": "health red", "arr": a.arr, "forecast": None, "expected": None, "term_end": None}
+        for a in red
+    ]
     at_risk_arr = sum((row["arr"] for row in at_risk_rows), Decimal(0))
     table = _csv_table(request, BOOK_TABLES)
     currency = workspace.currency
@@ -257,7 +268,12 @@ def csm_book(request: HttpRequest, member: Member, member_pk: int) -> HttpRespon
                 ],
             ]
         elif table == "renewals":
-            rows = [["account", "term_end", "stage", "forecast_category", "target_arr", "forecast_arr", "health"]]
+            rows = [
+                [
+                    "account", "term_end", "stage", "forecast_category", "target_arr", "forecast_arr",
+                    "churn_probability", "expected_arr", "health",
+                ]
+            ]  # fmt: skip
             rows += [
                 [
                     r.account.name,
@@ -265,15 +281,24 @@ def csm_book(request: HttpRequest, member: Member, member_pk: int) -> HttpRespon
                     r.stage,
                     r.forecast_category,
                     r.target_amount,
-                    r.forecast_amount,
+                    _blank(r.forecast_amount),
+                    _blank(r.expected.probability),  # type: ignore[attr-defined]
+                    _blank(r.expected.amount),  # type: ignore[attr-defined]
                     r.health_band or "",  # type: ignore[attr-defined]
                 ]
                 for r in due
             ]
         else:
-            rows = [["account", "reason", "arr", "term_end"]]
+            rows = [["account", "reason", "arr", "forecast_arr", "expected_arr", "term_end"]]
             rows += [
-                [row["account"].name, row["reason"], row["arr"], row["term_end"].isoformat() if row["term_end"] else ""]
+                [
+                    row["account"].name,
+                    row["reason"],
+                    row["arr"],
+                    _blank(row["forecast"]),
+                    _blank(row["expected"] and row["expected"].amount),
+                    row["term_end"].isoformat() if row["term_end"] else "",
+                ]
                 for row in at_risk_rows
             ]
         return csv_response(rows, name)
@@ -286,6 +311,7 @@ def csm_book(request: HttpRequest, member: Member, member_pk: int) -> HttpRespon
             "standing": standing,
             "due": due,
             "due_arr": sum((r.target_amount for r in due), Decimal(0)),
+            "expected_formula": renewal_selectors.EXPECTED_FORMULA,
             "at_risk": at_risk_rows,
             "at_risk_arr": at_risk_arr,
             "horizon": RENEWAL_HORIZON_DAYS,
