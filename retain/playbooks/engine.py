@@ -12,8 +12,10 @@
   their steps (playbooks.steps) from where they stopped; every step is a StepRun row.
 
 Audience, conditions and the account's status are checked when an occurrence is enrolled and
-again when it fires. Frequency limits count enrolments that were not skipped. An occurrence found
-later than its trigger kind's MAX_LATENESS (the sweep was down) is skipped with the reason.
+again when it fires. Frequency limits count enrolments that were not skipped, by when they
+fired; scans of one playbook take turns, so two overlapping scans cannot both pass a limit. An
+occurrence found later than its trigger kind's MAX_LATENESS (the sweep was down) is skipped with
+the reason.
 """
 
 from __future__ import annotations
@@ -165,11 +167,13 @@ def _history(
         accounts = {firing.account_id for firing in firings}
         if len(accounts) <= MAX_IDS:
             earlier = earlier.filter(account_id__in=accounts)
+        # Counted by when each fired, not by due_at: a wait or an escalate step moves due_at days
+        # ahead, and a risk review waiting on its escalation must still count the day after.
         if "per_days" in limits:
             first = min(firing.due_at for firing in firings)
-            earlier = earlier.filter(due_at__gt=first - dt.timedelta(days=limits["per_days"]))
-        for account_id, due_at in earlier.values_list("account_id", "due_at"):
-            counted[account_id].append(due_at)
+            earlier = earlier.filter(fired_at__gt=first - dt.timedelta(days=limits["per_days"]))
+        for account_id, fired_at in earlier.values_list("account_id", "fired_at"):
+            counted[account_id].append(fired_at)
     return keys, counted
 
 
@@ -177,8 +181,10 @@ def _within_limits(limits: dict[str, Any], earlier: list[dt.datetime], due_at: d
     if limits.get("once"):
         return not earlier
     if "max" in limits:
-        since = due_at - dt.timedelta(days=limits["per_days"])
-        return sum(1 for when in earlier if since < when <= due_at) < limits["max"]
+        # Both sides of due_at: an occurrence fired later (a time trigger's catch-up finds an
+        # earlier due day) is as close as one fired before.
+        span = dt.timedelta(days=limits["per_days"])
+        return sum(1 for when in earlier if due_at - span < when < due_at + span) < limits["max"]
     return True
 
 
@@ -273,6 +279,7 @@ def _enrol(workspace: Workspace, occurrences: Sequence[Occurrence]) -> int:
             account_id=o.account_id,
             occurrence_key=o.occurrence_key,
             due_at=o.due_at,
+            fired_at=o.due_at,
             context=o.context,
         )
         for o in occurrences
@@ -396,6 +403,11 @@ SCANNERS: dict[str, Callable[[Workspace, Compiled, dt.datetime, Snapshots], list
 }
 
 
+def _lock_playbook(workspace: Workspace, key: str) -> None:
+    """Hold the playbook's versions until the transaction ends (a no-op on SQLite)."""
+    list(Playbook.objects.select_for_update().filter(workspace=workspace, key=key).order_by("pk").values_list("pk"))
+
+
 def scan(*, workspace: Workspace, now: dt.datetime | None = None) -> ScanResult:
     """Enrol every new occurrence of the workspace's active playbooks, as of `now`."""
     now = now or timezone.now()
@@ -406,6 +418,12 @@ def scan(*, workspace: Workspace, now: dt.datetime | None = None) -> ScanResult:
     for playbook in playbooks:
         compiled = Compiled(playbook)
         with transaction.atomic():
+            # One scan of a playbook at a time: frequency limits and condition states are read,
+            # then written. Two overlapping scans that both read before either wrote would both
+            # pass a limit with different occurrences (the unique key only stops the same one).
+            # On PostgreSQL the second waits for this row lock and then reads what the first
+            # committed; on SQLite BEGIN IMMEDIATE already makes write transactions take turns.
+            _lock_playbook(workspace, playbook.key)
             occurrences = SCANNERS[playbook.trigger_kind](workspace, compiled, now, snapshots)
             result.enrolled += _enrol(workspace, occurrences)
         result.playbooks += 1

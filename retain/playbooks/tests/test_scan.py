@@ -155,6 +155,31 @@ def test_frequency_limits(workspace: Workspace, account: Account, limits: dict[s
     assert len(keys()) == expected
 
 
+def test_a_limit_counts_an_occurrence_whose_escalation_is_still_waiting(workspace: Workspace, account: Account) -> None:
+    # The risk review's escalate step waits 7 days, which moves the enrolment's due_at a week
+    # ahead; red again two days later must still meet "at most 1 per 30 days".
+    review = [
+        {"task": {"title": "Risk review", "kind": "review", "assignee": "owner", "due_in_days": 2}},
+        {"escalate": {"step": 0, "after_days": 7}},
+    ]
+    playbook(workspace, key="red", trigger=RED, limits={"max": 1, "per_days": 30}, steps=review)
+    score(account, TODAY, 30, "red")
+    engine.scan(workspace=workspace, now=NOW)
+    engine.sweep(worker_name="test", now=NOW)
+    first = Enrollment.objects.get()
+    assert first.status == "waiting" and first.due_at > later(6)
+    score(account, TODAY + dt.timedelta(days=1), 90, "green")
+    engine.scan(workspace=workspace, now=later(1))
+    score(account, TODAY + dt.timedelta(days=2), 20, "red")
+    engine.scan(workspace=workspace, now=later(2))
+    assert keys() == [(account.pk, f"edge:{TODAY.isoformat()}")]
+    score(account, TODAY + dt.timedelta(days=31), 90, "green")
+    engine.scan(workspace=workspace, now=later(31))
+    score(account, TODAY + dt.timedelta(days=32), 20, "red")
+    engine.scan(workspace=workspace, now=later(32))
+    assert len(keys()) == 2
+
+
 def test_audience_and_conditions_at_enrol_time(workspace: Workspace, account: Account, carol: Member) -> None:
     other = account_services.account_create(
         workspace=workspace, actor=None, via="test", name="Initech", tier="community"
