@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 
 from retain.accounts import services as account_services
-from retain.accounts.models import Account
+from retain.accounts.models import Account, Subscription
 from retain.playbooks import engine, services
+from retain.playbooks.defaults import playbooks_install_defaults
 from retain.playbooks.models import ConditionState, Enrollment
 from retain.playbooks.tests.helpers import playbook, score
 from retain.tenancy.models import Member, Workspace
@@ -79,6 +80,22 @@ def test_renewal_window_uses_the_tier_window(workspace: Workspace, account: Acco
     playbook(workspace, key="renewal-open", trigger={"kind": "time", "from": "renewal_window", "after_days": 0})
     engine.scan(workspace=workspace, now=NOW)
     assert keys("renewal-open") == [(account.pk, f"due:{TODAY.isoformat()}")]
+
+
+def test_the_default_renewal_playbook_starts_every_term(workspace: Workspace, account: Account) -> None:
+    playbooks_install_defaults(workspace=workspace)
+    subscription = Subscription.objects.get(account=account)
+    # The enterprise window is 90 days: a term ending in 90 days opens its renewal today.
+    Subscription.objects.filter(pk=subscription.pk).update(term_end=TODAY + dt.timedelta(days=90))
+    engine.scan(workspace=workspace, now=NOW)
+    assert keys("renewal-started") == [(account.pk, f"due:{TODAY.isoformat()}")]
+    # Renewed for a year: the next term's window opens a year later and starts that renewal too.
+    Subscription.objects.filter(pk=subscription.pk).update(term_end=TODAY + dt.timedelta(days=455))
+    engine.scan(workspace=workspace, now=later(365))
+    assert keys("renewal-started") == [
+        (account.pk, f"due:{TODAY.isoformat()}"),
+        (account.pk, f"due:{(TODAY + dt.timedelta(days=365)).isoformat()}"),
+    ]
 
 
 def test_stage_entry_and_customer_since(workspace: Workspace, account: Account) -> None:
