@@ -60,6 +60,12 @@ MAX_LATENESS = {
 # A claim older than this belongs to a worker that died; the enrolment goes back to the queue.
 STALE_CLAIM = dt.timedelta(minutes=15)
 EVENT_BATCH = 5000
+# How long after it was written a timeline entry may still become visible. On PostgreSQL an id is
+# handed out at insert and seen at commit: an ingest batch that inserted id 100 and commits after
+# an answer inserted (and committed) id 101 leaves 100 behind a mark moved to 101. The mark only
+# moves past entries written longer ago than this; younger ones are read again (their occurrence
+# keys keep them from firing twice).
+EVENT_SETTLE = dt.timedelta(minutes=10)
 # Above this many ids or keys a filter reads the playbook's rows whole rather than a huge IN list.
 MAX_IDS = 500
 SWEEP_LIMIT = 200
@@ -380,20 +386,35 @@ def _scan_events(workspace: Workspace, compiled: Compiled, now: dt.datetime, sna
     for occurrence in occurrences:
         # Kept for the fire-time lateness cap: a fact found long after it happened is stale.
         occurrence.context["occurred_at"] = happened[occurrence.occurrence_key].isoformat()
-    high = batch[-1]["id"]
-    if mark is None:
-        try:
-            with transaction.atomic():
-                ScanMark.objects.create(
-                    workspace=workspace, playbook_key=compiled.key, last_entry_id=high, scanned_at=now
-                )
-        except IntegrityError:  # an overlapping scan wrote it first; the unique key kept us exact
-            ScanMark.objects.filter(workspace=workspace, playbook_key=compiled.key, last_entry_id__lt=high).update(
-                last_entry_id=high, scanned_at=now
-            )
-    else:
-        ScanMark.objects.filter(pk=mark.pk, last_entry_id__lt=high).update(last_entry_id=high, scanned_at=now)
+    _move_mark(workspace, compiled.key, mark, _settled_high(batch, mark, now), now)
     return occurrences
+
+
+def _settled_high(batch: Sequence[dict[str, Any]], mark: ScanMark | None, now: dt.datetime) -> int:
+    """The last id of the batch's run of entries written before EVENT_SETTLE ago."""
+    high = mark.last_entry_id if mark is not None else 0
+    for entry in batch:
+        if entry["created_at"] > now - EVENT_SETTLE:
+            break
+        high = entry["id"]
+    if len(batch) == EVENT_BATCH and high == batch[0]["id"] - 1:
+        high = batch[-1]["id"]  # a full batch of fresh entries: move on rather than read it again and again
+    return high
+
+
+def _move_mark(workspace: Workspace, key: str, mark: ScanMark | None, high: int, now: dt.datetime) -> None:
+    if mark is not None:
+        ScanMark.objects.filter(pk=mark.pk, last_entry_id__lt=high).update(last_entry_id=high, scanned_at=now)
+        return
+    if not high:
+        return
+    try:
+        with transaction.atomic():
+            ScanMark.objects.create(workspace=workspace, playbook_key=key, last_entry_id=high, scanned_at=now)
+    except IntegrityError:  # an overlapping scan wrote it first; the unique key kept us exact
+        ScanMark.objects.filter(workspace=workspace, playbook_key=key, last_entry_id__lt=high).update(
+            last_entry_id=high, scanned_at=now
+        )
 
 
 SCANNERS: dict[str, Callable[[Workspace, Compiled, dt.datetime, Snapshots], list[Occurrence]]] = {

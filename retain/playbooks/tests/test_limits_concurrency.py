@@ -1,8 +1,11 @@
-"""Two scans of a limited playbook overlap: the limit holds (real concurrent connections).
+"""Playbook scans beside other writers on PostgreSQL (real concurrent connections).
 
-The first scan has read the limit's history and written its enrolment but not committed when
-the second starts, a day later by its clock, so the two would fire different occurrences
-(edge:today and edge:tomorrow) that the unique key alone cannot stop.
+- Two scans of a limited playbook overlap: the first has read the limit's history and written
+  its enrolment but not committed when the second starts, a day later by its clock, so the two
+  would fire different occurrences (edge:today and edge:tomorrow) that the unique key alone
+  cannot stop.
+- A detractor's answer inserted before another but committed after it (ids are handed out at
+  insert, seen at commit) still reaches the event trigger's scan.
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
-from retain.accounts.models import Account
+from retain.accounts import services as account_services
+from retain.accounts import timeline
+from retain.accounts.choices import EntryKind
+from retain.accounts.models import Account, Contact, TimelineEntry
 from retain.playbooks import engine
 from retain.playbooks.models import Enrollment
 from retain.playbooks.tests.helpers import playbook, score
@@ -87,3 +93,48 @@ def test_two_overlapping_scans_fire_a_limited_playbook_once(
     assert errors == {}
     fired: list[Any] = list(Enrollment.objects.filter(account=account).values_list("occurrence_key", flat=True))
     assert fired == [f"edge:{today.isoformat()}"]
+
+
+def _detractor(contact: Contact, response_id: int) -> None:
+    timeline.detractor_answered_entry(
+        contact, survey_name="NPS", survey_id=1, response_id=response_id, score=3, comment="", via="api",
+        occurred_at=engine.timezone.now(),
+    ).save()  # fmt: skip
+
+
+def test_an_answer_committed_after_a_later_one_still_fires(workspace: Workspace, account: Account) -> None:
+    playbook(workspace, key="detractor-follow-up", trigger={"kind": "event", "entry": "detractor_answered"})
+    slow, quick = (
+        account_services.contact_create(account=account, actor=None, via="test", email=f"{name}@globex.example")
+        for name in ("slow", "quick")
+    )
+    slow_inserted = threading.Event()
+    release_slow = threading.Event()
+    errors: list[BaseException] = []
+
+    def answer_slowly() -> None:
+        try:
+            with transaction.atomic():
+                _detractor(slow, 1)
+                slow_inserted.set()
+                release_slow.wait(timeout=30)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=answer_slowly)
+    thread.start()
+    try:
+        assert slow_inserted.wait(timeout=30), errors
+        _detractor(quick, 2)  # a higher id, committed first
+        engine.scan(workspace=workspace)
+    finally:
+        release_slow.set()
+        thread.join()
+    assert errors == []
+    engine.scan(workspace=workspace)
+    answers = TimelineEntry.objects.filter(kind=EntryKind.DETRACTOR_ANSWERED).values_list("pk", flat=True)
+    assert len(answers) == 2
+    fired = Enrollment.objects.filter(playbook_key="detractor-follow-up").values_list("occurrence_key", flat=True)
+    assert sorted(fired) == sorted(f"entry:{pk}" for pk in answers)
