@@ -12,8 +12,10 @@
   their steps (playbooks.steps) from where they stopped; every step is a StepRun row.
 
 Audience, conditions and the account's status are checked when an occurrence is enrolled and
-again when it fires. Frequency limits count enrolments that were not skipped. An occurrence found
-later than its trigger kind's MAX_LATENESS (the sweep was down) is skipped with the reason.
+again when it fires. Frequency limits count enrolments that were not skipped, by when they
+fired; scans of one playbook take turns, so two overlapping scans cannot both pass a limit. An
+occurrence found later than its trigger kind's MAX_LATENESS (the sweep was down) is skipped with
+the reason.
 """
 
 from __future__ import annotations
@@ -58,6 +60,12 @@ MAX_LATENESS = {
 # A claim older than this belongs to a worker that died; the enrolment goes back to the queue.
 STALE_CLAIM = dt.timedelta(minutes=15)
 EVENT_BATCH = 5000
+# How long after it was written a timeline entry may still become visible. On PostgreSQL an id is
+# handed out at insert and seen at commit: an ingest batch that inserted id 100 and commits after
+# an answer inserted (and committed) id 101 leaves 100 behind a mark moved to 101. The mark only
+# moves past entries written longer ago than this; younger ones are read again (their occurrence
+# keys keep them from firing twice).
+EVENT_SETTLE = dt.timedelta(minutes=10)
 # Above this many ids or keys a filter reads the playbook's rows whole rather than a huge IN list.
 MAX_IDS = 500
 SWEEP_LIMIT = 200
@@ -165,11 +173,13 @@ def _history(
         accounts = {firing.account_id for firing in firings}
         if len(accounts) <= MAX_IDS:
             earlier = earlier.filter(account_id__in=accounts)
+        # Counted by when each fired, not by due_at: a wait or an escalate step moves due_at days
+        # ahead, and a risk review waiting on its escalation must still count the day after.
         if "per_days" in limits:
             first = min(firing.due_at for firing in firings)
-            earlier = earlier.filter(due_at__gt=first - dt.timedelta(days=limits["per_days"]))
-        for account_id, due_at in earlier.values_list("account_id", "due_at"):
-            counted[account_id].append(due_at)
+            earlier = earlier.filter(fired_at__gt=first - dt.timedelta(days=limits["per_days"]))
+        for account_id, fired_at in earlier.values_list("account_id", "fired_at"):
+            counted[account_id].append(fired_at)
     return keys, counted
 
 
@@ -177,8 +187,10 @@ def _within_limits(limits: dict[str, Any], earlier: list[dt.datetime], due_at: d
     if limits.get("once"):
         return not earlier
     if "max" in limits:
-        since = due_at - dt.timedelta(days=limits["per_days"])
-        return sum(1 for when in earlier if since < when <= due_at) < limits["max"]
+        # Both sides of due_at: an occurrence fired later (a time trigger's catch-up finds an
+        # earlier due day) is as close as one fired before.
+        span = dt.timedelta(days=limits["per_days"])
+        return sum(1 for when in earlier if due_at - span < when < due_at + span) < limits["max"]
     return True
 
 
@@ -273,6 +285,7 @@ def _enrol(workspace: Workspace, occurrences: Sequence[Occurrence]) -> int:
             account_id=o.account_id,
             occurrence_key=o.occurrence_key,
             due_at=o.due_at,
+            fired_at=o.due_at,
             context=o.context,
         )
         for o in occurrences
@@ -373,20 +386,35 @@ def _scan_events(workspace: Workspace, compiled: Compiled, now: dt.datetime, sna
     for occurrence in occurrences:
         # Kept for the fire-time lateness cap: a fact found long after it happened is stale.
         occurrence.context["occurred_at"] = happened[occurrence.occurrence_key].isoformat()
-    high = batch[-1]["id"]
-    if mark is None:
-        try:
-            with transaction.atomic():
-                ScanMark.objects.create(
-                    workspace=workspace, playbook_key=compiled.key, last_entry_id=high, scanned_at=now
-                )
-        except IntegrityError:  # an overlapping scan wrote it first; the unique key kept us exact
-            ScanMark.objects.filter(workspace=workspace, playbook_key=compiled.key, last_entry_id__lt=high).update(
-                last_entry_id=high, scanned_at=now
-            )
-    else:
-        ScanMark.objects.filter(pk=mark.pk, last_entry_id__lt=high).update(last_entry_id=high, scanned_at=now)
+    _move_mark(workspace, compiled.key, mark, _settled_high(batch, mark, now), now)
     return occurrences
+
+
+def _settled_high(batch: Sequence[dict[str, Any]], mark: ScanMark | None, now: dt.datetime) -> int:
+    """The last id of the batch's run of entries written before EVENT_SETTLE ago."""
+    high = mark.last_entry_id if mark is not None else 0
+    for entry in batch:
+        if entry["created_at"] > now - EVENT_SETTLE:
+            break
+        high = entry["id"]
+    if len(batch) == EVENT_BATCH and high == batch[0]["id"] - 1:
+        high = batch[-1]["id"]  # a full batch of fresh entries: move on rather than read it again and again
+    return high
+
+
+def _move_mark(workspace: Workspace, key: str, mark: ScanMark | None, high: int, now: dt.datetime) -> None:
+    if mark is not None:
+        ScanMark.objects.filter(pk=mark.pk, last_entry_id__lt=high).update(last_entry_id=high, scanned_at=now)
+        return
+    if not high:
+        return
+    try:
+        with transaction.atomic():
+            ScanMark.objects.create(workspace=workspace, playbook_key=key, last_entry_id=high, scanned_at=now)
+    except IntegrityError:  # an overlapping scan wrote it first; the unique key kept us exact
+        ScanMark.objects.filter(workspace=workspace, playbook_key=key, last_entry_id__lt=high).update(
+            last_entry_id=high, scanned_at=now
+        )
 
 
 SCANNERS: dict[str, Callable[[Workspace, Compiled, dt.datetime, Snapshots], list[Occurrence]]] = {
@@ -394,6 +422,11 @@ SCANNERS: dict[str, Callable[[Workspace, Compiled, dt.datetime, Snapshots], list
     TriggerKind.DATA: _scan_data,
     TriggerKind.EVENT: _scan_events,
 }
+
+
+def _lock_playbook(workspace: Workspace, key: str) -> None:
+    """Hold the playbook's versions until the transaction ends (a no-op on SQLite)."""
+    list(Playbook.objects.select_for_update().filter(workspace=workspace, key=key).order_by("pk").values_list("pk"))
 
 
 def scan(*, workspace: Workspace, now: dt.datetime | None = None) -> ScanResult:
@@ -406,6 +439,12 @@ def scan(*, workspace: Workspace, now: dt.datetime | None = None) -> ScanResult:
     for playbook in playbooks:
         compiled = Compiled(playbook)
         with transaction.atomic():
+            # One scan of a playbook at a time: frequency limits and condition states are read,
+            # then written. Two overlapping scans that both read before either wrote would both
+            # pass a limit with different occurrences (the unique key only stops the same one).
+            # On PostgreSQL the second waits for this row lock and then reads what the first
+            # committed; on SQLite BEGIN IMMEDIATE already makes write transactions take turns.
+            _lock_playbook(workspace, playbook.key)
             occurrences = SCANNERS[playbook.trigger_kind](workspace, compiled, now, snapshots)
             result.enrolled += _enrol(workspace, occurrences)
         result.playbooks += 1

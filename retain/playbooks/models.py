@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from retain.accounts.models import Account
 from retain.playbooks.choices import EnrollmentStatus, StepStatus, TriggerKind
@@ -50,7 +51,8 @@ class Enrollment(models.Model):
 
     The unique (workspace, playbook_key, account, occurrence_key) is what makes an occurrence fire
     once: a re-scan, an overlapping scan or a new version of the playbook all hit the same key.
-    `due_at` is when the sweep should next work on it (at first, then after each wait).
+    `due_at` is when the sweep should next work on it (at first, then after each wait);
+    `fired_at` is when the occurrence was due at first and never moves: frequency limits count it.
     """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
@@ -60,6 +62,7 @@ class Enrollment(models.Model):
     occurrence_key = models.CharField(max_length=120)
     status = models.CharField(max_length=8, choices=EnrollmentStatus.choices, default=EnrollmentStatus.PENDING)
     due_at = models.DateTimeField(db_index=True)
+    fired_at = models.DateTimeField(default=timezone.now)
     step_index = models.PositiveIntegerField(default=0)
     claimed_by = models.CharField(max_length=100, null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)

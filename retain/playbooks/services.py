@@ -115,8 +115,11 @@ def playbook_set_active(*, playbook: Playbook, active: bool, actor: Member | Non
     if active and not was_active:
         # Facts written while it was off are not its to act on: its event trigger reads from now.
         high = TimelineEntry.objects.filter(workspace=playbook.workspace_id).aggregate(high=Max("pk"))["high"] or 0
-        ScanMark.objects.filter(workspace=playbook.workspace_id, playbook_key=playbook.key).update(
-            last_entry_id=high, scanned_at=timezone.now()
+        # Made here if no scan has moved it yet (a scan leaves entries younger than EVENT_SETTLE).
+        ScanMark.objects.update_or_create(
+            workspace_id=playbook.workspace_id,
+            playbook_key=playbook.key,
+            defaults={"last_entry_id": high, "scanned_at": timezone.now()},
         )
     if active != was_active:
         audit_record(

@@ -301,6 +301,7 @@ def enrol_step(inp: StepInput) -> Outcome:
                 account=inp.account,
                 occurrence_key=f"via:{inp.enrollment.pk}",
                 due_at=inp.now,
+                fired_at=inp.now,
                 context={"reason": f"enrolled by {inp.playbook.key}", "via": inp.enrollment.pk},
             )
         ],

@@ -5,7 +5,8 @@ scheduler would have; the rows it writes are dated that day. The CSMs then work 
 are done within a few days with a short outcome note, some are dropped, and a share stays open
 (more for owners with big books), so task lists show overdue work, and escalate steps find tasks
 still open. The replay starts with the playbooks installed 30 days ago; event-triggered playbooks
-start from the timeline as it is (older facts do not fire). E-mails the steps queue go to the
+start from the timeline as it was then (older facts do not fire; the month's facts, a detractor's
+answer among them, arrive on the day they happened). E-mails the steps queue go to the
 demo's `.example` addresses, which no mail server delivers.
 """
 
@@ -85,8 +86,35 @@ def _max_pk(model: type, **filters: object) -> int:
     return model.objects.filter(**filters).aggregate(m=Max("pk"))["m"] or 0  # type: ignore[attr-defined,no-any-return]
 
 
+def _hold_back_event_facts(workspace: Workspace, since: dt.datetime) -> list[TimelineEntry]:
+    """Take out the facts event playbooks key on that happened during the replay, to put back on their day.
+
+    The history steps wrote the whole timeline before the replay; left in place, a detractor's
+    answer of last week would sit behind the scan mark and never fire. Put back on the day it
+    happened, it is new to that day's scan, as it would have been live.
+    """
+    playbooks = Playbook.objects.filter(workspace=workspace, is_current=True, trigger_kind=TriggerKind.EVENT)
+    kinds = {playbook.definition["trigger"]["entry"] for playbook in playbooks}
+    held = list(
+        TimelineEntry.objects.filter(workspace=workspace, kind__in=kinds, occurred_at__gte=since).order_by(
+            "occurred_at", "pk"
+        )
+    )
+    TimelineEntry.objects.filter(pk__in=[entry.pk for entry in held]).delete()
+    for entry in held:
+        entry.pk = None
+    return held
+
+
+def _put_back(held: list[TimelineEntry], now: dt.datetime | None) -> list[TimelineEntry]:
+    """Write the held facts that happened by `now` (None: all of them); returns the rest."""
+    due = [entry for entry in held if now is None or entry.occurred_at <= now]
+    TimelineEntry.objects.bulk_create(due, batch_size=500)
+    return held[len(due) :]
+
+
 def _start_event_playbooks_here(workspace: Workspace, now: dt.datetime) -> None:
-    """Event-triggered playbooks read the timeline from its end: the demo's old facts do not fire."""
+    """Event-triggered playbooks read the timeline from its end: facts older than the replay do not fire."""
     last = _max_pk(TimelineEntry, workspace=workspace)
     keys = Playbook.objects.filter(workspace=workspace, is_current=True, trigger_kind=TriggerKind.EVENT)
     for key in keys.values_list("key", flat=True):
@@ -211,6 +239,7 @@ def build_playbooks(ctx: DemoContext) -> str:
     first_day = ctx.today - dt.timedelta(days=REPLAY_DAYS)
     # Installed when the replay starts: time triggers catch up from that day, not from today.
     Playbook.objects.filter(workspace=workspace).update(created_at=start_of_day(first_day, workspace.time_zone))
+    held = _hold_back_event_facts(workspace, start_of_day(first_day, workspace.time_zone))
     _start_event_playbooks_here(workspace, _now_on(first_day, workspace))
     replay = _Replay(ctx, real_today)
     swept = 0
@@ -218,6 +247,7 @@ def build_playbooks(ctx: DemoContext) -> str:
     while day <= ctx.today:
         last_day = day == ctx.today
         now = final_now if last_day else _now_on(day, workspace)
+        held = _put_back(held, now)
         scan(workspace=workspace, now=now)
         swept += sweep_until_idle(worker_name="demo", budget_s=SWEEP_BUDGET_S, now=now).claimed
         made = replay.date_new_rows(day, now, last_day)
@@ -225,6 +255,7 @@ def build_playbooks(ctx: DemoContext) -> str:
             replay.plan_work(day, made)
             replay.do_work(day, now)
         day += dt.timedelta(days=1)
+    _put_back(held, None)
     enrollments = Enrollment.objects.filter(workspace=workspace)
     by_status = dict(enrollments.values_list("status").annotate(n=Count("pk")).order_by())
     ctx.counts["playbook_enrollments"] = sum(by_status.values())

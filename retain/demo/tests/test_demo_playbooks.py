@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from retain.accounts.choices import EntryKind
+from retain.accounts.choices import EntryKind, Stage
 from retain.accounts.models import TimelineEntry, Touchpoint
 from retain.demo.generator import build_demo, demo_delete
 from retain.demo.generator.context import DemoContext
@@ -82,3 +82,19 @@ def test_the_same_seed_builds_the_same_playbook_history(demo: DemoContext) -> No
     demo_delete()
     again = _build(3)
     assert _fingerprint(again) == first
+
+
+def test_every_detractor_of_the_month_got_a_follow_up(demo: DemoContext) -> None:
+    # Answers of the replayed month reach the scan on the day they were given, as they would live.
+    first_scan = start_of_day(TODAY - dt.timedelta(days=30), demo.ws.time_zone)
+    detractors = TimelineEntry.objects.filter(
+        workspace=demo.ws, kind=EntryKind.DETRACTOR_ANSWERED, occurred_at__gte=first_scan
+    ).exclude(account__stage=Stage.CHURNED)
+    assert detractors.exists()
+    followed = set(
+        Enrollment.objects.filter(workspace=demo.ws, playbook_key="detractor-follow-up").values_list(
+            "occurrence_key", flat=True
+        )
+    )
+    missing = [entry.summary for entry in detractors if f"entry:{entry.pk}" not in followed]
+    assert missing == []

@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 
 from retain.accounts import services as account_services
-from retain.accounts.models import Account
+from retain.accounts.models import Account, Subscription
 from retain.playbooks import engine, services
+from retain.playbooks.defaults import playbooks_install_defaults
 from retain.playbooks.models import ConditionState, Enrollment
 from retain.playbooks.tests.helpers import playbook, score
 from retain.tenancy.models import Member, Workspace
@@ -79,6 +80,22 @@ def test_renewal_window_uses_the_tier_window(workspace: Workspace, account: Acco
     playbook(workspace, key="renewal-open", trigger={"kind": "time", "from": "renewal_window", "after_days": 0})
     engine.scan(workspace=workspace, now=NOW)
     assert keys("renewal-open") == [(account.pk, f"due:{TODAY.isoformat()}")]
+
+
+def test_the_default_renewal_playbook_starts_every_term(workspace: Workspace, account: Account) -> None:
+    playbooks_install_defaults(workspace=workspace)
+    subscription = Subscription.objects.get(account=account)
+    # The enterprise window is 90 days: a term ending in 90 days opens its renewal today.
+    Subscription.objects.filter(pk=subscription.pk).update(term_end=TODAY + dt.timedelta(days=90))
+    engine.scan(workspace=workspace, now=NOW)
+    assert keys("renewal-started") == [(account.pk, f"due:{TODAY.isoformat()}")]
+    # Renewed for a year: the next term's window opens a year later and starts that renewal too.
+    Subscription.objects.filter(pk=subscription.pk).update(term_end=TODAY + dt.timedelta(days=455))
+    engine.scan(workspace=workspace, now=later(365))
+    assert keys("renewal-started") == [
+        (account.pk, f"due:{TODAY.isoformat()}"),
+        (account.pk, f"due:{(TODAY + dt.timedelta(days=365)).isoformat()}"),
+    ]
 
 
 def test_stage_entry_and_customer_since(workspace: Workspace, account: Account) -> None:
@@ -153,6 +170,31 @@ def test_frequency_limits(workspace: Workspace, account: Account, limits: dict[s
         score(account, TODAY + dt.timedelta(days=day), 30 if day % 2 == 0 else 90, "red" if day % 2 == 0 else "green")
         engine.scan(workspace=workspace, now=later(day))
     assert len(keys()) == expected
+
+
+def test_a_limit_counts_an_occurrence_whose_escalation_is_still_waiting(workspace: Workspace, account: Account) -> None:
+    # The risk review's escalate step waits 7 days, which moves the enrolment's due_at a week
+    # ahead; red again two days later must still meet "at most 1 per 30 days".
+    review = [
+        {"task": {"title": "Risk review", "kind": "review", "assignee": "owner", "due_in_days": 2}},
+        {"escalate": {"step": 0, "after_days": 7}},
+    ]
+    playbook(workspace, key="red", trigger=RED, limits={"max": 1, "per_days": 30}, steps=review)
+    score(account, TODAY, 30, "red")
+    engine.scan(workspace=workspace, now=NOW)
+    engine.sweep(worker_name="test", now=NOW)
+    first = Enrollment.objects.get()
+    assert first.status == "waiting" and first.due_at > later(6)
+    score(account, TODAY + dt.timedelta(days=1), 90, "green")
+    engine.scan(workspace=workspace, now=later(1))
+    score(account, TODAY + dt.timedelta(days=2), 20, "red")
+    engine.scan(workspace=workspace, now=later(2))
+    assert keys() == [(account.pk, f"edge:{TODAY.isoformat()}")]
+    score(account, TODAY + dt.timedelta(days=31), 90, "green")
+    engine.scan(workspace=workspace, now=later(31))
+    score(account, TODAY + dt.timedelta(days=32), 20, "red")
+    engine.scan(workspace=workspace, now=later(32))
+    assert len(keys()) == 2
 
 
 def test_audience_and_conditions_at_enrol_time(workspace: Workspace, account: Account, carol: Member) -> None:
