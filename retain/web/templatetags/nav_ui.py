@@ -23,8 +23,10 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("messages", ("messages", "message-retry", "suppression*", "bounce-mark")),
     ("surveys", ("survey*",)),
     ("imports", ("import*",)),
-    ("settings", ("settings", "rate-add", "data*", "workspace-delete", "member*", "invitation-*", "api*", "write*")),
-    ("settings", ("audit*",)),
+    (
+        "settings",
+        ("settings", "rate-add", "data*", "workspace-delete", "member*", "invitation-*", "api*", "write*", "audit*"),
+    ),
 )
 # The menus of the top bar: what a CSM does with customers, the money, outreach, the workspace.
 GROUPS = {
