@@ -132,9 +132,14 @@ def top_level_pages(csm: Member) -> list[tuple[str, str]]:
     return pages
 
 
-def test_no_page_scrolls_sideways_at_1280_or_390_px(demo: None, live_server: Any, page: Any, tmp_path: Path) -> None:
+def screenshot_folder(tmp_path: Path) -> Path:
     folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_no_page_scrolls_sideways_at_1280_or_390_px(demo: None, live_server: Any, page: Any, tmp_path: Path) -> None:
+    folder = screenshot_folder(tmp_path)
     csm = busiest_csm()
     log_in(page, live_server.url, csm)
     pages = top_level_pages(csm)
@@ -155,7 +160,8 @@ def test_no_page_scrolls_sideways_at_1280_or_390_px(demo: None, live_server: Any
     assert not too_wide, "pages scroll sideways:\n" + "\n".join(too_wide)
 
 
-def test_the_top_bar_menus_and_search_work_on_a_phone(demo: None, live_server: Any, page: Any) -> None:
+def test_the_top_bar_menus_and_search_work_on_a_phone(demo: None, live_server: Any, page: Any, tmp_path: Path) -> None:
+    folder = screenshot_folder(tmp_path)
     csm = busiest_csm()
     log_in(page, live_server.url, csm)
     page.set_viewport_size({"width": WIDTHS["phone"][0], "height": WIDTHS["phone"][1]})
@@ -164,6 +170,7 @@ def test_the_top_bar_menus_and_search_work_on_a_phone(demo: None, live_server: A
     assert not renewals.is_visible()
     page.click("summary:has-text('Revenue')")
     renewals.wait_for(state="visible")
+    page.screenshot(path=str(folder / "menu-open-390.png"))
     page.click("summary:has-text('Success')")  # opening another closes the first
     renewals.wait_for(state="hidden")
     page.click(".navgroup-panel a:has-text('Health')")
@@ -177,11 +184,30 @@ def test_the_top_bar_menus_and_search_work_on_a_phone(demo: None, live_server: A
     result.wait_for(state="visible")
     box = page.locator("#topsearch-results").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTHS["phone"][0]
+    page.screenshot(path=str(folder / "search-as-you-type-390.png"))
     page.press("#topsearch-q", "Enter")
     page.wait_for_url(re.compile(r"/search/\?q="))
     page.locator(".search-results-page a", has_text=account.name).first.click()
     page.wait_for_url(re.compile(rf"/accounts/{account.pk}/$"))
     # The user menu holds log out.
     page.click(".usermenu summary")
+    page.screenshot(path=str(folder / "user-menu-390.png"))
     page.click(".usermenu button:has-text('Log out')")
     page.wait_for_url(re.compile(r"/login/"))
+
+
+def test_the_top_bar_menus_and_search_on_a_laptop(demo: None, live_server: Any, page: Any, tmp_path: Path) -> None:
+    folder = screenshot_folder(tmp_path)
+    log_in(page, live_server.url, busiest_csm())
+    page.set_viewport_size({"width": WIDTHS["laptop"][0], "height": WIDTHS["laptop"][1]})
+    page.click("summary:has-text('Revenue')")
+    books = page.locator(".navgroup-panel a", has_text=re.compile(r"^Books$"))
+    books.wait_for(state="visible")
+    page.screenshot(path=str(folder / "menu-open-1280.png"))
+    page.click("h1")  # a click elsewhere closes the menu
+    books.wait_for(state="hidden")
+    page.fill("#topsearch-q", "a")
+    page.locator("#topsearch-results .search-group").first.wait_for(state="visible")
+    page.screenshot(path=str(folder / "search-as-you-type-1280.png"))
+    page.press("#topsearch-q", "Escape")
+    page.locator("#topsearch-results").wait_for(state="hidden")

@@ -73,6 +73,8 @@ def test_htmx_gets_the_results_fragment_and_a_plain_get_the_whole_page(vic: Memb
     assert 'value="globex"' in html  # the page's own form keeps the query for another try
     empty = client.get(search_url()).content.decode()
     assert "Type part of an account" in empty
+    # A cleared box closes the dropdown: htmx gets nothing to show.
+    assert client.get(search_url(), {"q": "  "}, headers=HTMX).content == b""
 
 
 def test_the_top_bar_search_box_asks_htmx_and_submits_as_a_form(mark: Member) -> None:

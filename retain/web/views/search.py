@@ -24,5 +24,8 @@ def search(request: HttpRequest, member: Member) -> HttpResponse:
     results = selectors.search(member.workspace, query)
     context = {"results": results, "query": query.strip()}
     if request.headers.get("HX-Request") == "true":
+        # A cleared box (Escape, or the text deleted) closes the results under it.
+        if not results.query:
+            return HttpResponse("")
         return render(request, "web/search/_results.html", context)
     return render(request, "web/search/page.html", context)
