@@ -9,9 +9,9 @@ register = template.Library()
 # Each section with the URL names (exact, or a prefix ending in "*") whose pages belong to it. The
 # first match wins, so the narrower names come before the prefixes that would also take them.
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("accounts", ("accounts", "workspace", "account*", "contact*", "subscription*", "touchpoint-log")),
+    ("accounts", ("accounts", "workspace", "account*", "contact*", "subscription*", "touchpoint-log", "success-plan")),
     ("tasks", ("task*",)),
-    ("journeys", ("journey*",)),
+    ("journeys", ("journey*", "milestone*", "barrier*")),
     ("health", ("health", "scorecard*")),
     ("renewals", ("renewal*",)),
     ("expansion", ("expansion*",)),
