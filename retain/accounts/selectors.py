@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 
-from retain.accounts.choices import SubscriptionStatus
-from retain.accounts.models import Account, Segment, Subscription, SubscriptionMovement, Touchpoint
+from retain.accounts.choices import ContactStatus, SubscriptionStatus
+from retain.accounts.models import Account, Contact, Segment, Subscription, SubscriptionMovement, Touchpoint
 from retain.accounts.segments import apply_criteria
 from retain.lib.dates import local_day, today_in
 from retain.lib.money import RateTable, quantize
@@ -120,3 +121,51 @@ def workspace_mrr_on(workspace: Workspace, day: dt.date, table: RateTable | None
     for movement in mrr_by_subscription_on(workspace.subscriptions.all(), day).values():
         total += table.convert(movement.mrr_after, movement.currency, day)
     return quantize(total)
+
+
+SEARCH_LIMIT = 8
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """What the top bar's search found: a few accounts and contacts, and whether there were more."""
+
+    query: str
+    accounts: list[Account]
+    contacts: list[Contact]
+    more_accounts: bool
+    more_contacts: bool
+
+    @property
+    def empty(self) -> bool:
+        return not self.accounts and not self.contacts
+
+
+def search(workspace: Workspace, query: str, *, limit: int = SEARCH_LIMIT) -> SearchResults:
+    """Accounts by name or domain and contacts by name or e-mail, every word of the query matching.
+
+    Each word may match a different field ("jane acme" finds Jane at jane@acme.example), so a full
+    name typed in either order finds the contact. One more row than shown is fetched to say whether
+    there are more; both reads are bounded, so the top bar answers as fast on a big book as a small one.
+    """
+    words = query.split()[:6]
+    if not words:
+        return SearchResults(query="", accounts=[], contacts=[], more_accounts=False, more_contacts=False)
+    account_filter, contact_filter = Q(), Q()
+    for word in words:
+        account_filter &= Q(name__icontains=word) | Q(domain__icontains=word)
+        contact_filter &= Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
+    accounts = list(Account.objects.filter(account_filter, workspace=workspace).order_by("name", "id")[: limit + 1])
+    contacts = list(
+        Contact.objects.filter(contact_filter, workspace=workspace)
+        .exclude(status=ContactStatus.ERASED)
+        .select_related("account")
+        .order_by("last_name", "first_name", "id")[: limit + 1]
+    )
+    return SearchResults(
+        query=" ".join(words),
+        accounts=accounts[:limit],
+        contacts=contacts[:limit],
+        more_accounts=len(accounts) > limit,
+        more_contacts=len(contacts) > limit,
+    )

@@ -11,6 +11,7 @@ from retain.web.views import (
     imports,
     renewals,
     revenue,
+    search,
     segments,
     settings,
     surveys,
@@ -52,6 +53,7 @@ urlpatterns = [
     path("invitations/<str:token>/", auth.invitation_accept, name="invitation-accept"),
     # Accounts, their people, revenue and conversations.
     path(w, accounts.accounts_list, name="workspace"),
+    path(w + "search/", search.search, name="search"),
     path(w + "accounts/", accounts.accounts_list, name="accounts"),
     path(w + "accounts/export.csv", accounts.accounts_export, name="accounts-export"),
     path(w + "accounts/new/", accounts.account_create, name="account-create"),

@@ -143,6 +143,7 @@ login                                   -                      | 200 200 200 200
 logout                                  -                      | 405 405 405 405 405 405                      | login login login login login login
 workspace                               -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
 accounts                                -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+search                                  -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
 accounts-export                         -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
 account-create                          -                      | login 404 403 200 200 200                    | login 404 403 200 200 200
 account                                 account                | login 404 200 200 200 200                    | 405 405 405 405 405 405

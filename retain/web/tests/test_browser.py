@@ -117,7 +117,8 @@ def test_a_csm_reads_portfolio_health_opens_a_red_account_and_sets_its_pulse(
     log_in(page, live_server, carol)
     page.wait_for_url(re.compile(r"/w/acme/accounts/"))
 
-    page.click("nav.mainnav >> text=Health")
+    page.click("nav.mainnav summary:has-text('Success')")  # Health is in the Success menu
+    page.click("nav.mainnav .navgroup-panel >> text=Health")
     page.wait_for_url(re.compile(r"/w/acme/health/$"))
     assert "green / scored accounts =" in page.locator("#green-share").inner_text()
     assert page.locator("#quadrant circle.dot").count() == 12

@@ -43,3 +43,23 @@ document.addEventListener("click", (event) => {
   const field = event.target.closest("input[data-select-on-click]");
   if (field) field.select();
 });
+
+// The top bar's menus are <details data-menu>: they work without script; this only keeps one open
+// at a time and closes them on a click elsewhere or Escape, as menus do. The search box's results
+// (filled by htmx) close the same way.
+function closeMenus(except) {
+  for (const menu of document.querySelectorAll("details[data-menu][open]")) {
+    if (menu !== except) menu.open = false;
+  }
+  const results = document.getElementById("topsearch-results");
+  if (results && !(except && except.closest && except.closest(".topsearch"))) results.replaceChildren();
+}
+
+document.addEventListener("click", (event) => {
+  const inside = event.target.closest("details[data-menu], .topsearch");
+  closeMenus(inside);
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") closeMenus(null);
+});
