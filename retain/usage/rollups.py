@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min, QuerySet
 
 from retain.lib.dates import local_day, start_of_day, today_in
@@ -121,7 +121,7 @@ def _apply(workspace: Workspace, fold: _Fold) -> None:
     for row in [*create, *update]:
         row.active_users = active.get((row.account_id, row.day), 0)
     DailyAccountUsage.objects.bulk_create(create, batch_size=1000)
-    DailyAccountUsage.objects.bulk_update(update, [*COUNTERS, "key_events", "active_users"], batch_size=1000)
+    _update_rows(DailyAccountUsage, update, [*COUNTERS, "key_events", "active_users"])
 
 
 def _add_counts(
@@ -140,7 +140,25 @@ def _add_counts(
             row.events += n
             update.append(row)
     model.objects.bulk_create(create, batch_size=1000)
-    model.objects.bulk_update(update, ["events"], batch_size=1000)
+    _update_rows(model, update, ["events"])
+
+
+def _update_rows(model: Any, rows: list[Any], fields: list[str]) -> None:
+    """Write the rows' new counts with one prepared UPDATE run for every row.
+
+    Not bulk_update: it builds a CASE WHEN per row and field in Python, which took seconds per chunk
+    of 5,000 events, all of it inside the transaction that holds SQLite's write lock.
+    """
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = [model._meta.get_field(name) for name in fields]
+    assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"
+    params = [[column.get_db_prep_save(getattr(row, column.attname), connection) for column in columns] + [row.pk]
+              for row in rows]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _raw_since(workspace: Workspace, today: dt.date | None = None) -> dt.date:
