@@ -112,7 +112,7 @@ def test_the_import_command_folds_what_it_imported(tmp_path: Path, workspace: Wo
     )
     out = io.StringIO()
     call_command("import", "events", str(path), workspace=workspace.slug, stdout=out, stderr=io.StringIO())
-    assert "folded 3 events into the daily usage of 1 accounts" in out.getvalue()
+    assert "folded 3 events into the daily usage of 1 account" in out.getvalue()
     assert sorted(DailyAccountUsage.objects.values_list("day", "events", "active_users")) == [
         (dt.date(2026, 10, 1), 2, 2),
         (dt.date(2026, 10, 2), 1, 1),

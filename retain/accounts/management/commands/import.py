@@ -135,6 +135,8 @@ class Command(BaseCommand):
                 bar.update(done - bar.n)
 
             result = fold_workspace(workspace, progress=advance)
+        events, accounts = result.events_folded, len(result.account_ids)
         self.stdout.write(
-            f"folded {result.events_folded} events into the daily usage of {len(result.account_ids)} accounts"
+            f"folded {events} event{'' if events == 1 else 's'} into the daily usage "
+            f"of {accounts} account{'' if accounts == 1 else 's'}"
         )
