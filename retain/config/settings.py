@@ -168,6 +168,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so it sees the views' exceptions: a busy database answers 503 + Retry-After, not 500.
+    "retain.config.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "retain.config.urls"

@@ -12,7 +12,7 @@ from retain.health.services import health_recompute
 from retain.journeys.evaluation import journeys_evaluate
 from retain.tenancy.models import Workspace
 from retain.usage.models import RollupDirty, RollupState, UsageEvent
-from retain.usage.rollups import events_expire, rollups_fold
+from retain.usage.rollups import FoldProgress, FoldResult, events_expire, rollups_fold
 from retain.usage.services import rejections_expire
 
 log = logging.getLogger(__name__)
@@ -30,18 +30,26 @@ def fold_usage() -> int:
     for workspace in Workspace.objects.filter(pk__in=set(latest) | dirty):
         if workspace.pk not in dirty and latest.get(workspace.pk, 0) <= watermarks.get(workspace.pk, 0):
             continue
-        result = rollups_fold(workspace=workspace)
-        log.info(
-            "usage folded: %s events, %s accounts recomputed in %s",
-            result.events_folded,
-            result.accounts_recomputed,
-            workspace.slug,
-        )
-        folded += result.events_folded
-        if result.account_ids:
-            _rescore(workspace, list(result.account_ids))
-            _evaluate_journeys(workspace, list(result.account_ids))
+        folded += fold_workspace(workspace).events_folded
     return folded
+
+
+def fold_workspace(workspace: Workspace, progress: FoldProgress | None = None) -> FoldResult:
+    """Fold a workspace's new events, then re-score and evaluate the accounts they touched.
+
+    The minutely job runs it for every workspace; `retain import events` for the one it imported into.
+    """
+    result = rollups_fold(workspace=workspace, progress=progress)
+    log.info(
+        "usage folded: %s events, %s accounts recomputed in %s",
+        result.events_folded,
+        result.accounts_recomputed,
+        workspace.slug,
+    )
+    if result.account_ids:
+        _rescore(workspace, list(result.account_ids))
+        _evaluate_journeys(workspace, list(result.account_ids))
+    return result
 
 
 def _rescore(workspace: Workspace, account_ids: list[int]) -> None:

@@ -23,6 +23,7 @@ from retain.web.views import messaging as messaging_views
 from retain.web.views import ownership as ownership_views
 from retain.web.views import plans as plan_views
 from retain.web.views import playbooks as playbook_views
+from retain.web.views import reference as reference_views
 from retain.web.views import risk as risk_views
 from retain.web.views import spend as spend_views
 from retain.web.views import tasks as task_views
@@ -51,6 +52,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("invitations/<str:token>/", auth.invitation_accept, name="invitation-accept"),
+    # The API reference, public like the schema it is drawn from.
+    path("api/docs/", reference_views.api_reference, name="api-reference"),
     # Accounts, their people, revenue and conversations.
     path(w, accounts.accounts_list, name="workspace"),
     path(w + "search/", search.search, name="search"),

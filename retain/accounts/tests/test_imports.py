@@ -547,7 +547,10 @@ def test_the_command_imports_events_through_the_history_import(
     )
     out, err = io.StringIO(), io.StringIO()
     call_command("import", "events", str(path), workspace="acme", stdout=out, stderr=err)
-    assert out.getvalue().strip() == "events.csv: rows 2: accepted 1, duplicates 0, rejected 1"
+    assert out.getvalue().splitlines() == [
+        "events.csv: rows 2: accepted 1, duplicates 0, rejected 1",
+        "folded 1 event into the daily usage of 1 account",
+    ]
     assert err.getvalue().splitlines() == ["events.csv:3: event (the event name) is required for track"]
 
 

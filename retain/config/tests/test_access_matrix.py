@@ -127,6 +127,8 @@ api:contact-erasure-erase               contact                | - - - - - -    
 # Deleting the workspace acts on the token's own workspace: Olga's is hers, and {} lacks the slug.
 api:workspace-data-delete-workspace     -                      | - - - - - -                                  | 401 400 403 403 403 400
 api:api-not-found                       -                      | 404 404 404 404 404 404                      | 404 404 404 404 404 404
+# The API reference page draws the public schema: public like it.
+api-reference                           -                      | 200 200 200 200 200 200                      | 405 405 405 405 405 405
 # Public pages reached by a token in an e-mail or a shared link: the same for everybody.
 survey-answer                           survey                 | 200 200 200 200 200 200                      | 400 400 400 400 400 400
 survey-unsubscribe                      contact                | 200 200 200 200 200 200                      | 200 200 200 200 200 200

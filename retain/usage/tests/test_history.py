@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
 
 from retain.accounts import services as account_services
 from retain.accounts.models import Account
+from retain.lib.locks import exclusive
 from retain.tenancy.models import Workspace
 from retain.usage.history import HistoryFileError, import_events
-from retain.usage.models import UsageEvent
+from retain.usage.models import DailyAccountUsage, UsageEvent
 
 
 @pytest.fixture
@@ -96,3 +101,42 @@ def test_a_dry_run_stores_nothing(tmp_path: Path, workspace: Workspace) -> None:
 def test_an_unknown_format_is_refused(tmp_path: Path, workspace: Workspace) -> None:
     with pytest.raises(HistoryFileError, match=r"unknown format '\.xlsx'"):
         import_events(workspace=workspace, path=tmp_path / "events.xlsx")
+
+
+def test_the_import_command_folds_what_it_imported(tmp_path: Path, workspace: Workspace, initech: Account) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "user_id,event,timestamp,account_id\nu1,Signed In,2026-10-01T09:00:00Z,acct-1\n"
+        "u2,Signed In,2026-10-01T10:00:00Z,acct-1\nu2,Report Viewed,2026-10-02T10:00:00Z,acct-1\n",
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    call_command("import", "events", str(path), workspace=workspace.slug, stdout=out, stderr=io.StringIO())
+    assert "folded 3 events into the daily usage of 1 account" in out.getvalue()
+    assert sorted(DailyAccountUsage.objects.values_list("day", "events", "active_users")) == [
+        (dt.date(2026, 10, 1), 2, 2),
+        (dt.date(2026, 10, 2), 1, 1),
+    ]
+
+
+def test_a_second_import_into_the_same_workspace_meanwhile_is_refused_with_a_clear_message(
+    tmp_path: Path, workspace: Workspace, other_workspace: Workspace, initech: Account
+) -> None:
+    if connection.vendor != "sqlite":
+        # PostgreSQL's advisory locks are re-entrant within one session; the subprocess test in
+        # test_import_beside_the_web.py holds the lock from another process on both databases.
+        pytest.skip("one process cannot contend with itself for an advisory lock")
+    path = tmp_path / "events.csv"
+    path.write_text("user_id,event,account_id\nu1,Signed In,acct-1\n", encoding="utf-8")
+    with exclusive(f"import-events-{workspace.pk}"):
+        with pytest.raises(CommandError) as refused:
+            call_command("import", "events", str(path), workspace=workspace.slug, stdout=io.StringIO())
+        # A dry run writes nothing and another workspace is another lock: both go ahead.
+        call_command("import", "events", str(path), workspace=workspace.slug, dry_run=True, stdout=io.StringIO())
+        call_command("import", "events", str(path), workspace=other_workspace.slug, stdout=io.StringIO())
+    message = str(refused.value)
+    assert message.startswith("events.csv: another events import into workspace 'acme' is running (held by process")
+    assert "nothing was written" in message
+    assert not UsageEvent.objects.filter(workspace=workspace).exists()
+    call_command("import", "events", str(path), workspace=workspace.slug, stdout=io.StringIO())
+    assert UsageEvent.objects.filter(workspace=workspace).count() == 1

@@ -218,3 +218,54 @@ def test_daily_history_older_than_the_raw_events_survives_a_rebuild(
     RollupDirty.objects.create(workspace=workspace, account=initech)
     rollups_fold(workspace=workspace)
     assert snapshot() == before
+
+
+def test_a_fold_commits_chunk_by_chunk_and_a_fold_stopped_part_way_goes_on_from_its_last_chunk(
+    transactional_db: None, workspace: Workspace, key: WriteKey, initech: Account
+) -> None:
+    from retain.usage.models import RollupState
+
+    send(key, *[track(f"u{i % 3}", "Signed In", f"2026-11-{1 + i % 9:02d}T09:00:00Z") for i in range(10)])
+
+    class Stopped(Exception):
+        pass
+
+    committed: list[int] = []
+
+    def stop_after_two_chunks(done: int, total: int) -> None:
+        # What another connection sees: each chunk is committed before the next one starts.
+        committed.append(RollupState.objects.get(workspace=workspace).last_event_id)
+        assert total == 10
+        if done == 6:
+            raise Stopped
+
+    with pytest.raises(Stopped):
+        rollups_fold(workspace=workspace, chunk=3, progress=stop_after_two_chunks)
+    assert len(committed) == 2 and committed[0] < committed[1]
+    assert sum(DailyAccountUsage.objects.values_list("events", flat=True)) == 6
+    rest = rollups_fold(workspace=workspace, chunk=3)
+    assert rest.events_folded == 4
+    incremental = snapshot()
+    assert sum(row[2] for row in incremental["accounts"]) == 10
+    rollups_rebuild(workspace=workspace)
+    assert snapshot() == incremental
+
+
+def test_late_attributed_accounts_are_recomputed_in_chunks_alike(
+    workspace: Workspace, key: WriteKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(5):
+        send(key, track(f"late{n}", "Signed In", "2026-11-18T09:00:00Z", group=None))
+    rollups_fold(workspace=workspace, chunk=2)
+    for n in range(5):
+        send(key, {"type": "group", "userId": f"late{n}", "groupId": f"g-{n}", "messageId": f"gc-{n}"})
+        send(key, track(f"late{n}", "Report Viewed", "2026-11-19T09:00:00Z", group=None))
+    assert RollupDirty.objects.count() == 5
+    monkeypatch.setattr("retain.usage.rollups.DIRTY_CHUNK", 2)
+    result = rollups_fold(workspace=workspace, chunk=2)
+    assert (result.accounts_recomputed, result.events_folded, len(result.account_ids)) == (5, 5, 5)
+    assert not RollupDirty.objects.exists()
+    incremental = snapshot()
+    assert sum(row[2] for row in incremental["accounts"]) == 10
+    rollups_rebuild(workspace=workspace)
+    assert snapshot() == incremental

@@ -8,6 +8,7 @@ archive made by `retain export` (see retain/ownership).
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -15,10 +16,12 @@ from tqdm import tqdm
 
 from retain.accounts.choices import ImportStatus
 from retain.accounts.imports import KINDS, csv_import, run_problems, run_summary
+from retain.lib.locks import Busy, exclusive
 from retain.ownership.commands import import_workspace
 from retain.surveys import imports as survey_imports  # registers the "responses" kind
 from retain.tenancy.models import Workspace
-from retain.usage.history import HistoryFileError, import_events
+from retain.usage.history import HistoryFileError, HistoryResult, import_events
+from retain.usage.jobs import fold_workspace
 
 
 class Command(BaseCommand):
@@ -93,16 +96,47 @@ class Command(BaseCommand):
             raise CommandError(f"{file.name}: refused, {count} problem{'' if count == 1 else 's'}; nothing was written")
 
     def _events(self, workspace: Workspace, path: Path, dry_run: bool) -> None:
-        with tqdm(unit=" events", disable=not self.stdout.isatty(), file=self.stderr) as bar:
+        with contextlib.ExitStack() as held:
+            if not dry_run:
+                # One import into a workspace at a time: a second one would fight the first for
+                # SQLite's write lock chunk after chunk, and fold the same events twice over.
+                try:
+                    held.enter_context(exclusive(f"import-events-{workspace.pk}"))
+                except Busy as exc:
+                    raise CommandError(
+                        f"{path.name}: another events import into workspace {workspace.slug!r} is running ({exc}); "
+                        "nothing was written: import again once it has finished"
+                    ) from None
+            result = self._import_events(workspace, path, dry_run)
+            for reason in result.first_reasons:
+                self.stderr.write(reason)
+            prefix = "dry run, nothing written; " if dry_run else ""
+            self.stdout.write(f"{path.name}: {prefix}{result.summary()}")
+            if not dry_run and result.accepted:
+                self._fold(workspace)
+
+    def _import_events(self, workspace: Workspace, path: Path, dry_run: bool) -> HistoryResult:
+        with tqdm(unit=" events", desc="import", disable=not self.stdout.isatty(), file=self.stderr) as bar:
 
             def advance(count: int) -> None:
                 bar.update(count)
 
             try:
-                result = import_events(workspace=workspace, path=path, dry_run=dry_run, progress=advance)
+                return import_events(workspace=workspace, path=path, dry_run=dry_run, progress=advance)
             except HistoryFileError as exc:
                 raise CommandError(str(exc)) from None
-        for reason in result.first_reasons:
-            self.stderr.write(reason)
-        prefix = "dry run, nothing written; " if dry_run else ""
-        self.stdout.write(f"{path.name}: {prefix}{result.summary()}")
+
+    def _fold(self, workspace: Workspace) -> None:
+        """Fold the imported events into daily usage now (in short transactions), then re-score."""
+        with tqdm(unit=" events", desc="fold", disable=not self.stdout.isatty(), file=self.stderr) as bar:
+
+            def advance(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            result = fold_workspace(workspace, progress=advance)
+        events, accounts = result.events_folded, len(result.account_ids)
+        self.stdout.write(
+            f"folded {events} event{'' if events == 1 else 's'} into the daily usage "
+            f"of {accounts} account{'' if accounts == 1 else 's'}"
+        )
