@@ -27,7 +27,7 @@ from retain.usage.tests.test_faults import READY_WITHIN, Server, _env, _free_por
 pytestmark = pytest.mark.timeout(900)
 
 ACCOUNTS = 50
-EVENTS = 250_000
+EVENTS = 100_000
 SETUP = f"""
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
