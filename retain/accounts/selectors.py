@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from retain.accounts import lifecycle
 from retain.accounts.choices import SubscriptionStatus
@@ -67,6 +68,20 @@ def accounts_not_scored(workspace: Workspace, account_ids: Sequence[int], day: d
             if reason:
                 held[pk] = reason
     return held
+
+
+def accounts_paying_since(workspace_id: int, *, today: dt.date, since: dt.date) -> QuerySet[Account]:
+    """Accounts with a subscription paying on `today` that became customers on or before `since`
+    (their customer-since date, else their first subscription's start)."""
+    live = Subscription.objects.filter(account=OuterRef("pk"), started_on__lte=today, mrr__gt=0).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=today)
+    )
+    first_start = Subscription.objects.filter(account=OuterRef("pk")).order_by("started_on").values("started_on")[:1]
+    return (
+        Account.objects.filter(workspace_id=workspace_id)
+        .annotate(start=Coalesce("customer_since", Subquery(first_start)))
+        .filter(Exists(live), start__lte=since)
+    )
 
 
 def accounts_annotated(workspace: Workspace) -> QuerySet[Account]:
