@@ -48,7 +48,13 @@ def initial_stage(tier: str, customer_since: dt.date | None, today: dt.date) -> 
 
 
 def not_scored_reason(
-    *, tier: str, start: dt.date | None, has_subscription: bool, has_revenue: bool, day: dt.date
+    *,
+    tier: str,
+    start: dt.date | None,
+    has_subscription: bool,
+    has_revenue: bool,
+    day: dt.date,
+    from_unknown_group: bool = False,
 ) -> str:
     """Why an account is not health-scored on `day` yet, or "" when it is scored.
 
@@ -59,7 +65,7 @@ def not_scored_reason(
     (its customer-since date, else its first subscription's start, else its creation).
     """
     if not has_subscription:
-        return "no active subscription"
+        return "created by a group call with an unknown groupId" if from_unknown_group else "no active subscription"
     if not has_revenue:
         return "no revenue yet"
     window = onboarding_window_days(tier)

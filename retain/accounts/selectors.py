@@ -57,13 +57,19 @@ def accounts_not_scored(workspace: Workspace, account_ids: Sequence[int], day: d
     if len(keep) <= MAX_IDS_IN_QUERY:
         rows = rows.filter(pk__in=keep)
     held: dict[int, str] = {}
-    for pk, tier, since, first_start, created_at, has_subscription, has_revenue in rows.order_by().values_list(
-        "pk", "tier", "customer_since", "first_start", "created_at", "has_subscription", "has_revenue"
-    ):
+    for pk, tier, since, first_start, created_at, unknown, has_subscription, has_revenue in rows.order_by().values_list(
+        "pk", "tier", "customer_since", "first_start", "created_at", "from_unknown_group", "has_subscription",
+        "has_revenue",
+    ):  # fmt: skip
         if pk in keep:
             start = since or first_start or local_day(created_at, workspace.time_zone)
             reason = lifecycle.not_scored_reason(
-                tier=tier, start=start, has_subscription=has_subscription, has_revenue=has_revenue, day=day
+                tier=tier,
+                start=start,
+                has_subscription=has_subscription,
+                has_revenue=has_revenue,
+                day=day,
+                from_unknown_group=unknown,
             )
             if reason:
                 held[pk] = reason

@@ -9,7 +9,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
-from retain.tenancy.choices import AuditAction, CapacityUnit, CsmKind, InvitationStatus, Role
+from retain.tenancy.choices import AuditAction, CapacityUnit, CsmKind, InvitationStatus, Role, UnknownGroups
 
 DEFAULT_RENEWAL_WINDOW_DAYS = 90  # seed 002: "new process initiates renewals 90 days out"
 
@@ -29,6 +29,8 @@ class Workspace(models.Model):
     renewal_window_community_days = models.PositiveIntegerField(default=DEFAULT_RENEWAL_WINDOW_DAYS)
     renewal_window_enterprise_days = models.PositiveIntegerField(default=DEFAULT_RENEWAL_WINDOW_DAYS)
     renewal_window_strategic_days = models.PositiveIntegerField(default=DEFAULT_RENEWAL_WINDOW_DAYS)
+    # A Segment group call with a groupId no account has: create the account, or hold it for an admin.
+    unknown_groups = models.CharField(max_length=8, choices=UnknownGroups.choices, default=UnknownGroups.CREATE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
