@@ -45,3 +45,31 @@ def initial_stage(tier: str, customer_since: dt.date | None, today: dt.date) -> 
         customer_since + dt.timedelta(days=window),
         f"a customer since {customer_since} ({age:,} days, past the {window}-day onboarding window)",
     )
+
+
+def not_scored_reason(
+    *,
+    tier: str,
+    start: dt.date | None,
+    has_subscription: bool,
+    has_revenue: bool,
+    day: dt.date,
+    from_unknown_group: bool = False,
+) -> str:
+    """Why an account is not health-scored on `day` yet, or "" when it is scored.
+
+    A health score judges how a paying customer uses what it bought against what an established
+    customer does. An account that pays nothing yet, or is still inside its tier's onboarding
+    window, would be judged against a baseline it cannot have reached: it scored red in the trial
+    and started risk reviews for customers that were fine. `start` is when it became a customer
+    (its customer-since date, else its first subscription's start, else its creation).
+    """
+    if not has_subscription:
+        return "created by a group call with an unknown groupId" if from_unknown_group else "no active subscription"
+    if not has_revenue:
+        return "no revenue yet"
+    window = onboarding_window_days(tier)
+    if start is not None and (day - start).days < window:
+        age = max((day - start).days, 0)
+        return f"in its onboarding window (day {age} of {window})"
+    return ""

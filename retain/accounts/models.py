@@ -50,6 +50,9 @@ class Account(models.Model):
     # by it, and the conversion from subscription currencies cannot be done in a portable query.
     mrr = money_field(default=Decimal(0))
     customer_since = models.DateField(null=True, blank=True)
+    # Created by a product-usage `group` call whose groupId matched no account: a customer the CRM
+    # has not sent yet, or a typo in the sender (the trial had one). Not scored until it pays.
+    from_unknown_group = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
+from retain.accounts import lifecycle
 from retain.accounts.choices import ContactStatus, SubscriptionStatus
 from retain.accounts.models import Account, Contact, Segment, Subscription, SubscriptionMovement, Touchpoint
 from retain.accounts.segments import apply_criteria
@@ -34,6 +37,58 @@ def rate_table(workspace: Workspace) -> RateTable:
 
 def workspace_today(workspace: Workspace) -> dt.date:
     return today_in(workspace.time_zone)
+
+
+# Above this many ids a query filters by workspace instead (SQLite's parameter limit).
+MAX_IDS_IN_QUERY = 500
+
+
+def accounts_not_scored(workspace: Workspace, account_ids: Sequence[int], day: dt.date) -> dict[int, str]:
+    """The accounts of `account_ids` that are not health-scored on `day` yet, with why (see
+    lifecycle.not_scored_reason): {account_id: reason}. One query."""
+    live = Subscription.objects.filter(account=OuterRef("pk"), started_on__lte=day).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=day)
+    )
+    rows = Account.objects.filter(workspace=workspace).annotate(
+        first_start=Min("subscriptions__started_on"),
+        has_subscription=Exists(live),
+        has_revenue=Exists(live.filter(mrr__gt=0)),
+    )
+    keep = set(account_ids)
+    if len(keep) <= MAX_IDS_IN_QUERY:
+        rows = rows.filter(pk__in=keep)
+    held: dict[int, str] = {}
+    for pk, tier, since, first_start, created_at, unknown, has_subscription, has_revenue in rows.order_by().values_list(
+        "pk", "tier", "customer_since", "first_start", "created_at", "from_unknown_group", "has_subscription",
+        "has_revenue",
+    ):  # fmt: skip
+        if pk in keep:
+            start = since or first_start or local_day(created_at, workspace.time_zone)
+            reason = lifecycle.not_scored_reason(
+                tier=tier,
+                start=start,
+                has_subscription=has_subscription,
+                has_revenue=has_revenue,
+                day=day,
+                from_unknown_group=unknown,
+            )
+            if reason:
+                held[pk] = reason
+    return held
+
+
+def accounts_paying_since(workspace_id: int, *, today: dt.date, since: dt.date) -> QuerySet[Account]:
+    """Accounts with a subscription paying on `today` that became customers on or before `since`
+    (their customer-since date, else their first subscription's start)."""
+    live = Subscription.objects.filter(account=OuterRef("pk"), started_on__lte=today, mrr__gt=0).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=today)
+    )
+    first_start = Subscription.objects.filter(account=OuterRef("pk")).order_by("started_on").values("started_on")[:1]
+    return (
+        Account.objects.filter(workspace_id=workspace_id)
+        .annotate(start=Coalesce("customer_since", Subquery(first_start)))
+        .filter(Exists(live), start__lte=since)
+    )
 
 
 def accounts_annotated(workspace: Workspace) -> QuerySet[Account]:

@@ -38,7 +38,7 @@ from retain.tenancy.models import Member, Workspace
 
 ACCOUNT_FIELDS = {
     "external_id", "name", "domain", "tier", "edition", "stage", "stage_entered_on", "owner",
-    "industry", "employees", "annual_revenue", "traits", "customer_since",
+    "industry", "employees", "annual_revenue", "traits", "customer_since", "from_unknown_group",
 }  # fmt: skip
 CONTACT_FIELDS = {"external_id", "email", "first_name", "last_name", "title", "phone", "role", "status", "left_on"}
 

@@ -382,6 +382,7 @@ def health_band_changed_entry(
     factors: Sequence[tuple[str, float, str]],
     scorecard: str,
     occurred_at: dt.datetime,
+    not_scored_reason: str = "",
 ) -> TimelineEntry:
     """The account's health moved to another band; `factors` are (kind, delta, words), largest first,
     e.g. ("usage_trend", -14.0, "events 38% below their 28-day baseline").
@@ -389,7 +390,9 @@ def health_band_changed_entry(
     Once per move: the dedupe key names the score the band moved from (its row as computed at that
     moment) and the band it moved to, so two overlapping re-scores that both read yellow and turned
     it red write one entry, while every later move on the same day (the row re-computed) is told."""
-    if band == "blank":
+    if band == "blank" and not_scored_reason:
+        head = f"Health not scored yet: {not_scored_reason} (was {_BAND_WORDS.get(previous_band, previous_band)})"
+    elif band == "blank":
         head = f"Health could not be scored (was {_BAND_WORDS.get(previous_band, previous_band)})"
     else:
         head = f"Health turned {band} (was {_BAND_WORDS.get(previous_band, previous_band)})"
@@ -408,6 +411,7 @@ def health_band_changed_entry(
             "overall": overall,
             "previous_overall": previous_overall,
             "scorecard": scorecard,
+            "not_scored_reason": not_scored_reason,
             "factors": [{"kind": kind, "delta": round(delta, 2), "words": words} for kind, delta, words in factors],
         },
     )

@@ -295,12 +295,15 @@ class SurveySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         fields = [
             "id", "name", "kind", "question", "ask_why", "scale_min", "scale_max", "segment", "roles",
             "schedule_kind", "schedule_days", "trigger_kind", "validity_days", "fatigue_limit",
-            "fatigue_window_days", "is_active", "created_at", "updated_at",
+            "fatigue_window_days", "first_ask_after_days", "is_active", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
         extra_kwargs = {
             "schedule_days": {"help_text": "before_renewal: days before the term end; recurring: days between asks"},
             "trigger_kind": {"help_text": "after_event: the timeline entry kind that starts a send"},
+            "first_ask_after_days": {
+                "help_text": "recurring: an account is first asked this many days after it became a paying customer"
+            },
         }
         # Uniqueness of the name is the service's to check, with a message naming the field.
         validators: list[Any] = []

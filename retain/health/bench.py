@@ -214,6 +214,8 @@ def _create_accounts(workspace: Any, plans: list[AccountPlan], day: dt.date) -> 
         [Account(workspace=workspace, name=f"Bench account {i}", external_id=f"bench-{i}") for i in range(len(plans))],
         batch_size=2000,
     )
+    # Paying customers for 200 days, past every onboarding window: every account is scored, as the
+    # raw reference (which knows nothing of accounts not scored yet) assumes.
     started = day - dt.timedelta(days=200)
     subscriptions = Subscription.objects.bulk_create(
         [
@@ -446,12 +448,13 @@ WITH d AS (
 ), overall AS (
   SELECT summed.*, CASE WHEN present > 0 THEN {rounded} END AS overall FROM summed
 )
-INSERT INTO health_healthscore (workspace_id, account_id, day, overall, band, measures, scorecard_id, computed_at)
+INSERT INTO health_healthscore (workspace_id, account_id, day, overall, band, measures, scorecard_id,
+  not_scored_reason, computed_at)
 SELECT %(ws)s, account_id, %(store_day)s, overall,
   CASE WHEN overall IS NULL THEN 'blank' WHEN overall < {card.red_below!r} THEN 'red'
        WHEN overall >= {card.green_from!r} THEN 'green' ELSE 'yellow' END,
   CASE WHEN present > 0 THEN {arr}({parts}) ELSE {arr}() END,
-  %(scorecard)s, CURRENT_TIMESTAMP
+  %(scorecard)s, '', CURRENT_TIMESTAMP
 FROM overall
 """
 

@@ -57,7 +57,9 @@ class HealthScore(models.Model):
     [{"kind", "label", "raw", "score", "weight", "contribution", "missing"}, ...]. One row per account
     and day: a later computation on the same day replaces the earlier one (an upsert on the unique
     pair), so the history is one point per day. `overall` is 0–100, or None with a blank band when
-    none of the scorecard's measures had an input.
+    none of the scorecard's measures had an input, or when the account is not scored yet
+    (`not_scored_reason` says why: no revenue yet, or still in its onboarding window; its measures
+    are kept so the page can show where it stands).
     """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
@@ -69,6 +71,7 @@ class HealthScore(models.Model):
     # RESTRICT rather than PROTECT: a version in use cannot be deleted on its own, but deleting the
     # whole workspace (which cascades to both) still works.
     scorecard = models.ForeignKey(Scorecard, on_delete=models.RESTRICT, related_name="scores")
+    not_scored_reason = models.CharField(max_length=200, blank=True)
     computed_at = models.DateTimeField()
 
     class Meta:

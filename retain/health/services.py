@@ -30,7 +30,7 @@ from retain.accounts import timeline
 from retain.accounts.choices import Stage
 from retain.accounts.models import Account, TimelineEntry
 from retain.accounts.segments import apply_criteria, clean_criteria
-from retain.accounts.selectors import accounts_annotated, workspace_today
+from retain.accounts.selectors import accounts_annotated, accounts_not_scored, workspace_today
 from retain.health import definition
 from retain.health.choices import Band, PulseValue, ScorecardStatus
 from retain.health.defaults import FILES, default_scorecard_text
@@ -440,6 +440,11 @@ def health_recompute(
     band differs from its previous score's (the latest before `day`, or the same day's earlier
     computation) gets a "health band changed" timeline entry naming what moved. An account's first
     score writes no entry: there is nothing it changed from.
+
+    An account that is not scored yet (no revenue yet, or inside its tier's onboarding window:
+    accounts.lifecycle.not_scored_reason) is stored blank with the reason and no overall, its
+    measures kept: blank is never red, so no health playbook starts for it and the portfolio's
+    % green leaves it out.
     """
     day = day or workspace_today(workspace)
     if not Scorecard.objects.filter(workspace=workspace, status=ScorecardStatus.PUBLISHED).exists():
@@ -447,6 +452,10 @@ def health_recompute(
     ids = _account_ids(workspace, account_ids)
     cards = _cards(workspace, None, None)
     scored = _score(workspace, day, ids, cards, progress)
+    held = accounts_not_scored(workspace, list(scored), day)
+    for account_id in held:
+        entry, result = scored[account_id]
+        scored[account_id] = (entry, _not_scored(result))
     computed_at = timezone.now()
     with transaction.atomic():
         previous = _previous(workspace, ids, day)
@@ -466,19 +475,20 @@ def health_recompute(
                     band=band,
                     measures=measures_json(result),
                     scorecard_id=entry.row.pk,
+                    not_scored_reason=held.get(account_id, ""),
                     computed_at=computed_at,
                 )
             )
             before = previous.get(account_id)
             if before is not None and before.band != band:
                 changed.append(account_id)
-        entries = _band_change_entries(workspace, day, changed, previous, scored) if changed else []
+        entries = _band_change_entries(workspace, day, changed, previous, scored, held) if changed else []
         HealthScore.objects.bulk_create(
             rows,
             batch_size=1000,
             update_conflicts=True,
             unique_fields=["account", "day"],
-            update_fields=["overall", "band", "measures", "scorecard", "computed_at"],
+            update_fields=["overall", "band", "measures", "scorecard", "not_scored_reason", "computed_at"],
         )
         if entries:
             # ignore_conflicts: an overlapping re-score that read the same previous scores has
@@ -489,12 +499,18 @@ def health_recompute(
     return RecomputeResult(day=day, accounts=len(rows), bands=dict(bands), band_changes=len(entries))
 
 
+def _not_scored(result: HealthResult) -> HealthResult:
+    """A result stored for an account that is not scored yet: no overall, no band, measures kept."""
+    return HealthResult(overall=None, band=None, composition=result.composition, measures=result.measures)
+
+
 def _band_change_entries(
     workspace: Workspace,
     day: dt.date,
     changed: list[int],
     previous: Mapping[int, _PreviousScore],
     scored: Mapping[int, tuple[_Card, HealthResult]],
+    held: Mapping[int, str],
 ) -> list[TimelineEntry]:
     before: dict[int, HealthScore] = {}
     for chunk in _chunks([previous[account_id].score_id for account_id in changed]):
@@ -506,7 +522,9 @@ def _band_change_entries(
         entry, result = scored[account_id]
         old = before.get(account_id)
         old_result = stored_result(old, entry.card.composition) if old is not None else None
-        factors = explain_change(old_result, result, entry.card.params())[:FACTORS_IN_SUMMARY]
+        # Not scored: the reason is the change, not the measures' points.
+        reason = held.get(account_id, "")
+        factors = [] if reason else explain_change(old_result, result, entry.card.params())[:FACTORS_IN_SUMMARY]
         entries.append(
             timeline.health_band_changed_entry(
                 Account(pk=account_id, workspace_id=workspace.pk),
@@ -520,6 +538,7 @@ def _band_change_entries(
                 factors=[(f.kind, f.delta, f.words) for f in factors],
                 scorecard=entry.row.name if entry.row is not None else entry.card.name,
                 occurred_at=occurred_at,
+                not_scored_reason=reason,
             )
         )
     return entries

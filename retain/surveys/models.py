@@ -19,6 +19,9 @@ from retain.tenancy.models import Member, Workspace
 DEFAULT_VALIDITY_DAYS = 30
 DEFAULT_FATIGUE_LIMIT = 2
 DEFAULT_FATIGUE_WINDOW_DAYS = 365
+# Seed 004: whether a customer is bound shows in its first three months; a relationship survey asked
+# before then measures the onboarding, not the relationship.
+DEFAULT_FIRST_ASK_AFTER_DAYS = 90
 
 SCALES = {SurveyKind.NPS: (0, 10), SurveyKind.CSAT: (1, 5)}
 QUESTIONS = {
@@ -34,6 +37,10 @@ class Survey(models.Model):
     accounts when empty) whose role is one of `roles` (any role when empty). Fatigue: a contact who
     has been sent `fatigue_limit` invitations of any survey in the workspace within the last
     `fatigue_window_days` is not sent another one by this survey.
+
+    A recurring survey is the relationship survey: it asks only accounts that pay us and became a
+    customer at least `first_ask_after_days` ago (their customer-since date, else their first
+    subscription's start). Other schedules ask whom their occasion names (a renewal, a milestone).
     """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="surveys")
@@ -53,6 +60,7 @@ class Survey(models.Model):
     fatigue_window_days = models.PositiveIntegerField(
         default=DEFAULT_FATIGUE_WINDOW_DAYS, validators=[MinValueValidator(1)]
     )
+    first_ask_after_days = models.PositiveIntegerField(default=DEFAULT_FIRST_ASK_AFTER_DAYS)
     is_active = models.BooleanField(default=True)
     created_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

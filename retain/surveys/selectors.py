@@ -12,21 +12,27 @@ from django.utils import timezone
 
 from retain.accounts.choices import ContactStatus
 from retain.accounts.models import Contact
-from retain.accounts.selectors import segment_accounts
-from retain.surveys.choices import InvitationStatus
+from retain.accounts.selectors import accounts_paying_since, segment_accounts
+from retain.surveys.choices import InvitationStatus, ScheduleKind
 from retain.surveys.models import Invitation, Response, Survey
 from retain.surveys.tokens import hash_answer_token
 from retain.tenancy.models import Workspace
 
 
-def audience_contacts(survey: Survey) -> QuerySet[Contact]:
-    """Who the survey may ask: active contacts with an e-mail, in its segment, with one of its roles."""
+def audience_contacts(survey: Survey, *, today: dt.date) -> QuerySet[Contact]:
+    """Who the survey may ask: active contacts with an e-mail, in its segment, with one of its roles;
+    for a recurring (relationship) survey, only of accounts that pay us and have been customers for
+    `first_ask_after_days` (see Survey)."""
     contacts = Contact.objects.filter(workspace_id=survey.workspace_id, status=ContactStatus.ACTIVE).exclude(email="")
     if survey.roles:
         contacts = contacts.filter(role__in=survey.roles)
     if survey.segment is not None:
         accounts = segment_accounts(survey.segment).order_by().values("pk")
         contacts = contacts.filter(account_id__in=accounts)
+    if survey.schedule_kind == ScheduleKind.RECURRING:
+        since = today - dt.timedelta(days=survey.first_ask_after_days)
+        established = accounts_paying_since(survey.workspace_id, today=today, since=since)
+        contacts = contacts.filter(account_id__in=established.values("pk"))
     return contacts
 
 

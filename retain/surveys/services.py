@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 
 SURVEY_FIELDS = {
     "name", "kind", "question", "ask_why", "segment", "roles", "schedule_kind", "schedule_days", "trigger_kind",
-    "validity_days", "fatigue_limit", "fatigue_window_days", "is_active",
+    "validity_days", "fatigue_limit", "fatigue_window_days", "first_ask_after_days", "is_active",
 }  # fmt: skip
 TRIGGER_KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # An invitation that could not go out within this long of its occasion is skipped, not sent late.
@@ -179,7 +179,8 @@ def invitations_plan(*, survey: Survey, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     if not survey.is_active or survey.schedule_kind == ScheduleKind.MANUAL:
         return 0
-    wanted = list(_occasions(survey, audience_contacts(survey), now))
+    today = local_day(now, survey.workspace.time_zone)
+    wanted = list(_occasions(survey, audience_contacts(survey, today=today), now))
     if not wanted:
         return 0
     existing = set(

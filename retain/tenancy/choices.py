@@ -41,8 +41,18 @@ class AuditAction(models.TextChoices):
     PLAYBOOK_SAVED = "playbook.saved", "Playbook saved"
     PLAYBOOK_SWITCHED = "playbook.switched", "Playbook switched on or off"
     JOURNEY_TEMPLATE_PUBLISHED = "journey_template.published", "Journey template published"
+    UNMATCHED_GROUP_RESOLVED = "unmatched_group.resolved", "Unmatched group linked or created"
     EXPORT = "export", "Data exported"
     ERASURE = "erasure", "Personal data erased"
+
+
+class UnknownGroups(models.TextChoices):
+    """What a Segment `group` call whose groupId names no account does."""
+
+    # As Segment-fed tools do: the account is created, marked, and not scored until it pays.
+    CREATE = "create", "Create the account"
+    # Kept in the unmatched-groups list, with its events, until an admin links or creates it.
+    HOLD = "hold", "Hold it for an admin"
 
 
 class InvitationStatus(models.TextChoices):

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from retain.lib.senders import DEFAULT_SENDER_NAME, address_of, from_header, sender_name, sender_name_error
-from retain.tenancy.choices import AuditAction, CapacityUnit, CsmKind, InvitationStatus, Role
+from retain.tenancy.choices import AuditAction, CapacityUnit, CsmKind, InvitationStatus, Role, UnknownGroups
 
 DEFAULT_RENEWAL_WINDOW_DAYS = 90  # seed 002: "new process initiates renewals 90 days out"
 
@@ -35,6 +35,8 @@ class Workspace(models.Model):
     # to the account's CSM (Reply-To), not to this address.
     sender_name = models.CharField(max_length=200, default=DEFAULT_SENDER_NAME)
     sender_email = models.EmailField(blank=True)
+    # A Segment group call with a groupId no account has: create the account, or hold it for an admin.
+    unknown_groups = models.CharField(max_length=8, choices=UnknownGroups.choices, default=UnknownGroups.CREATE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

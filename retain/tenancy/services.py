@@ -103,7 +103,7 @@ def _changes(row: models.Model, fields: dict[str, Any]) -> dict[str, list[Any]]:
 WORKSPACE_FIELDS = {
     "name", "time_zone", "currency",
     "renewal_window_community_days", "renewal_window_enterprise_days", "renewal_window_strategic_days",
-    "fallback_owner", "sender_name", "sender_email",
+    "fallback_owner", "sender_name", "sender_email", "unknown_groups",
 }  # fmt: skip
 
 

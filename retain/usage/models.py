@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 
 from retain.accounts.models import Account, Contact
-from retain.tenancy.models import Workspace, WriteKey
+from retain.tenancy.models import Member, Workspace, WriteKey
 
 
 class UsageEvent(models.Model):
@@ -62,12 +62,43 @@ class UsageUser(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
+    # The groupId of a held group call that named this user (an UnmatchedGroup): linking or creating
+    # that group attaches the user to its account.
+    held_group_id = models.CharField(max_length=200, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "user_id"], name="usage_user_unique")]
 
     def __str__(self) -> str:
         return self.email or self.user_id
+
+
+class UnmatchedGroup(models.Model):
+    """A groupId that product-usage group calls named but no account has, held for an admin when the
+    workspace holds unknown groups (Workspace.unknown_groups): a new customer the CRM has not sent
+    yet, or a typo in the sender. Its events are stored without an account until an admin links the
+    groupId to an existing account or creates one for it; from then on `account` is where the
+    groupId's calls and events go.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    group_id = models.CharField(max_length=200)
+    traits = models.JSONField(default=dict, blank=True)  # the latest group call's
+    calls = models.PositiveIntegerField(default=0)  # group calls naming it
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "group_id"], name="unmatched_group_unique"),
+        ]
+        ordering = ["-last_seen_at", "id"]
+
+    def __str__(self) -> str:
+        return self.group_id
 
 
 class IngestRejection(models.Model):

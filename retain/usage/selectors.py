@@ -6,11 +6,20 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from retain.accounts.models import Account
-from retain.tenancy.models import WriteKey, hash_token
-from retain.usage.models import DailyAccountUsage, DailyFeatureUsage, DailyUserUsage, IngestRejection, UsageUser
+from retain.tenancy.models import Workspace, WriteKey, hash_token
+from retain.usage.models import (
+    DailyAccountUsage,
+    DailyFeatureUsage,
+    DailyUserUsage,
+    IngestRejection,
+    UnmatchedGroup,
+    UsageEvent,
+    UsageUser,
+)
 
 
 def write_key_for(raw: str) -> WriteKey | None:
@@ -132,3 +141,26 @@ def account_usage_panel(account: Account, *, today: dt.date, days: int = 30, use
         users=[PanelUser(user, emails.get(user, ""), last_day, int(recent or 0)) for user, last_day, recent in people],
         last_seen_on=people[0][1] if people else None,
     )
+
+
+def unmatched_groups(workspace: Workspace) -> QuerySet[UnmatchedGroup]:
+    """The groupIds held for an admin, still waiting first, each with `events`: how many of the
+    events naming it wait for an account (counted on the orphan-events index)."""
+    waiting = (
+        UsageEvent.objects.filter(workspace=workspace, account__isnull=True, group_id=OuterRef("group_id"))
+        .order_by()
+        .values("group_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        UnmatchedGroup.objects.filter(workspace=workspace)
+        .select_related("account", "resolved_by__user")
+        .annotate(events=Coalesce(Subquery(waiting), 0))
+        .order_by(F("account").asc(nulls_first=True), "-last_seen_at", "id")
+    )
+
+
+def unknown_group_accounts(workspace: Workspace) -> QuerySet[Account]:
+    """Accounts a group call with an unknown groupId created (marked so; not scored until they pay)."""
+    return Account.objects.filter(workspace=workspace, from_unknown_group=True).order_by("-created_at", "-id")

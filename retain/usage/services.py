@@ -1,4 +1,10 @@
-"""Writes for product usage: storing ingested calls and applying identify and group calls."""
+"""Writes for product usage: storing ingested calls and applying identify and group calls.
+
+A group call whose groupId names no account either creates the account, marked as coming from an
+unknown groupId (not scored until it pays: accounts.lifecycle), or, when the workspace holds
+unknown groups, is kept as an UnmatchedGroup until an admin links it to an account or creates
+one; a linked groupId's calls and events go to its account from then on.
+"""
 
 from __future__ import annotations
 
@@ -14,14 +20,17 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DataError, connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from retain.accounts import services as account_services
 from retain.accounts.models import Account, Contact
 from retain.surveys import services as survey_services
-from retain.tenancy.models import Workspace, WriteKey
+from retain.tenancy.choices import AuditAction, UnknownGroups
+from retain.tenancy.models import Member, Workspace, WriteKey
+from retain.tenancy.services import audit_record
 from retain.usage.events import Checked, Event, Rejection
 from retain.usage.limits import write_turns
-from retain.usage.models import IngestRejection, RollupDirty, UsageEvent, UsageUser
+from retain.usage.models import IngestRejection, RollupDirty, UnmatchedGroup, UsageEvent, UsageUser
 from retain.usage.store import Stored, insert_events
 
 ACCOUNT_TRAITS = {"name", "website", "domain", "industry", "employees"}
@@ -126,8 +135,8 @@ def _identify(workspace: Workspace, event: Event) -> None:
     user.save()
 
 
-def _group(workspace: Workspace, event: Event) -> None:
-    traits = event.traits
+def _account_fields(traits: dict[str, Any]) -> dict[str, Any]:
+    """The account fields a group call's traits set; the other traits are kept as `traits`."""
     fields: dict[str, Any] = {}
     if (name := _text(traits, "name", limit=255)) is not None:
         fields["name"] = name
@@ -138,29 +147,84 @@ def _group(workspace: Workspace, event: Event) -> None:
     employees = traits.get("employees")
     if isinstance(employees, int) and not isinstance(employees, bool) and employees >= 0:
         fields["employees"] = employees
-    extra = {k: v for k, v in traits.items() if k not in ACCOUNT_TRAITS}
+    return fields
+
+
+def _extra_traits(traits: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in traits.items() if k not in ACCOUNT_TRAITS}
+
+
+def _group(workspace: Workspace, event: Event) -> None:
+    fields = _account_fields(event.traits)
+    extra = _extra_traits(event.traits)
     account = Account.objects.filter(workspace=workspace, external_id=event.group_id).first()
     if account is None:
+        linked = (
+            UnmatchedGroup.objects.filter(workspace=workspace, group_id=event.group_id)
+            .select_related("account")
+            .first()
+        )
+        if linked is not None and linked.account is not None:
+            # A groupId an admin linked to an account (a typo for it, say): its calls name that
+            # account but must not rename it with the typo's traits.
+            _attach_user(workspace, event, linked.account)
+            return
+        if workspace.unknown_groups == UnknownGroups.HOLD:
+            _hold(workspace, event, linked)
+            return
         fields.setdefault("name", event.group_id)
         account = account_services.account_create(
-            workspace=workspace, actor=None, via="ingest", external_id=event.group_id, traits=extra, **fields
+            workspace=workspace,
+            actor=None,
+            via="ingest",
+            external_id=event.group_id,
+            traits=extra,
+            from_unknown_group=True,
+            **fields,
         )
     else:
         if extra:
             fields["traits"] = {**account.traits, **extra}
         account_services.account_update(account=account, actor=None, via="ingest", **fields)
+    _attach_user(workspace, event, account)
+
+
+def _attach_user(workspace: Workspace, event: Event, account: Account) -> None:
     user = _usage_user(workspace, event)
     user.account = account
+    user.held_group_id = ""
     _attach_contact(user, account)
     user.save()
     _attribute_earlier_events(workspace, account, event.group_id, user.user_id)
 
 
-def resolve_accounts(workspace_id: int, events: list[Event]) -> dict[int, int]:
-    """Each event's account: the one its group id names, else the one its user's group call named.
+def _hold(workspace: Workspace, event: Event, held: UnmatchedGroup | None) -> None:
+    """Keep an unknown groupId for an admin, with its latest traits; its user waits with it."""
+    if held is None:
+        UnmatchedGroup.objects.get_or_create(
+            workspace=workspace,
+            group_id=event.group_id,
+            defaults={"first_seen_at": event.timestamp, "last_seen_at": event.timestamp},
+        )
+    # Locked: two requests holding the same groupId at once must both be counted.
+    held = UnmatchedGroup.objects.select_for_update().get(workspace=workspace, group_id=event.group_id)
+    held.calls += 1
+    held.traits = {**held.traits, **event.traits}
+    held.last_seen_at = max(held.last_seen_at, event.timestamp)
+    held.first_seen_at = min(held.first_seen_at, event.timestamp)
+    held.save()
+    user = _usage_user(workspace, event)
+    user.held_group_id = event.group_id
+    user.save()
 
-    On the ingest hot path: two plain queries (not ORM querysets, whose building costs more than
-    the look-up itself), chunked under SQLite's limit of bound parameters.
+
+def resolve_accounts(workspace_id: int, events: list[Event]) -> dict[int, int]:
+    """Each event's account: the one its group id names (or that group id was linked to), else the
+    one its user's group call named.
+
+    On the ingest hot path: plain queries (not ORM querysets, whose building costs more than the
+    look-up itself), chunked under SQLite's limit of bound parameters; linked group ids are looked
+    up only for the group ids no account has.
     """
     group_ids = sorted({event.group_id for event in events if event.group_id})
     user_keys = sorted({event.user_id or event.anonymous_id for event in events if not event.group_id})
@@ -169,6 +233,16 @@ def resolve_accounts(workspace_id: int, events: list[Event]) -> dict[int, int]:
         workspace_id,
         group_ids,
     )
+    unknown = [group_id for group_id in group_ids if group_id not in by_group]
+    if unknown:
+        by_group.update(
+            _lookup(
+                f"SELECT group_id, account_id FROM {UnmatchedGroup._meta.db_table} "
+                "WHERE workspace_id = %s AND account_id IS NOT NULL AND group_id IN ({})",
+                workspace_id,
+                unknown,
+            )
+        )
     by_user = _lookup(
         f"SELECT user_id, account_id FROM {UsageUser._meta.db_table} "
         "WHERE workspace_id = %s AND account_id IS NOT NULL AND user_id IN ({})",
@@ -203,6 +277,72 @@ def _attribute_earlier_events(workspace: Workspace, account: Account, group_id: 
     )
     if matched.update(account=account):
         RollupDirty.objects.update_or_create(workspace=workspace, account=account)
+
+
+# Unmatched groups ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def unmatched_group_link(*, group: UnmatchedGroup, account: Account, actor: Member) -> int:
+    """Make a held groupId stand for an existing account: its waiting users and events move to the
+    account, and its later calls and events go there. Returns how many events moved."""
+    if account.workspace_id != group.workspace_id:
+        raise ValidationError({"account": "no such account in this workspace"})
+    return _resolve(group, account, actor, "linked")
+
+
+@transaction.atomic
+def unmatched_group_create_account(*, group: UnmatchedGroup, actor: Member) -> Account:
+    """Create the account a held groupId names, from its latest traits, and move its users and
+    events to it. An admin made it, so it is not marked as coming from an unknown groupId."""
+    fields = _account_fields(group.traits)
+    fields.setdefault("name", group.group_id)
+    account = account_services.account_create(
+        workspace=group.workspace,
+        actor=actor,
+        via="web",
+        external_id=group.group_id,
+        traits=_extra_traits(group.traits),
+        **fields,
+    )
+    _resolve(group, account, actor, "created")
+    return account
+
+
+def _resolve(group: UnmatchedGroup, account: Account, actor: Member, how: str) -> int:
+    locked = UnmatchedGroup.objects.select_for_update().get(pk=group.pk)
+    if locked.account_id is not None:
+        raise ValidationError({"group": f"{group.group_id!r} is already linked to an account"})
+    workspace = account.workspace
+    users = list(UsageUser.objects.filter(workspace=workspace, held_group_id=group.group_id, account__isnull=True))
+    for user in users:
+        user.account = account
+        user.held_group_id = ""
+        _attach_contact(user, account)
+        user.save()
+    waiting = UsageEvent.objects.filter(workspace=workspace, account__isnull=True)
+    keys = [user.user_id for user in users]
+    moved = waiting.filter(group_id=group.group_id).update(account=account)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        moved += waiting.filter(
+            Q(group_id="", user_id__in=chunk) | Q(group_id="", user_id="", anonymous_id__in=chunk)
+        ).update(account=account)
+    if moved:
+        RollupDirty.objects.update_or_create(workspace=workspace, account=account)
+    locked.account = account
+    locked.resolved_at = timezone.now()
+    locked.resolved_by = actor
+    locked.save(update_fields=["account", "resolved_at", "resolved_by"])
+    group.account, group.resolved_at, group.resolved_by = account, locked.resolved_at, actor
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action=AuditAction.UNMATCHED_GROUP_RESOLVED,
+        target=account,
+        detail={"group_id": group.group_id, "how": how, "events": moved, "users": len(users)},
+    )
+    return moved
 
 
 def ingest_calls(

@@ -14,9 +14,10 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from retain.accounts.models import Account
 from retain.accounts.segments import NO_OWNER
 from retain.lib.senders import DEFAULT_SENDER_NAME
-from retain.tenancy.choices import AuditAction, CapacityUnit, CsmKind, Role
+from retain.tenancy.choices import AuditAction, CapacityUnit, CsmKind, Role, UnknownGroups
 from retain.tenancy.models import Member, Workspace
 from retain.web.forms import MULTI_CRITERIA, SINGLE_CRITERIA
 
@@ -41,6 +42,16 @@ class SegmentNameForm(forms.Form):
 
 def _time_zone_choices() -> list[str]:
     return sorted(zoneinfo.available_timezones())
+
+
+class UnmatchedGroupLinkForm(forms.Form):
+    account = forms.ModelChoiceField(queryset=Account.objects.none(), label="Existing account")
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        account = self.fields["account"]
+        assert isinstance(account, forms.ModelChoiceField)
+        account.queryset = Account.objects.filter(workspace=workspace).order_by("name", "id")
 
 
 class WorkspaceSettingsForm(forms.Form):
@@ -80,6 +91,13 @@ class WorkspaceSettingsForm(forms.Form):
         help_text="The From address of playbook e-mail, survey invitations and digests; empty for the "
         "server's own. Your mail provider must be allowed to send for its domain. Replies go to the CSM.",
     )
+    unknown_groups = forms.ChoiceField(
+        choices=UnknownGroups.choices,
+        required=False,
+        label="Unknown groupIds",
+        help_text="A Segment group call whose groupId no account has: create the account (marked, not scored "
+        "until it pays), or hold it in the unmatched-groups list for an admin to link or create.",
+    )
 
     time_zones = staticmethod(_time_zone_choices)
 
@@ -96,6 +114,10 @@ class WorkspaceSettingsForm(forms.Form):
             .order_by("user__first_name", "user__last_name", "pk")
         )
         return form
+
+    def clean_unknown_groups(self) -> str:
+        # Left out of a post (an older form): the setting stays as it is.
+        return str(self.cleaned_data["unknown_groups"] or self.initial.get("unknown_groups") or UnknownGroups.CREATE)
 
     def clean_currency(self) -> str:
         return str(self.cleaned_data["currency"]).strip().upper()

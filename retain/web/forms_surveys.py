@@ -18,6 +18,7 @@ from retain.surveys.choices import ScheduleKind, SurveyKind
 from retain.surveys.models import (
     DEFAULT_FATIGUE_LIMIT,
     DEFAULT_FATIGUE_WINDOW_DAYS,
+    DEFAULT_FIRST_ASK_AFTER_DAYS,
     DEFAULT_VALIDITY_DAYS,
     QUESTIONS,
     Survey,
@@ -32,7 +33,8 @@ TRIGGER_CHOICES = [("", "—"), *EntryKind.choices]
 class SurveyForm(forms.Form):
     MODEL_FIELDS = (
         "name", "kind", "question", "ask_why", "segment", "roles", "schedule_kind", "schedule_days",
-        "trigger_kind", "validity_days", "fatigue_limit", "fatigue_window_days", "is_active",
+        "trigger_kind", "validity_days", "fatigue_limit", "fatigue_window_days", "first_ask_after_days",
+        "is_active",
     )  # fmt: skip
 
     name = forms.CharField(max_length=120)
@@ -86,6 +88,15 @@ class SurveyForm(forms.Form):
         label="Fatigue window (days)",
         help_text="…in this many days.",
     )
+    first_ask_after_days = forms.IntegerField(
+        min_value=0,
+        max_value=integer_max(Survey, "first_ask_after_days"),
+        initial=DEFAULT_FIRST_ASK_AFTER_DAYS,
+        required=False,
+        label="First ask after (days)",
+        help_text="Recurring: an account is first asked this many days after it became a paying customer "
+        f"(left empty: {DEFAULT_FIRST_ASK_AFTER_DAYS}).",
+    )
     is_active = forms.BooleanField(required=False, initial=True, label="Active")
 
     def __init__(self, *args: Any, workspace: Workspace, survey: Survey | None = None, **kwargs: Any) -> None:
@@ -116,6 +127,10 @@ class SurveyForm(forms.Form):
             data["schedule_days"] = None
         if data["schedule_kind"] != ScheduleKind.AFTER_EVENT:
             data["trigger_kind"] = ""
+        if data["first_ask_after_days"] is None:
+            data["first_ask_after_days"] = (
+                self.survey.first_ask_after_days if self.survey is not None else DEFAULT_FIRST_ASK_AFTER_DAYS
+            )
         return data
 
     def _standard_question(self, kind: str) -> str:

@@ -27,6 +27,7 @@ from retain.web.views import reference as reference_views
 from retain.web.views import risk as risk_views
 from retain.web.views import spend as spend_views
 from retain.web.views import tasks as task_views
+from retain.web.views import unmatched_groups as unmatched_group_views
 
 w = "w/<slug:slug>/"
 
@@ -104,6 +105,12 @@ urlpatterns = [
     path(w + "write-keys/", settings.write_keys, name="write-keys"),
     path(w + "write-keys/<int:pk>/revoke/", settings.write_key_revoke, name="write-key-revoke"),
     path(w + "write-keys/<int:pk>/", settings.write_key_detail, name="write-key"),
+    path(w + "unmatched-groups/", unmatched_group_views.unmatched_groups, name="unmatched-groups"),
+    path(
+        w + "unmatched-groups/<int:pk>/",
+        unmatched_group_views.unmatched_group_resolve,
+        name="unmatched-group-resolve",
+    ),
     # CSV imports from a CRM export.
     path(w + "imports/", imports.import_list, name="imports"),
     path(w + "imports/<int:pk>/", imports.import_detail, name="import"),

@@ -181,3 +181,18 @@ def test_the_kind_of_an_answered_survey_cannot_change(
     response = client_for(mark).patch(f"/api/v1/surveys/{nps.pk}/", {"kind": "csat"}, format="json")
     assert response.status_code == 400
     assert response.json() == {"errors": {"kind": ["cannot change once the survey has answers"]}}
+
+
+def test_a_relationship_survey_s_first_ask_delay_is_set_through_the_api(
+    nps: Survey, mark: Member, olga: Member, client_for: ClientFor
+) -> None:
+    client = client_for(mark)
+    assert client.get(f"/api/v1/surveys/{nps.pk}/").json()["first_ask_after_days"] == 90
+    response = client.patch(f"/api/v1/surveys/{nps.pk}/", {"first_ask_after_days": 120}, format="json")
+    assert response.status_code == 200 and response.json()["first_ask_after_days"] == 120
+    refused = client.patch(f"/api/v1/surveys/{nps.pk}/", {"first_ask_after_days": -1}, format="json")
+    assert refused.status_code == 400 and "first_ask_after_days" in refused.json()["errors"]
+    outsider = client_for(olga).patch(f"/api/v1/surveys/{nps.pk}/", {"first_ask_after_days": 1}, format="json")
+    assert outsider.status_code == 404
+    nps.refresh_from_db()
+    assert nps.first_ask_after_days == 120

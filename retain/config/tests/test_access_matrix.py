@@ -189,6 +189,8 @@ contact-erase                           contact                | login 404 403 4
 write-keys                              -                      | login 404 403 403 200 200                    | login 404 403 403 400 400
 write-key-revoke                        write-key              | login 404 405 405 405 405                    | login 404 403 403 302 302
 write-key                               write-key              | login 404 403 403 200 200                    | login 404 403 403 200 200
+unmatched-groups                        -                      | login 404 403 403 403 200                    | login 404 405 405 405 405
+unmatched-group-resolve                 unmatched-group        | login 404 405 405 405 405                    | login 404 403 403 403 400
 imports                                 -                      | login 404 200 200 200 200                    | login 404 403 403 400 400
 import                                  import                 | login 404 200 200 200 200                    | login 404 405 405 405 405
 surveys                                 -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405

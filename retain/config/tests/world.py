@@ -38,6 +38,7 @@ from retain.surveys.tokens import new_answer_token, unsubscribe_token
 from retain.tasks import services as task_services
 from retain.tenancy import services as tenancy_services
 from retain.tenancy.models import Member, hash_token
+from retain.usage.models import UnmatchedGroup
 
 
 @dataclass
@@ -154,6 +155,10 @@ def build_world(*, owner: Member, admin: Member) -> World:
     playbook = playbooks_install_defaults(workspace=workspace)[0]
     token, _ = tenancy_services.api_token_create(member=owner, name="CRM sync")
     write_key, _ = tenancy_services.write_key_create(workspace=workspace, name="Product")
+    # Held by ingest when a group call names an unknown groupId and the workspace holds them.
+    unmatched = UnmatchedGroup.objects.create(
+        workspace=workspace, group_id="globx", calls=1, first_seen_at=timezone.now(), last_seen_at=timezone.now()
+    )
     # Written by the importer at the end of a CSV import.
     run = ImportRun.objects.create(
         workspace=workspace, kind=ImportKind.ACCOUNTS, filename="accounts.csv", status=ImportStatus.APPLIED
@@ -198,6 +203,7 @@ def build_world(*, owner: Member, admin: Member) -> World:
             "member": owner.pk,
             "api-token": token.pk,
             "write-key": write_key.pk,
+            "unmatched-group": unmatched.pk,
             "import": run.pk,
             "invitation": invitation.pk,
         },

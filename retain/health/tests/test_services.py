@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -49,8 +50,28 @@ measures:
 """
 
 
-def make_account(workspace: Workspace, name: str, **fields: Any) -> Account:
-    return account_services.account_create(workspace=workspace, actor=None, via="test", name=name, **fields)
+ESTABLISHED = dt.date(2024, 1, 1)
+
+
+def make_account(workspace: Workspace, name: str, *, paying: bool = True, **fields: Any) -> Account:
+    """An account; by default an established paying customer (a subscription since 2024), which
+    is what gets scored."""
+    account = account_services.account_create(workspace=workspace, actor=None, via="test", name=name, **fields)
+    if paying:
+        subscribe(account, mrr=Decimal(100), started_on=ESTABLISHED)
+    return account
+
+
+def subscribe(account: Account, *, mrr: Decimal, started_on: dt.date) -> None:
+    account_services.subscription_create(
+        account=account,
+        actor=None,
+        via="test",
+        product="Marketing Hub",
+        mrr=mrr,
+        started_on=started_on,
+        term_end=started_on + dt.timedelta(days=3 * 365),
+    )
 
 
 def pulse(account: Account, value: int, set_on: dt.date) -> Pulse:
@@ -372,3 +393,81 @@ def test_the_default_files_publish_as_written(workspace: Workspace) -> None:
     rows = services.scorecards_install_defaults(workspace=workspace)
     texts = {row.definition for row in rows}
     assert texts == {default_scorecard_text(name) for name in FILES}
+
+
+# Not scored yet -----------------------------------------------------------------------------------
+
+
+def test_an_account_without_a_subscription_is_not_scored_yet_rather_than_red(workspace: Workspace) -> None:
+    services.scorecard_publish(workspace=workspace, actor=None, text=PULSE_ONLY)
+    account = make_account(workspace, "Initech", tier="enterprise", paying=False)
+    pulse(account, 1, D)
+    result = services.health_recompute(workspace=workspace, day=D)
+    row = HealthScore.objects.get(account=account, day=D)
+    assert (row.band, row.overall, row.not_scored_reason) == (Band.BLANK, None, "no active subscription")
+    assert result.bands == {Band.BLANK: 1}
+    # Its measures are kept, so the page can show where it stands.
+    assert [m["kind"] for m in row.measures] == ["csm_pulse"]
+
+
+def test_an_account_whose_subscriptions_pay_nothing_is_not_scored_yet(workspace: Workspace) -> None:
+    services.scorecard_publish(workspace=workspace, actor=None, text=PULSE_ONLY)
+    account = make_account(workspace, "Initech", tier="enterprise", paying=False)
+    subscribe(account, mrr=Decimal(0), started_on=ESTABLISHED)
+    pulse(account, 1, D)
+    services.health_recompute(workspace=workspace, day=D)
+    row = HealthScore.objects.get(account=account, day=D)
+    assert (row.band, row.not_scored_reason) == (Band.BLANK, "no revenue yet")
+
+
+@pytest.mark.parametrize(
+    ("tier", "days", "reason"),
+    [
+        ("enterprise", 10, "in its onboarding window (day 10 of 90)"),
+        ("enterprise", 89, "in its onboarding window (day 89 of 90)"),
+        ("enterprise", 90, ""),
+        ("strategic", 60, "in its onboarding window (day 60 of 90)"),
+        ("community", 59, "in its onboarding window (day 59 of 60)"),
+        ("community", 60, ""),
+    ],
+)
+def test_an_account_in_its_tier_s_onboarding_window_is_not_scored_yet(
+    workspace: Workspace, tier: str, days: int, reason: str
+) -> None:
+    services.scorecard_publish(workspace=workspace, actor=None, text=PULSE_ONLY)
+    start = D - dt.timedelta(days=days)
+    account = make_account(workspace, "Initech", tier=tier, paying=False, customer_since=start)
+    subscribe(account, mrr=Decimal(500), started_on=start)
+    pulse(account, 1, D)
+    services.health_recompute(workspace=workspace, day=D)
+    row = HealthScore.objects.get(account=account, day=D)
+    assert row.not_scored_reason == reason
+    assert row.band == (Band.BLANK if reason else Band.RED)
+
+
+def test_without_a_customer_since_date_the_first_subscription_starts_the_window(workspace: Workspace) -> None:
+    services.scorecard_publish(workspace=workspace, actor=None, text=PULSE_ONLY)
+    account = make_account(workspace, "Initech", tier="enterprise", paying=False)
+    subscribe(account, mrr=Decimal(500), started_on=D - dt.timedelta(days=30))
+    subscribe(account, mrr=Decimal(100), started_on=D - dt.timedelta(days=5))
+    pulse(account, 1, D)
+    services.health_recompute(workspace=workspace, day=D)
+    assert HealthScore.objects.get(account=account).not_scored_reason == "in its onboarding window (day 30 of 90)"
+    services.health_recompute(workspace=workspace, day=D + dt.timedelta(days=60))
+    assert HealthScore.objects.get(account=account, day=D + dt.timedelta(days=60)).band == Band.RED
+
+
+def test_a_red_account_that_stops_paying_says_why_it_is_no_longer_scored(workspace: Workspace) -> None:
+    services.scorecard_publish(workspace=workspace, actor=None, text=PULSE_ONLY)
+    account = make_account(workspace, "Initech", tier="enterprise")
+    pulse(account, 1, D - dt.timedelta(days=1))
+    services.health_recompute(workspace=workspace, day=D - dt.timedelta(days=1))
+    subscription = account.subscriptions.get()
+    account_services.subscription_change(
+        subscription=subscription, actor=None, via="test", effective_on=D, mrr=Decimal(0)
+    )
+    result = services.health_recompute(workspace=workspace, day=D)
+    assert result.band_changes == 1
+    entry = TimelineEntry.objects.get(kind=EntryKind.HEALTH_BAND_CHANGED)
+    assert entry.summary == "Health not scored yet: no active subscription (was red)"
+    assert entry.data["not_scored_reason"] == "no active subscription" and entry.data["band"] == Band.BLANK

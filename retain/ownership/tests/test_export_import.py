@@ -32,7 +32,7 @@ from retain.playbooks.services import snooze_set
 from retain.tasks.models import Task
 from retain.tenancy.models import Member, Workspace
 from retain.tenancy.services import api_token_create, invitation_create, write_key_create
-from retain.usage.models import IngestRejection, RollupDirty, RollupState, UsageEvent
+from retain.usage.models import IngestRejection, RollupDirty, RollupState, UnmatchedGroup, UsageEvent
 
 TODAY = dt.date(2026, 11, 20)
 
@@ -59,6 +59,11 @@ def _complete(demo: DemoContext) -> None:
         workspace=ws, write_key=key, received_at=timezone.now(), reason="no event name", excerpt="{}"
     )
     RollupDirty.objects.create(workspace=ws, account=account)
+    # A groupId an admin linked to an account (the account reference is remapped on import).
+    UnmatchedGroup.objects.create(
+        workspace=ws, group_id="typo-1", calls=2, first_seen_at=timezone.now(), last_seen_at=timezone.now(),
+        account=account, resolved_at=timezone.now(), resolved_by=admin,
+    )  # fmt: skip
     ImportRun.objects.create(
         workspace=ws, kind=ImportKind.ACCOUNTS, filename="crm.csv", status=ImportStatus.APPLIED, created_by=admin
     )

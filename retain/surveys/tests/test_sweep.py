@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -80,6 +81,65 @@ def test_a_recurring_survey_asks_every_period(nps: Survey, jane: Contact) -> Non
     assert sweep(timezone.now() + dt.timedelta(days=100)).queued == 0
     assert sweep(timezone.now() + dt.timedelta(days=183)).queued == 1
     assert sorted(i.occurrence for i in sent(jane)) == ["every:0", "every:1"]
+
+
+def newcomer(workspace: Workspace, name: str, *, started_days_ago: int | None, mrr: int = 500) -> Contact:
+    """A contact of a new account that became a customer `started_days_ago` (None: no subscription)."""
+    account = account_services.account_create(workspace=workspace, actor=None, via="test", name=name, tier="enterprise")
+    if started_days_ago is not None:
+        today = dt.date.today()
+        account_services.subscription_create(
+            account=account, actor=None, via="test", product="Marketing Hub", mrr=Decimal(mrr),
+            started_on=today - dt.timedelta(days=started_days_ago), term_end=today + dt.timedelta(days=300),
+        )  # fmt: skip
+    return account_services.contact_create(
+        account=account, actor=None, via="test", email=f"champion@{name.lower()}.example", role="champion"
+    )
+
+
+def test_a_relationship_survey_first_asks_an_account_90_days_after_it_became_a_customer(
+    nps: Survey, jane: Contact, workspace: Workspace
+) -> None:
+    assert nps.first_ask_after_days == 90
+    bob = newcomer(workspace, "Initech", started_days_ago=30)
+    sweep()
+    assert [i.contact for i in Invitation.objects.all()] == [jane]
+    sweep(timezone.now() + dt.timedelta(days=59))
+    assert not sent(bob)
+    sweep(timezone.now() + dt.timedelta(days=60))
+    assert [i.occurrence for i in sent(bob)] == ["every:0"]
+
+
+def test_a_relationship_survey_never_asks_an_account_that_pays_nothing(
+    nps: Survey, jane: Contact, workspace: Workspace
+) -> None:
+    nobody = newcomer(workspace, "Initech", started_days_ago=None)
+    nobody.account.customer_since = dt.date(2020, 1, 1)
+    nobody.account.save()
+    free = newcomer(workspace, "Hooli", started_days_ago=400, mrr=0)
+    sweep()
+    sweep(timezone.now() + dt.timedelta(days=200))
+    assert not sent(nobody) and not sent(free)
+    assert len(sent(jane)) == 2
+
+
+def test_the_first_ask_delay_is_the_survey_s_and_other_schedules_ask_new_accounts(
+    workspace: Workspace, nps: Survey, jane: Contact
+) -> None:
+    bob = newcomer(workspace, "Initech", started_days_ago=10)
+    services.survey_update(survey=nps, first_ask_after_days=7)
+    sweep()
+    assert [i.occurrence for i in sent(bob)] == ["every:0"]
+    services.survey_create(
+        workspace=workspace, actor=None, name="Onboarding CSAT", kind="csat", schedule_kind="after_event",
+        trigger_kind="milestone_reached",
+    )  # fmt: skip
+    carl = newcomer(workspace, "Hooli", started_days_ago=3)
+    TimelineEntry.objects.create(
+        workspace=workspace, account=carl.account, kind="milestone_reached", occurred_at=timezone.now(), summary="x"
+    )
+    sweep()
+    assert len(sent(carl)) == 1
 
 
 def test_an_after_event_survey_follows_the_entry_kind(workspace: Workspace, jane: Contact, account: Account) -> None:

@@ -223,6 +223,23 @@ def test_an_unscored_account_says_so(client: Client, account: Account, carol: Me
     assert "Not scored yet" in client.get(url("account", account.pk)).content.decode()
 
 
+def test_an_account_not_scored_yet_shows_why_on_its_page_and_in_what_changed(
+    client: Client, workspace: Workspace, scorecard: Scorecard, carol: Member, olga: Member
+) -> None:
+    fresh = make_account(workspace, "Newco", tier="enterprise")
+    active_on(fresh, last_days(today(workspace), 3))
+    services.health_recompute(workspace=workspace, day=today(workspace), account_ids=[fresh.pk])
+    login(client, carol)
+    page = client.get(url("account", fresh.pk)).content.decode()
+    health = page[page.index('id="health"') : page.index('id="subscriptions"')]
+    assert 'data-not-scored="no active subscription"' in health
+    assert 'class="badge band-blank"' in health and "band-red" not in health
+    changed = health[health.index("What changed since last week") :]
+    assert "Not scored yet: no active subscription." in changed
+    login(client, olga)
+    assert client.get(url("account", fresh.pk)).status_code == 404
+
+
 def test_the_account_page_takes_the_same_queries_whatever_the_history(
     client: Client, workspace: Workspace, account: Account, scorecard: Scorecard, carol: Member
 ) -> None:

@@ -355,3 +355,24 @@ def test_an_invitation_the_mail_server_refuses_is_on_the_messages_page_as_retryi
     assert Invitation.objects.get().status == "queued"
     client.logout()
     assert login(client, olga).get(url("messages")).status_code == 404
+
+
+def test_a_relationship_survey_s_first_ask_delay_is_set_on_its_form(
+    client: Client, nps: Survey, mark: Member, olga: Member
+) -> None:
+    login(client, mark)
+    page = client.get(url("survey-edit", nps.pk))
+    assert page.context["form"]["first_ask_after_days"].value() == 90
+    assert 'x-show="needsFirstAsk"' in page.content.decode()
+    recurring = {"schedule_kind": "recurring", "schedule_days": "182", "name": nps.name}
+    client.post(url("survey-edit", nps.pk), definition(first_ask_after_days="120", **recurring))
+    nps.refresh_from_db()
+    assert nps.first_ask_after_days == 120
+    # Left empty, the survey keeps what it had.
+    client.post(url("survey-edit", nps.pk), definition(**recurring))
+    nps.refresh_from_db()
+    assert nps.first_ask_after_days == 120
+    refused = client.post(url("survey-edit", nps.pk), definition(first_ask_after_days="-1", **recurring))
+    assert "first_ask_after_days" in refused.context["form"].errors
+    login(client, olga)
+    assert client.post(url("survey-edit", nps.pk), definition(first_ask_after_days="5", **recurring)).status_code == 404

@@ -25,6 +25,9 @@ document.addEventListener("alpine:init", () => {
     needsEvent() {
       return this.schedule === "after_event";
     },
+    needsFirstAsk() {
+      return this.schedule === "recurring";
+    },
   }));
 });
 
