@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0011_account_from_unknown_group'),
-        ('tenancy', '0006_workspace_unknown_groups'),
+        ('tenancy', '0007_workspace_unknown_groups'),
         ('usage', '0002_ingest_rejection_count'),
     ]
 
