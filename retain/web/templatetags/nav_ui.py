@@ -25,7 +25,18 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("imports", ("import*",)),
     (
         "settings",
-        ("settings", "rate-add", "data*", "workspace-delete", "member*", "invitation-*", "api*", "write*", "audit*"),
+        (
+            "settings",
+            "rate-add",
+            "data*",
+            "workspace-delete",
+            "member*",
+            "invitation-*",
+            "api*",
+            "write*",
+            "audit*",
+            "unmatched-group*",
+        ),
     ),
 )
 # The menus of the top bar: what a CSM does with customers, the money, outreach, the workspace.

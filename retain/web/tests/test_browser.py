@@ -95,12 +95,18 @@ def test_a_csm_reads_portfolio_health_opens_a_red_account_and_sets_its_pulse(
     today = workspace_today(workspace)
     # Twelve accounts whose usage fades with their number, scored by the default scorecards over
     # the last 8 weeks: some stay green, some turn red.
-    accounts = [account] + [
-        services.account_create(
-            workspace=workspace, actor=None, via="test", name=f"Account {i:02}", tier="community", owner=carol
-        )
-        for i in range(11)
-    ]
+    # Each a paying customer for over a year, so every one is scored (not "not scored yet").
+    accounts = [account]
+    for i in range(11):
+        each = services.account_create(
+            workspace=workspace, actor=None, via="test", name=f"Account {i:02}", tier="community", owner=carol,
+            customer_since=today - dt.timedelta(days=400),
+        )  # fmt: skip
+        services.subscription_create(
+            account=each, actor=None, via="test", product="Starter", mrr=Decimal("99"),
+            started_on=today - dt.timedelta(days=400), term_end=today + dt.timedelta(days=330),
+        )  # fmt: skip
+        accounts.append(each)
     rows = []
     for index, each in enumerate(accounts):
         for back in range(90):
