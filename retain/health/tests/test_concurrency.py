@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from retain.accounts import services as account_services
 from retain.accounts.choices import EntryKind
 from retain.accounts.models import TimelineEntry
 from retain.health import services
 from retain.health.models import HealthScore, Pulse
-from retain.health.tests.test_services import PULSE_ONLY
+from retain.health.tests.test_services import PULSE_ONLY, make_account
 from retain.tenancy.models import Workspace
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -28,10 +27,8 @@ def test_two_overlapping_re_scores_write_each_band_change_once(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     services.scorecard_publish(workspace=workspace, actor=None, text=PULSE_ONLY)
-    accounts = [
-        account_services.account_create(workspace=workspace, actor=None, via="test", name=f"Account {n}")
-        for n in range(ACCOUNTS)
-    ]
+    # Established paying customers: accounts without revenue are not scored yet, so never change band.
+    accounts = [make_account(workspace, f"Account {n}") for n in range(ACCOUNTS)]
     for account in accounts:
         Pulse.objects.create(workspace=workspace, account=account, value=3, set_on=D - dt.timedelta(days=1))
     services.health_recompute(workspace=workspace, day=D - dt.timedelta(days=1))
