@@ -54,8 +54,8 @@ def rate_limited(
     return response
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    # The page holds a personal link: keep it out of shared caches and search engines.
+def private(response: HttpResponse) -> HttpResponse:
+    """A public page that holds a personal link: kept out of shared caches and search engines."""
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
@@ -76,7 +76,7 @@ def unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
         "contact": contact,
         "done": contact.email_unsubscribed_at is not None,
     }
-    return _private(render(request, "messaging/unsubscribe.html", context))
+    return private(render(request, "messaging/unsubscribe.html", context))
 
 
 # Mail programs send RFC 8058 one-click POSTs without any cookie, so there is no CSRF token to

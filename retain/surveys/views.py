@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from retain.lib.columns import parse_whole
-from retain.messaging.views import rate_limited, unsubscribe_page
+from retain.messaging.views import private, rate_limited, unsubscribe_page
 from retain.surveys import selectors, services
 from retain.surveys.choices import ResponseSource, SurveyKind
 from retain.surveys.tokens import unsubscribe_token
@@ -30,13 +30,6 @@ def _rate_limited(request: HttpRequest, token: str) -> HttpResponse | None:
 
 def _score(value: str | None, low: int, high: int) -> int | None:
     return parse_whole(value, low=low, high=high)
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    # The page holds a personal link: keep it out of shared caches and search engines.
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex"
-    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -71,7 +64,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
                 error = " ".join(exc.messages)
             else:
                 # Post/redirect/get: a reload does not send the answer again.
-                return _private(HttpResponseRedirect(request.path))
+                return private(HttpResponseRedirect(request.path))
     context = {
         "vendor": survey.workspace.name,
         "survey": survey,
@@ -86,7 +79,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         "high_label": "Extremely likely" if survey.kind == SurveyKind.NPS else "Very satisfied",
         "unsubscribe_path": reverse("survey-unsubscribe", args=[unsubscribe_token(contact.pk)]),
     }
-    return _private(render(request, "surveys/answer.html", context, status=400 if error else 200))
+    return private(render(request, "surveys/answer.html", context, status=400 if error else 200))
 
 
 # Mail programs send RFC 8058 one-click POSTs without any cookie: no CSRF token to check.

@@ -13,27 +13,13 @@ from retain.accounts.models import Account
 from retain.accounts.selectors import workspace_today
 from retain.health import services as health_services
 from retain.health.models import Pulse
+from retain.health.tests.test_services import PULSE_ONLY
 from retain.playbooks import engine
 from retain.playbooks.defaults import playbooks_install_defaults
 from retain.playbooks.models import Enrollment
 from retain.tenancy.models import Member, Workspace
 
 pytestmark = pytest.mark.django_db
-
-PULSE_ONLY = """\
-name: Pulse only
-applies_to: {default: true}
-priority: 1000
-measures:
-- kind: csm_pulse
-  label: CSM pulse
-  weight: 1
-  scoring:
-    bands:
-    - {below: 2, score: 0}
-    - {below: 3, score: 50}
-    - {else: 100}
-"""
 
 
 def red_pulse(account: Account, day: dt.date) -> None:

@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
-from retain.messaging.views import rate_limited
+from retain.messaging.views import private, rate_limited
 from retain.tenancy import services as tenancy_services
 from retain.web.forms import add_service_errors
 from retain.web.forms_admin import InvitationAcceptForm
@@ -30,13 +30,6 @@ RESET_PER_ADDRESS = 20
 RESET_WINDOW_SECONDS = 15 * 60
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    # The page holds a personal link: keep it out of shared caches and search engines.
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex"
-    return response
-
-
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     limited = rate_limited(request, token, scope="invitation")
@@ -44,7 +37,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return limited
     invitation = tenancy_services.invitation_from_link(token)
     if invitation is None:
-        return _private(render(request, "web/auth/invitation_invalid.html", status=404))
+        return private(render(request, "web/auth/invitation_invalid.html", status=404))
     User = get_user_model()
     existing = User.objects.filter(email__iexact=invitation.email).first()
     has_login = existing is not None and existing.has_usable_password()
@@ -66,7 +59,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 return redirect("workspace", joined.workspace.slug)
         status = 400
     context = {"invitation": invitation, "form": form, "has_login": has_login}
-    return _private(render(request, "web/auth/invitation_accept.html", context, status=status))
+    return private(render(request, "web/auth/invitation_accept.html", context, status=status))
 
 
 class MemberPasswordResetForm(PasswordResetForm):
