@@ -11,8 +11,8 @@ from typing import Any
 from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from retain.accounts import lifecycle
-from retain.accounts.choices import ContactStatus, SubscriptionStatus
+from retain.accounts import ledger, lifecycle
+from retain.accounts.choices import ContactStatus, MovementKind, SubscriptionStatus
 from retain.accounts.models import Account, Contact, Segment, Subscription, SubscriptionMovement, Touchpoint
 from retain.accounts.segments import apply_criteria
 from retain.lib.dates import local_day, today_in
@@ -46,13 +46,13 @@ MAX_IDS_IN_QUERY = 500
 def accounts_not_scored(workspace: Workspace, account_ids: Sequence[int], day: dt.date) -> dict[int, str]:
     """The accounts of `account_ids` that are not health-scored on `day` yet, with why (see
     lifecycle.not_scored_reason): {account_id: reason}. One query."""
-    live = Subscription.objects.filter(account=OuterRef("pk"), started_on__lte=day).filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gt=day)
-    )
+    # From the ledger as it stood on the day: a subscription in force that has not churned (a free
+    # one counts), and whether the account pays (accounts.ledger).
+    live = ledger.in_force_movements(day, SubscriptionMovement.objects.filter(account=OuterRef("pk")))
     rows = Account.objects.filter(workspace=workspace).annotate(
         first_start=Min("subscriptions__started_on"),
-        has_subscription=Exists(live),
-        has_revenue=Exists(live.filter(mrr__gt=0)),
+        has_subscription=Exists(live.exclude(kind=MovementKind.CHURN)),
+        has_revenue=ledger.account_pays_on(day),
     )
     keep = set(account_ids)
     if len(keep) <= MAX_IDS_IN_QUERY:
@@ -78,16 +78,13 @@ def accounts_not_scored(workspace: Workspace, account_ids: Sequence[int], day: d
 
 
 def accounts_paying_since(workspace_id: int, *, today: dt.date, since: dt.date) -> QuerySet[Account]:
-    """Accounts with a subscription paying on `today` that became customers on or before `since`
-    (their customer-since date, else their first subscription's start)."""
-    live = Subscription.objects.filter(account=OuterRef("pk"), started_on__lte=today, mrr__gt=0).filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gt=today)
-    )
+    """Accounts paying on `today` (accounts.ledger) that became customers on or before `since` (their
+    customer-since date, else their first subscription's start)."""
     first_start = Subscription.objects.filter(account=OuterRef("pk")).order_by("started_on").values("started_on")[:1]
     return (
         Account.objects.filter(workspace_id=workspace_id)
         .annotate(start=Coalesce("customer_since", Subquery(first_start)))
-        .filter(Exists(live), start__lte=since)
+        .filter(ledger.account_pays_on(today), start__lte=since)
     )
 
 
@@ -147,21 +144,16 @@ def account_timeline(account: Account, limit: int = 100) -> QuerySet[Any]:
 
 
 def mrr_by_subscription_on(subscriptions: QuerySet[Subscription], day: dt.date) -> dict[int, SubscriptionMovement]:
-    """The movement in force on `day` for each subscription (the latest effective on or before it)."""
-    in_force: dict[int, SubscriptionMovement] = {}
-    movements = SubscriptionMovement.objects.filter(subscription__in=subscriptions, effective_on__lte=day).order_by(
-        "subscription_id", "effective_on", "id"
-    )
-    for movement in movements:
-        in_force[movement.subscription_id] = movement
-    return in_force
+    """The movement in force at the close of `day` for each subscription (accounts.ledger)."""
+    movements = ledger.in_force_movements(day, SubscriptionMovement.objects.filter(subscription__in=subscriptions))
+    return {movement.subscription_id: movement for movement in movements}
 
 
 def account_mrr_on(account: Account, day: dt.date, table: RateTable | None = None) -> Decimal:
-    """The account's MRR on a past (or present) day, in the workspace currency, from the movements.
+    """The account's MRR on a past (or present) day, in the workspace currency, from the ledger.
 
-    Each subscription counts at the MRR of its latest movement on or before that day, converted at
-    the exchange rate valid on that day.
+    Each subscription counts at the MRR of its movement in force at the close of that day
+    (accounts.ledger), converted at the exchange rate valid on that day.
     """
     table = table or rate_table(account.workspace)
     total = Decimal(0)

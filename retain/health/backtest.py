@@ -1,9 +1,9 @@
 """Does the score predict churn? Replay the scorecards at past dates and compare with what happened.
 
-For each snapshot day D (from `start` to `end`, every `step_days`), the accounts paying on D (the
-subscription ledger shows MRR > 0 in force that day) are scored as of D: the measures read only
+For each snapshot day D (from `start` to `end`, every `step_days`), the accounts paying on D (as the
+subscription ledger, `accounts.ledger`, defines it) are scored as of D: the measures read only
 rollups and history dated on or before D, and the scorecards are today's (or a draft). Each such
-account-snapshot is labelled *churned* when the account's MRR falls to 0 within (D, D + horizon].
+account-snapshot is labelled *churned* when the account has a churn day within (D, D + horizon].
 
 The report: ROC-AUC of (100 − overall) as a churn predictor with a clustered bootstrap interval
 (accounts resampled, `validation.bootstrap_auc`), churn rate per band with counts, the lift of red
@@ -17,69 +17,18 @@ A snapshot whose horizon reaches past today sees only part of its window; the re
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from retain.accounts.models import SubscriptionMovement
+from retain.accounts import ledger as subscription_ledger
 from retain.accounts.selectors import workspace_today
 from retain.health import scoring, validation
 from retain.health.models import Scorecard
 from retain.tenancy.models import Workspace
 
 BAND_ORDER = ("red", "yellow", "green", "blank")
-
-
-# The subscription ledger ---------------------------------------------------------------------------
-
-
-class Ledger:
-    """Each account's paying state through time, from the subscription movements.
-
-    For every day an account's movements take effect: whether it was paying at the end of that day
-    (any subscription's movement in force with MRR > 0). Reading it is a bisect, so labelling
-    thousands of account-snapshots costs one query in all.
-    """
-
-    def __init__(self, workspace: Workspace) -> None:
-        movements = (
-            SubscriptionMovement.objects.filter(workspace=workspace)
-            .order_by("account_id", "effective_on", "id")
-            .values_list("account_id", "subscription_id", "effective_on", "mrr_after")
-        )
-        self.days: dict[int, list[dt.date]] = defaultdict(list)
-        self.paying: dict[int, list[bool]] = defaultdict(list)
-        current: dict[int, dict[int, bool]] = defaultdict(dict)
-        for account_id, subscription_id, effective_on, mrr_after in movements:
-            current[account_id][subscription_id] = mrr_after > 0
-            paying = any(current[account_id].values())
-            days = self.days[account_id]
-            if days and days[-1] == effective_on:
-                self.paying[account_id][-1] = paying  # the day's last movement decides
-            else:
-                days.append(effective_on)
-                self.paying[account_id].append(paying)
-
-    def accounts(self) -> list[int]:
-        return sorted(self.days)
-
-    def paying_on(self, account_id: int, day: dt.date) -> bool:
-        days = self.days.get(account_id, [])
-        index = bisect.bisect_right(days, day) - 1
-        return index >= 0 and self.paying[account_id][index]
-
-    def churn_day(self, account_id: int, after: dt.date, until: dt.date) -> dt.date | None:
-        """The first day in (after, until] on which a paying account stopped paying, if any."""
-        days = self.days.get(account_id, [])
-        for index in range(bisect.bisect_right(days, after), len(days)):
-            if days[index] > until:
-                break
-            if not self.paying[account_id][index]:
-                return days[index]
-        return None
 
 
 # The report ---------------------------------------------------------------------------------------
@@ -275,12 +224,12 @@ def backtest(
 
     days = snapshot_days(start, end, step_days)
     today = workspace_today(workspace)
-    ledger = Ledger(workspace)
+    ledger = subscription_ledger.load(workspace)
     rows: list[Row] = []
     cards: dict[str, scoring.Scorecard] = {}
     known: dict[tuple[Any, ...], scoring.Scorecard | None] = {}
     for index, day in enumerate(days):
-        paying = [account_id for account_id in ledger.accounts() if ledger.paying_on(account_id, day)]
+        paying = ledger.paying_on(day)
         if paying:
             scored = score_accounts(
                 workspace=workspace, day=day, account_ids=paying, scorecards=scorecards, definitions=definitions
@@ -304,7 +253,7 @@ def backtest(
                         day=day,
                         overall=result.overall,
                         band=result.band or "blank",
-                        churned=ledger.churn_day(account_id, day, horizon_end) is not None,
+                        churned=ledger[account_id].churned_between(day, horizon_end) is not None,
                         scorecard=name,
                         scores={m.kind: m.score for m in result.measures},
                     )

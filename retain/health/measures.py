@@ -39,8 +39,9 @@ from django.db.models import (
     When,
 )
 
+from retain.accounts import ledger
 from retain.accounts.choices import ContactRole, ContactStatus
-from retain.accounts.models import Account, Contact, SubscriptionMovement, Touchpoint
+from retain.accounts.models import Account, Contact, Touchpoint
 from retain.health.models import Pulse
 from retain.lib.dates import local_day, start_of_day
 from retain.surveys.choices import SurveyKind
@@ -338,16 +339,11 @@ def _csat(scope: _Scope, day: dt.date, params: Params) -> dict[int, Values]:
 def _subscriptions(scope: _Scope, day: dt.date, params: Params) -> dict[int, Values]:
     """Seats and the next term end, from each subscription's ledger movement in force on the day.
 
-    A subscription counts when that movement leaves it paying (MRR after > 0); the movement in force
-    is the latest effective on or before the day (ties: the later recorded).
+    A subscription counts when that movement leaves it paying (MRR after > 0); "in force" is the
+    subscription ledger's (accounts.ledger).
     """
-    superseded = SubscriptionMovement.objects.filter(
-        subscription_id=OuterRef("subscription_id"), effective_on__lte=day
-    ).filter(
-        Q(effective_on__gt=OuterRef("effective_on")) | Q(effective_on=OuterRef("effective_on"), id__gt=OuterRef("id"))
-    )
     rows = (
-        scope.filter(SubscriptionMovement.objects.filter(effective_on__lte=day).filter(~Exists(superseded)))
+        scope.filter(ledger.in_force_movements(day))
         .filter(mrr_after__gt=0)
         .values("account_id")
         .annotate(

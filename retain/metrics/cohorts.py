@@ -1,8 +1,8 @@
 """Renewal cohorts from the subscription ledger, and the shifted-beta-geometric model fitted to them.
 
-An account's life is read from its ledger movements: it starts on the first day its subscriptions
-together pay something, and is lost on the first day after that when they together pay nothing (a
-later reactivation does not put it back in its cohort: a contractual cohort only shrinks). Accounts
+An account's life is read from the subscription ledger (`accounts.ledger`, where start, churn and
+lost are defined): it starts on the first day it pays and is lost on its first churn day (a later
+reactivation does not put it back in its cohort: a contractual cohort only shrinks). Accounts
 are grouped per tier by the quarter they started in; active[t] counts the members still paying on
 their own t-th anniversary. A cohort is observed for t periods once its last member could have
 reached its t-th anniversary, so every count is complete.
@@ -15,6 +15,12 @@ quarter.
 `retention_by_tier` fits `fit_sbg_cohorts` per tier and gives the projected curve beside the
 observed one, DEL, and `clv_comparison` (the seed formula against the DERL-based value). A tier with
 too little history is not fitted; it carries the reason instead.
+
+Beside the cohorts' churn per renewal, each tier carries its logo churn over the trailing year, read
+from the same ledger with the revenue page's definition, so the two pages show one figure for one
+period. They measure different things otherwise: the cohorts' churn pools every anniversary of every
+cohort over the whole history (young cohorts, which lose more, weigh as much as old ones), while a
+year's logo churn is the share of the whole book paying at its start that churned during it.
 """
 
 from __future__ import annotations
@@ -22,13 +28,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass, field, replace
 
+from retain.accounts import ledger as subscription_ledger
 from retain.accounts.choices import Tier
-from retain.accounts.models import Account, SubscriptionMovement
 from retain.accounts.selectors import rate_table, workspace_today
-from retain.lib.money import RateTable
+from retain.lib.dates import add_months
 from retain.metrics import retention
 from retain.tenancy.models import Workspace
 
@@ -38,115 +43,6 @@ MIN_OBSERVED_PERIODS = 2
 GROSS_MARGIN = 0.75  # seed 003's example margin, used for both CLVs
 ANNUAL_DISCOUNT = 0.10
 PROJECTED_PERIODS = 8
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later, clamped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
-@dataclass
-class AccountLedger:
-    """One account's MRR history: per subscription the movements in date order."""
-
-    account_id: int
-    tier: str
-    edition: str
-    # (effective_on, subscription_id, mrr_after, currency, seats_after), in ledger order
-    movements: list[tuple[dt.date, int, Decimal, str, int]] = field(default_factory=list)
-
-    def totals(self) -> list[tuple[dt.date, bool]]:
-        """After each day with movements: does the account pay anything?"""
-        current: dict[int, Decimal] = {}
-        days: list[tuple[dt.date, bool]] = []
-        for day, subscription_id, mrr, _currency, _seats in self.movements:
-            current[subscription_id] = mrr
-            paying = any(value > 0 for value in current.values())
-            if days and days[-1][0] == day:
-                days[-1] = (day, paying)
-            else:
-                days.append((day, paying))
-        return days
-
-    @property
-    def started_on(self) -> dt.date | None:
-        return next((day for day, paying in self.totals() if paying), None)
-
-    @property
-    def lost_on(self) -> dt.date | None:
-        """The first day after the start on which nothing is paid any more."""
-        return self.lost_after(dt.date.min)
-
-    def lost_after(self, day: dt.date) -> dt.date | None:
-        """The first day after `day` on which the account goes from paying to paying nothing."""
-        paying_before = False
-        for when, paying in self.totals():
-            if when > day and paying_before and not paying:
-                return when
-            paying_before = paying
-        return None
-
-    def in_force(self, day: dt.date) -> dict[int, tuple[Decimal, str, int]]:
-        """Per subscription, the (MRR, currency, seats) of its latest movement on or before `day`."""
-        found: dict[int, tuple[Decimal, str, int]] = {}
-        for when, subscription_id, mrr, currency, seats in self.movements:
-            if when > day:
-                break
-            found[subscription_id] = (mrr, currency, seats)
-        return found
-
-    def mrr_on(self, day: dt.date, table: RateTable) -> float:
-        total = Decimal(0)
-        for mrr, currency, _seats in self.in_force(day).values():
-            total += table.convert(mrr, currency, day) if table.covers(currency, day) else mrr
-        return float(total)
-
-    def seats_on(self, day: dt.date) -> int:
-        return sum(seats for mrr, _currency, seats in self.in_force(day).values() if mrr > 0)
-
-    def days_to_anniversary(self, day: dt.date, months: int = 12) -> int | None:
-        """Days from `day` to the next anniversary of a paying subscription's first movement (its next
-        renewal under terms of `months`). Read from the ledger, not from the subscription's term end,
-        which is today's: on a past day it would tell the renewed accounts from the lost ones."""
-        first: dict[int, dt.date] = {}
-        for when, subscription_id, _mrr, _currency, _seats in self.movements:
-            first.setdefault(subscription_id, when)
-        upcoming = []
-        for subscription_id, (mrr, _currency, _seats) in self.in_force(day).items():
-            if mrr <= 0:
-                continue
-            start, k = first[subscription_id], 1
-            while add_months(start, k * months) < day:
-                k += 1
-            upcoming.append((add_months(start, k * months) - day).days)
-        return min(upcoming, default=None)
-
-    def paying_on(self, day: dt.date) -> bool:
-        return any(mrr > 0 for mrr, _currency, _seats in self.in_force(day).values())
-
-
-def ledgers(workspace: Workspace) -> dict[int, AccountLedger]:
-    """Every account's ledger, from one query over the movements and one over the accounts."""
-    found = {
-        pk: AccountLedger(account_id=pk, tier=tier, edition=edition)
-        for pk, tier, edition in Account.objects.filter(workspace=workspace).values_list("id", "tier", "edition")
-    }
-    rows = (
-        SubscriptionMovement.objects.filter(workspace=workspace)
-        .order_by("account_id", "effective_on", "id")
-        .values_list("account_id", "effective_on", "subscription_id", "mrr_after", "currency", "seats_after")
-    )
-    for account_id, day, subscription_id, mrr, currency, seats in rows:
-        found[account_id].movements.append((day, subscription_id, mrr, currency, seats))
-    return found
 
 
 @dataclass(frozen=True)
@@ -181,6 +77,21 @@ class TierRetention:
     renewals: int = 0
     discounted_lifetime: float | None = None  # DEL, in periods
     clv: retention.ClvComparison | None = None
+    # Logo churn over the report's trailing year (the ledger's definition, as the revenue page counts
+    # it): the accounts paying the day before it began, and those of them that churned in it.
+    year_active: int = 0
+    year_churned: int = 0
+
+    @property
+    def year_churn(self) -> float | None:
+        return self.year_churned / self.year_active if self.year_active else None
+
+    @property
+    def year_churn_worked(self) -> str:
+        """The trailing year's logo churn with its inputs, as the revenue page writes it."""
+        if self.year_churn is None:
+            return "— (no account was paying when the year began)"
+        return f"{self.year_churned} / {self.year_active} = {100 * self.year_churn:.1f}%"
 
     @property
     def tenure_note(self) -> str:
@@ -204,6 +115,7 @@ class RetentionReport:
     first_start: dt.date | None
     tiers: list[TierRetention]
     discount: float  # per period
+    year_start: dt.date  # the trailing year of `TierRetention.year_churn`: year_start to today
 
     @property
     def period_name(self) -> str:
@@ -325,7 +237,7 @@ def retention_by_tier(
     """Per tier: the renewal cohorts, the fitted sBG curve beside the observed one, DEL and the CLV comparison."""
     today = today or workspace_today(workspace)
     table = rate_table(workspace)
-    books = ledgers(workspace)
+    books = subscription_ledger.load(workspace)
     lives: dict[str, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
     current_mrr: dict[str, list[float]] = defaultdict(list)
     starts: list[dt.date] = []
@@ -343,6 +255,7 @@ def retention_by_tier(
     first_start = min(starts, default=None)
     months = period_months or choose_period_months(first_start, today)
     discount = (1 + ANNUAL_DISCOUNT) ** (months / 12) - 1
+    year_start = add_months(today, -12) + dt.timedelta(days=1)
     tiers = []
     for tier, label in Tier.choices:
         cohorts = build_cohorts(lives[tier], period_months=months, today=today)
@@ -351,18 +264,25 @@ def retention_by_tier(
         # The typical active customer's completed renewals: DERL values a customer at that point.
         tenures = sorted(_completed_periods(started, today, months) for started, lost in lives[tier] if lost is None)
         renewals = max(1, tenures[len(tenures) // 2]) if tenures else 1
-        tiers.append(
-            fit_tier(
-                tier,
-                label,
-                cohorts,
-                period_months=months,
-                discount=discount,
-                average_mrr=average,
-                renewals=renewals,
-            )
+        fitted = fit_tier(
+            tier,
+            label,
+            cohorts,
+            period_months=months,
+            discount=discount,
+            average_mrr=average,
+            renewals=renewals,
         )
-    return RetentionReport(period_months=months, today=today, first_start=first_start, tiers=tiers, discount=discount)
+        active, churned = books.logo_churn(year_start, today, among=[pk for pk, b in books.items() if b.tier == tier])
+        tiers.append(replace(fitted, year_active=len(active), year_churned=len(churned)))
+    return RetentionReport(
+        period_months=months,
+        today=today,
+        first_start=first_start,
+        tiers=tiers,
+        discount=discount,
+        year_start=year_start,
+    )
 
 
 def _completed_periods(started: dt.date, today: dt.date, months: int) -> int:

@@ -3,10 +3,10 @@
 For a period (calendar days `start` to `end`, both included) and filters (tier, saved segment, the
 account's owner today):
 
-- MRR at start is the MRR in force when the period begins (every movement effective before `start`),
-  MRR at end the MRR in force at the close of `end`. The ledger rule is the one of
-  `accounts.selectors.account_mrr_on`: a subscription counts at the `mrr_after` of its latest movement
-  on or before the day, converted at that day's rate.
+- MRR at start is the MRR in force when the period begins (at the close of the day before `start`),
+  MRR at end the MRR in force at the close of `end`, as the subscription ledger (`accounts.ledger`)
+  defines "in force": a subscription counts at the `mrr_after` of its latest movement on or before
+  the day, converted at that day's rate.
 - The movements of the period are summed by kind (new, expansion, contraction, churn, reactivation),
   each converted at the rate of its own day. The ARR waterfall is start → +new +expansion
   +reactivation −contraction −churn → end; whatever the kinds do not explain (a currency's rate moving
@@ -14,9 +14,11 @@ account's owner today):
   waterfall always adds up.
 - Retention follows "Fighting Churn with Data": NRR = MRR at end of the accounts active at start /
   their MRR at start (expansion counts, new accounts do not); GRR the same with each account capped
-  at its starting MRR (expansion does not count); logo churn = accounts active at start and not at
-  end / accounts active at start; revenue churn = (MRR of churned accounts + downsell) / MRR at start,
-  which is 1 − GRR.
+  at its starting MRR (expansion does not count); logo churn = accounts paying at start that churned
+  in the period / accounts paying at start, with the ledger's one definition of churn (an account
+  churns on the day it stops paying; a win-back inside the period is still a loss); revenue churn =
+  (MRR at start of the accounts paying nothing at the end + downsell) / MRR at start, which is 1 − GRR
+  (it counts money, so a win-back's returned MRR offsets its loss).
 - Eligible churn (seed 003) = revenue lost in the period / revenue due for renewal in the period.
   Due: the ARR at period start of the subscriptions whose term ended in the period (a term end is
   the subscription's current `term_end`, or one recorded by a "renewal window opened" entry, which is
@@ -30,7 +32,8 @@ account's owner today):
   the answers of the period (retain.surveys.measures).
 
 Queries are set-based: MRR on any number of days is one query (one subquery per day), the movements
-one GROUP BY query, so the count never depends on the number of accounts or movements.
+one GROUP BY query, the churn days one read of the ledger, so the count never depends on the number
+of accounts or movements.
 """
 
 from __future__ import annotations
@@ -41,8 +44,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
+from retain.accounts import ledger
 from retain.accounts.choices import EntryKind, MovementKind
 from retain.accounts.models import Account, Subscription, SubscriptionMovement, TimelineEntry
 from retain.accounts.selectors import rate_table, segment_accounts
@@ -237,14 +241,7 @@ def mrr_snapshot(
     days = sorted(set(days))
     table = table or rate_table(workspace)
     names = {f"mrr_{i}": day for i, day in enumerate(days)}
-    annotations = {
-        name: Subquery(
-            SubscriptionMovement.objects.filter(subscription=OuterRef("pk"), effective_on__lte=day)
-            .order_by("-effective_on", "-id")
-            .values("mrr_after")[:1]
-        )
-        for name, day in names.items()
-    }
+    annotations = {name: ledger.subscription_mrr_on(day) for name, day in names.items()}
     rows = (
         Subscription.objects.filter(_in_scope(workspace, filters), workspace=workspace)
         .order_by()
@@ -293,19 +290,21 @@ def _money(amount: Decimal, currency: str) -> str:
 
 
 def _retention_figures(
-    start: dict[int, Decimal], end: dict[int, Decimal], currency: str
+    start: dict[int, Decimal], end: dict[int, Decimal], currency: str, books: ledger.Ledger, period: Period
 ) -> tuple[Figure, Figure, Figure, Figure, int]:
-    """NRR, GRR, logo churn and revenue churn of the accounts active at start."""
+    """NRR, GRR, logo churn and revenue churn of the accounts active at start (MRR from the snapshot,
+    churn days from the ledger `books`)."""
     cohort = {account: mrr for account, mrr in start.items() if mrr > 0}
     start_total = sum(cohort.values(), ZERO)
     end_total = sum((end.get(account, ZERO) for account in cohort), ZERO)
     capped = sum((min(end.get(account, ZERO), mrr) for account, mrr in cohort.items()), ZERO)
-    churned = [account for account in cohort if end.get(account, ZERO) <= 0]
-    churned_mrr = sum((cohort[account] for account in churned), ZERO)
+    gone = [account for account in cohort if end.get(account, ZERO) <= 0]
+    churned_mrr = sum((cohort[account] for account in gone), ZERO)
     downsell = start_total - capped - churned_mrr
     expansion = end_total - capped
     nrr = formulas.net_revenue_retention(start_total, expansion, downsell, churned_mrr)
     grr = formulas.gross_revenue_retention(start_total, downsell, churned_mrr)
+    churned = books.logo_churn(period.start, period.end, among=cohort)[1]
     logo = formulas.logo_churn_rate(len(cohort), len(churned))
     revenue_churn = formulas.mrr_churn_rate(start_total, churned_mrr, downsell)
     s, e, c = _money(start_total, currency), _money(end_total, currency), _money(capped, currency)
@@ -323,13 +322,13 @@ def _retention_figures(
     )
     logo_figure = Figure(
         logo,
-        "Logo churn = accounts active at start and not at end / accounts active at start",
+        "Logo churn = accounts paying at start that churned (stopped paying) in the period / accounts paying at start",
         {"churned": len(churned), "active_at_start": len(cohort)},
         f"Logo churn = {len(churned)} / {len(cohort)} = {_pct(logo)}",
     )
     revenue_figure = Figure(
         revenue_churn,
-        "Revenue churn = (MRR of churned accounts + downsell) / MRR at start",
+        "Revenue churn = (MRR at start of the accounts paying nothing at the end + downsell) / MRR at start",
         {"churned_mrr": churned_mrr, "downsell": downsell, "mrr_start": start_total},
         f"Revenue churn = ({_money(churned_mrr, currency)} + {_money(downsell, currency)}) / {s} "
         f"= {_pct(revenue_churn)}",
@@ -420,7 +419,10 @@ def revenue_metrics(workspace: Workspace, period: Period, filters: Filters | Non
         other=mrr_end - mrr_start - explained,
         end=mrr_end,
     )
-    nrr, grr, logo, revenue_churn, active_start = _retention_figures(start_accounts, end_accounts, currency)
+    books = ledger.load(workspace, scoped_accounts(workspace, filters))
+    nrr, grr, logo, revenue_churn, active_start = _retention_figures(
+        start_accounts, end_accounts, currency, books, period
+    )
     arr_start, arr_end = mrr_start * MONTHS_PER_YEAR, mrr_end * MONTHS_PER_YEAR
     survey = survey_measures(workspace, period, filters)
     return RevenueMetrics(
@@ -471,10 +473,11 @@ def retention_trend(
     periods = month_periods(end, months, workspace.time_zone)
     days = [_eve(p.start) for p in periods] + [p.end for p in periods]
     snapshot = mrr_snapshot(workspace, days, filters)
+    books = ledger.load(workspace, scoped_accounts(workspace, filters))
     points = []
     for period in periods:
         nrr, grr, logo, _, _ = _retention_figures(
-            snapshot.by_account(_eve(period.start)), snapshot.by_account(period.end), workspace.currency
+            snapshot.by_account(_eve(period.start)), snapshot.by_account(period.end), workspace.currency, books, period
         )
         points.append(TrendPoint(period.start, period.end, nrr, grr, logo))
     return points

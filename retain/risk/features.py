@@ -6,8 +6,8 @@ score on or before D (within HEALTH_DAYS); the contract comes from the ledger: M
 currency and seats in force on D, and the days to the next yearly anniversary of a paying
 subscription. (Not the measures' days_to_renewal: its term ends are today's, so on a past day it
 would give away which accounts later renewed.) Tier and edition complete the row. The label is the
-outcome the model predicts: the account stops paying (its MRR goes to zero) within `horizon_days`
-after D, i.e. it churned at its next renewal.
+outcome the model predicts: the account churns (the ledger's definition, `accounts.ledger`: it stops
+paying) within `horizon_days` after D, i.e. it churned at its next renewal.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 
+from retain.accounts.ledger import AccountLedger
 from retain.health.measures import compute_measures
 from retain.health.models import HealthScore
 from retain.lib.money import RateTable
 from retain.metrics.churn import Table
-from retain.metrics.cohorts import AccountLedger
 from retain.tenancy.models import Workspace
 
 TARGET = "churned"
@@ -109,8 +109,7 @@ def snapshot_rows(
         row += [_text(ledger.days_to_anniversary(day))]
         row += [ledger.tier, ledger.edition, band]
         if horizon_days is not None:
-            lost = ledger.lost_after(day)
-            churned = lost is not None and lost <= day + dt.timedelta(days=horizon_days)
+            churned = ledger.churned_between(day, day + dt.timedelta(days=horizon_days)) is not None
             row.append(POSITIVE if churned else NEGATIVE)
         rows.append(row)
     return ids, rows

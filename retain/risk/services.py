@@ -20,9 +20,10 @@ from dataclasses import asdict
 from django.db import transaction
 from django.utils import timezone
 
+from retain.accounts import ledger
 from retain.accounts.selectors import rate_table, workspace_today
+from retain.lib.dates import add_months
 from retain.metrics import churn
-from retain.metrics.cohorts import add_months, ledgers
 from retain.risk import features
 from retain.risk.choices import RunStatus
 from retain.risk.models import ChurnModelRun, ChurnRisk
@@ -67,8 +68,8 @@ def churn_model_train(
     """Train on the workspace's snapshots, evaluate on the held-out latest ones, refit, score today."""
     today = today or workspace_today(workspace)
     table = rate_table(workspace)
-    books = ledgers(workspace)
-    starts = [start for ledger in books.values() if (start := ledger.started_on) is not None]
+    books = ledger.load(workspace)
+    starts = [start for book in books.values() if (start := book.started_on) is not None]
     days = snapshot_days(min(starts), today, horizon_days)[-MAX_SNAPSHOTS:] if starts else []
     window: dict[str, object] = {"horizon_days": horizon_days, "snapshots": len(days)}
     if len(days) < MIN_SNAPSHOTS:

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from retain.accounts.choices import MovementKind
 from retain.accounts.models import Account, Subscription, SubscriptionMovement
-from retain.health.backtest import Ledger, backtest, nominal_weights, snapshot_days
+from retain.health.backtest import backtest, nominal_weights, snapshot_days
 from retain.health.definition import parse
 from retain.health.models import HealthScore
 from retain.health.services import scorecard_publish
@@ -153,22 +153,6 @@ def test_snapshots_run_from_start_to_end_every_step() -> None:
     assert snapshot_days(dt.date(2026, 1, 1), dt.date(2026, 1, 1), 30) == [dt.date(2026, 1, 1)]
     with pytest.raises(ValueError, match="before it starts"):
         snapshot_days(dt.date(2026, 2, 1), dt.date(2026, 1, 1), 30)
-
-
-def test_the_ledger_sees_a_reactivated_account_paying_again(workspace: Workspace) -> None:
-    account = customer(workspace, "Back again", active_every=7, churn_on=dt.date(2025, 9, 1))
-    subscription = account.subscriptions.get()
-    SubscriptionMovement.objects.create(
-        workspace=workspace, subscription=subscription, account=account, currency="USD",
-        effective_on=dt.date(2025, 11, 1), kind=MovementKind.REACTIVATION, mrr_before=Decimal(0), mrr_after=Decimal(80),
-        seats_before=0, seats_after=4, product_after="Hub",
-    )  # fmt: skip
-    ledger = Ledger(workspace)
-    assert ledger.paying_on(account.pk, dt.date(2025, 8, 31))
-    assert not ledger.paying_on(account.pk, dt.date(2025, 10, 1))
-    assert ledger.paying_on(account.pk, dt.date(2025, 11, 1))
-    assert ledger.churn_day(account.pk, dt.date(2025, 8, 1), dt.date(2025, 12, 1)) == dt.date(2025, 9, 1)
-    assert ledger.churn_day(account.pk, dt.date(2025, 9, 1), dt.date(2025, 12, 1)) is None
 
 
 def test_nominal_weights_are_each_measure_s_share_of_the_overall_score() -> None:

@@ -288,5 +288,5 @@ def test_the_query_count_does_not_grow_with_the_book(
         engine.revenue_metrics(workspace, Q1)
     with django_assert_max_num_queries(5):  # type: ignore[operator]
         engine.quota_attainment(workspace, Q1)
-    with django_assert_max_num_queries(2):  # type: ignore[operator]
+    with django_assert_max_num_queries(3):  # type: ignore[operator]
         engine.retention_trend(workspace, Q1.end)

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from retain.accounts import ledger as subscription_ledger
 from retain.metrics import cohorts, retention
 from retain.risk.tests.ledger import customer
 from retain.tenancy.models import Workspace
@@ -40,7 +41,7 @@ def test_add_months_keeps_the_day_or_the_months_end() -> None:
 
 def test_a_ledger_loses_an_account_when_nothing_is_paid_any_more(workspace: Workspace) -> None:
     account = customer(workspace, "Initech", started=D(2025, 1, 10), lost=D(2025, 6, 1))
-    ledger = cohorts.ledgers(workspace)[account.pk]
+    ledger = subscription_ledger.load(workspace)[account.pk]
     assert ledger.started_on == D(2025, 1, 10)
     assert ledger.lost_on == D(2025, 6, 1)
     assert ledger.paying_on(D(2025, 5, 31)) and not ledger.paying_on(D(2025, 6, 1))
@@ -111,7 +112,7 @@ def test_a_tier_that_never_lost_an_account_is_refused(workspace: Workspace) -> N
 def test_days_to_renewal_come_from_the_ledgers_anniversaries(workspace: Workspace) -> None:
     """Not from the subscription's term end, which is today's and would tell, on a past day, who renewed."""
     account = customer(workspace, "Initech", started=D(2024, 3, 10), lost=D(2026, 3, 10))
-    ledger = cohorts.ledgers(workspace)[account.pk]
+    ledger = subscription_ledger.load(workspace)[account.pk]
     assert ledger.days_to_anniversary(D(2024, 3, 10)) == 365
     assert ledger.days_to_anniversary(D(2025, 2, 8)) == 30
     assert ledger.days_to_anniversary(D(2025, 3, 10)) == 0
