@@ -40,7 +40,7 @@ RATES_TO_USD = {"EUR": 1.08, "GBP": 1.26}
 
 # Churn at renewal: log-odds at average engagement, per tier; each unit of engagement takes
 # CHURN_SLOPE off. Community accounts also churn between renewals (card plans, no contract).
-RENEWAL_CHURN_BASE = {Tier.COMMUNITY: -3.0, Tier.ENTERPRISE: -4.2, Tier.STRATEGIC: -5.8}
+RENEWAL_CHURN_BASE = {Tier.COMMUNITY: -1.9, Tier.ENTERPRISE: -2.8, Tier.STRATEGIC: -4.4}
 CHURN_SLOPE = 2.0
 # Monthly chances at average engagement (each scaled by exp(±0.9 × engagement)) that the main
 # subscription grows or shrinks by some seats, and that an add-on product is bought: the revenue
@@ -170,6 +170,11 @@ class AccountPlan:
         week = (day - self.window_start).days // 7
         return self.latent[min(max(week, 0), len(self.latent) - 1)]
 
+    @property
+    def former(self) -> bool:
+        """A customer that left before the year of history began."""
+        return self.churned_on is not None and self.churned_on < self.window_start
+
     def is_customer_on(self, day: dt.date) -> bool:
         return self.customer_since <= day and (self.churned_on is None or day < self.churned_on)
 
@@ -193,7 +198,7 @@ class World:
         """How many CSMs of each kind the books need (at least one of each)."""
         load = dict.fromkeys(BOOK_SIZE, 0)
         for account in self.accounts:
-            load[account.csm_kind] += 1
+            load[account.csm_kind] += not account.former
         return {kind: max(1, math.ceil(load[kind] / BOOK_SIZE[kind])) for kind in BOOK_SIZE}
 
 
@@ -230,7 +235,16 @@ class _Planner:
         self.used_names: set[str] = set()
 
     def plan(self) -> World:
-        accounts = [self.account(index) for index in range(self.size)]
+        """`size` accounts that are customers at some time in the year of history, and the former
+        customers who left before it: planned as any other account, they are what keeps the older
+        cohorts honest (without them every account older than the window would have renewed every
+        year until it, and the cohorts would show almost no churn)."""
+        accounts: list[AccountPlan] = []
+        book = 0
+        while book < self.size:
+            account = self.account(len(accounts))
+            accounts.append(account)
+            book += not account.former
         return World(seed=self.seed, today=self.today, window_start=self.window_start, accounts=accounts)
 
     def account(self, index: int) -> AccountPlan:
@@ -378,23 +392,23 @@ class _Planner:
         if rng.random() < add_on_share:
             self.add_on(account, since)
 
-        # Walk the year month by month: expansion, contraction, renewal and churn.
-        day = max(since, self.window_start) + dt.timedelta(days=rng.randint(0, 29))
+        # Walk the account's life month by month: renewal and churn from its first day (before the
+        # year of history too, so older cohorts lose customers at the same rates), and expansion and
+        # contraction within the year of history.
+        day = since + dt.timedelta(days=rng.randint(0, 29))
         renewal = add_years(since, 1)
-        while renewal < day:
-            renewal = add_years(renewal, 1)
         while day <= self.today and account.churned_on is None:
             e = account.latent_on(day)
             tenure = (day - since).days
             if renewal <= day:
                 self.renew(account, renewal, unit, level)
                 renewal = add_years(renewal, 1)
+            elif tenure >= 30 and day < self.window_start:
+                if rng.random() < sigmoid(self.monthly_churn(account, e, tenure)):
+                    self.churn(account, day)
+                    break
             elif tenure >= 30:
-                early = EARLY_CHURN_BOOST if tenure < 100 else 0.0
-                monthly = MONTHLY_CHURN_BASE - CHURN_SLOPE * e + early
-                if account.tier != Tier.COMMUNITY:
-                    monthly -= 2.0  # contracts: they leave at renewal, rarely before
-                if rng.random() < sigmoid(monthly):
+                if rng.random() < sigmoid(self.monthly_churn(account, e, tenure)):
                     self.churn(account, day)
                     break
                 self.resize(account, main, day, e, unit)
@@ -408,6 +422,15 @@ class _Planner:
         for subscription in account.subscriptions:
             if subscription.active:
                 subscription.term_end = end
+
+    @staticmethod
+    def monthly_churn(account: AccountPlan, e: float, tenure: int) -> float:
+        """Log-odds of leaving in a month between renewals."""
+        early = EARLY_CHURN_BOOST if tenure < 100 else 0.0
+        monthly = MONTHLY_CHURN_BASE - CHURN_SLOPE * e + early
+        if account.tier != Tier.COMMUNITY:
+            monthly -= 2.0  # contracts: they leave at renewal, rarely before
+        return monthly
 
     def add_on(self, account: AccountPlan, day: dt.date) -> None:
         rng = self.rng
@@ -447,6 +470,8 @@ class _Planner:
         if rng.random() < sigmoid(RENEWAL_CHURN_BASE[account.tier] - CHURN_SLOPE * recent):
             self.churn(account, on)
             return
+        if on < self.window_start:
+            return  # before the year of history only who stayed is planned, not how they changed
         main = account.subscriptions[0]
         if main.current_product == names.PRODUCT_PROFESSIONAL and recent > 0.7 and rng.random() < 0.3:
             upgraded = _price(account.tier, Edition.ENTERPRISE, level)
