@@ -8,7 +8,7 @@ their own t-th anniversary. A cohort is observed for t periods once its last mem
 reached its t-th anniversary, so every count is complete.
 
 The period is the contract term, a year. A workspace with less than `YEARLY_HISTORY_YEARS` of
-history (the demo has about a year) uses quarters instead, and the page says so: the fitted
+history uses quarters instead, and the page says so: the fitted
 retention is then per quarter, and the DEL/DERL discount rate is the annual one converted to a
 quarter.
 

@@ -53,7 +53,11 @@ def build_demo(
     today = today or today_in("UTC")
     started = time.perf_counter()
     world = plan_world(seed=seed, size=size, today=today)
-    say(f"  plan: {len(world.accounts)} accounts ({time.perf_counter() - started:.1f}s)")
+    former = sum(1 for account in world.accounts if account.former)
+    say(
+        f"  plan: {len(world.accounts) - former} accounts and {former} former customers "
+        f"({time.perf_counter() - started:.1f}s)"
+    )
     ctx = DemoContext(seed=seed, size=size, today=today, raw_days=raw_days, world=world)
     for step in STEPS if steps is None else steps:
         began = time.perf_counter()

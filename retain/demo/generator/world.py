@@ -8,6 +8,13 @@ own level, knocked down when its champion leaves). That one hidden variable driv
 expansions and contractions, and the chance of churn at renewal, so churn is predictable from
 observable usage only as well as real churn is, never read back from a stored flag. The latent
 values stay in memory: no model field holds them.
+
+Renewals and churn are planned over each account's whole life, from its first day, also before the
+year of history (with the engagement of the year's first week): customers who left before the year
+are planned and written too, as former customers, on top of the `size` accounts of the book. The
+tiers' churn odds put annual logo churn where published SaaS figures put it by segment (SMB about
+15–25%, mid-market 8–15%, enterprise 3–8%; seed 003's CLV example, 1% a month, is about 11% a
+year), the same in every year, so the cohort page and the revenue page read the same rates.
 """
 
 from __future__ import annotations

@@ -18,7 +18,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=42, help="the same seed builds the same workspace")
-        parser.add_argument("--accounts", type=int, default=1000, help="how many customer accounts (default 1000)")
+        parser.add_argument(
+            "--accounts",
+            type=int,
+            default=1000,
+            help="how many customer accounts in the year of history (default 1000); former customers, who left "
+            "before it, come on top",
+        )
         # 30 days of raw events (about 360,000) keeps `make demo` within about three minutes on a
         # small machine; older days are daily rollups, which is all the measures read anyway.
         parser.add_argument("--raw-days", type=int, default=30, help="days of raw events before today (default 30)")
