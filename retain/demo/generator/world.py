@@ -51,9 +51,9 @@ RENEWAL_CHURN_BASE = {Tier.COMMUNITY: -1.9, Tier.ENTERPRISE: -2.8, Tier.STRATEGI
 CHURN_SLOPE = 2.0
 # Monthly chances at average engagement (each scaled by exp(±0.9 × engagement)) that the main
 # subscription grows or shrinks by some seats, and that an add-on product is bought: the revenue
-# movements behind retention (about 90% gross and 105–115% net over a year; community, on card plans
+# movements behind retention (about 87% gross and 105–115% net over a year; community, on card plans
 # with little CSM time, keeps less and grows less).
-SEAT_EXPANSION = {Tier.COMMUNITY: 0.03, Tier.ENTERPRISE: 0.035, Tier.STRATEGIC: 0.035}
+SEAT_EXPANSION = {Tier.COMMUNITY: 0.03, Tier.ENTERPRISE: 0.038, Tier.STRATEGIC: 0.042}
 SEAT_CONTRACTION = {Tier.COMMUNITY: 0.02, Tier.ENTERPRISE: 0.015, Tier.STRATEGIC: 0.015}
 ADD_ON_RATE = {Tier.COMMUNITY: 0.012, Tier.ENTERPRISE: 0.025, Tier.STRATEGIC: 0.025}
 MONTHLY_CHURN_BASE = -6.6
