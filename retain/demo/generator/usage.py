@@ -42,19 +42,24 @@ def raw_start(ctx: DemoContext) -> dt.date:
 
 
 def day_events(
-    activity: AccountDay, opens: dt.datetime, rng: Any
-) -> Iterator[tuple[str, str, dt.datetime, dict[str, Any]]]:
+    activity: AccountDay, rng: Any, opens: dt.datetime | None = None
+) -> Iterator[tuple[str, str, dt.datetime | None, dict[str, Any]]]:
     """The day's events of one account, (user, event name, time, properties): each active user's login
-    and feature and key events, then the tickets."""
+    and feature and key events, then the tickets. With `opens` (the day's midnight) each gets a time
+    between 07:00 and about 21:00; without, no time is drawn (the fold needs only the day)."""
     for user in activity.users:
         key = user.person.key
-        at = opens + dt.timedelta(hours=rng.randint(7, 17), minutes=rng.randint(0, 59), seconds=rng.randint(0, 59))
+        at = None
+        if opens is not None:
+            at = opens + dt.timedelta(hours=rng.randint(7, 17), minutes=rng.randint(0, 59), seconds=rng.randint(0, 59))
         yield key, LOGIN, at, {}
         for feature, name in user.features:
-            at += dt.timedelta(seconds=rng.randint(20, 540))
+            if at is not None:
+                at += dt.timedelta(seconds=rng.randint(20, 540))
             yield key, name, at, {"feature": feature}
         for name in user.key_events:
-            at += dt.timedelta(seconds=rng.randint(20, 540))
+            if at is not None:
+                at += dt.timedelta(seconds=rng.randint(20, 540))
             yield key, name, at, {}
     tickets = (
         [TICKET_CREATED] * activity.tickets_created
@@ -63,15 +68,16 @@ def day_events(
     )
     for number, name in enumerate(tickets):
         user = rng.choice(activity.users)
-        yield user.person.key, name, opens + dt.timedelta(hours=9 + number % 10, minutes=rng.randint(0, 59)), {}
+        at = None
+        if opens is not None:
+            at = opens + dt.timedelta(hours=9 + number % 10, minutes=rng.randint(0, 59))
+        yield user.person.key, name, at, {}
 
 
 def build_usage_history(ctx: DemoContext) -> str:
     """The year before the raw-event days, folded into daily rollups per account, user and feature."""
     workspace = ctx.ws
     end = raw_start(ctx)
-    first = max(ctx.world.window_start, min((plan.customer_since for plan in ctx.world.accounts), default=end))
-    opens = {day: start_of_day(day, workspace.time_zone) for day in _days(first, end)}
     fold = Fold()
     rows = events = 0
     for plan in ctx.world.accounts:
@@ -86,8 +92,7 @@ def build_usage_history(ctx: DemoContext) -> str:
             rows += 1
             for user in activity.users:
                 ctx.saw(user.person.key, day)
-            for user_id, name, _, properties in day_events(activity, opens[day], rng):
-                # The day is the account's calendar day (every event falls between 07:00 and 21:00).
+            for user_id, name, _, properties in day_events(activity, rng):
                 fold.add(account_id, user_id, "track", name, properties, day)
         if fold.folded >= HISTORY_CHUNK:
             events += rollups_add(workspace=workspace, fold=fold)
@@ -157,7 +162,8 @@ def build_recent_usage(ctx: DemoContext) -> str:
                 continue
             for user in activity.users:
                 ctx.saw(user.person.key, day)
-            for user_id, name, at, properties in day_events(activity, opens[day], rng):
+            for user_id, name, at, properties in day_events(activity, rng, opens[day]):
+                assert at is not None
                 emitter.emit(account_id, group, user_id, name, at, **properties)
     emitter.flush()
     ctx.counts["events"] = emitter.inserted
