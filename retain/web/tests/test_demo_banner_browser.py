@@ -71,6 +71,8 @@ def test_the_banner_is_readable_at_1280_and_390_px_without_sideways_scroll(
     _as_demo(workspace)
     folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
+    # The live server's first answer imports and compiles what the pages need: slow on a busy machine.
+    page.goto(f"{live_server.url}/login/", timeout=60_000)
     log_in(page, live_server, alice)
     for name, (width, height) in {"laptop": (1280, 800), "phone": (390, 844)}.items():
         page.set_viewport_size({"width": width, "height": height})
