@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
 from retain.accounts.choices import Stage
 from retain.accounts.models import Account
@@ -150,16 +150,26 @@ def active_days_by_account(workspace_id: int, accounts: QuerySet[Account], day: 
 
 
 def band_trend(
-    workspace_id: int, accounts: QuerySet[Account], day: dt.date, weeks: int = TREND_WEEKS
+    workspace_id: int,
+    accounts: QuerySet[Account],
+    day: dt.date,
+    weeks: int = TREND_WEEKS,
+    all_accounts: QuerySet[Account] | None = None,
 ) -> list[TrendWeek]:
     """The band counts on `day` and on the same weekday of the `weeks - 1` weeks before, oldest first.
 
-    Each point counts the scores stored for that very day (the nightly run scores every account).
+    Each point counts the scores stored for that very day (the nightly run scores every account)
+    of the accounts that were customers then: `accounts` and the ones among `all_accounts` that
+    churned after that day, so an account that left last month still counts in the weeks before.
     """
     days = [day - dt.timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
     counts: dict[dt.date, dict[str, int]] = {d: {} for d in days}
+    then = Q(account__in=accounts.values("pk"))
+    if all_accounts is not None:
+        churned_later = all_accounts.filter(stage=Stage.CHURNED, stage_entered_on__isnull=False)
+        then |= Q(account__in=churned_later.values("pk"), account__stage_entered_on__gt=F("day"))
     rows = (
-        HealthScore.objects.filter(workspace_id=workspace_id, account__in=accounts.values("pk"), day__in=days)
+        HealthScore.objects.filter(then, workspace_id=workspace_id, day__in=days)
         .values("day", "band")
         .annotate(n=Count("id"))
         .values_list("day", "band", "n")
@@ -193,5 +203,5 @@ def portfolio(
         )
         for row in rows
     ]
-    trend = band_trend(workspace_id, scoped, day, trend_weeks) if trend_weeks else []
+    trend = band_trend(workspace_id, scoped, day, trend_weeks, all_accounts=accounts) if trend_weeks else []
     return Portfolio(day=day, accounts=result, trend=trend)

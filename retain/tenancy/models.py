@@ -37,6 +37,8 @@ class Workspace(models.Model):
     sender_email = models.EmailField(blank=True)
     # A Segment group call with a groupId no account has: create the account, or hold it for an admin.
     unknown_groups = models.CharField(max_length=8, choices=UnknownGroups.choices, default=UnknownGroups.CREATE)
+    # Built by `retain demo` from a seed: every page of it says its data is synthetic.
+    is_demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -115,9 +115,11 @@ def _clean_time_zone(value: str) -> None:
 
 
 @transaction.atomic
-def workspace_create(*, name: str, slug: str, time_zone: str = "UTC", currency: str = "USD") -> Workspace:
+def workspace_create(
+    *, name: str, slug: str, time_zone: str = "UTC", currency: str = "USD", is_demo: bool = False
+) -> Workspace:
     _clean_time_zone(time_zone)
-    workspace = Workspace(name=name, slug=slug, time_zone=time_zone, currency=currency.upper())
+    workspace = Workspace(name=name, slug=slug, time_zone=time_zone, currency=currency.upper(), is_demo=is_demo)
     check_columns(workspace)
     workspace.full_clean()
     workspace.save()

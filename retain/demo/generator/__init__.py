@@ -44,7 +44,7 @@ def build_demo(
     *,
     seed: int = 42,
     size: int = 1000,
-    raw_days: int = 90,
+    raw_days: int = 30,
     today: dt.date | None = None,
     say: Callable[[str], None] = lambda line: None,
     steps: list[Step] | None = None,

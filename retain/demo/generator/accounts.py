@@ -28,7 +28,6 @@ from retain.accounts.selectors import rate_table
 from retain.accounts.services import renewal_windows_open
 from retain.demo.generator.context import DemoContext
 from retain.demo.generator.world import PersonPlan
-from retain.lib.dates import start_of_day
 from retain.lib.money import quantize
 from retain.tenancy.models import Member
 
@@ -38,7 +37,7 @@ REGIONS = {"USD": "North America", "EUR": "Europe", "GBP": "UK & Ireland"}
 
 
 def _at(ctx: DemoContext, day: dt.date, hour: int = 9) -> dt.datetime:
-    return start_of_day(day, ctx.ws.time_zone) + dt.timedelta(hours=hour)
+    return ctx.at(day, hour)
 
 
 def _owners(ctx: DemoContext) -> dict[str, Member]:
@@ -99,8 +98,8 @@ def _contacts(ctx: DemoContext, entries: list[TimelineEntry]) -> int:
     for plan in ctx.world.accounts:
         account = ctx.accounts[plan.external_id]
         for person in plan.people:
-            if not person.is_contact:
-                continue
+            if not person.is_contact or person.joined_on > ctx.today:
+                continue  # not in the CRM: a product user only, or not joined yet
             left = person.left_on is not None and person.left_on <= ctx.today
             contact = Contact(
                 workspace_id=account.workspace_id,

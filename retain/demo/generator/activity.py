@@ -1,8 +1,8 @@
 """A day of product usage at one account, drawn from its hidden engagement (pure: no database).
 
 The same draw feeds both paths: recent days become raw events (usage.store.insert_events), older
-days are summed straight into daily rollup rows. So the rollups for old days have the statistics
-the real fold would give for those events, without writing the events.
+days' events are folded into the rollups without being stored (usage.rollups.rollups_add). So every
+day's rollups are what the real fold gives for that day's events, whichever path it took.
 """
 
 from __future__ import annotations

@@ -7,8 +7,11 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from retain.accounts.models import Account, Contact
 from retain.demo.generator.world import World
+from retain.lib.dates import start_of_day
 from retain.tenancy.models import Member, Workspace
 
 DEMO_SLUG = "demo"
@@ -35,6 +38,13 @@ class DemoContext:
     def saw(self, key: str, day: dt.date) -> None:
         first, last = self.seen.get(key, (day, day))
         self.seen[key] = (min(first, day), max(last, day))
+
+    def at(self, day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+        """`hour`:`minute` on `day` in the workspace's time zone, but never after the build's now:
+        something planned for later today has not happened yet when the demo is built today."""
+        moment = start_of_day(day, self.ws.time_zone) + dt.timedelta(hours=hour, minutes=minute)
+        end_of_today = start_of_day(self.today + dt.timedelta(days=1), self.ws.time_zone) - dt.timedelta(seconds=1)
+        return min(moment, timezone.now(), end_of_today) if day >= self.today else moment
 
     def rng(self, *parts: object) -> random.Random:
         """A generator of its own for one step (and one account), so adding a step changes no other."""

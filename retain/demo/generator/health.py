@@ -3,7 +3,9 @@
 Weekly scores for the last 12 weeks and daily ones for the last 7 days, each computed by the real
 `health_recompute` as of that day (from the rollups and dated history the earlier steps wrote), so
 the account page has a chart and "what changed since last week", and band changes land on the
-timeline on the day they happened.
+timeline on the day they happened. Each day scores the accounts that were customers that day, as
+the nightly run then would have: none before it became a customer, and one that left later is
+scored until it left.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ def build_health(ctx: DemoContext) -> str:
     scores = changes = 0
     bands: Counter[str] = Counter()
     for day in days:
-        result = health_recompute(workspace=ctx.ws, day=day)
+        customers = [ctx.accounts[plan.external_id].pk for plan in ctx.world.accounts if plan.is_customer_on(day)]
+        result = health_recompute(workspace=ctx.ws, day=day, account_ids=customers)
         scores += result.accounts
         changes += result.band_changes
         bands = Counter(result.bands)

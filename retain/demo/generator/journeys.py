@@ -33,7 +33,6 @@ from retain.journeys.choices import BarrierKind, BarrierState, MilestoneKind, Mi
 from retain.journeys.evaluation import journeys_evaluate, reads_a_window, status_of
 from retain.journeys.models import Barrier, Journey, MilestoneProgress
 from retain.journeys.services import milestones_record_completed, template_for, templates_install_defaults
-from retain.lib.dates import start_of_day
 from retain.plans.choices import CommitmentStatus, PlanStatus
 from retain.plans.models import Commitment, Goal, Objective, PlanEvent, SuccessMetric, SuccessPlan
 from retain.plans.services import metrics_refresh, onboarding_plan_generate
@@ -131,7 +130,7 @@ def _sigmoid(x: float) -> float:
 
 
 def _at(ctx: DemoContext, day: dt.date, hour: int) -> dt.datetime:
-    return start_of_day(day, ctx.ws.time_zone) + dt.timedelta(hours=hour)
+    return ctx.at(day, hour)
 
 
 class _People:
@@ -385,7 +384,10 @@ def _plans(ctx: DemoContext, people: _People) -> tuple[int, int]:
         account = ctx.accounts[plan.external_id]
         owner, contact = people.owner(account), people.contact(plan)
         for side, text in rng.sample(COMMITMENTS, rng.randint(3, 5)):
-            due_on = ctx.today + dt.timedelta(days=rng.randint(-90, 90))
+            # Within the last and the next three months, and not before the plan could exist.
+            due_on = max(
+                ctx.today + dt.timedelta(days=rng.randint(-90, 90)), plan.customer_since + dt.timedelta(days=7)
+            )
             if side == "customer" and contact is not None:
                 owners: dict[str, Any] = {"owner_contact": contact}
             elif owner is not None:

@@ -34,7 +34,6 @@ from retain.accounts.models import Subscription, TimelineEntry
 from retain.accounts.selectors import rate_table
 from retain.demo.generator.context import DemoContext
 from retain.demo.generator.world import HISTORY_DAYS, AccountPlan, SubscriptionPlan, add_years
-from retain.lib.dates import start_of_day
 from retain.lib.money import quantize
 from retain.metrics.choices import SpendCategory
 from retain.metrics.models import DEFAULT_TARGET_NRR, Quota, Spend
@@ -227,8 +226,8 @@ def build_renewals(ctx: DemoContext) -> str:
                 final_amount=final,
                 close_date=closed_on,
                 outcome=outcome,
-                opened_at=start_of_day(opened, workspace.time_zone) + dt.timedelta(hours=7),
-                closed_at=start_of_day(closed_on, workspace.time_zone) + dt.timedelta(hours=15),
+                opened_at=ctx.at(opened, 7),
+                closed_at=ctx.at(closed_on, 15),
             )
             reasons = [codes[label] for label in _reason_labels(term, rng) if label in codes]
             rows.append((renewal, reasons))

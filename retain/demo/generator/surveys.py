@@ -104,8 +104,8 @@ FOLLOW_UPS = {
 }
 
 
-def _at(day: dt.date, tz: str, rng: random.Random) -> dt.datetime:
-    return start_of_day(day, tz) + dt.timedelta(hours=rng.randint(8, 17), minutes=rng.randrange(60))
+def _at(ctx: DemoContext, day: dt.date, rng: random.Random) -> dt.datetime:
+    return ctx.at(day, rng.randint(8, 17), rng.randrange(60))
 
 
 def _present(person: PersonPlan, day: dt.date) -> bool:
@@ -141,7 +141,7 @@ class _Writer:
     def __init__(self, ctx: DemoContext) -> None:
         self.ctx = ctx
         self.tz = ctx.ws.time_zone
-        self.now = dt.datetime.now(dt.UTC)
+        self.now = ctx.at(ctx.today, 24)  # the build's now: no answer is dated after it
         self.invitations: list[Invitation] = []
         self.answers: list[tuple[Invitation, Response]] = []
 
@@ -155,7 +155,7 @@ class _Writer:
         rng: random.Random,
     ) -> None:
         contact = self.ctx.contacts[person.key]
-        sent_at = _at(day, self.tz, rng)
+        sent_at = _at(self.ctx, day, rng)
         invitation = Invitation(
             workspace=self.ctx.ws, survey=survey, account=self.ctx.accounts[plan.external_id], contact=contact,
             occurrence=occurrence, status=InvitationStatus.SENT, due_at=sent_at, sent_at=sent_at,

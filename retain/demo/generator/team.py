@@ -34,7 +34,7 @@ def _roster(ctx: DemoContext) -> list[tuple[str, str, str, str]]:
 
 
 def build_team(ctx: DemoContext) -> str:
-    workspace = tenancy_services.workspace_create(name=f"{names.VENDOR} (demo)", slug=DEMO_SLUG)
+    workspace = tenancy_services.workspace_create(name=f"{names.VENDOR} (demo)", slug=DEMO_SLUG, is_demo=True)
     ctx.workspace = workspace
     # Hashing a password takes most of a second by design; every demo login shares one password,
     # so it is hashed once and the hash given to each login.

@@ -1,14 +1,18 @@
-"""Product usage for the demo book: daily rollups for the older months, raw events for recent days.
+"""Product usage for the demo book: raw events for the recent days, folded history before them.
 
-Both come from activity.account_day, so usage follows the same hidden engagement as churn. Raw
-events go through the ingest hot path (usage.store.insert_events) and are folded by the real
-rollup code (usage.rollups.rollups_fold), so the recent rollups are exactly what production
-computes; older days have no raw events (as after retention) and their rollups are written directly.
+Both come from activity.account_day and the same list of events per day (`day_events`), so usage
+follows the same hidden engagement as churn. Recent days are stored as raw events through the ingest
+hot path (usage.store.insert_events) and folded by the real `rollups_fold`. Older days are what a
+workspace keeps after the raw events expire: their events are folded by the same `Fold.add` and
+written by `rollups_add`, so every day of the year has its per-account, per-user and per-feature
+rollups exactly as the fold of those events gives, and no measure changes its meaning at the day
+the raw events begin.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import transaction
@@ -17,13 +21,15 @@ from retain.demo.generator.activity import AccountDay, account_day, milestone_sc
 from retain.demo.generator.context import DemoContext
 from retain.lib.dates import start_of_day
 from retain.usage.events import Event
-from retain.usage.models import DailyAccountUsage, UsageUser
-from retain.usage.rollups import rollups_fold
+from retain.usage.models import UsageUser
+from retain.usage.rollups import Fold, rollups_add, rollups_fold
 from retain.usage.store import insert_events
 from retain.usage.vocabulary import LOGIN, TICKET_CREATED, TICKET_ESCALATED, TICKET_SOLVED
 
 CHUNK = 20_000
 BATCH = 2000
+# History is folded and written this many events at a time (whole accounts), to bound memory.
+HISTORY_CHUNK = 200_000
 
 
 def _days(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -35,11 +41,45 @@ def raw_start(ctx: DemoContext) -> dt.date:
     return ctx.today - dt.timedelta(days=ctx.raw_days)
 
 
+def day_events(
+    activity: AccountDay, rng: Any, opens: dt.datetime | None = None
+) -> Iterator[tuple[str, str, dt.datetime | None, dict[str, Any]]]:
+    """The day's events of one account, (user, event name, time, properties): each active user's login
+    and feature and key events, then the tickets. With `opens` (the day's midnight) each gets a time
+    between 07:00 and about 21:00; without, no time is drawn (the fold needs only the day)."""
+    for user in activity.users:
+        key = user.person.key
+        at = None
+        if opens is not None:
+            at = opens + dt.timedelta(hours=rng.randint(7, 17), minutes=rng.randint(0, 59), seconds=rng.randint(0, 59))
+        yield key, LOGIN, at, {}
+        for feature, name in user.features:
+            if at is not None:
+                at += dt.timedelta(seconds=rng.randint(20, 540))
+            yield key, name, at, {"feature": feature}
+        for name in user.key_events:
+            if at is not None:
+                at += dt.timedelta(seconds=rng.randint(20, 540))
+            yield key, name, at, {}
+    tickets = (
+        [TICKET_CREATED] * activity.tickets_created
+        + [TICKET_ESCALATED] * activity.tickets_escalated
+        + [TICKET_SOLVED] * activity.tickets_solved
+    )
+    for number, name in enumerate(tickets):
+        user = rng.choice(activity.users)
+        at = None
+        if opens is not None:
+            at = opens + dt.timedelta(hours=9 + number % 10, minutes=rng.randint(0, 59))
+        yield user.person.key, name, at, {}
+
+
 def build_usage_history(ctx: DemoContext) -> str:
-    """Daily account rollups for the year before the raw-event days."""
+    """The year before the raw-event days, folded into daily rollups per account, user and feature."""
     workspace = ctx.ws
     end = raw_start(ctx)
-    rows: list[DailyAccountUsage] = []
+    fold = Fold()
+    rows = events = 0
     for plan in ctx.world.accounts:
         start = max(plan.customer_since, ctx.world.window_start)
         rng = ctx.rng("history", plan.index)
@@ -49,26 +89,18 @@ def build_usage_history(ctx: DemoContext) -> str:
             activity = account_day(plan, day, rng, milestones)
             if not activity.users:
                 continue
+            rows += 1
             for user in activity.users:
                 ctx.saw(user.person.key, day)
-            rows.append(
-                DailyAccountUsage(
-                    workspace=workspace,
-                    account_id=account_id,
-                    day=day,
-                    events=activity.events,
-                    active_users=len(activity.users),
-                    logins=len(activity.users),
-                    tickets_created=activity.tickets_created,
-                    tickets_escalated=activity.tickets_escalated,
-                    tickets_solved=activity.tickets_solved,
-                    key_events=dict(sorted(activity.key_event_counts().items())),
-                )
-            )
-    with transaction.atomic():
-        DailyAccountUsage.objects.bulk_create(rows, batch_size=BATCH)
-    ctx.counts["history_rollup_rows"] = len(rows)
-    return f"{len(rows)} daily account rollups before {end.isoformat()}"
+            for user_id, name, _, properties in day_events(activity, rng):
+                fold.add(account_id, user_id, "track", name, properties, day)
+        if fold.folded >= HISTORY_CHUNK:
+            events += rollups_add(workspace=workspace, fold=fold)
+            fold = Fold()
+    events += rollups_add(workspace=workspace, fold=fold)
+    ctx.counts["history_rollup_rows"] = rows
+    ctx.counts["history_events"] = events
+    return f"{rows} account days ({events} events) folded into daily rollups before {end.isoformat()}"
 
 
 class _Emitter:
@@ -113,30 +145,6 @@ class _Emitter:
         self.chunk, self.accounts = [], {}
 
 
-def _emit_day(
-    emitter: _Emitter, account_id: int, group: dict[str, Any], activity: AccountDay, opens: dt.datetime, rng: Any
-) -> None:
-    for user in activity.users:
-        key = user.person.key
-        at = opens + dt.timedelta(hours=rng.randint(7, 17), minutes=rng.randint(0, 59), seconds=rng.randint(0, 59))
-        emitter.emit(account_id, group, key, LOGIN, at)
-        for feature, name in user.features:
-            at += dt.timedelta(seconds=rng.randint(20, 540))
-            emitter.emit(account_id, group, key, name, at, feature=feature)
-        for name in user.key_events:
-            at += dt.timedelta(seconds=rng.randint(20, 540))
-            emitter.emit(account_id, group, key, name, at)
-    tickets = (
-        [TICKET_CREATED] * activity.tickets_created
-        + [TICKET_ESCALATED] * activity.tickets_escalated
-        + [TICKET_SOLVED] * activity.tickets_solved
-    )
-    for number, name in enumerate(tickets):
-        user = rng.choice(activity.users)
-        at = opens + dt.timedelta(hours=9 + number % 10, minutes=rng.randint(0, 59))
-        emitter.emit(account_id, group, user.person.key, name, at)
-
-
 def build_recent_usage(ctx: DemoContext) -> str:
     """Raw events for the last days, then the real fold into daily rollups."""
     workspace = ctx.ws
@@ -154,7 +162,9 @@ def build_recent_usage(ctx: DemoContext) -> str:
                 continue
             for user in activity.users:
                 ctx.saw(user.person.key, day)
-            _emit_day(emitter, account_id, group, activity, opens[day], rng)
+            for user_id, name, at, properties in day_events(activity, rng, opens[day]):
+                assert at is not None
+                emitter.emit(account_id, group, user_id, name, at, **properties)
     emitter.flush()
     ctx.counts["events"] = emitter.inserted
     return f"{emitter.inserted} raw events over {len(days)} days"

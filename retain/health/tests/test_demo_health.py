@@ -21,7 +21,7 @@ TODAY = dt.date(2026, 11, 20)
 @pytest.fixture(scope="module")
 def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[DemoContext]:
     with django_db_blocker.unblock():
-        ctx = build_demo(seed=3, size=40, raw_days=90, today=TODAY)
+        ctx = build_demo(seed=3, size=40, today=TODAY)  # the default 30 raw days
         yield ctx
         demo_delete()
 

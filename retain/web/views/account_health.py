@@ -1,5 +1,6 @@
-"""The account page's health card: the latest score with its breakdown, a 90-day history chart,
-what changed since a week before, and the CSM pulse with its form.
+"""The account page's health card: the latest score with its breakdown, a 90-day history chart
+(from the account's start when that is more recent), what changed since a week before, and the CSM
+pulse with its form.
 
 Four queries whatever the history holds (the last 90 days of scores, the latest one when older,
 the one to compare with, the pulse). The chart is server-side SVG: coordinates here, drawing in
@@ -22,6 +23,7 @@ from retain.health.choices import Band, PulseValue
 from retain.health.models import HealthScore, Scorecard
 from retain.health.scoring import Factor, explain_change, signed
 from retain.health.scoring import Scorecard as Card
+from retain.lib.dates import local_day
 
 HISTORY_DAYS = 90
 WEEK = 7
@@ -93,6 +95,13 @@ def history_chart(
     }  # fmt: skip
 
 
+def account_start(account: Account) -> dt.date:
+    """The day the account began: its customer-since date, else the day it was created."""
+    if account.customer_since is not None:
+        return account.customer_since
+    return local_day(account.created_at, account.workspace.time_zone)
+
+
 class PulseForm(forms.Form):
     value = forms.TypedChoiceField(label="Your read", choices=PulseValue.choices, coerce=int)
     note = forms.CharField(label="Why", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
@@ -132,10 +141,14 @@ def account_health_card(account: Account, *, today: dt.date, can_edit: bool) -> 
     delta = None
     if latest and previous and latest.overall is not None and previous.overall is not None:
         delta = signed(latest.overall - previous.overall)
+    # The chart starts when the account did, if that is within the 90 days: no empty stretch before it.
+    start = max(since, account_start(account))
+    if history:
+        start = min(start, history[0].day)
     chart = history_chart(
         history,
-        start=since,
-        days=HISTORY_DAYS,
+        start=start,
+        days=(today - start).days + 1,
         red_below=card.red_below if card else 40.0,
         green_from=card.green_from if card else 70.0,
     )
@@ -148,6 +161,7 @@ def account_health_card(account: Account, *, today: dt.date, can_edit: bool) -> 
         "delta": delta,
         "changes": changes,
         "chart": chart,
+        "since": since,
         "has_history": bool(chart["dots"]),
         "pulse": pulse,
         "pulse_form": PulseForm(initial={"value": pulse.value if pulse else PulseValue.YELLOW}) if can_edit else None,
