@@ -18,7 +18,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from retain.metrics import cohorts
+from retain.metrics import clv, cohorts
 from retain.risk import selectors
 from retain.risk.models import ChurnRisk
 from retain.tenancy.models import Member
@@ -114,19 +114,22 @@ def curve_spec(tier: cohorts.TierRetention, period_name: str) -> dict[str, Any]:
 @require_GET
 @workspace_view
 def cohort_retention(request: HttpRequest, member: Member) -> HttpResponse:
-    report = cohorts.retention_by_tier(member.workspace)
+    workspace = member.workspace
+    report = cohorts.retention_by_tier(workspace)
     tiers = [
         {
             "tier": tier,
             "spec": curve_spec(tier, report.period_name) if tier.fit else None,
             "spec_id": f"curve-{tier.tier}",
+            "clv": lifetime,
         }
-        for tier in report.tiers
+        for tier, lifetime in zip(report.tiers, clv.clv_by_tier(report, workspace.currency), strict=True)
     ]
     context = {
         "report": report,
         "tiers": tiers,
-        "gross_margin": cohorts.GROSS_MARGIN,
+        "gross_margin_pct": workspace.gross_margin_pct,
+        "clv_note": clv.why_they_differ(),
         "annual_discount": cohorts.ANNUAL_DISCOUNT,
         "yearly_after": cohorts.YEARLY_HISTORY_YEARS,
     }
