@@ -58,6 +58,12 @@ class Workspace(models.Model):
         """The gross margin as a share (0.75 for 75%), as the CLV formulas take it."""
         return float(self.gross_margin_pct) / 100
 
+    @property
+    def gross_margin_label(self) -> str:
+        """The gross margin as an admin typed it: "75%", "62.5%"."""
+        text = f"{self.gross_margin_pct:.2f}".rstrip("0").rstrip(".")
+        return f"{text}%"
+
     def renewal_window_days(self, tier: str) -> int:
         return int(getattr(self, f"renewal_window_{tier}_days"))
 

@@ -48,3 +48,10 @@ def test_a_margin_outside_1_to_100_percent_is_refused_naming_the_field(
     workspace.refresh_from_db()
     assert (workspace.name, workspace.gross_margin_pct) == ("Acme CS", Decimal(75))
     assert not AuditEntry.objects.filter(action=AuditAction.SETTINGS_UPDATED).exists()
+
+
+@pytest.mark.parametrize(("value", "label"), [("75", "75%"), ("62.5", "62.5%"), ("33.33", "33.33%"), ("100", "100%")])
+def test_the_margin_reads_as_it_was_typed(workspace: Workspace, alice: Member, value: str, label: str) -> None:
+    services.workspace_update(workspace=workspace, actor=alice, gross_margin_pct=value)
+    workspace.refresh_from_db()
+    assert workspace.gross_margin_label == label

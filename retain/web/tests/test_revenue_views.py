@@ -208,7 +208,9 @@ def test_clv_per_tier_shows_both_ways_at_the_workspaces_margin(
     assert "<dt>gross margin</dt><dd>70%</dd>" in page
     assert escape(community.explanation) in page
     # Strategic: one loss, so no division by a near-zero churn rate.
-    assert 'id="clv-strategic-refusal">No CLV: not enough churn history: 1 account(s) lost' in page
+    assert (
+        'id="clv-strategic-refusal">No CLV at the 70% gross margin: not enough churn history: 1 account(s) lost' in page
+    )
     # The cohort retention page shows the same values.
     retention = client.get(reverse("retention", args=["acme"])).content.decode()
     assert escape(community.seed.worked) in retention and escape(community.sbg_residual.worked) in retention

@@ -337,6 +337,6 @@ def revenue_dashboard(request: HttpRequest, member: Member) -> HttpResponse:
             "trend_spec": trend_spec(trend),
             "lifetimes": lifetimes,
             "clv_note": clv.why_they_differ(),
-            "gross_margin_pct": workspace.gross_margin_pct,
+            "gross_margin": workspace.gross_margin_label,
         },
     )

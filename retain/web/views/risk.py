@@ -137,7 +137,7 @@ def cohort_retention(request: HttpRequest, member: Member) -> HttpResponse:
     context = {
         "report": report,
         "tiers": tiers,
-        "gross_margin_pct": workspace.gross_margin_pct,
+        "gross_margin": workspace.gross_margin_label,
         "clv_note": clv.why_they_differ(),
         "annual_discount": cohorts.ANNUAL_DISCOUNT,
         "yearly_after": cohorts.YEARLY_HISTORY_YEARS,
