@@ -69,7 +69,16 @@ class RenewalSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         amount = selectors.expectation(renewal).amount
         return None if amount is None else str(amount)
 
-    @extend_schema_field(serializers.DecimalField(max_digits=4, decimal_places=3, allow_null=True))
+    @extend_schema_field(
+        serializers.DecimalField(
+            max_digits=4,
+            decimal_places=3,
+            allow_null=True,
+            help_text="the account's churn probability from the churn model in use; null when no model in use "
+            "scored it (none trained yet, or the latest training is below the quality gate), and then "
+            "expected_amount is null too",
+        )
+    )
     def get_churn_probability(self, renewal: Renewal) -> str | None:
         probability = selectors.expectation(renewal).probability
         return None if probability is None else str(probability)

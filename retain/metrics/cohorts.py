@@ -13,8 +13,11 @@ retention is then per quarter, and the DEL/DERL discount rate is the annual one 
 quarter.
 
 `retention_by_tier` fits `fit_sbg_cohorts` per tier and gives the projected curve beside the
-observed one, DEL, and `clv_comparison` (the seed formula against the DERL-based value). A tier with
-too little history is not fitted; it carries the reason instead.
+observed one, DEL, and `clv_comparison` (the seed formula against the DERL-based value), at the
+workspace's gross margin. A tier with too little history is not fitted; it carries the reason instead.
+A tier that lost fewer than MIN_CLV_CHURNERS accounts at its observed renewals gets no CLV either
+way: a churn rate read from a handful of losses (or none) divides the margin by a number that one
+more loss would double, which is how a tier with one loss came out "worth" millions per customer.
 
 Beside the cohorts' churn per renewal, each tier carries its logo churn over the trailing year, read
 from the same ledger with the revenue page's definition, so the two pages show one figure for one
@@ -40,7 +43,9 @@ from retain.tenancy.models import Workspace
 YEARLY_HISTORY_YEARS = 3
 MIN_FIT_ACCOUNTS = 10
 MIN_OBSERVED_PERIODS = 2
-GROSS_MARGIN = 0.75  # seed 003's example margin, used for both CLVs
+# Both CLVs need at least this many accounts lost at observed renewals: below it the churn rate's
+# relative error (about 1/√lost) is over 45% and the seed formula's division says little.
+MIN_CLV_CHURNERS = 5
 ANNUAL_DISCOUNT = 0.10
 PROJECTED_PERIODS = 8
 
@@ -72,11 +77,15 @@ class TierRetention:
     fit: retention.SbgFit | None = None
     curve: list[CurvePoint] = field(default_factory=list)
     observed_churn: float | None = None  # lost / at risk, per period, pooled over the cohorts
+    lost: int = 0  # accounts lost at the observed renewals
+    at_risk: int = 0  # account-renewals observed (the denominator of observed_churn)
     monthly_churn: float | None = None
     average_mrr: float | None = None
     renewals: int = 0
     discounted_lifetime: float | None = None  # DEL, in periods
     clv: retention.ClvComparison | None = None
+    clv_refusal: str = ""  # why there is no CLV when the tier was fitted
+    gross_margin: float = 0.0  # the share both CLVs multiply by
     # Logo churn over the report's trailing year (the ledger's definition, as the revenue page counts
     # it): the accounts paying the day before it began, and those of them that churned in it.
     year_active: int = 0
@@ -116,6 +125,7 @@ class RetentionReport:
     tiers: list[TierRetention]
     discount: float  # per period
     year_start: dt.date  # the trailing year of `TierRetention.year_churn`: year_start to today
+    gross_margin: float  # the workspace's, as a share
 
     @property
     def period_name(self) -> str:
@@ -171,6 +181,7 @@ def fit_tier(
     discount: float,
     average_mrr: float | None,
     renewals: int,
+    gross_margin: float,
 ) -> TierRetention:
     """Fit the sBG to a tier's observed cohorts, or say why not."""
     period = "year" if period_months == 12 else "quarter"
@@ -206,10 +217,18 @@ def fit_tier(
         share = sum(active[t] for active in seen) / sum(active[0] for active in seen) if seen else None
         curve.append(CurvePoint(period=t, observed=share, fitted=fit.survival(t)))
     clv = None
-    if average_mrr:
+    clv_refusal = ""
+    if lost < MIN_CLV_CHURNERS:
+        clv_refusal = (
+            f"not enough churn history: {lost} account(s) lost at {at_risk} observed renewals; "
+            f"at least {MIN_CLV_CHURNERS} are needed before a churn rate can value a customer"
+        )
+    elif not average_mrr:
+        clv_refusal = "no account of this tier is paying today, so there is no average MRR to value"
+    else:
         clv = retention.clv_comparison(
             fit,
-            gross_margin=GROSS_MARGIN,
+            gross_margin=gross_margin,
             average_mrr=average_mrr,
             monthly_churn=monthly,
             discount=discount,
@@ -223,18 +242,23 @@ def fit_tier(
         fit=fit,
         curve=curve,
         observed_churn=churn,
+        lost=lost,
+        at_risk=at_risk,
         monthly_churn=monthly,
         average_mrr=average_mrr,
         renewals=renewals,
         discounted_lifetime=fit.discounted_expected_lifetime(discount),
         clv=clv,
+        clv_refusal=clv_refusal,
+        gross_margin=gross_margin,
     )
 
 
 def retention_by_tier(
     workspace: Workspace, *, today: dt.date | None = None, period_months: int | None = None
 ) -> RetentionReport:
-    """Per tier: the renewal cohorts, the fitted sBG curve beside the observed one, DEL and the CLV comparison."""
+    """Per tier: the renewal cohorts, the fitted sBG curve beside the observed one, DEL and the CLV
+    comparison at the workspace's gross margin."""
     today = today or workspace_today(workspace)
     table = rate_table(workspace)
     books = subscription_ledger.load(workspace)
@@ -272,6 +296,7 @@ def retention_by_tier(
             discount=discount,
             average_mrr=average,
             renewals=renewals,
+            gross_margin=workspace.gross_margin,
         )
         active, churned = books.logo_churn(year_start, today, among=[pk for pk, b in books.items() if b.tier == tier])
         tiers.append(replace(fitted, year_active=len(active), year_churned=len(churned)))
@@ -282,6 +307,7 @@ def retention_by_tier(
         tiers=tiers,
         discount=discount,
         year_start=year_start,
+        gross_margin=workspace.gross_margin,
     )
 
 

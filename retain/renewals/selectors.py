@@ -21,7 +21,7 @@ from retain.health.models import HealthScore
 from retain.lib.money import quantize
 from retain.renewals.choices import NOT_FORECAST, NOT_FORECAST_LABEL, OPEN_STAGES, ForecastCategory
 from retain.renewals.models import ReasonCode, Renewal
-from retain.risk.models import ChurnRisk
+from retain.risk.selectors import usable_risks
 from retain.tenancy.models import Workspace
 
 HORIZONS = (30, 90, 180)
@@ -34,8 +34,9 @@ PROBABILITY_PLACES = Decimal("0.001")
 @dataclass(frozen=True)
 class Expectation:
     """A renewal's expected ARR with what it was computed from. `amount` is None when the account has
-    no churn score (the model has not run, refused to train, or the account is newer than its scores)
-    and once the renewal is closed (its final ARR is known)."""
+    no usable churn score (the model has not run, refused to train, did not pass its quality gate, or
+    the account is newer than its scores) and once the renewal is closed (its final ARR is known).
+    Without a score the target is not taken as the expectation: that would assume no churn at all."""
 
     amount: Decimal | None
     target: Decimal
@@ -80,7 +81,8 @@ def renewals_annotated(workspace: Workspace) -> QuerySet[Renewal]:
     One query however many rows: those columns are subqueries on the newest HealthScore and ChurnRisk.
     """
     latest = HealthScore.objects.filter(account=OuterRef("account_id")).order_by("-day")
-    risk = ChurnRisk.objects.filter(account=OuterRef("account_id")).order_by("-day", "-id")
+    # Only scores of a model that passed the quality gate weigh a renewal (retain.risk.selectors).
+    risk = usable_risks(workspace).filter(account=OuterRef("account_id")).order_by("-day", "-id")
     return (
         Renewal.objects.filter(workspace=workspace)
         .select_related("account", "subscription", "owner__user")

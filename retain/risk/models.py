@@ -26,6 +26,8 @@ class ChurnModelRun(models.Model):
     model = models.CharField(max_length=40, blank=True)
     rows = models.PositiveIntegerField(default=0)
     positives = models.PositiveIntegerField(default=0)
+    # Distinct accounts that churned within the horizon of a snapshot (None: trained before it was kept).
+    churned_accounts = models.PositiveIntegerField(null=True, blank=True)
     cv_auc = models.FloatField(null=True, blank=True)
     holdout_rows = models.PositiveIntegerField(default=0)
     holdout_positives = models.PositiveIntegerField(default=0)

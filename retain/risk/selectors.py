@@ -1,15 +1,20 @@
-"""Reads of the churn-risk model's runs and scores, always workspace-scoped."""
+"""Reads of the churn-risk model's runs and scores, always workspace-scoped.
+
+Only a run that passed the quality gate (status "succeeded") has scores, and they stay in use until a
+later training fails the gate: `usable_risks` is every score a page, forecast or API answer may read.
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from retain.accounts.models import Account
 from retain.risk.choices import RunStatus
 from retain.risk.features import LABELS
+from retain.risk.gate import Shortfall, shortfalls
 from retain.risk.models import ChurnModelRun, ChurnRisk
 from retain.tenancy.models import Workspace
 
@@ -19,9 +24,36 @@ def latest_run(workspace: Workspace) -> ChurnModelRun | None:
     return ChurnModelRun.objects.filter(workspace=workspace).order_by("-trained_at", "-id").first()
 
 
-def latest_successful_run(workspace: Workspace) -> ChurnModelRun | None:
-    runs = ChurnModelRun.objects.filter(workspace=workspace, status=RunStatus.SUCCEEDED)
+TRAINED = (RunStatus.SUCCEEDED, RunStatus.GATED)
+
+
+def latest_trained_run(workspace: Workspace) -> ChurnModelRun | None:
+    """The latest run that trained a model, whether or not it passed the quality gate (refusals aside)."""
+    runs = ChurnModelRun.objects.filter(workspace=workspace, status__in=TRAINED)
     return runs.order_by("-trained_at", "-id").first()
+
+
+def usable_run(workspace: Workspace) -> ChurnModelRun | None:
+    """The run whose scores are in use: the latest trained one, when it passed the quality gate. A later
+    refusal (too short a history) leaves it in use; a later run below the gate does not."""
+    run = latest_trained_run(workspace)
+    return run if run is not None and run.status == RunStatus.SUCCEEDED else None
+
+
+def usable_risks(workspace: Workspace) -> QuerySet[ChurnRisk]:
+    """Every score that may be read: those of runs that passed the gate with no run below it trained
+    after them. One query (a NOT EXISTS per row), usable inside another query's subquery."""
+    gated_later = ChurnModelRun.objects.filter(
+        workspace=OuterRef("workspace"), status=RunStatus.GATED, trained_at__gt=OuterRef("run__trained_at")
+    )
+    return ChurnRisk.objects.filter(workspace=workspace, run__status=RunStatus.SUCCEEDED).exclude(Exists(gated_later))
+
+
+def gate_shortfalls(run: ChurnModelRun) -> list[Shortfall]:
+    """What a run below the quality gate lacks (nothing for one that passed)."""
+    if run.status != RunStatus.GATED:
+        return []
+    return shortfalls(churned_accounts=run.churned_accounts, holdout_auc=run.holdout_auc)
 
 
 # The orders the risk list offers, by the key a page or export asks for; ties go by account name.
@@ -51,8 +83,9 @@ def risks_of_run(run: ChurnModelRun, order: str = DEFAULT_RISK_ORDER) -> QuerySe
 
 
 def account_risk(account: Account) -> ChurnRisk | None:
-    """The account's latest churn-risk score."""
-    return ChurnRisk.objects.filter(account=account).select_related("run").order_by("-day", "-id").first()
+    """The account's latest usable churn-risk score (None when no model in use scored it)."""
+    risks = usable_risks(account.workspace).filter(account=account)
+    return risks.select_related("run").order_by("-day", "-id").first()
 
 
 def reason_label(feature: str) -> str:

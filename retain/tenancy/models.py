@@ -5,7 +5,7 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -13,6 +13,8 @@ from retain.lib.senders import DEFAULT_SENDER_NAME, address_of, from_header, sen
 from retain.tenancy.choices import AuditAction, CapacityUnit, CsmKind, InvitationStatus, Role, UnknownGroups
 
 DEFAULT_RENEWAL_WINDOW_DAYS = 90  # seed 002: "new process initiates renewals 90 days out"
+DEFAULT_GROSS_MARGIN_PCT = Decimal(75)  # seed 002's CLV example: 75% × $500 / 1% = $37,500
+GROSS_MARGIN_PCT_RANGE = (Decimal(1), Decimal(100))
 
 
 class Workspace(models.Model):
@@ -39,10 +41,30 @@ class Workspace(models.Model):
     unknown_groups = models.CharField(max_length=8, choices=UnknownGroups.choices, default=UnknownGroups.CREATE)
     # Built by `retain demo` from a seed: every page of it says its data is synthetic.
     is_demo = models.BooleanField(default=False)
+    # The share of revenue kept after the cost of serving it, in percent: every customer lifetime value
+    # (seed formula and sBG) multiplies by it.
+    gross_margin_pct = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=DEFAULT_GROSS_MARGIN_PCT,
+        validators=[MinValueValidator(GROSS_MARGIN_PCT_RANGE[0]), MaxValueValidator(GROSS_MARGIN_PCT_RANGE[1])],
+        verbose_name="gross margin (%)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def gross_margin(self) -> float:
+        """The gross margin as a share (0.75 for 75%), as the CLV formulas take it."""
+        return float(self.gross_margin_pct) / 100
+
+    @property
+    def gross_margin_label(self) -> str:
+        """The gross margin as an admin typed it: "75%", "62.5%"."""
+        text = f"{self.gross_margin_pct:.2f}".rstrip("0").rstrip(".")
+        return f"{text}%"
 
     def renewal_window_days(self, tier: str) -> int:
         return int(getattr(self, f"renewal_window_{tier}_days"))

@@ -28,6 +28,7 @@ from retain.lib.columns import check_columns, check_value
 from retain.lib.senders import from_header, sender_name_error
 from retain.tenancy.choices import AuditAction, CapacityUnit, CsmKind, InvitationStatus, Role
 from retain.tenancy.models import (
+    GROSS_MARGIN_PCT_RANGE,
     ApiToken,
     AuditEntry,
     ExchangeRate,
@@ -103,7 +104,7 @@ def _changes(row: models.Model, fields: dict[str, Any]) -> dict[str, list[Any]]:
 WORKSPACE_FIELDS = {
     "name", "time_zone", "currency",
     "renewal_window_community_days", "renewal_window_enterprise_days", "renewal_window_strategic_days",
-    "fallback_owner", "sender_name", "sender_email", "unknown_groups",
+    "fallback_owner", "sender_name", "sender_email", "unknown_groups", "gross_margin_pct",
 }  # fmt: skip
 
 
@@ -112,6 +113,17 @@ def _clean_time_zone(value: str) -> None:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ValidationError({"time_zone": f"{value!r} is not a known time zone"}) from None
+
+
+def _gross_margin_pct(value: Any) -> Decimal:
+    low, high = GROSS_MARGIN_PCT_RANGE
+    try:
+        number = Decimal(str(value).strip().rstrip("%"))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"gross_margin_pct": f"{value!r} is not a number of percent"}) from None
+    if not number.is_finite() or not low <= number <= high:
+        raise ValidationError({"gross_margin_pct": f"must be between {low}% and {high}%, got {value}"})
+    return number.quantize(Decimal("0.01"))
 
 
 @transaction.atomic
@@ -139,6 +151,8 @@ def workspace_update(*, workspace: Workspace, actor: Member | None = None, **fie
             raise ValidationError({"sender_name": error})
     if "sender_email" in fields:
         fields["sender_email"] = str(fields["sender_email"] or "").strip()
+    if "gross_margin_pct" in fields:
+        fields["gross_margin_pct"] = _gross_margin_pct(fields["gross_margin_pct"])
     fallback_given = "fallback_owner" in fields
     fallback = fields.pop("fallback_owner", None)
     changed = _changes(workspace, fields)

@@ -68,6 +68,14 @@ class WorkspaceSettingsForm(forms.Form):
     renewal_window_strategic_days = forms.IntegerField(
         min_value=1, max_value=730, label="Strategic renewal window (days)"
     )
+    gross_margin_pct = forms.DecimalField(
+        min_value=1,
+        max_value=100,
+        decimal_places=2,
+        label="Gross margin (%)",
+        help_text="The share of revenue kept after the cost of serving it; customer lifetime value multiplies by "
+        "it (75% in the seed's example).",
+    )
 
     fallback_owner = forms.ModelChoiceField(
         queryset=Member.objects.none(),

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from retain.accounts.choices import EntryKind, MovementKind
 from retain.accounts.models import Account, TimelineEntry
@@ -16,6 +17,8 @@ from retain.api.tests.conftest import ClientFor
 from retain.renewals.models import ReasonCode, Renewal
 from retain.renewals.services import renewal_close, renewal_update, renewals_open
 from retain.renewals.tests.conftest import budget_cut, give_churn_risk, give_health, make_account, open_renewal
+from retain.risk.choices import RunStatus
+from retain.risk.models import ChurnModelRun
 from retain.tenancy.models import Member, Workspace
 
 pytestmark = pytest.mark.urls("retain.api.tests.urls")
@@ -184,3 +187,20 @@ def test_the_list_costs_the_same_queries_however_many_renewals(
     with CaptureQueriesContext(connection) as five:
         assert client.get("/api/v1/renewals/").json()["count"] == 5
     assert len(five) == len(one)
+
+
+def test_it_answers_no_churn_probability_once_a_training_falls_below_the_quality_gate(
+    renewal: Renewal, vic: Member, olga: Member, client_for: ClientFor
+) -> None:
+    give_churn_risk(renewal.account, 0.2, workspace_today(renewal.workspace))
+    ChurnModelRun.objects.create(
+        workspace=renewal.workspace,
+        trained_at=timezone.now() + dt.timedelta(minutes=1),
+        status=RunStatus.GATED,
+        message="held-out AUC 0.52 < 0.60",
+        holdout_auc=0.52,
+        churned_accounts=40,
+    )
+    row = client_for(vic).get(f"/api/v1/renewals/{renewal.pk}/").json()
+    assert (row["churn_probability"], row["expected_amount"], row["target_amount"]) == (None, None, "12000.00")
+    assert client_for(olga).get(f"/api/v1/renewals/{renewal.pk}/").status_code == 404

@@ -23,4 +23,5 @@ def build_churn_model(ctx: DemoContext) -> str:
     ctx.counts["churn_model_rows"] = run.rows
     if run.holdout_auc is None:
         return f"churn model {run.status}: {run.message or 'no held-out figure'}"
-    return f"churn model {run.status} on {run.rows} snapshot rows, held-out AUC {run.holdout_auc:.3f}"
+    found = f"churn model {run.status} on {run.rows} snapshot rows, held-out AUC {run.holdout_auc:.3f}"
+    return f"{found} ({run.message})" if run.message else found

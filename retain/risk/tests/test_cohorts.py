@@ -125,3 +125,29 @@ def test_a_fit_flat_with_tenure_says_so_beside_the_clvs() -> None:
     clv = retention.clv_comparison(fit, gross_margin=0.75, average_mrr=450, monthly_churn=0.0045)
     tier = cohorts.TierRetention(tier="community", label="Community", cohorts=[], fit=fit, clv=clv)
     assert tier.tenure_note.startswith("Here retention hardly rises with tenure (94.7% at the first renewal")
+
+
+def test_both_clvs_use_the_workspaces_gross_margin(workspace: Workspace, book: None) -> None:
+    at_75 = cohorts.retention_by_tier(workspace, today=D(2025, 12, 31)).tiers[0]
+    workspace.gross_margin_pct = 60
+    workspace.save()
+    at_60 = cohorts.retention_by_tier(workspace, today=D(2025, 12, 31)).tiers[0]
+    assert at_75.clv is not None and at_60.clv is not None
+    assert at_60.gross_margin == 0.6 and at_60.monthly_churn is not None
+    assert at_60.clv.seed_clv == pytest.approx(0.6 * 200 / at_60.monthly_churn)
+    assert at_60.clv.seed_clv == pytest.approx(at_75.clv.seed_clv * 0.6 / 0.75)  # type: ignore[operator]
+    assert at_60.clv.new_customer_clv == pytest.approx(at_75.clv.new_customer_clv * 0.6 / 0.75)
+    assert at_60.clv.residual_clv == pytest.approx(at_75.clv.residual_clv * 0.6 / 0.75)
+
+
+def test_a_tier_with_too_few_losses_gets_no_clv_rather_than_a_division(workspace: Workspace) -> None:
+    """One loss in 34 renewals: a monthly churn near 0.2% would value a customer at 40 years of margin."""
+    for i in range(12):
+        customer(workspace, f"S {i}", started=D(2025, 1, 10), lost=D(2025, 3, 1) if i == 0 else None, tier="strategic")
+    strategic = cohorts.retention_by_tier(workspace, today=D(2025, 12, 31)).tiers[2]
+    assert strategic.fit is not None and strategic.lost == 1 < cohorts.MIN_CLV_CHURNERS
+    assert strategic.clv is None
+    assert strategic.clv_refusal == (
+        "not enough churn history: 1 account(s) lost at 34 observed renewals; "
+        "at least 5 are needed before a churn rate can value a customer"
+    )

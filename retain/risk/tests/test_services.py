@@ -132,3 +132,63 @@ def test_the_command_trains_and_prints_the_held_out_auc(workspace: Workspace, hi
     call_command("churn", "train", "--workspace", "acme", stdout=out)
     assert "acme: " in out.getvalue() and "held-out auc=" in out.getvalue()
     assert ChurnModelRun.objects.get().status == RunStatus.SUCCEEDED
+
+
+def test_a_model_that_passes_the_gate_records_its_churned_accounts(workspace: Workspace, history: None) -> None:
+    run = train(workspace)
+    assert run.status == RunStatus.SUCCEEDED and run.churned_accounts == 30 and not run.message
+    assert selectors.usable_run(workspace) == run
+    assert selectors.usable_risks(workspace).count() == run.scored > 0
+
+
+@pytest.fixture
+def small_history(workspace: Workspace) -> None:
+    """40 accounts starting a week apart from 2025-01-01; 13 of them (1 seat, 50/month) stop paying
+    five months in: enough to train on, too few churners to trust."""
+    for i in range(40):
+        started = dt.date(2025, 1, 1) + dt.timedelta(days=7 * i)
+        if i % 3 == 1:
+            customer(workspace, f"Small {i}", started=started, lost=add_months(started, 5), mrr=50, seats=1)
+        else:
+            customer(workspace, f"Large {i}", started=started, mrr=500, seats=10, tier="enterprise")
+
+
+def test_a_small_workspaces_model_is_kept_with_its_evaluation_but_scores_nobody(
+    workspace: Workspace, small_history: None
+) -> None:
+    run = train(workspace)
+    assert run.status == RunStatus.GATED
+    assert run.churned_accounts == 13
+    assert run.message.startswith("13 churned accounts; at least 30 needed")
+    assert run.holdout_rows > 0 and run.calibration and run.model == "logistic_regression"
+    assert run.scored == 0 and not ChurnRisk.objects.exists()
+    assert selectors.usable_run(workspace) is None and selectors.latest_trained_run(workspace) == run
+    assert [s.measure for s in selectors.gate_shortfalls(run)] == ["Churned accounts", "Held-out ROC-AUC"]
+
+
+def test_a_training_below_the_gate_retires_the_scores_of_the_model_before_it(
+    workspace: Workspace, history: None
+) -> None:
+    passed = train(workspace)
+    assert selectors.usable_risks(workspace).exists()
+    ChurnModelRun.objects.create(
+        workspace=workspace, trained_at=passed.trained_at + dt.timedelta(days=7), status=RunStatus.GATED,
+        message="held-out AUC 0.52 < 0.60", holdout_auc=0.52, churned_accounts=31,
+    )  # fmt: skip
+    assert selectors.usable_run(workspace) is None
+    assert not selectors.usable_risks(workspace).exists()
+    account = ChurnRisk.objects.filter(run=passed).first()
+    assert account is not None and selectors.account_risk(account.account) is None
+
+
+def test_a_later_refusal_leaves_the_model_in_use(workspace: Workspace, history: None) -> None:
+    passed = train(workspace)
+    ChurnModelRun.objects.create(
+        workspace=workspace, trained_at=passed.trained_at + dt.timedelta(days=7), status=RunStatus.REFUSED
+    )
+    assert selectors.usable_run(workspace) == passed and selectors.usable_risks(workspace).count() == passed.scored
+
+
+def test_the_command_reports_a_model_below_the_gate(workspace: Workspace, small_history: None) -> None:
+    with pytest.raises(CommandError, match="acme: gated: 13 churned accounts; at least 30 needed"):
+        call_command("churn", "train", "--workspace", "acme")

@@ -362,6 +362,7 @@ SETTINGS = {
     "renewal_window_community_days": "60",
     "renewal_window_enterprise_days": "90",
     "renewal_window_strategic_days": "120",
+    "gross_margin_pct": "75",
 }
 
 
@@ -771,3 +772,21 @@ def test_the_last_admin_cannot_deactivate_themself(alice: Member) -> None:
     assert response.context["form"].errors["is_active"] == ["the workspace must keep at least one active admin"]
     alice.refresh_from_db()
     assert alice.is_active
+
+
+def test_an_admin_sets_the_gross_margin_and_a_viewer_reads_it(alice: Member, vic: Member, workspace: Workspace) -> None:
+    assert login(alice).post(W + "settings/", {**SETTINGS, "gross_margin_pct": "68"}).status_code == 302
+    workspace.refresh_from_db()
+    assert workspace.gross_margin_pct == 68
+    page = login(vic).get(W + "settings/").content.decode()
+    assert '<td id="gross-margin">68%</td>' in page
+
+
+@pytest.mark.parametrize("value", ["0", "101", "", "x"])
+def test_a_gross_margin_outside_1_to_100_percent_is_refused_naming_the_field(
+    alice: Member, workspace: Workspace, value: str
+) -> None:
+    response = login(alice).post(W + "settings/", {**SETTINGS, "gross_margin_pct": value})
+    assert response.status_code == 400 and "gross_margin_pct" in response.context["form"].errors
+    workspace.refresh_from_db()
+    assert workspace.gross_margin_pct == 75 and workspace.name == "Acme CS"

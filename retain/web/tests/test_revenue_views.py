@@ -6,6 +6,7 @@ fixed however many accounts. The ledger is the hand-worked one of retain/metrics
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from decimal import Decimal
 from typing import Any
@@ -19,9 +20,11 @@ from django.utils.html import escape
 
 from conftest import PASSWORD
 from retain.accounts.models import Account
-from retain.metrics import engine
+from retain.accounts.selectors import workspace_today
+from retain.metrics import clv, cohorts, engine
 from retain.metrics.tests.test_engine import Q1, _account, _subscription
 from retain.metrics.tests.test_engine import book as book  # the hand-worked ledger fixture
+from retain.risk.tests.ledger import customer
 from retain.surveys.measures import Filters
 from retain.tenancy.models import Member, Workspace
 
@@ -174,3 +177,57 @@ def test_the_query_count_does_not_grow_with_the_book(
         extra = _account(alice.workspace, f"Extra {i}", "enterprise", carol)
         _subscription(extra, "100", Q1.start.replace(year=2025), Q1.end)
     assert count() == before
+
+
+@pytest.fixture
+def cohorts_by_tier(workspace: Workspace) -> None:
+    """Community: 12 accounts paying 300/month since 400 days ago, 7 of them lost; strategic: 12
+    paying 5,000/month, one lost (too few losses to value a customer)."""
+    started = workspace_today(workspace) - dt.timedelta(days=400)
+    for i in range(12):
+        lost = started + dt.timedelta(days=60) if i < 3 else started + dt.timedelta(days=200) if i < 7 else None
+        customer(workspace, f"C {i}", started=started, lost=lost, mrr=300)
+        lost = started + dt.timedelta(days=60) if i == 0 else None
+        customer(workspace, f"S {i}", started=started, lost=lost, mrr=5000, tier="strategic")
+    workspace.gross_margin_pct = 70
+    workspace.save()
+
+
+def test_clv_per_tier_shows_both_ways_at_the_workspaces_margin(
+    client: Client, vic: Member, workspace: Workspace, cohorts_by_tier: None
+) -> None:
+    response = login(client, vic).get(url())
+    page = response.content.decode()
+    expected = clv.clv_by_tier(cohorts.retention_by_tier(workspace), "USD")
+    assert [item.tier for item in response.context["lifetimes"]] == ["community", "enterprise", "strategic"]
+    community = expected[0]
+    assert community.seed.value is not None and community.sbg_new.value is not None
+    assert '<strong id="clv-margin">70%</strong>' in page
+    for key, _, figure in community.figures():
+        assert f'id="clv-community-{key}"' in page and escape(figure.worked) in page
+    assert "<dt>gross margin</dt><dd>70%</dd>" in page
+    assert escape(community.explanation) in page
+    # Strategic: one loss, so no division by a near-zero churn rate.
+    assert (
+        'id="clv-strategic-refusal">No CLV at the 70% gross margin: not enough churn history: 1 account(s) lost' in page
+    )
+    # The cohort retention page shows the same values.
+    retention = client.get(reverse("retention", args=["acme"])).content.decode()
+    assert escape(community.seed.worked) in retention and escape(community.sbg_residual.worked) in retention
+    assert "not enough churn history: 1 account(s) lost" in retention
+
+
+def test_the_clvs_download_as_csv_and_follow_the_tier_filter(
+    client: Client, vic: Member, olga: Member, workspace: Workspace, cohorts_by_tier: None
+) -> None:
+    rows = csv_table(login(client, vic).get(url(), {"format": "csv", "table": "clv", "tier": "community"}))
+    assert rows[0] == ["tier", "clv", "value", "formula", "worked"]
+    assert [row[:2] for row in rows[1:]] == [
+        ["community", "seed"],
+        ["community", "sbg_new"],
+        ["community", "sbg_residual"],
+    ]
+    assert all(row[2] and "70%" in row[4] for row in rows[1:])
+    strategic = csv_table(client.get(url(), {"format": "csv", "table": "clv", "tier": "strategic"}))
+    assert [row[2] for row in strategic[1:]] == ["", "", ""]
+    assert login(client, olga).get(url(), {"format": "csv", "table": "clv"}).status_code == 404

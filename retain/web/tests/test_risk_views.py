@@ -17,6 +17,9 @@ from django.utils import timezone
 
 from conftest import PASSWORD
 from retain.accounts.models import Account
+from retain.accounts.selectors import workspace_today
+from retain.renewals import selectors as renewal_selectors
+from retain.renewals.tests.conftest import open_renewal
 from retain.risk.choices import RunStatus
 from retain.risk.models import ChurnModelRun, ChurnRisk
 from retain.risk.tests.ledger import customer
@@ -196,3 +199,68 @@ def test_the_csv_is_404_for_an_outsider_and_asks_a_stranger_to_log_in(
 ) -> None:
     assert client.get(reverse("risk-csv", args=["acme"])).status_code == 302
     assert login(client, olga).get(reverse("risk-csv", args=["acme"])).status_code == 404
+
+
+@pytest.fixture
+def gated(workspace: Workspace, scored: ChurnModelRun) -> ChurnModelRun:
+    """A week after the scored run, a training on a small history that did not pass the quality gate."""
+    return ChurnModelRun.objects.create(
+        workspace=workspace,
+        trained_at=scored.trained_at + dt.timedelta(days=7),
+        status=RunStatus.GATED,
+        message="12 churned accounts; at least 30 needed; held-out AUC 0.25 < 0.60",
+        window={"first": "2025-02-01", "holdout_from": "2026-06-01", "last": "2026-08-01", "snapshots": 19},
+        model="logistic_regression",
+        rows=400,
+        positives=20,
+        churned_accounts=12,
+        holdout_rows=60,
+        holdout_positives=4,
+        holdout_auc=0.247,
+        holdout_brier=0.09,
+        calibration=[{"lower": 0.0, "upper": 0.1, "count": 60, "mean_predicted": 0.05, "observed_rate": 0.07}],
+    )
+
+
+def test_a_model_below_the_gate_lists_no_account_and_says_what_data_is_missing(
+    client: Client, vic: Member, olga: Member, gated: ChurnModelRun
+) -> None:
+    response = login(client, vic).get(reverse("risk", args=["acme"]))
+    page = response.content.decode()
+    assert 'id="gated"' in page and "The churn model is not used to score accounts" in page
+    assert (
+        '<strong id="gate-reasons">12 churned accounts; at least 30 needed; held-out AUC 0.25 &lt; 0.60</strong>'
+        in page
+    )
+    assert "<strong>Churned accounts: 12</strong> (at least 30). Missing: 18 more accounts" in page
+    assert "<strong>Held-out ROC-AUC: 0.25</strong> (at least 0.60)" in page
+    assert "0.247" in page and "12 distinct accounts" in page  # the gated model's own evaluation
+    assert response.context["run"] is None and 'id="risks"' not in page and "Globex" not in page
+    download = client.get(reverse("risk-csv", args=["acme"]))
+    rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))  # type: ignore[attr-defined]
+    assert rows == [["account", "tier", "owner", "churn_probability", "top_reasons"]]
+    assert login(client, olga).get(reverse("risk", args=["acme"])).status_code == 404
+
+
+def test_the_account_page_says_the_model_is_not_in_use(
+    client: Client, carol: Member, scored: ChurnModelRun, gated: ChurnModelRun
+) -> None:
+    account = scored.risks.get().account
+    page = login(client, carol).get(reverse("account", args=["acme", account.pk])).content.decode()
+    assert "42%" not in page
+    assert "not scored: the churn model is not in use (12 churned accounts; at least 30 needed" in page
+
+
+def test_renewals_show_no_expected_arr_and_say_why_when_the_model_is_below_the_gate(
+    client: Client, vic: Member, workspace: Workspace, scored: ChurnModelRun, gated: ChurnModelRun
+) -> None:
+    account = scored.risks.get().account
+    renewal = open_renewal(workspace, account, workspace_today(workspace))
+    # Globex has a score, but from the model a later training below the gate retired.
+    assert renewal_selectors.expectation(renewal_selectors.renewal_annotated(workspace, renewal.pk)).amount is None
+    login(client, vic)
+    for name in ("renewals", "renewals-at-risk"):
+        page = client.get(reverse(name, args=["acme"])).content.decode()
+        assert 'id="churn-model-gated"' in page and "the churn model is not in use (12 churned accounts" in page
+    page = client.get(reverse("renewal", args=["acme", renewal.pk])).content.decode()
+    assert "no churn score for this account yet" in page and 'id="churn-model-gated"' in page

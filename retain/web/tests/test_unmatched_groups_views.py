@@ -26,6 +26,7 @@ SETTINGS = {
     "renewal_window_community_days": "90",
     "renewal_window_enterprise_days": "90",
     "renewal_window_strategic_days": "90",
+    "gross_margin_pct": "75",
 }
 
 

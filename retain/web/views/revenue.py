@@ -1,6 +1,7 @@
 """The revenue dashboard: the ARR waterfall, retention (NRR, GRR, logo churn) by month, eligible
 churn and CSM quota attainment, for a period (this month, quarter or year to date, or custom) and
-filters (tier, saved segment, CSM).
+filters (tier, saved segment, CSM); and customer lifetime value per tier, both ways (retain.metrics.clv),
+over the whole history, as the cohort retention page shows it.
 
 Thin: every figure comes from retain.metrics.engine with its formula and inputs; the view picks the
 period and filters, builds the Vega-Lite specs (rendered by vega-embed from the vendored files, with
@@ -23,7 +24,7 @@ from retain.accounts.choices import Tier
 from retain.accounts.models import Segment
 from retain.accounts.selectors import workspace_today
 from retain.lib.money import format_money
-from retain.metrics import engine
+from retain.metrics import clv, cohorts, engine
 from retain.metrics.spend import spend_figures
 from retain.surveys.measures import Filters, Period
 from retain.tenancy.models import Member, Workspace
@@ -34,7 +35,7 @@ from retain.web.views.accounts import in_workspace_time
 
 PERIODS = [("month", "This month"), ("quarter", "This quarter"), ("year", "This year"), ("custom", "Custom")]
 DEFAULT_PERIOD = "quarter"
-TABLES = ("figures", "waterfall", "trend", "quota", "spend")
+TABLES = ("figures", "waterfall", "trend", "quota", "spend", "clv")
 # Axis labels short enough to sit side by side under the waterfall's bars.
 CHART_LABELS = {"start": "Start", "end": "End", "other": "Currency/other"}
 
@@ -257,6 +258,10 @@ def figure_rows(metrics: engine.RevenueMetrics) -> list[dict[str, Any]]:
     return rows
 
 
+def _lifetimes(workspace: Workspace) -> list[clv.TierClv]:
+    return clv.clv_by_tier(cohorts.retention_by_tier(workspace), workspace.currency)
+
+
 def _form(request: HttpRequest, workspace: Workspace, today: dt.date) -> RevenueFilterForm:
     members = list(owner_candidates(workspace))
     segments = list(Segment.objects.filter(workspace=workspace).order_by("name"))
@@ -289,6 +294,15 @@ def revenue_dashboard(request: HttpRequest, member: Member) -> HttpResponse:
         return csv_response(
             rows, f"{workspace.slug}-revenue-spend-{period.start.isoformat()}-{period.end.isoformat()}.csv"
         )
+    lifetimes = [item for item in _lifetimes(workspace) if not filters.tier or item.tier == filters.tier]
+    if wants_csv and table == "clv":
+        rows = [["tier", "clv", "value", "formula", "worked"]]
+        for item in lifetimes:
+            rows += [
+                [item.tier, key, "" if f.value is None else round(f.value, 2), f.formula, f.worked]
+                for key, _, f in item.figures()
+            ]
+        return csv_response(rows, f"{workspace.slug}-revenue-clv-{today.isoformat()}.csv")
     if wants_csv:
         name = f"{workspace.slug}-revenue-{table}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
         return csv_response(csv_rows(table, metrics, trend, quota), name)
@@ -321,5 +335,8 @@ def revenue_dashboard(request: HttpRequest, member: Member) -> HttpResponse:
             "csv": csv_links,
             "waterfall_spec": waterfall_spec(metrics.waterfall, workspace.currency),
             "trend_spec": trend_spec(trend),
+            "lifetimes": lifetimes,
+            "clv_note": clv.why_they_differ(),
+            "gross_margin": workspace.gross_margin_label,
         },
     )

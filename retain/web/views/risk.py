@@ -2,9 +2,10 @@
 
 `risk` lists the accounts by the latest model run's calibrated churn probability with each one's top
 reasons (50 a page, sortable, all of them as CSV), and the run's held-out ROC-AUC and calibration
-table. `retention` shows, per tier, the shifted-beta-geometric curve fitted to the renewal cohorts
-beside the observed one (a Vega-Lite chart drawn by charts.js, with the table as the fallback) and
-the two CLVs with their difference in words.
+table; when the latest trained model is below the quality gate, it says why and what data is
+missing, and lists no account. `retention` shows, per tier, the shifted-beta-geometric curve fitted
+to the renewal cohorts beside the observed one (a Vega-Lite chart drawn by charts.js, with the table
+as the fallback) and the customer lifetime values of retain.metrics.clv with their difference in words.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from retain.metrics import cohorts
-from retain.risk import selectors
+from retain.metrics import clv, cohorts
+from retain.risk import gate, selectors
 from retain.risk.models import ChurnRisk
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
@@ -42,16 +43,24 @@ def _reasons_text(reasons: list[dict[str, Any]]) -> str:
 @workspace_view
 def churn_risk(request: HttpRequest, member: Member) -> HttpResponse:
     workspace = member.workspace
-    run = selectors.latest_successful_run(workspace)
+    run = selectors.usable_run(workspace)
+    trained = selectors.latest_trained_run(workspace)
+    gated = trained if trained is not None and trained != run else None
     order = _risk_order(request)
     page = None
     rows = []
     if run is not None:
         page = Paginator(selectors.risks_of_run(run, order), RISK_PAGE).get_page(request.GET.get("page"))
         rows = [{"risk": risk, "reasons": selectors.labelled_reasons(risk.reasons)} for risk in page]
+    shown = run or gated
     context = {
         "run": run,
-        "model_label": run.model.replace("_", " ") if run else "",
+        "gated": gated,
+        "shortfalls": selectors.gate_shortfalls(gated) if gated else [],
+        "model_run": shown,
+        "min_churned_accounts": gate.MIN_CHURNED_ACCOUNTS,
+        "min_holdout_auc": gate.MIN_HOLDOUT_AUC,
+        "model_label": shown.model.replace("_", " ") if shown else "",
         "latest": selectors.latest_run(workspace),
         "rows": rows,
         "page": page,
@@ -65,7 +74,7 @@ def churn_risk(request: HttpRequest, member: Member) -> HttpResponse:
 @workspace_view  # type: ignore[arg-type]  # a streamed CSV is a response too
 def churn_risk_csv(request: HttpRequest, member: Member) -> HttpResponseBase:
     """Every scored account of the latest run in the page's order, not just one page."""
-    run = selectors.latest_successful_run(member.workspace)
+    run = selectors.usable_run(member.workspace)
     risks = selectors.risks_of_run(run, _risk_order(request)) if run is not None else ChurnRisk.objects.none()
 
     def rows() -> Iterator[list[Any]]:
@@ -114,19 +123,22 @@ def curve_spec(tier: cohorts.TierRetention, period_name: str) -> dict[str, Any]:
 @require_GET
 @workspace_view
 def cohort_retention(request: HttpRequest, member: Member) -> HttpResponse:
-    report = cohorts.retention_by_tier(member.workspace)
+    workspace = member.workspace
+    report = cohorts.retention_by_tier(workspace)
     tiers = [
         {
             "tier": tier,
             "spec": curve_spec(tier, report.period_name) if tier.fit else None,
             "spec_id": f"curve-{tier.tier}",
+            "clv": lifetime,
         }
-        for tier in report.tiers
+        for tier, lifetime in zip(report.tiers, clv.clv_by_tier(report, workspace.currency), strict=True)
     ]
     context = {
         "report": report,
         "tiers": tiers,
-        "gross_margin": cohorts.GROSS_MARGIN,
+        "gross_margin": workspace.gross_margin_label,
+        "clv_note": clv.why_they_differ(),
         "annual_discount": cohorts.ANNUAL_DISCOUNT,
         "yearly_after": cohorts.YEARLY_HISTORY_YEARS,
     }

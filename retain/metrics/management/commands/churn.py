@@ -103,7 +103,7 @@ class Command(BaseCommand):
             raise CommandError(f"--workspace: no workspace {slug!r}")
         run = churn_model_train(workspace=found)
         if run.status != RunStatus.SUCCEEDED:
-            raise CommandError(f"{slug}: refused: {run.message}")
+            raise CommandError(f"{slug}: {run.status}: {run.message}")
         auc = "n/a" if run.holdout_auc is None else f"{run.holdout_auc:.4f}"
         self.stdout.write(
             f"{slug}: {run.rows} account-months, {run.positives} churned; held-out auc={auc} "
