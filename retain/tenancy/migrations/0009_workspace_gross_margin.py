@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenancy', '0007_workspace_unknown_groups'),
+        ('tenancy', '0008_workspace_is_demo'),
     ]
 
     operations = [
