@@ -111,16 +111,15 @@ def _template_problem(text: str) -> str | None:
 
 
 class _Cleaner(Checker):
-    def text(  # type: ignore[override]  # "" rather than None for a text that is not there
-        self, data: Mapping[str, Any], key: str, path: str, *, required: bool = True, limit: int = 500
-    ) -> str:
-        value = super().text(data, key, path, required=required, limit=limit)
+    def string(self, data: Mapping[str, Any], key: str, path: str, *, required: bool = True, limit: int = 500) -> str:
+        """The text without surrounding blanks; "" when it is not there (a problem if required) or wrong."""
+        value = self.text(data, key, path, required=required, limit=limit)
         return value.strip() if value else ""
 
     def template(
         self, data: Mapping[str, Any], key: str, path: str, *, required: bool = True, limit: int = 5000
     ) -> str:
-        value = self.text(data, key, path, required=required, limit=limit)
+        value = self.string(data, key, path, required=required, limit=limit)
         if value:
             problem = _template_problem(value)
             if problem:
@@ -294,7 +293,7 @@ def _step_email(c: _Cleaner, raw: dict[str, Any], path: str) -> dict[str, Any]:
 
 
 def _url(c: _Cleaner, raw: dict[str, Any], path: str) -> str:
-    url = c.text(raw, "url", path, limit=2000)
+    url = c.string(raw, "url", path, limit=2000)
     if url and not re.match(r"^https?://[^\s/]+", url):
         c.error(join(path, "url"), "must be an http:// or https:// address")
     return url
@@ -345,7 +344,7 @@ def _step_wait(c: _Cleaner, raw: dict[str, Any], path: str) -> dict[str, Any]:
 
 
 def _step_enrol(c: _Cleaner, raw: dict[str, Any], path: str) -> dict[str, Any]:
-    key = c.text(raw, "playbook", path, limit=60)
+    key = c.string(raw, "playbook", path, limit=60)
     if key and not KEY.match(key):
         c.error(join(path, "playbook"), "must be a playbook key (lower-case letters, digits and -)")
     return {"playbook": key}
@@ -359,7 +358,7 @@ def _step_escalate(c: _Cleaner, raw: dict[str, Any], path: str) -> dict[str, Any
 
 
 def _step_advocacy(c: _Cleaner, raw: dict[str, Any], path: str) -> dict[str, Any]:
-    milestone = c.text(raw, "after_milestone", path, limit=60)
+    milestone = c.string(raw, "after_milestone", path, limit=60)
     return {
         "ask": c.option(raw, "ask", path, AdvocacyAsk.values),
         "after_milestone": milestone,
@@ -428,15 +427,15 @@ def clean_definition(data: object, *, document: Document | None = None, source: 
         c.error("", "must be an object with key, name, trigger and steps")
         c.raise_if_any(source, document)
     raw = c.mapping(data, "", TOP_KEYS) or {}
-    key = c.text(raw, "key", "", limit=60)
+    key = c.string(raw, "key", "", limit=60)
     if key and not KEY.match(key):
         c.error("key", "must be lower-case letters, digits and -, at most 60 characters")
     elif key in RESERVED_KEYS:
         c.error("key", f"{key!r} names a page of the playbooks screen; choose another key")
     clean: dict[str, Any] = {
         "key": key,
-        "name": c.text(raw, "name", "", limit=200),
-        "description": c.text(raw, "description", "", required=False, limit=5000),
+        "name": c.string(raw, "name", "", limit=200),
+        "description": c.string(raw, "description", "", required=False, limit=5000),
     }
     if raw.get("audience") is not None:
         clean["audience"] = _clean_audience(c, raw["audience"])
