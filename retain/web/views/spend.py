@@ -12,15 +12,11 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from retain.accounts.models import Account
 from retain.accounts.selectors import workspace_today
-from retain.health.choices import Band
-from retain.health.models import HealthScore
 from retain.metrics import services as metrics_services
 from retain.metrics.choices import SpendCategory
 from retain.metrics.models import Quota, Spend
@@ -194,18 +190,6 @@ def book_spec(standing: BookStanding, currency: str) -> dict[str, Any]:
     }
 
 
-def _red_accounts(member: Member, owner: Member, skip: set[int]) -> list[Account]:
-    """The owner's accounts whose latest health is red, except those already counted by a renewal."""
-    latest = HealthScore.objects.filter(account=OuterRef("pk")).order_by("-day")
-    return list(
-        access.scoped(member, Account.objects.filter(owner=owner))
-        .annotate(health_band=Subquery(latest.values("band")[:1]))
-        .filter(health_band=Band.RED)
-        .exclude(pk__in=skip)
-        .order_by("name", "pk")
-    )
-
-
 @workspace_view
 @require_http_methods(["GET"])
 def csm_book(request: HttpRequest, member: Member, member_pk: int) -> HttpResponse:
@@ -216,26 +200,7 @@ def csm_book(request: HttpRequest, member: Member, member_pk: int) -> HttpRespon
     due: list[Renewal] = renewal_selectors.with_expectations(
         renewal_selectors.open_renewals(workspace, horizon_days=RENEWAL_HORIZON_DAYS, owner=owner.pk, today=today)
     )
-    risky = renewal_selectors.with_expectations(renewal_selectors.at_risk(workspace).filter(owner=owner))
-    red = _red_accounts(member, owner, {r.account_id for r in risky})
-    # The ARR at risk is what is up for renewal (the target), beside the owner's forecast and the
-    # expected ARR of the renewals pages; a red account without an open renewal risks its whole ARR.
-    at_risk_rows: list[dict[str, Any]] = [
-        {
-            "account": r.account,
-            "reason": f"renewal {r.forecast_label.lower()}, health {r.health_band or 'unscored'}",  # type: ignore[attr-defined]
-            "arr": r.target_amount,
-            "forecast": r.forecast_amount,
-            "expected": r.expected,  # type: ignore[attr-defined]
-            "term_end": r.term_end,
-        }
-        for r in risky
-    ]
-    at_risk_rows += [
-        {"account": a, "reason": "health red", "arr": a.arr, "forecast": None, "expected": None, "term_end": None}
-        for a in red
-    ]
-    at_risk_arr = sum((row["arr"] for row in at_risk_rows), Decimal(0))
+    at_risk_rows = renewal_selectors.book_at_risk(workspace, owner.pk)
     table = _csv_table(request, BOOK_TABLES)
     currency = workspace.currency
     if table is not None:
@@ -292,12 +257,12 @@ def csm_book(request: HttpRequest, member: Member, member_pk: int) -> HttpRespon
             rows = [["account", "reason", "arr", "forecast_arr", "expected_arr", "term_end"]]
             rows += [
                 [
-                    row["account"].name,
-                    row["reason"],
-                    row["arr"],
-                    _blank(row["forecast"]),
-                    _blank(row["expected"] and row["expected"].amount),
-                    row["term_end"].isoformat() if row["term_end"] else "",
+                    row.account.name,
+                    row.reason,
+                    row.arr,
+                    _blank(row.forecast),
+                    _blank(row.expected and row.expected.amount),
+                    row.term_end.isoformat() if row.term_end else "",
                 ]
                 for row in at_risk_rows
             ]
@@ -313,7 +278,8 @@ def csm_book(request: HttpRequest, member: Member, member_pk: int) -> HttpRespon
             "due_arr": sum((r.target_amount for r in due), Decimal(0)),
             "expected_formula": renewal_selectors.EXPECTED_FORMULA,
             "at_risk": at_risk_rows,
-            "at_risk_arr": at_risk_arr,
+            "at_risk_arr": renewal_selectors.at_risk_arr(at_risk_rows),
+            "at_risk_note": renewal_selectors.AT_RISK_NOTE,
             "horizon": RENEWAL_HORIZON_DAYS,
             "currency": currency,
             "today": today,
