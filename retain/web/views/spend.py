@@ -17,10 +17,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from retain.accounts.selectors import workspace_today
+from retain.metrics import charts
 from retain.metrics import services as metrics_services
 from retain.metrics.choices import SpendCategory
 from retain.metrics.models import Quota, Spend
-from retain.metrics.spend import BookStanding, book_standing
+from retain.metrics.spend import book_standing
 from retain.renewals import selectors as renewal_selectors
 from retain.renewals.models import Renewal
 from retain.tenancy import access
@@ -159,37 +160,6 @@ def spend_settings(request: HttpRequest, member: Member) -> HttpResponse:
 # One CSM's book ----------------------------------------------------------------------------------
 
 
-def book_spec(standing: BookStanding, currency: str) -> dict[str, Any]:
-    """Three bars: the book's ARR at the period's start, now, and the target."""
-    values = [
-        {"bar": "Start", "arr": float(standing.arr_start)},
-        {"bar": "Now", "arr": float(standing.arr_now)},
-        {"bar": "Target", "arr": float(standing.target_arr)},
-    ]
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "description": f"Book ARR at start, now and target in {currency}",
-        "width": "container",
-        "height": 220,
-        "data": {"values": values},
-        "mark": {"type": "bar"},
-        "encoding": {
-            "x": {"field": "bar", "type": "nominal", "sort": None, "title": None, "axis": {"labelAngle": 0}},
-            "y": {"field": "arr", "type": "quantitative", "title": f"ARR ({currency})"},
-            "color": {
-                "field": "bar",
-                "type": "nominal",
-                "legend": None,
-                "scale": {"domain": ["Start", "Now", "Target"], "range": ["#64748b", "#2563eb", "#16a34a"]},
-            },
-            "tooltip": [
-                {"field": "bar", "type": "nominal"},
-                {"field": "arr", "type": "quantitative", "format": ",.2f"},
-            ],
-        },
-    }
-
-
 @workspace_view
 @require_http_methods(["GET"])
 def csm_book(request: HttpRequest, member: Member, member_pk: int) -> HttpResponse:
@@ -283,7 +253,7 @@ def csm_book(request: HttpRequest, member: Member, member_pk: int) -> HttpRespon
             "horizon": RENEWAL_HORIZON_DAYS,
             "currency": currency,
             "today": today,
-            "book_spec": book_spec(standing, currency),
+            "book_spec": charts.book_spec(standing, currency),
             "csv": {name: f"?format=csv&table={name}" for name in BOOK_TABLES},
             "can_edit_quota": member.can_manage,
         },
