@@ -21,7 +21,7 @@ from retain.metrics import charts
 from retain.metrics import services as metrics_services
 from retain.metrics.choices import SpendCategory
 from retain.metrics.models import Quota, Spend
-from retain.metrics.spend import book_standing
+from retain.metrics.spend import BookStanding, book_standing
 from retain.renewals import selectors as renewal_selectors
 from retain.renewals.models import Renewal
 from retain.tenancy import access
@@ -160,6 +160,79 @@ def spend_settings(request: HttpRequest, member: Member) -> HttpResponse:
 # One CSM's book ----------------------------------------------------------------------------------
 
 
+def _standing_csv(owner: Member, standing: BookStanding, currency: str) -> list[list[Any]]:
+    """The book's standing as one CSV row under its header."""
+    rows: list[list[Any]] = [
+        [
+            "csm",
+            "period_start",
+            "period_end",
+            "accounts",
+            "arr_start",
+            "arr_now",
+            "target_nrr",
+            "target_arr",
+            "attainment",
+            "currency",
+        ],
+        [
+            owner.display_name,
+            standing.period.start.isoformat(),
+            standing.period.end.isoformat(),
+            standing.accounts,
+            standing.arr_start,
+            standing.arr_now,
+            f"{standing.target_nrr:.4f}",
+            standing.target_arr,
+            "" if standing.attainment.value is None else f"{standing.attainment.value:.6f}",
+            currency,
+        ],
+    ]
+    return rows
+
+
+def _renewals_csv(due: list[Renewal]) -> list[list[Any]]:
+    """The renewals due in the book, one CSV row each."""
+    rows: list[list[Any]] = [
+        [
+            "account", "term_end", "stage", "forecast_category", "target_arr", "forecast_arr",
+            "churn_probability", "expected_arr", "health",
+        ]
+    ]  # fmt: skip
+    rows += [
+        [
+            r.account.name,
+            r.term_end.isoformat(),
+            r.stage,
+            r.forecast_category,
+            r.target_amount,
+            _blank(r.forecast_amount),
+            _blank(r.expected.probability),  # type: ignore[attr-defined]
+            _blank(r.expected.amount),  # type: ignore[attr-defined]
+            r.health_band or "",  # type: ignore[attr-defined]
+        ]
+        for r in due
+    ]
+    return rows
+
+
+def _at_risk_csv(at_risk_rows: list[renewal_selectors.AtRisk]) -> list[list[Any]]:
+    """The ARR at risk, one CSV row per account."""
+    rows: list[list[Any]] = [["account", "reason", "arr", "forecast_arr", "expected_arr", "term_end"]]
+    rows += [
+        [
+            row.account.name,
+            row.reason,
+            row.arr,
+            _blank(row.forecast),
+            _blank(row.expected and row.expected.amount),
+            row.term_end.isoformat() if row.term_end else "",
+        ]
+        for row in at_risk_rows
+    ]
+    return rows
+
+
 @workspace_view
 @require_http_methods(["GET"])
 def csm_book(request: HttpRequest, member: Member, member_pk: int) -> HttpResponse:
@@ -176,66 +249,11 @@ def csm_book(request: HttpRequest, member: Member, member_pk: int) -> HttpRespon
     if table is not None:
         name = f"{workspace.slug}-book-{owner.pk}-{table}-{today.isoformat()}.csv"
         if table == "standing":
-            rows: list[list[Any]] = [
-                [
-                    "csm",
-                    "period_start",
-                    "period_end",
-                    "accounts",
-                    "arr_start",
-                    "arr_now",
-                    "target_nrr",
-                    "target_arr",
-                    "attainment",
-                    "currency",
-                ],
-                [
-                    owner.display_name,
-                    standing.period.start.isoformat(),
-                    standing.period.end.isoformat(),
-                    standing.accounts,
-                    standing.arr_start,
-                    standing.arr_now,
-                    f"{standing.target_nrr:.4f}",
-                    standing.target_arr,
-                    "" if standing.attainment.value is None else f"{standing.attainment.value:.6f}",
-                    currency,
-                ],
-            ]
+            rows = _standing_csv(owner, standing, currency)
         elif table == "renewals":
-            rows = [
-                [
-                    "account", "term_end", "stage", "forecast_category", "target_arr", "forecast_arr",
-                    "churn_probability", "expected_arr", "health",
-                ]
-            ]  # fmt: skip
-            rows += [
-                [
-                    r.account.name,
-                    r.term_end.isoformat(),
-                    r.stage,
-                    r.forecast_category,
-                    r.target_amount,
-                    _blank(r.forecast_amount),
-                    _blank(r.expected.probability),  # type: ignore[attr-defined]
-                    _blank(r.expected.amount),  # type: ignore[attr-defined]
-                    r.health_band or "",  # type: ignore[attr-defined]
-                ]
-                for r in due
-            ]
+            rows = _renewals_csv(due)
         else:
-            rows = [["account", "reason", "arr", "forecast_arr", "expected_arr", "term_end"]]
-            rows += [
-                [
-                    row.account.name,
-                    row.reason,
-                    row.arr,
-                    _blank(row.forecast),
-                    _blank(row.expected and row.expected.amount),
-                    row.term_end.isoformat() if row.term_end else "",
-                ]
-                for row in at_risk_rows
-            ]
+            rows = _at_risk_csv(at_risk_rows)
         return csv_response(rows, name)
     return render(
         request,
