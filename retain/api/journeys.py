@@ -26,9 +26,8 @@ from retain.api.serializers import InWorkspace
 from retain.api.views import ERRORS, READ_ERRORS, VIA, WorkspaceViewSet
 from retain.journeys import services
 from retain.journeys.choices import BarrierKind, BarrierState, MilestoneKind, MilestoneStatus
-from retain.journeys.evaluation import journeys_evaluate
 from retain.journeys.models import Barrier, Journey, JourneyTemplate, MilestoneProgress
-from retain.journeys.services import lifecycle_move
+from retain.journeys.services import journeys_advance, lifecycle_move
 from retain.tenancy import access
 from retain.tenancy.models import Member
 
@@ -247,7 +246,7 @@ class JourneyViewSet(mixins.ListModelMixin, WorkspaceViewSet):
         )
         # A journey started in the past has milestones already due: their statuses are set now
         # rather than at the nightly run.
-        journeys_evaluate(workspace=member.workspace, account_ids=[account.pk])
+        journeys_advance(workspace=member.workspace, account_ids=[account.pk])
         response = self._detail(journey.pk)
         response.status_code = status.HTTP_201_CREATED
         return response

@@ -21,17 +21,15 @@ A scorecard has either `groups` (each with `measures`) or top-level `measures`. 
 one `{else: s}`; points give `points:` instead of `score:`), `linear` (`from` scores 0, `to` 100)
 and `bounded_linear` (`floor` scores `min_score`, `cap` scores `max_score`).
 
-Every problem is reported at once, as a path into the document and the line it is on:
-`scorecard.yaml:14: groups[0].measures[2].kind: 'active_user' is not a measure kind (did you mean
-'active_users_per_seat'?)`. `dump` writes the canonical form; parsing it gives the same scorecard.
+Every problem is reported at once, as a path into the document and the line and column it is at
+(retain.lib.definitions, as for every definition): `scorecard.yaml:14:9: groups[0].measures[2].kind:
+'active_user' is not a measure kind (did you mean 'active_users_per_seat'?)`. `dump` writes the
+canonical form; parsing it gives the same scorecard.
 """
 
 from __future__ import annotations
 
-import difflib
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -55,6 +53,7 @@ from retain.health.scoring import (
     Rule,
     Scorecard,
 )
+from retain.lib.definitions import Checker, DefinitionError, Document, Problem, did_you_mean, load
 
 # The accounts-list criteria (accounts.segments.KNOWN); the service re-validates their values.
 CRITERIA = ("q", "tier", "edition", "stage", "owner", "industry", "renewal_within_days", "arr_min", "arr_max", "traits")
@@ -79,68 +78,36 @@ DEFAULT_GREEN_FROM = 70
 DEFAULT_NEUTRAL = 50
 
 
-@dataclass(frozen=True)
-class Issue:
-    path: str
-    message: str
-    line: int | None = None
-
-    def format(self, source: str = "scorecard.yaml") -> str:
-        where = f"{source}:{self.line}" if self.line else source
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+SOURCE = "scorecard.yaml"
 
 
-class DefinitionError(ValueError):
-    def __init__(self, issues: Sequence[Issue], source: str = "scorecard.yaml") -> None:
-        self.issues = list(issues)
-        self.source = source
-        super().__init__("\n".join(issue.format(source) for issue in self.issues))
+def parse(text: str, *, source: str = SOURCE) -> Scorecard:
+    """The scorecard a YAML document defines; DefinitionError lists every problem with its line and column."""
+    document = load(text, source=source)
+    return from_data(document.data, document=document, source=source)
 
 
-def parse(text: str, *, source: str = "scorecard.yaml") -> Scorecard:
-    """The scorecard a YAML document defines; DefinitionError lists every problem with its line."""
-    try:
-        loader = yaml.SafeLoader(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        problem = getattr(error, "problem", None) or str(error)
-        raise DefinitionError(
-            [Issue("", f"not valid YAML: {problem}", mark.line + 1 if mark else None)], source
-        ) from None
-    lines: dict[str, int] = {}
-    duplicates: list[Issue] = []
-    if node is not None:
-        _map_lines(node, "", lines, duplicates)
-    return from_data(data, lines=lines, source=source, issues=duplicates)
-
-
-def check(text: str, *, source: str = "scorecard.yaml") -> list[Issue]:
+def check(text: str, *, source: str = SOURCE) -> list[Problem]:
     try:
         parse(text, source=source)
     except DefinitionError as error:
-        return error.issues
+        return error.problems
     return []
 
 
-def from_data(
-    data: Any,
-    *,
-    lines: Mapping[str, int] | None = None,
-    source: str = "scorecard.yaml",
-    issues: Sequence[Issue] = (),
-) -> Scorecard:
+def from_data(data: Any, *, document: Document | None = None, source: str = SOURCE) -> Scorecard:
     """The scorecard from already-parsed data (YAML or a JSON request body)."""
-    reader = _Reader(lines or {})
-    reader.issues.extend(issues)
+    reader = _Reader()
     card = reader.scorecard(data)
-    if reader.issues or card is None:
-        raise DefinitionError(sorted(reader.issues, key=lambda i: (i.line or 0, i.path)), source)
+    reader.raise_if_any(source, document)
+    if card is None:
+        raise DefinitionError([Problem("", "is not a scorecard")], source)
     return card
+
+
+def located(text: str, problems: Sequence[Problem], *, source: str = SOURCE) -> list[str]:
+    """Problems found after parsing (against the workspace), as lines placed in the document."""
+    return load(text, source=source).error(problems).lines
 
 
 def to_data(card: Scorecard) -> dict[str, Any]:
@@ -217,129 +184,11 @@ def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _text)
 
 
-# Lines --------------------------------------------------------------------------------------------
-
-
-def _map_lines(node: yaml.Node, path: str, lines: dict[str, int], issues: list[Issue]) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            child = f"{path}.{key}" if path else key
-            if key in seen:
-                issues.append(Issue(child, "appears twice", key_node.start_mark.line + 1))
-            seen.add(key)
-            # A key's line, not its value's: a nested block starts on the line after its key.
-            lines.setdefault(child, key_node.start_mark.line + 1)
-            _map_lines(value_node, child, lines, issues)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _map_lines(item, f"{path}[{index}]", lines, issues)
-
-
-def _join(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else key
-
-
-def _parent(path: str) -> str:
-    """groups[0].measures[2] → groups[0].measures → groups[0] → groups → ''."""
-    if path.endswith("]"):
-        return path[: path.rindex("[")]
-    return path.rsplit(".", 1)[0] if "." in path else ""
-
-
-def _suggest(word: str, choices: Sequence[str]) -> str:
-    """' (did you mean 'x'?)' when a choice starts with the word or looks like it, else ''."""
-    starts = [choice for choice in choices if choice.startswith(word)] if word else []
-    close = starts or difflib.get_close_matches(word, choices, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 # Reading ------------------------------------------------------------------------------------------
 
-_MISSING = object()
 
-
-class _Reader:
-    def __init__(self, lines: Mapping[str, int]) -> None:
-        self.lines = lines
-        self.issues: list[Issue] = []
-
-    def error(self, path: str, message: str) -> None:
-        probe = path
-        while probe and probe not in self.lines:
-            probe = _parent(probe)
-        self.issues.append(Issue(path, message, self.lines.get(probe)))
-
-    # Generic fields
-
-    def mapping(self, value: Any, path: str, fields: Sequence[str]) -> dict[str, Any] | None:
-        if not isinstance(value, dict):
-            self.error(path, "must be a mapping" + (f" of {', '.join(fields)}" if len(fields) <= 4 else ""))
-            return None
-        for key in value:
-            if not isinstance(key, str) or key not in fields:
-                self.error(_join(path, str(key)), f"unknown field{_suggest(str(key), fields)}")
-        return value
-
-    def number(
-        self,
-        data: Mapping[str, Any],
-        key: str,
-        path: str,
-        *,
-        default: Any = _MISSING,
-        low: float | None = None,
-        high: float | None = None,
-        positive: bool = False,
-        whole: bool = False,
-    ) -> Any:
-        field_path = _join(path, key)
-        if key not in data:
-            if default is _MISSING:
-                self.error(field_path, "is required")
-            return None if default is _MISSING else default
-        value = data[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            self.error(field_path, "must be a whole number" if whole else "must be a number")
-            return None
-        if whole and not isinstance(value, int):
-            self.error(field_path, "must be a whole number")
-            return None
-        if positive and value <= 0:
-            self.error(field_path, "must be greater than 0")
-            return None
-        if (low is not None and value < low) or (high is not None and value > high):
-            self.error(field_path, f"must be from {low:g} to {high:g}")
-            return None
-        return value
-
-    def text(self, data: Mapping[str, Any], key: str, path: str, *, required: bool, limit: int = 200) -> str | None:
-        field_path = _join(path, key)
-        if key not in data:
-            if required:
-                self.error(field_path, "is required")
-            return None
-        value = data[key]
-        if not isinstance(value, str) or (required and not value.strip()):
-            self.error(field_path, "must be non-empty text" if required else "must be text")
-            return None
-        if len(value) > limit:
-            self.error(field_path, f"must be at most {limit} characters")
-            return None
-        return value
-
-    def choice(self, data: Mapping[str, Any], key: str, path: str, choices: Sequence[str]) -> str | None:
-        if key not in data:
-            return None
-        value = data[key]
-        if value not in choices:
-            self.error(_join(path, key), f"{value!r} is not one of {', '.join(choices)}{_suggest(str(value), choices)}")
-            return None
-        return str(value)
+class _Reader(Checker):
+    """The scorecard's own rules, on top of the field readers every definition shares."""
 
     # The document
 
@@ -382,7 +231,7 @@ class _Reader:
             weighted = composition == WEIGHTED_AVERAGE
             measures = self.measures(data["measures"], "measures", composition, seen, weighted)
             groups.append(Group("", tuple(measures)))
-        if self.issues or name is None:
+        if self.failed() or name is None:
             return None
         return Scorecard(
             name=name,
@@ -414,13 +263,13 @@ class _Reader:
             path = f"applies_to.{key}"
             if key == "traits":
                 if not isinstance(value, dict):
-                    self.error(path, "must be a mapping of trait name to value")
+                    self.error(path, "must be an object of trait name to value")
             elif key in ("renewal_within_days", "arr_min", "arr_max"):
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                     self.error(path, "must be a number of at least 0")
             elif key == "q":
                 if not isinstance(value, str):
-                    self.error(path, "must be text")
+                    self.error(path, "must be a text")
             else:
                 values = value if isinstance(value, list) else [value]
                 if not values or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in values):
@@ -439,12 +288,6 @@ class _Reader:
         if red_below is not None and green_from is not None and red_below >= green_from:
             self.error("bands.green_from", f"must be above red_below ({red_below:g})")
         return (red_below if red_below is not None else red), (green_from if green_from is not None else green)
-
-    def items(self, value: Any, path: str) -> list[Any]:
-        if not isinstance(value, list) or not value:
-            self.error(path, "must be a non-empty list")
-            return []
-        return value
 
     def group(self, raw: Any, path: str, composition: str, seen: dict[str, str]) -> Group | None:
         data = self.mapping(raw, path, GROUP_FIELDS)
@@ -488,7 +331,7 @@ class _Reader:
         if "kind" not in data:
             self.error(kind_path, "is required")
         elif not isinstance(kind, str) or kind not in catalogue.MEASURES:
-            self.error(kind_path, f"{kind!r} is not a measure kind{_suggest(str(kind), sorted(catalogue.MEASURES))}")
+            self.error(kind_path, f"{kind!r} is not a measure kind{did_you_mean(kind, sorted(catalogue.MEASURES))}")
         else:
             known = catalogue.MEASURES[kind]
         label = self.text(data, "label", path, required=True, limit=100) if "label" in data else None

@@ -21,6 +21,7 @@ from retain.accounts.segments import clean_criteria
 from retain.accounts.selectors import workspace_today
 from retain.health import definition
 from retain.health.scoring import Scorecard as Definition
+from retain.lib.definitions import Problem
 from retain.tenancy.models import Workspace
 
 BANDS = ("red", "yellow", "green", "blank")
@@ -102,14 +103,14 @@ def parse_draft(*, workspace: Workspace, text: str, filename: str = "scorecard.y
     try:
         card = definition.parse(text, source=filename)
     except definition.DefinitionError as error:
-        raise ValidationError({"definition": [issue.format(filename) for issue in error.issues]}) from None
+        raise ValidationError({"definition": error.lines}) from None
     if card.is_default:
         return card
     try:
         criteria = clean_criteria(dict(card.applies_to))
     except ValidationError as error:
-        messages = [f"{filename}: applies_to.{key}: {'; '.join(errs)}" for key, errs in error.message_dict.items()]
-        raise ValidationError({"definition": messages}) from None
+        problems = [Problem(f"applies_to.{key}", "; ".join(errs)) for key, errs in error.message_dict.items()]
+        raise ValidationError({"definition": definition.located(text, problems, source=filename)}) from None
     return dataclasses.replace(card, applies_to=criteria)
 
 

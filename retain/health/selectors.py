@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import F, QuerySet
 
 from retain.accounts.models import Account
 from retain.accounts.selectors import workspace_today
-from retain.health.models import HealthScore, Pulse
+from retain.health import definition, services
+from retain.health.catalogue import describe
+from retain.health.models import HealthScore, Pulse, Scorecard
+from retain.health.scoring import Factor, explain_change, signed
+from retain.health.scoring import Scorecard as Card
 from retain.tenancy.models import Workspace
 
 
@@ -43,3 +48,71 @@ def current_pulse(account: Account, *, day: dt.date | None = None) -> Pulse | No
         .order_by("-set_on", "-created_at", "-id")
         .first()
     )
+
+
+# The account page's health card ------------------------------------------------------------------
+
+WEEK = 7
+
+
+def scorecard_card(scorecard: Scorecard) -> Card | None:
+    """The definition a stored scorecard version scores with (None if it no longer validates)."""
+    try:
+        return services.definition_of(scorecard)
+    except definition.DefinitionError:
+        return None
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    label: str
+    group: str | None
+    words: str
+    score: float | None
+    weight: float
+    share: float | None  # the effective weight, 0-1
+    contribution: float
+    missing: bool
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A score explained: each measure's part in it, and what moved since the score a week before."""
+
+    card: Card | None
+    rows: list[BreakdownRow]
+    previous: HealthScore | None  # the latest score at least a week older
+    delta: str | None  # the overall's signed change since `previous`
+    changes: list[Factor]  # the measures that moved it, largest first
+
+
+def health_breakdown(account: Account, latest: HealthScore | None) -> Breakdown:
+    """The breakdown of `latest` (the account's newest score) and its week-over-week change."""
+    previous: HealthScore | None = None
+    changes: list[Factor] = []
+    rows: list[BreakdownRow] = []
+    card = scorecard_card(latest.scorecard) if latest else None
+    params = card.params() if card else {}
+    if latest is not None:
+        composition = card.composition if card else ""
+        current = services.stored_result(latest, composition)
+        rows = [
+            BreakdownRow(
+                label=m.label,
+                group=m.group,
+                words=describe(m.kind, m.raw, params.get(m.kind)),
+                score=m.score,
+                weight=m.weight,
+                share=m.effective_weight,
+                contribution=m.contribution,
+                missing=m.missing,
+            )
+            for m in current.measures
+        ]
+        previous = account.health_scores.filter(day__lte=latest.day - dt.timedelta(days=WEEK)).order_by("-day").first()
+        if previous is not None:
+            changes = explain_change(services.stored_result(previous, composition), current, params)
+    delta = None
+    if latest and previous and latest.overall is not None and previous.overall is not None:
+        delta = signed(latest.overall - previous.overall)
+    return Breakdown(card=card, rows=rows, previous=previous, delta=delta, changes=changes)

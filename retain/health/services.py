@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, OuterRef, Subquery
@@ -39,6 +38,7 @@ from retain.health.models import HealthScore, Pulse, Scorecard
 from retain.health.scoring import HealthResult, MeasureResult, explain_change, score
 from retain.health.scoring import Scorecard as Definition
 from retain.lib.dates import start_of_day
+from retain.lib.definitions import Problem
 from retain.tenancy.choices import AuditAction
 from retain.tenancy.models import Member, Workspace
 from retain.tenancy.services import audit_record
@@ -80,37 +80,22 @@ def scorecards_install_defaults(*, workspace: Workspace, actor: Member | None = 
     return scorecards_published(workspace)
 
 
-def _line_of(text: str, key: str) -> int | None:
-    """The line a top-level key of a YAML document is on (for errors found after parsing)."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return None
-    if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
-            if getattr(key_node, "value", None) == key:
-                return int(key_node.start_mark.line) + 1
-    return None
-
-
 def _clean_applies_to(workspace: Workspace, card: Definition, text: str, filename: str) -> dict[str, Any]:
     """The scorecard's criteria as the accounts list cleans them, owners checked against the workspace."""
     if card.is_default:
         return {"default": True}
-    where = f"{filename}:{_line_of(text, 'applies_to') or 1}"
     try:
         criteria = clean_criteria(dict(card.applies_to))
     except ValidationError as error:
-        messages = [f"{where}: applies_to.{key}: {'; '.join(errors)}" for key, errors in error.message_dict.items()]
-        raise ValidationError({"definition": messages}) from None
+        problems = [Problem(f"applies_to.{key}", "; ".join(errors)) for key, errors in error.message_dict.items()]
+        raise ValidationError({"definition": definition.located(text, problems, source=filename)}) from None
     owners = [owner for owner in criteria.get("owner", []) if isinstance(owner, int)]
     if owners:
         known = set(Member.objects.filter(workspace=workspace, pk__in=owners).values_list("pk", flat=True))
         unknown = [str(owner) for owner in owners if owner not in known]
         if unknown:
-            raise ValidationError(
-                {"definition": [f"{where}: applies_to.owner: {', '.join(unknown)} is not a member of this workspace"]}
-            )
+            problem = Problem("applies_to.owner", f"{', '.join(unknown)} is not a member of this workspace")
+            raise ValidationError({"definition": definition.located(text, [problem], source=filename)})
     return criteria
 
 
@@ -128,7 +113,7 @@ def scorecard_publish(
     try:
         card = definition.parse(text, source=filename)
     except definition.DefinitionError as error:
-        raise ValidationError({"definition": [issue.format(filename) for issue in error.issues]}) from None
+        raise ValidationError({"definition": error.lines}) from None
     applies_to = _clean_applies_to(workspace, card, text, filename)
     versions = Scorecard.objects.select_for_update().filter(workspace=workspace, name=card.name)
     current = versions.filter(status=ScorecardStatus.PUBLISHED).first()
@@ -141,15 +126,11 @@ def scorecard_publish(
             .first()
         )
         if other is not None:
-            where = f"{filename}:{_line_of(text, 'applies_to') or 1}"
-            raise ValidationError(
-                {
-                    "definition": [
-                        f"{where}: applies_to.default: {other.name!r} is already the default scorecard "
-                        "(publish under that name to replace it)"
-                    ]
-                }
+            problem = Problem(
+                "applies_to.default",
+                f"{other.name!r} is already the default scorecard (publish under that name to replace it)",
             )
+            raise ValidationError({"definition": definition.located(text, [problem], source=filename)})
     latest = versions.aggregate(high=Max("version"))["high"] or 0
     if current is not None:
         current.status = ScorecardStatus.RETIRED

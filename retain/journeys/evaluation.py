@@ -1,4 +1,5 @@
-"""Milestones that complete themselves: set-based evaluation of every journey of a workspace.
+"""Milestones that complete themselves: set-based evaluation of every journey of a workspace (reads
+only; journeys.services.journeys_advance writes what it finds).
 
 A fixed handful of queries whatever the number of accounts: the journeys with their templates, their
 progress rows, the daily rollups the criteria need, and one bulk update. Each account's snapshot
@@ -32,7 +33,6 @@ from typing import Any
 from django.db.models import QuerySet
 
 from retain.accounts.models import Account
-from retain.accounts.selectors import workspace_today
 from retain.journeys.choices import MilestoneKind, MilestoneStatus
 from retain.journeys.defaults import INITIAL_VALUE
 from retain.journeys.models import Journey, MilestoneProgress
@@ -181,16 +181,23 @@ def _usage(workspace: Workspace, journeys: list[Journey], today: dt.date, needs_
     return found
 
 
-def journeys_evaluate(
-    *, workspace: Workspace, account_ids: Iterable[int] | None = None, today: dt.date | None = None
-) -> EvaluationResult:
-    """Complete the milestones whose criteria hold and refresh every status, for many accounts at once."""
-    today = today or workspace_today(workspace)
-    ids = None if account_ids is None else sorted(set(account_ids))
-    journeys = _journeys(workspace, ids)
-    result = EvaluationResult(evaluated=len(journeys))
-    if not journeys:
-        return result
+@dataclass
+class Evaluation:
+    """What evaluating journeys on a day found, before anything is written: the progress rows whose
+    completion moved (changed in memory), the rows whose status alone moved (by status), the
+    milestones completed now, and the accounts that reached initial value."""
+
+    today: dt.date
+    journeys: list[Journey]
+    result: EvaluationResult
+    changed: list[MilestoneProgress] = field(default_factory=list)
+    moved_status: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    completed: list[MilestoneProgress] = field(default_factory=list)
+    reached_initial_value: list[Account] = field(default_factory=list)
+
+
+def _criteria(journeys: list[Journey]) -> tuple[dict[tuple[int, str], Condition], dict[int, set[str]]]:
+    """Each data milestone's parsed criteria by (template, key), and the attributes each template reads."""
     conditions: dict[tuple[int, str], Condition] = {}
     attrs_by_template: dict[int, set[str]] = defaultdict(set)
     for journey in journeys:
@@ -200,6 +207,21 @@ def journeys_evaluate(
                 parsed = parse(milestone["criteria"])
                 conditions[(template.pk, milestone["key"])] = parsed
                 attrs_by_template[template.pk] |= parsed.attrs()
+    return conditions, attrs_by_template
+
+
+def evaluate(*, workspace: Workspace, today: dt.date, account_ids: Iterable[int] | None = None) -> Evaluation:
+    """Which milestones complete and which statuses move on `today`, for many accounts at once.
+
+    Reads only: the progress rows it returns are changed in memory; journeys.services.journeys_advance
+    writes them.
+    """
+    ids = None if account_ids is None else sorted(set(account_ids))
+    journeys = _journeys(workspace, ids)
+    found = Evaluation(today=today, journeys=journeys, result=EvaluationResult(evaluated=len(journeys)))
+    if not journeys:
+        return found
+    conditions, attrs_by_template = _criteria(journeys)
     needs_usage = any(not attr.startswith("account.") for attrs in attrs_by_template.values() for attr in attrs)
     by_journey = {journey.pk: journey for journey in journeys}
     rows = MilestoneProgress.objects.filter(workspace=workspace)
@@ -213,10 +235,6 @@ def journeys_evaluate(
         if progress.completed_on is None and (by_journey[progress.journey_id].template_id, progress.key) in conditions
     }
     usage_by_account = _usage(workspace, [by_journey[pk] for pk in sorted(reading)], today, needs_usage)
-    changed: list[MilestoneProgress] = []
-    moved_status: dict[str, list[int]] = defaultdict(list)
-    completed: list[MilestoneProgress] = []
-    reached_initial_value: list[Account] = []
     for progress in progress_rows:
         journey = by_journey[progress.journey_id]
         before = (progress.status, progress.completed_on, progress.last_progress_on)
@@ -235,41 +253,19 @@ def journeys_evaluate(
                 progress.completed_on = _completion_day(condition, usage, today)
                 progress.evidence = _evidence(condition, snapshot, usage)
                 progress.last_progress_on = progress.completed_on
-                result.completed += 1
+                found.result.completed += 1
                 journey.account.workspace = workspace
                 progress.account = journey.account
-                completed.append(progress)
+                found.completed.append(progress)
                 if progress.key == INITIAL_VALUE:
-                    reached_initial_value.append(journey.account)
+                    found.reached_initial_value.append(journey.account)
         progress.status = status_of(progress, today)
         if (progress.completed_on, progress.last_progress_on) != before[1:]:
-            changed.append(progress)
+            found.changed.append(progress)
         elif progress.status != before[0]:
             # Most nights only the calendar moves a status: one UPDATE per status, not a row each.
-            moved_status[progress.status].append(progress.pk)
-    if changed:
-        MilestoneProgress.objects.bulk_update(
-            changed, ["status", "completed_on", "evidence", "last_progress_on"], batch_size=500
-        )
-    for status, ids in moved_status.items():
-        for start in range(0, len(ids), MAX_IDS_IN_QUERY):
-            MilestoneProgress.objects.filter(pk__in=ids[start : start + MAX_IDS_IN_QUERY]).update(status=status)
-    result.changed_ids = [progress.pk for progress in changed] + [pk for ids in moved_status.values() for pk in ids]
-    if completed:
-        from retain.journeys.services import milestones_record_completed
-
-        template_keys = {journey.pk: journey.template.key for journey in journeys}
-        milestones_record_completed(progresses=completed, template_keys=template_keys, today=today)
-    if len(by_journey) <= MAX_IDS_IN_QUERY:
-        Journey.objects.filter(pk__in=list(by_journey)).update(evaluated_on=today)
-    else:
-        Journey.objects.filter(workspace=workspace).update(evaluated_on=today)
-    if reached_initial_value:
-        from retain.journeys.services import lifecycle_auto_move
-
-        for account in reached_initial_value:
-            account.workspace = workspace
-            result.moved_to_adoption += lifecycle_auto_move(
-                account=account, stage="adoption", reason="the initial value milestone was reached"
-            )
-    return result
+            found.moved_status[progress.status].append(progress.pk)
+    found.result.changed_ids = [progress.pk for progress in found.changed] + [
+        pk for pks in found.moved_status.values() for pk in pks
+    ]
+    return found

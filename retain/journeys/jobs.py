@@ -6,8 +6,7 @@ import logging
 
 from celery import shared_task
 
-from retain.journeys.evaluation import journeys_evaluate
-from retain.journeys.services import journeys_start_missing
+from retain.journeys.services import journeys_advance, journeys_start_missing
 from retain.tenancy.models import Workspace
 
 log = logging.getLogger(__name__)
@@ -23,7 +22,7 @@ def evaluate_journeys(workspace_id: int | None = None) -> int:
     completed = 0
     for workspace in workspaces:
         started = journeys_start_missing(workspace=workspace)
-        result = journeys_evaluate(workspace=workspace)
+        result = journeys_advance(workspace=workspace)
         log.info("journeys in %s: %s started; %s", workspace.slug, started, result.summary())
         completed += result.completed
     return completed

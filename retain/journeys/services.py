@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from retain.accounts.models import Account, Contact, TimelineEntry
 from retain.accounts.selectors import workspace_today
 from retain.journeys.choices import BarrierKind, BarrierState, MilestoneKind
 from retain.journeys.defaults import DEFAULT_TEMPLATES
+from retain.journeys.evaluation import MAX_IDS_IN_QUERY, EvaluationResult, evaluate, status_of
 from retain.journeys.models import Barrier, Journey, JourneyTemplate, MilestoneProgress
 from retain.journeys.templates import clean_applies_to, clean_milestones
 from retain.lib.columns import check_value
@@ -156,8 +158,6 @@ def milestone_tick(
     else:
         progress.completed_on = None
         progress.evidence = {}
-    from retain.journeys.evaluation import status_of
-
     progress.status = status_of(progress, today)
     progress.save()
     if completed:
@@ -165,6 +165,38 @@ def milestone_tick(
             progresses=[progress], template_keys={progress.journey_id: progress.journey.template.key}
         )
     return progress
+
+
+def journeys_advance(
+    *, workspace: Workspace, account_ids: Iterable[int] | None = None, today: dt.date | None = None
+) -> EvaluationResult:
+    """Complete the milestones whose criteria hold and refresh every status, for many accounts at once,
+    and write it: the progress rows, each completion on the account's timeline, the journeys'
+    evaluation day, and the move to adoption of an account that reached its initial value."""
+    today = today or workspace_today(workspace)
+    found = evaluate(workspace=workspace, account_ids=account_ids, today=today)
+    if not found.journeys:
+        return found.result
+    if found.changed:
+        MilestoneProgress.objects.bulk_update(
+            found.changed, ["status", "completed_on", "evidence", "last_progress_on"], batch_size=500
+        )
+    for status, ids in found.moved_status.items():
+        for start in range(0, len(ids), MAX_IDS_IN_QUERY):
+            MilestoneProgress.objects.filter(pk__in=ids[start : start + MAX_IDS_IN_QUERY]).update(status=status)
+    if found.completed:
+        template_keys = {journey.pk: journey.template.key for journey in found.journeys}
+        milestones_record_completed(progresses=found.completed, template_keys=template_keys, today=today)
+    if len(found.journeys) <= MAX_IDS_IN_QUERY:
+        Journey.objects.filter(pk__in=[journey.pk for journey in found.journeys]).update(evaluated_on=today)
+    else:
+        Journey.objects.filter(workspace=workspace).update(evaluated_on=today)
+    for account in found.reached_initial_value:
+        account.workspace = workspace
+        found.result.moved_to_adoption += lifecycle_auto_move(
+            account=account, stage="adoption", reason="the initial value milestone was reached"
+        )
+    return found.result
 
 
 def milestones_record_completed(

@@ -17,14 +17,12 @@ other event names are refused at save because the daily rollups do not keep them
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
-
-from django.core.exceptions import ValidationError
 
 from retain.accounts.choices import Edition, Tier
 from retain.journeys.choices import MilestoneKind
-from retain.lib.conditions import ConditionError, parse
+from retain.lib.conditions import check
+from retain.lib.definitions import Checker, Document, join, load, one_of
 from retain.usage.vocabulary import KEY_EVENTS
 
 EVENT_MEASURES = ("seen", "count", "count_14d")
@@ -36,6 +34,7 @@ KNOWN_ATTRS: tuple[str, ...] = (
     *ACCOUNT_ATTRS,
 )
 MAX_WEEK = 104
+MILESTONE_KEYS = ("key", "name", "target_week", "kind", "description", "criteria", "items")
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 
 
@@ -50,73 +49,78 @@ def event_attr(attr: str) -> tuple[str, str] | None:
 def clean_applies_to(data: object) -> dict[str, list[str]]:
     if data is None:
         return {}
-    if not isinstance(data, Mapping):
-        raise ValidationError({"applies_to": "must be an object with optional tier and edition lists"})
+    c = Checker()
     allowed = {"tier": Tier.values, "edition": Edition.values}
     cleaned: dict[str, list[str]] = {}
-    for field, values in data.items():
-        if field not in allowed:
-            raise ValidationError({"applies_to": f"unknown key {field!r}; use tier or edition"})
-        if not isinstance(values, list) or not values or any(v not in allowed[field] for v in values):
-            raise ValidationError({f"applies_to.{field}": f"must be a non-empty list of {', '.join(allowed[field])}"})
+    raw = c.mapping(data, "applies_to", tuple(allowed)) or {}
+    for field, options in allowed.items():
+        if field not in raw:
+            continue
+        where = join("applies_to", field)
+        values = c.items(raw[field], where, of=", ".join(options))
+        for index, value in enumerate(values):
+            if value not in options:
+                c.error(join(where, index), one_of(value, options))
         cleaned[field] = list(dict.fromkeys(values))
+    c.raise_if_any()
     return cleaned
 
 
+def parse_milestones(text: str, source: str = "milestones.yaml") -> list[dict[str, Any]]:
+    """The milestones a YAML list defines; DefinitionError places each problem at its line and column."""
+    document = load(text, source=source, root="milestones")
+    return _clean_milestones(document.data, document)
+
+
 def clean_milestones(data: object) -> list[dict[str, Any]]:
-    """The milestones in a canonical form; raises ValidationError naming the field of each problem."""
-    if not isinstance(data, list) or not data:
-        raise ValidationError({"milestones": "must be a non-empty list"})
-    errors: dict[str, str] = {}
+    """The milestones in a canonical form; raises DefinitionError (a ValidationError) naming the field of
+    each problem."""
+    return _clean_milestones(data, None)
+
+
+def _clean_milestones(data: object, document: Document | None) -> list[dict[str, Any]]:
+    c = Checker()
     cleaned: list[dict[str, Any]] = []
     seen_keys: set[str] = set()
     last_week = 0
-    for index, item in enumerate(data):
+    for index, item in enumerate(c.items(data, "milestones", of="milestones")):
         path = f"milestones[{index}]"
-        if not isinstance(item, Mapping):
-            errors[path] = "must be an object"
+        raw = c.mapping(item, path, MILESTONE_KEYS)
+        if raw is None:
             continue
-        key = item.get("key")
+        key = raw.get("key")
         if not isinstance(key, str) or not _KEY.match(key):
-            errors[f"{path}.key"] = "must be a slug of lowercase letters, digits, - and _"
+            c.error(f"{path}.key", "must be a slug of lowercase letters, digits, - and _")
         elif key in seen_keys:
-            errors[f"{path}.key"] = f"{key!r} is used twice"
+            c.error(f"{path}.key", f"{key!r} is used twice")
         else:
             seen_keys.add(key)
-        name = item.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name) > 200:
-            errors[f"{path}.name"] = "must be a non-empty text of at most 200 characters"
-        week = item.get("target_week")
-        if isinstance(week, bool) or not isinstance(week, int) or not 1 <= week <= MAX_WEEK:
-            errors[f"{path}.target_week"] = f"must be a whole number of weeks from 1 to {MAX_WEEK}"
-        elif week < last_week:
-            errors[f"{path}.target_week"] = f"must not come before the previous milestone's week {last_week}"
-        else:
+        name = c.text(raw, "name", path, limit=200)
+        week = c.number(raw, "target_week", path, whole=True, low=1, high=MAX_WEEK, unit="weeks")
+        if week is not None and week < last_week:
+            c.error(f"{path}.target_week", f"must not come before the previous milestone's week {last_week}")
+        elif week is not None:
             last_week = week
-        kind = item.get("kind")
+        kind = c.choice(raw, "kind", path, MilestoneKind.values, required=True)
         milestone: dict[str, Any] = {"key": key, "name": (name or "").strip(), "target_week": week, "kind": kind}
-        if isinstance(item.get("description"), str):
-            milestone["description"] = item["description"]
+        description = c.text(raw, "description", path, required=False, limit=5000)
+        if description:
+            milestone["description"] = description
         if kind == MilestoneKind.DATA:
-            try:
-                milestone["criteria"] = parse(item.get("criteria"), known_attrs=KNOWN_ATTRS).to_data()
-            except ConditionError as error:
-                for where, message in error.errors:
-                    errors[f"{path}.criteria" + (f".{where}" if where else "")] = message
+            criteria = check(c, raw.get("criteria"), f"{path}.criteria", known_attrs=KNOWN_ATTRS)
+            if criteria is not None:
+                milestone["criteria"] = criteria.to_data()
         elif kind == MilestoneKind.CHECKLIST:
-            items = item.get("items")
+            items = raw.get("items")
             if (
                 not isinstance(items, list)
                 or not items
                 or any(not isinstance(text, str) or not text.strip() for text in items)
                 or len(set(items)) != len(items)
             ):
-                errors[f"{path}.items"] = "must be a non-empty list of distinct texts"
+                c.error(f"{path}.items", "must be a non-empty list of distinct texts")
             else:
                 milestone["items"] = [text.strip() for text in items]
-        else:
-            errors[f"{path}.kind"] = f"must be one of {', '.join(MilestoneKind.values)}"
         cleaned.append(milestone)
-    if errors:
-        raise ValidationError(errors)
+    c.raise_if_any("milestones", document)
     return cleaned

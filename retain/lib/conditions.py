@@ -53,7 +53,6 @@ caller builds only the snapshot it needs. ``Condition.to_data()`` gives back the
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import fnmatch
 import json
 import math
@@ -63,12 +62,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from retain.lib.definitions import Checker, did_you_mean, join, one_of, show
+
 MAX_DEPTH = 8
 
 OPS: tuple[str, ...] = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains", "exists", "between")
 
 _SYMBOLS = {"eq": "=", "ne": "≠", "lt": "<", "lte": "≤", "gt": ">", "gte": "≥", "in": "in", "not_in": "not in"}
-_LEAF_KEYS = frozenset({"attr", "op", "value", "negate"})
+_LEAF_KEYS = ("attr", "op", "value", "negate")
 _GROUP_KEYS = ("and", "or", "not")
 _MISSING = object()
 
@@ -325,19 +326,17 @@ def _is_scalar(value: object) -> bool:
     return _kind(value) is not None
 
 
-def _join(path: str, key: str) -> str:
-    if not path:
-        return key
-    return f"{path}{key}" if key.startswith("[") else f"{path}.{key}"
-
-
 class _Parser:
     def __init__(self, known_attrs: Collection[str] | None) -> None:
         self.known_attrs = known_attrs
-        self.errors: list[tuple[str, str]] = []
+        self.checker = Checker()
 
     def error(self, path: str, message: str) -> None:
-        self.errors.append((path, message))
+        self.checker.error(path, message)
+
+    @property
+    def errors(self) -> list[tuple[str, str]]:
+        return [(problem.path, problem.message) for problem in self.checker.problems]
 
     def node(self, data: object, path: str, depth: int) -> Condition | None:
         if depth > MAX_DEPTH:
@@ -351,60 +350,49 @@ class _Parser:
             if len(data) != 1:
                 self.error(path, f"{groups[0]!r} must be the only key in its object")
                 return None
-            return self.group(groups[0], data[groups[0]], _join(path, groups[0]), depth)
+            return self.group(groups[0], data[groups[0]], join(path, groups[0]), depth)
         return self.leaf(data, path)
 
     def group(self, key: str, data: object, path: str, depth: int) -> Condition | None:
         if key == "not":
             child = self.node(data, path, depth + 1)
             return Not(child) if child is not None else None
-        if not isinstance(data, list):
-            self.error(path, "must be a list of conditions")
+        items = self.checker.items(data, path, of="conditions")
+        if not items:
             return None
-        if not data:
-            self.error(path, "must not be empty")
-            return None
-        children = [self.node(item, _join(path, f"[{i}]"), depth + 1) for i, item in enumerate(data)]
+        children = [self.node(item, join(path, i), depth + 1) for i, item in enumerate(items)]
         if any(child is None for child in children):
             return None
         parsed = tuple(child for child in children if child is not None)
         return All(parsed) if key == "and" else AnyOf(parsed)
 
     def leaf(self, data: Mapping[str, Any], path: str) -> Condition | None:
-        before = len(self.errors)
-        for key in sorted(set(data) - _LEAF_KEYS, key=str):
-            self.error(_join(path, str(key)), "unknown key")
-        attr = data.get("attr")
-        if not isinstance(attr, str) or not attr.strip():
-            self.error(_join(path, "attr"), "is required and must be a non-empty text")
-        else:
-            self.check_attr(attr, _join(path, "attr"))
+        before = len(self.checker.problems)
+        for key in sorted(set(data) - set(_LEAF_KEYS), key=str):
+            self.checker.unknown(join(path, str(key)), key, _LEAF_KEYS)
+        attr = self.checker.text(data, "attr", path, limit=500)
+        if attr is not None:
+            self.check_attr(attr, join(path, "attr"))
         op = data.get("op")
         if op not in OPS:
-            self.error(_join(path, "op"), f"must be one of {', '.join(OPS)} (got {_show(op)})")
+            self.error(join(path, "op"), one_of(op, OPS))
         elif "value" not in data:
-            self.error(_join(path, "value"), "is required")
+            self.error(join(path, "value"), "is required")
         else:
             problem = _value_problem(op, data["value"])
             if problem:
-                self.error(_join(path, "value"), problem)
-        negate = data.get("negate", False)
-        if not isinstance(negate, bool):
-            self.error(_join(path, "negate"), "must be true or false")
-        if len(self.errors) > before:
+                self.error(join(path, "value"), problem)
+        negate = self.checker.boolean(data, "negate", path)
+        if len(self.checker.problems) > before:
             return None
         value = data["value"]
-        return Leaf(attr=attr, op=op, value=list(value) if isinstance(value, list) else value, negate=negate)  # type: ignore[arg-type]
+        return Leaf(attr=str(attr), op=str(op), value=list(value) if isinstance(value, list) else value, negate=negate)
 
     def check_attr(self, attr: str, path: str) -> None:
         known = self.known_attrs
         if known is None or any(fnmatch.fnmatchcase(attr, pattern) for pattern in known):
             return
-        message = f"unknown attribute {_show(attr)}"
-        close = difflib.get_close_matches(attr, list(known), n=1)
-        if close:
-            message += f"; did you mean {_show(close[0])}?"
-        self.error(path, message)
+        self.error(path, f"unknown attribute {show(attr)}{did_you_mean(attr, known)}")
 
 
 def _value_problem(op: str, value: object) -> str | None:
@@ -459,6 +447,15 @@ def validate(data: object, *, known_attrs: Collection[str] | None = None) -> lis
     return []
 
 
+def check(checker: Checker, data: object, path: str, *, known_attrs: Collection[str] | None = None) -> Condition | None:
+    """The condition inside a bigger definition: its problems go to that definition's checker,
+    under `path`; None when there are any."""
+    parser = _Parser(known_attrs)
+    condition = parser.node(data, "", 1)
+    checker.extend(path, parser.errors)
+    return None if parser.errors else condition
+
+
 __all__: Sequence[str] = [
     "MAX_DEPTH",
     "OPS",
@@ -468,6 +465,7 @@ __all__: Sequence[str] = [
     "ConditionError",
     "Leaf",
     "Not",
+    "check",
     "parse",
     "validate",
 ]

@@ -14,7 +14,8 @@ The format (agreed across the product; see the default playbooks for full exampl
       - escalate: {step: 0, after_days: 7}
 
 Every problem is reported at once, keyed by its path in the document
-("steps[2].task.assignee"), and ``parse_yaml`` adds the file, line and column of the offending key.
+("steps[2].task.assignee"), and ``parse_yaml`` adds the file, line and column of the offending key
+(retain.lib.definitions: the same messages, duplicate-key rule and locations as every definition).
 Conditions are checked with lib.conditions against the snapshot attribute names below, so a typo
 gets a "did you mean". Member e-mails and segment names are checked against the workspace by
 playbooks.services at save; this module needs no database.
@@ -23,17 +24,18 @@ playbooks.services at save; this module needs no database.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 from django.core.exceptions import ValidationError
 
 from retain.accounts.choices import ContactRole, Edition, EntryKind, Stage, Tier
 from retain.lib import conditions
+from retain.lib.definitions import Checker, DefinitionError, Document, Problem, join, load, one_of, show
 from retain.messaging.templating import validate_template
 from retain.playbooks.choices import AdvocacyAsk, StepKind, TimeFrom, TriggerKind
+from retain.tasks.choices import TaskKind, TaskPriority
 from retain.tenancy.choices import CsmKind, Role
 
 KEY = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
@@ -84,25 +86,14 @@ ENTRY_ATTRS: tuple[str, ...] = (
 RESERVED_KEYS = frozenset({"new", "preview"})
 TOP_KEYS = ("key", "name", "description", "audience", "trigger", "conditions", "limits", "digest", "steps")
 AUDIENCE_KEYS = ("segment", "tier", "edition", "stage", "owner", "where")
-TASK_PRIORITIES = ("low", "normal", "high", "urgent")
-# The kinds of task a step may create; retain.tasks' own list wins when it has one.
-DEFAULT_TASK_KINDS = ("call", "email", "meeting", "review", "escalation", "onboarding", "advocacy", "renewal", "other")
 SET_FIELDS = ("stage", "tier", "owner", "tag")
 
 
 def task_kinds() -> tuple[str, ...]:
-    try:
-        from retain.tasks.choices import TaskKind  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return DEFAULT_TASK_KINDS
     return tuple(TaskKind.values)
 
 
 def task_priorities() -> tuple[str, ...]:
-    try:
-        from retain.tasks.choices import TaskPriority  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return TASK_PRIORITIES
     return tuple(TaskPriority.values)
 
 
@@ -116,48 +107,23 @@ def _template_problem(text: str) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# The cleaner: collects every problem as (path, message), then raises them all at once.
+# The cleaner: the shared field readers (retain.lib.definitions) with the playbook's defaults.
 
 
-class _Cleaner:
-    def __init__(self) -> None:
-        self.errors: dict[str, str] = {}
-
-    def error(self, path: str, message: str) -> None:
-        self.errors.setdefault(path, message)
-
-    def mapping(self, data: object, path: str, allowed: tuple[str, ...]) -> dict[str, Any] | None:
-        if not isinstance(data, Mapping):
-            self.error(path, "must be an object")
-            return None
-        for key in data:
-            if key not in allowed:
-                self.error(_join(path, str(key)), f"unknown key (known: {', '.join(allowed)})")
-        return dict(data)
-
-    def text(self, data: Mapping[str, Any], key: str, path: str, *, required: bool = True, limit: int = 500) -> str:
-        value = data.get(key)
-        where = _join(path, key)
-        if value is None or value == "":
-            if required:
-                self.error(where, "is required")
-            return ""
-        if not isinstance(value, str):
-            self.error(where, "must be a text")
-            return ""
-        if len(value) > limit:
-            self.error(where, f"must be at most {limit} characters")
-            return ""
-        return value.strip()
+class _Cleaner(Checker):
+    def string(self, data: Mapping[str, Any], key: str, path: str, *, required: bool = True, limit: int = 500) -> str:
+        """The text without surrounding blanks; "" when it is not there (a problem if required) or wrong."""
+        value = self.text(data, key, path, required=required, limit=limit)
+        return value.strip() if value else ""
 
     def template(
         self, data: Mapping[str, Any], key: str, path: str, *, required: bool = True, limit: int = 5000
     ) -> str:
-        value = self.text(data, key, path, required=required, limit=limit)
+        value = self.string(data, key, path, required=required, limit=limit)
         if value:
             problem = _template_problem(value)
             if problem:
-                self.error(_join(path, key), problem)
+                self.error(join(path, key), problem)
         return value
 
     def integer(
@@ -170,57 +136,21 @@ class _Cleaner:
         high: int = MAX_DAYS,
         default: int | None = None,
     ) -> int:
-        value = data.get(key, default)
-        where = _join(path, key)
-        if value is None:
-            self.error(where, "is required")
-            return low
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.error(where, "must be a whole number")
-            return low
-        if not low <= value <= high:
-            self.error(where, f"must be between {low} and {high}")
-            return low
-        return value
+        """A whole number from low to high; `low` stands in for a wrong one, so cleaning can go on."""
+        if default is None:
+            value = self.number(data, key, path, low=low, high=high, whole=True)
+        else:
+            value = self.number(data, key, path, low=low, high=high, whole=True, default=default)
+        return low if value is None else int(value)
 
-    def choice(self, data: Mapping[str, Any], key: str, path: str, options: tuple[str, ...] | list[str]) -> str:
-        value = data.get(key)
-        if value not in options:
-            self.error(_join(path, key), f"must be one of {', '.join(options)} (got {_show(value)})")
-            return ""
-        return str(value)
-
-    def choices(self, data: Mapping[str, Any], key: str, path: str, options: tuple[str, ...] | list[str]) -> list[str]:
-        value = data.get(key)
-        if value is None:
-            return []
-        items = value if isinstance(value, list) else [value]
-        where = _join(path, key)
-        if not items:
-            self.error(where, "must not be empty")
-        for index, item in enumerate(items):
-            if item not in options:
-                self.error(f"{where}[{index}]", f"must be one of {', '.join(options)} (got {_show(item)})")
-                return []
-        return sorted({str(item) for item in items})
+    def option(
+        self, data: Mapping[str, Any], key: str, path: str, options: Sequence[str], default: str | None = None
+    ) -> str:
+        return self.choice(data, key, path, options, default=default, required=True) or ""
 
     def condition(self, data: object, path: str, known: tuple[str, ...]) -> dict[str, Any] | None:
-        problems = conditions.validate(data, known_attrs=known)
-        for sub, message in problems:
-            self.error(_join(path, sub) if sub else path, message)
-        if problems:
-            return None
-        return conditions.parse(data).to_data()
-
-
-def _join(path: str, key: str) -> str:
-    if not path:
-        return key
-    return f"{path}{key}" if key.startswith("[") else f"{path}.{key}"
-
-
-def _show(value: object) -> str:
-    return "nothing" if value is None else repr(value)
+        parsed = conditions.check(self, data, path, known_attrs=known)
+        return parsed.to_data() if parsed is not None else None
 
 
 def _clean_audience(c: _Cleaner, data: object) -> dict[str, Any]:
@@ -243,7 +173,7 @@ def _clean_audience(c: _Cleaner, data: object) -> dict[str, Any]:
         items = owners if isinstance(owners, list) else [owners]
         for index, item in enumerate(items):
             if not isinstance(item, str) or not EMAIL.match(item):
-                c.error(f"audience.owner[{index}]", f"must be a member e-mail (got {_show(item)})")
+                c.error(f"audience.owner[{index}]", f"must be a member e-mail (got {show(item)})")
                 break
         else:
             audience["owner"] = sorted({item.strip().lower() for item in items})
@@ -265,7 +195,7 @@ def _clean_trigger(c: _Cleaner, data: object) -> dict[str, Any]:
     if not isinstance(data, Mapping):
         c.error("trigger", "is required: an object with kind time, data or event")
         return {}
-    kind = c.choice(data, "kind", "trigger", TriggerKind.values)
+    kind = c.option(data, "kind", "trigger", TriggerKind.values)
     if not kind:
         return {}
     raw = c.mapping(data, "trigger", TRIGGER_KEYS[kind])
@@ -273,9 +203,9 @@ def _clean_trigger(c: _Cleaner, data: object) -> dict[str, Any]:
     trigger: dict[str, Any] = {"kind": kind}
     if kind == TriggerKind.TIME:
         trigger["after_days"] = c.integer(raw, "after_days", "trigger", low=0, default=0)
-        trigger["from"] = c.choice(raw, "from", "trigger", TimeFrom.values)
+        trigger["from"] = c.option(raw, "from", "trigger", TimeFrom.values)
         if trigger["from"] == TimeFrom.STAGE_ENTRY:
-            trigger["stage"] = c.choice(raw, "stage", "trigger", Stage.values)
+            trigger["stage"] = c.option(raw, "stage", "trigger", Stage.values)
         elif "stage" in raw:
             c.error("trigger.stage", "is only for from: stage_entry")
         if raw.get("every_days") is not None:
@@ -287,7 +217,7 @@ def _clean_trigger(c: _Cleaner, data: object) -> dict[str, Any]:
             trigger["condition"] = c.condition(raw["condition"], "trigger.condition", SNAPSHOT_ATTRS)
         trigger["hold_hours"] = c.integer(raw, "hold_hours", "trigger", low=0, high=24 * 90, default=0)
     else:
-        trigger["entry"] = c.choice(raw, "entry", "trigger", EntryKind.values)
+        trigger["entry"] = c.option(raw, "entry", "trigger", EntryKind.values)
         if "where" in raw:
             trigger["where"] = c.condition(raw["where"], "trigger.where", (*ENTRY_ATTRS, *SNAPSHOT_ATTRS))
     return trigger
@@ -330,7 +260,7 @@ def _assignee(c: _Cleaner, value: object, path: str) -> str:
     c.error(
         path,
         "must be one of owner, manager, role:<role>, or a member e-mail "
-        f"(roles: {', '.join(roles)}; got {_show(value)})",
+        f"(roles: {', '.join(roles)}; got {show(value)})",
     )
     return ""
 
@@ -338,13 +268,13 @@ def _assignee(c: _Cleaner, value: object, path: str) -> str:
 def _step_task(c: _Cleaner, raw: dict[str, Any], path: str) -> dict[str, Any]:
     checklist = raw.get("checklist") or []
     if not isinstance(checklist, list) or not all(isinstance(item, str) and item.strip() for item in checklist):
-        c.error(_join(path, "checklist"), "must be a list of texts")
+        c.error(join(path, "checklist"), "must be a list of texts")
         checklist = []
     return {
         "title": c.template(raw, "title", path, limit=200),
-        "kind": c.choice({"kind": raw.get("kind", "call")}, "kind", path, task_kinds()),
-        "priority": c.choice({"priority": raw.get("priority", "normal")}, "priority", path, task_priorities()),
-        "assignee": _assignee(c, raw.get("assignee"), _join(path, "assignee")),
+        "kind": c.option(raw, "kind", path, task_kinds(), default="call"),
+        "priority": c.option(raw, "priority", path, task_priorities(), default="normal"),
+        "assignee": _assignee(c, raw.get("assignee"), join(path, "assignee")),
         "due_in_days": c.integer(raw, "due_in_days", path, low=0, default=0),
         "checklist": [item.strip() for item in checklist],
         "description": c.template(raw, "description", path, required=False),
@@ -354,7 +284,7 @@ def _step_task(c: _Cleaner, raw: dict[str, Any], path: str) -> dict[str, Any]:
 def _step_email(c: _Cleaner, raw: dict[str, Any], path: str) -> dict[str, Any]:
     to = c.choices(raw, "to", path, ContactRole.values)
     if not to and "to" not in raw:
-        c.error(_join(path, "to"), f"is required: contact roles ({', '.join(ContactRole.values)})")
+        c.error(join(path, "to"), f"is required: contact roles ({', '.join(ContactRole.values)})")
     return {
         "to": to,
         "subject": c.template(raw, "subject", path, limit=300),
@@ -363,9 +293,9 @@ def _step_email(c: _Cleaner, raw: dict[str, Any], path: str) -> dict[str, Any]:
 
 
 def _url(c: _Cleaner, raw: dict[str, Any], path: str) -> str:
-    url = c.text(raw, "url", path, limit=2000)
+    url = c.string(raw, "url", path, limit=2000)
     if url and not re.match(r"^https?://[^\s/]+", url):
-        c.error(_join(path, "url"), "must be an http:// or https:// address")
+        c.error(join(path, "url"), "must be an http:// or https:// address")
     return url
 
 
@@ -376,7 +306,7 @@ def _step_slack(c: _Cleaner, raw: dict[str, Any], path: str) -> dict[str, Any]:
 def _step_webhook(c: _Cleaner, raw: dict[str, Any], path: str) -> dict[str, Any]:
     payload = raw.get("payload", {})
     if not isinstance(payload, dict):
-        c.error(_join(path, "payload"), "must be an object")
+        c.error(join(path, "payload"), "must be an object")
         payload = {}
     return {"url": _url(c, raw, path), "payload": payload}
 
@@ -384,22 +314,22 @@ def _step_webhook(c: _Cleaner, raw: dict[str, Any], path: str) -> dict[str, Any]
 def _step_set(c: _Cleaner, raw: dict[str, Any], path: str) -> dict[str, Any]:
     field = raw.get("field")
     value = raw.get("value")
-    where = _join(path, "value")
+    where = join(path, "value")
     if not isinstance(field, str) or not (field in SET_FIELDS or field.startswith("traits.")):
-        c.error(_join(path, "field"), f"must be one of {', '.join(SET_FIELDS)} or traits.<name> (got {_show(field)})")
+        c.error(join(path, "field"), f"must be one of {', '.join(SET_FIELDS)} or traits.<name> (got {show(field)})")
         return {}
     if field.startswith("traits."):
         if not TRAIT_NAME.match(field[7:]):
-            c.error(_join(path, "field"), "a trait name starts with a letter and holds letters, digits and _")
+            c.error(join(path, "field"), "a trait name starts with a letter and holds letters, digits and _")
         if isinstance(value, dict | list):
             c.error(where, "must be a text, number or boolean")
     elif field in ("stage", "tier"):
         options = Stage.values if field == "stage" else Tier.values
         if value not in options:
-            c.error(where, f"must be one of {', '.join(options)} (got {_show(value)})")
+            c.error(where, one_of(value, options))
     elif field == "owner":
         if not isinstance(value, str) or not EMAIL.match(value):
-            c.error(where, f"must be a member e-mail (got {_show(value)})")
+            c.error(where, f"must be a member e-mail (got {show(value)})")
         else:
             value = value.strip().lower()
     elif not isinstance(value, str) or not value.strip() or len(value) > 60:
@@ -414,9 +344,9 @@ def _step_wait(c: _Cleaner, raw: dict[str, Any], path: str) -> dict[str, Any]:
 
 
 def _step_enrol(c: _Cleaner, raw: dict[str, Any], path: str) -> dict[str, Any]:
-    key = c.text(raw, "playbook", path, limit=60)
+    key = c.string(raw, "playbook", path, limit=60)
     if key and not KEY.match(key):
-        c.error(_join(path, "playbook"), "must be a playbook key (lower-case letters, digits and -)")
+        c.error(join(path, "playbook"), "must be a playbook key (lower-case letters, digits and -)")
     return {"playbook": key}
 
 
@@ -428,11 +358,11 @@ def _step_escalate(c: _Cleaner, raw: dict[str, Any], path: str) -> dict[str, Any
 
 
 def _step_advocacy(c: _Cleaner, raw: dict[str, Any], path: str) -> dict[str, Any]:
-    milestone = c.text(raw, "after_milestone", path, limit=60)
+    milestone = c.string(raw, "after_milestone", path, limit=60)
     return {
-        "ask": c.choice(raw, "ask", path, AdvocacyAsk.values),
+        "ask": c.option(raw, "ask", path, AdvocacyAsk.values),
         "after_milestone": milestone,
-        "assignee": _assignee(c, raw.get("assignee"), _join(path, "assignee")),
+        "assignee": _assignee(c, raw.get("assignee"), join(path, "assignee")),
         "due_in_days": c.integer(raw, "due_in_days", path, low=0, default=3),
     }
 
@@ -459,14 +389,12 @@ STEP_SPECS: dict[str, _StepSpec] = {
 
 
 def _clean_steps(c: _Cleaner, data: object, key: str) -> list[dict[str, Any]]:
-    if not isinstance(data, list) or not data:
-        c.error("steps", "must be a non-empty list of steps")
-        return []
-    if len(data) > MAX_STEPS:
+    items = c.items(data, "steps", of="steps")
+    if len(items) > MAX_STEPS:
         c.error("steps", f"at most {MAX_STEPS} steps")
         return []
     steps: list[dict[str, Any]] = []
-    for index, item in enumerate(data):
+    for index, item in enumerate(items):
         path = f"steps[{index}]"
         if not isinstance(item, Mapping) or len(item) != 1:
             c.error(path, f"must be an object with exactly one step kind ({', '.join(STEP_SPECS)})")
@@ -475,10 +403,10 @@ def _clean_steps(c: _Cleaner, data: object, key: str) -> list[dict[str, Any]]:
         ((kind, raw),) = item.items()
         spec = STEP_SPECS.get(kind)
         if spec is None:
-            c.error(_join(path, str(kind)), f"unknown step kind (known: {', '.join(STEP_SPECS)})")
+            c.unknown(join(path, str(kind)), kind, tuple(STEP_SPECS), what="step kind")
             steps.append({})
             continue
-        path = _join(path, kind)
+        path = join(path, kind)
         options = c.mapping(raw if raw is not None else {}, path, spec.keys)
         steps.append({kind: spec.clean(c, options, path) if options is not None else {}})
     for index, step in enumerate(steps):
@@ -491,21 +419,23 @@ def _clean_steps(c: _Cleaner, data: object, key: str) -> list[dict[str, Any]]:
     return steps
 
 
-def clean_definition(data: object) -> dict[str, Any]:
-    """The cleaned definition, or ValidationError({path: message}) naming every problem at once."""
+def clean_definition(data: object, *, document: Document | None = None, source: str = "<input>") -> dict[str, Any]:
+    """The cleaned definition, or DefinitionError naming every problem at once by its path (and,
+    given the YAML document it came from, by its line and column)."""
     c = _Cleaner()
-    raw = c.mapping(data, "", TOP_KEYS) if isinstance(data, Mapping) else None
-    if raw is None:
-        raise ValidationError({"definition": "must be an object with key, name, trigger and steps"})
-    key = c.text(raw, "key", "", limit=60)
+    if not isinstance(data, Mapping):
+        c.error("", "must be an object with key, name, trigger and steps")
+        c.raise_if_any(source, document)
+    raw = c.mapping(data, "", TOP_KEYS) or {}
+    key = c.string(raw, "key", "", limit=60)
     if key and not KEY.match(key):
         c.error("key", "must be lower-case letters, digits and -, at most 60 characters")
     elif key in RESERVED_KEYS:
         c.error("key", f"{key!r} names a page of the playbooks screen; choose another key")
     clean: dict[str, Any] = {
         "key": key,
-        "name": c.text(raw, "name", "", limit=200),
-        "description": c.text(raw, "description", "", required=False, limit=5000),
+        "name": c.string(raw, "name", "", limit=200),
+        "description": c.string(raw, "description", "", required=False, limit=5000),
     }
     if raw.get("audience") is not None:
         clean["audience"] = _clean_audience(c, raw["audience"])
@@ -516,13 +446,9 @@ def clean_definition(data: object) -> dict[str, Any]:
             known = (*ENTRY_ATTRS, *SNAPSHOT_ATTRS)
         clean["conditions"] = c.condition(raw["conditions"], "conditions", known)
     clean["limits"] = _clean_limits(c, raw.get("limits"))
-    digest = raw.get("digest", False)
-    if not isinstance(digest, bool):
-        c.error("digest", "must be true or false")
-    clean["digest"] = digest is True
+    clean["digest"] = c.boolean(raw, "digest", "")
     clean["steps"] = _clean_steps(c, raw.get("steps"), key)
-    if c.errors:
-        raise ValidationError(dict(c.errors))
+    c.raise_if_any(source, document)
     return clean
 
 
@@ -530,78 +456,26 @@ def clean_definition(data: object) -> dict[str, Any]:
 # YAML: syntax errors and validation errors with the file, line and column they are at.
 
 
-class DefinitionError(ValidationError):
-    """A definition that does not parse or validate; ``lines`` are "file:line:column: path: message"."""
-
-    def __init__(self, errors: dict[str, str], lines: list[str]) -> None:
-        super().__init__(errors)
-        self.lines = lines
-
-
 def parse_yaml(text: str, filename: str = "<input>") -> dict[str, Any]:
     """Parse and clean a YAML definition; DefinitionError points at the file, line and column."""
+    document = load(text, source=filename)
+    return clean_definition(document.data if document.data is not None else {}, document=document, source=filename)
+
+
+def refused(text: str, filename: str, errors: Mapping[str, str]) -> DefinitionError:
+    """Problems found after cleaning (against the workspace), placed in the YAML like the cleaner's."""
+    problems = [Problem(path, message) for path, message in errors.items()]
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        where = f"{filename}:{mark.line + 1}:{mark.column + 1}" if mark else filename
-        message = f"{where}: not valid YAML: {problem}"
-        raise DefinitionError({"yaml": message}, [message]) from None
-    positions: dict[str, tuple[int, int]] = {}
-    if node is not None:
-        _map_positions(node, "", positions)
-    try:
-        return clean_definition(data if data is not None else {})
-    except ValidationError as exc:
-        errors: dict[str, str] = {}
-        lines: list[str] = []
-        for path, messages in exc.message_dict.items():
-            line, column = _position(positions, path)
-            where = f"{filename}:{line}:{column}"
-            errors[path] = f"{where}: {messages[0]}"
-            lines.append(f"{where}: {path}: {messages[0]}")
-        lines.sort(key=_line_order)
-        raise DefinitionError(errors, lines) from None
+        return load(text, source=filename).error(problems)
+    except DefinitionError:
+        return DefinitionError(problems, filename)
 
 
 def error_lines(exc: ValidationError, filename: str = "<input>") -> list[str]:
-    """Every problem as one line, for the command line (located when parse_yaml raised it)."""
+    """Every problem as one line, for the command line (located when it came from YAML)."""
     if isinstance(exc, DefinitionError):
         return exc.lines
     return [f"{filename}: {path}: {message}" for path, messages in exc.message_dict.items() for message in messages]
-
-
-def _line_order(line: str) -> tuple[int, int]:
-    parts = line.split(":")
-    try:
-        return int(parts[1]), int(parts[2])
-    except (IndexError, ValueError):
-        return 0, 0
-
-
-def _map_positions(node: yaml.Node, path: str, positions: dict[str, tuple[int, int]]) -> None:
-    positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            child = _join(path, str(key_node.value))
-            # The key's own position: a nested block starts on the line after its key.
-            positions.setdefault(child, (key_node.start_mark.line + 1, key_node.start_mark.column + 1))
-            _map_positions(value_node, child, positions)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _map_positions(item, f"{path}[{index}]", positions)
-
-
-def _position(positions: Mapping[str, tuple[int, int]], path: str) -> tuple[int, int]:
-    """Where a path is, or its nearest ancestor that the document has (a missing key: its parent)."""
-    while path:
-        if path in positions:
-            return positions[path]
-        cut = max(path.rfind("."), path.rfind("["))
-        path = path[:cut] if cut > 0 else ""
-    return positions.get("", (1, 1))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from retain.accounts.models import Account, Segment, TimelineEntry
 from retain.lib.dates import local_day
 from retain.messaging import services as messaging_services
 from retain.messaging.models import OutboundMessage
-from retain.playbooks.definition import DefinitionError, parse_yaml
+from retain.playbooks.definition import parse_yaml, refused
 from retain.playbooks.models import DigestItem, Playbook, ScanMark, Snooze
 from retain.tenancy.choices import AuditAction
 from retain.tenancy.models import Member, Workspace
@@ -74,7 +74,7 @@ def playbook_save(
     errors: dict[str, str] = {}
     _check_references(workspace, definition, errors)
     if errors:
-        raise DefinitionError(errors, [f"{filename}: {path}: {message}" for path, message in errors.items()])
+        raise refused(definition_yaml, filename, errors)
     key = definition["key"]
     current = Playbook.objects.select_for_update().filter(workspace=workspace, key=key, is_current=True).first()
     if current is not None and current.definition == definition and current.source == definition_yaml:

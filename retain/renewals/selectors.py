@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
+from retain.accounts.models import Account
 from retain.accounts.selectors import workspace_today
 from retain.health.choices import Band
 from retain.health.models import HealthScore
@@ -245,6 +246,60 @@ def at_risk(workspace: Workspace) -> QuerySet[Renewal]:
         )
         .order_by("term_end", "account__name", "id")
     )
+
+
+def _red_accounts(workspace: Workspace, owner_id: int, skip: set[int]) -> list[Account]:
+    """The owner's accounts whose latest health is red, except those already counted by a renewal."""
+    latest = HealthScore.objects.filter(account=OuterRef("pk")).order_by("-day")
+    return list(
+        Account.objects.filter(workspace=workspace, owner_id=owner_id)
+        .annotate(health_band=Subquery(latest.values("band")[:1]))
+        .filter(health_band=Band.RED)
+        .exclude(pk__in=skip)
+        .order_by("name", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    """One line of a book's ARR at risk: a renewal at risk, or a red account without one."""
+
+    account: Account
+    reason: str
+    arr: Decimal
+    forecast: Decimal | None = None
+    expected: Expectation | None = None
+    term_end: dt.date | None = None
+
+
+AT_RISK_NOTE = "the target ARR of renewals at risk and the ARR of red accounts"
+
+
+def book_at_risk(workspace: Workspace, owner_id: int) -> list[AtRisk]:
+    """The ARR at risk in one owner's book (`at_risk_arr` sums it).
+
+    The ARR at risk is what is up for renewal (the target), beside the owner's forecast and the
+    expected ARR of the renewals pages; a red account without an open renewal risks its whole ARR.
+    """
+    risky = with_expectations(at_risk(workspace).filter(owner=owner_id))
+    red = _red_accounts(workspace, owner_id, {r.account_id for r in risky})
+    rows = [
+        AtRisk(
+            account=r.account,
+            reason=f"renewal {r.forecast_label.lower()}, health {r.health_band or 'unscored'}",  # type: ignore[attr-defined]
+            arr=r.target_amount,
+            forecast=r.forecast_amount,
+            expected=r.expected,  # type: ignore[attr-defined]
+            term_end=r.term_end,
+        )
+        for r in risky
+    ]
+    rows += [AtRisk(account=a, reason="health red", arr=a.arr) for a in red]
+    return rows
+
+
+def at_risk_arr(rows: Iterable[AtRisk]) -> Decimal:
+    return sum((row.arr for row in rows), Decimal(0))
 
 
 def reason_codes(workspace: Workspace, *, kind: str | None = None, active_only: bool = False) -> QuerySet[ReasonCode]:

@@ -27,8 +27,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from retain.accounts import ledger
-from retain.accounts.selectors import rate_table, workspace_today
 from retain.accounts.ledger import AccountLedger
+from retain.accounts.selectors import rate_table, workspace_today
 from retain.lib.dates import add_months
 from retain.lib.money import RateTable
 from retain.metrics import churn

@@ -9,7 +9,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from retain.health.services import health_recompute
-from retain.journeys.evaluation import journeys_evaluate
+from retain.journeys.services import journeys_advance
 from retain.tenancy.models import Workspace
 from retain.usage.models import RollupDirty, RollupState, UsageEvent
 from retain.usage.rollups import FoldProgress, FoldResult, events_expire, rollups_fold
@@ -69,7 +69,7 @@ def _rescore(workspace: Workspace, account_ids: list[int]) -> None:
 def _evaluate_journeys(workspace: Workspace, account_ids: list[int]) -> None:
     """Complete the milestones the new usage proves; like the re-score, a failure waits for the nightly run."""
     try:
-        result = journeys_evaluate(workspace=workspace, account_ids=account_ids)
+        result = journeys_advance(workspace=workspace, account_ids=account_ids)
     except Exception:
         log.exception("journey evaluation after the usage fold failed in %s", workspace.slug)
         return

@@ -1,7 +1,7 @@
 """Demo step: every account on its journey, barriers in the way, and success plans.
 
 Every account walks the default template for its tier from the day it became a customer. Data
-milestones are completed by the real `journeys_evaluate` over the rollups the usage steps wrote,
+milestones are completed by the real `journeys_advance` over the rollups the usage steps wrote,
 replayed every two weeks of the history and then run for today (so window criteria such as a month of stats
 complete in the week they held, not all today). Checklist milestones are ticked from the account's
 hidden engagement: engaged accounts on time, disengaged ones late or not at all. Milestones due
@@ -30,9 +30,14 @@ from retain.accounts.models import Account, Contact, TimelineEntry
 from retain.demo.generator.context import DemoContext
 from retain.demo.generator.world import AccountPlan
 from retain.journeys.choices import BarrierKind, BarrierState, MilestoneKind, MilestoneStatus
-from retain.journeys.evaluation import journeys_evaluate, reads_a_window, status_of
+from retain.journeys.evaluation import reads_a_window, status_of
 from retain.journeys.models import Barrier, Journey, MilestoneProgress
-from retain.journeys.services import milestones_record_completed, template_for, templates_install_defaults
+from retain.journeys.services import (
+    journeys_advance,
+    milestones_record_completed,
+    template_for,
+    templates_install_defaults,
+)
 from retain.plans.choices import CommitmentStatus, PlanStatus
 from retain.plans.models import Commitment, Goal, Objective, PlanEvent, SuccessMetric, SuccessPlan
 from retain.plans.services import metrics_refresh, onboarding_plan_generate
@@ -281,7 +286,7 @@ def _evaluate(ctx: DemoContext, journeys: list[Journey], rows: list[MilestonePro
             }
         )
         if live:
-            result = journeys_evaluate(workspace=ctx.ws, account_ids=live, today=day)
+            result = journeys_advance(workspace=ctx.ws, account_ids=live, today=day)
             completed, moved = completed + result.completed, moved + result.moved_to_adoption
             if result.completed:
                 done = MilestoneProgress.objects.filter(
@@ -290,7 +295,7 @@ def _evaluate(ctx: DemoContext, journeys: list[Journey], rows: list[MilestonePro
                 for pk in done:
                     open_rows.pop(pk, None)
         day += dt.timedelta(days=EVALUATE_EVERY_DAYS)
-    result = journeys_evaluate(workspace=ctx.ws, today=ctx.today)
+    result = journeys_advance(workspace=ctx.ws, today=ctx.today)
     return completed + result.completed, moved + result.moved_to_adoption
 
 

@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import Count, Sum
 
 from retain.accounts.choices import EntryKind
+from retain.accounts.ledger import load as ledgers
 from retain.accounts.models import Account, TimelineEntry
 from retain.accounts.selectors import rate_table
 from retain.demo.generator import STEPS, build_demo, demo_delete
@@ -31,7 +32,6 @@ from retain.demo.generator.usage import raw_start
 from retain.health.models import HealthScore
 from retain.health.portfolio import portfolio
 from retain.lib.dates import local_day
-from retain.metrics.cohorts import ledgers
 from retain.risk.features import MEASURE_KINDS, snapshot_rows
 from retain.tenancy.models import Workspace
 from retain.usage.models import DailyAccountUsage, DailyFeatureUsage, DailyUserUsage

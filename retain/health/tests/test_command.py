@@ -111,8 +111,8 @@ def test_an_import_with_errors_prints_each_with_its_line_and_imports_nothing(
         finally:
             lines = err.getvalue().splitlines()
     # The second document starts on line 11 of the file: its lines count from there.
-    assert lines[0].startswith(f"{file}:15: measures[0].kind: 'login' is not a measure kind")
-    assert lines[1].startswith(f"{file}:19: measures[0].scoring.linear.from:")
+    assert lines[0].startswith(f"{file}:15:3: measures[0].kind: 'login' is not a measure kind")
+    assert lines[1].startswith(f"{file}:19:14: measures[0].scoring.linear.from:")
     assert not Scorecard.objects.exists()
 
 

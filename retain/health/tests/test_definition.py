@@ -62,7 +62,7 @@ groups:
 
 
 def lines_of(text: str) -> list[str]:
-    return [issue.format() for issue in check(textwrap.dedent(text))]
+    return [problem.format("scorecard.yaml") for problem in check(textwrap.dedent(text))]
 
 
 def test_a_valid_document_parses_into_a_scorecard() -> None:
@@ -124,40 +124,43 @@ def test_the_default_scorecard_says_so() -> None:
 
 def test_an_unknown_kind_names_the_path_the_line_and_the_closest_kind() -> None:
     text = VALID.replace("kind: nps", "kind: active_user")
-    assert check(text)[0].format() == (
-        "scorecard.yaml:31: groups[1].measures[1].kind: 'active_user' is not a measure kind"
+    assert check(text)[0].format("scorecard.yaml") == (
+        "scorecard.yaml:31:5: groups[1].measures[1].kind: 'active_user' is not a measure kind"
         " (did you mean 'active_users_per_seat'?)"
     )
     with pytest.raises(DefinitionError) as caught:
         parse(text, source="mid.yaml")
-    assert str(caught.value).startswith("mid.yaml:31: groups[1].measures[1].kind:")
+    assert str(caught.value).startswith("mid.yaml:31:5: groups[1].measures[1].kind:")
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("name: [", "scorecard.yaml:1: not valid YAML: expected the node content, but found '<stream end>'"),
-        ("- 1\n", "scorecard.yaml:1: must be a mapping"),
-        ("name: A\nname: B\nmeasures: []\n", "scorecard.yaml:2: name: appears twice"),
-        ("measures:\n- kind: logins\n  scoring: {linear: {from: 0, to: 9}}\n", "scorecard.yaml:1: name: is required"),
-        ("name: A\n", "scorecard.yaml:1: groups: is required (or top-level measures)"),
-        ("name: A\nmeasures: []\n", "scorecard.yaml:2: measures: must be a non-empty list"),
-        ("name: A\nwieght: 3\nmeasures: []\n", "scorecard.yaml:2: wieght: unknown field"),
-        ("name: A\ncomposition: average\n", "scorecard.yaml:2: composition: 'average' is not one of"),
-        ("name: A\nmissing: ignore\n", "scorecard.yaml:2: missing: 'ignore' is not one of reweight, zero"),
-        ("name: A\nneutral: 50\n", "scorecard.yaml:2: neutral: only an additive scorecard has a neutral start"),
-        ("name: A\nbands: {red_below: 70, green_from: 40}\n", "scorecard.yaml:2: bands.green_from: must be above"),
-        ("name: A\nbands: {red_below: -1}\n", "scorecard.yaml:2: bands.red_below: must be from 0 to 100"),
-        ("name: A\npriority: 1.5\n", "scorecard.yaml:2: priority: must be a whole number"),
+        ("name: [", "scorecard.yaml:1:8: not valid YAML: expected the node content, but found '<stream end>'"),
+        ("- 1\n", "scorecard.yaml:1:1: must be an object"),
+        ("name: A\nname: B\nmeasures: []\n", "scorecard.yaml:2:1: name: appears twice"),
+        ("measures:\n- kind: logins\n  scoring: {linear: {from: 0, to: 9}}\n", "scorecard.yaml:1:1: name: is required"),
+        ("name: A\n", "scorecard.yaml:1:1: groups: is required (or top-level measures)"),
+        ("name: A\nmeasures: []\n", "scorecard.yaml:2:1: measures: must be a non-empty list"),
+        ("name: A\nwieght: 3\nmeasures: []\n", "scorecard.yaml:2:1: wieght: unknown key (known: name, description"),
+        (
+            "name: A\ncomposition: average\n",
+            "scorecard.yaml:2:1: composition: must be one of weighted_average, worst_of, additive (got 'average'",
+        ),
+        ("name: A\nmissing: ignore\n", "scorecard.yaml:2:1: missing: must be one of reweight, zero (got 'ignore')"),
+        ("name: A\nneutral: 50\n", "scorecard.yaml:2:1: neutral: only an additive scorecard has a neutral start"),
+        ("name: A\nbands: {red_below: 70, green_from: 40}\n", "scorecard.yaml:2:24: bands.green_from: must be above"),
+        ("name: A\nbands: {red_below: -1}\n", "scorecard.yaml:2:9: bands.red_below: must be from 0 to 100"),
+        ("name: A\npriority: 1.5\n", "scorecard.yaml:2:1: priority: must be a whole number"),
         (
             "name: A\napplies_to: {tear: [community]}\n",
-            "scorecard.yaml:2: applies_to.tear: unknown field (did you mean",
+            "scorecard.yaml:2:14: applies_to.tear: unknown key (did you mean 'tier'?)",
         ),
         (
             "name: A\napplies_to: {default: true, tier: community}\n",
-            "scorecard.yaml:2: applies_to.default: the default",
+            "scorecard.yaml:2:14: applies_to.default: the default",
         ),
-        ("name: A\napplies_to: {arr_min: lots}\n", "scorecard.yaml:2: applies_to.arr_min: must be a number"),
+        ("name: A\napplies_to: {arr_min: lots}\n", "scorecard.yaml:2:14: applies_to.arr_min: must be a number"),
     ],
 )
 def test_top_level_errors_name_the_field_and_line(text: str, expected: str) -> None:
@@ -191,91 +194,94 @@ def grouped(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (grouped(weight="0"), "scorecard.yaml:4: groups[0].weight: must be greater than 0"),
-        (grouped(weight="-2"), "scorecard.yaml:4: groups[0].weight: must be greater than 0"),
-        (grouped(extra="weight: 0"), "scorecard.yaml:7: groups[0].measures[0].weight: must be greater than 0"),
-        (grouped(extra="label: ''"), "scorecard.yaml:7: groups[0].measures[0].label: must be non-empty text"),
-        (grouped(extra="missing: nil"), "scorecard.yaml:7: groups[0].measures[0].missing: 'nil' is not one of"),
+        (grouped(weight="0"), "scorecard.yaml:4:3: groups[0].weight: must be greater than 0"),
+        (grouped(weight="-2"), "scorecard.yaml:4:3: groups[0].weight: must be greater than 0"),
+        (grouped(extra="weight: 0"), "scorecard.yaml:7:5: groups[0].measures[0].weight: must be greater than 0"),
+        (grouped(extra="label: ''"), "scorecard.yaml:7:5: groups[0].measures[0].label: is required"),
+        (
+            grouped(extra="missing: nil"),
+            "scorecard.yaml:7:5: groups[0].measures[0].missing: must be one of reweight, zero (got 'nil')",
+        ),
         (
             grouped(kind="logins", extra="params: {days: 30}"),
-            "scorecard.yaml:7: groups[0].measures[0].params: logins takes no",
+            "scorecard.yaml:7:5: groups[0].measures[0].params: logins takes no",
         ),
         (
             grouped(kind="sponsor_engaged", extra="params: {dayz: 30}"),
-            "scorecard.yaml:7: groups[0].measures[0].params.dayz: unknown field (did you mean 'days'?)",
+            "scorecard.yaml:7:14: groups[0].measures[0].params.dayz: unknown key (did you mean 'days'?)",
         ),
         (
             grouped(kind="sponsor_engaged", extra="params: {days: 0}"),
-            "scorecard.yaml:7: groups[0].measures[0].params.days: must be a whole number of days from 1 to 730",
+            "scorecard.yaml:7:14: groups[0].measures[0].params.days: must be a whole number of days from 1 to 730",
         ),
         (
             grouped(kind="key_events", extra="params: {events: []}"),
-            "scorecard.yaml:7: groups[0].measures[0].params.events: must be a non-empty list of event names",
+            "scorecard.yaml:7:14: groups[0].measures[0].params.events: must be a non-empty list of event names",
         ),
-        (grouped(rule="linear: {from: 3}"), "scorecard.yaml:9: groups[0].measures[0].scoring.linear.to: is required"),
+        (grouped(rule="linear: {from: 3}"), "scorecard.yaml:9:7: groups[0].measures[0].scoring.linear.to: is required"),
         (
             grouped(rule="linear: {from: 3, to: 3}"),
-            "scorecard.yaml:9: groups[0].measures[0].scoring.linear.to: must differ",
+            "scorecard.yaml:9:25: groups[0].measures[0].scoring.linear.to: must differ",
         ),
         (
             grouped(rule="linear: {from: a, to: 3}"),
-            "scorecard.yaml:9: groups[0].measures[0].scoring.linear.from: must be a",
+            "scorecard.yaml:9:16: groups[0].measures[0].scoring.linear.from: must be a",
         ),
         (
             grouped(rule="linear: {from: .nan, to: 3}"),
-            "scorecard.yaml:9: groups[0].measures[0].scoring.linear.from: must be",
+            "scorecard.yaml:9:16: groups[0].measures[0].scoring.linear.from: must be",
         ),
         (
             grouped(rule="lineal: {from: 0, to: 3}"),
-            "scorecard.yaml:9: groups[0].measures[0].scoring.lineal: unknown field",
+            "scorecard.yaml:9:7: groups[0].measures[0].scoring.lineal: unknown key (did you mean 'linear'?)",
         ),
         (
             grouped(rule="{linear: {from: 0, to: 3}, bands: []}"),
-            "scorecard.yaml:8: groups[0].measures[0].scoring: give one rule, not 2",
+            "scorecard.yaml:8:5: groups[0].measures[0].scoring: give one rule, not 2",
         ),
         (
             grouped(rule="bounded_linear: {floor: 0, cap: 10, min_score: 80, max_score: 20}"),
-            "scorecard.yaml:9: groups[0].measures[0].scoring.bounded_linear.max_score: must be above min_score",
+            "scorecard.yaml:9:58: groups[0].measures[0].scoring.bounded_linear.max_score: must be above min_score",
         ),
         (
             grouped(rule="bounded_linear: {floor: 0, cap: 10, min_score: 0}"),
-            "scorecard.yaml:9: groups[0].measures[0].scoring.bounded_linear.max_score: is required",
+            "scorecard.yaml:9:7: groups[0].measures[0].scoring.bounded_linear.max_score: is required",
         ),
         (
             grouped(rule="bands: [{below: 5, score: 0}, {below: 3, score: 50}, {else: 100}]"),
-            "scorecard.yaml:9: groups[0].measures[0].scoring.bands[1].below: must be greater than 5",
+            "scorecard.yaml:9:38: groups[0].measures[0].scoring.bands[1].below: must be greater than 5",
         ),
         (
             grouped(rule="bands: [{at_least: 5, score: 100}, {at_least: 8, score: 50}, {else: 0}]"),
-            "scorecard.yaml:9: groups[0].measures[0].scoring.bands[1].at_least: must be less than 5",
+            "scorecard.yaml:9:43: groups[0].measures[0].scoring.bands[1].at_least: must be less than 5",
         ),
         (
             grouped(rule="bands: [{below: 5, score: 0}, {at_least: 8, score: 50}, {else: 0}]"),
-            "scorecard.yaml:9: groups[0].measures[0].scoring.bands[1].at_least: steps must all use below",
+            "scorecard.yaml:9:38: groups[0].measures[0].scoring.bands[1].at_least: steps must all use below",
         ),
         (
             grouped(rule="bands: [{below: 5, score: 0}, {below: 8, score: 50}]"),
-            "scorecard.yaml:9: groups[0].measures[0].scoring.bands[2]: end with an `else` step",
+            "scorecard.yaml:9:7: groups[0].measures[0].scoring.bands[2]: end with an `else` step",
         ),
         (
             grouped(rule="bands: [{else: 0}, {below: 8, score: 50}]"),
-            "scorecard.yaml:9: groups[0].measures[0].scoring.bands[0].else: must be the last step",
+            "scorecard.yaml:9:16: groups[0].measures[0].scoring.bands[0].else: must be the last step",
         ),
         (
             grouped(rule="bands: [{else: 0}]"),
-            "scorecard.yaml:9: groups[0].measures[0].scoring.bands: needs at least one",
+            "scorecard.yaml:9:7: groups[0].measures[0].scoring.bands: needs at least one",
         ),
         (
             grouped(rule="bands: [{below: 5, score: 120}, {else: 0}]"),
-            "scorecard.yaml:9: groups[0].measures[0].scoring.bands[0].score: must be from 0 to 100",
+            "scorecard.yaml:9:26: groups[0].measures[0].scoring.bands[0].score: must be from 0 to 100",
         ),
         (
             grouped(rule="bands: [{below: 5}, {else: 0}]"),
-            "scorecard.yaml:9: groups[0].measures[0].scoring.bands[0].score: is required",
+            "scorecard.yaml:9:15: groups[0].measures[0].scoring.bands[0].score: is required",
         ),
         (
             grouped(rule="points: [{below: 5, points: -10}, {else: 0}]"),
-            "scorecard.yaml:9: groups[0].measures[0].scoring.points: points only add up in an additive scorecard",
+            "scorecard.yaml:9:7: groups[0].measures[0].scoring.points: points only add up in an additive scorecard",
         ),
     ],
 )
@@ -289,12 +295,12 @@ def test_a_kind_measured_twice_is_refused() -> None:
         "name: A\nmeasures:\n- kind: logins\n  scoring: {linear: {from: 0, to: 9}}\n"
         "- kind: logins\n  scoring: {linear: {from: 0, to: 9}}\n"
     )
-    assert lines_of(text) == ["scorecard.yaml:5: measures[1].kind: 'logins' is already measured at measures[0]"]
+    assert lines_of(text) == ["scorecard.yaml:5:3: measures[1].kind: 'logins' is already measured at measures[0]"]
 
 
 def test_group_names_are_unique() -> None:
     text = grouped() + grouped().split("groups:\n", 1)[1]
-    assert "scorecard.yaml:10: groups[1].name: 'usage' is the name of an earlier group" in lines_of(text)
+    assert "scorecard.yaml:10:3: groups[1].name: 'usage' is the name of an earlier group" in lines_of(text)
 
 
 @pytest.mark.parametrize(
@@ -302,27 +308,27 @@ def test_group_names_are_unique() -> None:
     [
         (
             "name: A\ncomposition: additive\nmeasures:\n- kind: logins\n  scoring: {linear: {from: 0, to: 9}}\n",
-            "scorecard.yaml:5: measures[0].scoring.linear: an additive scorecard scores measures with points",
+            "scorecard.yaml:5:13: measures[0].scoring.linear: an additive scorecard scores measures with points",
         ),
         (
             "name: A\ncomposition: additive\nmeasures:\n"
             "- kind: logins\n  weight: 2\n  scoring: {points: [{below: 1, points: -5}, {else: 0}]}\n",
-            "scorecard.yaml:5: measures[0].weight: weights have no effect in an additive scorecard without groups",
+            "scorecard.yaml:5:3: measures[0].weight: weights have no effect in an additive scorecard without groups",
         ),
         (
             "name: A\ncomposition: worst_of\ngroups:\n"
             "- name: g\n  weight: 2\n  measures:\n  - kind: logins\n    scoring: {linear: {from: 0, to: 9}}\n",
-            "scorecard.yaml:5: groups[0].weight: group weights have no effect in a worst_of scorecard",
+            "scorecard.yaml:5:3: groups[0].weight: group weights have no effect in a worst_of scorecard",
         ),
         (
             "name: A\ncomposition: additive\nneutral: 120\n"
             "measures:\n- kind: logins\n  scoring: {points: [{below: 1, points: -5}, {else: 0}]}\n",
-            "scorecard.yaml:3: neutral: must be from 0 to 100",
+            "scorecard.yaml:3:1: neutral: must be from 0 to 100",
         ),
         (
             "name: A\ncomposition: additive\nmeasures:\n"
             "- kind: logins\n  scoring: {points: [{below: 1, points: -150}, {else: 0}]}\n",
-            "scorecard.yaml:5: measures[0].scoring.points[0].points: must be from -100 to 100",
+            "scorecard.yaml:5:33: measures[0].scoring.points[0].points: must be from -100 to 100",
         ),
     ],
 )

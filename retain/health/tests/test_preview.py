@@ -102,7 +102,7 @@ def test_an_invalid_draft_is_refused_with_its_line(workspace: Workspace, book: d
     broken = PUBLISHED.replace("kind: active_days", "kind: active_dayz")
     with pytest.raises(ValidationError) as error:
         preview_scorecard(workspace=workspace, text=broken, filename="draft.yaml")
-    assert error.value.message_dict["definition"][0].startswith("draft.yaml:4: measures[0].kind:")
+    assert error.value.message_dict["definition"][0].startswith("draft.yaml:4:3: measures[0].kind:")
 
 
 def test_criteria_are_checked_like_publishing_checks_them(workspace: Workspace, book: dict[str, Account]) -> None:
@@ -133,7 +133,7 @@ def test_the_command_reports_errors_by_file_and_line(
     err = StringIO()
     with pytest.raises(CommandError, match="nothing was scored"):
         call_command("health", "preview", "--workspace", workspace.slug, str(draft), stderr=err)
-    assert f"{draft}:4: measures[0].kind:" in err.getvalue()
+    assert f"{draft}:4:3: measures[0].kind:" in err.getvalue()
 
 
 def test_the_command_names_a_missing_file(workspace: Workspace, tmp_path: Path) -> None:

@@ -132,8 +132,8 @@ def test_an_invalid_definition_is_refused_with_file_and_line(workspace: Workspac
     with pytest.raises(ValidationError) as caught:
         services.scorecard_publish(workspace=workspace, actor=None, text=text, filename="pulse.yaml")
     messages = caught.value.message_dict["definition"]
-    assert messages[0].startswith("pulse.yaml:5: measures[0].kind: 'csm_pulze' is not a measure kind")
-    assert messages[1].startswith("pulse.yaml:7: measures[0].weight:")
+    assert messages[0].startswith("pulse.yaml:5:3: measures[0].kind: 'csm_pulze' is not a measure kind")
+    assert messages[1].startswith("pulse.yaml:7:3: measures[0].weight:")
     assert not Scorecard.objects.exists()
 
 
@@ -149,7 +149,7 @@ def test_criteria_are_checked_as_the_accounts_list_checks_them(workspace: Worksp
     with pytest.raises(ValidationError) as caught:
         services.scorecard_publish(workspace=workspace, actor=None, text=text)
     assert caught.value.message_dict["definition"] == [
-        "scorecard.yaml:2: applies_to.tier: 'platinum' is not one of community, enterprise, strategic"
+        "scorecard.yaml:2:14: applies_to.tier: 'platinum' is not one of community, enterprise, strategic"
     ]
 
 

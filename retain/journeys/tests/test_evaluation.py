@@ -10,9 +10,8 @@ from retain.accounts import services as account_services
 from retain.accounts.choices import EntryKind
 from retain.accounts.models import Account
 from retain.journeys.choices import MilestoneStatus
-from retain.journeys.evaluation import journeys_evaluate
 from retain.journeys.models import Journey, MilestoneProgress
-from retain.journeys.services import journey_start, milestone_tick
+from retain.journeys.services import journey_start, journeys_advance, milestone_tick
 from retain.tenancy.models import Workspace
 from retain.usage.models import DailyAccountUsage
 
@@ -61,7 +60,7 @@ def test_a_data_milestone_completes_itself_with_evidence(journey: Journey) -> No
     _seen(account, START + dt.timedelta(days=2), "Blog Migrated")
     _seen(account, START + dt.timedelta(days=4), "CRM Integrated", "Tracking Code Installed")
 
-    result = journeys_evaluate(workspace=account.workspace, today=START + dt.timedelta(days=5))
+    result = journeys_advance(workspace=account.workspace, today=START + dt.timedelta(days=5))
 
     setup = _progress(account, "technical-setup")
     assert result.completed == 1
@@ -74,28 +73,28 @@ def test_a_data_milestone_completes_itself_with_evidence(journey: Journey) -> No
 def test_events_before_the_journey_started_are_not_evidence(journey: Journey) -> None:
     account = journey.account
     _seen(account, START - dt.timedelta(days=1), *SETUP_EVENTS)
-    journeys_evaluate(workspace=account.workspace, today=START + dt.timedelta(days=3))
+    journeys_advance(workspace=account.workspace, today=START + dt.timedelta(days=3))
     assert _progress(account, "technical-setup").completed_on is None
 
 
 def test_a_milestone_completed_after_its_due_date_is_done_late(journey: Journey) -> None:
     account = journey.account
     _seen(account, START + dt.timedelta(days=10), *SETUP_EVENTS)
-    journeys_evaluate(workspace=account.workspace, today=START + dt.timedelta(days=12))
+    journeys_advance(workspace=account.workspace, today=START + dt.timedelta(days=12))
     assert _progress(account, "technical-setup").status == MilestoneStatus.DONE_LATE
 
 
 def test_a_late_evaluation_does_not_make_an_on_time_milestone_late(journey: Journey) -> None:
     account = journey.account
     _seen(account, START + dt.timedelta(days=3), *SETUP_EVENTS)
-    journeys_evaluate(workspace=account.workspace, today=START + dt.timedelta(days=30))
+    journeys_advance(workspace=account.workspace, today=START + dt.timedelta(days=30))
     assert _progress(account, "technical-setup").status == MilestoneStatus.DONE
 
 
 def test_partial_evidence_before_the_due_date_is_on_track(journey: Journey) -> None:
     account = journey.account
     _seen(account, START + dt.timedelta(days=1), "Blog Migrated")
-    journeys_evaluate(workspace=account.workspace, today=START + dt.timedelta(days=3))
+    journeys_advance(workspace=account.workspace, today=START + dt.timedelta(days=3))
     setup = _progress(account, "technical-setup")
     assert setup.status == MilestoneStatus.ON_TRACK
     assert setup.last_progress_on == START + dt.timedelta(days=1)
@@ -104,24 +103,24 @@ def test_partial_evidence_before_the_due_date_is_on_track(journey: Journey) -> N
 def test_a_milestone_past_due_is_behind_then_stuck_after_two_weeks(journey: Journey) -> None:
     account = journey.account
     due = START + dt.timedelta(weeks=1)
-    journeys_evaluate(workspace=account.workspace, today=due + dt.timedelta(days=3))
+    journeys_advance(workspace=account.workspace, today=due + dt.timedelta(days=3))
     assert _progress(account, "technical-setup").status == MilestoneStatus.BEHIND
 
-    journeys_evaluate(workspace=account.workspace, today=due + dt.timedelta(days=15))
+    journeys_advance(workspace=account.workspace, today=due + dt.timedelta(days=15))
     assert _progress(account, "technical-setup").status == MilestoneStatus.STUCK
 
 
 def test_a_past_due_milestone_with_no_progress_for_three_weeks_is_stuck(journey: Journey) -> None:
     account = journey.account
     _seen(account, START + dt.timedelta(days=1), "Blog Migrated")
-    journeys_evaluate(workspace=account.workspace, today=START + dt.timedelta(days=23))
+    journeys_advance(workspace=account.workspace, today=START + dt.timedelta(days=23))
     # 16 days overdue would be stuck anyway; 10 days overdue with 22 quiet days is stuck too.
     assert _progress(account, "technical-setup").status == MilestoneStatus.STUCK
 
     other = _progress(account, "oriented")
     other.last_progress_on = START + dt.timedelta(days=10)
     other.save()
-    journeys_evaluate(workspace=account.workspace, today=START + dt.timedelta(days=20))
+    journeys_advance(workspace=account.workspace, today=START + dt.timedelta(days=20))
     assert _progress(account, "oriented").status == MilestoneStatus.BEHIND
 
 
@@ -131,11 +130,11 @@ def test_leads_flowing_needs_five_leads_in_fourteen_days(journey: Journey) -> No
     _seen(account, START + dt.timedelta(days=5), "Workflow Activated", "Blog Post Published")
     _usage(account, START + dt.timedelta(days=2), **{"Lead Created": 9})  # too long ago
     _usage(account, today - dt.timedelta(days=1), **{"Lead Created": 4})
-    journeys_evaluate(workspace=account.workspace, today=today)
+    journeys_advance(workspace=account.workspace, today=today)
     assert _progress(account, "active").completed_on is None
 
     _usage(account, today, **{"Lead Created": 1})
-    journeys_evaluate(workspace=account.workspace, today=today)
+    journeys_advance(workspace=account.workspace, today=today)
     active = _progress(account, "active")
     assert active.completed_on == today
     assert "Lead Created ×5 in 14 days" in active.evidence["summary"]
@@ -148,7 +147,7 @@ def test_initial_value_moves_an_onboarding_account_to_adoption(journey: Journey)
         _usage(account, today - dt.timedelta(days=offset))
     _seen(account, today - dt.timedelta(days=30), "Attribution Report Built")
 
-    result = journeys_evaluate(workspace=account.workspace, today=today)
+    result = journeys_advance(workspace=account.workspace, today=today)
 
     account.refresh_from_db()
     assert result.moved_to_adoption == 1
@@ -169,9 +168,9 @@ def test_a_completed_milestone_is_written_on_the_timeline_once(journey: Journey)
     _seen(account, START + dt.timedelta(days=3), *SETUP_EVENTS)
     today = START + dt.timedelta(days=12)
 
-    journeys_evaluate(workspace=account.workspace, today=today)
-    journeys_evaluate(workspace=account.workspace, today=today)
-    journeys_evaluate(workspace=account.workspace, today=today + dt.timedelta(days=1))
+    journeys_advance(workspace=account.workspace, today=today)
+    journeys_advance(workspace=account.workspace, today=today)
+    journeys_advance(workspace=account.workspace, today=today + dt.timedelta(days=1))
 
     entry = account.timeline.get(kind=EntryKind.MILESTONE_COMPLETED)
     assert entry.data == {
@@ -190,7 +189,7 @@ def test_a_completed_milestone_is_written_on_the_timeline_once(journey: Journey)
 def test_a_late_milestone_says_so(journey: Journey) -> None:
     account = journey.account
     _seen(account, START + dt.timedelta(days=20), *SETUP_EVENTS)
-    journeys_evaluate(workspace=account.workspace, today=START + dt.timedelta(days=21))
+    journeys_advance(workspace=account.workspace, today=START + dt.timedelta(days=21))
     entry = account.timeline.get(kind=EntryKind.MILESTONE_COMPLETED)
     assert entry.data["late"] is True
     assert entry.summary.startswith("Milestone Technical set-up completed late")
@@ -202,7 +201,7 @@ def test_only_the_accounts_asked_for_are_evaluated(journey: Journey, workspace: 
     )
     journey_start(account=other, started_on=START)
     _seen(other, START + dt.timedelta(days=1), *SETUP_EVENTS)
-    journeys_evaluate(workspace=workspace, account_ids=[journey.account_id], today=START + dt.timedelta(days=2))
+    journeys_advance(workspace=workspace, account_ids=[journey.account_id], today=START + dt.timedelta(days=2))
     assert _progress(other, "technical-setup").completed_on is None
 
 
@@ -218,7 +217,7 @@ def _accounts(workspace: Workspace, count: int) -> None:
 def _count_queries(workspace: Workspace) -> int:
     MilestoneProgress.objects.filter(workspace=workspace).update(completed_on=None, status="not_started")
     with CaptureQueriesContext(connection) as queries:
-        journeys_evaluate(workspace=workspace, today=START + dt.timedelta(days=3))
+        journeys_advance(workspace=workspace, today=START + dt.timedelta(days=3))
     return len(queries)
 
 
@@ -238,7 +237,7 @@ def test_a_ticked_checklist_milestone_is_written_once_even_when_ticked_again(jou
         oriented = milestone_tick(progress=oriented, item=item, actor=None, today=START + dt.timedelta(days=5))
     oriented = milestone_tick(progress=oriented, item="Goals agreed", actor=None, ticked=False, today=START)
     oriented = milestone_tick(progress=oriented, item="Goals agreed", actor=None, today=START + dt.timedelta(days=6))
-    journeys_evaluate(workspace=account.workspace, today=START + dt.timedelta(days=7))
+    journeys_advance(workspace=account.workspace, today=START + dt.timedelta(days=7))
 
     entry = account.timeline.get(kind=EntryKind.MILESTONE_COMPLETED)
     assert (entry.data["key"], entry.data["template"], entry.data["late"]) == ("oriented", "critical-path", False)

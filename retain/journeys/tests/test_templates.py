@@ -78,7 +78,7 @@ def test_an_unknown_audience_is_refused(workspace: Workspace) -> None:
         template_publish(
             workspace=workspace, key="x", name="X", milestones=[_milestone()], applies_to={"tier": ["gold"]}
         )
-    assert "applies_to.tier" in error.value.message_dict
+    assert "applies_to.tier[0]" in error.value.message_dict
 
 
 def test_a_priority_past_its_column_is_refused_alike_on_both_databases(workspace: Workspace) -> None:

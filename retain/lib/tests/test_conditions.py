@@ -202,12 +202,15 @@ KNOWN = ["health.overall", "health.band", "account.tier", "events.*.count", "tra
         ("health < 40", [("", "must be an object: a leaf with attr/op/value, or and/or/not")]),
         (
             {"attr": "health.overall", "op": "below", "value": 40},
-            [("op", 'must be one of eq, ne, lt, lte, gt, gte, in, not_in, contains, exists, between (got "below")')],
+            [("op", "must be one of eq, ne, lt, lte, gt, gte, in, not_in, contains, exists, between (got 'below')")],
         ),
         ({"attr": "health.overall", "op": "lt"}, [("value", "is required")]),
-        ({"op": "lt", "value": 40}, [("attr", "is required and must be a non-empty text")]),
-        ({"attr": " ", "op": "lt", "value": 40}, [("attr", "is required and must be a non-empty text")]),
-        ({**leaf("health.overall", "lt", 40), "unit": "points"}, [("unit", "unknown key")]),
+        ({"op": "lt", "value": 40}, [("attr", "is required")]),
+        ({"attr": " ", "op": "lt", "value": 40}, [("attr", "is required")]),
+        (
+            {**leaf("health.overall", "lt", 40), "unit": "points"},
+            [("unit", "unknown key (known: attr, op, value, negate)")],
+        ),
         ({**leaf("health.overall", "lt", 40), "negate": "yes"}, [("negate", "must be true or false")]),
         (leaf("health.band", "eq", ["red"]), [("value", "must be a text, number or boolean")]),
         (leaf("health.band", "eq", None), [("value", "must be a text, number or boolean")]),
@@ -220,8 +223,8 @@ KNOWN = ["health.overall", "health.band", "account.tier", "events.*.count", "tra
         (leaf("health.overall", "between", [1]), [("value", "must be a list of two bounds, [lo, hi]")]),
         (leaf("health.overall", "between", [1, "9"]), [("value", "bounds must be both numbers or both texts")]),
         (leaf("health.overall", "between", [9, 1]), [("value", "the lower bound must not exceed the upper bound")]),
-        ({"and": []}, [("and", "must not be empty")]),
-        ({"or": leaf("health.overall", "lt", 40)}, [("or", "must be a list of conditions")]),
+        ({"and": []}, [("and", "must be a non-empty list of conditions")]),
+        ({"or": leaf("health.overall", "lt", 40)}, [("or", "must be a non-empty list of conditions")]),
         (
             {"and": [leaf("health.overall", "lt", 40)], "or": []},
             [("", "'and' must be the only key in its object")],
@@ -238,7 +241,8 @@ KNOWN = ["health.overall", "health.band", "account.tier", "events.*.count", "tra
                 ("and[1].value", "must be a text, number or boolean"),
                 (
                     "and[2].or[0].not.op",
-                    'must be one of eq, ne, lt, lte, gt, gte, in, not_in, contains, exists, between (got "nope")',
+                    "must be one of eq, ne, lt, lte, gt, gte, in, not_in, contains, exists, between"
+                    " (got 'nope'; did you mean 'ne'?)",
                 ),
             ],
         ),
@@ -288,10 +292,10 @@ def test_an_unknown_attribute_is_rejected_with_a_suggestion() -> None:
     with pytest.raises(ConditionError) as caught:
         parse({"or": [leaf("helth.overall", "lt", 40), leaf("zzz", "eq", 1)]}, known_attrs=KNOWN)
     assert caught.value.errors == [
-        ("or[0].attr", 'unknown attribute "helth.overall"; did you mean "health.overall"?'),
-        ("or[1].attr", 'unknown attribute "zzz"'),
+        ("or[0].attr", "unknown attribute 'helth.overall' (did you mean 'health.overall'?)"),
+        ("or[1].attr", "unknown attribute 'zzz'"),
     ]
-    assert str(caught.value).startswith('or[0].attr: unknown attribute "helth.overall"')
+    assert str(caught.value).startswith("or[0].attr: unknown attribute 'helth.overall'")
 
 
 def test_known_attributes_may_be_patterns() -> None:

@@ -438,11 +438,11 @@ def test_the_editor_lists_every_problem_with_its_line(client: Client, scorecard:
     assert response.status_code == 400
     issues = response.context["issues"]
     assert issues == [
-        "scorecard.yaml:9: measures[0].kind: 'active_day' is not a measure kind (did you mean 'active_days'?)",
-        "scorecard.yaml:13: measures[0].scoring.linear.to: must be a number",
+        "scorecard.yaml:9:3: measures[0].kind: 'active_day' is not a measure kind (did you mean 'active_days'?)",
+        "scorecard.yaml:13:23: measures[0].scoring.linear.to: must be a number",
     ]
     page = response.content.decode()
-    assert "2 problems" in page and "scorecard.yaml:9:" in page
+    assert "2 problems" in page and "scorecard.yaml:9:3:" in page
     assert Scorecard.objects.filter(name="Usage only").count() == 1
 
 

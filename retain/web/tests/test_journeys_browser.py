@@ -1,4 +1,5 @@
-"""The journey board in a real browser: filter by tier, open an account, tick a checklist item.
+"""The journey board in a real browser: filter by tier, open an account, tick a checklist item; a
+template's problems shown at their line and column.
 
 Drives Debian's Chromium (/usr/bin/chromium) through Playwright against pytest-django's live server;
 skipped with a reason when Chromium is missing, except under CI=true, where it is a failure.
@@ -13,8 +14,8 @@ import pytest
 
 from retain.accounts import services as account_services
 from retain.accounts.models import Account
-from retain.journeys.models import MilestoneProgress
-from retain.journeys.services import journey_start
+from retain.journeys.models import JourneyTemplate, MilestoneProgress
+from retain.journeys.services import journey_start, templates_install_defaults
 from retain.tenancy.models import Member, Workspace
 from retain.web.tests.browser import log_in
 from retain.web.tests.browser import page as page  # Debian's Chromium through Playwright
@@ -49,3 +50,32 @@ def test_a_csm_filters_the_board_by_tier_and_ticks_a_checklist_item(
     page.wait_for_selector("#journey button[title='Untick Kick-off call held']")
     assert "Kick-off call held" in MilestoneProgress.objects.get(account=account, key="oriented").ticks
     assert errors == []
+
+
+def test_a_manager_sees_each_problem_of_a_template_at_its_line_and_column(
+    transactional_db: None, live_server: Any, page: Any, workspace: Workspace, mark: Member, tmp_path: Any
+) -> None:
+    text = (
+        "- key: setup\n"
+        "  name: Set-up\n"
+        "  target_week: 200\n"
+        "  kind: checklist\n"
+        "  items: [Call held]\n"
+        "  name: Set-up again\n"
+    )
+    log_in(page, live_server, mark)
+    templates_install_defaults(workspace=workspace)
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/w/acme/journeys/templates/critical-path/")
+        page.fill("#milestones", text)
+        page.click("button[value=publish]")
+        page.wait_for_selector("#problems")
+        problems = page.locator("#problems li").all_inner_texts()
+        assert problems == [
+            "line 3, column 3: milestones[0].target_week: must be from 1 to 104 weeks",
+            "line 6, column 3: milestones[0].name: appears twice (first on line 2)",
+        ]
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        page.screenshot(path=str(tmp_path / f"template-problems-{width}.png"), full_page=True)
+    assert JourneyTemplate.objects.filter(key="critical-path").count() == 1

@@ -271,9 +271,7 @@ def test_publishing_refuses_bad_yaml_and_bad_milestones_saying_where(
     text = "- key: setup\n  name: Set-up\n  target_week: 200\n  kind: checklist\n  items: [Call held]\n"
     invalid = client.post(target, {"milestones": text, "action": "publish"})
     assert invalid.status_code == 400
-    assert invalid.context["problems"] == [
-        "milestones[0].target_week (line 3): must be a whole number of weeks from 1 to 104"
-    ]
+    assert invalid.context["problems"] == ["line 3, column 3: milestones[0].target_week: must be from 1 to 104 weeks"]
     same = client.post(target, {"milestones": client.get(target).context["text"], "action": "publish"})
     assert same.status_code == 400 and "nothing changed" in same.context["problems"][0]
     assert JourneyTemplate.objects.filter(key="critical-path").count() == 1

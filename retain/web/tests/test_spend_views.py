@@ -245,8 +245,8 @@ def test_the_book_sets_target_forecast_and_expected_side_by_side(
     assert (due.target_amount, due.forecast_amount, due.expected.amount) == (
         Decimal("12000.00"), Decimal("9000.00"), Decimal("7800.00"),
     )  # fmt: skip
-    globex = next(row for row in response.context["at_risk"] if row["account"] == account)
-    assert (globex["arr"], globex["forecast"], globex["expected"].amount) == (
+    globex = next(row for row in response.context["at_risk"] if row.account == account)
+    assert (globex.arr, globex.forecast, globex.expected.amount) == (
         Decimal("12000.00"), Decimal("9000.00"), Decimal("7800.00"),
     )  # fmt: skip
     page = response.content.decode()

@@ -3,7 +3,8 @@
 pulse with its form.
 
 Four queries whatever the history holds (the last 90 days of scores, the latest one when older,
-the one to compare with, the pulse). The chart is server-side SVG: coordinates here, drawing in
+the one to compare with, the pulse). The breakdown and the week-over-week change are
+health.selectors.health_breakdown. The chart is server-side SVG: coordinates here, drawing in
 web/partials/account_health.html.
 """
 
@@ -11,46 +12,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 
 from retain.accounts.models import Account
-from retain.health import definition, selectors, services
-from retain.health.catalogue import describe
+from retain.health import selectors
 from retain.health.choices import Band, PulseValue
-from retain.health.models import HealthScore, Scorecard
-from retain.health.scoring import Factor, explain_change, signed
-from retain.health.scoring import Scorecard as Card
+from retain.health.models import HealthScore
 from retain.lib.dates import local_day
 
 HISTORY_DAYS = 90
-WEEK = 7
 MAX_GAP_DAYS = 7
 
 
-def scorecard_card(scorecard: Scorecard) -> Card | None:
-    """The definition a stored scorecard version scores with (None if it no longer validates)."""
-    try:
-        return services.definition_of(scorecard)
-    except definition.DefinitionError:
-        return None
-
-
 # The account page's health card ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BreakdownRow:
-    label: str
-    group: str | None
-    words: str
-    score: float | None
-    weight: float
-    share: float | None  # the effective weight, 0-1
-    contribution: float
-    missing: bool
 
 
 CHART_W, CHART_H, PAD_L, PAD_R, PAD_T, PAD_B = 600, 150, 28, 8, 8, 18
@@ -114,33 +90,8 @@ def account_health_card(account: Account, *, today: dt.date, can_edit: bool) -> 
         account.health_scores.filter(day__gte=since, day__lte=today).select_related("scorecard").order_by("day")
     )
     latest = history[-1] if history else selectors.latest_score(account)
-    previous: HealthScore | None = None
-    changes: list[Factor] = []
-    rows: list[BreakdownRow] = []
-    card = scorecard_card(latest.scorecard) if latest else None
-    params = card.params() if card else {}
-    if latest is not None:
-        composition = card.composition if card else ""
-        current = services.stored_result(latest, composition)
-        rows = [
-            BreakdownRow(
-                label=m.label,
-                group=m.group,
-                words=describe(m.kind, m.raw, params.get(m.kind)),
-                score=m.score,
-                weight=m.weight,
-                share=m.effective_weight,
-                contribution=m.contribution,
-                missing=m.missing,
-            )
-            for m in current.measures
-        ]
-        previous = account.health_scores.filter(day__lte=latest.day - dt.timedelta(days=WEEK)).order_by("-day").first()
-        if previous is not None:
-            changes = explain_change(services.stored_result(previous, composition), current, params)
-    delta = None
-    if latest and previous and latest.overall is not None and previous.overall is not None:
-        delta = signed(latest.overall - previous.overall)
+    breakdown = selectors.health_breakdown(account, latest)
+    card, rows, previous = breakdown.card, breakdown.rows, breakdown.previous
     # The chart starts when the account did, if that is within the 90 days: no empty stretch before it.
     start = max(since, account_start(account))
     if history:
@@ -158,8 +109,8 @@ def account_health_card(account: Account, *, today: dt.date, can_edit: bool) -> 
         "rows": rows,
         "grouped": any(row.group for row in rows),
         "previous": previous,
-        "delta": delta,
-        "changes": changes,
+        "delta": breakdown.delta,
+        "changes": breakdown.changes,
         "chart": chart,
         "since": since,
         "has_history": bool(chart["dots"]),

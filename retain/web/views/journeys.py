@@ -31,8 +31,9 @@ from retain.journeys.choices import BarrierKind, MilestoneStatus
 from retain.journeys.formulas import cohort_quarter, milestones_diff, month_bounds, quarter_of
 from retain.journeys.models import Journey, JourneyTemplate, MilestoneProgress
 from retain.journeys.selectors import account_journey
-from retain.journeys.templates import clean_milestones
+from retain.journeys.templates import parse_milestones
 from retain.lib.columns import parse_whole
+from retain.lib.definitions import DefinitionError, Problem
 from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
@@ -310,46 +311,17 @@ def _yaml_dump(milestones: list[dict[str, Any]]) -> str:
     return str(yaml.safe_dump(milestones, sort_keys=False, allow_unicode=True, width=100))
 
 
-def _yaml_line(text: str, path: str) -> int | None:
-    """The line of the YAML text that a "milestones[2].items" path points at, as far as it resolves."""
-    try:
-        node: Any = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return None
-    line = None
-    steps = path.replace("[", ".[").split(".")[1:]  # drop the leading "milestones"
-    for step in steps:
-        if node is None:
-            break
-        if step.startswith("[") and isinstance(node, yaml.SequenceNode):
-            index = int(step.strip("[]"))
-            node = node.value[index] if index < len(node.value) else None
-        elif isinstance(node, yaml.MappingNode):
-            node = next((value for key, value in node.value if key.value == step), None)
-        else:
-            break
-        if node is not None:
-            line = node.start_mark.line + 1
-    return line
-
-
 def _parse_milestones(text: str) -> tuple[list[dict[str, Any]] | None, list[str]]:
     """The cleaned milestones, or the problems, each naming where it is."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error)
-        return None, [f"{where}{problem}"]
-    try:
-        return clean_milestones(data), []
-    except ValidationError as error:
-        problems = []
-        for path, texts in error.message_dict.items():
-            line = _yaml_line(text, path)
-            problems.append(f"{path}{f' (line {line})' if line else ''}: {' '.join(texts)}")
-        return None, problems
+        return parse_milestones(text), []
+    except DefinitionError as error:
+        return None, [_where(problem) for problem in error.problems]
+
+
+def _where(problem: Problem) -> str:
+    place = f"line {problem.line}, column {problem.column}: " if problem.line is not None else ""
+    return f"{place}{problem.path}: {problem.message}" if problem.path else f"{place}{problem.message}"
 
 
 @require_http_methods(["GET", "POST"])

@@ -2,20 +2,22 @@
 
 One page, one POST endpoint: the `action` field says which small form was sent (vision, goal,
 objective, metric, metric value, commitment, commitment status, remove an item, shared link create
-or revoke). The
-logic lives in retain.plans.services; this module validates input and picks the objects, always
-through the account the member was allowed to edit, so an id from another plan or workspace is a 404.
+or revoke), and ACTIONS maps it to its handler. The logic lives in retain.plans.services; this
+module validates input and picks the objects, always through the account the member was allowed to
+edit, so an id from another plan or workspace is a 404.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -108,91 +110,153 @@ def _owner(account: Account, value: str) -> dict[str, Any]:
     return {}
 
 
-def _apply(request: HttpRequest, member: Member, account: Account, plan: SuccessPlan) -> forms.Form | str | None:
-    """Run the posted action; a form with errors to show again, a raw new link token, or None when done."""
-    action = request.POST.get("action", "")
-    post = request.POST
-    form: forms.Form
+@dataclass(frozen=True)
+class _Posted:
+    """One posted action on an account's plan, by a member allowed to edit the account."""
+
+    member: Member
+    account: Account
+    plan: SuccessPlan
+    data: QueryDict
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What an action did: a form with errors to show again, or the raw token of a new shared link;
+    neither when it is simply done."""
+
+    failed: forms.Form | None = None
+    token: str = ""
+
+
+def _submit(form: forms.Form, save: Callable[[dict[str, Any]], object]) -> _Outcome:
+    """Validate the form and save its data; the service's refusals are shown on the form."""
+    if not form.is_valid():
+        return _Outcome(failed=form)
     try:
-        if action == "vision":
-            form = VisionForm(post)
-            if form.is_valid():
-                services.plan_update(plan=plan, actor=member, **form.cleaned_data)
-                return None
-        elif action == "goal":
-            form = TitleForm(post)
-            if form.is_valid():
-                services.goal_add(plan=plan, actor=member, title=form.cleaned_data["title"])
-                return None
-        elif action == "objective":
-            goal = _pick(Goal, post.get("goal"), plan=plan)
-            form = TitleForm(post)
-            if form.is_valid():
-                services.objective_add(goal=goal, actor=member, title=form.cleaned_data["title"])
-                return None
-        elif action == "metric":
-            form = MetricForm(post, plan=plan)
-            if form.is_valid():
-                data = dict(form.cleaned_data)
-                objective = _pick(Objective, data.pop("objective"), goal__plan=plan)
-                services.metric_add(objective=objective, actor=member, **data)
-                return None
-        elif action == "metric-value":
-            metric = _pick(SuccessMetric, post.get("metric"), objective__goal__plan=plan)
-            form = MetricValueForm(post)
-            if form.is_valid():
-                services.metric_set_current(
-                    metric=metric, actor=member, current_value=form.cleaned_data["current_value"]
-                )
-                return None
-        elif action == "commitment":
-            form = CommitmentForm(post, account=account)
-            if form.is_valid():
-                data = form.cleaned_data
-                services.commitment_add(
-                    plan=plan,
-                    actor=member,
-                    description=data["description"],
-                    due_on=data["due_on"],
-                    **_owner(account, data["owner"]),
-                )
-                return None
-        elif action == "commitment-status":
-            commitment = _pick(Commitment, post.get("commitment"), plan=plan)
-            form = CommitmentStatusForm(post)
-            if form.is_valid():
-                services.commitment_set_status(commitment=commitment, actor=member, status=form.cleaned_data["status"])
-                return None
-        elif action == "remove":
-            kinds = {
-                "goal": (Goal, {"plan": plan}),
-                "objective": (Objective, {"goal__plan": plan}),
-                "metric": (SuccessMetric, {"objective__goal__plan": plan}),
-                "commitment": (Commitment, {"plan": plan}),
-            }
-            model, scope = kinds.get(post.get("kind", ""), (None, {}))
-            if model is None:
-                raise Http404("No such kind")
-            services.plan_item_remove(item=_pick(model, post.get("pk"), **scope), actor=member)
-            return None
-        elif action == "onboarding":
-            services.onboarding_plan_generate(account=account, actor=member)
-            return None
-        elif action == "link":
-            form = LinkForm(post)
-            if form.is_valid():
-                _, raw = services.shared_link_create(account=account, actor=member, **form.cleaned_data)
-                return raw
-        elif action == "link-revoke":
-            link = _pick(SharedLink, post.get("link"), account=account)
-            services.shared_link_revoke(link=link, actor=member)
-            return None
-        else:
-            form = forms.Form(post)
-            form.add_error(None, "Unknown action")
+        save(dict(form.cleaned_data))
     except ValidationError as error:
         add_service_errors(form, error)
-    return form
+        return _Outcome(failed=form)
+    return _Outcome()
+
+
+def _vision(p: _Posted) -> _Outcome:
+    return _submit(VisionForm(p.data), lambda data: services.plan_update(plan=p.plan, actor=p.member, **data))
+
+
+def _goal(p: _Posted) -> _Outcome:
+    return _submit(TitleForm(p.data), lambda data: services.goal_add(plan=p.plan, actor=p.member, title=data["title"]))
+
+
+def _objective(p: _Posted) -> _Outcome:
+    goal = _pick(Goal, p.data.get("goal"), plan=p.plan)
+    return _submit(
+        TitleForm(p.data),
+        lambda data: services.objective_add(goal=goal, actor=p.member, title=data["title"]),
+    )
+
+
+def _metric(p: _Posted) -> _Outcome:
+    def save(data: dict[str, Any]) -> None:
+        objective = _pick(Objective, data.pop("objective"), goal__plan=p.plan)
+        services.metric_add(objective=objective, actor=p.member, **data)
+
+    return _submit(MetricForm(p.data, plan=p.plan), save)
+
+
+def _metric_value(p: _Posted) -> _Outcome:
+    metric = _pick(SuccessMetric, p.data.get("metric"), objective__goal__plan=p.plan)
+
+    def save(data: dict[str, Any]) -> None:
+        services.metric_set_current(metric=metric, actor=p.member, current_value=data["current_value"])
+
+    return _submit(MetricValueForm(p.data), save)
+
+
+def _commitment(p: _Posted) -> _Outcome:
+    def save(data: dict[str, Any]) -> None:
+        services.commitment_add(
+            plan=p.plan,
+            actor=p.member,
+            description=data["description"],
+            due_on=data["due_on"],
+            **_owner(p.account, data["owner"]),
+        )
+
+    return _submit(CommitmentForm(p.data, account=p.account), save)
+
+
+def _commitment_status(p: _Posted) -> _Outcome:
+    commitment = _pick(Commitment, p.data.get("commitment"), plan=p.plan)
+
+    def save(data: dict[str, Any]) -> None:
+        services.commitment_set_status(commitment=commitment, actor=p.member, status=data["status"])
+
+    return _submit(CommitmentStatusForm(p.data), save)
+
+
+def _remove(p: _Posted) -> _Outcome:
+    kinds: dict[str, tuple[Any, dict[str, Any]]] = {
+        "goal": (Goal, {"plan": p.plan}),
+        "objective": (Objective, {"goal__plan": p.plan}),
+        "metric": (SuccessMetric, {"objective__goal__plan": p.plan}),
+        "commitment": (Commitment, {"plan": p.plan}),
+    }
+    model, scope = kinds.get(p.data.get("kind", ""), (None, {}))
+    if model is None:
+        raise Http404("No such kind")
+    item = _pick(model, p.data.get("pk"), **scope)
+    return _submit(forms.Form(p.data), lambda data: services.plan_item_remove(item=item, actor=p.member))
+
+
+def _onboarding(p: _Posted) -> _Outcome:
+    return _submit(
+        forms.Form(p.data),
+        lambda data: services.onboarding_plan_generate(account=p.account, actor=p.member),
+    )
+
+
+def _link(p: _Posted) -> _Outcome:
+    tokens: list[str] = []
+
+    def save(data: dict[str, Any]) -> None:
+        _, raw = services.shared_link_create(account=p.account, actor=p.member, **data)
+        tokens.append(raw)
+
+    outcome = _submit(LinkForm(p.data), save)
+    return _Outcome(token=tokens[0]) if tokens else outcome
+
+
+def _link_revoke(p: _Posted) -> _Outcome:
+    link = _pick(SharedLink, p.data.get("link"), account=p.account)
+    return _submit(forms.Form(p.data), lambda data: services.shared_link_revoke(link=link, actor=p.member))
+
+
+# The `action` field of the page's small forms, and what each one does.
+ACTIONS: dict[str, Callable[[_Posted], _Outcome]] = {
+    "vision": _vision,
+    "goal": _goal,
+    "objective": _objective,
+    "metric": _metric,
+    "metric-value": _metric_value,
+    "commitment": _commitment,
+    "commitment-status": _commitment_status,
+    "remove": _remove,
+    "onboarding": _onboarding,
+    "link": _link,
+    "link-revoke": _link_revoke,
+}
+
+
+def _apply(request: HttpRequest, member: Member, account: Account, plan: SuccessPlan) -> _Outcome:
+    """Run the posted action through its handler."""
+    handler = ACTIONS.get(request.POST.get("action", ""))
+    if handler is None:
+        form = forms.Form(request.POST)
+        form.add_error(None, "Unknown action")
+        return _Outcome(failed=form)
+    return handler(_Posted(member, account, plan, request.POST))
 
 
 @require_http_methods(["GET", "POST"])
@@ -209,14 +273,13 @@ def success_plan(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     if request.method == "POST":
         plan = plan or services.plan_get_or_create(account=account, actor=member)
         outcome = _apply(request, member, account, plan)
-        if outcome is None:
+        failed = outcome.failed
+        if outcome.token:
+            # The customer opens the site's public address, whatever host this request came through.
+            new_link = settings.SITE_URL + reverse("shared-plan", args=[outcome.token])
+        elif failed is None:
             messages.success(request, "Plan saved.")
             return redirect("success-plan", member.workspace.slug, account.pk)
-        if isinstance(outcome, str):
-            # The customer opens the site's public address, whatever host this request came through.
-            new_link = settings.SITE_URL + reverse("shared-plan", args=[outcome])
-        else:
-            failed = outcome
     context = {
         "account": account,
         "workspace": member.workspace,

@@ -20,7 +20,7 @@ from retain.accounts.choices import Tier
 from retain.accounts.selectors import workspace_today
 from retain.health.selectors import latest_score
 from retain.lib.columns import parse_whole
-from retain.renewals import selectors, services
+from retain.renewals import charts, selectors, services
 from retain.renewals.models import Renewal
 from retain.tenancy import access
 from retain.tenancy.choices import Role
@@ -64,37 +64,6 @@ def _owners(member: Member) -> Any:
     )
 
 
-def board_spec(board: selectors.Board, currency: str) -> dict[str, Any]:
-    """Vega-Lite: target, forecast and expected ARR per forecast category (the table below holds the same).
-
-    The renewals not forecast yet have no forecast bar: a zero there would read as a forecast of nothing.
-    """
-    values = [
-        {"category": column.label, "measure": measure, "arr": float(amount), "order": index}
-        for index, column in enumerate(board.columns)
-        for measure, amount in (
-            ("Target", column.target_arr),
-            ("Forecast", column.forecast_arr if column.is_forecast else None),
-            ("Expected", column.expected_arr),
-        )
-        if amount is not None
-    ]
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "description": "Renewal ARR by forecast category",
-        "width": "container",
-        "height": 180,
-        "data": {"values": values},
-        "mark": {"type": "bar", "tooltip": True},
-        "encoding": {
-            "x": {"field": "category", "type": "nominal", "sort": {"field": "order"}, "title": None},
-            "xOffset": {"field": "measure"},
-            "y": {"field": "arr", "type": "quantitative", "title": f"ARR ({currency})"},
-            "color": {"field": "measure", "type": "nominal", "title": None},
-        },
-    }
-
-
 @require_GET
 @workspace_view
 def renewal_board(request: HttpRequest, member: Member) -> HttpResponse:
@@ -102,7 +71,7 @@ def renewal_board(request: HttpRequest, member: Member) -> HttpResponse:
     board = selectors.board(member.workspace, **filters)
     context = {
         "board": board,
-        "board_spec": board_spec(board, member.workspace.currency),
+        "board_spec": charts.board_spec(board, member.workspace.currency),
         "formula": selectors.EXPECTED_FORMULA,
         "filters": filters,
         "horizons": selectors.HORIZONS,

@@ -24,7 +24,7 @@ from retain.accounts.choices import Tier
 from retain.accounts.models import Segment
 from retain.accounts.selectors import workspace_today
 from retain.lib.money import format_money
-from retain.metrics import clv, cohorts, engine
+from retain.metrics import charts, clv, cohorts, engine
 from retain.metrics.spend import spend_figures
 from retain.surveys.measures import Filters, Period
 from retain.tenancy.models import Member, Workspace
@@ -36,8 +36,6 @@ from retain.web.views.accounts import in_workspace_time
 PERIODS = [("month", "This month"), ("quarter", "This quarter"), ("year", "This year"), ("custom", "Custom")]
 DEFAULT_PERIOD = "quarter"
 TABLES = ("figures", "waterfall", "trend", "quota", "spend", "clv")
-# Axis labels short enough to sit side by side under the waterfall's bars.
-CHART_LABELS = {"start": "Start", "end": "End", "other": "Currency/other"}
 
 
 class RevenueFilterForm(forms.Form):
@@ -112,79 +110,6 @@ class RevenueFilterForm(forms.Form):
 
 
 # Vega-Lite specs (plain dicts; the page renders them with vega-embed) -----------------------------
-
-
-def waterfall_spec(waterfall: engine.Waterfall, currency: str) -> dict[str, Any]:
-    """Floating bars: each step spans from the running total before it to the one after."""
-    values = []
-    running = Decimal(0)
-    for key, label, amount in waterfall.steps():
-        if key in ("start", "end"):
-            low, high, running = Decimal(0), amount, amount
-        else:
-            low, high = running, running + amount
-            running = high
-        values.append(
-            {
-                "step": CHART_LABELS.get(key, label),
-                "kind": key,
-                "amount": float(amount),
-                "from": float(min(low, high)),
-                "to": float(max(low, high)),
-            }
-        )
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "description": f"ARR waterfall in {currency}",
-        "width": "container",
-        "height": 260,
-        "data": {"values": values},
-        "mark": {"type": "bar"},
-        "encoding": {
-            "x": {"field": "step", "type": "nominal", "sort": None, "title": None, "axis": {"labelAngle": 0}},
-            "y": {"field": "from", "type": "quantitative", "title": f"ARR ({currency})"},
-            "y2": {"field": "to"},
-            "color": {
-                "field": "kind",
-                "type": "nominal",
-                "legend": None,
-                "scale": {
-                    "domain": ["start", "new", "expansion", "reactivation", "contraction", "churn", "other", "end"],
-                    "range": ["#64748b", "#16a34a", "#22c55e", "#4ade80", "#f97316", "#dc2626", "#a1a1aa", "#334155"],
-                },
-            },
-            "tooltip": [
-                {"field": "step", "type": "nominal"},
-                {"field": "amount", "type": "quantitative", "format": ",.2f"},
-            ],
-        },
-    }
-
-
-def trend_spec(points: Sequence[engine.TrendPoint]) -> dict[str, Any]:
-    values = []
-    for point in points:
-        for name, figure in (("NRR", point.nrr), ("GRR", point.grr)):
-            if figure.value is not None:
-                values.append({"month": point.start.isoformat(), "measure": name, "value": figure.value})
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "description": "Net and gross revenue retention by month",
-        "width": "container",
-        "height": 220,
-        "data": {"values": values},
-        "mark": {"type": "line", "point": True},
-        "encoding": {
-            "x": {"field": "month", "type": "temporal", "timeUnit": "yearmonth", "title": None},
-            "y": {"field": "value", "type": "quantitative", "axis": {"format": "%"}, "title": None},
-            "color": {"field": "measure", "type": "nominal", "title": None},
-            "tooltip": [
-                {"field": "month", "type": "temporal", "timeUnit": "yearmonth"},
-                {"field": "measure", "type": "nominal"},
-                {"field": "value", "type": "quantitative", "format": ".1%"},
-            ],
-        },
-    }
 
 
 # CSV ---------------------------------------------------------------------------------------------
@@ -333,8 +258,8 @@ def revenue_dashboard(request: HttpRequest, member: Member) -> HttpResponse:
             ],
             "steps": metrics.waterfall.steps(),
             "csv": csv_links,
-            "waterfall_spec": waterfall_spec(metrics.waterfall, workspace.currency),
-            "trend_spec": trend_spec(trend),
+            "waterfall_spec": charts.waterfall_spec(metrics.waterfall, workspace.currency),
+            "trend_spec": charts.trend_spec(trend),
             "lifetimes": lifetimes,
             "clv_note": clv.why_they_differ(),
             "gross_margin": workspace.gross_margin_label,

@@ -19,7 +19,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from retain.metrics import clv, cohorts
+from retain.metrics import charts, clv, cohorts
 from retain.risk import gate, selectors
 from retain.risk.models import ChurnRisk
 from retain.tenancy.models import Member
@@ -87,39 +87,6 @@ def churn_risk_csv(request: HttpRequest, member: Member) -> HttpResponseBase:
     return csv_stream(rows(), "churn-risk.csv")
 
 
-def curve_spec(tier: cohorts.TierRetention, period_name: str) -> dict[str, Any]:
-    """Observed and fitted share of a tier's cohorts still active, by period since the start."""
-    values = []
-    for point in tier.curve:
-        for series, share in (("Observed", point.observed), ("Fitted (sBG)", point.fitted)):
-            if share is not None:
-                values.append({"period": point.period, "series": series, "share": share})
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "description": f"{tier.label}: share of customers still active by {period_name}",
-        "width": "container",
-        "height": 220,
-        "data": {"values": values},
-        "mark": {"type": "line", "point": True},
-        "encoding": {
-            "x": {
-                "field": "period",
-                "type": "quantitative",
-                "title": f"{period_name.capitalize()}s since start",
-                "axis": {"tickMinStep": 1, "format": "d"},
-            },
-            "y": {"field": "share", "type": "quantitative", "title": "Still active", "axis": {"format": "%"}},
-            "color": {"field": "series", "type": "nominal", "title": None, "legend": {"orient": "top"}},
-            "strokeDash": {"field": "series", "type": "nominal", "legend": None},
-            "tooltip": [
-                {"field": "series", "type": "nominal"},
-                {"field": "period", "type": "quantitative"},
-                {"field": "share", "type": "quantitative", "format": ".1%"},
-            ],
-        },
-    }
-
-
 @require_GET
 @workspace_view
 def cohort_retention(request: HttpRequest, member: Member) -> HttpResponse:
@@ -128,7 +95,7 @@ def cohort_retention(request: HttpRequest, member: Member) -> HttpResponse:
     tiers = [
         {
             "tier": tier,
-            "spec": curve_spec(tier, report.period_name) if tier.fit else None,
+            "spec": charts.curve_spec(tier, report.period_name) if tier.fit else None,
             "spec_id": f"curve-{tier.tier}",
             "clv": lifetime,
         }

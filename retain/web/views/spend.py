@@ -12,15 +12,12 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from retain.accounts.models import Account
 from retain.accounts.selectors import workspace_today
-from retain.health.choices import Band
-from retain.health.models import HealthScore
+from retain.metrics import charts
 from retain.metrics import services as metrics_services
 from retain.metrics.choices import SpendCategory
 from retain.metrics.models import Quota, Spend
@@ -163,47 +160,77 @@ def spend_settings(request: HttpRequest, member: Member) -> HttpResponse:
 # One CSM's book ----------------------------------------------------------------------------------
 
 
-def book_spec(standing: BookStanding, currency: str) -> dict[str, Any]:
-    """Three bars: the book's ARR at the period's start, now, and the target."""
-    values = [
-        {"bar": "Start", "arr": float(standing.arr_start)},
-        {"bar": "Now", "arr": float(standing.arr_now)},
-        {"bar": "Target", "arr": float(standing.target_arr)},
+def _standing_csv(owner: Member, standing: BookStanding, currency: str) -> list[list[Any]]:
+    """The book's standing as one CSV row under its header."""
+    rows: list[list[Any]] = [
+        [
+            "csm",
+            "period_start",
+            "period_end",
+            "accounts",
+            "arr_start",
+            "arr_now",
+            "target_nrr",
+            "target_arr",
+            "attainment",
+            "currency",
+        ],
+        [
+            owner.display_name,
+            standing.period.start.isoformat(),
+            standing.period.end.isoformat(),
+            standing.accounts,
+            standing.arr_start,
+            standing.arr_now,
+            f"{standing.target_nrr:.4f}",
+            standing.target_arr,
+            "" if standing.attainment.value is None else f"{standing.attainment.value:.6f}",
+            currency,
+        ],
     ]
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "description": f"Book ARR at start, now and target in {currency}",
-        "width": "container",
-        "height": 220,
-        "data": {"values": values},
-        "mark": {"type": "bar"},
-        "encoding": {
-            "x": {"field": "bar", "type": "nominal", "sort": None, "title": None, "axis": {"labelAngle": 0}},
-            "y": {"field": "arr", "type": "quantitative", "title": f"ARR ({currency})"},
-            "color": {
-                "field": "bar",
-                "type": "nominal",
-                "legend": None,
-                "scale": {"domain": ["Start", "Now", "Target"], "range": ["#64748b", "#2563eb", "#16a34a"]},
-            },
-            "tooltip": [
-                {"field": "bar", "type": "nominal"},
-                {"field": "arr", "type": "quantitative", "format": ",.2f"},
-            ],
-        },
-    }
+    return rows
 
 
-def _red_accounts(member: Member, owner: Member, skip: set[int]) -> list[Account]:
-    """The owner's accounts whose latest health is red, except those already counted by a renewal."""
-    latest = HealthScore.objects.filter(account=OuterRef("pk")).order_by("-day")
-    return list(
-        access.scoped(member, Account.objects.filter(owner=owner))
-        .annotate(health_band=Subquery(latest.values("band")[:1]))
-        .filter(health_band=Band.RED)
-        .exclude(pk__in=skip)
-        .order_by("name", "pk")
-    )
+def _renewals_csv(due: list[Renewal]) -> list[list[Any]]:
+    """The renewals due in the book, one CSV row each."""
+    rows: list[list[Any]] = [
+        [
+            "account", "term_end", "stage", "forecast_category", "target_arr", "forecast_arr",
+            "churn_probability", "expected_arr", "health",
+        ]
+    ]  # fmt: skip
+    rows += [
+        [
+            r.account.name,
+            r.term_end.isoformat(),
+            r.stage,
+            r.forecast_category,
+            r.target_amount,
+            _blank(r.forecast_amount),
+            _blank(r.expected.probability),  # type: ignore[attr-defined]
+            _blank(r.expected.amount),  # type: ignore[attr-defined]
+            r.health_band or "",  # type: ignore[attr-defined]
+        ]
+        for r in due
+    ]
+    return rows
+
+
+def _at_risk_csv(at_risk_rows: list[renewal_selectors.AtRisk]) -> list[list[Any]]:
+    """The ARR at risk, one CSV row per account."""
+    rows: list[list[Any]] = [["account", "reason", "arr", "forecast_arr", "expected_arr", "term_end"]]
+    rows += [
+        [
+            row.account.name,
+            row.reason,
+            row.arr,
+            _blank(row.forecast),
+            _blank(row.expected and row.expected.amount),
+            row.term_end.isoformat() if row.term_end else "",
+        ]
+        for row in at_risk_rows
+    ]
+    return rows
 
 
 @workspace_view
@@ -216,91 +243,17 @@ def csm_book(request: HttpRequest, member: Member, member_pk: int) -> HttpRespon
     due: list[Renewal] = renewal_selectors.with_expectations(
         renewal_selectors.open_renewals(workspace, horizon_days=RENEWAL_HORIZON_DAYS, owner=owner.pk, today=today)
     )
-    risky = renewal_selectors.with_expectations(renewal_selectors.at_risk(workspace).filter(owner=owner))
-    red = _red_accounts(member, owner, {r.account_id for r in risky})
-    # The ARR at risk is what is up for renewal (the target), beside the owner's forecast and the
-    # expected ARR of the renewals pages; a red account without an open renewal risks its whole ARR.
-    at_risk_rows: list[dict[str, Any]] = [
-        {
-            "account": r.account,
-            "reason": f"renewal {r.forecast_label.lower()}, health {r.health_band or 'unscored'}",  # type: ignore[attr-defined]
-            "arr": r.target_amount,
-            "forecast": r.forecast_amount,
-            "expected": r.expected,  # type: ignore[attr-defined]
-            "term_end": r.term_end,
-        }
-        for r in risky
-    ]
-    at_risk_rows += [
-        {"account": a, "reason": "health red", "arr": a.arr, "forecast": None, "expected": None, "term_end": None}
-        for a in red
-    ]
-    at_risk_arr = sum((row["arr"] for row in at_risk_rows), Decimal(0))
+    at_risk_rows = renewal_selectors.book_at_risk(workspace, owner.pk)
     table = _csv_table(request, BOOK_TABLES)
     currency = workspace.currency
     if table is not None:
         name = f"{workspace.slug}-book-{owner.pk}-{table}-{today.isoformat()}.csv"
         if table == "standing":
-            rows: list[list[Any]] = [
-                [
-                    "csm",
-                    "period_start",
-                    "period_end",
-                    "accounts",
-                    "arr_start",
-                    "arr_now",
-                    "target_nrr",
-                    "target_arr",
-                    "attainment",
-                    "currency",
-                ],
-                [
-                    owner.display_name,
-                    standing.period.start.isoformat(),
-                    standing.period.end.isoformat(),
-                    standing.accounts,
-                    standing.arr_start,
-                    standing.arr_now,
-                    f"{standing.target_nrr:.4f}",
-                    standing.target_arr,
-                    "" if standing.attainment.value is None else f"{standing.attainment.value:.6f}",
-                    currency,
-                ],
-            ]
+            rows = _standing_csv(owner, standing, currency)
         elif table == "renewals":
-            rows = [
-                [
-                    "account", "term_end", "stage", "forecast_category", "target_arr", "forecast_arr",
-                    "churn_probability", "expected_arr", "health",
-                ]
-            ]  # fmt: skip
-            rows += [
-                [
-                    r.account.name,
-                    r.term_end.isoformat(),
-                    r.stage,
-                    r.forecast_category,
-                    r.target_amount,
-                    _blank(r.forecast_amount),
-                    _blank(r.expected.probability),  # type: ignore[attr-defined]
-                    _blank(r.expected.amount),  # type: ignore[attr-defined]
-                    r.health_band or "",  # type: ignore[attr-defined]
-                ]
-                for r in due
-            ]
+            rows = _renewals_csv(due)
         else:
-            rows = [["account", "reason", "arr", "forecast_arr", "expected_arr", "term_end"]]
-            rows += [
-                [
-                    row["account"].name,
-                    row["reason"],
-                    row["arr"],
-                    _blank(row["forecast"]),
-                    _blank(row["expected"] and row["expected"].amount),
-                    row["term_end"].isoformat() if row["term_end"] else "",
-                ]
-                for row in at_risk_rows
-            ]
+            rows = _at_risk_csv(at_risk_rows)
         return csv_response(rows, name)
     return render(
         request,
@@ -313,11 +266,12 @@ def csm_book(request: HttpRequest, member: Member, member_pk: int) -> HttpRespon
             "due_arr": sum((r.target_amount for r in due), Decimal(0)),
             "expected_formula": renewal_selectors.EXPECTED_FORMULA,
             "at_risk": at_risk_rows,
-            "at_risk_arr": at_risk_arr,
+            "at_risk_arr": renewal_selectors.at_risk_arr(at_risk_rows),
+            "at_risk_note": renewal_selectors.AT_RISK_NOTE,
             "horizon": RENEWAL_HORIZON_DAYS,
             "currency": currency,
             "today": today,
-            "book_spec": book_spec(standing, currency),
+            "book_spec": charts.book_spec(standing, currency),
             "csv": {name: f"?format=csv&table={name}" for name in BOOK_TABLES},
             "can_edit_quota": member.can_manage,
         },
