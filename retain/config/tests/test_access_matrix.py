@@ -182,6 +182,7 @@ invitation-resend                       invitation             | login 404 405 4
 invitation-revoke                       invitation             | login 404 405 405 405 405                      | login 404 403 403 403 302
 audit                                   -                      | login 404 403 403 403 200                    | 405 405 405 405 405 405
 audit-csv                               -                      | login 404 403 403 403 200                    | 405 405 405 405 405 405
+jobs                                    -                      | login 404 403 403 403 200                    | 405 405 405 405 405 405
 data                                    -                      | login 404 403 403 403 200                    | login 404 405 405 405 405
 data-export                             -                      | login 404 405 405 405 405                      | login 404 403 403 403 200
 workspace-delete                        -                      | login 404 405 405 405 405                      | login 404 403 403 403 400
