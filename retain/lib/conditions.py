@@ -171,12 +171,12 @@ class Leaf(Condition):
             if not _same_kind(actual, value) or _kind(value) == "bool":
                 return False
             if op == "lt":
-                return actual < value  # type: ignore[operator]
+                return actual < value  # type: ignore[operator]  # _same_kind above makes both numbers, dates or strings
             if op == "lte":
-                return actual <= value  # type: ignore[operator]
+                return actual <= value  # type: ignore[operator]  # _same_kind above makes both numbers, dates or strings
             if op == "gt":
-                return actual > value  # type: ignore[operator]
-            return actual >= value  # type: ignore[operator]
+                return actual > value  # type: ignore[operator]  # _same_kind above makes both numbers, dates or strings
+            return actual >= value  # type: ignore[operator]  # _same_kind above makes both numbers, dates or strings
         if op in ("in", "not_in"):
             comparable = [item for item in value if _same_kind(actual, item)]
             if not comparable:
@@ -394,7 +394,7 @@ class _Parser:
         if len(self.errors) > before:
             return None
         value = data["value"]
-        return Leaf(attr=attr, op=op, value=list(value) if isinstance(value, list) else value, negate=negate)  # type: ignore[arg-type]
+        return Leaf(attr=attr, op=op, value=list(value) if isinstance(value, list) else value, negate=negate)  # type: ignore[arg-type]  # the value's type is checked against the operator above
 
     def check_attr(self, attr: str, path: str) -> None:
         known = self.known_attrs

@@ -92,7 +92,7 @@ SET_FIELDS = ("stage", "tier", "owner", "tag")
 
 def task_kinds() -> tuple[str, ...]:
     try:
-        from retain.tasks.choices import TaskKind  # type: ignore[import-not-found,unused-ignore]
+        from retain.tasks.choices import TaskKind  # type: ignore[import-not-found,unused-ignore]  # the module exists; the fallback around it is still to go
     except ImportError:
         return DEFAULT_TASK_KINDS
     return tuple(TaskKind.values)
@@ -100,7 +100,7 @@ def task_kinds() -> tuple[str, ...]:
 
 def task_priorities() -> tuple[str, ...]:
     try:
-        from retain.tasks.choices import TaskPriority  # type: ignore[import-not-found,unused-ignore]
+        from retain.tasks.choices import TaskPriority  # type: ignore[import-not-found,unused-ignore]  # the module exists; the fallback around it is still to go
     except ImportError:
         return TASK_PRIORITIES
     return tuple(TaskPriority.values)

@@ -98,7 +98,7 @@ def with_expectations(renewals: Iterable[Renewal]) -> list[Renewal]:
     """The renewals (from `renewals_annotated`) as a list, each with its `expected` Expectation."""
     rows = list(renewals)
     for renewal in rows:
-        renewal.expected = expectation(renewal)  # type: ignore[attr-defined]
+        renewal.expected = expectation(renewal)  # type: ignore[attr-defined]  # annotated onto the queryset's rows
     return rows
 
 
@@ -160,7 +160,7 @@ class Column:
         if renewal.forecast_amount is not None:
             self.forecast_arr += renewal.forecast_amount
         [renewal] = with_expectations([renewal])
-        expected: Expectation = renewal.expected  # type: ignore[attr-defined]
+        expected: Expectation = renewal.expected  # type: ignore[attr-defined]  # annotated onto the queryset's rows
         if expected.amount is not None:
             self.expected_arr += expected.amount
             self.expected_count += 1

@@ -101,7 +101,7 @@ def churn_model_train(
             features.as_table(train_rows, labelled=True, source="training snapshots"),
             calibrate=True,
             seed=seed,
-            **options,  # type: ignore[arg-type]
+            **options,  # type: ignore[arg-type]  # the keyword arguments are a dict of mixed value types
         )
     except churn.ChurnDataError as error:
         return _refuse(workspace, str(error), window)
@@ -118,7 +118,7 @@ def churn_model_train(
             features.as_table(train_rows + holdout_rows, labelled=True, source="all snapshots"),
             calibrate=True,
             seed=seed,
-            **options,  # type: ignore[arg-type]
+            **options,  # type: ignore[arg-type]  # the keyword arguments are a dict of mixed value types
         )
     except churn.ChurnDataError as error:  # pragma: no cover - more rows than a training that succeeded
         return _refuse(workspace, str(error), window)

@@ -226,5 +226,5 @@ def with_playbook_names(workspace_id: int, tasks: Iterable[Task]) -> list[Task]:
     rows = list(tasks)
     names = playbook_names(workspace_id, (task.playbook_key for task in rows))
     for task in rows:
-        task.playbook_name = names.get(task.playbook_key, task.playbook_key)  # type: ignore[attr-defined]
+        task.playbook_name = names.get(task.playbook_key, task.playbook_key)  # type: ignore[attr-defined]  # a display attribute set on the row for the template
     return rows

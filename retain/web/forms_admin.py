@@ -182,7 +182,7 @@ class MemberEditForm(forms.Form):
             .select_related("user")
             .order_by("user__first_name", "user__email")
         )
-        manager_field.label_from_instance = lambda m: m.display_name  # type: ignore[method-assign,assignment]
+        manager_field.label_from_instance = lambda m: m.display_name  # type: ignore[method-assign,assignment]  # Django's documented way to label the choices
         if not editor.is_admin:
             for name in ("role", "is_active"):
                 del self.fields[name]

@@ -114,7 +114,7 @@ def test_spend_validation_names_the_field(workspace: Workspace, changes: dict[st
     arguments: dict[str, object] = {"category": SM, "period_start": Q1.start, "period_end": Q1.end, "amount": "10"}
     arguments.update(changes)
     with pytest.raises(ValidationError) as error:
-        services.spend_set(workspace=workspace, actor=None, **arguments)  # type: ignore[arg-type]
+        services.spend_set(workspace=workspace, actor=None, **arguments)  # type: ignore[arg-type]  # the keyword arguments are a dict of mixed value types
     assert field in error.value.message_dict
 
 
@@ -149,7 +149,7 @@ def test_quota_validation_names_the_field(workspace: Workspace, carol: Member, v
         arguments: dict[str, object] = {"member": carol, "period_start": D(2026, 1, 1), "period_end": D(2026, 12, 31)}
         arguments.update(changes)
         with pytest.raises(ValidationError) as error:
-            services.quota_set(workspace=workspace, actor=None, **arguments)  # type: ignore[arg-type]
+            services.quota_set(workspace=workspace, actor=None, **arguments)  # type: ignore[arg-type]  # the keyword arguments are a dict of mixed value types
         assert field in error.value.message_dict, changes
 
 

@@ -239,7 +239,7 @@ def test_the_loader_refuses_a_table_this_retain_does_not_have() -> None:
         tables: dict[str, Any] = {"accounts.spaceship": {}}
 
     with pytest.raises(ArchiveError, match=r"accounts\.spaceship"):
-        Loader(FakeArchive(), lambda table, rows: None)  # type: ignore[arg-type]
+        Loader(FakeArchive(), lambda table, rows: None)  # type: ignore[arg-type]  # a stand-in archive: the test needs only its refusal
 
 
 @pytest.mark.postgres

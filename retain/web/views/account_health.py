@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
-
 from retain.accounts.models import Account
 from retain.health import definition, selectors, services
 from retain.health.catalogue import describe
@@ -22,6 +20,7 @@ from retain.health.choices import Band, PulseValue
 from retain.health.models import HealthScore, Scorecard
 from retain.health.scoring import Factor, explain_change, signed
 from retain.health.scoring import Scorecard as Card
+from retain.web.forms_health import PulseForm
 
 HISTORY_DAYS = 90
 WEEK = 7
@@ -91,11 +90,6 @@ def history_chart(
         "lines": [" ".join(points) for points in segments], "dots": dots, "zones": zones, "ticks": ticks,
         "start": start, "end": start + dt.timedelta(days=days - 1), "single": len(dots) == 1,
     }  # fmt: skip
-
-
-class PulseForm(forms.Form):
-    value = forms.TypedChoiceField(label="Your read", choices=PulseValue.choices, coerce=int)
-    note = forms.CharField(label="Why", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 def account_health_card(account: Account, *, today: dt.date, can_edit: bool) -> dict[str, Any]:

@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -30,11 +29,9 @@ from retain.playbooks.models import Playbook
 from retain.tenancy import access
 from retain.tenancy.models import Member, Workspace
 from retain.web.decorators import workspace_view
+from retain.web.forms_playbooks import PlaybookForm, SimulateForm, SnoozeForm
 from retain.web.views.accounts import in_workspace_time
 
-# A simulation replays one snapshot per day (about a quarter of a second per day at a thousand
-# accounts): a page simulates at most a quarter; the command line takes longer ranges.
-MAX_SIMULATE_DAYS = 92
 PREVIEW_SHOWN = 200
 _LOCATED = re.compile(r"^[^:]*:(\d+):(\d+): (.*)$")
 
@@ -52,36 +49,6 @@ limits: {max: 1, per_days: 30}
 steps:
   - task: {title: "Review {{ account.name }}", kind: review, assignee: owner, due_in_days: 2}
 """
-
-
-class PlaybookForm(forms.Form):
-    definition = forms.CharField(
-        label="Definition (YAML)",
-        widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false", "class": "code", "wrap": "off"}),
-        max_length=100_000,
-    )
-
-
-class SimulateForm(forms.Form):
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("start"), data.get("end")
-        if start and end:
-            if end < start:
-                self.add_error("end", "must be on or after the start")
-            elif (end - start).days > MAX_SIMULATE_DAYS:
-                self.add_error(
-                    "end", f"simulate at most {MAX_SIMULATE_DAYS} days here (retain playbooks simulate takes more)"
-                )
-        return data
-
-
-class SnoozeForm(forms.Form):
-    until = forms.DateField(label="Quiet until", widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(label="Why", max_length=300, required=False)
 
 
 @dataclass(frozen=True)
