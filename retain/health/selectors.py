@@ -8,7 +8,8 @@ from django.db.models import F, QuerySet
 
 from retain.accounts.models import Account
 from retain.accounts.selectors import workspace_today
-from retain.health.models import HealthScore, Pulse
+from retain.health.choices import ScorecardStatus
+from retain.health.models import HealthScore, Pulse, Scorecard
 from retain.tenancy.models import Workspace
 
 
@@ -43,3 +44,9 @@ def current_pulse(account: Account, *, day: dt.date | None = None) -> Pulse | No
         .order_by("-set_on", "-created_at", "-id")
         .first()
     )
+
+
+def scorecards_published(workspace: Workspace) -> list[Scorecard]:
+    """The scorecards in use, in the order they are tried: by priority, the default last."""
+    rows = Scorecard.objects.filter(workspace=workspace, status=ScorecardStatus.PUBLISHED)
+    return sorted(rows, key=lambda row: (row.is_default, row.priority, row.name))

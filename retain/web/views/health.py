@@ -22,7 +22,7 @@ from retain.accounts.models import Account, Segment
 from retain.accounts.segments import NO_OWNER, apply_criteria
 from retain.accounts.segments import describe as describe_criteria
 from retain.accounts.selectors import segment_accounts, workspace_today
-from retain.health import portfolio, services
+from retain.health import portfolio, selectors, services
 from retain.health.choices import Band, ScorecardStatus
 from retain.health.models import Pulse, Scorecard
 from retain.health.preview import PreviewResult, preview_scorecard
@@ -202,7 +202,7 @@ def _scorecard(member: Member, pk: object) -> Scorecard:
 @in_workspace_time
 def scorecard_list(request: HttpRequest, member: Member) -> HttpResponse:
     workspace = member.workspace
-    published = [(card, describe_criteria(card.applies_to)) for card in services.scorecards_published(workspace)]
+    published = [(card, describe_criteria(card.applies_to)) for card in selectors.scorecards_published(workspace)]
     context = {"workspace": workspace, "scorecards": published, "can_publish": member.can_manage}
     return render(request, "web/health/scorecards.html", context)
 

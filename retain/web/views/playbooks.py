@@ -2,7 +2,7 @@
 account's playbook runs with its snooze.
 
 Thin: playbooks come through tenancy.access (outsiders 404; changing a playbook is for managers
-and admins, others 403), reads through playbooks.reporting, previews and simulations through
+and admins, others 403), reads through playbooks.selectors, previews and simulations through
 playbooks.engine.plan (nothing written), writes through playbooks.services.
 """
 
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from retain.accounts.selectors import workspace_today
 from retain.messaging.templating import VALUES as TEMPLATE_VALUES
-from retain.playbooks import reporting, services
+from retain.playbooks import selectors, services
 from retain.playbooks.choices import EnrollmentStatus
 from retain.playbooks.definition import error_lines, parse_yaml
 from retain.playbooks.models import Playbook
@@ -126,9 +126,9 @@ def _today_context(workspace: Workspace, playbook: Playbook) -> dict[str, Any]:
 def playbook_list(request: HttpRequest, member: Member) -> HttpResponse:
     context = {
         "workspace": member.workspace,
-        "rows": reporting.current_playbooks(member.workspace),
+        "rows": selectors.current_playbooks(member.workspace),
         "can_manage": member.can_manage,
-        "recent_days": reporting.RECENT_DAYS,
+        "recent_days": selectors.RECENT_DAYS,
     }
     return render(request, "web/playbooks/list.html", context)
 
@@ -146,10 +146,10 @@ def playbook_detail(request: HttpRequest, member: Member, key: str) -> HttpRespo
     context = {
         "workspace": workspace,
         "playbook": playbook,
-        "trigger": reporting.describe_trigger(playbook.definition["trigger"]),
+        "trigger": selectors.describe_trigger(playbook.definition["trigger"]),
         "steps": _described_steps(playbook),
-        "versions": reporting.versions(workspace, key),
-        "runs": reporting.playbook_runs(workspace, key, status),
+        "versions": selectors.versions(workspace, key),
+        "runs": selectors.playbook_runs(workspace, key, status),
         "status": status,
         "statuses": EnrollmentStatus.choices,
         "simulate_form": SimulateForm(initial={"start": today - dt.timedelta(days=30), "end": today}),
@@ -307,8 +307,8 @@ def account_playbooks(request: HttpRequest, member: Member, pk: int) -> HttpResp
     context = {
         "workspace": member.workspace,
         "account": account,
-        "runs": reporting.account_runs(account),
-        "snooze": reporting.active_snooze(account, today),
+        "runs": selectors.account_runs(account),
+        "snooze": selectors.active_snooze(account, today),
         "form": form,
         "can_edit": access.can_edit_account(member, account),
     }
