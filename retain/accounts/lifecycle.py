@@ -24,7 +24,7 @@ class InitialStage:
 
 
 def onboarding_window_days(tier: str) -> int:
-    return ONBOARDING_WINDOW_DAYS.get(tier, ONBOARDING_WINDOW_DAYS[Tier.ENTERPRISE])  # type: ignore[call-overload]
+    return ONBOARDING_WINDOW_DAYS.get(tier, ONBOARDING_WINDOW_DAYS[Tier.ENTERPRISE])  # type: ignore[call-overload]  # a Tier value is a str key
 
 
 def initial_stage(tier: str, customer_since: dt.date | None, today: dt.date) -> InitialStage:

@@ -28,7 +28,7 @@ from retain.tenancy import access
 from retain.tenancy.models import Member
 
 
-class ExpansionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ExpansionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     amount = money(read_only=True, help_text="additional ARR expected (or won), workspace currency")
 
     class Meta:
@@ -40,7 +40,7 @@ class ExpansionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
         read_only_fields = fields
 
 
-class ExpansionUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ExpansionUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     """Fields left out stay as they are."""
 
     owner = InWorkspace(Member, required=False, allow_null=True)
@@ -49,7 +49,7 @@ class ExpansionUpdateSerializer(serializers.Serializer):  # type: ignore[type-ar
     notes = serializers.CharField(required=False, allow_blank=True)
 
 
-class ExpansionCloseSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ExpansionCloseSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     status = serializers.ChoiceField(choices=[ExpansionStatus.WON, ExpansionStatus.LOST])
     amount = money(min_value=Decimal(0), required=False, allow_null=True, help_text="ARR won; default the expected")
     subscription = InWorkspace(Subscription, required=False, allow_null=True, help_text="won: the one that grows")

@@ -34,7 +34,7 @@ from retain.tenancy.models import Member
 # Templates ---------------------------------------------------------------------------------------
 
 
-class JourneyTemplateSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class JourneyTemplateSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     milestones = serializers.JSONField(
         help_text='ordered [{"key", "name", "target_week", "kind": "checklist"|"data", "items" | "criteria"}]'
     )
@@ -46,7 +46,7 @@ class JourneyTemplateSerializer(serializers.ModelSerializer):  # type: ignore[ty
         read_only_fields = fields
 
 
-class JourneyTemplatePublishSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class JourneyTemplatePublishSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     """A new template, or the next version of the one with this key; journeys under way keep theirs."""
 
     key = serializers.SlugField(max_length=60)
@@ -94,7 +94,7 @@ class JourneyTemplateViewSet(mixins.ListModelMixin, WorkspaceViewSet):
 # Milestones --------------------------------------------------------------------------------------
 
 
-class MilestoneSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class MilestoneSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     kind = serializers.SerializerMethodField(help_text="checklist (ticked by the team) or data (completes itself)")
     items = serializers.SerializerMethodField(help_text="the checklist's items; empty for a data milestone")
 
@@ -118,7 +118,7 @@ class MilestoneSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
         return list(self._definition(progress).get("items", []))
 
 
-class MilestoneTickSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class MilestoneTickSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     item = serializers.CharField(max_length=500, help_text="one of the milestone's checklist items, word for word")
     ticked = serializers.BooleanField(default=True, help_text="false unticks")
 
@@ -165,7 +165,7 @@ class MilestoneViewSet(mixins.ListModelMixin, WorkspaceViewSet):
 # Journeys ----------------------------------------------------------------------------------------
 
 
-class JourneySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class JourneySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     account_name = serializers.CharField(source="account.name", read_only=True)
     template_key = serializers.CharField(source="template.key", read_only=True)
     template_name = serializers.CharField(source="template.name", read_only=True)
@@ -181,7 +181,7 @@ class JourneySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         read_only_fields = fields
 
 
-class JourneyStartSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class JourneyStartSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     """Starting a journey replaces the one the account was on, with all its progress."""
 
     account = InWorkspace(Account)
@@ -255,8 +255,8 @@ class JourneyViewSet(mixins.ListModelMixin, WorkspaceViewSet):
 # Barriers ----------------------------------------------------------------------------------------
 
 
-class BarrierSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    milestone = serializers.PrimaryKeyRelatedField(  # type: ignore[var-annotated]
+class BarrierSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
+    milestone = serializers.PrimaryKeyRelatedField(  # type: ignore[var-annotated]  # the field's queryset is set per request in __init__
         source="progress", read_only=True, help_text="the milestone (id from /milestones/) it stands in the way of"
     )
     milestone_name = serializers.CharField(source="progress.name", read_only=True)
@@ -270,7 +270,7 @@ class BarrierSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         read_only_fields = fields
 
 
-class BarrierCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class BarrierCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     """One owner: a member of our team (owner) or a contact of the account (owner_contact)."""
 
     milestone = InWorkspace(MilestoneProgress, help_text="the milestone (id from /milestones/) it stands in the way of")
@@ -331,7 +331,7 @@ class BarrierViewSet(mixins.ListModelMixin, WorkspaceViewSet):
 # Lifecycle stage -----------------------------------------------------------------------------------
 
 
-class StageMoveSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class StageMoveSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     stage = serializers.ChoiceField(choices=Stage.choices)
     reason = serializers.CharField(max_length=200, help_text="why the account moves; kept on its timeline")
 

@@ -28,7 +28,7 @@ from retain.tenancy import access
 MAX_EVENTS = 1000  # bounce/complaint events in one request
 
 
-class OutboundMessageSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class OutboundMessageSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     class Meta:
         model = OutboundMessage
         fields = [
@@ -73,7 +73,7 @@ class OutboundMessageViewSet(mixins.ListModelMixin, WorkspaceViewSet):
         return self.respond(OutboundMessageSerializer, services.message_retry(message=message, actor=self.member))
 
 
-class SuppressionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class SuppressionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     reason = serializers.ChoiceField(choices=SuppressionReason.choices, default=SuppressionReason.MANUAL)
 
     class Meta:
@@ -116,7 +116,7 @@ class SuppressionViewSet(mixins.ListModelMixin, WorkspaceViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class EmailEventSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class EmailEventSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     email = serializers.EmailField()
     type = serializers.ChoiceField(choices=EmailEventType.choices)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
@@ -124,7 +124,7 @@ class EmailEventSerializer(serializers.Serializer):  # type: ignore[type-arg]
     occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class EmailEventsResultSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class EmailEventsResultSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     events = serializers.IntegerField(help_text="events recorded")
     contacts_marked = serializers.IntegerField(help_text="contacts newly marked bounced or complained")
 
@@ -142,7 +142,7 @@ class EmailEventViewSet(WorkspaceViewSet):
     """
 
     serializer_class = EmailEventSerializer
-    pagination_class = None  # type: ignore[assignment]
+    pagination_class = None  # type: ignore[assignment]  # the stubs type it as a class; None turns paging off here
 
     def create(self, request: Request) -> Response:
         member = self.member
@@ -157,14 +157,14 @@ class EmailEventViewSet(WorkspaceViewSet):
         return Response(counts)
 
 
-class InboundEventSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class InboundEventSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     account = serializers.CharField(help_text="the account's id, or its external_id (the CRM id)")
     name = serializers.CharField(max_length=100)
     # The metaclass moves declared fields aside, so this does not shadow Serializer.data.
-    data = serializers.JSONField(required=False, default=dict)  # type: ignore[assignment]
+    data = serializers.JSONField(required=False, default=dict)  # type: ignore[assignment]  # a field declared on a serializer, typed by the stubs as its value
 
 
-class InboundEventResultSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class InboundEventResultSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     id = serializers.IntegerField(help_text="the timeline entry")
     account = serializers.IntegerField()
     name = serializers.CharField()
@@ -190,7 +190,7 @@ class InboundEventViewSet(WorkspaceViewSet):
     (data: name, payload) and playbooks with an event trigger on `webhook_received` can act on it."""
 
     serializer_class = InboundEventSerializer
-    pagination_class = None  # type: ignore[assignment]
+    pagination_class = None  # type: ignore[assignment]  # the stubs type it as a class; None turns paging off here
 
     def _account(self, reference: str) -> Account:
         """The account with this external_id, else (for digits) this id; external ids win."""

@@ -22,18 +22,18 @@ from retain.ownership import services
 from retain.tenancy import access
 
 
-class ErasureSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ErasureSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     contact = serializers.IntegerField(help_text="The erased contact's id; the row stays, without personal data.")
     erased = serializers.DictField(
         child=serializers.IntegerField(), help_text="Rows changed per kind of data: counts, never the data."
     )
 
 
-class WorkspaceDeleteSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class WorkspaceDeleteSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     confirm = serializers.CharField(help_text="The workspace's slug, typed again.")
 
 
-class WorkspaceDeletedSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class WorkspaceDeletedSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     workspace = serializers.CharField()
     deleted = serializers.DictField(child=serializers.IntegerField(), help_text="Rows deleted per table.")
 

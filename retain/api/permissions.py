@@ -40,7 +40,7 @@ def request_member(request: Request) -> Member:
     member = getattr(request, "member", None)
     if not isinstance(member, Member):
         member = resolve_member(request)
-        request.member = member  # type: ignore[attr-defined]
+        request.member = member  # type: ignore[attr-defined]  # the member rides on the request for the views and templates
     return member
 
 

@@ -56,7 +56,7 @@ def _share(value: float | None) -> float | None:
 # Shapes of a plan's tree ---------------------------------------------------------------------------
 
 
-class SuccessMetricSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class SuccessMetricSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     objective = InPlans(Objective, "goal__plan")
     start_value = value()
     target_value = value()
@@ -83,15 +83,15 @@ class SuccessMetricSerializer(serializers.ModelSerializer):  # type: ignore[type
         return round(progress.metric_progress(metric.start_value, metric.current_value, metric.target_value), 4)
 
 
-class MetricValueSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class MetricValueSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     current_value = value(help_text="only for metrics not bound to a measure")
 
 
-class TitleSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class TitleSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     title = serializers.CharField(max_length=200)
 
 
-class ObjectiveNodeSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ObjectiveNodeSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     id = serializers.IntegerField(source="objective.id")
     title = serializers.CharField(source="objective.title")
     position = serializers.IntegerField(source="objective.position")
@@ -103,7 +103,7 @@ class ObjectiveNodeSerializer(serializers.Serializer):  # type: ignore[type-arg]
         return SuccessMetricSerializer([m.metric for m in row.metrics], many=True, context=self.context).data
 
 
-class GoalNodeSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class GoalNodeSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     id = serializers.IntegerField(source="goal.id")
     title = serializers.CharField(source="goal.title")
     position = serializers.IntegerField(source="goal.position")
@@ -111,7 +111,7 @@ class GoalNodeSerializer(serializers.Serializer):  # type: ignore[type-arg]
     objectives = ObjectiveNodeSerializer(many=True)
 
 
-class CommitmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class CommitmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     plan = InWorkspace(SuccessPlan)
     owner_contact = InWorkspace(
         Contact, required=False, allow_null=True, help_text="a contact of the account (their side); or owner_member"
@@ -143,11 +143,11 @@ class CommitmentSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
         return commitment.owner_member.display_name if commitment.owner_member else ""
 
 
-class CommitmentStatusSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class CommitmentStatusSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     status = serializers.ChoiceField(choices=CommitmentStatus.choices)
 
 
-class PlanSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PlanSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     """A success plan as a tree: goals → objectives → key success metrics, and the commitments."""
 
     id = serializers.IntegerField(source="plan.id")
@@ -170,7 +170,7 @@ class PlanSerializer(serializers.Serializer):  # type: ignore[type-arg]
         return _share(view.commitments_done)
 
 
-class PlanUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PlanUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     """Fields left out stay as they are (a new plan: no vision, active)."""
 
     vision = serializers.CharField(required=False, allow_blank=True, max_length=5000)
@@ -181,7 +181,7 @@ class PlanWriteSerializer(PlanUpdateSerializer):
     account = InWorkspace(Account, help_text="one plan per account")
 
 
-class PlanEventSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class PlanEventSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     actor_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -296,7 +296,7 @@ class _PlanItemViewSet(mixins.ListModelMixin, WorkspaceViewSet):
         return access.get_rw_plan_for_user(self.member, plan.pk)
 
 
-class GoalSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class GoalSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     plan = InWorkspace(SuccessPlan)
 
     class Meta:
@@ -343,7 +343,7 @@ class GoalViewSet(_PlanItemViewSet):
         return self.respond(GoalSerializer, goal)
 
 
-class ObjectiveSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ObjectiveSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     goal = InPlans(Goal, "plan")
 
     class Meta:
@@ -484,7 +484,7 @@ class CommitmentViewSet(_PlanItemViewSet):
 # Shared links --------------------------------------------------------------------------------------
 
 
-class SharedLinkSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class SharedLinkSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     """A link's metadata; the token itself is shown once, when the link is created, and never again."""
 
     is_live = serializers.SerializerMethodField(help_text="neither expired nor revoked")
@@ -498,7 +498,7 @@ class SharedLinkSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
         return link.revoked_at is None and link.expires_at > timezone.now()
 
 
-class SharedLinkCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class SharedLinkCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     account = InWorkspace(Account)
     purpose = serializers.ChoiceField(
         choices=LinkPurpose.choices, default=LinkPurpose.SUCCESS_PLAN, help_text="which page the link opens"
@@ -561,9 +561,9 @@ class SharedLinkViewSet(mixins.ListModelMixin, WorkspaceViewSet):
             account=account, actor=member, purpose=fields["purpose"], days=fields["expires_in_days"]
         )
         # The customer opens the site's public address, whatever host this request came through.
-        link.token = raw  # type: ignore[attr-defined]
+        link.token = raw  # type: ignore[attr-defined]  # the raw token is shown once, carried on the object for the serializer
         page = reverse("shared-plan", args=[raw], urlconf=settings.ROOT_URLCONF)
-        link.url = settings.SITE_URL + page  # type: ignore[attr-defined]
+        link.url = settings.SITE_URL + page  # type: ignore[attr-defined]  # the link's URL is carried on the object for the serializer
         return self.respond(SharedLinkCreatedSerializer, link, status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: SharedLinkSerializer, **ERRORS})

@@ -27,13 +27,13 @@ from retain.tenancy import access
 from retain.tenancy.models import Member
 
 
-class ReasonCodeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ReasonCodeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     class Meta:
         model = ReasonCode
         fields = ["id", "kind", "label", "active"]
 
 
-class RenewalSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class RenewalSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     target_amount = money(read_only=True, help_text="ARR up for renewal, workspace currency")
     forecast_category = serializers.ChoiceField(
         choices=ForecastCategory.choices, allow_blank=True, read_only=True,
@@ -84,7 +84,7 @@ class RenewalSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         return None if probability is None else str(probability)
 
 
-class RenewalUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class RenewalUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     """Fields left out stay as they are."""
 
     owner = InWorkspace(Member, required=False, allow_null=True)
@@ -97,7 +97,7 @@ class RenewalUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     notes = serializers.CharField(required=False, allow_blank=True)
 
 
-class RenewalCloseSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class RenewalCloseSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     final_amount = money(
         min_value=Decimal(0), required=False, allow_null=True,

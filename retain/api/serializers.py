@@ -43,12 +43,12 @@ def money(**options: Any) -> serializers.DecimalField:
 
 def count_of(model: type[Model], name: str, **options: Any) -> serializers.IntegerField:
     """A whole number within the range of model.name's column on every database."""
-    low, high = integer_range(model._meta.get_field(name))  # type: ignore[arg-type]
+    low, high = integer_range(model._meta.get_field(name))  # type: ignore[arg-type]  # get_field may return a relation; these names are plain columns
     options.setdefault("min_value", low)
     return serializers.IntegerField(max_value=high, **options)
 
 
-class InWorkspace(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+class InWorkspace(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     """An id of an object in the caller's workspace; any other id reads as "does not exist"."""
 
     default_error_messages = {
@@ -65,22 +65,22 @@ class InWorkspace(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
         member: Member = self.context["member"]
         return self.model._default_manager.filter(workspace_id=member.workspace_id)
 
-    def fail(self, key: str, **kwargs: Any) -> None:  # type: ignore[override]
+    def fail(self, key: str, **kwargs: Any) -> None:  # type: ignore[override]  # fail() never returns: it raises the field's error
         kwargs.setdefault("model", self.model._meta.verbose_name)
         super().fail(key, **kwargs)
 
 
-class ErrorsSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ErrorsSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     """The error envelope (see retain/api/errors.py)."""
 
     # The metaclass moves declared fields aside, so this does not shadow Serializer.errors.
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]  # a field declared on a serializer, typed by the stubs as its value
 
 
 # Accounts ----------------------------------------------------------------------------------------
 
 
-class AccountSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class AccountSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     owner = InWorkspace(Member, allow_null=True, required=False)
     owner_name = serializers.SerializerMethodField()
     mrr = money(read_only=True)
@@ -126,7 +126,7 @@ class AccountUpdateSerializer(AccountSerializer):
         fields = [*AccountSerializer.Meta.fields, "reason"]
 
 
-class SubscriptionSummarySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class SubscriptionSummarySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     class Meta:
         model = Subscription
         fields = ["id", "product", "currency", "seats", "mrr", "started_on", "term_end", "status", "ended_on"]
@@ -144,7 +144,7 @@ class AccountDetailSerializer(AccountSerializer):
         return SubscriptionSummarySerializer(rows, many=True).data
 
 
-class TimelineEntrySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class TimelineEntrySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     actor_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -161,7 +161,7 @@ class TimelineEntrySerializer(serializers.ModelSerializer):  # type: ignore[type
 # Contacts ----------------------------------------------------------------------------------------
 
 
-class ContactSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ContactSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     account = InWorkspace(Account)
 
     class Meta:
@@ -176,7 +176,7 @@ class ContactSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 # Subscriptions -----------------------------------------------------------------------------------
 
 
-class SubscriptionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class SubscriptionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     account = InWorkspace(Account)
     currency = serializers.CharField(
         max_length=3, required=False, allow_blank=True, help_text="ISO 4217; the workspace currency if left out."
@@ -197,7 +197,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):  # type: ignore[type-
         return attrs
 
 
-class SubscriptionChangeSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class SubscriptionChangeSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     """A dated change; fields left out stay as they are. An MRR of 0 churns the subscription."""
 
     effective_on = serializers.DateField()
@@ -207,7 +207,7 @@ class SubscriptionChangeSerializer(serializers.Serializer):  # type: ignore[type
     term_end = serializers.DateField(required=False)
 
 
-class MovementSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class MovementSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     mrr_delta = money(read_only=True)
 
     class Meta:
@@ -218,7 +218,7 @@ class MovementSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         ]  # fmt: skip
 
 
-class SubscriptionChangeResultSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class SubscriptionChangeResultSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     subscription = SubscriptionSerializer()
     movement = MovementSerializer(allow_null=True, help_text="null when only the term end changed")
 
@@ -226,7 +226,7 @@ class SubscriptionChangeResultSerializer(serializers.Serializer):  # type: ignor
 # Touchpoints -------------------------------------------------------------------------------------
 
 
-class TouchpointSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class TouchpointSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     account = InWorkspace(Account)
     member = InWorkspace(
         Member, required=False, allow_null=True, help_text="who spoke to the customer; you if left out"
@@ -242,7 +242,7 @@ class TouchpointSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
 # Segments ----------------------------------------------------------------------------------------
 
 
-class SegmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class SegmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     criteria = serializers.JSONField(
         required=False, help_text="the accounts-list filters: q, tier, edition, stage, owner, renewal_within_days, …"
     )
@@ -262,7 +262,7 @@ class SegmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 # Members -----------------------------------------------------------------------------------------
 
 
-class MemberSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class MemberSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     email = serializers.EmailField(source="user.email", read_only=True)
     name = serializers.CharField(source="display_name", read_only=True)
 
@@ -275,7 +275,7 @@ class MemberSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 # Surveys -----------------------------------------------------------------------------------------
 
 
-class SurveySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class SurveySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     """A survey definition; written through surveys.services, which checks what each schedule needs."""
 
     question = serializers.CharField(
@@ -315,7 +315,7 @@ class SurveySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         return survey.scale[1]
 
 
-class SurveyResponseSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class SurveyResponseSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     survey = InWorkspace(Survey)
     contact = InWorkspace(Contact)
     score = serializers.IntegerField(min_value=0, max_value=10, help_text="0–10 for NPS, 1–5 for CSAT")

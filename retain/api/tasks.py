@@ -32,12 +32,12 @@ from retain.tenancy.models import Member
 CHECKLIST_HELP = 'ordered [{"text": str, "done": bool}]; a plain string is an unticked item'
 
 
-class ChecklistItemSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ChecklistItemSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     text = serializers.CharField()
     done = serializers.BooleanField()
 
 
-class TaskSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class TaskSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     checklist = ChecklistItemSerializer(many=True, read_only=True)
     is_overdue = serializers.SerializerMethodField()
     playbook = serializers.CharField(source="playbook_key", read_only=True, help_text="the playbook that made it")
@@ -55,7 +55,7 @@ class TaskSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         return task.is_open and task.due_on < self.context["today"]
 
 
-class TaskCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class TaskCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     account = InWorkspace(Account)
     title = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=TaskKind.choices, default=TaskKind.OTHER)
@@ -71,7 +71,7 @@ class TaskCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     checklist = serializers.JSONField(required=False, help_text=CHECKLIST_HELP)
 
 
-class TaskUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class TaskUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     """Fields left out stay as they are; the checklist, when given, is replaced whole."""
 
     title = serializers.CharField(max_length=200, required=False)
@@ -85,7 +85,7 @@ class TaskUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     checklist = serializers.JSONField(required=False, help_text=CHECKLIST_HELP)
 
 
-class TaskCompleteSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class TaskCompleteSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     outcome = serializers.CharField(required=False, allow_blank=True, default="", help_text="what came of it")
     log_touchpoint = serializers.ChoiceField(
         choices=TouchpointKind.choices,
@@ -96,7 +96,7 @@ class TaskCompleteSerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
 
 
-class TaskCancelSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class TaskCancelSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 

@@ -68,7 +68,7 @@ class WorkspaceSchema(AutoSchema):
         return [*super().get_override_parameters(), workspace]
 
 
-class WorkspaceViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
+class WorkspaceViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     """A viewset acting as `self.member`, the member IsWorkspaceMember resolved for the request."""
 
     pagination_class = Pages

@@ -95,6 +95,14 @@ SCHEDULE = {
         "schedule": crontab(hour=2, minute=50),
         "options": {"expires": 6 * 3600},
     },
+    "prune-job-runs": {
+        # Each job's run per workspace is kept RETAIN_JOB_RUN_RETENTION_DAYS (90 by default): a
+        # quarter of history answers "when did this start failing?"; the minutely jobs write two
+        # rows a minute per workspace, so without a limit the table grows for good.
+        "task": "retain.tenancy.jobs.prune_job_runs",
+        "schedule": crontab(hour=3, minute=47),
+        "options": {"expires": 6 * 3600},
+    },
     "retrain-churn-model": {
         # Weekly: a month of new outcomes changes the model little, and training compares several
         # models on every snapshot. Sunday night, after the nightly health run has scored the day.

@@ -7,6 +7,8 @@ import logging
 from celery import shared_task
 
 from retain.health.services import health_recompute
+from retain.tenancy.choices import JobName
+from retain.tenancy.jobs import for_each_workspace, raise_if_failed
 from retain.tenancy.models import Workspace
 
 log = logging.getLogger(__name__)
@@ -25,9 +27,12 @@ def rescore_accounts(workspace_id: int, account_ids: list[int]) -> int:
 @shared_task(name="retain.health.jobs.recompute_all")
 def recompute_all() -> int:
     """The nightly full run: every account of every workspace, scored for its workspace's today."""
-    scored = 0
-    for workspace in Workspace.objects.order_by("pk"):
+
+    def recompute(workspace: Workspace) -> int:
         result = health_recompute(workspace=workspace)
         log.info("health recomputed in %s: %s", workspace.slug, result.summary())
-        scored += result.accounts
-    return scored
+        return result.accounts
+
+    outcome = for_each_workspace(JobName.HEALTH_NIGHTLY, recompute)
+    raise_if_failed(outcome)
+    return outcome.rows

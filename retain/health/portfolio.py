@@ -196,9 +196,9 @@ def portfolio(
             name=row.name,
             tier=row.tier,
             owner=row.owner.display_name if row.owner else "",
-            overall=row.health_overall,  # type: ignore[attr-defined]
-            band=(row.health_band or Band.BLANK) if row.health_overall is not None else Band.BLANK,  # type: ignore[attr-defined]
-            scored_on=row.health_day,  # type: ignore[attr-defined]
+            overall=row.health_overall,  # type: ignore[attr-defined]  # annotated onto the queryset's rows
+            band=(row.health_band or Band.BLANK) if row.health_overall is not None else Band.BLANK,  # type: ignore[attr-defined]  # annotated onto the queryset's rows
+            scored_on=row.health_day,  # type: ignore[attr-defined]  # annotated onto the queryset's rows
             active_days=activity.get(row.pk, 0),
         )
         for row in rows

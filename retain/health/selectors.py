@@ -11,6 +11,7 @@ from retain.accounts.models import Account
 from retain.accounts.selectors import workspace_today
 from retain.health import definition, services
 from retain.health.catalogue import describe
+from retain.health.choices import ScorecardStatus
 from retain.health.models import HealthScore, Pulse, Scorecard
 from retain.health.scoring import Factor, explain_change, signed
 from retain.health.scoring import Scorecard as Card
@@ -116,3 +117,9 @@ def health_breakdown(account: Account, latest: HealthScore | None) -> Breakdown:
     if latest and previous and latest.overall is not None and previous.overall is not None:
         delta = signed(latest.overall - previous.overall)
     return Breakdown(card=card, rows=rows, previous=previous, delta=delta, changes=changes)
+
+
+def scorecards_published(workspace: Workspace) -> list[Scorecard]:
+    """The scorecards in use, in the order they are tried: by priority, the default last."""
+    rows = Scorecard.objects.filter(workspace=workspace, status=ScorecardStatus.PUBLISHED)
+    return sorted(rows, key=lambda row: (row.is_default, row.priority, row.name))

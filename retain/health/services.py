@@ -37,6 +37,7 @@ from retain.health.measures import compute_measures
 from retain.health.models import HealthScore, Pulse, Scorecard
 from retain.health.scoring import HealthResult, MeasureResult, explain_change, score
 from retain.health.scoring import Scorecard as Definition
+from retain.health.selectors import scorecards_published
 from retain.lib.dates import start_of_day
 from retain.lib.definitions import Problem
 from retain.tenancy.choices import AuditAction
@@ -59,12 +60,6 @@ FACTORS_IN_SUMMARY = 3
 def definition_of(scorecard: Scorecard) -> Definition:
     """The validated definition a stored scorecard version scores with."""
     return definition.from_data(scorecard.parsed, source=f"{scorecard.name} v{scorecard.version}")
-
-
-def scorecards_published(workspace: Workspace) -> list[Scorecard]:
-    """The scorecards in use, in the order they are tried: by priority, the default last."""
-    rows = Scorecard.objects.filter(workspace=workspace, status=ScorecardStatus.PUBLISHED)
-    return sorted(rows, key=lambda row: (row.is_default, row.priority, row.name))
 
 
 def scorecards_install_defaults(*, workspace: Workspace, actor: Member | None = None) -> list[Scorecard]:

@@ -7,6 +7,8 @@ import logging
 from celery import shared_task
 
 from retain.journeys.services import journeys_advance, journeys_start_missing
+from retain.tenancy.choices import JobName
+from retain.tenancy.jobs import for_each_workspace, raise_if_failed
 from retain.tenancy.models import Workspace
 
 log = logging.getLogger(__name__)
@@ -19,10 +21,13 @@ def evaluate_journeys(workspace_id: int | None = None) -> int:
     workspaces = Workspace.objects.order_by("pk")
     if workspace_id is not None:
         workspaces = workspaces.filter(pk=workspace_id)
-    completed = 0
-    for workspace in workspaces:
+
+    def evaluate(workspace: Workspace) -> int:
         started = journeys_start_missing(workspace=workspace)
         result = journeys_advance(workspace=workspace)
         log.info("journeys in %s: %s started; %s", workspace.slug, started, result.summary())
-        completed += result.completed
-    return completed
+        return result.completed
+
+    outcome = for_each_workspace(JobName.JOURNEYS_NIGHTLY, evaluate, workspaces)
+    raise_if_failed(outcome)
+    return outcome.rows

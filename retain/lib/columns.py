@@ -32,7 +32,7 @@ def integer_range(field: models.Field[Any, Any]) -> tuple[int, int]:
 
 def integer_max(model: type[models.Model], name: str) -> int:
     """The largest value model.name's column holds on every database (a form's max_value)."""
-    return integer_range(model._meta.get_field(name))[1]  # type: ignore[arg-type]
+    return integer_range(model._meta.get_field(name))[1]  # type: ignore[arg-type]  # get_field may return a relation; these names are plain columns
 
 
 # SQLite keeps a decimal as a double and Django reads it back rounded to this many digits: a value
@@ -42,9 +42,9 @@ SQLITE_DIGITS = 15
 
 def decimal_max(field: models.DecimalField[Any, Any]) -> Decimal:
     """The largest magnitude a decimal field's column holds and gives back on every database."""
-    whole = field.max_digits - field.decimal_places  # type: ignore[operator]
-    step = max(Decimal(10) ** (whole - SQLITE_DIGITS), Decimal(10) ** -field.decimal_places)  # type: ignore[operator]
-    return (Decimal(10) ** whole - step).quantize(Decimal(10) ** -field.decimal_places)  # type: ignore[operator]
+    whole = field.max_digits - field.decimal_places  # type: ignore[operator]  # a DecimalField always has max_digits and decimal_places
+    step = max(Decimal(10) ** (whole - SQLITE_DIGITS), Decimal(10) ** -field.decimal_places)  # type: ignore[operator]  # a DecimalField always has max_digits and decimal_places
+    return (Decimal(10) ** whole - step).quantize(Decimal(10) ** -field.decimal_places)  # type: ignore[operator]  # a DecimalField always has max_digits and decimal_places
 
 
 def column_error(field: models.Field[Any, Any], value: Any) -> str | None:
@@ -54,7 +54,7 @@ def column_error(field: models.Field[Any, Any], value: Any) -> str | None:
     if isinstance(field, models.DecimalField):
         try:
             number = Decimal(value)
-            rounded = number.quantize(Decimal(1).scaleb(-field.decimal_places))  # type: ignore[arg-type]
+            rounded = number.quantize(Decimal(1).scaleb(-field.decimal_places))  # type: ignore[arg-type]  # a DecimalField always has max_digits and decimal_places
         except (InvalidOperation, TypeError, ValueError):
             return "must be a number"
         if not rounded.is_finite():
@@ -96,7 +96,7 @@ def check_columns(instance: models.Model, names: Iterable[str] | None = None) ->
 
 def check_value(model: type[models.Model], name: str, value: Any, *, label: str | None = None) -> None:
     """Raise ValidationError (naming `label`, else the field) when `value` does not fit model.name's column."""
-    problem = column_error(model._meta.get_field(name), value)  # type: ignore[arg-type]
+    problem = column_error(model._meta.get_field(name), value)  # type: ignore[arg-type]  # get_field may return a relation; these names are plain columns
     if problem:
         raise ValidationError({label or name: problem})
 

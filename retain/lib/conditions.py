@@ -172,12 +172,12 @@ class Leaf(Condition):
             if not _same_kind(actual, value) or _kind(value) == "bool":
                 return False
             if op == "lt":
-                return actual < value  # type: ignore[operator]
+                return actual < value  # type: ignore[operator]  # _same_kind above makes both numbers, dates or strings
             if op == "lte":
-                return actual <= value  # type: ignore[operator]
+                return actual <= value  # type: ignore[operator]  # _same_kind above makes both numbers, dates or strings
             if op == "gt":
-                return actual > value  # type: ignore[operator]
-            return actual >= value  # type: ignore[operator]
+                return actual > value  # type: ignore[operator]  # _same_kind above makes both numbers, dates or strings
+            return actual >= value  # type: ignore[operator]  # _same_kind above makes both numbers, dates or strings
         if op in ("in", "not_in"):
             comparable = [item for item in value if _same_kind(actual, item)]
             if not comparable:

@@ -189,7 +189,7 @@ def _check_plain(values: Mapping[str, Any], path: str = "") -> None:
     for key, value in values.items():
         if isinstance(value, Mapping):
             _check_plain(value, f"{path}{key}.")
-        elif not isinstance(value, Plain):  # type: ignore[arg-type]
+        elif not isinstance(value, Plain):  # type: ignore[arg-type]  # Plain is a union of types, which isinstance accepts at run time
             # A programming error, not a user's: a model instance must never reach a template.
             raise TypeError(f"{path}{key} is a {type(value).__name__}, not a plain value")
 

@@ -357,7 +357,7 @@ def _typical(values: np.ndarray, kind: str) -> object:
 
 def train_csv(path: str | Path, **options: object) -> TrainingResult:
     """read_table(path), then train(...) with the same keyword options."""
-    return train(read_table(path), **options)  # type: ignore[arg-type]
+    return train(read_table(path), **options)  # type: ignore[arg-type]  # the keyword arguments are a dict of mixed value types
 
 
 def predict(result: TrainingResult, table: Table) -> np.ndarray:

@@ -72,7 +72,7 @@ def spend_set(
     _check_period(period_start, period_end, MAX_PERIOD_DAYS)
     value = _decimal("amount", amount)
     check_value(Spend, "amount", value)
-    if value.as_tuple().exponent < -2:  # type: ignore[operator]
+    if value.as_tuple().exponent < -2:  # type: ignore[operator]  # _decimal returns a finite Decimal, whose exponent is an int
         raise ValidationError({"amount": "must have at most 2 decimal places"})
     note = (note or "").strip()
     if len(note) > 200:

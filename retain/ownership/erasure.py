@@ -83,7 +83,7 @@ def _searchable(spec: Table) -> list[models.Field[Any, Any]]:
     ]
 
 
-def scrub(workspace_id: int, needles: list[Needle], skip: set[str] = frozenset()) -> dict[str, int]:  # type: ignore[assignment]
+def scrub(workspace_id: int, needles: list[Needle], skip: set[str] = frozenset()) -> dict[str, int]:  # type: ignore[assignment]  # an immutable default; the function only reads it
     """Replace the needles in every text and JSON column of the workspace; rows changed per table."""
     changed: dict[str, int] = {}
     for spec in owned_tables():

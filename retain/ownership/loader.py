@@ -189,4 +189,4 @@ class Loader:
                 if getattr(obj, column) in taken:
                     setattr(obj, column, secrets.token_hex(32))
                     if revocable and getattr(obj, "revoked_at", None) is None:
-                        obj.revoked_at = timezone.now()  # type: ignore[attr-defined]
+                        obj.revoked_at = timezone.now()  # type: ignore[attr-defined]  # only token models reach this branch, and they have revoked_at

@@ -126,7 +126,7 @@ def _paths() -> dict[type[models.Model], str]:
                 continue
             parents = [fk for fk in keys if not fk.null and fk.related_model in paths and fk.related_model is not model]
             if parents:
-                paths[model] = f"{parents[0].name}__{paths[parents[0].related_model]}"  # type: ignore[index]
+                paths[model] = f"{parents[0].name}__{paths[parents[0].related_model]}"  # type: ignore[index]  # a multi-table parent is always a model class
                 changed = True
     return paths
 
@@ -144,7 +144,7 @@ def owned_tables() -> tuple[Table, ...]:
             if target is user_model:
                 links[fk.attname] = USER_TABLE
             elif target in paths:
-                links[fk.attname] = label_of(target)  # type: ignore[arg-type]
+                links[fk.attname] = label_of(target)  # type: ignore[arg-type]  # a foreign key's target here is always a model class
             else:
                 raise LookupError(f"{label_of(model)}.{fk.name} points at {target}, which no workspace owns")
         tables[label_of(model)] = Table(model, label_of(model), path, tuple(model._meta.concrete_fields), links)

@@ -236,7 +236,7 @@ def commitment_add(
         owner_contact=owner_contact,
         owner_member=owner_member,
     )
-    owner = owner_contact.full_name if owner_contact is not None else owner_member.display_name  # type: ignore[union-attr]
+    owner = owner_contact.full_name if owner_contact is not None else owner_member.display_name  # type: ignore[union-attr]  # the check above makes one of the two owners set
     _record(plan, actor, f"Commitment added: {commitment.description} ({owner}, due {due_on})")
     return commitment
 
@@ -366,7 +366,7 @@ def onboarding_plan_generate(*, account: Account, actor: Member | None, starts_o
         else:
             continue
         fresh.append(
-            Commitment(plan=plan, description=item.description, due_on=item.due_on, source_key=item.key, **owners)  # type: ignore[arg-type]
+            Commitment(plan=plan, description=item.description, due_on=item.due_on, source_key=item.key, **owners)  # type: ignore[arg-type]  # the keyword arguments are a dict of mixed value types
         )
     if fresh:
         Commitment.objects.bulk_create(fresh)

@@ -41,7 +41,7 @@ def shared_plan(request: HttpRequest, token: str) -> HttpResponse:
         # The 30/60/90-day page: day 1 is when the journey started (else when they became a
         # customer, else when the plan started); each period lists the milestones due in it.
         journey_start, milestones = onboarding_milestones(link.account)
-        starts_on = journey_start or link.account.customer_since or plan.created_at.date()  # type: ignore[union-attr]
+        starts_on = journey_start or link.account.customer_since or plan.created_at.date()  # type: ignore[union-attr]  # a shared link always belongs to an account
         periods, context["later"] = selectors.first_ninety_days(view, starts_on)
         due = onboarding.milestones_by_period(starts_on, milestones)
         context["periods"] = [{"period": p, "milestones": m} for p, m in zip(periods, due, strict=True)]

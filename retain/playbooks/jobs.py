@@ -9,6 +9,8 @@ import socket
 from celery import shared_task
 
 from retain.playbooks import engine, services
+from retain.tenancy.choices import JobName
+from retain.tenancy.jobs import for_each_workspace, raise_if_failed
 from retain.tenancy.models import Workspace
 
 log = logging.getLogger(__name__)
@@ -24,18 +26,12 @@ def worker_name() -> str:
 
 @shared_task(name="retain.playbooks.jobs.run_playbooks")
 def run_playbooks() -> int:
-    enrolled = 0
-    for workspace in Workspace.objects.order_by("pk"):
-        try:
-            enrolled += engine.scan(workspace=workspace).enrolled
-        except Exception:  # one workspace's broken data must not stop every other workspace's playbooks
-            log.exception("playbooks: scanning workspace %s failed", workspace.slug)
+    # A workspace whose scan or digests fail is recorded and skipped; the sweep and the other
+    # workspaces still run, and the job reports the failure once everything has had its turn.
+    scans = for_each_workspace(JobName.PLAYBOOK_SCAN, _scan)
+    enrolled = scans.rows
     result = engine.sweep_until_idle(worker_name=worker_name(), budget_s=SWEEP_BUDGET_S)
-    for workspace in Workspace.objects.order_by("pk"):
-        try:
-            services.digests_send(workspace=workspace)
-        except Exception:  # as above: one workspace's failure stays its own
-            log.exception("playbooks: sending digests of workspace %s failed", workspace.slug)
+    digests = for_each_workspace(JobName.PLAYBOOK_DIGESTS, _send_digests)
     if enrolled or result.claimed:
         log.info(
             "playbooks: %s enrolled; %s claimed, %s done, %s waiting, %s skipped, %s failed",
@@ -46,4 +42,13 @@ def run_playbooks() -> int:
             result.skipped,
             result.failed,
         )
+    raise_if_failed(scans, digests)
     return result.claimed
+
+
+def _scan(workspace: Workspace) -> int:
+    return engine.scan(workspace=workspace).enrolled
+
+
+def _send_digests(workspace: Workspace) -> int:
+    return services.digests_send(workspace=workspace)

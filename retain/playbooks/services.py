@@ -170,7 +170,7 @@ def ticket_escalations_record(*, workspace: Workspace, now: dt.datetime) -> int:
     if batch:
         entries = [
             timeline.ticket_escalated_entry(
-                event.account,  # type: ignore[arg-type]
+                event.account,  # type: ignore[arg-type]  # the events were selected with an account
                 message_id=event.message_id,
                 properties=event.properties if isinstance(event.properties, dict) else {},
                 occurred_at=event.timestamp,

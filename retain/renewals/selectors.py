@@ -101,7 +101,7 @@ def with_expectations(renewals: Iterable[Renewal]) -> list[Renewal]:
     """The renewals (from `renewals_annotated`) as a list, each with its `expected` Expectation."""
     rows = list(renewals)
     for renewal in rows:
-        renewal.expected = expectation(renewal)  # type: ignore[attr-defined]
+        renewal.expected = expectation(renewal)  # type: ignore[attr-defined]  # annotated onto the queryset's rows
     return rows
 
 
@@ -163,7 +163,7 @@ class Column:
         if renewal.forecast_amount is not None:
             self.forecast_arr += renewal.forecast_amount
         [renewal] = with_expectations([renewal])
-        expected: Expectation = renewal.expected  # type: ignore[attr-defined]
+        expected: Expectation = renewal.expected  # type: ignore[attr-defined]  # annotated onto the queryset's rows
         if expected.amount is not None:
             self.expected_arr += expected.amount
             self.expected_count += 1
@@ -286,10 +286,10 @@ def book_at_risk(workspace: Workspace, owner_id: int) -> list[AtRisk]:
     rows = [
         AtRisk(
             account=r.account,
-            reason=f"renewal {r.forecast_label.lower()}, health {r.health_band or 'unscored'}",  # type: ignore[attr-defined]
+            reason=f"renewal {r.forecast_label.lower()}, health {r.health_band or 'unscored'}",  # type: ignore[attr-defined]  # annotated onto the queryset's rows
             arr=r.target_amount,
             forecast=r.forecast_amount,
-            expected=r.expected,  # type: ignore[attr-defined]
+            expected=r.expected,  # type: ignore[attr-defined]  # annotated onto the queryset's rows
             term_end=r.term_end,
         )
         for r in risky

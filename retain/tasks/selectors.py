@@ -13,6 +13,7 @@ from retain.accounts.models import Account
 from retain.lib.dates import today_in
 from retain.tasks.choices import PRIORITY_RANK, TaskStatus
 from retain.tasks.models import Task
+from retain.tenancy import selectors as tenancy_selectors
 from retain.tenancy.choices import Role
 from retain.tenancy.models import Member, Workspace
 
@@ -226,5 +227,13 @@ def with_playbook_names(workspace_id: int, tasks: Iterable[Task]) -> list[Task]:
     rows = list(tasks)
     names = playbook_names(workspace_id, (task.playbook_key for task in rows))
     for task in rows:
-        task.playbook_name = names.get(task.playbook_key, task.playbook_key)  # type: ignore[attr-defined]
+        task.playbook_name = names.get(task.playbook_key, task.playbook_key)  # type: ignore[attr-defined]  # a display attribute set on the row for the template
     return rows
+
+
+def default_owner(account: Account) -> Member | None:
+    """A task nobody was named for goes to the account's owner, else to the workspace's fallback owner."""
+    owner = account.owner
+    if owner is not None and owner.is_active and owner.can_write:
+        return owner
+    return tenancy_selectors.fallback_owner(account.workspace)

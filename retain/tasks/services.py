@@ -21,7 +21,7 @@ from retain.accounts.choices import TouchpointKind
 from retain.accounts.models import Account
 from retain.tasks.choices import TaskKind, TaskPriority, TaskSource, TaskStatus
 from retain.tasks.models import Task
-from retain.tenancy import selectors as tenancy_selectors
+from retain.tasks.selectors import default_owner
 from retain.tenancy.models import Member
 
 EDITABLE_FIELDS = {"title", "description", "due_on", "priority", "kind", "owner", "checklist"}
@@ -48,14 +48,6 @@ def _clean_due(value: object) -> dt.date:
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
         raise ValidationError({"due_on": "must be a date"})
     return value
-
-
-def default_owner(account: Account) -> Member | None:
-    """A task nobody was named for goes to the account's owner, else to the workspace's fallback owner."""
-    owner = account.owner
-    if owner is not None and owner.is_active and owner.can_write:
-        return owner
-    return tenancy_selectors.fallback_owner(account.workspace)
 
 
 def _clean_owner(account: Account, owner: Member | None) -> Member | None:

@@ -50,7 +50,7 @@ def scoped(member: Member, queryset: QuerySet[M]) -> QuerySet[M]:
 def get_for_member(member: Member, queryset: QuerySet[M], pk: object) -> M:
     try:
         return scoped(member, queryset).get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
+    except (queryset.model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]  # every model class has its DoesNotExist
         raise Http404(f"No such {queryset.model._meta.verbose_name}") from None
 
 
@@ -260,7 +260,7 @@ def plan_of(item: Model) -> SuccessPlan:
     plan: Any = item
     for step in _PLAN_PATH[type(item)].split("__"):
         plan = getattr(plan, step)
-    return plan  # type: ignore[no-any-return]
+    return plan  # type: ignore[no-any-return]  # the path from any plan item ends at its SuccessPlan
 
 
 def get_rw_plan_item_for_user(member: Member, model: type[M], pk: object) -> M:

@@ -60,3 +60,27 @@ class InvitationStatus(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"
     REVOKED = "revoked", "Revoked"
     EXPIRED = "expired", "Expired"
+
+
+class JobName(models.TextChoices):
+    """The background jobs that work through workspaces one by one, each recorded per workspace as
+    a `JobRun`. The label is what the Jobs page calls it; the value names the app and the loop."""
+
+    USAGE_FOLD = "usage.fold", "Usage fold (rollups, then re-score and milestones)"
+    USAGE_EXPIRE_EVENTS = "usage.expire_events", "Raw event expiry"
+    RENEWAL_WINDOWS = "accounts.renewal_windows", "Renewal windows opened"
+    RENEWALS_OPEN = "renewals.open", "Renewal opportunities opened"
+    EXPANSION_SIGNALS = "renewals.expansion_signals", "Expansion signals scanned"
+    SUCCESS_METRICS = "plans.success_metrics", "Success-plan metrics refreshed"
+    HEALTH_NIGHTLY = "health.nightly", "Nightly health scoring"
+    JOURNEYS_NIGHTLY = "journeys.nightly", "Nightly journey evaluation"
+    CHURN_MODEL = "risk.churn_model", "Churn model training"
+    PLAYBOOK_SCAN = "playbooks.scan", "Playbook triggers scanned"
+    PLAYBOOK_DIGESTS = "playbooks.digests", "Playbook digests sent"
+    JOB_RUNS_PRUNE = "tenancy.job_runs_prune", "Old job runs pruned"
+
+
+class JobStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from decimal import Decimal
@@ -10,7 +11,16 @@ from django.db import models
 from django.utils import timezone
 
 from retain.lib.senders import DEFAULT_SENDER_NAME, address_of, from_header, sender_name, sender_name_error
-from retain.tenancy.choices import AuditAction, CapacityUnit, CsmKind, InvitationStatus, Role, UnknownGroups
+from retain.tenancy.choices import (
+    AuditAction,
+    CapacityUnit,
+    CsmKind,
+    InvitationStatus,
+    JobName,
+    JobStatus,
+    Role,
+    UnknownGroups,
+)
 
 DEFAULT_RENEWAL_WINDOW_DAYS = 90  # seed 002: "new process initiates renewals 90 days out"
 DEFAULT_GROSS_MARGIN_PCT = Decimal(75)  # seed 002's CLV example: 75% × $500 / 1% = $37,500
@@ -268,3 +278,36 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or 'system'} {self.action} {self.target}"
+
+
+class JobRun(models.Model):
+    """One run of a background job for one workspace: when it started and finished, how many rows it
+    wrote or deleted, and the error that stopped it. The operator's record of "did last night's
+    scoring run?", shown on the Jobs page and pruned after RETAIN_JOB_RUN_RETENTION_DAYS.
+
+    The row is written when the run starts (status running) and completed when it ends, so a worker
+    that died mid-run leaves a run that never finished rather than no trace at all.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="job_runs")
+    job = models.CharField(max_length=40, choices=JobName.choices)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.RUNNING)
+    # What the job counts: accounts scored, events folded, opportunities opened, rows deleted.
+    rows = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["workspace", "job", "-started_at"], name="jobrun_workspace_job_started"),
+            models.Index(fields=["workspace", "-started_at"], name="jobrun_workspace_started"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} in workspace {self.workspace_id} at {self.started_at:%Y-%m-%d %H:%M}: {self.status}"
+
+    @property
+    def duration(self) -> dt.timedelta | None:
+        return None if self.finished_at is None else self.finished_at - self.started_at

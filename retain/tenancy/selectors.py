@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
-from retain.tenancy.choices import Role
-from retain.tenancy.models import AuditEntry, Invitation, Member, Workspace
+from retain.tenancy.choices import JobName, JobStatus, Role
+from retain.tenancy.models import AuditEntry, Invitation, JobRun, Member, Workspace
 
 
 def audit_entries(
@@ -54,3 +55,44 @@ def fallback_owner(workspace: Workspace) -> Member | None:
         members.filter(role=Role.MANAGER).order_by("pk").first()
         or members.filter(role=Role.ADMIN).order_by("pk").first()
     )
+
+
+@dataclass(frozen=True)
+class JobLatest:
+    """A job's most recent run in a workspace, and its last successful one when that is another."""
+
+    job: JobName
+    last: JobRun | None
+    last_success: JobRun | None
+
+
+def job_latest_runs(workspace: Workspace) -> list[JobLatest]:
+    """Every job in JobName order, with its last run and last success in the workspace (three queries)."""
+    runs = JobRun.objects.filter(workspace=workspace)
+    last_started = dict(runs.values("job").annotate(at=Max("started_at")).values_list("job", "at"))
+    last_succeeded = dict(
+        runs.filter(status=JobStatus.SUCCEEDED).values("job").annotate(at=Max("started_at")).values_list("job", "at")
+    )
+    wanted = Q(pk__in=[])
+    for job, at in (*last_started.items(), *last_succeeded.items()):
+        wanted |= Q(job=job, started_at=at)
+    found: dict[tuple[str, object], JobRun] = {}
+    # Two runs of one job never start in the same microsecond in practice; the later id wins if they do.
+    for run in runs.filter(wanted).order_by("started_at", "id"):
+        found[(run.job, run.started_at)] = run
+    latest = []
+    for job in JobName:
+        last = found.get((job, last_started.get(job)))
+        success = found.get((job, last_succeeded.get(job)))
+        latest.append(JobLatest(job=job, last=last, last_success=success))
+    return latest
+
+
+def job_runs(workspace: Workspace, *, job: str = "", status: str = "") -> QuerySet[JobRun]:
+    """The workspace's job runs, newest first, narrowed to one job and one status when given."""
+    rows = JobRun.objects.filter(workspace=workspace)
+    if job:
+        rows = rows.filter(job=job)
+    if status:
+        rows = rows.filter(status=status)
+    return rows.order_by("-started_at", "-id")

@@ -283,7 +283,7 @@ def check_event(
             raise ValueError(f"messageId is longer than {MAX_ID_CHARS} characters")
         name = ""
         if call_type == "track":
-            name = raw.get("event")  # type: ignore[assignment]
+            name = raw.get("event")  # type: ignore[assignment]  # checked to be a string just below
             if not isinstance(name, str) or not name.strip():
                 raise ValueError("event (the event name) is required for track")
             name = name.strip()

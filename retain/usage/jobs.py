@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from retain.health.services import health_recompute
 from retain.journeys.services import journeys_advance
+from retain.tenancy.choices import JobName
+from retain.tenancy.jobs import for_each_workspace, raise_if_failed
 from retain.tenancy.models import Workspace
 from retain.usage.models import RollupDirty, RollupState, UsageEvent
 from retain.usage.rollups import FoldProgress, FoldResult, events_expire, rollups_fold
@@ -26,12 +28,14 @@ def fold_usage() -> int:
         UsageEvent.objects.values("workspace_id").annotate(high=Max("id")).values_list("workspace_id", "high")
     )
     dirty = set(RollupDirty.objects.values_list("workspace_id", flat=True))
-    folded = 0
-    for workspace in Workspace.objects.filter(pk__in=set(latest) | dirty):
-        if workspace.pk not in dirty and latest.get(workspace.pk, 0) <= watermarks.get(workspace.pk, 0):
-            continue
-        folded += fold_workspace(workspace).events_folded
-    return folded
+    due = [
+        workspace
+        for workspace in Workspace.objects.filter(pk__in=set(latest) | dirty).order_by("pk")
+        if workspace.pk in dirty or latest.get(workspace.pk, 0) > watermarks.get(workspace.pk, 0)
+    ]
+    outcome = for_each_workspace(JobName.USAGE_FOLD, lambda workspace: fold_workspace(workspace).events_folded, due)
+    raise_if_failed(outcome)
+    return outcome.rows
 
 
 def fold_workspace(workspace: Workspace, progress: FoldProgress | None = None) -> FoldResult:
@@ -79,13 +83,16 @@ def _evaluate_journeys(workspace: Workspace, account_ids: list[int]) -> None:
 @shared_task(name="retain.usage.jobs.expire_events")
 def expire_events() -> int:
     """Delete raw events older than the retention period (their daily rollups stay)."""
-    deleted = 0
-    for workspace in Workspace.objects.all():
+
+    def expire(workspace: Workspace) -> int:
         count = events_expire(workspace=workspace)
         if count:
             log.info("expired %s raw events in %s", count, workspace.slug)
-        deleted += count
-    return deleted
+        return count
+
+    outcome = for_each_workspace(JobName.USAGE_EXPIRE_EVENTS, expire)
+    raise_if_failed(outcome)
+    return outcome.rows
 
 
 @shared_task(name="retain.usage.jobs.expire_rejections")

@@ -61,7 +61,7 @@ def _email(traits: dict[str, Any]) -> str:
     if not isinstance(value, str):
         return ""
     value = value.strip().lower()
-    if len(value) > UsageUser._meta.get_field("email").max_length:  # type: ignore[operator]
+    if len(value) > UsageUser._meta.get_field("email").max_length:  # type: ignore[operator]  # get_field may return a relation; these names are plain columns
         return ""
     try:
         validate_email(value)

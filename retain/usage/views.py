@@ -14,11 +14,13 @@ import base64
 import binascii
 import logging
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -135,7 +137,7 @@ def _ingest_or_raise(request: HttpRequest, call_type: str | None) -> JsonRespons
     )
 
 
-def _endpoint(call_type: str | None):  # type: ignore[no-untyped-def]
+def _endpoint(call_type: str | None) -> Callable[[HttpRequest], HttpResponseBase]:
     @csrf_exempt
     @require_POST
     def view(request: HttpRequest) -> JsonResponse:

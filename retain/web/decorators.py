@@ -25,7 +25,7 @@ def workspace_view(view: WorkspaceView) -> Callable[..., HttpResponse]:
     @functools.wraps(view)
     def wrapper(request: HttpRequest, slug: str, **kwargs: Any) -> HttpResponse:
         member: Member = get_member(request.user, slug)
-        request.member = member  # type: ignore[attr-defined]
+        request.member = member  # type: ignore[attr-defined]  # the member rides on the request for the views and templates
         return view(request, member, **kwargs)
 
     return wrapper

@@ -61,7 +61,7 @@ def _member_choices(members: QuerySet[Member]) -> list[tuple[str, str]]:
     return [(str(m.pk), m.display_name) for m in members]
 
 
-class MemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class MemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.display_name)
 
@@ -297,7 +297,7 @@ class TouchpointForm(forms.Form):
         assert isinstance(contacts_field, forms.ModelMultipleChoiceField)
         member_field.queryset = owner_candidates(member.workspace)
         contacts_field.queryset = account.contacts.order_by("status", "last_name", "first_name")
-        contacts_field.label_from_instance = _contact_label  # type: ignore[method-assign,assignment]
+        contacts_field.label_from_instance = _contact_label  # type: ignore[method-assign,assignment]  # Django's documented way to label the choices
 
 
 # Subscriptions -----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from retain.accounts.models import Account
 from retain.accounts.segments import NO_OWNER
 from retain.lib.senders import DEFAULT_SENDER_NAME
-from retain.tenancy.choices import AuditAction, CapacityUnit, CsmKind, Role, UnknownGroups
+from retain.tenancy.choices import AuditAction, CapacityUnit, CsmKind, JobName, JobStatus, Role, UnknownGroups
 from retain.tenancy.models import Member, Workspace
 from retain.web.forms import MULTI_CRITERIA, SINGLE_CRITERIA
 
@@ -190,7 +190,7 @@ class MemberEditForm(forms.Form):
             .select_related("user")
             .order_by("user__first_name", "user__email")
         )
-        manager_field.label_from_instance = lambda m: m.display_name  # type: ignore[method-assign,assignment]
+        manager_field.label_from_instance = lambda m: m.display_name  # type: ignore[method-assign,assignment]  # Django's documented way to label the choices
         if not editor.is_admin:
             for name in ("role", "is_active"):
                 del self.fields[name]
@@ -237,6 +237,13 @@ class AuditFilterForm(forms.Form):
         if since and until and until < since:
             self.add_error("until", "must be on or after the From day")
         return cleaned
+
+
+class JobRunFilterForm(forms.Form):
+    """The Jobs page's history filters; both optional, an empty form shows every run."""
+
+    job = forms.ChoiceField(choices=[("", "Any job"), *JobName.choices], required=False)
+    status = forms.ChoiceField(choices=[("", "Any status"), *JobStatus.choices], required=False)
 
 
 class ApiTokenForm(forms.Form):

@@ -6,16 +6,18 @@ from typing import Any
 
 from django import forms
 
+from retain.accounts.models import Subscription
 from retain.renewals.choices import (
     NOT_FORECAST,
     NOT_FORECAST_LABEL,
     OPEN_STAGES,
+    ExpansionStatus,
     ForecastCategory,
     Outcome,
     ReasonKind,
     Stage,
 )
-from retain.renewals.models import ReasonCode, Renewal
+from retain.renewals.models import ExpansionOpportunity, ReasonCode, Renewal
 from retain.renewals.selectors import reason_codes
 from retain.tenancy.choices import Role
 from retain.tenancy.models import Member
@@ -47,7 +49,7 @@ class RenewalUpdateForm(forms.Form):
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         owners = Member.objects.filter(workspace_id=renewal.workspace_id, is_active=True).exclude(role=Role.VIEWER)
-        self.fields["owner"].queryset = owners.select_related("user").order_by("user__first_name")  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = owners.select_related("user").order_by("user__first_name")  # type: ignore[attr-defined]  # Form.fields is typed as Field; this one is a choice field
         self.renewal = renewal
 
     def clean(self) -> dict[str, Any]:
@@ -83,10 +85,28 @@ class RenewalCloseForm(forms.Form):
 
     def __init__(self, *args: Any, renewal: Renewal, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reasons"].queryset = reason_codes(renewal.workspace, active_only=True)  # type: ignore[attr-defined]
-        self.fields["reasons"].label_from_instance = lambda r: f"{r.get_kind_display()}: {r.label}"  # type: ignore[attr-defined]
+        self.fields["reasons"].queryset = reason_codes(renewal.workspace, active_only=True)  # type: ignore[attr-defined]  # Form.fields is typed as Field; this one is a choice field
+        self.fields["reasons"].label_from_instance = lambda r: f"{r.get_kind_display()}: {r.label}"  # type: ignore[attr-defined]  # Django's documented way to label the choices; Form.fields is typed as Field
 
 
 class ReasonCodeForm(forms.Form):
     kind = forms.ChoiceField(choices=ReasonKind.choices)
     label = forms.CharField(max_length=120)
+
+
+class ExpansionCloseForm(forms.Form):
+    status = forms.ChoiceField(choices=[(ExpansionStatus.WON, "Won"), (ExpansionStatus.LOST, "Lost")])
+    amount = forms.DecimalField(
+        min_value=0, max_digits=16, decimal_places=2, required=False, help_text="ARR won; blank: the expected"
+    )
+    subscription = forms.ModelChoiceField(
+        queryset=Subscription.objects.none(), required=False, empty_label="No subscription change"
+    )
+    new_mrr = forms.DecimalField(min_value=0, max_digits=16, decimal_places=2, required=False, label="New MRR")
+    new_seats = forms.IntegerField(min_value=0, required=False)
+
+    def __init__(self, *args: Any, opportunity: ExpansionOpportunity, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["subscription"].queryset = Subscription.objects.filter(  # type: ignore[attr-defined]  # Form.fields is typed as Field; this one is a choice field
+            account_id=opportunity.account_id
+        )

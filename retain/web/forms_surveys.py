@@ -7,14 +7,17 @@ ValidationError lands on the field it names through `add_service_errors`.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 
-from retain.accounts.choices import ContactRole, EntryKind
+from retain.accounts.choices import ContactRole, EntryKind, Tier
 from retain.accounts.models import Segment
+from retain.accounts.selectors import workspace_today
 from retain.lib.columns import integer_max
 from retain.surveys.choices import ScheduleKind, SurveyKind
+from retain.surveys.measures import Period
 from retain.surveys.models import (
     DEFAULT_FATIGUE_LIMIT,
     DEFAULT_FATIGUE_WINDOW_DAYS,
@@ -135,3 +138,39 @@ class SurveyForm(forms.Form):
 
     def _standard_question(self, kind: str) -> str:
         return QUESTIONS[SurveyKind(kind)].format(vendor=self.workspace.name)
+
+
+PRESETS = ((3, "3 months"), (6, "6 months"), (12, "12 months"), (24, "24 months"))
+MAX_PERIOD_DAYS = 5 * 366
+
+
+class PeriodForm(forms.Form):
+    """The period a page shows: two calendar days in the workspace's time zone, or a preset."""
+
+    start = forms.DateField(required=False, label="From")
+    end = forms.DateField(required=False, label="To")
+    months = forms.TypedChoiceField(required=False, coerce=int, choices=[(m, label) for m, label in PRESETS])
+    tier = forms.ChoiceField(required=False, choices=[("", "All tiers"), *Tier.choices])
+
+    def __init__(self, data: Any, *, workspace: Workspace) -> None:
+        super().__init__(data)
+        self.workspace = workspace
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", "must be on or after the start")
+        elif start and end and (end - start).days > MAX_PERIOD_DAYS:
+            self.add_error("start", "the period can be five years at most")
+        return data
+
+    def period(self) -> Period:
+        today = workspace_today(self.workspace)
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("start") or data.get("end"):
+            end = data.get("end") or today
+            start = data.get("start") or end - dt.timedelta(days=364)
+            if start <= end:
+                return Period(start, end, self.workspace.time_zone)
+        return Period.last_months(self.workspace, data.get("months") or 12, today)

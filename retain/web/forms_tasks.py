@@ -18,7 +18,7 @@ from retain.web.forms import owner_candidates
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class _OwnerField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class _OwnerField(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.display_name)
 

@@ -17,6 +17,7 @@ from retain.web.views import (
     surveys,
 )
 from retain.web.views import expansion as expansion_views
+from retain.web.views import jobs as jobs_views
 from retain.web.views import journeys as journey_views
 from retain.web.views import login as login_views
 from retain.web.views import messaging as messaging_views
@@ -100,6 +101,7 @@ urlpatterns = [
     path(w + "members/invitations/<int:pk>/revoke/", settings.invitation_revoke, name="invitation-revoke"),
     path(w + "audit/", audit.audit_log, name="audit"),
     path(w + "audit.csv", audit.audit_log_csv, name="audit-csv"),
+    path(w + "jobs/", jobs_views.jobs, name="jobs"),
     path(w + "api-tokens/", settings.api_tokens, name="api-tokens"),
     path(w + "api-tokens/<int:pk>/revoke/", settings.api_token_revoke, name="api-token-revoke"),
     path(w + "write-keys/", settings.write_keys, name="write-keys"),

@@ -34,7 +34,7 @@ def book(workspace: Workspace, carol: Member, dave: Member) -> None:
 
 
 def _names(queryset: object) -> list[str]:
-    return [account.name for account in queryset]  # type: ignore[attr-defined]
+    return [account.name for account in queryset]  # type: ignore[attr-defined]  # the rows are accounts
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.urls("retain.api.tests.urls")
 def test_a_token_over_its_budget_gets_429_with_retry_after_and_others_do_not(
     account: Account, mark: Member, carol: Member, olga: Member, client_for: ClientFor, settings: object
 ) -> None:
-    settings.API_RATE_PER_TOKEN = 3  # type: ignore[attr-defined]
+    settings.API_RATE_PER_TOKEN = 3  # type: ignore[attr-defined]  # pytest-django's settings fixture takes any setting
     script = client_for(mark)
     codes = [script.get(f"/api/v1/accounts/{account.pk}/").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
@@ -31,7 +31,7 @@ def test_a_token_over_its_budget_gets_429_with_retry_after_and_others_do_not(
 def test_the_budget_is_per_token_not_per_member(
     account: Account, mark: Member, client_for: ClientFor, settings: object
 ) -> None:
-    settings.API_RATE_PER_TOKEN = 2  # type: ignore[attr-defined]
+    settings.API_RATE_PER_TOKEN = 2  # type: ignore[attr-defined]  # pytest-django's settings fixture takes any setting
     first, second = client_for(mark), client_for(mark)
     assert [first.get("/api/v1/accounts/").status_code for _ in range(3)] == [200, 200, 429]
     assert second.get("/api/v1/accounts/").status_code == 200

@@ -83,7 +83,7 @@ def _now_on(day: dt.date, workspace: Workspace) -> dt.datetime:
 
 
 def _max_pk(model: type, **filters: object) -> int:
-    return model.objects.filter(**filters).aggregate(m=Max("pk"))["m"] or 0  # type: ignore[attr-defined,no-any-return]
+    return model.objects.filter(**filters).aggregate(m=Max("pk"))["m"] or 0  # type: ignore[attr-defined,no-any-return]  # model is any model class; Max of an integer key is an int
 
 
 def _hold_back_event_facts(workspace: Workspace, since: dt.datetime) -> list[TimelineEntry]:

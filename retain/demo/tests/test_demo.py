@@ -263,7 +263,7 @@ def test_usage_is_raw_for_recent_days_and_rolled_up_before(demo: DemoContext) ->
     # The recent rollups are the real fold of the raw events.
     recent = rollups.filter(day__gte=first_raw).aggregate(total=Sum("events"))["total"]
     assert recent == events.count()
-    assert RollupState.objects.get(workspace=workspace).last_event_id == events.order_by("-id").first().pk  # type: ignore[union-attr]
+    assert RollupState.objects.get(workspace=workspace).last_event_id == events.order_by("-id").first().pk  # type: ignore[union-attr]  # the rows exist: the test made them
     assert DailyUserUsage.objects.filter(workspace=workspace, day__gte=first_raw).exists()
     # Older days were folded without their raw events: per user and per feature too, not per account only.
     assert DailyUserUsage.objects.filter(workspace=workspace, day__lt=first_raw).count() > 1000
@@ -318,18 +318,18 @@ def test_the_command_builds_prints_the_logins_and_keeps_an_existing_workspace(mo
     ):
         assert f"  {label} " in text
     assert served == []
-    first_id = demo_workspace().pk  # type: ignore[union-attr]
+    first_id = demo_workspace().pk  # type: ignore[union-attr]  # the demo was built just before, so the workspace exists
 
     out = io.StringIO()
     real("demo", "--accounts", "8", "--bind", "127.0.0.1:0", stdout=out)
     assert "exists; keeping it" in out.getvalue()
-    assert demo_workspace().pk == first_id  # type: ignore[union-attr]
+    assert demo_workspace().pk == first_id  # type: ignore[union-attr]  # the demo was built just before, so the workspace exists
     assert served == ["127.0.0.1:0"]
 
     out = io.StringIO()
     real("demo", "--accounts", "8", "--raw-days", "2", "--no-serve", "--reset", stdout=out)
     assert "Deleted the existing demo workspace" in out.getvalue()
-    assert demo_workspace().pk != first_id  # type: ignore[union-attr]
+    assert demo_workspace().pk != first_id  # type: ignore[union-attr]  # the demo was built just before, so the workspace exists
 
 
 def test_a_taken_port_is_refused_before_the_build_starts() -> None:

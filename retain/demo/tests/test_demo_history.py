@@ -116,7 +116,7 @@ def test_each_account_s_score_history_has_no_step_at_the_raw_events_boundary(dem
     # Tickets per active user is undefined without the per-user rollups: filled as often on both sides.
     filled = [sum(v is not None for v in raw(day, "tickets_per_active_user")) for day in (before, after)]
     assert filled[1] > 0 and filled[0] >= 0.9 * filled[1], filled
-    moves = [scores[(pk, after)].overall - scores[(pk, before)].overall for pk in both]  # type: ignore[operator]
+    moves = [scores[(pk, after)].overall - scores[(pk, before)].overall for pk in both]  # type: ignore[operator]  # both days are scored, so the overalls are numbers
     assert abs(statistics.mean(moves)) < 4, statistics.mean(moves)
 
 
@@ -170,7 +170,7 @@ def _path(model: type[models.Model], target: type[models.Model], depth: int = 4)
     found: str | None = None
     for field in model._meta.concrete_fields:
         if isinstance(field, models.ForeignKey):
-            rest = _path(field.related_model, target, depth - 1)  # type: ignore[arg-type]
+            rest = _path(field.related_model, target, depth - 1)  # type: ignore[arg-type]  # a relation's model is a model class here
             if rest is not None:
                 lookup = f"{field.name}__{rest}" if rest else field.name
                 if found is None or lookup.count("__") < found.count("__"):

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from retain.accounts.models import Account
-from retain.health import services
+from retain.health import selectors, services
 from retain.health.defaults import FILES
 from retain.health.models import HealthScore, Scorecard
 from retain.lib.yamldocs import split_documents
@@ -77,8 +77,8 @@ def test_export_then_import_round_trips_every_scorecard(
 
     out, _ = run("scorecard", "import", "--workspace", "other", str(file))
     assert out.count("version 1 published") == len(FILES) + 1
-    mine = {(row.name, row.definition) for row in services.scorecards_published(workspace)}
-    theirs = {(row.name, row.definition) for row in services.scorecards_published(other_workspace)}
+    mine = {(row.name, row.definition) for row in selectors.scorecards_published(workspace)}
+    theirs = {(row.name, row.definition) for row in selectors.scorecards_published(other_workspace)}
     assert theirs == mine
 
     out, _ = run("scorecard", "import", "--workspace", "other", str(file))

@@ -183,5 +183,5 @@ def test_the_current_pulse_is_the_latest_set_on_or_before_the_day(account: Accou
     )
 
     assert selectors.current_pulse(account, day=D) == yellow
-    assert selectors.current_pulse(account, day=D + dt.timedelta(days=1)).get_value_display() == "Green"  # type: ignore[union-attr]
+    assert selectors.current_pulse(account, day=D + dt.timedelta(days=1)).get_value_display() == "Green"  # type: ignore[union-attr]  # the test set a pulse for that day
     assert account.pulses.count() == 3

@@ -44,7 +44,7 @@ def measure(kind: str, rule: Rule, weight: float = 1, missing: str | None = None
 
 
 def card(*groups: Group, composition: str = WEIGHTED_AVERAGE, **options: object) -> Scorecard:
-    return Scorecard(name="Test", groups=groups, composition=composition, **options)  # type: ignore[arg-type]
+    return Scorecard(name="Test", groups=groups, composition=composition, **options)  # type: ignore[arg-type]  # the keyword arguments are a dict of mixed value types
 
 
 def flat(*measures: Measure, composition: str = WEIGHTED_AVERAGE, **options: object) -> Scorecard:
@@ -53,7 +53,7 @@ def flat(*measures: Measure, composition: str = WEIGHTED_AVERAGE, **options: obj
         groups=(Group("", measures),),
         grouped=False,
         composition=composition,
-        **options,  # type: ignore[arg-type]
+        **options,  # type: ignore[arg-type]  # the keyword arguments are a dict of mixed value types
     )
 
 
@@ -302,7 +302,7 @@ def test_explain_change_lists_contribution_deltas_largest_first_in_words() -> No
         "−5: 6 features used in the last 28 days",
     ]
     assert [f.kind for f in factors] == ["champion_active", "usage_trend", "feature_breadth"]
-    assert sum(f.delta for f in factors) == pytest.approx(after.overall - before.overall, abs=0.1)  # type: ignore[operator]
+    assert sum(f.delta for f in factors) == pytest.approx(after.overall - before.overall, abs=0.1)  # type: ignore[operator]  # both scores are computed: the accounts have data
 
 
 def test_explain_change_from_nothing_and_for_a_dropped_measure() -> None:
@@ -394,8 +394,8 @@ def scorecards(draw: st.DrawFn) -> Scorecard:
         groups = [Group("a", tuple(measures[:cut]), draw(st.floats(0.01, 100)))]
         if measures[cut:]:
             groups.append(Group("b", tuple(measures[cut:]), draw(st.floats(0.01, 100))))
-        return Scorecard(name="P", groups=tuple(groups), **common)  # type: ignore[arg-type]
-    return Scorecard(name="P", groups=(Group("", tuple(measures)),), grouped=False, **common)  # type: ignore[arg-type]
+        return Scorecard(name="P", groups=tuple(groups), **common)  # type: ignore[arg-type]  # the keyword arguments are a dict of mixed value types
+    return Scorecard(name="P", groups=(Group("", tuple(measures)),), grouped=False, **common)  # type: ignore[arg-type]  # the keyword arguments are a dict of mixed value types
 
 
 @st.composite

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from retain.accounts import services as account_services
 from retain.accounts.choices import EntryKind
 from retain.accounts.models import Account, TimelineEntry
-from retain.health import definition, services
+from retain.health import definition, selectors, services
 from retain.health.choices import Band, ScorecardStatus
 from retain.health.defaults import FILES, default_scorecard_text
 from retain.health.models import HealthScore, Pulse, Scorecard
@@ -79,7 +79,7 @@ def pulse(account: Account, value: int, set_on: dt.date) -> Pulse:
 
 
 def published(workspace: Workspace) -> list[tuple[str, int]]:
-    return [(row.name, row.version) for row in services.scorecards_published(workspace)]
+    return [(row.name, row.version) for row in selectors.scorecards_published(workspace)]
 
 
 # Publishing ---------------------------------------------------------------------------------------

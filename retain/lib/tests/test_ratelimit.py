@@ -24,7 +24,7 @@ def address(remote: str, forwarded: str | None = None) -> str:
 
 @pytest.fixture(autouse=True)
 def _proxies(settings: object) -> None:
-    settings.TRUSTED_PROXIES = PROXIES  # type: ignore[attr-defined]
+    settings.TRUSTED_PROXIES = PROXIES  # type: ignore[attr-defined]  # pytest-django's settings fixture takes any setting
 
 
 def test_without_a_trusted_proxy_the_header_is_ignored() -> None:
@@ -57,7 +57,7 @@ def test_ipv6_proxies_are_networks_too() -> None:
 
 
 def test_no_proxies_configured_trusts_no_header(settings: object) -> None:
-    settings.TRUSTED_PROXIES = []  # type: ignore[attr-defined]
+    settings.TRUSTED_PROXIES = []  # type: ignore[attr-defined]  # pytest-django's settings fixture takes any setting
     assert address("10.0.0.5", "198.51.100.1") == "10.0.0.5"
 
 
@@ -72,7 +72,7 @@ def test_counts_are_per_key_and_reset_with_the_next_window(monkeypatch: pytest.M
 
 @pytest.mark.django_db(transaction=True)
 def test_the_database_cache_keeps_a_count_for_its_whole_window(settings: object) -> None:
-    settings.CACHES = {  # type: ignore[attr-defined]
+    settings.CACHES = {  # type: ignore[attr-defined]  # pytest-django's settings fixture takes any setting
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "retain_cache_test"}
     }
     call_command("createcachetable", verbosity=0)

@@ -40,7 +40,7 @@ class Inbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
+        self.messages.append((list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]  # aiosmtpd types the recipients loosely; they are strings
         return "250 Message accepted for delivery"
 
 
@@ -110,7 +110,7 @@ def http_receiver(statuses: list[int], tls: ssl.SSLContext | None = None) -> Ite
             with receiver.lock:
                 receiver.server_names.append(name)
 
-        tls.sni_callback = server_name  # type: ignore[assignment]
+        tls.sni_callback = server_name  # type: ignore[assignment]  # the stubs want the exact callback signature; this one matches at run time
         server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

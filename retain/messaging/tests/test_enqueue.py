@@ -89,6 +89,6 @@ def test_a_webhook_is_queued_once_per_key(workspace: Workspace, account: Account
         "payload": {"account": account.pk},
         "idempotency_key": "red:1",
     }
-    first = services.webhook_enqueue(**kwargs)  # type: ignore[arg-type]
-    assert services.webhook_enqueue(**kwargs).pk == first.pk  # type: ignore[arg-type]
+    first = services.webhook_enqueue(**kwargs)  # type: ignore[arg-type]  # the keyword arguments are a dict of mixed value types
+    assert services.webhook_enqueue(**kwargs).pk == first.pk  # type: ignore[arg-type]  # the keyword arguments are a dict of mixed value types
     assert first.status == DeliveryStatus.QUEUED and first.payload == {"account": account.pk}

@@ -284,9 +284,9 @@ def test_the_query_count_does_not_grow_with_the_book(
     for i in range(5):
         extra = _account(workspace, f"Extra {i}", "enterprise", carol)
         _subscription(extra, "100", D(2025, 1, 1), D(2026, 1, 15))
-    with django_assert_max_num_queries(9):  # type: ignore[operator]
+    with django_assert_max_num_queries(9):  # type: ignore[operator]  # pytest-django's fixture is a callable context manager
         engine.revenue_metrics(workspace, Q1)
-    with django_assert_max_num_queries(5):  # type: ignore[operator]
+    with django_assert_max_num_queries(5):  # type: ignore[operator]  # pytest-django's fixture is a callable context manager
         engine.quota_attainment(workspace, Q1)
-    with django_assert_max_num_queries(3):  # type: ignore[operator]
+    with django_assert_max_num_queries(3):  # type: ignore[operator]  # pytest-django's fixture is a callable context manager
         engine.retention_trend(workspace, Q1.end)

@@ -22,20 +22,20 @@ def _reference() -> dict[str, list[dict[str, object]]]:
 
 @pytest.mark.parametrize("case", _reference()["nps"] if REFERENCE.exists() else [], ids=str)
 def test_nps_matches_the_r_package_nps(case: dict[str, object]) -> None:
-    assert formulas.nps(case["scores"]) == pytest.approx(100 * float(case["nps"]), abs=1e-6)  # type: ignore[arg-type]
+    assert formulas.nps(case["scores"]) == pytest.approx(100 * float(case["nps"]), abs=1e-6)  # type: ignore[arg-type]  # the cases come from JSON, typed object
 
 
 @pytest.mark.parametrize("case", _reference()["variance"] if REFERENCE.exists() else [], ids=str)
 def test_nps_variance_matches_the_r_package_nps(case: dict[str, object]) -> None:
-    expected = 100**2 * float(case["variance"])  # type: ignore[arg-type]
-    assert formulas.nps_variance(case["scores"]) == pytest.approx(expected, abs=1e-4)  # type: ignore[arg-type]
+    expected = 100**2 * float(case["variance"])  # type: ignore[arg-type]  # the cases come from JSON, typed object
+    assert formulas.nps_variance(case["scores"]) == pytest.approx(expected, abs=1e-4)  # type: ignore[arg-type]  # the cases come from JSON, typed object
 
 
 @pytest.mark.parametrize("case", _reference()["standard_error"] if REFERENCE.exists() else [], ids=str)
 def test_nps_standard_error_matches_the_r_package_nps(case: dict[str, object]) -> None:
-    expected = 100 * float(case["se"])  # type: ignore[arg-type]
+    expected = 100 * float(case["se"])  # type: ignore[arg-type]  # the cases come from JSON, typed object
     # The reference rounds to three decimals of the [-1, 1] scale.
-    assert formulas.nps_standard_error(case["scores"]) == pytest.approx(expected, abs=0.05)  # type: ignore[arg-type]
+    assert formulas.nps_standard_error(case["scores"]) == pytest.approx(expected, abs=0.05)  # type: ignore[arg-type]  # the cases come from JSON, typed object
 
 
 def test_the_reference_file_has_every_table() -> None:
@@ -59,7 +59,7 @@ def test_categories_follow_the_standard_bands(score: int, category: str) -> None
 @pytest.mark.parametrize("bad", [-1, 11, "9", None, True, float("nan")])
 def test_a_score_off_the_scale_is_refused_by_name(bad: object) -> None:
     with pytest.raises(ValueError, match="NPS score must be a number from 0 to 10"):
-        formulas.nps([9, bad])  # type: ignore[list-item]
+        formulas.nps([9, bad])  # type: ignore[list-item]  # a wrong type on purpose: the formula must refuse it
 
 
 def test_csat_counts_answers_strictly_above_three_and_a_half() -> None:

@@ -94,7 +94,7 @@ def test_ledger_decimals_are_accepted() -> None:
     ],
 )
 def test_a_zero_denominator_leaves_the_measure_undefined(undefined: object) -> None:
-    assert undefined() is None  # type: ignore[operator]
+    assert undefined() is None  # type: ignore[operator]  # the parameter is a lambda, typed object by pytest's parametrize
 
 
 @pytest.mark.parametrize(
@@ -106,7 +106,7 @@ def test_a_zero_denominator_leaves_the_measure_undefined(undefined: object) -> N
         (lambda: formulas.clv(1.5, 500, 0.01), "gross_margin"),
         (lambda: formulas.clv(0.75, 500, 2), "monthly_churn"),
         (lambda: formulas.clv(0.75, float("nan"), 0.01), "average_mrr"),
-        (lambda: formulas.eligible_churn("20000", 2_000_000), "revenue_lost"),  # type: ignore[arg-type]
+        (lambda: formulas.eligible_churn("20000", 2_000_000), "revenue_lost"),  # type: ignore[arg-type]  # a string on purpose: the formula must refuse it
         (lambda: formulas.gross_revenue_retention(100, 60, 50), "cannot exceed start_mrr"),
         (lambda: formulas.net_revenue_retention(100, 10, 60, 60), "cannot exceed"),
         (lambda: formulas.logo_churn_rate(10, 11), "churned_accounts"),
@@ -116,7 +116,7 @@ def test_a_zero_denominator_leaves_the_measure_undefined(undefined: object) -> N
 )
 def test_impossible_input_is_refused_by_name(call: object, field: str) -> None:
     with pytest.raises(ValueError, match=field):
-        call()  # type: ignore[operator]
+        call()  # type: ignore[operator]  # the parameter is a lambda, typed object by pytest's parametrize
 
 
 def test_a_yearly_target_is_prorated_over_the_days_of_the_period() -> None:

@@ -16,7 +16,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from retain.accounts.models import Account
-from retain.metrics import services, spend
+from retain.metrics import selectors, services, spend
 from retain.metrics.choices import SpendCategory
 from retain.metrics.tests.test_engine import _account, _change, _subscription
 from retain.surveys.measures import Filters, Period
@@ -64,14 +64,14 @@ def test_monthly_spend_adds_up_over_a_quarter(workspace: Workspace, ledger: dict
     _spend(workspace, SM, "4000", D(2026, 1, 1), D(2026, 1, 31))
     _spend(workspace, SM, "4000", D(2026, 2, 1), D(2026, 2, 28))
     _spend(workspace, SM, "4000", D(2026, 3, 1), D(2026, 3, 31))
-    assert spend.spend_in_period(workspace, Q1)[SM] == Decimal("12000.00")
+    assert selectors.spend_in_period(workspace, Q1)[SM] == Decimal("12000.00")
     assert spend.spend_figures(workspace, Q1).acv_per_dollar.value == pytest.approx(1.15)
 
 
 def test_a_quarters_spend_counts_pro_rata_over_a_month(workspace: Workspace) -> None:
     _spend(workspace, CS, "9000")
     february = Period(D(2026, 2, 1), D(2026, 2, 28))
-    assert spend.spend_in_period(workspace, february)[CS] == Decimal("2800.00")  # 9,000 × 28 / 90
+    assert selectors.spend_in_period(workspace, february)[CS] == Decimal("2800.00")  # 9,000 × 28 / 90
 
 
 def test_reactivation_counts_as_new_acv(workspace: Workspace, carol: Member) -> None:
@@ -94,7 +94,7 @@ def test_without_spend_or_new_acv_the_figures_are_undefined(workspace: Workspace
 def test_setting_spend_twice_replaces_it(workspace: Workspace) -> None:
     _spend(workspace, SM, "100")
     _spend(workspace, SM, "250.50")
-    assert spend.spend_in_period(workspace, Q1)[SM] == Decimal("250.50")
+    assert selectors.spend_in_period(workspace, Q1)[SM] == Decimal("250.50")
 
 
 @pytest.mark.parametrize(
@@ -114,7 +114,7 @@ def test_spend_validation_names_the_field(workspace: Workspace, changes: dict[st
     arguments: dict[str, object] = {"category": SM, "period_start": Q1.start, "period_end": Q1.end, "amount": "10"}
     arguments.update(changes)
     with pytest.raises(ValidationError) as error:
-        services.spend_set(workspace=workspace, actor=None, **arguments)  # type: ignore[arg-type]
+        services.spend_set(workspace=workspace, actor=None, **arguments)  # type: ignore[arg-type]  # the keyword arguments are a dict of mixed value types
     assert field in error.value.message_dict
 
 
@@ -149,7 +149,7 @@ def test_quota_validation_names_the_field(workspace: Workspace, carol: Member, v
         arguments: dict[str, object] = {"member": carol, "period_start": D(2026, 1, 1), "period_end": D(2026, 12, 31)}
         arguments.update(changes)
         with pytest.raises(ValidationError) as error:
-            services.quota_set(workspace=workspace, actor=None, **arguments)  # type: ignore[arg-type]
+            services.quota_set(workspace=workspace, actor=None, **arguments)  # type: ignore[arg-type]  # the keyword arguments are a dict of mixed value types
         assert field in error.value.message_dict, changes
 
 

@@ -133,7 +133,7 @@ def test_refresh_leaves_unbound_metrics_and_other_workspaces_alone(
     typed = services.metric_add(
         objective=objective, actor=carol, name="Typed", start_value=D(1), target_value=D(5), current_value=D(3)
     )
-    assert services.metrics_refresh(workspace=other_workspace) == 0  # type: ignore[arg-type]
+    assert services.metrics_refresh(workspace=other_workspace) == 0  # type: ignore[arg-type]  # the fixture's workspace is typed as the model's base
     assert services.metrics_refresh(workspace=account.workspace) == 0
     typed.refresh_from_db()
     assert typed.current_value == D(3)

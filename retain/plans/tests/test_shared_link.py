@@ -56,8 +56,8 @@ def page(token: str) -> object:
 
 def test_a_live_link_shows_the_plan_without_a_login(shared: str) -> None:
     response = page(shared)
-    assert response.status_code == 200  # type: ignore[attr-defined]
-    html = response.content.decode()  # type: ignore[attr-defined]
+    assert response.status_code == 200  # type: ignore[attr-defined]  # page() is typed object; it is the test client's response
+    html = response.content.decode()  # type: ignore[attr-defined]  # page() is typed object; it is the test client's response
     for text in (
         "Globex",
         "Be the go-to marketing team",
@@ -77,18 +77,18 @@ def test_only_the_hash_of_the_token_is_stored(shared: str) -> None:
 
 
 def test_a_bad_token_gets_404(shared: str) -> None:
-    assert page("not-a-token").status_code == 404  # type: ignore[attr-defined]
-    assert page(shared[:-1]).status_code == 404  # type: ignore[attr-defined]
+    assert page("not-a-token").status_code == 404  # type: ignore[attr-defined]  # page() is typed object; it is the test client's response
+    assert page(shared[:-1]).status_code == 404  # type: ignore[attr-defined]  # page() is typed object; it is the test client's response
 
 
 def test_an_expired_link_gets_404(shared: str) -> None:
     SharedLink.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
-    assert page(shared).status_code == 404  # type: ignore[attr-defined]
+    assert page(shared).status_code == 404  # type: ignore[attr-defined]  # page() is typed object; it is the test client's response
 
 
 def test_a_revoked_link_gets_404(shared: str, carol: Member) -> None:
     services.shared_link_revoke(link=SharedLink.objects.get(), actor=carol)
-    assert page(shared).status_code == 404  # type: ignore[attr-defined]
+    assert page(shared).status_code == 404  # type: ignore[attr-defined]  # page() is typed object; it is the test client's response
 
 
 def test_a_link_of_another_workspace_shows_only_its_own_account(
@@ -96,13 +96,13 @@ def test_a_link_of_another_workspace_shows_only_its_own_account(
 ) -> None:
     initech = account_services.account_create(workspace=other_workspace, actor=None, via="test", name="Initech")
     _, raw = services.shared_link_create(account=initech, actor=olga)
-    html = page(raw).content.decode()  # type: ignore[attr-defined]
+    html = page(raw).content.decode()  # type: ignore[attr-defined]  # page() is typed object; it is the test client's response
     assert "Initech" in html
     assert "Globex" not in html and "Double inbound leads" not in html
 
 
 def test_the_page_exposes_no_workspace_links_and_no_ids(shared: str, account: Account) -> None:
-    html = page(shared).content.decode()  # type: ignore[attr-defined]
+    html = page(shared).content.decode()  # type: ignore[attr-defined]  # page() is typed object; it is the test client's response
     assert "/w/" not in html
     assert "acme" not in html  # the workspace slug
     assert re.findall(r"href=", html) == []
@@ -150,7 +150,7 @@ def test_a_first_90_days_link_groups_commitments_by_period_and_side(account: Acc
     )
     _, raw = services.shared_link_create(account=account, actor=carol, purpose="onboarding_plan")
 
-    html = page(raw).content.decode()  # type: ignore[attr-defined]
+    html = page(raw).content.decode()  # type: ignore[attr-defined]  # page() is typed object; it is the test client's response
 
     first, second, third = html.split("First 30 days")[1], html.split("Days 31–60")[1], html.split("Days 61–90")[1]
     assert first.index("Install the tracking code") < first.index("Days 31–60")

@@ -22,7 +22,7 @@ TIME = {"kind": "time", "from": "subscription_start", "after_days": 305}
 def enrol(workspace: Workspace, **definition: object) -> Enrollment:
     playbook(workspace, key=str(definition.pop("key", "pb")), trigger=definition.pop("trigger", TIME), **definition)
     engine.scan(workspace=workspace, now=NOW)
-    return Enrollment.objects.order_by("-pk").first()  # type: ignore[return-value]
+    return Enrollment.objects.order_by("-pk").first()  # type: ignore[return-value]  # the test made an enrolment just before
 
 
 def sweep(days: float = 0) -> engine.SweepResult:

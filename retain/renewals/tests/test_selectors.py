@@ -65,13 +65,13 @@ def test_expected_arr_is_the_target_weighed_by_the_latest_churn_probability(
     give_churn_risk(book["Ten"].account, 0.1004, today)
     board = selectors.board(workspace, 90)
     at_risk = board.column("at_risk")
-    expected = at_risk.renewals[0].expected  # type: ignore[attr-defined]
+    expected = at_risk.renewals[0].expected  # type: ignore[attr-defined]  # annotated onto the queryset's rows
     assert (expected.probability, expected.amount) == (Decimal("0.250"), Decimal("2700.00"))  # 3,600 × 0.75
     assert expected.worked.startswith("3,600.00 × (1 − 0.250) = 2,700.00")
     assert at_risk.expected_arr == Decimal("2700.00") and at_risk.expected_count == 1
     assert board.not_forecast.expected_arr == Decimal("1080.00")  # 1,200 × (1 − 0.100)
     # Twenty has no churn score: no expected ARR, and it is not counted as zero.
-    twenty = board.column("commit").renewals[0].expected  # type: ignore[attr-defined]
+    twenty = board.column("commit").renewals[0].expected  # type: ignore[attr-defined]  # annotated onto the queryset's rows
     assert twenty.amount is None and "no churn score" in twenty.worked
     assert (board.expected_arr, board.expected_count) == (Decimal("3780.00"), 2)
 
@@ -108,7 +108,7 @@ def test_the_board_costs_one_query_however_many_renewals(
         give_churn_risk(account, 0.2, today)
     with CaptureQueriesContext(connection) as few:
         board = selectors.board(workspace, 180)
-        [(r.account.name, r.owner and r.owner.display_name, r.subscription.product, r.health_band,  # type: ignore[attr-defined]
+        [(r.account.name, r.owner and r.owner.display_name, r.subscription.product, r.health_band,  # type: ignore[attr-defined]  # annotated onto the queryset's rows
           r.expected.amount) for c in board.columns for r in c.renewals]  # type: ignore[attr-defined]  # fmt: skip
     assert len(few) == 1
 
@@ -122,5 +122,5 @@ def test_at_risk_joins_the_latest_health_band(workspace: Workspace, book: dict[s
     give_churn_risk(book["Ten"].account, 0.5, today)
     rows = {r.account.name: r for r in selectors.at_risk(workspace)}
     assert set(rows) == {"Ten", "Sixty", "OneFifty"}  # Sixty: forecast at risk, not scored
-    assert (rows["Ten"].health_band, rows["Sixty"].health_band) == ("red", None)  # type: ignore[attr-defined]
+    assert (rows["Ten"].health_band, rows["Sixty"].health_band) == ("red", None)  # type: ignore[attr-defined]  # annotated onto the queryset's rows
     assert selectors.expectation(rows["Ten"]).amount == Decimal("600.00")

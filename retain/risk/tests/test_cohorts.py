@@ -135,7 +135,7 @@ def test_both_clvs_use_the_workspaces_gross_margin(workspace: Workspace, book: N
     assert at_75.clv is not None and at_60.clv is not None
     assert at_60.gross_margin == 0.6 and at_60.monthly_churn is not None
     assert at_60.clv.seed_clv == pytest.approx(0.6 * 200 / at_60.monthly_churn)
-    assert at_60.clv.seed_clv == pytest.approx(at_75.clv.seed_clv * 0.6 / 0.75)  # type: ignore[operator]
+    assert at_60.clv.seed_clv == pytest.approx(at_75.clv.seed_clv * 0.6 / 0.75)  # type: ignore[operator]  # both tiers are fitted here, so the CLV is a number
     assert at_60.clv.new_customer_clv == pytest.approx(at_75.clv.new_customer_clv * 0.6 / 0.75)
     assert at_60.clv.residual_clv == pytest.approx(at_75.clv.residual_clv * 0.6 / 0.75)
 

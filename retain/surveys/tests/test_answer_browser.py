@@ -32,7 +32,7 @@ def received_link(inbox: Inbox, prefix: str, *, deadline: float = 20.0) -> str:
     give_up = time.monotonic() + deadline
     while time.monotonic() < give_up:
         for _, message in list(inbox.messages):
-            text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+            text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]  # the message has that part: it is built with both
             for word in text.split():
                 if word.startswith(prefix) and not word.rstrip("/").endswith("unsubscribe"):
                     return word

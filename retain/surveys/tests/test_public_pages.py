@@ -147,7 +147,7 @@ def test_the_page_is_rate_limited_per_address(client: Client, db: None, monkeypa
 def test_respondents_behind_a_trusted_proxy_each_have_their_own_bucket(
     db: None, settings: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8")]  # type: ignore[attr-defined]
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8")]  # type: ignore[attr-defined]  # pytest-django's settings fixture takes any setting
     monkeypatch.setattr(views, "RATE_PER_ADDRESS", 5)
     proxy = Client(REMOTE_ADDR="10.0.0.1")
     first = [proxy.get(f"/s/guess-{n}/", HTTP_X_FORWARDED_FOR="198.51.100.1").status_code for n in range(6)]

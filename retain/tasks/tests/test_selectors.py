@@ -11,7 +11,7 @@ TODAY = dt.date(2026, 3, 4)  # a Wednesday
 
 
 def _task(account: Account, owner: Member | None, due: dt.date, title: str = "Call", **extra: object) -> Task:
-    return services.task_create(account=account, title=title, kind="call", due_on=due, owner=owner, **extra)  # type: ignore[arg-type]
+    return services.task_create(account=account, title=title, kind="call", due_on=due, owner=owner, **extra)  # type: ignore[arg-type]  # the keyword arguments are a dict of mixed value types
 
 
 def _left_unassigned(account: Account, due: dt.date, title: str) -> Task:

@@ -20,7 +20,7 @@ TODAY = dt.date(2026, 3, 2)
 def _task(account: Account, owner: Member | None, **extra: object) -> Task:
     fields: dict[str, object] = {"title": "Call the champion", "kind": "call", "due_on": TODAY, "owner": owner}
     fields.update(extra)
-    return services.task_create(account=account, actor=owner, **fields)  # type: ignore[arg-type]
+    return services.task_create(account=account, actor=owner, **fields)  # type: ignore[arg-type]  # the keyword arguments are a dict of mixed value types
 
 
 def _entries(account: Account) -> list[TimelineEntry]:

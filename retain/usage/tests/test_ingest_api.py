@@ -42,7 +42,7 @@ def post(
         headers["HTTP_CONTENT_ENCODING"] = "gzip"
     if key is not None:
         headers["HTTP_AUTHORIZATION"] = _auth(key)
-    return client.post(path, data=data, content_type="application/json", **headers)  # type: ignore[arg-type]
+    return client.post(path, data=data, content_type="application/json", **headers)  # type: ignore[arg-type]  # extra headers go to the WSGI environ as keyword arguments
 
 
 def track(message_id: str, **extra: Any) -> dict[str, Any]:

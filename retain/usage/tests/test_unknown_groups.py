@@ -105,7 +105,7 @@ def test_a_held_group_id_creates_no_account_and_counts_its_waiting_events(
     held = UnmatchedGroup.objects.get(group_id="acct-typo")
     assert (held.calls, held.traits, held.account) == (2, {"name": "Initech Inc"}, None)
     # `events` is the selector's annotation, which the type checker does not see.
-    counts = {row.group_id: row.events for row in selectors.unmatched_groups(holding)}  # type: ignore[attr-defined]
+    counts = {row.group_id: row.events for row in selectors.unmatched_groups(holding)}  # type: ignore[attr-defined]  # annotated onto the queryset's rows
     # The two group calls and the two track calls naming it; "other-typo" had no group call.
     assert counts == {"acct-typo": 4}
     assert set(UsageUser.objects.values_list("user_id", "held_group_id")) == {("u7", "acct-typo"), ("u8", "acct-typo")}

@@ -35,6 +35,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "api*",
             "write*",
             "audit*",
+            "jobs",
             "unmatched-group*",
         ),
     ),

@@ -297,7 +297,7 @@ def test_a_bad_filter_is_shown_next_to_its_field(client: Client, account: Accoun
 
 
 def names(response: object) -> list[str]:
-    return [a.name for a in response.context["page"].object_list]  # type: ignore[attr-defined]
+    return [a.name for a in response.context["page"].object_list]  # type: ignore[attr-defined]  # the test client's response carries content and context
 
 
 def test_the_list_shows_each_accounts_columns(client: Client, account: Account, vic: Member) -> None:
@@ -438,7 +438,7 @@ def test_the_export_is_the_filtered_list_as_csv(
     response = client.get(url("accounts-export"), {"tier": "enterprise"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))  # type: ignore[attr-defined]  # a streamed response; the test client types every response as HttpResponse
     assert [r["name"] for r in rows] == ["Globex"]
     assert rows[0]["arr"] == "12000.00"
     assert rows[0]["owner"] == "Carol"
@@ -451,7 +451,7 @@ def test_the_export_neutralises_cells_a_spreadsheet_would_run(
     services.account_create(workspace=workspace, actor=None, via="test", name='=HYPERLINK("http://evil")', industry="x")
     services.account_create(workspace=workspace, actor=None, via="test", name="@SUM(1+1)")
     login(client, vic)
-    body = b"".join(client.get(url("accounts-export")).streaming_content).decode()  # type: ignore[attr-defined]
+    body = b"".join(client.get(url("accounts-export")).streaming_content).decode()  # type: ignore[attr-defined]  # a streamed response; the test client types every response as HttpResponse
     names_ = [row[0] for row in csv.reader(io.StringIO(body))][1:]
     assert sorted(names_) == ['\'=HYPERLINK("http://evil")', "'@SUM(1+1)"]
 
@@ -578,7 +578,7 @@ def test_subscriptions_are_added_and_changed_with_their_movements(
     assert response.status_code == 302
     subscription.refresh_from_db()
     assert subscription.status == SubscriptionStatus.CHURNED
-    assert subscription.movements.last().kind == MovementKind.CHURN  # type: ignore[union-attr]
+    assert subscription.movements.last().kind == MovementKind.CHURN  # type: ignore[union-attr]  # the rows exist: the test made them
     account.refresh_from_db()
     assert account.mrr == Decimal("200")
 

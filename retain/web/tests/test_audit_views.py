@@ -100,14 +100,14 @@ def test_the_csv_export_has_every_matching_entry_and_is_itself_audited(workspace
     response = login(alice).get(W + "audit.csv", {"action": "scorecard.published"})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))  # type: ignore[attr-defined]
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))  # type: ignore[attr-defined]  # a streamed response; the test client types every response as HttpResponse
     assert rows[0] == ["at", "actor", "action", "target_type", "target_id", "target", "detail"]
     assert len(rows) == PAGE_SIZE + 2
     assert rows[1][1:3] == ["Alice", "scorecard.published"] and json.loads(rows[1][6]) == {"n": PAGE_SIZE}
     exported = AuditEntry.objects.filter(workspace=workspace, action="export", target="audit log").get()
     assert exported.detail == {"filters": {"action": "scorecard.published"}}
     everything = login(alice).get(W + "audit.csv")
-    text = b"".join(everything.streaming_content).decode()  # type: ignore[attr-defined]
+    text = b"".join(everything.streaming_content).decode()  # type: ignore[attr-defined]  # a streamed response; the test client types every response as HttpResponse
     assert "'=HYPERLINK(evil)" in text  # a spreadsheet shows it as text, never runs it
 
 

@@ -54,7 +54,7 @@ def test_the_500_page_renders_without_a_request_context_or_the_database() -> Non
 
 @pytest.mark.django_db
 def test_an_exception_in_a_view_answers_the_styled_500(settings: object, alice: Member) -> None:
-    settings.ROOT_URLCONF = "retain.web.tests.failing_urls"  # type: ignore[attr-defined]
+    settings.ROOT_URLCONF = "retain.web.tests.failing_urls"  # type: ignore[attr-defined]  # pytest-django's settings fixture takes any setting
     client = Client(raise_request_exception=False)
     response = client.get("/boom/")
     assert response.status_code == 500

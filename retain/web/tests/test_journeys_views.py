@@ -142,7 +142,7 @@ def test_the_board_csv_has_a_row_per_account_and_milestone(
     login(client, vic)
     response = client.get(url("journeys-csv"), {"tier": "enterprise"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))  # type: ignore[attr-defined]  # a streamed response; the test client types every response as HttpResponse
     assert len(rows) == 8 and {row["account"] for row in rows} == {"Globex"}
     assert rows[0]["milestone"] == "Technical set-up" and rows[0]["status"] == "done"
     assert rows[0]["owner"] == "Carol" and rows[0]["template"] == "critical-path"
@@ -155,7 +155,7 @@ def test_the_board_csv_neutralises_cells_a_spreadsheet_would_run(
 ) -> None:
     Account.objects.filter(pk=globex.pk).update(name='=HYPERLINK("http://evil.example")')
     response = login(client, vic).get(url("journeys-csv"))
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))  # type: ignore[attr-defined]  # a streamed response; the test client types every response as HttpResponse
     assert rows and {row["account"] for row in rows} == {'\'=HYPERLINK("http://evil.example")'}
     assert {row["version"] for row in rows} == {"1"}
     assert login(client, olga).get(url("journeys-csv")).status_code == 404

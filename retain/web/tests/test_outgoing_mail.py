@@ -40,7 +40,7 @@ def links_in(mail: EmailMessage) -> list[str]:
     found = [link for _, value in mail.items() for link in LINK.findall(str(value))]
     for part in mail.walk():
         if part.get_content_maintype() == "text":
-            found += LINK.findall(part.get_content())  # type: ignore[attr-defined]
+            found += LINK.findall(part.get_content())  # type: ignore[attr-defined]  # walk() yields EmailMessage parts, typed as Message
     return found
 
 

@@ -61,7 +61,7 @@ def test_an_admin_downloads_the_whole_workspace(alice: Member, jane: Contact) ->
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     assert 'filename="retain-acme-' in response["Content-Disposition"]
-    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as zf:  # type: ignore[attr-defined]
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as zf:  # type: ignore[attr-defined]  # a streamed response; the test client types every response as HttpResponse
         manifest = json.loads(zf.read("manifest.json"))
         contacts = zf.read("json/accounts.contact.jsonl").decode()
     assert manifest["workspace"]["slug"] == "acme"

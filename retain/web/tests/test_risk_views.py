@@ -188,7 +188,7 @@ def test_the_csv_holds_every_scored_account_with_numbers_as_numbers(
 ) -> None:
     response = login(client, vic).get(reverse("risk-csv", args=["acme"]) + "?sort=account")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))  # type: ignore[attr-defined]
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))  # type: ignore[attr-defined]  # a streamed response; the test client types every response as HttpResponse
     assert rows[0] == ["account", "tier", "owner", "churn_probability", "top_reasons"]
     assert len(rows) == 62 and rows[1][0] == "Globex" and rows[2][:4] == ["Risk 00", "enterprise", "", "0.01"]
     assert rows[1][4].startswith("Usage trend = '-0.6") or rows[1][4].startswith("Usage trend = -0.6")
@@ -237,7 +237,7 @@ def test_a_model_below_the_gate_lists_no_account_and_says_what_data_is_missing(
     assert "0.247" in page and "12 distinct accounts" in page  # the gated model's own evaluation
     assert response.context["run"] is None and 'id="risks"' not in page and "Globex" not in page
     download = client.get(reverse("risk-csv", args=["acme"]))
-    rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))  # type: ignore[attr-defined]
+    rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))  # type: ignore[attr-defined]  # a CSV download is a streaming response
     assert rows == [["account", "tier", "owner", "churn_probability", "top_reasons"]]
     assert login(client, olga).get(reverse("risk", args=["acme"])).status_code == 404
 

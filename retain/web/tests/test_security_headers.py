@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def directives(response: object) -> dict[str, str]:
-    header = response["Content-Security-Policy"]  # type: ignore[index]
+    header = response["Content-Security-Policy"]  # type: ignore[index]  # the test client's response is typed without item access
     return {part.split()[0]: part.strip() for part in header.split(";") if part.strip()}
 
 
@@ -36,9 +36,9 @@ def test_pages_forbid_inline_script_eval_framing_and_sniffing(path: str, jane: C
 
 
 def test_a_request_through_a_tls_proxy_is_https_with_hsts(settings: object, db: None) -> None:
-    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # type: ignore[attr-defined]
-    settings.SECURE_HSTS_SECONDS = 31_536_000  # type: ignore[attr-defined]
-    settings.SECURE_SSL_REDIRECT = True  # type: ignore[attr-defined]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # type: ignore[attr-defined]  # pytest-django's settings fixture takes any setting
+    settings.SECURE_HSTS_SECONDS = 31_536_000  # type: ignore[attr-defined]  # pytest-django's settings fixture takes any setting
+    settings.SECURE_SSL_REDIRECT = True  # type: ignore[attr-defined]  # pytest-django's settings fixture takes any setting
     client = Client()
     plain = client.get("/login/")
     assert plain.status_code == 301 and plain["Location"] == "https://testserver/login/"

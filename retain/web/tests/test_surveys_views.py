@@ -39,7 +39,7 @@ def url(name: str, *args: object) -> str:
 
 
 def body(response: object) -> str:
-    return response.content.decode()  # type: ignore[attr-defined]
+    return response.content.decode()  # type: ignore[attr-defined]  # the test client's response carries content and context
 
 
 def person(account: Account) -> Contact:
@@ -242,7 +242,7 @@ def test_the_viewer_exports_the_answers_with_formula_safe_cells(
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))  # type: ignore[attr-defined]
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))  # type: ignore[attr-defined]  # a streamed response; the test client types every response as HttpResponse
     assert rows[0][:6] == ["answered_at", "survey", "kind", "score", "category", "comment"]
     comments = {row[5] for row in rows[1:]}
     assert comments == {'\'=HYPERLINK("http://evil.example","x")', "Fine, thanks"}
@@ -259,7 +259,7 @@ def test_the_export_follows_the_period_and_the_search(
 
     def lines(params: dict[str, str]) -> int:
         response = client.get(url("survey-export", nps.pk), params)
-        return len(b"".join(response.streaming_content).decode().splitlines()) - 1  # type: ignore[attr-defined]
+        return len(b"".join(response.streaming_content).decode().splitlines()) - 1  # type: ignore[attr-defined]  # a streamed response; the test client types every response as HttpResponse
 
     assert lines({}) == 3
     assert lines({"months": "3"}) == 2

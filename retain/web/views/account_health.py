@@ -14,13 +14,12 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django import forms
-
 from retain.accounts.models import Account
 from retain.health import selectors
 from retain.health.choices import Band, PulseValue
 from retain.health.models import HealthScore
 from retain.lib.dates import local_day
+from retain.web.forms_health import PulseForm
 
 HISTORY_DAYS = 90
 MAX_GAP_DAYS = 7
@@ -76,11 +75,6 @@ def account_start(account: Account) -> dt.date:
     if account.customer_since is not None:
         return account.customer_since
     return local_day(account.created_at, account.workspace.time_zone)
-
-
-class PulseForm(forms.Form):
-    value = forms.TypedChoiceField(label="Your read", choices=PulseValue.choices, coerce=int)
-    note = forms.CharField(label="Why", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 def account_health_card(account: Account, *, today: dt.date, can_edit: bool) -> dict[str, Any]:

@@ -131,8 +131,8 @@ def accounts_export(request: HttpRequest, member: Member) -> HttpResponseBase:
     def rows() -> Iterator[list[Any]]:
         yield EXPORT_HEADER
         for account in accounts.iterator(chunk_size=500):
-            renewal = account.next_renewal_on  # type: ignore[attr-defined]
-            touched = account.last_touchpoint_at  # type: ignore[attr-defined]
+            renewal = account.next_renewal_on  # type: ignore[attr-defined]  # annotated onto the queryset's rows
+            touched = account.last_touchpoint_at  # type: ignore[attr-defined]  # annotated onto the queryset's rows
             touched_on = local_day(touched, workspace.time_zone) if touched else None
             yield [
                 account.name,

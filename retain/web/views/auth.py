@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +23,7 @@ from retain.messaging.views import private, rate_limited
 from retain.tenancy import services as tenancy_services
 from retain.web.forms import add_service_errors
 from retain.web.forms_admin import InvitationAcceptForm
+from retain.web.forms_auth import MemberPasswordResetForm
 
 RESET_PER_EMAIL = 3
 RESET_PER_ADDRESS = 20
@@ -60,14 +60,6 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         status = 400
     context = {"invitation": invitation, "form": form, "has_login": has_login}
     return private(render(request, "web/auth/invitation_accept.html", context, status=status))
-
-
-class MemberPasswordResetForm(PasswordResetForm):
-    """Django's reset form, also for people added without a password (they set theirs this way)."""
-
-    def get_users(self, email: str) -> Any:
-        User = get_user_model()
-        return User._default_manager.filter(email__iexact=email, is_active=True)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -66,7 +66,7 @@ def _books(member: Member) -> tuple[list[Book], Book]:
         .filter(Q(role=Role.CSM, is_active=True) | Q(n_accounts__gt=0))
         .order_by("user__first_name", "user__email")
     )
-    books = [Book(m, m.n_accounts, m.book_mrr or Decimal(0)) for m in owners]  # type: ignore[attr-defined]
+    books = [Book(m, m.n_accounts, m.book_mrr or Decimal(0)) for m in owners]  # type: ignore[attr-defined]  # annotated onto the queryset's rows
     unowned = access.scoped(member, Account.objects.filter(owner__isnull=True)).aggregate(n=Count("pk"), mrr=Sum("mrr"))
     return books, Book(None, unowned["n"], unowned["mrr"] or Decimal(0))
 
@@ -77,8 +77,8 @@ def books(request: HttpRequest, member: Member) -> HttpResponse:
     return render(request, "web/admin/books.html", {"books": rows, "unowned": unowned, "can_move": member.can_manage})
 
 
-@workspace_view
 @require_http_methods(["GET", "POST"])
+@workspace_view
 def book_move(request: HttpRequest, member: Member) -> HttpResponse:
     access.require_manager(member)
     data = request.POST if request.method == "POST" else None

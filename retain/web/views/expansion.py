@@ -6,16 +6,12 @@ its opportunities. Logic lives in retain.renewals.expansion.
 
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from retain.accounts.models import Subscription
 from retain.renewals import expansion
 from retain.renewals.choices import ExpansionSignal, ExpansionStatus
 from retain.renewals.models import ExpansionOpportunity
@@ -23,26 +19,9 @@ from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 from retain.web.forms import add_service_errors
+from retain.web.forms_renewals import ExpansionCloseForm
 
 VIA = "web"
-
-
-class ExpansionCloseForm(forms.Form):
-    status = forms.ChoiceField(choices=[(ExpansionStatus.WON, "Won"), (ExpansionStatus.LOST, "Lost")])
-    amount = forms.DecimalField(
-        min_value=0, max_digits=16, decimal_places=2, required=False, help_text="ARR won; blank: the expected"
-    )
-    subscription = forms.ModelChoiceField(
-        queryset=Subscription.objects.none(), required=False, empty_label="No subscription change"
-    )
-    new_mrr = forms.DecimalField(min_value=0, max_digits=16, decimal_places=2, required=False, label="New MRR")
-    new_seats = forms.IntegerField(min_value=0, required=False)
-
-    def __init__(self, *args: Any, opportunity: ExpansionOpportunity, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["subscription"].queryset = Subscription.objects.filter(  # type: ignore[attr-defined]
-            account_id=opportunity.account_id
-        )
 
 
 def _open_opportunities(member: Member, signal: str) -> list[ExpansionOpportunity]:

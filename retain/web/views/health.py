@@ -9,9 +9,8 @@ The charts are server-side SVG: the view works out the coordinates, the template
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, cast
+from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -19,12 +18,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from retain.accounts.choices import Tier
 from retain.accounts.models import Account, Segment
 from retain.accounts.segments import NO_OWNER, apply_criteria
 from retain.accounts.segments import describe as describe_criteria
 from retain.accounts.selectors import segment_accounts, workspace_today
-from retain.health import portfolio, services
+from retain.health import portfolio, selectors, services
 from retain.health.choices import Band, ScorecardStatus
 from retain.health.models import Pulse, Scorecard
 from retain.health.preview import PreviewResult, preview_scorecard
@@ -32,7 +30,7 @@ from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 from retain.web.forms import add_service_errors, owner_candidates
-from retain.web.views.account_health import PulseForm
+from retain.web.forms_health import PortfolioFilterForm, PulseForm, ScorecardForm
 from retain.web.views.accounts import in_workspace_time
 
 
@@ -59,30 +57,6 @@ def account_pulse(request: HttpRequest, member: Member, pk: int) -> HttpResponse
 
 
 # The portfolio dashboard -------------------------------------------------------------------------
-
-
-class PortfolioFilterForm(forms.Form):
-    owner = forms.ChoiceField(required=False, label="CSM")
-    tier = forms.ChoiceField(required=False, choices=[("", "All tiers"), *Tier.choices])
-    segment = forms.ChoiceField(required=False)
-
-    def __init__(self, data: Any, *, members: Sequence[Member], segments: Sequence[Segment]) -> None:
-        super().__init__(data)
-        cast(forms.ChoiceField, self.fields["owner"]).choices = [
-            ("", "All CSMs"), *((str(m.pk), m.display_name) for m in members), (NO_OWNER, "No owner")
-        ]  # fmt: skip
-        cast(forms.ChoiceField, self.fields["segment"]).choices = [
-            ("", "All accounts"),
-            *((str(s.pk), s.name) for s in segments),
-        ]
-        self.segments = {str(s.pk): s for s in segments}
-
-    def value(self, name: str) -> str:
-        return str(self.cleaned_data.get(name) or "") if self.is_valid() else ""
-
-    @property
-    def segment_obj(self) -> Segment | None:
-        return self.segments.get(self.value("segment"))
 
 
 QUAD_W, QUAD_H, QUAD_L, QUAD_R, QUAD_T, QUAD_B = 640, 400, 40, 12, 12, 34
@@ -227,7 +201,7 @@ def _scorecard(member: Member, pk: object) -> Scorecard:
 @in_workspace_time
 def scorecard_list(request: HttpRequest, member: Member) -> HttpResponse:
     workspace = member.workspace
-    published = [(card, describe_criteria(card.applies_to)) for card in services.scorecards_published(workspace)]
+    published = [(card, describe_criteria(card.applies_to)) for card in selectors.scorecards_published(workspace)]
     context = {"workspace": workspace, "scorecards": published, "can_publish": member.can_manage}
     return render(request, "web/health/scorecards.html", context)
 
@@ -246,12 +220,6 @@ def scorecard_detail(request: HttpRequest, member: Member, pk: int) -> HttpRespo
         "is_published": scorecard.status == ScorecardStatus.PUBLISHED,
     }
     return render(request, "web/health/scorecard.html", context)
-
-
-class ScorecardForm(forms.Form):
-    definition = forms.CharField(
-        label="Scorecard (YAML)", widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false", "class": "code"})
-    )
 
 
 def _problems(error: ValidationError) -> list[str]:

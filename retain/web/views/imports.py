@@ -7,32 +7,22 @@ The import runs synchronously within the request: files are capped by IMPORT_MAX
 
 from __future__ import annotations
 
-from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from retain.accounts.choices import ImportKind
 from retain.accounts.imports import csv_import, run_summary
 from retain.accounts.models import ImportRun
 from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
+from retain.web.forms_imports import ImportForm
 
 RECENT_RUNS = 50
 
 
-class ImportForm(forms.Form):
-    kind = forms.ChoiceField(choices=ImportKind.choices, label="What the file holds")
-    file = forms.FileField(label="CSV file", help_text="UTF-8 or UTF-16; comma, semicolon or tab separated")
-    dry_run = forms.BooleanField(required=False, label="Dry run", help_text="check everything, write nothing")
-    allow_partial = forms.BooleanField(
-        required=False, label="Allow partial", help_text="write the good rows and report the bad ones"
-    )
-
-
-@workspace_view
 @require_http_methods(["GET", "POST"])
+@workspace_view
 def import_list(request: HttpRequest, member: Member) -> HttpResponse:
     form = ImportForm()
     status = 200
@@ -57,8 +47,8 @@ def import_list(request: HttpRequest, member: Member) -> HttpResponse:
     return render(request, "web/imports.html", context, status=status)
 
 
-@workspace_view
 @require_GET
+@workspace_view
 def import_detail(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     run = access.get_for_member(member, ImportRun.objects.select_related("created_by__user"), pk)
     return render(request, "web/import_detail.html", {"run": run, "summary": run_summary(run)})

@@ -7,12 +7,10 @@ through journeys.services. The board reads a fixed number of queries whatever th
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 import yaml
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -23,12 +21,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from retain.accounts.choices import Stage, Tier
+from retain.accounts.choices import Stage
 from retain.accounts.models import Account
 from retain.accounts.selectors import workspace_today
 from retain.journeys import metrics, selectors, services
 from retain.journeys.choices import BarrierKind, MilestoneStatus
-from retain.journeys.formulas import cohort_quarter, milestones_diff, month_bounds, quarter_of
+from retain.journeys.formulas import cohort_quarter, milestones_diff, quarter_of
 from retain.journeys.models import Journey, JourneyTemplate, MilestoneProgress
 from retain.journeys.selectors import account_journey
 from retain.journeys.templates import parse_milestones
@@ -38,7 +36,8 @@ from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 from retain.web.downloads import csv_stream
-from retain.web.forms import DateInput, owner_candidates
+from retain.web.forms import owner_candidates
+from retain.web.forms_journeys import BoardForm, PeriodForm
 from retain.web.views.accounts import in_workspace_time
 
 PAGE_SIZE = 50
@@ -70,48 +69,6 @@ def _problems(what: str, error: ValidationError) -> str:
 
 
 # The board -------------------------------------------------------------------------------------------
-
-
-class BoardForm(forms.Form):
-    owner = forms.ChoiceField(required=False, label="CSM")
-    tier = forms.MultipleChoiceField(choices=Tier.choices, required=False, widget=forms.CheckboxSelectMultiple)
-    cohort = forms.CharField(
-        required=False,
-        max_length=7,
-        help_text="Start month (2026-09) or quarter (2026-Q3).",
-        widget=forms.TextInput(attrs={"placeholder": "2026-Q3", "size": 8}),
-    )
-    attention = forms.BooleanField(required=False, label="Has behind or stuck")
-
-    def __init__(self, *args: Any, member: Member, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        owner = self.fields["owner"]
-        assert isinstance(owner, forms.ChoiceField)
-        owner.choices = [
-            ("", "Anyone"),
-            ("none", "Nobody"),
-            *((str(m.pk), m.display_name) for m in owner_candidates(member.workspace)),
-        ]
-
-    def clean_cohort(self) -> tuple[dt.date, dt.date] | None:
-        text = (self.cleaned_data.get("cohort") or "").strip()
-        if not text:
-            return None
-        bounds = month_bounds(text)
-        if bounds is None:
-            raise ValidationError("Give a month as 2026-09 or a quarter as 2026-Q3.")
-        return bounds
-
-    def filters(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        owner = data.get("owner") or ""
-        return {
-            "owner_id": parse_whole(owner),
-            "unowned": owner == "none",
-            "tiers": data.get("tier") or None,
-            "started": data.get("cohort"),
-            "attention": bool(data.get("attention")),
-        }
 
 
 def _board_journeys(request: HttpRequest, member: Member) -> tuple[BoardForm, QuerySet[Journey]]:
@@ -257,18 +214,6 @@ def journey_metrics(request: HttpRequest, member: Member) -> HttpResponse:
         "engagement": metrics.engagement_retention(workspace, today=today),
     }
     return render(request, "web/journeys/metrics.html", context)
-
-
-class PeriodForm(forms.Form):
-    since = forms.DateField(required=False, widget=DateInput(), label="From")
-    until = forms.DateField(required=False, widget=DateInput(), label="To")
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        since, until = cleaned.get("since"), cleaned.get("until")
-        if since and until and since > until:
-            self.add_error("until", "must not come before From")
-        return cleaned
 
 
 @require_GET

@@ -28,15 +28,15 @@ def _data_page(request: HttpRequest, member: Member, error: str = "", status: in
     return render(request, "web/admin/data.html", {"delete_error": error}, status=status)
 
 
-@workspace_view
 @require_http_methods(["GET"])
+@workspace_view
 def data(request: HttpRequest, member: Member) -> HttpResponse:
     access.require_admin(member)
     return _data_page(request, member)
 
 
-@workspace_view
 @require_POST
+@workspace_view
 def data_export(request: HttpRequest, member: Member) -> HttpResponse:
     access.require_admin(member)
     workspace = member.workspace
@@ -54,8 +54,8 @@ def data_export(request: HttpRequest, member: Member) -> HttpResponse:
     return response  # type: ignore[return-value]  # a streaming response; workspace_view passes it through
 
 
-@workspace_view
 @require_POST
+@workspace_view
 def workspace_delete(request: HttpRequest, member: Member) -> HttpResponse:
     access.require_admin(member)
     workspace = member.workspace
@@ -67,8 +67,8 @@ def workspace_delete(request: HttpRequest, member: Member) -> HttpResponse:
     return redirect("home")
 
 
-@workspace_view
 @require_http_methods(["GET", "POST"])
+@workspace_view
 def contact_erase(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     contact = access.get_contact_for_user(member, pk)
     access.require_admin(member)

@@ -23,73 +23,23 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from retain.accounts.models import Account, Contact
-from retain.health.catalogue import MEASURES
 from retain.lib.columns import parse_whole
 from retain.plans import selectors, services
-from retain.plans.choices import CommitmentStatus, LinkPurpose, PlanStatus
+from retain.plans.choices import CommitmentStatus, PlanStatus
 from retain.plans.models import Commitment, Goal, Objective, SharedLink, SuccessMetric, SuccessPlan
 from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 from retain.web.forms import add_service_errors
-
-VALUE = {"max_digits": 16, "decimal_places": 4}
-
-
-class VisionForm(forms.Form):
-    vision = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    status = forms.ChoiceField(choices=PlanStatus.choices)
-
-
-class TitleForm(forms.Form):
-    title = forms.CharField(max_length=200)
-
-
-class MetricForm(forms.Form):
-    objective = forms.ChoiceField(help_text="the objective this metric measures")
-    name = forms.CharField(max_length=200)
-    unit = forms.CharField(max_length=40, required=False)
-    start_value = forms.DecimalField(**VALUE)  # type: ignore[arg-type]
-    target_value = forms.DecimalField(**VALUE)  # type: ignore[arg-type]
-    current_value = forms.DecimalField(required=False, help_text="blank: the start value", **VALUE)  # type: ignore[arg-type]
-    measure_kind = forms.ChoiceField(required=False, label="Updates itself from")
-
-    def __init__(self, *args: Any, plan: SuccessPlan | None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        objectives = Objective.objects.filter(goal__plan=plan).select_related("goal") if plan else []
-        self.fields["objective"].choices = [  # type: ignore[attr-defined]
-            (str(o.pk), f"{o.goal.title} › {o.title}") for o in objectives
-        ]
-        choices = [("", "Nothing: typed in")] + [(kind, m.name) for kind, m in sorted(MEASURES.items())]
-        self.fields["measure_kind"].choices = choices  # type: ignore[attr-defined]
-
-
-class MetricValueForm(forms.Form):
-    current_value = forms.DecimalField(**VALUE)  # type: ignore[arg-type]
-
-
-class CommitmentForm(forms.Form):
-    description = forms.CharField(max_length=300)
-    owner = forms.ChoiceField(help_text="someone at the customer, or one of us")
-    due_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        contacts = [(f"contact-{c.pk}", f"{c.full_name or c.email} ({account.name})") for c in account.contacts.all()]
-        members = [
-            (f"member-{m.pk}", f"{m.display_name} (us)")
-            for m in Member.objects.filter(workspace_id=account.workspace_id, is_active=True).select_related("user")
-        ]
-        self.fields["owner"].choices = [("", "—"), *contacts, *members]  # type: ignore[attr-defined]
-
-
-class CommitmentStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=CommitmentStatus.choices)
-
-
-class LinkForm(forms.Form):
-    purpose = forms.ChoiceField(choices=LinkPurpose.choices)
-    days = forms.IntegerField(min_value=1, max_value=services.MAX_LINK_DAYS, initial=services.DEFAULT_LINK_DAYS)
+from retain.web.forms_plans import (
+    CommitmentForm,
+    CommitmentStatusForm,
+    LinkForm,
+    MetricForm,
+    MetricValueForm,
+    TitleForm,
+    VisionForm,
+)
 
 
 def _pick(model: Any, value: str | None, **scope: Any) -> Any:

@@ -2,7 +2,7 @@
 account's playbook runs with its snooze.
 
 Thin: playbooks come through tenancy.access (outsiders 404; changing a playbook is for managers
-and admins, others 403), reads through playbooks.reporting, previews and simulations through
+and admins, others 403), reads through playbooks.selectors, previews and simulations through
 playbooks.engine.plan (nothing written), writes through playbooks.services.
 """
 
@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -23,18 +22,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from retain.accounts.selectors import workspace_today
 from retain.messaging.templating import VALUES as TEMPLATE_VALUES
-from retain.playbooks import reporting, services
+from retain.playbooks import selectors, services
 from retain.playbooks.choices import EnrollmentStatus
 from retain.playbooks.definition import error_lines, parse_yaml
 from retain.playbooks.models import Playbook
 from retain.tenancy import access
 from retain.tenancy.models import Member, Workspace
 from retain.web.decorators import workspace_view
+from retain.web.forms_playbooks import PlaybookForm, SimulateForm, SnoozeForm
 from retain.web.views.accounts import in_workspace_time
 
-# A simulation replays one snapshot per day (about a quarter of a second per day at a thousand
-# accounts): a page simulates at most a quarter; the command line takes longer ranges.
-MAX_SIMULATE_DAYS = 92
 PREVIEW_SHOWN = 200
 _LOCATED = re.compile(r"^[^:]*:(\d+):(\d+): (.*)$")
 
@@ -52,36 +49,6 @@ limits: {max: 1, per_days: 30}
 steps:
   - task: {title: "Review {{ account.name }}", kind: review, assignee: owner, due_in_days: 2}
 """
-
-
-class PlaybookForm(forms.Form):
-    definition = forms.CharField(
-        label="Definition (YAML)",
-        widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false", "class": "code", "wrap": "off"}),
-        max_length=100_000,
-    )
-
-
-class SimulateForm(forms.Form):
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("start"), data.get("end")
-        if start and end:
-            if end < start:
-                self.add_error("end", "must be on or after the start")
-            elif (end - start).days > MAX_SIMULATE_DAYS:
-                self.add_error(
-                    "end", f"simulate at most {MAX_SIMULATE_DAYS} days here (retain playbooks simulate takes more)"
-                )
-        return data
-
-
-class SnoozeForm(forms.Form):
-    until = forms.DateField(label="Quiet until", widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(label="Why", max_length=300, required=False)
 
 
 @dataclass(frozen=True)
@@ -159,9 +126,9 @@ def _today_context(workspace: Workspace, playbook: Playbook) -> dict[str, Any]:
 def playbook_list(request: HttpRequest, member: Member) -> HttpResponse:
     context = {
         "workspace": member.workspace,
-        "rows": reporting.current_playbooks(member.workspace),
+        "rows": selectors.current_playbooks(member.workspace),
         "can_manage": member.can_manage,
-        "recent_days": reporting.RECENT_DAYS,
+        "recent_days": selectors.RECENT_DAYS,
     }
     return render(request, "web/playbooks/list.html", context)
 
@@ -179,10 +146,10 @@ def playbook_detail(request: HttpRequest, member: Member, key: str) -> HttpRespo
     context = {
         "workspace": workspace,
         "playbook": playbook,
-        "trigger": reporting.describe_trigger(playbook.definition["trigger"]),
+        "trigger": selectors.describe_trigger(playbook.definition["trigger"]),
         "steps": _described_steps(playbook),
-        "versions": reporting.versions(workspace, key),
-        "runs": reporting.playbook_runs(workspace, key, status),
+        "versions": selectors.versions(workspace, key),
+        "runs": selectors.playbook_runs(workspace, key, status),
         "status": status,
         "statuses": EnrollmentStatus.choices,
         "simulate_form": SimulateForm(initial={"start": today - dt.timedelta(days=30), "end": today}),
@@ -340,8 +307,8 @@ def account_playbooks(request: HttpRequest, member: Member, pk: int) -> HttpResp
     context = {
         "workspace": member.workspace,
         "account": account,
-        "runs": reporting.account_runs(account),
-        "snooze": reporting.active_snooze(account, today),
+        "runs": selectors.account_runs(account),
+        "snooze": selectors.active_snooze(account, today),
         "form": form,
         "can_edit": access.can_edit_account(member, account),
     }

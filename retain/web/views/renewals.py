@@ -92,7 +92,7 @@ def renewal_board_csv(request: HttpRequest, member: Member) -> HttpResponse:
     for column in board.columns:
         for r in column.renewals:
             band, overall = getattr(r, "health_band", None), getattr(r, "health_overall", None)
-            expected: selectors.Expectation = r.expected  # type: ignore[attr-defined]
+            expected: selectors.Expectation = r.expected  # type: ignore[attr-defined]  # annotated onto the queryset's rows
             rows.append(
                 [
                     r.pk, r.account.name, r.account.external_id, r.account.tier, r.subscription.product,

@@ -67,8 +67,8 @@ def segment_list(request: HttpRequest, member: Member) -> HttpResponse:
     return render(request, "web/admin/segments.html", {"rows": rows})
 
 
-@workspace_view
 @require_POST
+@workspace_view
 def segment_save(request: HttpRequest, member: Member) -> HttpResponse:
     access.require_write(member)
     criteria = segment_criteria_from(request.POST)
@@ -100,8 +100,8 @@ def segment_open(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     return redirect(reverse("accounts", args=[member.workspace.slug]) + "?" + urlencode(query, doseq=True))
 
 
-@workspace_view
 @require_POST
+@workspace_view
 def segment_delete(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     segment = access.get_rw_segment_for_user(member, pk)
     account_services.segment_delete(segment=segment)

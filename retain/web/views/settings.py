@@ -75,8 +75,8 @@ def _settings_page(
     return render(request, "web/admin/settings.html", context, status=status)
 
 
-@workspace_view
 @require_http_methods(["GET", "POST"])
+@workspace_view
 def workspace_settings(request: HttpRequest, member: Member) -> HttpResponse:
     if request.method != "POST":
         return _settings_page(request, member)
@@ -94,8 +94,8 @@ def workspace_settings(request: HttpRequest, member: Member) -> HttpResponse:
     return _settings_page(request, member, form=form, status=400)
 
 
-@workspace_view
 @require_POST
+@workspace_view
 def rate_add(request: HttpRequest, member: Member) -> HttpResponse:
     access.require_admin(member)
     form = ExchangeRateForm(request.POST)
@@ -135,8 +135,8 @@ def _members_page(
     return render(request, "web/admin/members.html", context, status=status)
 
 
-@workspace_view
 @require_http_methods(["GET", "POST"])
+@workspace_view
 def members(request: HttpRequest, member: Member) -> HttpResponse:
     if request.method != "POST":
         return _members_page(request, member)
@@ -153,8 +153,8 @@ def members(request: HttpRequest, member: Member) -> HttpResponse:
     return _members_page(request, member, form=form, status=400)
 
 
-@workspace_view
 @require_http_methods(["GET", "POST"])
+@workspace_view
 def member_edit(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     subject = access.get_member_for_user(member, pk)
     access.require_manager(member)
@@ -177,8 +177,8 @@ def member_edit(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
 # Invitations -----------------------------------------------------------------------------------
 
 
-@workspace_view
 @require_POST
+@workspace_view
 def invitation_create(request: HttpRequest, member: Member) -> HttpResponse:
     access.require_admin(member)
     form = InvitationForm(request.POST)
@@ -199,8 +199,8 @@ def invitation_create(request: HttpRequest, member: Member) -> HttpResponse:
     return _members_page(request, member, invite_form=form, status=400)
 
 
-@workspace_view
 @require_POST
+@workspace_view
 def invitation_resend(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     invitation = access.get_rw_invitation_for_user(member, pk)
     try:
@@ -214,8 +214,8 @@ def invitation_resend(request: HttpRequest, member: Member, pk: int) -> HttpResp
     return redirect("members", member.workspace.slug)
 
 
-@workspace_view
 @require_POST
+@workspace_view
 def invitation_revoke(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     invitation = access.get_rw_invitation_for_user(member, pk)
     try:
@@ -230,8 +230,8 @@ def invitation_revoke(request: HttpRequest, member: Member, pk: int) -> HttpResp
 # API tokens ------------------------------------------------------------------------------------
 
 
-@workspace_view
 @require_http_methods(["GET", "POST"])
+@workspace_view
 def api_tokens(request: HttpRequest, member: Member) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
@@ -247,8 +247,8 @@ def api_tokens(request: HttpRequest, member: Member) -> HttpResponse:
     return render(request, "web/admin/api_tokens.html", context, status=status)
 
 
-@workspace_view
 @require_POST
+@workspace_view
 def api_token_revoke(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     # Only one's own tokens: anybody else's is not found, whatever the role.
     token = member.api_tokens.filter(pk=pk).first()
@@ -276,8 +276,8 @@ def _curl_example(raw: str) -> str:
     return f"curl {url} \\\n  -u '{raw}:' \\\n  -H 'Content-Type: application/json' \\\n  -d '{body}'"
 
 
-@workspace_view
 @require_http_methods(["GET", "POST"])
+@workspace_view
 def write_keys(request: HttpRequest, member: Member) -> HttpResponse:
     access.require_manager(member)
     form = WriteKeyForm(request.POST or None)
@@ -300,8 +300,8 @@ def write_keys(request: HttpRequest, member: Member) -> HttpResponse:
     return render(request, "web/admin/write_keys.html", context, status=status)
 
 
-@workspace_view
 @require_POST
+@workspace_view
 def write_key_revoke(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     key = _get_write_key(member, pk)
     tenancy_services.write_key_revoke(key=key, actor=member)

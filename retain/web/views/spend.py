@@ -19,7 +19,6 @@ from django.views.decorators.http import require_http_methods
 from retain.accounts.selectors import workspace_today
 from retain.metrics import charts
 from retain.metrics import services as metrics_services
-from retain.metrics.choices import SpendCategory
 from retain.metrics.models import Quota, Spend
 from retain.metrics.spend import BookStanding, book_standing
 from retain.renewals import selectors as renewal_selectors
@@ -29,41 +28,11 @@ from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 from retain.web.downloads import csv_response
 from retain.web.forms import add_service_errors, owner_candidates
+from retain.web.forms_revenue import QuotaForm, SpendForm
 
 SPEND_TABLES = ("spend", "quotas")
 BOOK_TABLES = ("standing", "renewals", "at_risk")
 RENEWAL_HORIZON_DAYS = 90  # seed 002: the renewal process starts 90 days out
-DATE = forms.DateInput(attrs={"type": "date"})
-
-
-class SpendForm(forms.Form):
-    category = forms.ChoiceField(choices=SpendCategory.choices)
-    period_start = forms.DateField(widget=DATE, help_text="the first day of a month or quarter")
-    period_end = forms.DateField(widget=DATE, help_text="its last day")
-    amount = forms.DecimalField(min_value=0, decimal_places=2, max_digits=16)
-    note = forms.CharField(required=False, max_length=200)
-
-
-class QuotaForm(forms.Form):
-    member = forms.ChoiceField(label="CSM")
-    period_start = forms.DateField(widget=DATE)
-    period_end = forms.DateField(widget=DATE)
-    target_nrr = forms.DecimalField(
-        label="Target net retention (%)",
-        required=False,
-        min_value=1,
-        max_value=1000,
-        decimal_places=1,
-        help_text="120% by default (seed 003: a $1M book should end the year at $1.2M)",
-    )
-    target_arr = forms.DecimalField(
-        label="Target ARR", required=False, min_value=0, decimal_places=2, max_digits=16, help_text="overrides the %"
-    )
-
-    def __init__(self, data: Any, *, members: list[Member]) -> None:
-        super().__init__(data)
-        self.members = {str(m.pk): m for m in members}
-        self.fields["member"].choices = [(str(m.pk), m.display_name) for m in members]  # type: ignore[attr-defined]
 
 
 def _blank(value: Any) -> Any:
@@ -82,8 +51,8 @@ def _csv_table(request: HttpRequest, tables: tuple[str, ...]) -> str | None:
 # Spend and quotas --------------------------------------------------------------------------------
 
 
-@workspace_view
 @require_http_methods(["GET", "POST"])
+@workspace_view
 def spend_settings(request: HttpRequest, member: Member) -> HttpResponse:
     workspace = member.workspace
     members = list(owner_candidates(workspace))
@@ -207,9 +176,9 @@ def _renewals_csv(due: list[Renewal]) -> list[list[Any]]:
             r.forecast_category,
             r.target_amount,
             _blank(r.forecast_amount),
-            _blank(r.expected.probability),  # type: ignore[attr-defined]
-            _blank(r.expected.amount),  # type: ignore[attr-defined]
-            r.health_band or "",  # type: ignore[attr-defined]
+            _blank(r.expected.probability),  # type: ignore[attr-defined]  # annotated onto the queryset's rows
+            _blank(r.expected.amount),  # type: ignore[attr-defined]  # annotated onto the queryset's rows
+            r.health_band or "",  # type: ignore[attr-defined]  # annotated onto the queryset's rows
         ]
         for r in due
     ]
@@ -233,8 +202,8 @@ def _at_risk_csv(at_risk_rows: list[renewal_selectors.AtRisk]) -> list[list[Any]
     return rows
 
 
-@workspace_view
 @require_http_methods(["GET"])
+@workspace_view
 def csm_book(request: HttpRequest, member: Member, member_pk: int) -> HttpResponse:
     workspace = member.workspace
     owner = access.get_member_for_user(member, member_pk)

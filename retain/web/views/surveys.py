@@ -14,7 +14,6 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -24,7 +23,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from retain.accounts.choices import Tier
 from retain.accounts.selectors import workspace_today
 from retain.lib.dates import zone
 from retain.messaging.choices import DeliveryStatus
@@ -34,49 +32,15 @@ from retain.surveys.measures import Filters, Period, TrendPoint
 from retain.surveys.models import Survey
 from retain.surveys.selectors import workspace_surveys
 from retain.tenancy import access
-from retain.tenancy.models import Member, Workspace
+from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 from retain.web.downloads import csv_stream
 from retain.web.forms import add_service_errors
-from retain.web.forms_surveys import SurveyForm
+from retain.web.forms_surveys import PRESETS, PeriodForm, SurveyForm
 
 COMMENTS_PAGE = 20
-PRESETS = ((3, "3 months"), (6, "6 months"), (12, "12 months"), (24, "24 months"))
-MAX_PERIOD_DAYS = 5 * 366
 SNOOZE_DAYS = 90
 CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 600, 160, 24
-
-
-class PeriodForm(forms.Form):
-    """The period a page shows: two calendar days in the workspace's time zone, or a preset."""
-
-    start = forms.DateField(required=False, label="From")
-    end = forms.DateField(required=False, label="To")
-    months = forms.TypedChoiceField(required=False, coerce=int, choices=[(m, label) for m, label in PRESETS])
-    tier = forms.ChoiceField(required=False, choices=[("", "All tiers"), *Tier.choices])
-
-    def __init__(self, data: Any, *, workspace: Workspace) -> None:
-        super().__init__(data)
-        self.workspace = workspace
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("start"), data.get("end")
-        if start and end and end < start:
-            self.add_error("end", "must be on or after the start")
-        elif start and end and (end - start).days > MAX_PERIOD_DAYS:
-            self.add_error("start", "the period can be five years at most")
-        return data
-
-    def period(self) -> Period:
-        today = workspace_today(self.workspace)
-        data = self.cleaned_data if self.is_valid() else {}
-        if data.get("start") or data.get("end"):
-            end = data.get("end") or today
-            start = data.get("start") or end - dt.timedelta(days=364)
-            if start <= end:
-                return Period(start, end, self.workspace.time_zone)
-        return Period.last_months(self.workspace, data.get("months") or 12, today)
 
 
 def _survey(member: Member, pk: int) -> Survey:

@@ -39,8 +39,8 @@ def _page(
     return render(request, "web/admin/unmatched_groups.html", context, status=status)
 
 
-@workspace_view
 @require_GET
+@workspace_view
 def unmatched_groups(request: HttpRequest, member: Member) -> HttpResponse:
     access.require_admin(member)
     return _page(request, member)
@@ -68,8 +68,8 @@ ACTIONS: dict[str, Callable[[HttpRequest, Member, UnmatchedGroup], HttpResponse]
 }
 
 
-@workspace_view
 @require_POST
+@workspace_view
 def unmatched_group_resolve(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     """Link a held groupId to an existing account (action=link, account=id) or create its account
     (action=create)."""

@@ -37,8 +37,8 @@ class Command(BaseCommand):
         if options["bench"] == "health":
             try:
                 result = health_bench.run_health_bench(
-                    accounts=int(options["accounts"]),  # type: ignore[call-overload]
-                    events=int(options["events"]),  # type: ignore[call-overload]
+                    accounts=int(options["accounts"]),  # type: ignore[call-overload]  # argparse gives an int; options is typed dict[str, object]
+                    events=int(options["events"]),  # type: ignore[call-overload]  # argparse gives an int; options is typed dict[str, object]
                     database=str(options["database"]),
                     postgres_url=str(options["postgres_url"]),
                     out=lambda line: self.stderr.write(line),
@@ -52,7 +52,7 @@ class Command(BaseCommand):
         if options["bench"] == "playbooks":
             try:
                 figures = playbooks_bench.run_playbooks_bench(
-                    accounts=int(options["accounts"]),  # type: ignore[call-overload]
+                    accounts=int(options["accounts"]),  # type: ignore[call-overload]  # argparse gives an int; options is typed dict[str, object]
                     database=str(options["database"]),
                     postgres_url=str(options["postgres_url"]),
                     out=lambda line: self.stderr.write(line),
@@ -68,9 +68,9 @@ class Command(BaseCommand):
         if options["bench"] == "ingest":
             try:
                 figures = run_ingest_bench(
-                    events=int(options["events"]),  # type: ignore[call-overload]
-                    batch=int(options["batch"]),  # type: ignore[call-overload]
-                    connections=int(options["connections"]),  # type: ignore[call-overload]
+                    events=int(options["events"]),  # type: ignore[call-overload]  # argparse gives an int; options is typed dict[str, object]
+                    batch=int(options["batch"]),  # type: ignore[call-overload]  # argparse gives an int; options is typed dict[str, object]
+                    connections=int(options["connections"]),  # type: ignore[call-overload]  # argparse gives an int; options is typed dict[str, object]
                     database=str(options["database"]),
                     postgres_url=str(options["postgres_url"]),
                     out=lambda line: self.stderr.write(line),

@@ -27,7 +27,8 @@ from django.db import transaction
 from tqdm import tqdm
 
 from retain.accounts.models import Account
-from retain.health.services import health_recompute, scorecard_publish, scorecards_published
+from retain.health.selectors import scorecards_published
+from retain.health.services import health_recompute, scorecard_publish
 from retain.lib.yamldocs import DOCUMENT_START, split_documents
 from retain.tenancy.models import Workspace
 
