@@ -276,7 +276,7 @@ def backtest(
 def _definition_of(
     version: Scorecard | None, result: scoring.HealthResult, definitions: Sequence[scoring.Scorecard] | None
 ) -> scoring.Scorecard | None:
-    from retain.health.services import definition_of
+    from retain.health.selectors import definition_of
 
     if version is not None:
         return definition_of(version)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import F, QuerySet
 
 from retain.accounts.models import Account
 from retain.accounts.selectors import workspace_today
-from retain.health import definition, services
+from retain.health import definition
 from retain.health.catalogue import describe
-from retain.health.choices import ScorecardStatus
+from retain.health.choices import Band, ScorecardStatus
 from retain.health.models import HealthScore, Pulse, Scorecard
-from retain.health.scoring import Factor, explain_change, signed
+from retain.health.scoring import Factor, HealthResult, MeasureResult, explain_change, signed
 from retain.health.scoring import Scorecard as Card
 from retain.tenancy.models import Workspace
 
@@ -59,7 +61,7 @@ WEEK = 7
 def scorecard_card(scorecard: Scorecard) -> Card | None:
     """The definition a stored scorecard version scores with (None if it no longer validates)."""
     try:
-        return services.definition_of(scorecard)
+        return definition_of(scorecard)
     except definition.DefinitionError:
         return None
 
@@ -96,7 +98,7 @@ def health_breakdown(account: Account, latest: HealthScore | None) -> Breakdown:
     params = card.params() if card else {}
     if latest is not None:
         composition = card.composition if card else ""
-        current = services.stored_result(latest, composition)
+        current = stored_result(latest, composition)
         rows = [
             BreakdownRow(
                 label=m.label,
@@ -112,7 +114,7 @@ def health_breakdown(account: Account, latest: HealthScore | None) -> Breakdown:
         ]
         previous = account.health_scores.filter(day__lte=latest.day - dt.timedelta(days=WEEK)).order_by("-day").first()
         if previous is not None:
-            changes = explain_change(services.stored_result(previous, composition), current, params)
+            changes = explain_change(stored_result(previous, composition), current, params)
     delta = None
     if latest and previous and latest.overall is not None and previous.overall is not None:
         delta = signed(latest.overall - previous.overall)
@@ -123,3 +125,39 @@ def scorecards_published(workspace: Workspace) -> list[Scorecard]:
     """The scorecards in use, in the order they are tried: by priority, the default last."""
     rows = Scorecard.objects.filter(workspace=workspace, status=ScorecardStatus.PUBLISHED)
     return sorted(rows, key=lambda row: (row.is_default, row.priority, row.name))
+
+
+# Stored scores read back ------------------------------------------------------------------------
+
+
+def definition_of(scorecard: Scorecard) -> Card:
+    """The validated definition a stored scorecard version scores with."""
+    return definition.from_data(scorecard.parsed, source=f"{scorecard.name} v{scorecard.version}")
+
+
+def stored_result(row: HealthScore, composition: str | None = None) -> HealthResult:
+    """A stored score read back as a scoring result, e.g. for `explain_change` between two days
+    (measures only: groups are not stored). Reads the scorecard unless `composition` is given."""
+    if composition is None:
+        composition = str(row.scorecard.parsed.get("composition", ""))
+    return HealthResult(
+        overall=row.overall,
+        band=None if row.band == Band.BLANK else row.band,
+        composition=composition,
+        measures=tuple(_measure_from(item) for item in row.measures or ()),
+    )
+
+
+def _measure_from(item: Mapping[str, Any]) -> MeasureResult:
+    return MeasureResult(
+        kind=item["kind"],
+        label=item.get("label", item["kind"]),
+        group=item.get("group"),
+        raw=item.get("raw"),
+        score=item.get("score"),
+        weight=item.get("weight", 0.0),
+        effective_weight=item.get("effective_weight"),
+        contribution=item.get("contribution", 0.0),
+        missing=item.get("missing", item.get("raw") is None),
+        decided=item.get("decided", False),
+    )

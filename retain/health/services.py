@@ -35,9 +35,9 @@ from retain.health.choices import Band, PulseValue, ScorecardStatus
 from retain.health.defaults import FILES, default_scorecard_text
 from retain.health.measures import compute_measures
 from retain.health.models import HealthScore, Pulse, Scorecard
-from retain.health.scoring import HealthResult, MeasureResult, explain_change, score
+from retain.health.scoring import HealthResult, explain_change, score
 from retain.health.scoring import Scorecard as Definition
-from retain.health.selectors import scorecards_published
+from retain.health.selectors import definition_of, scorecards_published, stored_result
 from retain.lib.dates import start_of_day
 from retain.lib.definitions import Problem
 from retain.tenancy.choices import AuditAction
@@ -55,11 +55,6 @@ FACTORS_IN_SUMMARY = 3
 
 
 # Scorecards ---------------------------------------------------------------------------------------
-
-
-def definition_of(scorecard: Scorecard) -> Definition:
-    """The validated definition a stored scorecard version scores with."""
-    return definition.from_data(scorecard.parsed, source=f"{scorecard.name} v{scorecard.version}")
 
 
 def scorecards_install_defaults(*, workspace: Workspace, actor: Member | None = None) -> list[Scorecard]:
@@ -302,34 +297,6 @@ def draft_definitions(*, workspace: Workspace, draft: Definition) -> list[Defini
     (or added, when the name is new): what a preview scores with."""
     cards = [definition_of(row) for row in scorecards_published(workspace) if row.name != draft.name]
     return [*cards, draft]
-
-
-def stored_result(row: HealthScore, composition: str | None = None) -> HealthResult:
-    """A stored score read back as a scoring result, e.g. for `explain_change` between two days
-    (measures only: groups are not stored). Reads the scorecard unless `composition` is given."""
-    if composition is None:
-        composition = str(row.scorecard.parsed.get("composition", ""))
-    return HealthResult(
-        overall=row.overall,
-        band=None if row.band == Band.BLANK else row.band,
-        composition=composition,
-        measures=tuple(_measure_from(item) for item in row.measures or ()),
-    )
-
-
-def _measure_from(item: Mapping[str, Any]) -> MeasureResult:
-    return MeasureResult(
-        kind=item["kind"],
-        label=item.get("label", item["kind"]),
-        group=item.get("group"),
-        raw=item.get("raw"),
-        score=item.get("score"),
-        weight=item.get("weight", 0.0),
-        effective_weight=item.get("effective_weight"),
-        contribution=item.get("contribution", 0.0),
-        missing=item.get("missing", item.get("raw") is None),
-        decided=item.get("decided", False),
-    )
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:

@@ -326,7 +326,7 @@ def test_a_stored_score_reads_back_as_the_result_it_was(workspace: Workspace, bo
     _, fresh = services.score_accounts(workspace=workspace, day=D, account_ids=[book["strategic"].pk])[
         book["strategic"].pk
     ]
-    stored = services.stored_result(row)
+    stored = selectors.stored_result(row)
     assert stored.overall == fresh.overall
     assert [(m.kind, m.raw, m.missing) for m in stored.measures] == [(m.kind, m.raw, m.missing) for m in fresh.measures]
 
