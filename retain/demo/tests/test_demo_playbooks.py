@@ -23,6 +23,11 @@ LINES: list[str] = []
 pytestmark = pytest.mark.django_db
 
 
+# Seed 5: its replayed month holds detractor answers of accounts still customers (a seed whose month
+# has none would leave the follow-up test nothing to check).
+SEED = 5
+
+
 def _build(seed: int) -> DemoContext:
     return build_demo(seed=seed, size=80, raw_days=30, today=TODAY, say=LINES.append)
 
@@ -30,7 +35,7 @@ def _build(seed: int) -> DemoContext:
 @pytest.fixture(scope="module")
 def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[DemoContext]:
     with django_db_blocker.unblock():
-        ctx = _build(3)
+        ctx = _build(SEED)
         yield ctx
         demo_delete()
 
@@ -80,7 +85,7 @@ def test_some_tasks_are_open_and_overdue_and_some_were_cancelled(demo: DemoConte
 def test_the_same_seed_builds_the_same_playbook_history(demo: DemoContext) -> None:
     first = _fingerprint(demo)
     demo_delete()
-    again = _build(3)
+    again = _build(SEED)
     assert _fingerprint(again) == first
 
 

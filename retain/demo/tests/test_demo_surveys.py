@@ -27,9 +27,10 @@ NEEDED = ("team", "accounts and subscriptions", "survey history")
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[DemoContext]:
-    """The steps the survey history needs, for enough accounts to count on."""
+    """The steps the survey history needs, for enough accounts to count on (900: about 70 answers
+    from accounts that later churned, so the detractor comparison is not two dozen answers)."""
     with django_db_blocker.unblock():
-        ctx = build_demo(seed=5, size=300, today=TODAY, steps=[s for s in STEPS if s.name in NEEDED])
+        ctx = build_demo(seed=5, size=900, today=TODAY, steps=[s for s in STEPS if s.name in NEEDED])
         yield ctx
         demo_delete()
 
