@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from retain.playbooks import selectors as playbook_selectors
 from retain.tasks import selectors, services
 from retain.tasks.choices import TaskStatus
 from retain.tasks.models import Task
@@ -46,7 +47,7 @@ def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
 
 
 def _row_context(member: Member, task: Task, **extra: Any) -> dict[str, Any]:
-    [task] = selectors.with_playbook_names(member.workspace_id, [task])
+    [task] = playbook_selectors.with_playbook_names(member.workspace_id, [task])
     return {
         "task": task,
         "can_edit": access.can_edit_task(member, task),
@@ -61,7 +62,7 @@ def _row_context(member: Member, task: Task, **extra: Any) -> dict[str, Any]:
 def my_tasks(request: HttpRequest, member: Member) -> HttpResponse:
     mine = selectors.my_tasks(member)
     everything = [task for _, _, tasks in mine.groups() for task in tasks] + mine.recently_done
-    selectors.with_playbook_names(member.workspace_id, everything)
+    playbook_selectors.with_playbook_names(member.workspace_id, everything)
     context = {
         "mine": mine,
         "today": mine.today,
@@ -91,7 +92,7 @@ def team_tasks(request: HttpRequest, member: Member) -> HttpResponse:
             "overdue_only": cleaned["overdue"],
         }
     team = selectors.team_tasks(member.workspace, **filters)
-    tasks = selectors.with_playbook_names(member.workspace_id, team.tasks[:500])
+    tasks = playbook_selectors.with_playbook_names(member.workspace_id, team.tasks[:500])
     context = {
         "form": form,
         "team": team,
