@@ -48,8 +48,8 @@ from retain.accounts.models import Account, Subscription, SubscriptionMovement, 
 from retain.accounts.selectors import rate_table, segment_accounts
 from retain.health.choices import Band
 from retain.health.models import HealthScore
+from retain.lib import formulas
 from retain.lib.money import RateTable, format_money, quantize
-from retain.metrics import formulas
 from retain.surveys.measures import Figure, Filters, Period, survey_measures
 from retain.tenancy.models import Member, Workspace
 
@@ -66,7 +66,7 @@ REVENUE_KINDS = (
 )
 
 
-# Arithmetic: retain.metrics.formulas (pure); this module only gathers the inputs ------------------
+# Arithmetic: retain.lib.formulas (pure); this module only gathers the inputs ------------------
 
 
 def _ratio(numerator: Decimal, denominator: Decimal) -> float | None:

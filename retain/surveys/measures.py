@@ -4,7 +4,7 @@ Set-based reads: a figure for one slice is two aggregate queries (answers counte
 score, invitations counted with their answers), a breakdown by account, tier, CSM or survey is the
 same two queries grouped by that dimension, and a trend the same two grouped by month or week, so
 the number of queries never depends on the number of answers or accounts. The arithmetic is
-`retain.metrics.formulas`; every figure carries its formula, its inputs and the worked line a page
+`retain.lib.formulas`; every figure carries its formula, its inputs and the worked line a page
 shows next to it ("NPS = %promoters − %detractors = 46% − 12% = 34 (n = 120)").
 
 A period is a pair of calendar days (both included) in the workspace's time zone. An answer counts
@@ -27,8 +27,8 @@ from django.utils import timezone
 from retain.accounts.choices import Tier
 from retain.accounts.models import Account, Contact, Segment
 from retain.accounts.selectors import segment_accounts
+from retain.lib import formulas
 from retain.lib.dates import start_of_day, zone
-from retain.metrics import formulas
 from retain.surveys.choices import InvitationStatus, SurveyKind
 from retain.surveys.models import SCALES, Invitation, Response, Survey
 from retain.tenancy.models import Member, Workspace
