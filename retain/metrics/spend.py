@@ -19,10 +19,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from retain.metrics import engine, formulas
+from retain.accounts.figures import Figure, Filters, Period
+from retain.lib import formulas
+from retain.metrics import engine
 from retain.metrics.choices import SpendCategory
 from retain.metrics.models import DEFAULT_TARGET_NRR, Quota, Spend
-from retain.surveys.measures import Figure, Filters, Period
 from retain.tenancy.models import Member, Workspace
 
 ZERO = Decimal(0)
