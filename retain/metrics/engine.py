@@ -44,13 +44,14 @@ from decimal import Decimal
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from retain.accounts.choices import EntryKind, MovementKind
+from retain.accounts.figures import Figure, Filters, Period, account_scope
 from retain.accounts.models import Account, Subscription, SubscriptionMovement, TimelineEntry
-from retain.accounts.selectors import rate_table, segment_accounts
+from retain.accounts.selectors import rate_table
 from retain.health.choices import Band
 from retain.health.models import HealthScore
 from retain.lib import formulas
 from retain.lib.money import RateTable, format_money, quantize
-from retain.surveys.measures import Figure, Filters, Period, survey_measures
+from retain.surveys.measures import survey_measures
 from retain.tenancy.models import Member, Workspace
 
 ZERO = Decimal(0)
@@ -188,32 +189,12 @@ class TrendPoint:
 
 def scoped_accounts(workspace: Workspace, filters: Filters | None = None) -> QuerySet[Account]:
     """The workspace's accounts that the filters let through (tier, segment, owner today)."""
-    filters = filters or Filters()
-    accounts = Account.objects.filter(workspace=workspace)
-    if filters.tier:
-        accounts = accounts.filter(tier=filters.tier)
-    if filters.owner is not None:
-        accounts = accounts.filter(owner_id=filters.owner.pk)
-    if filters.account is not None:
-        accounts = accounts.filter(pk=filters.account.pk)
-    if filters.segment is not None:
-        accounts = accounts.filter(pk__in=segment_accounts(filters.segment).order_by().values("pk"))
-    return accounts
+    return Account.objects.filter(workspace=workspace).filter(account_scope(filters, ""))
 
 
 def _in_scope(workspace: Workspace, filters: Filters | None) -> Q:
     """The condition on a row's `account` for the filters, as joins (a subquery only for a segment)."""
-    filters = filters or Filters()
-    condition = Q()
-    if filters.tier:
-        condition &= Q(account__tier=filters.tier)
-    if filters.owner is not None:
-        condition &= Q(account__owner_id=filters.owner.pk)
-    if filters.account is not None:
-        condition &= Q(account_id=filters.account.pk)
-    if filters.segment is not None:
-        condition &= Q(account__in=segment_accounts(filters.segment).order_by().values("pk"))
-    return condition
+    return account_scope(filters)
 
 
 @dataclass(frozen=True)

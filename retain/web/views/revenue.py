@@ -20,12 +20,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from retain.accounts.choices import Tier
+from retain.accounts.figures import Filters, Period
 from retain.accounts.models import Segment
 from retain.accounts.selectors import workspace_today
 from retain.lib.money import format_money
 from retain.metrics import engine
 from retain.metrics.spend import spend_figures
-from retain.surveys.measures import Filters, Period
 from retain.tenancy.models import Member, Workspace
 from retain.web.decorators import workspace_view
 from retain.web.downloads import csv_response

@@ -25,12 +25,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from retain.accounts.choices import Tier
+from retain.accounts.figures import Filters, Period
 from retain.accounts.selectors import workspace_today
 from retain.lib.dates import zone
 from retain.messaging.choices import DeliveryStatus
 from retain.surveys import measures, services
 from retain.surveys.choices import SurveyKind
-from retain.surveys.measures import Filters, Period, TrendPoint
+from retain.surveys.measures import TrendPoint
 from retain.surveys.models import Survey
 from retain.surveys.selectors import workspace_surveys
 from retain.tenancy import access
