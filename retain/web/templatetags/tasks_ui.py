@@ -6,10 +6,10 @@ from typing import Any
 
 from django import template
 
+from retain import access
 from retain.playbooks import selectors as playbook_selectors
 from retain.tasks import selectors
 from retain.tasks.choices import TaskKind
-from retain.tenancy import access
 from retain.web.forms import owner_candidates
 
 register = template.Library()

@@ -1,6 +1,6 @@
 """Accounts: the list, the account page and the forms that change an account.
 
-Thin: access through tenancy.access, input through web.forms, writes through accounts.services,
+Thin: access through retain.access, input through web.forms, writes through accounts.services,
 reads through accounts.selectors. Every view runs in the workspace's time zone, so the dates and
 times people type and read are the workspace's calendar.
 """
@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from retain import access
 from retain.accounts import selectors, services
 from retain.accounts.models import Account, Subscription
 from retain.journeys.selectors import account_journey
@@ -28,7 +29,6 @@ from retain.lib.dates import local_day
 from retain.plans.selectors import plan_summary
 from retain.renewals.choices import ExpansionStatus
 from retain.surveys.measures import account_voice
-from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.usage.selectors import account_usage_panel
 from retain.web.decorators import workspace_view

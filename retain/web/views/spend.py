@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from retain import access
 from retain.accounts.models import Account
 from retain.accounts.selectors import workspace_today
 from retain.health.choices import Band
@@ -27,7 +28,6 @@ from retain.metrics.models import Quota, Spend
 from retain.metrics.spend import BookStanding, book_standing
 from retain.renewals import selectors as renewal_selectors
 from retain.renewals.models import Renewal
-from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 from retain.web.downloads import csv_response

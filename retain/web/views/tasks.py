@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from retain import access
 from retain.playbooks import selectors as playbook_selectors
 from retain.tasks import selectors, services
 from retain.tasks.choices import TaskStatus
 from retain.tasks.models import Task
-from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 from retain.web.forms import add_service_errors
