@@ -26,12 +26,9 @@ from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 from retain.web.forms import add_service_errors
 from retain.web.forms_tasks import TaskCancelForm, TaskCompleteForm, TaskCreateForm, TaskForm, TeamFilterForm
+from retain.web.http import HtmxHttpRequest
 
 VIA = "web"
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _task_url(member: Member, task: Task) -> str:
@@ -188,7 +185,7 @@ def task_edit(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def task_complete(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
+def task_complete(request: HtmxHttpRequest, member: Member, pk: int) -> HttpResponse:
     task = access.get_rw_task_for_user(member, pk)
     form = TaskCompleteForm(request.POST)
     if form.is_valid():
@@ -203,11 +200,11 @@ def task_complete(request: HttpRequest, member: Member, pk: int) -> HttpResponse
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            if _is_htmx(request):
+            if request.htmx:
                 return render(request, "web/tasks/_row.html", _row_context(member, task, just_done=True))
             messages.success(request, f"Done: {task.title}.")
             return _back(request, _task_url(member, task))
-    if _is_htmx(request):
+    if request.htmx:
         context = _row_context(member, task, complete_form=form, open_complete=True)
         return render(request, "web/tasks/_row.html", context, status=400)
     return _task_page(request, member, task, complete_form=form, status=400)
@@ -215,7 +212,7 @@ def task_complete(request: HttpRequest, member: Member, pk: int) -> HttpResponse
 
 @require_POST
 @workspace_view
-def task_check(request: HttpRequest, member: Member, pk: int, index: int) -> HttpResponse:
+def task_check(request: HtmxHttpRequest, member: Member, pk: int, index: int) -> HttpResponse:
     """Tick (done=1) or untick (done=0) one checklist item."""
     task = access.get_rw_task_for_user(member, pk)
     status = 200
@@ -225,7 +222,7 @@ def task_check(request: HttpRequest, member: Member, pk: int, index: int) -> Htt
         status = 400
         for message in error.messages:
             messages.error(request, message)
-    if _is_htmx(request):
+    if request.htmx:
         return render(request, "web/tasks/_checklist.html", _row_context(member, task), status=status)
     return _back(request, _task_url(member, task))
 
