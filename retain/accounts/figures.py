@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dateutil.relativedelta import relativedelta
 from django.db.models import Q
 from django.utils import timezone
 
@@ -54,9 +55,8 @@ class Period:
     def last_months(cls, workspace: Workspace, months: int = 12, today: dt.date | None = None) -> Period:
         """The `months` months up to and including today (12 months: the same day a year ago, plus one)."""
         today = today or timezone.now().astimezone(zone(workspace.time_zone)).date()
-        year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
-        day = min(today.day, 28)
-        return cls(dt.date(year, month + 1, day) + dt.timedelta(days=1), today, workspace.time_zone)
+        start = today.replace(day=min(today.day, 28)) - relativedelta(months=months) + dt.timedelta(days=1)
+        return cls(start, today, workspace.time_zone)
 
     @property
     def since(self) -> dt.datetime:

@@ -25,6 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
+
 from retain.accounts.choices import Tier
 from retain.accounts.models import Account, SubscriptionMovement
 from retain.accounts.selectors import rate_table, workspace_today
@@ -42,15 +44,7 @@ PROJECTED_PERIODS = 8
 
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day `months` later, clamped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    return day + relativedelta(months=months)
 
 
 @dataclass

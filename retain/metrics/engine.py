@@ -41,6 +41,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from retain.accounts.choices import EntryKind, MovementKind
@@ -437,10 +438,8 @@ def month_periods(end: dt.date, months: int = 12, tz: str = "UTC") -> list[Perio
     """The `months` calendar months up to and including the one `end` falls in (the last cut at `end`)."""
     periods = []
     for back in range(months - 1, -1, -1):
-        year, month = divmod(end.year * 12 + end.month - 1 - back, 12)
-        first = dt.date(year, month + 1, 1)
-        next_year, next_month = divmod(year * 12 + month + 1, 12)
-        last = dt.date(next_year, next_month + 1, 1) - dt.timedelta(days=1)
+        first = end.replace(day=1) - relativedelta(months=back)
+        last = first + relativedelta(months=1, days=-1)
         periods.append(Period(first, min(last, end), tz))
     return periods
 
