@@ -46,9 +46,11 @@ demo: install assets migrate
 serve: install assets migrate
 	$(DEMO_ENV) $(BIN)/retain serve --bind 127.0.0.1:$(PORT)
 
+# lint-imports: the apps import one way (the layers contract in pyproject.toml, docs/architecture.md).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy retain

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from retain.accounts import lifecycle, timeline
+from retain.accounts import hooks, lifecycle, timeline
 from retain.accounts.choices import ContactStatus, MovementKind, SubscriptionStatus
 from retain.accounts.models import (
     Account,
@@ -534,7 +534,5 @@ def renewal_windows_open(*, workspace: Workspace, today: dt.date | None = None) 
     # ignore_conflicts: a run overlapping this one may have written some of them meanwhile.
     TimelineEntry.objects.bulk_create(fresh, ignore_conflicts=True)
     if fresh:
-        from retain.journeys.services import lifecycle_on_renewal_window  # journeys builds on accounts
-
-        lifecycle_on_renewal_window(account_ids=sorted({entry.account_id for entry in fresh}))
+        hooks.renewal_window_opened(sorted({entry.account_id for entry in fresh}))
     return len(fresh)

@@ -22,8 +22,8 @@ from retain.accounts.models import (
     TimelineEntry,
     Touchpoint,
 )
-from retain.health.scoring import signed
 from retain.lib.money import format_money
+from retain.lib.numbers import signed
 from retain.tenancy.models import Member
 
 if TYPE_CHECKING:

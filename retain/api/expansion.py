@@ -1,6 +1,6 @@
 """REST API v1 for expansion opportunities: list (filterable), retrieve, update, POST …/close/.
 
-Thin: objects come through tenancy.access, writes go through retain.renewals.expansion. Whoever
+Thin: objects come through retain.access, writes go through retain.renewals.expansion. Whoever
 may edit the account works its opportunities; viewers read.
 """
 
@@ -17,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from retain import access
 from retain.accounts.models import Subscription
 from retain.api.filters import IdFilter
 from retain.api.serializers import InWorkspace, count_of, money
@@ -24,7 +25,6 @@ from retain.api.views import ERRORS, READ_ERRORS, VIA, WorkspaceViewSet
 from retain.renewals import expansion
 from retain.renewals.choices import ExpansionKind, ExpansionStatus
 from retain.renewals.models import ExpansionOpportunity
-from retain.tenancy import access
 from retain.tenancy.models import Member
 
 

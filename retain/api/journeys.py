@@ -1,6 +1,6 @@
 """REST API v1 for journeys: templates and their versions, journeys, milestones, barriers, stage moves.
 
-Thin, like retain/api/views.py: objects come through tenancy.access, writes go through
+Thin, like retain/api/views.py: objects come through retain.access, writes go through
 retain.journeys.services. Managers and admins publish templates; whoever may edit an account starts
 its journey, ticks its milestones, records and resolves its barriers and moves its lifecycle stage.
 """
@@ -17,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from retain import access
 from retain.accounts.choices import Stage
 from retain.accounts.models import Account, Contact
 from retain.accounts.selectors import accounts_annotated
@@ -28,7 +29,6 @@ from retain.journeys import services
 from retain.journeys.choices import BarrierKind, BarrierState, MilestoneKind, MilestoneStatus
 from retain.journeys.models import Barrier, Journey, JourneyTemplate, MilestoneProgress
 from retain.journeys.services import journeys_advance, lifecycle_move
-from retain.tenancy import access
 from retain.tenancy.models import Member
 
 # Templates ---------------------------------------------------------------------------------------

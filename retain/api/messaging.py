@@ -1,7 +1,7 @@
 """REST API v1 for messaging: the outbound log (retry a failed message), the suppression list, the
 provider-agnostic bounce/complaint webhook and the inbound event webhook playbooks trigger on.
 
-Thin: objects come through tenancy.access, writes go through retain.messaging.services.
+Thin: objects come through retain.access, writes go through retain.messaging.services.
 Integrations call the two webhooks with a member's API token; viewers' tokens may not write.
 """
 
@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from retain import access
 from retain.accounts.models import Account
 from retain.api.filters import IdFilter
 from retain.api.views import ERRORS, READ_ERRORS, VIA, WorkspaceViewSet
@@ -23,7 +24,6 @@ from retain.lib.columns import parse_whole
 from retain.messaging import services
 from retain.messaging.choices import EmailEventType, SuppressionReason
 from retain.messaging.models import OutboundMessage, Suppression
-from retain.tenancy import access
 
 MAX_EVENTS = 1000  # bounce/complaint events in one request
 

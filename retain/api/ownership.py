@@ -16,10 +16,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from retain import access
 from retain.accounts.models import Contact
 from retain.api.views import ERRORS, VIA, WorkspaceViewSet
 from retain.ownership import services
-from retain.tenancy import access
 
 
 class ErasureSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument

@@ -48,7 +48,7 @@ class IsWorkspaceMember(permissions.BasePermission):
     """Every API endpoint needs an active member of a workspace; it is kept as `request.member`.
 
     What that member may change (its own book, everything, nothing) is decided per object by the
-    tenancy.access helpers the views call.
+    retain.access helpers the views call.
     """
 
     def has_permission(self, request: Request, view: Any) -> bool:

@@ -1,7 +1,7 @@
 """REST API v1 for success plans: plans with their progress roll-up, goals, objectives, key success
 metrics, commitments (joint accountabilities), the plan's history, and shared links for the customer.
 
-Thin, like retain/api/views.py: objects come through tenancy.access, writes go through
+Thin, like retain/api/views.py: objects come through retain.access, writes go through
 retain.plans.services, which leave a PlanEvent for every change. Whoever may edit the account
 edits its plan; every member reads.
 """
@@ -21,6 +21,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from retain import access
 from retain.accounts.models import Account, Contact
 from retain.api.filters import IdFilter
 from retain.api.serializers import InWorkspace
@@ -28,7 +29,6 @@ from retain.api.views import ERRORS, READ_ERRORS, WorkspaceViewSet
 from retain.plans import progress, selectors, services
 from retain.plans.choices import CommitmentStatus, LinkPurpose, PlanStatus
 from retain.plans.models import Commitment, Goal, Objective, PlanEvent, SharedLink, SuccessMetric, SuccessPlan
-from retain.tenancy import access
 from retain.tenancy.models import Member
 
 

@@ -1,6 +1,6 @@
 """REST API v1 for renewals: list (filterable), retrieve, update the forecast, POST …/close/.
 
-Thin, like retain/api/views.py: objects come through tenancy.access, writes go through
+Thin, like retain/api/views.py: objects come through retain.access, writes go through
 retain.renewals.services. Whoever may edit the account works its renewal; viewers read.
 """
 
@@ -17,13 +17,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from retain import access
 from retain.api.filters import IdFilter
 from retain.api.serializers import InWorkspace, money
 from retain.api.views import ERRORS, READ_ERRORS, VIA, WorkspaceViewSet
 from retain.renewals import selectors, services
 from retain.renewals.choices import NOT_FORECAST, OPEN_STAGES, ForecastCategory, Outcome, Stage
 from retain.renewals.models import ReasonCode, Renewal
-from retain.tenancy import access
 from retain.tenancy.models import Member
 
 

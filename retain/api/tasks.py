@@ -1,6 +1,6 @@
 """REST API v1 for tasks (calls to action): list (filterable), create, retrieve, update, complete.
 
-Thin, like retain/api/views.py: objects come through tenancy.access, writes go through
+Thin, like retain/api/views.py: objects come through retain.access, writes go through
 retain.tasks.services. Whoever may edit a task's account works its tasks (a CSM their own book,
 managers and admins everything), and a task's owner always works their own task; viewers read.
 """
@@ -17,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from retain import access
 from retain.accounts.choices import TouchpointKind
 from retain.accounts.models import Account
 from retain.api.filters import IdFilter
@@ -26,7 +27,6 @@ from retain.api.views import ERRORS, READ_ERRORS, VIA, WorkspaceViewSet
 from retain.tasks import selectors, services
 from retain.tasks.choices import TaskKind, TaskPriority, TaskSource, TaskStatus
 from retain.tasks.models import Task
-from retain.tenancy import access
 from retain.tenancy.models import Member
 
 CHECKLIST_HELP = 'ordered [{"text": str, "done": bool}]; a plain string is an unticked item'

@@ -1,7 +1,7 @@
-"""REST API v1 endpoints: thin. They resolve objects through tenancy.access and write through services.
+"""REST API v1 endpoints: thin. They resolve objects through retain.access and write through services.
 
 Every change passes `via="api"` so the account timeline says where it came from. Who may change
-what is tenancy.access's rule: managers and admins everything in the workspace, a CSM its own book
+what is retain.access's rule: managers and admins everything in the workspace, a CSM its own book
 (the accounts it owns and their contacts, subscriptions and touchpoints), viewers nothing.
 """
 
@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from retain import access
 from retain.accounts import services
 from retain.accounts.models import Account, Contact, Segment, Subscription, TimelineEntry, Touchpoint
 from retain.accounts.segments import CHOICE_FIELDS, NO_OWNER, clean_criteria
@@ -44,7 +45,6 @@ from retain.surveys import services as survey_services
 from retain.surveys.choices import ResponseSource
 from retain.surveys.models import Response as SurveyResponse
 from retain.surveys.models import Survey
-from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.tenancy.services import member_update
 

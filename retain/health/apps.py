@@ -5,3 +5,10 @@ class HealthConfig(AppConfig):
     name = "retain.health"
     label = "health"
     verbose_name = "Health scores"
+
+    def ready(self) -> None:
+        # Accounts whose usage a fold changed are re-scored at once (usage.hooks).
+        from retain.health.jobs import rescore_folded
+        from retain.usage.hooks import fold_handler_register
+
+        fold_handler_register("health re-score", rescore_folded)

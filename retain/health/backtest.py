@@ -25,10 +25,11 @@ from typing import Any
 from retain.accounts import ledger as subscription_ledger
 from retain.accounts.selectors import workspace_today
 from retain.health import scoring, validation
+from retain.health.choices import Band
 from retain.health.models import Scorecard
 from retain.tenancy.models import Workspace
 
-BAND_ORDER = ("red", "yellow", "green", "blank")
+BAND_ORDER = (Band.RED.value, Band.YELLOW.value, Band.GREEN.value, Band.BLANK.value)
 
 
 # The report ---------------------------------------------------------------------------------------

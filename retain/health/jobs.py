@@ -36,3 +36,17 @@ def recompute_all() -> int:
     outcome = for_each_workspace(JobName.HEALTH_NIGHTLY, recompute)
     raise_if_failed(outcome)
     return outcome.rows
+
+
+def rescore_folded(workspace: Workspace, account_ids: list[int]) -> None:
+    """Re-score the accounts the fold touched, so health follows new usage within a minute.
+
+    The fold is committed already; a failing re-score must not stop the other workspaces' folds
+    this minute, and the nightly full run scores these accounts again anyway.
+    """
+    try:
+        result = health_recompute(workspace=workspace, account_ids=account_ids)
+    except Exception:
+        log.exception("health re-score after the usage fold failed in %s", workspace.slug)
+        return
+    log.info("health re-scored after the fold in %s: %s", workspace.slug, result.summary())

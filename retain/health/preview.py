@@ -20,11 +20,12 @@ from retain.accounts.models import Account
 from retain.accounts.segments import clean_criteria
 from retain.accounts.selectors import workspace_today
 from retain.health import definition
+from retain.health.choices import Band
 from retain.health.scoring import Scorecard as Definition
 from retain.lib.definitions import Problem
 from retain.tenancy.models import Workspace
 
-BANDS = ("red", "yellow", "green", "blank")
+BANDS = (Band.RED.value, Band.YELLOW.value, Band.GREEN.value, Band.BLANK.value)
 MOVERS = 10
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from retain.health import catalogue
+from retain.lib.numbers import signed
 
 WEIGHTED_AVERAGE = "weighted_average"
 WORST_OF = "worst_of"
@@ -424,13 +425,6 @@ class Factor:
 
     def __str__(self) -> str:
         return f"{signed(self.delta)}: {self.words}"
-
-
-def signed(delta: float) -> str:
-    """+3, −14, +0.4: a typographic minus, one decimal only under 1."""
-    magnitude = abs(delta)
-    text = f"{magnitude:.1f}" if magnitude < 1 else f"{magnitude:.0f}"
-    return ("−" if delta < 0 else "+") + text
 
 
 def explain_change(

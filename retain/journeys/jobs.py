@@ -31,3 +31,13 @@ def evaluate_journeys(workspace_id: int | None = None) -> int:
     outcome = for_each_workspace(JobName.JOURNEYS_NIGHTLY, evaluate, workspaces)
     raise_if_failed(outcome)
     return outcome.rows
+
+
+def evaluate_folded(workspace: Workspace, account_ids: list[int]) -> None:
+    """Complete the milestones the new usage proves; like the re-score, a failure waits for the nightly run."""
+    try:
+        result = journeys_advance(workspace=workspace, account_ids=account_ids)
+    except Exception:
+        log.exception("journey evaluation after the usage fold failed in %s", workspace.slug)
+        return
+    log.info("journeys evaluated after the fold in %s: %s", workspace.slug, result.summary())

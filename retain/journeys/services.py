@@ -14,6 +14,7 @@ from retain.accounts import timeline
 from retain.accounts.choices import Stage
 from retain.accounts.models import Account, Contact, TimelineEntry
 from retain.accounts.selectors import workspace_today
+from retain.journeys import hooks
 from retain.journeys.choices import BarrierKind, BarrierState, MilestoneKind
 from retain.journeys.defaults import DEFAULT_TEMPLATES
 from retain.journeys.evaluation import MAX_IDS_IN_QUERY, EvaluationResult, evaluate, status_of
@@ -93,8 +94,9 @@ def journey_start(
 ) -> Journey:
     """Put an account on a journey (replacing any it was on): one progress row per milestone.
 
-    A new customer (started in the last 90 days) also gets its 30/60/90-day plan in its success
-    plan (plans.services.onboarding_plan_generate) unless `plan_onboarding` is False.
+    The journey-start handlers (journeys.hooks) run unless `plan_onboarding` is False: a new
+    customer (started in the last 90 days) gets its 30/60/90-day plan in its success plan
+    (plans.services.onboarding_plan_generate).
     """
     workspace = account.workspace
     if template is None:
@@ -119,9 +121,7 @@ def journey_start(
         for index, milestone in enumerate(template.milestones)
     )
     if plan_onboarding:
-        from retain.plans.services import onboarding_plan_on_journey_start
-
-        onboarding_plan_on_journey_start(account=account, started_on=started_on, today=workspace_today(workspace))
+        hooks.journey_started(account, started_on, workspace_today(workspace))
     return journey
 
 

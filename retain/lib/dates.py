@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import zoneinfo
+
+from dateutil.relativedelta import relativedelta
 
 
 def zone(name: str) -> zoneinfo.ZoneInfo:
@@ -33,6 +34,4 @@ def days_between(start: dt.date, end: dt.date) -> int:
 
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day `months` later (or earlier), clamped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
-    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return dt.date(year, month + 1, min(day.day, last))
+    return day + relativedelta(months=months)

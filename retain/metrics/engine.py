@@ -44,17 +44,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.db.models import Count, Q, QuerySet, Sum
 
 from retain.accounts import ledger
 from retain.accounts.choices import EntryKind, MovementKind
+from retain.accounts.figures import Figure, Filters, Period, account_scope
 from retain.accounts.models import Account, Subscription, SubscriptionMovement, TimelineEntry
-from retain.accounts.selectors import rate_table, segment_accounts
+from retain.accounts.selectors import rate_table
 from retain.health.choices import Band
 from retain.health.models import HealthScore
+from retain.lib import formulas
 from retain.lib.money import RateTable, format_money, quantize
-from retain.metrics import formulas
-from retain.surveys.measures import Figure, Filters, Period, survey_measures
+from retain.surveys.measures import survey_measures
 from retain.tenancy.models import Member, Workspace
 
 ZERO = Decimal(0)
@@ -70,7 +72,7 @@ REVENUE_KINDS = (
 )
 
 
-# Arithmetic: retain.metrics.formulas (pure); this module only gathers the inputs ------------------
+# Arithmetic: retain.lib.formulas (pure); this module only gathers the inputs ------------------
 
 
 def _ratio(numerator: Decimal, denominator: Decimal) -> float | None:
@@ -192,32 +194,12 @@ class TrendPoint:
 
 def scoped_accounts(workspace: Workspace, filters: Filters | None = None) -> QuerySet[Account]:
     """The workspace's accounts that the filters let through (tier, segment, owner today)."""
-    filters = filters or Filters()
-    accounts = Account.objects.filter(workspace=workspace)
-    if filters.tier:
-        accounts = accounts.filter(tier=filters.tier)
-    if filters.owner is not None:
-        accounts = accounts.filter(owner_id=filters.owner.pk)
-    if filters.account is not None:
-        accounts = accounts.filter(pk=filters.account.pk)
-    if filters.segment is not None:
-        accounts = accounts.filter(pk__in=segment_accounts(filters.segment).order_by().values("pk"))
-    return accounts
+    return Account.objects.filter(workspace=workspace).filter(account_scope(filters, ""))
 
 
 def _in_scope(workspace: Workspace, filters: Filters | None) -> Q:
     """The condition on a row's `account` for the filters, as joins (a subquery only for a segment)."""
-    filters = filters or Filters()
-    condition = Q()
-    if filters.tier:
-        condition &= Q(account__tier=filters.tier)
-    if filters.owner is not None:
-        condition &= Q(account__owner_id=filters.owner.pk)
-    if filters.account is not None:
-        condition &= Q(account_id=filters.account.pk)
-    if filters.segment is not None:
-        condition &= Q(account__in=segment_accounts(filters.segment).order_by().values("pk"))
-    return condition
+    return account_scope(filters)
 
 
 @dataclass(frozen=True)
@@ -458,10 +440,8 @@ def month_periods(end: dt.date, months: int = 12, tz: str = "UTC") -> list[Perio
     """The `months` calendar months up to and including the one `end` falls in (the last cut at `end`)."""
     periods = []
     for back in range(months - 1, -1, -1):
-        year, month = divmod(end.year * 12 + end.month - 1 - back, 12)
-        first = dt.date(year, month + 1, 1)
-        next_year, next_month = divmod(year * 12 + month + 1, 12)
-        last = dt.date(next_year, next_month + 1, 1) - dt.timedelta(days=1)
+        first = end.replace(day=1) - relativedelta(months=back)
+        last = first + relativedelta(months=1, days=-1)
         periods.append(Period(first, min(last, end), tz))
     return periods
 

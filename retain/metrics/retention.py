@@ -36,7 +36,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import betaln, hyp2f1
 
-from retain.metrics import formulas
+from retain.lib import formulas
 
 # log α and log β are searched within these bounds: a cohort in which nobody (or everybody) left has
 # no finite maximum, and the bound stops the search at an answer that still projects sensibly.

@@ -18,11 +18,12 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from retain.metrics import engine, formulas
+from retain.accounts.figures import Figure, Filters, Period
+from retain.lib import formulas
+from retain.metrics import engine
 from retain.metrics.choices import SpendCategory
 from retain.metrics.models import DEFAULT_TARGET_NRR, Quota
 from retain.metrics.selectors import ZERO, quota_for, spend_in_period
-from retain.surveys.measures import Figure, Filters, Period
 from retain.tenancy.models import Member, Workspace
 
 MONTHS_PER_YEAR = 12

@@ -9,10 +9,10 @@ from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from retain.accounts.models import Account
+from retain.lib.tokens import hash_token
 from retain.plans import progress
 from retain.plans.choices import CommitmentStatus
 from retain.plans.models import Commitment, Goal, Objective, PlanEvent, SharedLink, SuccessMetric, SuccessPlan
-from retain.plans.tokens import hash_token
 
 
 @dataclass

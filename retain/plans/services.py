@@ -19,6 +19,7 @@ from retain.accounts.selectors import workspace_today
 from retain.health.catalogue import MEASURES
 from retain.health.measures import UnknownMeasure, compute_measures
 from retain.lib.columns import check_columns, check_value
+from retain.lib.tokens import new_token
 from retain.plans import onboarding
 from retain.plans.choices import CommitmentStatus, LinkPurpose, PlanStatus
 from retain.plans.models import (
@@ -30,7 +31,6 @@ from retain.plans.models import (
     SuccessMetric,
     SuccessPlan,
 )
-from retain.plans.tokens import new_token
 from retain.tenancy.models import Member, Workspace
 
 DEFAULT_LINK_DAYS = 30

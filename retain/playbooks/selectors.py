@@ -1,4 +1,5 @@
-"""Reads for the playbook pages: the list with its counts, a playbook's runs, an account's runs.
+"""Reads for the playbook pages (the list with its counts, a playbook's runs, an account's runs) and
+for pages that show where a playbook-made task came from.
 
 Every function takes the workspace and reads only its rows; counts are one grouped query each,
 however many playbooks there are.
@@ -7,7 +8,7 @@ however many playbooks there are.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from retain.accounts.models import Account
 from retain.playbooks.choices import EnrollmentStatus, TimeFrom, TriggerKind
 from retain.playbooks.models import Enrollment, Playbook, Snooze, StepRun
+from retain.tasks.models import Task
 from retain.tenancy.models import Workspace
 
 RECENT_DAYS = 30
@@ -147,3 +149,23 @@ def active_snooze(account: Account, today: dt.date) -> Snooze | None:
 
 def step_seconds(run: StepRun) -> float:
     return (run.finished_at - run.started_at).total_seconds()
+
+
+def playbook_names(workspace_id: int, keys: Iterable[str]) -> dict[str, str]:
+    """The current name of each playbook key, for showing where playbook-made tasks came from."""
+    wanted = {key for key in keys if key}
+    if not wanted:
+        return {}
+    rows = Playbook.objects.filter(workspace_id=workspace_id, key__in=wanted, is_current=True).values_list(
+        "key", "name"
+    )
+    return dict(rows)
+
+
+def with_playbook_names(workspace_id: int, tasks: Iterable[Task]) -> list[Task]:
+    """The tasks, each given `playbook_name` (its playbook's current name, else its key; "" for manual)."""
+    rows = list(tasks)
+    names = playbook_names(workspace_id, (task.playbook_key for task in rows))
+    for task in rows:
+        task.playbook_name = names.get(task.playbook_key, task.playbook_key)  # type: ignore[attr-defined]  # a display attribute set on the row for the template
+    return rows

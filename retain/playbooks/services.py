@@ -17,6 +17,7 @@ from retain.accounts.models import Account, Segment, TimelineEntry
 from retain.lib.dates import local_day
 from retain.messaging import services as messaging_services
 from retain.messaging.models import OutboundMessage
+from retain.playbooks.choices import StepKind
 from retain.playbooks.definition import parse_yaml, refused
 from retain.playbooks.models import DigestItem, Playbook, ScanMark, Snooze
 from retain.tenancy.choices import AuditAction
@@ -54,10 +55,10 @@ def _check_references(workspace: Workspace, definition: dict[str, Any], errors: 
             errors["audience.segment"] = f"no saved segment {segment!r} in this workspace"
     for index, step in enumerate(definition["steps"]):
         ((kind, options),) = step.items()
-        assignee = options.get("assignee", "") if kind in ("task", "advocacy") else ""
+        assignee = options.get("assignee", "") if kind in (StepKind.TASK, StepKind.ADVOCACY) else ""
         if "@" in assignee and assignee not in emails:
             errors[f"steps[{index}].{kind}.assignee"] = f"{assignee} is not an active member of this workspace"
-        if kind == "set" and options["field"] == "owner" and options["value"] not in emails:
+        if kind == StepKind.SET and options["field"] == "owner" and options["value"] not in emails:
             errors[f"steps[{index}].set.value"] = f"{options['value']} is not an active member of this workspace"
 
 

@@ -21,6 +21,7 @@ from retain.accounts.choices import ContactStatus
 from retain.accounts.models import Account, Contact
 from retain.accounts.selectors import workspace_today
 from retain.journeys.models import MilestoneProgress
+from retain.messaging.choices import DeliveryStatus
 from retain.messaging.templating import account_values, message_values, render_text
 from retain.playbooks.choices import AdvocacyAsk, StepKind, StepStatus
 from retain.playbooks.definition import task_kinds
@@ -197,7 +198,7 @@ def email_step(inp: StepInput) -> Outcome:
             source=inp.source_ref,
         )
         messages.append({"message": message.pk, "contact": contact.pk, "status": message.status})
-    queued = [contact for contact, m in zip(contacts, messages, strict=True) if m["status"] == "queued"]
+    queued = [contact for contact, m in zip(contacts, messages, strict=True) if m["status"] == DeliveryStatus.QUEUED]
     summary = f"e-mail queued for {', '.join(str(c) for c in queued)}" if queued else ""
     return Outcome(result={"messages": messages}, summary=summary)
 

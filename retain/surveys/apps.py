@@ -1,4 +1,13 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from retain.tenancy.models import Workspace
+    from retain.usage.events import Event
 
 
 class SurveysConfig(AppConfig):
@@ -14,3 +23,20 @@ class SurveysConfig(AppConfig):
         from retain.surveys.services import MESSAGE_SOURCE, invitation_delivered
 
         delivery_handler_register(MESSAGE_SOURCE, invitation_delivered)
+
+        # An `NPS Submitted` event the ingest API stores is a survey answer.
+        from retain.usage.hooks import EventHandler, event_handler_register
+
+        event_handler_register(EventHandler("survey answers", _is_nps_answer, _record_answers))
+
+
+def _is_nps_answer(event: Event) -> bool:
+    from retain.surveys import services
+
+    return services.is_nps_answer(event)
+
+
+def _record_answers(workspace: Workspace, events: Sequence[Event]) -> int:
+    from retain.surveys import services
+
+    return services.responses_record_from_events(workspace=workspace, events=events)

@@ -4,7 +4,7 @@ Set-based reads: a figure for one slice is two aggregate queries (answers counte
 score, invitations counted with their answers), a breakdown by account, tier, CSM or survey is the
 same two queries grouped by that dimension, and a trend the same two grouped by month or week, so
 the number of queries never depends on the number of answers or accounts. The arithmetic is
-`retain.metrics.formulas`; every figure carries its formula, its inputs and the worked line a page
+`retain.lib.formulas`; every figure carries its formula, its inputs and the worked line a page
 shows next to it ("NPS = %promoters − %detractors = 46% − 12% = 34 (n = 120)").
 
 A period is a pair of calendar days (both included) in the workspace's time zone. An answer counts
@@ -25,10 +25,10 @@ from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from retain.accounts.choices import Tier
+from retain.accounts.figures import Figure, Filters, Period, account_scope
 from retain.accounts.models import Account, Contact, Segment
-from retain.accounts.selectors import segment_accounts
-from retain.lib.dates import start_of_day, zone
-from retain.metrics import formulas
+from retain.lib import formulas
+from retain.lib.dates import zone
 from retain.surveys.choices import InvitationStatus, SurveyKind
 from retain.surveys.models import SCALES, Invitation, Response, Survey
 from retain.tenancy.models import Member, Workspace
@@ -45,66 +45,6 @@ RECENT_COMMENTS = 3
 
 
 # Values ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One number with what it was computed from: `formula` in words, `inputs` by name, and `worked`,
-    the formula with the inputs put in ("… = 46% − 12% = 34 (n = 120)"). `value` is None when the
-    measure is undefined (no answers, nothing sent)."""
-
-    value: float | None
-    formula: str
-    inputs: dict[str, Any]
-    worked: str
-
-    def __str__(self) -> str:
-        return self.worked
-
-
-@dataclass(frozen=True)
-class Period:
-    """Calendar days `start` to `end`, both included, in the time zone `tz`."""
-
-    start: dt.date
-    end: dt.date
-    tz: str = "UTC"
-
-    def __post_init__(self) -> None:
-        if self.end < self.start:
-            raise ValueError("a period cannot end before it starts")
-
-    @classmethod
-    def last_months(cls, workspace: Workspace, months: int = 12, today: dt.date | None = None) -> Period:
-        """The `months` months up to and including today (12 months: the same day a year ago, plus one)."""
-        today = today or timezone.now().astimezone(zone(workspace.time_zone)).date()
-        year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
-        day = min(today.day, 28)
-        return cls(dt.date(year, month + 1, day) + dt.timedelta(days=1), today, workspace.time_zone)
-
-    @property
-    def since(self) -> dt.datetime:
-        return start_of_day(self.start, self.tz)
-
-    @property
-    def until(self) -> dt.datetime:
-        """The first instant after the period."""
-        return start_of_day(self.end + dt.timedelta(days=1), self.tz)
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Which answers and invitations count; every one given must hold."""
-
-    survey: Survey | None = None
-    tier: str | None = None
-    segment: Segment | None = None
-    owner: Member | None = None
-    account: Account | None = None
 
 
 @dataclass(frozen=True)
@@ -260,15 +200,7 @@ def _scope(queryset: QuerySet[Any], workspace: Workspace, filters: Filters) -> Q
     queryset = queryset.filter(workspace=workspace)
     if filters.survey is not None:
         queryset = queryset.filter(survey_id=filters.survey.pk)
-    if filters.tier:
-        queryset = queryset.filter(account__tier=filters.tier)
-    if filters.owner is not None:
-        queryset = queryset.filter(account__owner_id=filters.owner.pk)
-    if filters.account is not None:
-        queryset = queryset.filter(account_id=filters.account.pk)
-    if filters.segment is not None:
-        queryset = queryset.filter(account_id__in=segment_accounts(filters.segment).order_by().values("pk"))
-    return queryset
+    return queryset.filter(account_scope(filters))
 
 
 def period_responses(workspace: Workspace, period: Period, filters: Filters | None = None) -> QuerySet[Response]:

@@ -13,9 +13,9 @@ from django.utils import timezone
 from retain.accounts.choices import ContactStatus
 from retain.accounts.models import Contact
 from retain.accounts.selectors import accounts_paying_since, segment_accounts
+from retain.lib.tokens import hash_token
 from retain.surveys.choices import InvitationStatus, ScheduleKind
 from retain.surveys.models import Invitation, Response, Survey
-from retain.surveys.tokens import hash_answer_token
 from retain.tenancy.models import Workspace
 
 
@@ -55,7 +55,7 @@ def invitation_for_token(raw: str, *, now: dt.datetime | None = None) -> Invitat
     return (
         Invitation.objects.select_related("survey__workspace", "contact__account")
         .filter(
-            token_hash=hash_answer_token(raw),
+            token_hash=hash_token(raw),
             status__in=(InvitationStatus.QUEUED, InvitationStatus.SENT),
             revoked_at__isnull=True,
             expires_at__gt=now,

@@ -36,6 +36,7 @@ from retain.accounts.choices import ContactRole, ContactStatus, SubscriptionStat
 from retain.accounts.models import Contact, Subscription, TimelineEntry
 from retain.lib.columns import check_columns
 from retain.lib.dates import local_day
+from retain.lib.tokens import new_token
 from retain.messaging import services as messaging_services
 from retain.messaging.choices import DeliveryStatus
 from retain.messaging.models import OutboundMessage
@@ -50,7 +51,6 @@ from retain.surveys.choices import (
 )
 from retain.surveys.models import QUESTIONS, Invitation, Response, Survey
 from retain.surveys.selectors import audience_contacts
-from retain.surveys.tokens import new_answer_token
 from retain.tenancy.models import Member, Workspace
 from retain.usage.events import Event
 from retain.usage.models import UsageUser
@@ -256,7 +256,7 @@ def invitation_send(*, invitation_id: int, now: dt.datetime | None = None) -> st
         if reason is not None:
             Invitation.objects.filter(pk=invitation_id).update(status=InvitationStatus.SKIPPED, skip_reason=reason)
             return InvitationStatus.SKIPPED
-        raw, hashed = new_answer_token()
+        raw, hashed = new_token()
         invitation.token_hash = hashed
         invitation.expires_at = now + dt.timedelta(days=invitation.survey.validity_days)
         composed = mail.invitation_email(invitation, raw)

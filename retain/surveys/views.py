@@ -15,10 +15,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from retain.lib.columns import parse_whole
+from retain.messaging.tokens import unsubscribe_token
 from retain.messaging.views import private, rate_limited, unsubscribe_page
 from retain.surveys import selectors, services
 from retain.surveys.choices import ResponseSource, SurveyKind
-from retain.surveys.tokens import unsubscribe_token
 
 RATE_PER_ADDRESS = 30  # requests per window from one client address, any token
 RATE_PER_TOKEN = 10  # requests per window for one link, from anywhere

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
@@ -207,28 +206,6 @@ def manager_of(member: Member) -> Member | None:
         if candidate is not None:
             return candidate
     return None
-
-
-def playbook_names(workspace_id: int, keys: Iterable[str]) -> dict[str, str]:
-    """The current name of each playbook key, for showing where playbook-made tasks came from."""
-    from retain.playbooks.models import Playbook
-
-    wanted = {key for key in keys if key}
-    if not wanted:
-        return {}
-    rows = Playbook.objects.filter(workspace_id=workspace_id, key__in=wanted, is_current=True).values_list(
-        "key", "name"
-    )
-    return dict(rows)
-
-
-def with_playbook_names(workspace_id: int, tasks: Iterable[Task]) -> list[Task]:
-    """The tasks, each given `playbook_name` (its playbook's current name, else its key; "" for manual)."""
-    rows = list(tasks)
-    names = playbook_names(workspace_id, (task.playbook_key for task in rows))
-    for task in rows:
-        task.playbook_name = names.get(task.playbook_key, task.playbook_key)  # type: ignore[attr-defined]  # a display attribute set on the row for the template
-    return rows
 
 
 def default_owner(account: Account) -> Member | None:

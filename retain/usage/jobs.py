@@ -8,11 +8,10 @@ from celery import shared_task
 from django.db.models import Max
 from django.utils import timezone
 
-from retain.health.services import health_recompute
-from retain.journeys.services import journeys_advance
 from retain.tenancy.choices import JobName
 from retain.tenancy.jobs import for_each_workspace, raise_if_failed
 from retain.tenancy.models import Workspace
+from retain.usage import hooks
 from retain.usage.models import RollupDirty, RollupState, UsageEvent
 from retain.usage.rollups import FoldProgress, FoldResult, events_expire, rollups_fold
 from retain.usage.services import rejections_expire
@@ -39,7 +38,8 @@ def fold_usage() -> int:
 
 
 def fold_workspace(workspace: Workspace, progress: FoldProgress | None = None) -> FoldResult:
-    """Fold a workspace's new events, then re-score and evaluate the accounts they touched.
+    """Fold a workspace's new events, then hand the accounts they touched to the fold handlers
+    (`usage.hooks`: health re-scores them, journeys evaluate their milestones).
 
     The minutely job runs it for every workspace; `retain import events` for the one it imported into.
     """
@@ -51,33 +51,8 @@ def fold_workspace(workspace: Workspace, progress: FoldProgress | None = None) -
         workspace.slug,
     )
     if result.account_ids:
-        _rescore(workspace, list(result.account_ids))
-        _evaluate_journeys(workspace, list(result.account_ids))
+        hooks.folded(workspace, list(result.account_ids))
     return result
-
-
-def _rescore(workspace: Workspace, account_ids: list[int]) -> None:
-    """Re-score the accounts the fold touched, so health follows new usage within a minute.
-
-    The fold is committed already; a failing re-score must not stop the other workspaces' folds
-    this minute, and the nightly full run scores these accounts again anyway.
-    """
-    try:
-        result = health_recompute(workspace=workspace, account_ids=account_ids)
-    except Exception:
-        log.exception("health re-score after the usage fold failed in %s", workspace.slug)
-        return
-    log.info("health re-scored after the fold in %s: %s", workspace.slug, result.summary())
-
-
-def _evaluate_journeys(workspace: Workspace, account_ids: list[int]) -> None:
-    """Complete the milestones the new usage proves; like the re-score, a failure waits for the nightly run."""
-    try:
-        result = journeys_advance(workspace=workspace, account_ids=account_ids)
-    except Exception:
-        log.exception("journey evaluation after the usage fold failed in %s", workspace.slug)
-        return
-    log.info("journeys evaluated after the fold in %s: %s", workspace.slug, result.summary())
 
 
 @shared_task(name="retain.usage.jobs.expire_events")

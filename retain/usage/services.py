@@ -24,10 +24,10 @@ from django.utils import timezone
 
 from retain.accounts import services as account_services
 from retain.accounts.models import Account, Contact
-from retain.surveys import services as survey_services
 from retain.tenancy.choices import AuditAction, UnknownGroups
 from retain.tenancy.models import Member, Workspace, WriteKey
 from retain.tenancy.services import audit_record
+from retain.usage import hooks
 from retain.usage.events import Checked, Event, Rejection
 from retain.usage.limits import write_turns
 from retain.usage.models import IngestRejection, RollupDirty, UnmatchedGroup, UsageEvent, UsageUser
@@ -378,9 +378,11 @@ def ingest_calls(
         held = time.monotonic() - began
     keep = [event for event in checked.events if event.index not in refused]
     with _write_turn(), transaction.atomic():
-        answers = [event for event in keep if survey_services.is_nps_answer(event)]
-        # Only events stored now become survey answers: a resent batch must not answer twice.
-        earlier = _stored_message_ids(write_key.workspace_id, answers) if answers else set()
+        handled = [(handler, [event for event in keep if handler.wants(event)]) for handler in hooks.event_handlers()]
+        handled = [(handler, events) for handler, events in handled if events]
+        # Only events stored now go to their handlers: a resent batch must not answer twice.
+        wanted = [event for _, events in handled for event in events]
+        earlier = _stored_message_ids(write_key.workspace_id, wanted) if wanted else set()
         accounts = resolve_accounts(write_key.workspace_id, keep)
         try:
             with transaction.atomic():
@@ -389,11 +391,13 @@ def ingest_calls(
             stored, store_refused = _insert_one_by_one(write_key, keep, accounts)
             result.rejections.extend(store_refused)
             refused_ids = {rejection.message_id for rejection in store_refused}
-            answers = [event for event in answers if event.message_id not in refused_ids]
-        if answers:
-            survey_services.responses_record_from_events(
-                workspace=write_key.workspace, events=[event for event in answers if event.message_id not in earlier]
-            )
+            handled = [
+                (handler, [event for event in events if event.message_id not in refused_ids])
+                for handler, events in handled
+            ]
+        for handler, events in handled:
+            if events:
+                handler.record(write_key.workspace, [event for event in events if event.message_id not in earlier])
         result.accepted = stored.inserted
         result.duplicates += stored.duplicates
         if result.rejections:

@@ -19,9 +19,9 @@ from django.test.utils import CaptureQueriesContext
 from retain.accounts import services as account_services
 from retain.accounts.models import Account, Contact
 from retain.api.tests.conftest import ClientFor
+from retain.lib.tokens import hash_token
 from retain.plans import services
 from retain.plans.models import Commitment, Goal, Objective, PlanEvent, SharedLink, SuccessMetric, SuccessPlan
-from retain.plans.tokens import hash_token
 from retain.tenancy.models import Member, Workspace
 
 pytestmark = pytest.mark.urls("retain.api.tests.urls")

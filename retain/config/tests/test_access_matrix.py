@@ -23,7 +23,7 @@ Adding a route: give it a `name=` and add a row under that name, with the object
 (add the object to world.py if it is a new kind) and the twelve answers you mean it to give. Until
 then test_every_route_has_a_name_and_a_row names the route, and each role's test lists the cells
 that differ from what the route answered. Write the answers from the rule the route must follow
-(tenancy/access.py), not by copying what it answered: this table is the statement of who may do
+(retain/access.py), not by copying what it answered: this table is the statement of who may do
 what, and a cell copied from a wrong answer would make the wrong answer the rule.
 """
 

@@ -25,7 +25,9 @@ from retain.accounts.selectors import workspace_today
 from retain.health.services import scorecards_install_defaults
 from retain.journeys.models import MilestoneProgress
 from retain.journeys.services import barrier_add, journey_start, templates_install_defaults
+from retain.lib.tokens import new_token
 from retain.messaging import services as messaging_services
+from retain.messaging.tokens import unsubscribe_token
 from retain.plans import services as plan_services
 from retain.playbooks.defaults import playbooks_install_defaults
 from retain.renewals.choices import ExpansionKind, ExpansionSignal
@@ -34,7 +36,6 @@ from retain.renewals.services import reason_codes_seed, renewals_open
 from retain.surveys import services as survey_services
 from retain.surveys.choices import InvitationStatus, ResponseSource
 from retain.surveys.models import Invitation
-from retain.surveys.tokens import new_answer_token, unsubscribe_token
 from retain.tasks import services as task_services
 from retain.tenancy import services as tenancy_services
 from retain.tenancy.models import Member, hash_token
@@ -118,7 +119,7 @@ def build_world(*, owner: Member, admin: Member) -> World:
     )
     response = survey_services.response_record(survey=survey, contact=contact, score=9, source=ResponseSource.API)
     # A sent invitation, as the survey sweep leaves it, with the raw token its e-mail carried.
-    answer_token, answer_hash = new_answer_token()
+    answer_token, answer_hash = new_token()
     Invitation.objects.create(
         workspace=workspace,
         survey=survey,

@@ -14,6 +14,7 @@ import datetime as dt
 from collections import Counter
 
 from retain.demo.generator.context import DemoContext
+from retain.health.choices import Band
 from retain.health.services import health_recompute, scorecards_install_defaults
 
 WEEKS = 12
@@ -40,5 +41,5 @@ def build_health(ctx: DemoContext) -> str:
         bands = Counter(result.bands)
     ctx.counts["health_scores"] = scores
     ctx.counts["health_band_changes"] = changes
-    today = ", ".join(f"{bands.get(band, 0)} {band}" for band in ("green", "yellow", "red"))
+    today = ", ".join(f"{bands.get(band, 0)} {band}" for band in (Band.GREEN.value, Band.YELLOW.value, Band.RED.value))
     return f"{scores} scores over {len(days)} days, {changes} band changes; today {today}"

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.db import transaction
 
 from retain.accounts import timeline
@@ -271,10 +272,8 @@ def _months(today: dt.date, count: int = 12) -> list[tuple[dt.date, dt.date]]:
     """The `count` calendar months up to and including today's, each (first day, last day)."""
     months = []
     for back in range(count - 1, -1, -1):
-        year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
-        first = dt.date(year, month + 1, 1)
-        next_year, next_month = divmod(year * 12 + month + 1, 12)
-        months.append((first, dt.date(next_year, next_month + 1, 1) - dt.timedelta(days=1)))
+        first = today.replace(day=1) - relativedelta(months=back)
+        months.append((first, first + relativedelta(months=1, days=-1)))
     return months
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from retain.accounts.choices import EntryKind, MovementKind, Tier
+from retain.accounts.figures import Period
 from retain.accounts.models import SubscriptionMovement, TimelineEntry
 from retain.demo.generator import STEPS, build_demo, demo_delete
 from retain.demo.generator.context import DemoContext
@@ -23,7 +24,6 @@ from retain.metrics.spend import spend_figures
 from retain.renewals import selectors
 from retain.renewals.choices import NOT_FORECAST, ForecastCategory, Outcome, ReasonKind, Stage
 from retain.renewals.models import Renewal
-from retain.surveys.measures import Period
 from retain.tenancy.choices import Role
 from retain.tenancy.models import Member
 

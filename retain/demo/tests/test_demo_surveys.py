@@ -12,11 +12,12 @@ import pytest
 from django.db import transaction
 
 from retain.accounts.choices import EntryKind
+from retain.accounts.figures import Filters, Period
 from retain.accounts.models import Contact, TimelineEntry
 from retain.demo.generator import STEPS, build_demo, demo_delete
 from retain.demo.generator.context import DemoContext
 from retain.surveys.choices import ResponseSource, SurveyKind
-from retain.surveys.measures import Filters, Period, survey_measures
+from retain.surveys.measures import survey_measures
 from retain.surveys.models import Invitation, Response, Survey
 from retain.surveys.selectors import audience_contacts
 from retain.surveys.services import invitations_plan

@@ -32,9 +32,9 @@ from retain.health.scoring import (
     Scorecard,
     explain_change,
     score,
-    signed,
     without,
 )
+from retain.lib.numbers import signed
 
 TWO_STEPS = Bands(BELOW, ((5, 0), (10, 50)), 100)
 

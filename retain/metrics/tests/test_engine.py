@@ -29,12 +29,12 @@ from decimal import Decimal
 import pytest
 
 from retain.accounts import services as account_services
+from retain.accounts.figures import Filters, Period
 from retain.accounts.models import Account, Subscription
 from retain.health.choices import Band
 from retain.health.tests.test_models import score, scorecard
 from retain.metrics import engine
 from retain.surveys import services as survey_services
-from retain.surveys.measures import Filters, Period
 from retain.tenancy.models import Member, Workspace
 
 Q1 = Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31))

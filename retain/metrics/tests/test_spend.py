@@ -15,11 +15,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from retain.accounts.figures import Filters, Period
 from retain.accounts.models import Account
 from retain.metrics import selectors, services, spend
 from retain.metrics.choices import SpendCategory
 from retain.metrics.tests.test_engine import _account, _change, _subscription
-from retain.surveys.measures import Filters, Period
 from retain.tenancy.models import Member, Workspace
 
 pytestmark = pytest.mark.django_db

@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from retain.accounts import services as account_services
 from retain.accounts.models import Account
+from retain.lib.tokens import hash_token
 from retain.plans import services
 from retain.plans.models import Commitment, SharedLink, SuccessPlan
 from retain.plans.selectors import PlanView, first_ninety_days
-from retain.plans.tokens import hash_token
 from retain.tenancy.models import Member, Workspace
 
 pytestmark = pytest.mark.django_db

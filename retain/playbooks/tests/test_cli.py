@@ -11,8 +11,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from retain.accounts.models import Account
+from retain.messaging.models import OutboundMessage
 from retain.playbooks.defaults import default_playbooks, playbooks_install_defaults
 from retain.playbooks.models import Enrollment, Playbook, StepRun
+from retain.tasks.models import Task
 from retain.tenancy.models import Workspace
 
 pytestmark = pytest.mark.django_db
@@ -138,10 +140,6 @@ def test_install_defaults_twice(workspace: Workspace) -> None:
 
 
 def test_simulate_lists_occurrences_and_sends_nothing(workspace: Workspace, account: Account) -> None:
-    pytest.importorskip("retain.playbooks.engine")
-    from retain.messaging.models import OutboundMessage
-    from retain.tasks.models import Task
-
     playbooks_install_defaults(workspace=workspace)
     started = account.subscriptions.get().started_on
     today = dt.date.today()

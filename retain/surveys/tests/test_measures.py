@@ -11,12 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from retain.accounts import services as account_services
+from retain.accounts.figures import Filters, Period
 from retain.accounts.models import Account, Contact
 from retain.surveys import services
 from retain.surveys.choices import InvitationStatus
 from retain.surveys.measures import (
-    Filters,
-    Period,
     account_voice,
     commented_responses,
     measures_by,

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from retain.accounts.choices import EntryKind
 from retain.accounts.models import Contact, TimelineEntry
+from retain.messaging.tokens import unsubscribe_token
 from retain.surveys import services, views
 from retain.surveys.models import Response, Survey
 from retain.surveys.tests.conftest import SendTo
-from retain.surveys.tokens import unsubscribe_token
 
 pytestmark = pytest.mark.urls("retain.surveys.tests.urls")
 

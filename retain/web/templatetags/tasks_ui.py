@@ -6,9 +6,10 @@ from typing import Any
 
 from django import template
 
+from retain import access
+from retain.playbooks import selectors as playbook_selectors
 from retain.tasks import selectors
 from retain.tasks.choices import TaskKind
-from retain.tenancy import access
 from retain.web.forms import owner_candidates
 
 register = template.Library()
@@ -28,7 +29,7 @@ def account_tasks_panel(context: template.Context, account: Any) -> dict[str, An
     request = context["request"]
     member = request.member
     can_edit = access.can_edit_account(member, account)
-    tasks = selectors.with_playbook_names(member.workspace_id, selectors.account_tasks(account))
+    tasks = playbook_selectors.with_playbook_names(member.workspace_id, selectors.account_tasks(account))
     return {
         "request": request,
         "csrf_token": context.get("csrf_token"),

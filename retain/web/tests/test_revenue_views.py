@@ -19,13 +19,13 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from conftest import PASSWORD
+from retain.accounts.figures import Filters
 from retain.accounts.models import Account
 from retain.accounts.selectors import workspace_today
 from retain.metrics import clv, cohorts, engine
 from retain.metrics.tests.test_engine import Q1, _account, _subscription
 from retain.metrics.tests.test_engine import book as book  # the hand-worked ledger fixture
 from retain.risk.tests.ledger import customer
-from retain.surveys.measures import Filters
 from retain.tenancy.models import Member, Workspace
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 """Accounts: the list, the account page and the forms that change an account.
 
-Thin: access through tenancy.access, input through web.forms, writes through accounts.services,
+Thin: access through retain.access, input through web.forms, writes through accounts.services,
 reads through accounts.selectors. Every view runs in the workspace's time zone, so the dates and
 times people type and read are the workspace's calendar.
 """
@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from retain import access
 from retain.accounts import selectors, services
 from retain.accounts.models import Account, Subscription
 from retain.journeys.selectors import account_journey
@@ -28,7 +29,6 @@ from retain.lib.dates import local_day
 from retain.plans.selectors import plan_summary
 from retain.renewals.choices import ExpansionStatus
 from retain.surveys.measures import account_voice
-from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.usage.selectors import account_usage_panel
 from retain.web.decorators import workspace_view
@@ -44,6 +44,7 @@ from retain.web.forms import (
     TouchpointForm,
     add_service_errors,
 )
+from retain.web.http import HtmxHttpRequest
 from retain.web.views.account_health import account_health_card
 
 TIMELINE_PAGE = 25
@@ -62,10 +63,6 @@ def in_workspace_time(view: V) -> V:
     return cast(V, wrapper)
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
 def _account_url(account: Account) -> str:
     return reverse("account", args=[account.workspace.slug, account.pk])
 
@@ -76,7 +73,7 @@ def _account_url(account: Account) -> str:
 @require_GET
 @workspace_view
 @in_workspace_time
-def accounts_list(request: HttpRequest, member: Member) -> HttpResponse:
+def accounts_list(request: HtmxHttpRequest, member: Member) -> HttpResponse:
     workspace = member.workspace
     today = selectors.workspace_today(workspace)
     form = AccountFilterForm(request.GET, workspace=workspace, action=reverse("accounts", args=[workspace.slug]))
@@ -91,7 +88,7 @@ def accounts_list(request: HttpRequest, member: Member) -> HttpResponse:
         # Showing every account under filters that were refused would look like an answer.
         accounts = accounts.none()
     page = Paginator(accounts, form.page_size).get_page(request.GET.get("page"))
-    htmx_swap = _is_htmx(request) and request.headers.get("HX-Target") == "results"
+    htmx_swap = bool(request.htmx) and request.htmx.target == "results"
     context = {
         "form": form,
         "criteria_fields": [form[name] for name in (*MULTI_CRITERIA, *SINGLE_CRITERIA)],
@@ -247,10 +244,10 @@ def account_detail(request: HttpRequest, member: Member, pk: int) -> HttpRespons
 @require_GET
 @workspace_view
 @in_workspace_time
-def account_timeline(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
+def account_timeline(request: HtmxHttpRequest, member: Member, pk: int) -> HttpResponse:
     account = access.get_account_for_user(member, pk)
     context = {"account": account, "timeline": _timeline_page(account, request.GET.get("page"))}
-    if _is_htmx(request):
+    if request.htmx:
         return render(request, "web/partials/account_timeline.html", context)
     return render(request, "web/account_timeline.html", context)
 

@@ -17,8 +17,9 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from retain import access
 from retain.lib.dates import start_of_day
-from retain.tenancy import access, selectors
+from retain.tenancy import selectors
 from retain.tenancy.choices import AuditAction
 from retain.tenancy.models import AuditEntry, Member
 from retain.tenancy.services import audit_record

@@ -16,10 +16,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from retain import access
 from retain.accounts import services as account_services
 from retain.accounts.models import Account
 from retain.accounts.segments import NO_OWNER
-from retain.tenancy import access
 from retain.tenancy.choices import CapacityUnit, Role
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view

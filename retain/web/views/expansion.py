@@ -12,10 +12,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from retain import access
 from retain.renewals import expansion
 from retain.renewals.choices import ExpansionSignal, ExpansionStatus
 from retain.renewals.models import ExpansionOpportunity
-from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 from retain.web.forms import add_service_errors

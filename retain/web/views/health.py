@@ -1,7 +1,7 @@
 """Health: the CSM pulse, the portfolio dashboard and the scorecards (the account page's health
 card is built in account_health.py).
 
-Thin: accounts and segments come through tenancy.access, scores through health.selectors and
+Thin: accounts and segments come through retain.access, scores through health.selectors and
 health.portfolio (a fixed number of queries however many accounts), writes through health.services.
 The charts are server-side SVG: the view works out the coordinates, the templates draw them.
 """
@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from retain import access
 from retain.accounts.models import Account, Segment
 from retain.accounts.segments import NO_OWNER, apply_criteria
 from retain.accounts.segments import describe as describe_criteria
@@ -26,7 +27,6 @@ from retain.health import portfolio, selectors, services
 from retain.health.choices import Band, ScorecardStatus
 from retain.health.models import Pulse, Scorecard
 from retain.health.preview import PreviewResult, preview_scorecard
-from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 from retain.web.forms import add_service_errors, owner_candidates

@@ -1,7 +1,7 @@
 """Journeys on the web: the board, the metrics, the barriers report, template versions, and the
 account page's milestone ticks, barriers and lifecycle moves.
 
-Thin: access through tenancy.access, reads through journeys.selectors and journeys.metrics, writes
+Thin: access through retain.access, reads through journeys.selectors and journeys.metrics, writes
 through journeys.services. The board reads a fixed number of queries whatever the page size.
 """
 
@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from retain import access
 from retain.accounts.choices import Stage
 from retain.accounts.models import Account
 from retain.accounts.selectors import workspace_today
@@ -32,7 +33,6 @@ from retain.journeys.selectors import account_journey
 from retain.journeys.templates import parse_milestones
 from retain.lib.columns import parse_whole
 from retain.lib.definitions import DefinitionError, Problem
-from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 from retain.web.downloads import csv_stream

@@ -14,10 +14,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from retain import access
 from retain.messaging import selectors, services
 from retain.messaging.choices import Channel, DeliveryStatus, EmailEventType, SuppressionReason
 from retain.messaging.tokens import webhook_secret
-from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 

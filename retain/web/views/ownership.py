@@ -14,9 +14,9 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from retain import access
 from retain.lib.dates import today_in
 from retain.ownership import services
-from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 

@@ -22,12 +22,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from retain import access
 from retain.accounts.models import Account, Contact
 from retain.lib.columns import parse_whole
 from retain.plans import selectors, services
 from retain.plans.choices import CommitmentStatus, PlanStatus
 from retain.plans.models import Commitment, Goal, Objective, SharedLink, SuccessMetric, SuccessPlan
-from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 from retain.web.forms import add_service_errors

@@ -1,7 +1,7 @@
 """Playbooks: the list, one playbook with its preview, simulation and runs, the YAML editor, and an
 account's playbook runs with its snooze.
 
-Thin: playbooks come through tenancy.access (outsiders 404; changing a playbook is for managers
+Thin: playbooks come through retain.access (outsiders 404; changing a playbook is for managers
 and admins, others 403), reads through playbooks.selectors, previews and simulations through
 playbooks.engine.plan (nothing written), writes through playbooks.services.
 """
@@ -20,13 +20,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from retain import access
 from retain.accounts.selectors import workspace_today
 from retain.messaging.templating import VALUES as TEMPLATE_VALUES
 from retain.playbooks import selectors, services
 from retain.playbooks.choices import EnrollmentStatus
 from retain.playbooks.definition import error_lines, parse_yaml
 from retain.playbooks.models import Playbook
-from retain.tenancy import access
 from retain.tenancy.models import Member, Workspace
 from retain.web.decorators import workspace_view
 from retain.web.forms_playbooks import PlaybookForm, SimulateForm, SnoozeForm

@@ -16,13 +16,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from retain import access
 from retain.accounts.choices import Tier
 from retain.accounts.selectors import workspace_today
 from retain.health.selectors import latest_score
 from retain.lib.columns import parse_whole
 from retain.renewals import charts, selectors, services
 from retain.renewals.models import Renewal
-from retain.tenancy import access
 from retain.tenancy.choices import Role
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view

@@ -17,11 +17,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from retain import access
 from retain.accounts import services as account_services
 from retain.accounts.models import Account, Segment
 from retain.accounts.segments import describe
 from retain.accounts.selectors import accounts_matching, workspace_today
-from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 from retain.web.forms import MULTI_CRITERIA, SINGLE_CRITERIA, add_service_errors

@@ -25,7 +25,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from retain.tenancy import access
+from retain import access
 from retain.tenancy import selectors as tenancy_selectors
 from retain.tenancy import services as tenancy_services
 from retain.tenancy.choices import Role

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from retain import access
 from retain.accounts.selectors import workspace_today
 from retain.metrics import charts
 from retain.metrics import services as metrics_services
@@ -23,7 +24,6 @@ from retain.metrics.models import Quota, Spend
 from retain.metrics.spend import BookStanding, book_standing
 from retain.renewals import selectors as renewal_selectors
 from retain.renewals.models import Renewal
-from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 from retain.web.downloads import csv_response

@@ -1,7 +1,7 @@
 """Surveys: the list with each survey's headline figure, a survey's page, its answers as CSV, the
 definition form, and snoozing a contact's surveys.
 
-Thin: the survey comes through tenancy.access (another workspace's survey is a 404), the figures
+Thin: the survey comes through retain.access (another workspace's survey is a 404), the figures
 from surveys.measures (aggregate queries, so every page takes the same number of queries however
 many answers there are). Every member reads, viewers included, and so may export: the export is
 the same answers the page shows. Managers and admins define surveys (everyone else gets 403);
@@ -23,15 +23,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from retain import access
+from retain.accounts.figures import Filters, Period
 from retain.accounts.selectors import workspace_today
 from retain.lib.dates import zone
 from retain.messaging.choices import DeliveryStatus
 from retain.surveys import measures, services
 from retain.surveys.choices import SurveyKind
-from retain.surveys.measures import Filters, Period, TrendPoint
+from retain.surveys.measures import TrendPoint
 from retain.surveys.models import Survey
 from retain.surveys.selectors import workspace_surveys
-from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 from retain.web.downloads import csv_stream

@@ -17,20 +17,18 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from retain import access
+from retain.playbooks import selectors as playbook_selectors
 from retain.tasks import selectors, services
 from retain.tasks.choices import TaskStatus
 from retain.tasks.models import Task
-from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 from retain.web.forms import add_service_errors
 from retain.web.forms_tasks import TaskCancelForm, TaskCompleteForm, TaskCreateForm, TaskForm, TeamFilterForm
+from retain.web.http import HtmxHttpRequest
 
 VIA = "web"
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _task_url(member: Member, task: Task) -> str:
@@ -46,7 +44,7 @@ def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
 
 
 def _row_context(member: Member, task: Task, **extra: Any) -> dict[str, Any]:
-    [task] = selectors.with_playbook_names(member.workspace_id, [task])
+    [task] = playbook_selectors.with_playbook_names(member.workspace_id, [task])
     return {
         "task": task,
         "can_edit": access.can_edit_task(member, task),
@@ -61,7 +59,7 @@ def _row_context(member: Member, task: Task, **extra: Any) -> dict[str, Any]:
 def my_tasks(request: HttpRequest, member: Member) -> HttpResponse:
     mine = selectors.my_tasks(member)
     everything = [task for _, _, tasks in mine.groups() for task in tasks] + mine.recently_done
-    selectors.with_playbook_names(member.workspace_id, everything)
+    playbook_selectors.with_playbook_names(member.workspace_id, everything)
     context = {
         "mine": mine,
         "today": mine.today,
@@ -91,7 +89,7 @@ def team_tasks(request: HttpRequest, member: Member) -> HttpResponse:
             "overdue_only": cleaned["overdue"],
         }
     team = selectors.team_tasks(member.workspace, **filters)
-    tasks = selectors.with_playbook_names(member.workspace_id, team.tasks[:500])
+    tasks = playbook_selectors.with_playbook_names(member.workspace_id, team.tasks[:500])
     context = {
         "form": form,
         "team": team,
@@ -187,7 +185,7 @@ def task_edit(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def task_complete(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
+def task_complete(request: HtmxHttpRequest, member: Member, pk: int) -> HttpResponse:
     task = access.get_rw_task_for_user(member, pk)
     form = TaskCompleteForm(request.POST)
     if form.is_valid():
@@ -202,11 +200,11 @@ def task_complete(request: HttpRequest, member: Member, pk: int) -> HttpResponse
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            if _is_htmx(request):
+            if request.htmx:
                 return render(request, "web/tasks/_row.html", _row_context(member, task, just_done=True))
             messages.success(request, f"Done: {task.title}.")
             return _back(request, _task_url(member, task))
-    if _is_htmx(request):
+    if request.htmx:
         context = _row_context(member, task, complete_form=form, open_complete=True)
         return render(request, "web/tasks/_row.html", context, status=400)
     return _task_page(request, member, task, complete_form=form, status=400)
@@ -214,7 +212,7 @@ def task_complete(request: HttpRequest, member: Member, pk: int) -> HttpResponse
 
 @require_POST
 @workspace_view
-def task_check(request: HttpRequest, member: Member, pk: int, index: int) -> HttpResponse:
+def task_check(request: HtmxHttpRequest, member: Member, pk: int, index: int) -> HttpResponse:
     """Tick (done=1) or untick (done=0) one checklist item."""
     task = access.get_rw_task_for_user(member, pk)
     status = 200
@@ -224,7 +222,7 @@ def task_check(request: HttpRequest, member: Member, pk: int, index: int) -> Htt
         status = 400
         for message in error.messages:
             messages.error(request, message)
-    if _is_htmx(request):
+    if request.htmx:
         return render(request, "web/tasks/_checklist.html", _row_context(member, task), status=status)
     return _back(request, _task_url(member, task))
 

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from retain.tenancy import access
+from retain import access
 from retain.tenancy.models import Member
 from retain.usage import selectors as usage_selectors
 from retain.usage import services as usage_services

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from retain.metrics import formulas
+from retain.lib import formulas
 
 REFERENCE = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "nps_reference.json"
 
@@ -73,7 +73,7 @@ def test_response_rate() -> None:
 
 
 def test_formulas_import_without_django_or_a_database() -> None:
-    code = "import sys, retain.metrics.formulas as f; assert 'django' not in sys.modules; print(f.nps([10, 0, 9]))"
+    code = "import sys, retain.lib.formulas as f; assert 'django' not in sys.modules; print(f.nps([10, 0, 9]))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert float(done.stdout) == pytest.approx(100 / 3)

@@ -1,4 +1,9 @@
-"""Shared-link tokens: random, handed out once, stored only as their SHA-256 (as survey links are)."""
+"""Tokens in links handed out once: random, stored only as their SHA-256.
+
+A survey answer link and a success plan's shared link carry one. Only the hash is stored on the
+row (the invitation, the shared link), so the row does not reveal a working link, and the link
+stops working when its row expires or is revoked.
+"""
 
 from __future__ import annotations
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from retain import access
 from retain.accounts.models import Account
-from retain.tenancy import access
 from retain.tenancy.models import Member
 from retain.tenancy.services import member_update
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from retain.metrics import formulas
+from retain.lib import formulas
 
 
 def test_clv_reproduces_the_seed() -> None:

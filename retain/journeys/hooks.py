@@ -1,0 +1,30 @@
+"""Work that apps built on journeys do when an account starts a journey, registered at start-up.
+
+`plans` builds on `journeys` (docs/architecture.md), so journeys never imports it: plans registers
+a handler here from its `AppConfig.ready` (a new customer's 30/60/90-day onboarding plan). Handlers
+run in the order their apps registered, inside the journey start's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from retain.accounts.models import Account
+
+JourneyStartHandler = Callable[["Account", dt.date, dt.date], object]
+
+_JOURNEY_STARTED: list[JourneyStartHandler] = []
+
+
+def journey_start_handler_register(handler: JourneyStartHandler) -> None:
+    """`handler(account, started_on, today)` runs when an account starts a journey."""
+    if handler not in _JOURNEY_STARTED:
+        _JOURNEY_STARTED.append(handler)
+
+
+def journey_started(account: Account, started_on: dt.date, today: dt.date) -> None:
+    for handler in _JOURNEY_STARTED:
+        handler(account, started_on, today)
