@@ -58,7 +58,12 @@ def test_the_reference_parses_with_orjson(monkeypatch: pytest.MonkeyPatch) -> No
 
     parsed: list[bytes] = []
     real = orjson.loads
-    monkeypatch.setattr(raw_app.orjson, "loads", lambda raw: parsed.append(raw) or real(raw))
+
+    def loads(raw: bytes) -> object:
+        parsed.append(raw)
+        return real(raw)
+
+    monkeypatch.setattr(raw_app.orjson, "loads", loads)
     monkeypatch.setattr(raw_app, "_connect", lambda: _Recorder())
     answer = orjson.loads(raw_app.store_batch(b'{"batch": [{"messageId": "m1", "event": "E", "userId": 7}]}'))
     assert parsed and answer == {"success": True, "accepted": 1, "duplicates": 0}
