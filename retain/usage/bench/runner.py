@@ -75,26 +75,42 @@ def _wait_for(port: int, process: subprocess.Popen[bytes], timeout: float = 30) 
 
 
 class Server:
-    """One server process on a free port, pinned to core 0: `argv` gets `{port}` filled in."""
+    """One server process on a free port, pinned to core 0: `argv` gets `{port}` filled in.
 
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+    Its output goes to `log` (a file, never an unread pipe, which would block a server that logs
+    much), and the last lines of it are part of any error about it.
+    """
+
+    def __init__(self, argv: list[str], env: dict[str, str], log: Path) -> None:
         self.port = _free_port()
+        self.log = log
         argv = [part.format(port=self.port) for part in argv]
-        self.process = subprocess.Popen(_pinned(0, argv), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _wait_for(self.port, self.process)
+        with log.open("wb") as output:
+            self.process = subprocess.Popen(_pinned(0, argv), env=env, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            _wait_for(self.port, self.process)
+        except BenchError as exc:
+            self.stop()
+            raise BenchError(f"{exc}{self.tail()}") from None
+
+    def tail(self) -> str:
+        lines = self.log.read_text(errors="replace").strip().splitlines()[-15:]
+        return ("; its last output:\n" + "\n".join(lines)) if lines else ""
 
     @classmethod
-    def gunicorn(cls, app: str, env: dict[str, str]) -> Server:
+    def gunicorn(cls, app: str, env: dict[str, str], log: Path) -> Server:
+        # A generous worker timeout: on a busy machine the first request (Django loading its views)
+        # may take longer than gunicorn's default 30 s.
         argv = [sys.executable, "-m", "gunicorn", app, "--bind", "127.0.0.1:{port}", "--workers", "1",
-                "--backlog", "2048", "--log-level", "warning"]  # fmt: skip
-        return cls(argv, env)
+                "--backlog", "2048", "--timeout", "300", "--log-level", "warning"]  # fmt: skip
+        return cls(argv, env, log)
 
     @classmethod
-    def uvicorn(cls, app: str, env: dict[str, str]) -> Server:
+    def uvicorn(cls, app: str, env: dict[str, str], log: Path) -> Server:
         argv = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", "{port}", "--workers", "1",
                 "--loop", "uvloop", "--http", "httptools", "--backlog", "2048", "--log-level", "warning",
                 "--no-access-log"]  # fmt: skip
-        return cls(argv, env)
+        return cls(argv, env, log)
 
     def warm_up(self, key: str) -> None:
         """One untimed request: Django loads its URLconf and views on the first one, not at start."""
@@ -104,8 +120,11 @@ class Server:
             data=b'{"batch": []}',
             headers={"Content-Type": "application/json", "Authorization": auth},
         )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            response.read()
+        try:
+            with urllib.request.urlopen(request, timeout=300) as response:
+                response.read()
+        except OSError as exc:  # urllib's HTTPError and URLError, and timeouts
+            raise BenchError(f"the first request to the server failed: {exc}{self.tail()}") from None
 
     def stop(self) -> None:
         self.process.terminate()
@@ -280,9 +299,9 @@ def run_ingest_bench(
             total = per_thread * threads * batch
             out(f"Retain ingest ({database}): {total} events in batches of {batch}, {connections} connections")
             load = functools.partial(wrk, key=key, batch=batch, connections=connections, seconds=budget)
-            server = Server.gunicorn("retain.config.wsgi:application", env)
-            server.warm_up(key)
+            server = Server.gunicorn("retain.config.wsgi:application", env, folder / "retain.log")
             try:
+                server.warm_up(key)
                 saturated = load(server.port, requests_per_thread=per_thread)
                 half_rate = saturated.requests_per_s / 2
                 delay_ms = max(1, int(connections * 1000 / max(half_rate, 1)))
@@ -299,12 +318,13 @@ def run_ingest_bench(
                 out(heading)
                 target = str(stores[name].path) if database == "sqlite" else stores[name].url
                 raw_env = {**env, "RETAIN_BENCH_RAW_DATABASE": target, "RETAIN_BENCH_WORKSPACE_ID": workspace_id}
+                log = folder / f"{name}.log"
                 if name == "raw":
-                    raw_server = Server.gunicorn("retain.usage.bench.raw_app:application", raw_env)
+                    raw_server = Server.gunicorn("retain.usage.bench.raw_app:application", raw_env, log)
                 else:
-                    raw_server = Server.uvicorn("retain.usage.bench.raw_asgi:app", raw_env)
-                raw_server.warm_up(key)
+                    raw_server = Server.uvicorn("retain.usage.bench.raw_asgi:app", raw_env, log)
                 try:
+                    raw_server.warm_up(key)
                     references[name] = load(raw_server.port, requests_per_thread=per_thread)
                 finally:
                     raw_server.stop()
