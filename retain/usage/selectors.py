@@ -30,17 +30,18 @@ def write_key_for(raw: str) -> WriteKey | None:
     """
     if not raw or len(raw) > 200:
         return None
+    key_hash = hash_token(raw)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id, workspace_id, name, key_prefix FROM {WriteKey._meta.db_table} "
             "WHERE key_hash = %s AND revoked_at IS NULL",
-            [hash_token(raw)],
+            [key_hash],
         )
         row = cursor.fetchone()
     if row is None:
         return None
     key_id, workspace_id, name, prefix = row
-    return WriteKey(id=key_id, workspace_id=workspace_id, name=name, key_prefix=prefix, key_hash=hash_token(raw))
+    return WriteKey(id=key_id, workspace_id=workspace_id, name=name, key_prefix=prefix, key_hash=key_hash)
 
 
 def latest_rejections(write_key: WriteKey, limit: int = 50) -> QuerySet[IngestRejection]:

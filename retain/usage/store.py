@@ -22,10 +22,14 @@ INSERT = (
     "properties, timestamp, received_at, write_key_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
     "ON CONFLICT (workspace_id, message_id) DO NOTHING"
 )
+INSERT_QMARK = INSERT.replace("%s", "?")
 
 
 def _sqlite_time(value: dt.datetime) -> str:
     # What Django's SQLite backend stores for an aware datetime: naive UTC, ISO with a space.
+    if value.tzinfo is dt.UTC:
+        # Validated times are already UTC: the same text, less its "+00:00".
+        return value.isoformat(" ")[:-6]
     return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
 
 
@@ -60,10 +64,17 @@ def insert_events(
     """
     if not events:
         return Stored(0, 0)
-    as_json, as_time = _adapters()
-    received = {event.received_at for event in events}
-    # One request's events share their receipt time: adapt it once.
-    received_at = as_time(events[0].received_at) if len(received) == 1 else None
+    as_json, adapt_time = _adapters()
+    # One request's events share their receipt time, and an event sent without a timestamp has
+    # that time too: each distinct time is adapted once.
+    adapted: dict[dt.datetime, Any] = {}
+
+    def as_time(value: dt.datetime) -> Any:
+        found = adapted.get(value)
+        if found is None:
+            found = adapted[value] = adapt_time(value)
+        return found
+
     rows = [
         (
             workspace_id,
@@ -77,12 +88,19 @@ def insert_events(
             # identify and group calls carry traits where track and page carry properties.
             as_json(event.properties if event.type in STORED_TYPES else event.traits),
             as_time(event.timestamp),
-            received_at if received_at is not None else as_time(event.received_at),
+            as_time(event.received_at),
             write_key_id,
         )
         for event in events
     ]
-    with connection.cursor() as cursor:
-        cursor.executemany(INSERT, rows)
-        inserted = cursor.rowcount
+    if connection.vendor == "sqlite":
+        # The driver's own executemany: Django's cursor wrapper re-reads every row through an
+        # iterator copy to look for named parameters. Its error mapping is kept (DataError etc.).
+        connection.ensure_connection()
+        with connection.wrap_database_errors:
+            inserted = connection.connection.executemany(INSERT_QMARK, rows).rowcount
+    else:
+        with connection.cursor() as cursor:
+            cursor.executemany(INSERT, rows)
+            inserted = cursor.rowcount
     return Stored(inserted=inserted, duplicates=len(events) - inserted)

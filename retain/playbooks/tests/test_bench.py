@@ -42,14 +42,19 @@ def test_smoke_50_accounts_same_pairs_both_ways(capsys: pytest.CaptureFixture[st
 def test_a_difference_between_the_two_sides_fails_the_run(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = bench._raw_pairs
-    monkeypatch.setattr(bench, "_raw_pairs", lambda sql, params: real(sql, params) | {("health-turned-red", -1)})
+    real = bench._raw_enrol
+
+    def one_more(sql: str, params: dict[str, Any]) -> tuple[float, set[tuple[str, int]]]:
+        seconds, pairs = real(sql, params)
+        return seconds, pairs | {("health-turned-red", -1)}
+
+    monkeypatch.setattr(bench, "_raw_enrol", one_more)
     with pytest.raises(bench.BenchError, match=r"only raw: \[\('health-turned-red', -1\)\]"):
         bench.work(20)
 
 
 def test_the_command_ends_with_the_figures_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    figures = {"accounts": 10, "sweep_s": 1.5, "raw_s": 0.01, "ratio": 150.0, "pairs": 4, "scan_s": 1.0,
+    figures = {"accounts": 10, "sweep_s": 1.5, "raw_s": 0.01, "ratio": 100.0, "pairs": 4, "scan_s": 1.0,
                "steps_s": 0.5, "enrolled": 4, "claimed": 4, "step_runs": 5, "still_due": 0}  # fmt: skip
     seen: dict[str, Any] = {}
 
@@ -61,7 +66,7 @@ def test_the_command_ends_with_the_figures_line(monkeypatch: pytest.MonkeyPatch)
     out = io.StringIO()
     call_command("bench", "playbooks", "--accounts", "10", stdout=out, stderr=io.StringIO())
     assert seen["accounts"] == 10 and seen["database"] == "sqlite"
-    assert out.getvalue().splitlines()[-1] == "accounts=10 sweep_s=1.5 raw_s=0.01 ratio=150.0"
+    assert out.getvalue().splitlines()[-1] == "accounts=10 scan_s=1.0 raw_s=0.01 ratio=100.0 steps_s=0.5 sweep_s=1.5"
 
 
 @pytest.mark.bench
@@ -69,5 +74,6 @@ def test_full_bench_10000_accounts() -> None:
     out = io.StringIO()
     call_command("bench", "playbooks", "--accounts", "10000", stdout=out, stderr=io.StringIO())
     last = out.getvalue().splitlines()[-1]
-    assert re.fullmatch(r"accounts=10000 sweep_s=[\d.]+ raw_s=[\d.]+ ratio=[\d.]+", last), last
+    figures = r"accounts=10000 scan_s=[\d.]+ raw_s=[\d.]+ ratio=[\d.]+ steps_s=[\d.]+ sweep_s=[\d.]+"
+    assert re.fullmatch(figures, last), last
     print(out.getvalue())

@@ -1,13 +1,15 @@
-"""`retain bench ingest`: Retain's ingest server against a raw sqlite3/psycopg reference, one run.
+"""`retain bench ingest`: Retain's ingest server against two raw references, one run.
 
-Both servers run under the same gunicorn (one sync worker pinned to core 0), loaded by wrk from
-core 1 with the same Lua script; every messageId is unique, and afterwards the stored rows are
-counted against what was acknowledged. No rollup job runs during the timed windows.
+Retain and the raw WSGI reference run under the same gunicorn (one sync worker pinned to core 0),
+the raw ASGI reference under uvicorn (one worker, the same core); wrk loads each from core 1 with
+the same Lua script. Every messageId is unique, and afterwards each database's stored rows are
+counted against what its server acknowledged. No rollup job runs during the timed windows.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import re
 import shutil
@@ -73,12 +75,42 @@ def _wait_for(port: int, process: subprocess.Popen[bytes], timeout: float = 30) 
 
 
 class Server:
-    def __init__(self, app: str, env: dict[str, str]) -> None:
+    """One server process on a free port, pinned to core 0: `argv` gets `{port}` filled in.
+
+    Its output goes to `log` (a file, never an unread pipe, which would block a server that logs
+    much), and the last lines of it are part of any error about it.
+    """
+
+    def __init__(self, argv: list[str], env: dict[str, str], log: Path) -> None:
         self.port = _free_port()
-        argv = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
-                "--backlog", "2048", "--log-level", "warning"]  # fmt: skip
-        self.process = subprocess.Popen(_pinned(0, argv), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _wait_for(self.port, self.process)
+        self.log = log
+        argv = [part.format(port=self.port) for part in argv]
+        with log.open("wb") as output:
+            self.process = subprocess.Popen(_pinned(0, argv), env=env, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            _wait_for(self.port, self.process)
+        except BenchError as exc:
+            self.stop()
+            raise BenchError(f"{exc}{self.tail()}") from None
+
+    def tail(self) -> str:
+        lines = self.log.read_text(errors="replace").strip().splitlines()[-15:]
+        return ("; its last output:\n" + "\n".join(lines)) if lines else ""
+
+    @classmethod
+    def gunicorn(cls, app: str, env: dict[str, str], log: Path) -> Server:
+        # A generous worker timeout: on a busy machine the first request (Django loading its views)
+        # may take longer than gunicorn's default 30 s.
+        argv = [sys.executable, "-m", "gunicorn", app, "--bind", "127.0.0.1:{port}", "--workers", "1",
+                "--backlog", "2048", "--timeout", "300", "--log-level", "warning"]  # fmt: skip
+        return cls(argv, env, log)
+
+    @classmethod
+    def uvicorn(cls, app: str, env: dict[str, str], log: Path) -> Server:
+        argv = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", "{port}", "--workers", "1",
+                "--loop", "uvloop", "--http", "httptools", "--backlog", "2048", "--log-level", "warning",
+                "--no-access-log"]  # fmt: skip
+        return cls(argv, env, log)
 
     def warm_up(self, key: str) -> None:
         """One untimed request: Django loads its URLconf and views on the first one, not at start."""
@@ -88,8 +120,11 @@ class Server:
             data=b'{"batch": []}',
             headers={"Content-Type": "application/json", "Authorization": auth},
         )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            response.read()
+        try:
+            with urllib.request.urlopen(request, timeout=300) as response:
+                response.read()
+        except OSError as exc:  # urllib's HTTPError and URLError, and timeouts
+            raise BenchError(f"the first request to the server failed: {exc}{self.tail()}") from None
 
     def stop(self) -> None:
         self.process.terminate()
@@ -175,6 +210,25 @@ class Store:
             base = postgres_url.rsplit("/", 1)[0]
             self.url = f"{base}/{self.database}"
 
+    def clone(self, folder: Path, name: str, postgres_url: str) -> Store:
+        """A copy of this migrated, set-up database: a file copy, or a PostgreSQL database with it as template."""
+        if self.kind == "sqlite":
+            import sqlite3
+
+            copy = Store(self.kind, folder, name, postgres_url)
+            with sqlite3.connect(self.path) as source, sqlite3.connect(copy.path) as target:
+                source.backup(target)
+            return copy
+        copy = Store.__new__(Store)
+        copy.kind, copy.admin = self.kind, self.admin
+        copy.database = f"retain_bench_{name}_{uuid.uuid4().hex[:8]}"
+        import psycopg
+
+        with psycopg.connect(self.admin, autocommit=True) as db:
+            db.execute(f'CREATE DATABASE "{copy.database}" TEMPLATE "{self.database}"')
+        copy.url = f"{self.admin.rsplit('/', 1)[0]}/{copy.database}"
+        return copy
+
     def count(self) -> tuple[int, int]:
         sql = "SELECT count(*), count(DISTINCT message_id) FROM usage_event"
         if self.kind == "sqlite":
@@ -207,10 +261,25 @@ def _environment(folder: Path, database_url: str) -> dict[str, str]:
     return env
 
 
+def _events_per_s(result: WrkResult, batch: int) -> float:
+    return result.acked * batch / result.seconds if result.seconds else 0.0
+
+
+def _check_reference(name: str, result: WrkResult, store: Store) -> None:
+    """A reference is only a reference if it stored every row it acknowledged, once."""
+    stored, distinct = store.count()
+    if result.non2xx or result.errors:
+        raise BenchError(f"the {name} reference answered {result.non2xx} non-2xx and {result.errors} errors")
+    if stored < result.accepted or stored != distinct:
+        raise BenchError(
+            f"the {name} reference acknowledged {result.accepted} rows but stored {stored} ({distinct} distinct)"
+        )
+
+
 def run_ingest_bench(
     *, events: int, batch: int, connections: int, database: str, postgres_url: str, out: Any
 ) -> dict[str, Any]:
-    """Run both servers and return the figures; `out` receives progress lines."""
+    """Run Retain and both references and return the figures; `out` receives progress lines."""
     if shutil.which("wrk") is None:
         raise BenchError("wrk is not installed (Debian package 'wrk': apt-get install wrk)")
     threads = min(2, connections)
@@ -218,62 +287,55 @@ def run_ingest_bench(
     budget = 300
     with tempfile.TemporaryDirectory(prefix="retain-bench-") as tmp:
         folder = Path(tmp)
-        stores = {name: Store(database, folder, name, postgres_url) for name in ("retain", "raw")}
+        stores = {"retain": Store(database, folder, "retain", postgres_url)}
         try:
-            envs = {name: _environment(folder, store.url) for name, store in stores.items()}
-            for env in envs.values():
-                _retain(env, "migrate", "--verbosity", "0")
-            workspace_id, key = _retain(envs["retain"], "shell", "-c", SETUP).split()[-2:]
-            _retain(envs["raw"], "shell", "-c", SETUP)
+            env = _environment(folder, stores["retain"].url)
+            _retain(env, "migrate", "--verbosity", "0")
+            workspace_id, key = _retain(env, "shell", "-c", SETUP).split()[-2:]
+            # The references write into copies of the same migrated database, with the same workspace.
+            for name in ("raw", "raw_asgi"):
+                stores[name] = stores["retain"].clone(folder, name, postgres_url)
 
             total = per_thread * threads * batch
             out(f"Retain ingest ({database}): {total} events in batches of {batch}, {connections} connections")
-            server = Server("retain.config.wsgi:application", envs["retain"])
-            server.warm_up(key)
+            load = functools.partial(wrk, key=key, batch=batch, connections=connections, seconds=budget)
+            server = Server.gunicorn("retain.config.wsgi:application", env, folder / "retain.log")
             try:
-                saturated = wrk(
-                    server.port,
-                    key=key,
-                    batch=batch,
-                    connections=connections,
-                    requests_per_thread=per_thread,
-                    seconds=budget,
-                )
+                server.warm_up(key)
+                saturated = load(server.port, requests_per_thread=per_thread)
                 half_rate = saturated.requests_per_s / 2
                 delay_ms = max(1, int(connections * 1000 / max(half_rate, 1)))
-                paced = wrk(server.port, key=key, batch=batch, connections=connections,
-                            requests_per_thread=max(1, per_thread // 4), seconds=budget, delay_ms=delay_ms)  # fmt: skip
+                paced = load(server.port, requests_per_thread=max(1, per_thread // 4), delay_ms=delay_ms)
             finally:
                 server.stop()
             stored, distinct = stores["retain"].count()
 
-            out("Raw reference: the same rows with executemany in a bare WSGI app")
-            raw_database = str(stores["raw"].path) if database == "sqlite" else stores["raw"].url
-            raw_env = {
-                **envs["raw"],
-                "RETAIN_BENCH_RAW_DATABASE": raw_database,
-                "RETAIN_BENCH_WORKSPACE_ID": workspace_id,
-                "PYTHONPATH": str(HERE),
-            }
-            raw_server = Server("raw_app:application", raw_env)
-            raw_server.warm_up(key)
-            try:
-                raw = wrk(
-                    raw_server.port,
-                    key=key,
-                    batch=batch,
-                    connections=connections,
-                    requests_per_thread=per_thread,
-                    seconds=budget,
-                )
-            finally:
-                raw_server.stop()
+            references: dict[str, WrkResult] = {}
+            for name, heading in (
+                ("raw", "Raw WSGI reference: the same rows with executemany in a bare WSGI app under gunicorn"),
+                ("raw_asgi", "Raw ASGI reference: the same rows from a bare Starlette app under uvicorn"),
+            ):
+                out(heading)
+                target = str(stores[name].path) if database == "sqlite" else stores[name].url
+                raw_env = {**env, "RETAIN_BENCH_RAW_DATABASE": target, "RETAIN_BENCH_WORKSPACE_ID": workspace_id}
+                log = folder / f"{name}.log"
+                if name == "raw":
+                    raw_server = Server.gunicorn("retain.usage.bench.raw_app:application", raw_env, log)
+                else:
+                    raw_server = Server.uvicorn("retain.usage.bench.raw_asgi:app", raw_env, log)
+                try:
+                    raw_server.warm_up(key)
+                    references[name] = load(raw_server.port, requests_per_thread=per_thread)
+                finally:
+                    raw_server.stop()
+                _check_reference(name, references[name], stores[name])
         finally:
             for store in stores.values():
                 store.drop()
     acknowledged = saturated.accepted + paced.accepted
-    events_per_s = saturated.acked * batch / saturated.seconds if saturated.seconds else 0.0
-    raw_per_s = raw.acked * batch / raw.seconds if raw.seconds else 0.0
+    events_per_s = _events_per_s(saturated, batch)
+    raw_per_s = _events_per_s(references["raw"], batch)
+    asgi_per_s = _events_per_s(references["raw_asgi"], batch)
     return {
         "events_per_s": round(events_per_s),
         "p50_ms": round(paced.p50_ms, 1),
@@ -285,6 +347,8 @@ def run_ingest_bench(
         "duplicates": stored - distinct,
         "raw_events_per_s": round(raw_per_s),
         "ratio": round(events_per_s / raw_per_s, 3) if raw_per_s else 0.0,
+        "raw_asgi_events_per_s": round(asgi_per_s),
+        "ratio_asgi": round(events_per_s / asgi_per_s, 3) if asgi_per_s else 0.0,
     }
 
 

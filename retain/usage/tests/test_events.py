@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from retain.usage.events import (
     MAX_EVENT_BYTES,
@@ -146,3 +149,17 @@ def test_calls_without_a_message_id_get_a_stable_one() -> None:
     assert isinstance(first, Event) and isinstance(second, Event)
     assert first.message_id == second.message_id
     assert first.message_id.startswith("h-")
+
+
+@given(st.binary(max_size=80) | st.text(alphabet="0123456789a-.", max_size=80).map(str.encode))
+def test_the_long_integer_check_finds_19_digits_in_a_row_exactly_where_a_regular_expression_does(raw: bytes) -> None:
+    from retain.usage.events import _may_hold_long_integer
+
+    assert _may_hold_long_integer(raw) == bool(re.search(rb"\d{19}", raw))
+
+
+def test_nineteen_digits_in_a_row_send_a_body_to_the_careful_parser_and_eighteen_do_not() -> None:
+    from retain.usage.events import _may_hold_long_integer
+
+    assert _may_hold_long_integer(b'{"n": 9223372036854775808}')
+    assert not _may_hold_long_integer(b'{"n": 922337203685477580}')

@@ -60,8 +60,8 @@ class Command(BaseCommand):
             except playbooks_bench.BenchError as exc:
                 raise CommandError(str(exc)) from None
             self.stdout.write(
-                f"Same {figures['pairs']} (playbook, account) pairs both ways; scan_s={figures['scan_s']} "
-                f"steps_s={figures['steps_s']} enrolled={figures['enrolled']} claimed={figures['claimed']} "
+                f"Same {figures['pairs']} (playbook, account) pairs both ways; enrolled={figures['enrolled']} "
+                f"claimed={figures['claimed']} "
                 f"step_runs={figures['step_runs']} still_due={figures['still_due']}"
             )
             self.stdout.write(" ".join(f"{name}={figures[name]}" for name in playbooks_bench.FIGURES))
