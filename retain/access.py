@@ -46,7 +46,6 @@ def can_edit_account(member: Member, account: Account) -> bool:
 
 
 def get_account_for_user(member: Member, pk: object) -> Account:
-
     return get_for_member(member, Account.objects.select_related("owner__user", "workspace"), pk)
 
 
@@ -58,7 +57,6 @@ def get_rw_account_for_user(member: Member, pk: object) -> Account:
 
 
 def get_contact_for_user(member: Member, pk: object) -> Contact:
-
     return get_for_member(member, Contact.objects.select_related("account"), pk)
 
 
@@ -70,7 +68,6 @@ def get_rw_contact_for_user(member: Member, pk: object) -> Contact:
 
 
 def get_subscription_for_user(member: Member, pk: object) -> Subscription:
-
     return get_for_member(member, Subscription.objects.select_related("account"), pk)
 
 
@@ -82,7 +79,6 @@ def get_rw_subscription_for_user(member: Member, pk: object) -> Subscription:
 
 
 def get_segment_for_user(member: Member, pk: object) -> Segment:
-
     return get_for_member(member, Segment.objects.all(), pk)
 
 

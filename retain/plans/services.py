@@ -18,6 +18,7 @@ from retain.accounts.models import Account, Contact
 from retain.accounts.selectors import workspace_today
 from retain.health.catalogue import MEASURES
 from retain.health.measures import UnknownMeasure, compute_measures
+from retain.journeys.models import Journey
 from retain.lib.columns import check_columns, check_value
 from retain.lib.tokens import new_token
 from retain.plans import onboarding
@@ -316,8 +317,6 @@ ONBOARDING_DAYS = 90
 
 def onboarding_milestones(account: Account) -> tuple[dt.date | None, list[onboarding.MilestoneDue]]:
     """The day the account's journey started and its milestones with due dates (None, [] off journey)."""
-    from retain.journeys.models import Journey
-
     journey = Journey.objects.filter(account=account).first()
     if journey is None:
         return None, []
