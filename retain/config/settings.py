@@ -156,6 +156,10 @@ INSTALLED_APPS = [
     "retain.messaging",
     "retain.playbooks",
     "retain.ownership",
+    "retain.reports",
+    "retain.routing",
+    "retain.team",
+    "retain.portal",
 ]
 
 MIDDLEWARE = [
