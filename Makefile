@@ -59,12 +59,13 @@ test: install assets lint typecheck test-sqlite test-postgres
 
 # Heavy benchmarks are marked `bench` and run only on request (make bench).
 test-sqlite: install assets
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider -m "not bench"
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 -p no:cacheprovider -m "not bench"
 
 # The database-touching suite again on PostgreSQL (browser tests aside: they exercise the UI, not
-# the database). Skipped with a clear line when no server is reachable, except under CI.
+# the database; `embedded` tests aside: their processes use a SQLite file of their own whatever the
+# suite's database, so a second run would repeat the first). Skipped with a clear line when no server is reachable, except under CI.
 test-postgres: install
-	@scripts/test-postgres $(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider -m "not browser and not bench"
+	@scripts/test-postgres $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 -p no:cacheprovider -m "not browser and not bench and not embedded"
 
 # Speed against raw references, measured in the same run (docs/benchmarks.md).
 bench: install $(SECRET_FILE)

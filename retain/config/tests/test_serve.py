@@ -20,6 +20,8 @@ import pytest
 
 from retain.config.supervisor import Supervisor
 
+pytestmark = pytest.mark.embedded
+
 ROOT = Path(__file__).resolve().parents[3]
 DEADLINE = 120.0
 

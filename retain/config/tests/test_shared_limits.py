@@ -19,8 +19,10 @@ from collections.abc import Iterator
 import pytest
 
 from retain.messaging.views import RATE_PER_TOKEN, RATE_WINDOW_SECONDS
+from retain.tests.processes import migrated_data_dir
 
-pytestmark = pytest.mark.timeout(180)
+# The module's servers are set up once: its tests run on one xdist worker (make test uses --dist loadgroup).
+pytestmark = [pytest.mark.timeout(180), pytest.mark.xdist_group("shared-limits"), pytest.mark.embedded]
 
 SECRET = "shared-limits-secret-key-0123456789abcdef0123"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -67,8 +69,7 @@ def environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RETAIN_") and k != "DJANGO_SETTINGS_MODULE"}
     data_dir = tmp_path_factory.mktemp("shared-limits")
     env.update({"RETAIN_DATA_DIR": str(data_dir), "RETAIN_SECRET_KEY": SECRET, "RETAIN_TRUSTED_PROXIES": "127.0.0.1"})
-    migrate = [sys.executable, "-m", "retain.cli", "migrate", "--verbosity", "0"]
-    subprocess.run(migrate, env=env, check=True, timeout=120)
+    migrated_data_dir(data_dir, tmp_path_factory.getbasetemp().parent)
     return env
 
 

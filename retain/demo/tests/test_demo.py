@@ -36,6 +36,9 @@ from retain.usage.models import (
     UsageUser,
 )
 
+# Its module-scoped fixture is built once: the module's tests share one xdist worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_demo")
+
 TODAY = dt.date(2026, 11, 20)
 MILESTONE_EVENTS = {name for name, _ in MILESTONES}
 

@@ -27,6 +27,9 @@ from retain.renewals.models import Renewal
 from retain.tenancy.choices import Role
 from retain.tenancy.models import Member
 
+# Its module-scoped fixture is built once: the module's tests share one xdist worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_demo_commercial")
+
 TODAY = dt.date(2026, 11, 20)
 NEEDED = {"team", "accounts and subscriptions", "renewal windows", "renewals", "spend and quotas"}
 

@@ -36,6 +36,9 @@ from retain.risk.features import MEASURE_KINDS, snapshot_rows
 from retain.tenancy.models import Workspace
 from retain.usage.models import DailyAccountUsage, DailyFeatureUsage, DailyUserUsage
 
+# Its module-scoped fixture is built once: the module's tests share one xdist worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_demo_history")
+
 SEED = 42  # the command's default
 SIZE = 120
 MAX_WEEKLY_MOVE = 0.15

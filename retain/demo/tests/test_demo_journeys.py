@@ -31,7 +31,8 @@ NEEDED = {
 }
 LINES: list[str] = []
 
-pytestmark = pytest.mark.django_db
+# Its module-scoped fixture is built once: the module's tests share one xdist worker (--dist loadgroup).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("test_demo_journeys")]
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,9 @@ from retain.surveys.measures import Filters, Period
 from retain.tenancy.choices import Role
 from retain.tenancy.models import Member
 
+# Its module-scoped fixture is built once: the module's tests share one xdist worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_demo_ledger")
+
 TODAY = dt.date(2026, 11, 20)
 NEEDED = {"team", "accounts and subscriptions"}
 # Days across the year of history and the years before it (older cohorts' renewals are planned too).

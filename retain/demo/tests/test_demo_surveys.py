@@ -22,6 +22,9 @@ from retain.surveys.models import Invitation, Response, Survey
 from retain.surveys.selectors import audience_contacts
 from retain.surveys.services import invitations_plan
 
+# Its module-scoped fixture is built once: the module's tests share one xdist worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_demo_surveys")
+
 TODAY = dt.date(2026, 11, 20)
 NEEDED = ("team", "accounts and subscriptions", "survey history")
 

@@ -15,6 +15,9 @@ from retain.demo.generator.context import DemoContext
 from retain.demo.generator.health import score_days
 from retain.health.models import HealthScore
 
+# Its module-scoped fixture is built once: the module's tests share one xdist worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_demo_health")
+
 TODAY = dt.date(2026, 11, 20)
 
 

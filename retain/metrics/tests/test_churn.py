@@ -12,6 +12,9 @@ import pytest
 
 from retain.metrics import churn
 
+# Its module-scoped fixture is built once: the module's tests share one xdist worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_churn")
+
 TELCO = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "churn" / "telco_customer_churn.csv"
 
 

@@ -12,6 +12,9 @@ import pytest
 
 from retain.metrics.retention import SbgFit, clv_comparison, fit_sbg, fit_sbg_cohorts
 
+# Its module-scoped fixture is built once: the module's tests share one xdist worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_retention")
+
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "retention" / "sbg_fader_hardie_2007.csv"
 
 

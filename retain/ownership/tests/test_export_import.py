@@ -37,6 +37,9 @@ from retain.tenancy.models import Member, Workspace
 from retain.tenancy.services import api_token_create, invitation_create, write_key_create
 from retain.usage.models import IngestRejection, RollupDirty, RollupState, UnmatchedGroup, UsageEvent
 
+# Its module-scoped fixture is built once: the module's tests share one xdist worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_export_import")
+
 TODAY = dt.date(2026, 11, 20)
 
 

@@ -14,6 +14,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from retain.tests.processes import migrated_data_dir
+
+pytestmark = pytest.mark.embedded
+
 SECRET = "limits-test-secret-key-0123456789abcdef0123456789"
 
 SETUP = """
@@ -93,9 +99,11 @@ def _wait_for(path: Path, deadline_seconds: float = 60) -> bool:
     return False
 
 
-def test_two_overlapping_scan_processes_fire_a_limited_playbook_once(tmp_path: Path) -> None:
+def test_two_overlapping_scan_processes_fire_a_limited_playbook_once(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     env = _env(tmp_path)
-    _retain(env, "migrate", "--verbosity", "0")
+    migrated_data_dir(tmp_path, tmp_path_factory.getbasetemp().parent)
     _retain(env, "shell", "--no-imports", "-c", SETUP)
     first = _scan(tmp_path, "first", 0)
     started = [first]

@@ -24,9 +24,11 @@ from typing import Any
 
 import pytest
 
+from retain.tests.processes import migrated_data_dir
+
 # A safety net only: the test is bounded by events (a fixed number of batches and kills, each kill
 # waiting for the server to be ready again), not by wall time, so a loaded machine is just slower.
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.timeout(900), pytest.mark.embedded]
 
 SECRET = "fault-test-secret-key-0123456789abcdef0123"
 BATCHES = 40
@@ -156,9 +158,11 @@ class Progress:
             self.condition.wait_for(lambda: stop.is_set() or self.killed >= due)
 
 
-def test_sigkill_loses_no_acknowledged_event_and_stores_none_twice(tmp_path: Path) -> None:
+def test_sigkill_loses_no_acknowledged_event_and_stores_none_twice(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     env = _env(tmp_path)
-    _retain(env, "migrate", "--verbosity", "0")
+    migrated_data_dir(tmp_path, tmp_path_factory.getbasetemp().parent)
     key = _retain(
         env, "shell", "-c",
         "from retain.tenancy.services import workspace_create, write_key_create;"

@@ -22,9 +22,10 @@ from pathlib import Path
 
 import pytest
 
+from retain.tests.processes import migrated_data_dir
 from retain.usage.tests.test_faults import READY_WITHIN, Server, _env, _free_port, _retain
 
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.timeout(900), pytest.mark.embedded]
 
 ACCOUNTS = 50
 EVENTS = 100_000
@@ -72,9 +73,11 @@ def _wait_for_lock(lock: Path, importer: subprocess.Popen[str]) -> None:
     raise AssertionError("the import never took its lock")
 
 
-def test_a_long_import_leaves_the_web_answering_and_refuses_a_second_one_clearly(tmp_path: Path) -> None:
+def test_a_long_import_leaves_the_web_answering_and_refuses_a_second_one_clearly(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     env = _env(tmp_path)
-    _retain(env, "migrate", "--verbosity", "0")
+    migrated_data_dir(tmp_path, tmp_path_factory.getbasetemp().parent)
     session, token, write_key = _retain(env, "shell", "-c", SETUP).strip().splitlines()[-1].split()
     history = tmp_path / "history.csv"
     _history(history)

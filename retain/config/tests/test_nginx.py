@@ -1,0 +1,268 @@
+"""The nginx configuration in deploy/nginx/ runs for real in front of two `retain web` processes.
+
+The template is rendered the way docs/deploy.md says (only its `${RETAIN_…}` names replaced), with a
+throwaway certificate authority for TLS, and checked as a person and a program meet it: the
+HTTPS redirect, the scheme Retain sees behind the proxy (HSTS, secure cookies, a signed-in POST
+passing the CSRF check), the ingest API with a write key, Retain rather than nginx refusing an
+oversized batch, and a web process killed with SIGKILL while the other keeps serving.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+import trustme
+
+from retain.tests.processes import migrated_data_dir
+
+# The module's servers are set up once: its tests run on one xdist worker (make test uses --dist loadgroup).
+pytestmark = [pytest.mark.xdist_group("nginx"), pytest.mark.embedded]
+
+ROOT = Path(__file__).resolve().parents[3]
+TEMPLATE = ROOT / "deploy" / "nginx" / "retain.conf.template"
+DEADLINE = 120.0  # bounds for a process that never comes up on a loaded machine, not waits
+SECRET = "nginx-test-secret-key-0123456789abcdef0123456789"
+EMAIL, PASSWORD = "admin@nginx.example", "a-long-test-password-42"
+
+
+def _skip_or_fail(message: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"process exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail(f"nothing listened on port {port} within {DEADLINE}s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def render(template: str, values: dict[str, str]) -> str:
+    """What `envsubst '$RETAIN_…'` does: replace the listed names, leave nginx's own `$host` alone."""
+
+    def value(found: re.Match[str]) -> str:
+        name = found.group(1)
+        if name not in values:
+            raise KeyError(f"{TEMPLATE.name} uses ${{{name}}}, which the test does not set")
+        return values[name]
+
+    return re.sub(r"\$\{(RETAIN_[A-Z_]+)\}", value, template)
+
+
+@dataclass
+class Site:
+    https: str
+    http: str
+    ca: trustme.CA
+    webs: list[subprocess.Popen[bytes]]
+    write_key: str
+
+    def client(self) -> httpx.Client:
+        context = ssl.create_default_context()
+        self.ca.configure_trust(context)
+        return httpx.Client(base_url=self.https, verify=context, timeout=30, follow_redirects=False)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if nginx is None:
+        _skip_or_fail("nginx is not installed (apt-get install nginx)")
+    assert nginx is not None
+    folder = tmp_path_factory.mktemp("nginx")
+    folder.chmod(0o755)
+    https_port, http_port = _free_port(), _free_port()
+    https = f"https://127.0.0.1:{https_port}"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("RETAIN_") and k != "DJANGO_SETTINGS_MODULE"},
+        "RETAIN_SECRET_KEY": SECRET,
+        "RETAIN_DATA_DIR": str(folder),
+        "RETAIN_ALLOWED_HOSTS": "127.0.0.1",
+        "RETAIN_SITE_URL": https,
+        # nginx passes $host, which has no port; a browser's Origin has one.
+        "RETAIN_CSRF_TRUSTED_ORIGINS": https,
+        "RETAIN_PROXY_SSL_HEADER": "X-Forwarded-Proto",
+        "RETAIN_TRUSTED_PROXIES": "127.0.0.1/32",
+        "RETAIN_LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+    retain = str(Path(sys.executable).with_name("retain"))
+    migrated_data_dir(folder, tmp_path_factory.getbasetemp().parent)
+    setup = (
+        "from retain.tenancy.services import workspace_create, member_add, write_key_create\n"
+        "ws = workspace_create(name='Proxy', slug='proxy')\n"
+        f"member = member_add(workspace=ws, email='{EMAIL}', role='admin', first_name='Ada')\n"
+        f"member.user.set_password('{PASSWORD}'); member.user.save()\n"
+        "print('KEY', write_key_create(workspace=ws, name='proxy')[1])\n"
+    )
+    printed = subprocess.run(
+        [retain, "shell", "-c", setup], env=env, check=True, timeout=300, capture_output=True, text=True
+    ).stdout
+    write_key = printed.split("KEY ")[-1].strip()
+
+    webs: list[subprocess.Popen[bytes]] = []
+    ports = [_free_port(), _free_port()]
+    for index, port in enumerate(ports):
+        log = folder / f"web{index}.log"
+        webs.append(
+            subprocess.Popen(
+                [retain, "web", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "2"],
+                env=env,
+                stdout=log.open("wb"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+    ca = trustme.CA()
+    certificate = ca.issue_cert("127.0.0.1")
+    certificate.private_key_and_cert_chain_pem.write_to_path(str(folder / "chain.pem"))
+    conf = render(
+        TEMPLATE.read_text(),
+        {
+            "RETAIN_SERVER_NAME": "127.0.0.1",
+            "RETAIN_HTTP_LISTEN": f"127.0.0.1:{http_port}",
+            "RETAIN_HTTPS_LISTEN": f"127.0.0.1:{https_port}",
+            "RETAIN_TLS_CERT": str(folder / "chain.pem"),
+            "RETAIN_TLS_KEY": str(folder / "chain.pem"),
+            "RETAIN_UPSTREAMS": " ".join(f"server 127.0.0.1:{port};" for port in ports),
+        },
+    )
+    (folder / "retain.conf").write_text(conf)
+    temp = folder / "temp"
+    temp.mkdir(mode=0o777)
+    main = f"""
+daemon off;
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log warn;
+{"user root;" if os.geteuid() == 0 else ""}
+events {{ worker_connections 256; }}
+http {{
+    access_log {folder}/access.log;
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    include {folder}/retain.conf;
+}}
+"""
+    (folder / "nginx.conf").write_text(main)
+    check = subprocess.run(
+        [nginx, "-t", "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(folder / "nginx.conf")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stderr
+    nginx_log = folder / "nginx.out"
+    proxy = subprocess.Popen(
+        [nginx, "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(folder / "nginx.conf")],
+        stdout=nginx_log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        for index, port in enumerate(ports):
+            _wait_for_port(port, webs[index], folder / f"web{index}.log")
+        _wait_for_port(https_port, proxy, folder / "error.log")
+        yield Site(https=https, http=f"http://127.0.0.1:{http_port}", ca=ca, webs=webs, write_key=write_key)
+    finally:
+        for process in [proxy, *webs]:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in [proxy, *webs]:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _batch(site: Site, client: httpx.Client, ids: list[str]) -> httpx.Response:
+    body = {"batch": [{"type": "track", "userId": "u1", "event": "Report Viewed", "messageId": i} for i in ids]}
+    auth = "Basic " + base64.b64encode(f"{site.write_key}:".encode()).decode()
+    return client.post(
+        "/v1/batch", content=orjson.dumps(body), headers={"Authorization": auth, "Content-Type": "application/json"}
+    )
+
+
+def test_plain_http_is_sent_to_https(site: Site) -> None:
+    answer = httpx.get(f"{site.http}/login/?next=/", timeout=30)
+    assert answer.status_code == 301
+    assert answer.headers["location"] == "https://127.0.0.1/login/?next=/"
+
+
+def test_retain_sees_https_behind_the_proxy_whatever_the_client_claims(site: Site) -> None:
+    with site.client() as client:
+        # nginx replaces a client's own X-Forwarded-Proto: the request is still known to be secure.
+        page = client.get("/login/", headers={"X-Forwarded-Proto": "http"})
+        assert page.status_code == 200, page.text[:500]
+        assert page.headers["strict-transport-security"].startswith("max-age=")
+        assert "secure" in page.headers["set-cookie"].lower()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        assert token is not None
+        signed_in = client.post(
+            "/login/",
+            data={"csrfmiddlewaretoken": token.group(1), "username": EMAIL, "password": PASSWORD},
+            headers={"Origin": site.https, "Referer": f"{site.https}/login/"},
+        )
+        assert signed_in.status_code == 302, signed_in.text[:800]
+        assert client.get(signed_in.headers["location"]).status_code in (200, 302)
+
+
+def test_ingest_through_the_proxy_and_retain_refuses_an_oversized_batch(site: Site) -> None:
+    with site.client() as client:
+        answer = _batch(site, client, ["p-1", "p-2", "p-3"])
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["accepted"] == 3
+        # Over Retain's 4 MB but under nginx's 5 MB: Retain answers, in JSON, naming the limit.
+        padding = "x" * (4 * 1024 * 1024 + 200_000)
+        auth = "Basic " + base64.b64encode(f"{site.write_key}:".encode()).decode()
+        big = client.post(
+            "/v1/batch",
+            content=orjson.dumps({"batch": [{"type": "track", "userId": "u", "event": padding}]}),
+            headers={"Authorization": auth, "Content-Type": "application/json"},
+        )
+        assert big.status_code == 413
+        assert big.headers["content-type"].startswith("application/json")
+
+
+def test_a_killed_web_process_leaves_the_other_serving(site: Site) -> None:
+    victim = site.webs[0]
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.wait(timeout=60)
+    with site.client() as client:
+        for _ in range(10):
+            assert client.get("/login/").status_code == 200
+        ids = [f"k-{n}" for n in range(20)]
+        acknowledged = 0
+        for start in range(0, len(ids), 5):
+            answer = _batch(site, client, ids[start : start + 5])
+            assert answer.status_code == 200, answer.text
+            acknowledged += answer.json()["accepted"] + answer.json().get("duplicates", 0)
+        assert acknowledged == 20
