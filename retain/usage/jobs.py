@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
 from retain.tenancy.choices import JobName
 from retain.tenancy.jobs import for_each_workspace, raise_if_failed
 from retain.tenancy.models import Workspace
-from retain.usage import hooks
+from retain.usage import hooks, partitions
 from retain.usage.models import RollupDirty, RollupState, UsageEvent
 from retain.usage.rollups import FoldProgress, FoldResult, events_expire, rollups_fold
 from retain.usage.services import rejections_expire
@@ -57,7 +59,19 @@ def fold_workspace(workspace: Workspace, progress: FoldProgress | None = None) -
 
 @shared_task(name="retain.usage.jobs.expire_events")
 def expire_events() -> int:
-    """Delete raw events older than the retention period (their daily rollups stay)."""
+    """Delete raw events older than the retention period (their daily rollups stay).
+
+    On PostgreSQL, first the monthly partitions: the next months are created ahead, and whole months
+    past every workspace's cutoff are dropped (a day's margin for time zones) before the rows left
+    over, in the default partition or on SQLite, are deleted per workspace.
+    """
+    today = timezone.now().date()
+    created = partitions.months_ensure(today=today)
+    dropped = partitions.months_drop_expired(cutoff=today - dt.timedelta(days=settings.EVENT_RETENTION_DAYS + 1))
+    if created or dropped.partitions:
+        log.info(
+            "event partitions: created %s, dropped %s (%s keys)", created, dropped.partitions, dropped.keys_deleted
+        )
 
     def expire(workspace: Workspace) -> int:
         count = events_expire(workspace=workspace)

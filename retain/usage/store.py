@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from django.db import connection
 
+from retain.usage import partitions
 from retain.usage.events import STORED_TYPES, Event
 
 INSERT = (
@@ -23,6 +24,15 @@ INSERT = (
     "ON CONFLICT (workspace_id, message_id) DO NOTHING"
 )
 INSERT_QMARK = INSERT.replace("%s", "?")
+# Events partitioned by month on PostgreSQL (usage/partitions.py): the dedup key goes into its own
+# table first, and the event is written only when its key was new, in the same statement.
+INSERT_PARTITIONED = (
+    "WITH new_key AS (INSERT INTO usage_event_key (workspace_id, message_id, month) VALUES (%s, %s, %s) "
+    "ON CONFLICT DO NOTHING RETURNING 1) "
+    "INSERT INTO usage_event (workspace_id, message_id, type, name, user_id, anonymous_id, group_id, account_id, "
+    "properties, timestamp, received_at, write_key_id) "
+    "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s FROM new_key"
+)
 
 
 def _sqlite_time(value: dt.datetime) -> str:
@@ -99,6 +109,14 @@ def insert_events(
         connection.ensure_connection()
         with connection.wrap_database_errors:
             inserted = connection.connection.executemany(INSERT_QMARK, rows).rowcount
+    elif partitions.is_partitioned():
+        keyed = [
+            (row[0], row[1], partitions.month_of(event.timestamp), *row)
+            for row, event in zip(rows, events, strict=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(INSERT_PARTITIONED, keyed)
+            inserted = cursor.rowcount
     else:
         with connection.cursor() as cursor:
             cursor.executemany(INSERT, rows)

@@ -24,10 +24,19 @@ SQL = (
     f"INSERT INTO usage_event ({COLUMNS}) VALUES ({', '.join(['{p}'] * 12)}) "
     "ON CONFLICT (workspace_id, message_id) DO NOTHING"
 )
+# On PostgreSQL, a migrated database keeps events partitioned by month and their dedup keys in a
+# table of their own (retain/usage/partitions.py): the reference writes the key and the event in one
+# statement, as Retain does, so both do the same work.
+SQL_PARTITIONED = (
+    "WITH new_key AS (INSERT INTO usage_event_key (workspace_id, message_id, month) VALUES (%s, %s, %s) "
+    f"ON CONFLICT DO NOTHING RETURNING 1) INSERT INTO usage_event ({COLUMNS}) "
+    f"SELECT {', '.join(['%s'] * 12)} FROM new_key"
+)
 WORKSPACE_ID = int(os.environ.get("RETAIN_BENCH_WORKSPACE_ID", "1"))
 DATABASE = os.environ.get("RETAIN_BENCH_RAW_DATABASE", "")
 POSTGRES = DATABASE.startswith("postgres")
 _connection: Any = None
+_partitioned = False
 
 
 def _connect() -> Any:
@@ -37,7 +46,13 @@ def _connect() -> Any:
         if POSTGRES:
             import psycopg
 
+            global _partitioned
             _connection = psycopg.connect(url)
+            _partitioned = _connection.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid "
+                "WHERE c.relname = 'usage_event')"
+            ).fetchone()[0]
+            _connection.commit()  # else each batch's transaction() would be a savepoint in this one
         else:
             import sqlite3
 
@@ -62,8 +77,12 @@ def store_batch(raw: bytes) -> bytes:
         for call in body["batch"]
     ]  # fmt: skip
     if POSTGRES:
+        month = now.date().replace(day=1)
         with connection.transaction(), connection.cursor() as cursor:
-            cursor.executemany(SQL.format(p="%s"), rows)
+            if _partitioned:
+                cursor.executemany(SQL_PARTITIONED, [(row[0], row[1], month, *row) for row in rows])
+            else:
+                cursor.executemany(SQL.format(p="%s"), rows)
             inserted = cursor.rowcount
     else:
         connection.execute("BEGIN IMMEDIATE")
