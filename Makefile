@@ -10,7 +10,7 @@ PYTEST_WORKERS ?= 2
 # The port `make demo` and `make serve` listen on (127.0.0.1 only): make demo PORT=8001
 PORT ?= 8000
 
-.PHONY: help demo serve install assets migrate lint typecheck test test-sqlite test-postgres bench clean
+.PHONY: help demo serve install assets migrate lint typecheck test test-sqlite test-postgres bench soak clean
 
 help:
 	@echo "make demo   set everything up, build the demo workspace and serve it on http://127.0.0.1:8000"
@@ -76,6 +76,13 @@ bench: install $(SECRET_FILE)
 	$(DEMO_ENV) $(BIN)/retain bench health --database postgres
 	$(DEMO_ENV) $(BIN)/retain bench playbooks
 	$(DEMO_ENV) $(BIN)/retain bench playbooks --database postgres
+
+# Several web and worker processes behind nginx on PostgreSQL and Redis, under load and faults, for
+# 10 minutes (retain/tests/soak.py; docs/deploy.md, "Proven under load"). Not part of `make test`.
+# It restarts the local PostgreSQL server once: run it where nothing else uses that server.
+SOAK_ARGS ?=
+soak: install
+	$(BIN)/python -m retain.tests.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules retain/web/static/vendor .pytest_cache .mypy_cache .ruff_cache

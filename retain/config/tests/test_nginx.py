@@ -12,13 +12,10 @@ from __future__ import annotations
 import base64
 import os
 import re
-import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,14 +25,11 @@ import orjson
 import pytest
 import trustme
 
-from retain.tests.processes import migrated_data_dir
+from retain.tests.processes import free_port, migrated_data_dir, nginx_find, nginx_start, wait_for_port
 
 # The module's servers are set up once: its tests run on one xdist worker (make test uses --dist loadgroup).
 pytestmark = [pytest.mark.xdist_group("nginx"), pytest.mark.embedded]
 
-ROOT = Path(__file__).resolve().parents[3]
-TEMPLATE = ROOT / "deploy" / "nginx" / "retain.conf.template"
-DEADLINE = 120.0  # bounds for a process that never comes up on a loaded machine, not waits
 SECRET = "nginx-test-secret-key-0123456789abcdef0123456789"
 EMAIL, PASSWORD = "admin@nginx.example", "a-long-test-password-42"
 
@@ -44,37 +38,6 @@ def _skip_or_fail(message: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(message)
     pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"process exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"nothing listened on port {port} within {DEADLINE}s:\n{log.read_text(errors='replace')[-3000:]}")
-
-
-def render(template: str, values: dict[str, str]) -> str:
-    """What `envsubst '$RETAIN_…'` does: replace the listed names, leave nginx's own `$host` alone."""
-
-    def value(found: re.Match[str]) -> str:
-        name = found.group(1)
-        if name not in values:
-            raise KeyError(f"{TEMPLATE.name} uses ${{{name}}}, which the test does not set")
-        return values[name]
-
-    return re.sub(r"\$\{(RETAIN_[A-Z_]+)\}", value, template)
 
 
 @dataclass
@@ -93,13 +56,13 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    nginx = nginx_find()
     if nginx is None:
         _skip_or_fail("nginx is not installed (apt-get install nginx)")
     assert nginx is not None
     folder = tmp_path_factory.mktemp("nginx")
     folder.chmod(0o755)
-    https_port, http_port = _free_port(), _free_port()
+    https_port, http_port = free_port(), free_port()
     https = f"https://127.0.0.1:{https_port}"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("RETAIN_") and k != "DJANGO_SETTINGS_MODULE"},
@@ -129,7 +92,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     write_key = printed.split("KEY ")[-1].strip()
 
     webs: list[subprocess.Popen[bytes]] = []
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     for index, port in enumerate(ports):
         log = folder / f"web{index}.log"
         webs.append(
@@ -142,54 +105,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             )
         )
     ca = trustme.CA()
-    certificate = ca.issue_cert("127.0.0.1")
-    certificate.private_key_and_cert_chain_pem.write_to_path(str(folder / "chain.pem"))
-    conf = render(
-        TEMPLATE.read_text(),
-        {
-            "RETAIN_SERVER_NAME": "127.0.0.1",
-            "RETAIN_HTTP_LISTEN": f"127.0.0.1:{http_port}",
-            "RETAIN_HTTPS_LISTEN": f"127.0.0.1:{https_port}",
-            "RETAIN_TLS_CERT": str(folder / "chain.pem"),
-            "RETAIN_TLS_KEY": str(folder / "chain.pem"),
-            "RETAIN_UPSTREAMS": " ".join(f"server 127.0.0.1:{port};" for port in ports),
-        },
+    ca.issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(str(folder / "chain.pem"))
+    proxy = nginx_start(
+        nginx, folder, upstreams=ports, https_port=https_port, http_port=http_port, certificate=folder / "chain.pem"
     )
-    (folder / "retain.conf").write_text(conf)
-    temp = folder / "temp"
-    temp.mkdir(mode=0o777)
-    main = f"""
-daemon off;
-worker_processes 1;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log warn;
-{"user root;" if os.geteuid() == 0 else ""}
-events {{ worker_connections 256; }}
-http {{
-    access_log {folder}/access.log;
-    client_body_temp_path {temp}/body;
-    proxy_temp_path {temp}/proxy;
-    fastcgi_temp_path {temp}/fastcgi;
-    uwsgi_temp_path {temp}/uwsgi;
-    scgi_temp_path {temp}/scgi;
-    include {folder}/retain.conf;
-}}
-"""
-    (folder / "nginx.conf").write_text(main)
-    check = subprocess.run(
-        [nginx, "-t", "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(folder / "nginx.conf")],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert check.returncode == 0, check.stderr
-    nginx_log = folder / "nginx.out"
-    proxy = subprocess.Popen(
-        [nginx, "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(folder / "nginx.conf")],
-        stdout=nginx_log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
     try:
         for index, port in enumerate(ports):
-            _wait_for_port(port, webs[index], folder / f"web{index}.log")
-        _wait_for_port(https_port, proxy, folder / "error.log")
+            wait_for_port(port, webs[index], folder / f"web{index}.log")
+        wait_for_port(https_port, proxy, folder / "error.log")
         yield Site(https=https, http=f"http://127.0.0.1:{http_port}", ca=ca, webs=webs, write_key=write_key)
     finally:
         for process in [proxy, *webs]:
