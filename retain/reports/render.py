@@ -62,9 +62,13 @@ def context(review: BusinessReview, audience: str = Audience.CUSTOMER) -> dict[s
     }
 
 
-def html_document(review: BusinessReview, audience: str = Audience.CUSTOMER, *, chart_svg: str = "") -> str:
-    """The pack as a stand-alone HTML document (the customer's link and the PDF's source)."""
-    return render_to_string("reports/document.html", {**context(review, audience), "chart_svg": chart_svg})
+def html_document(
+    review: BusinessReview, audience: str = Audience.CUSTOMER, *, chart_svg: str = "", browser: bool = False
+) -> str:
+    """The pack as a stand-alone HTML document: for a browser (the customer's link: vega-embed draws
+    the chart) or for print (the PDF's source: the chart is the server's SVG)."""
+    values = {**context(review, audience), "chart_svg": chart_svg, "pdf": not browser, "browser": browser}
+    return render_to_string("reports/document.html", values)
 
 
 def chart_svg(spec: dict[str, Any]) -> str:

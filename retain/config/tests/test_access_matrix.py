@@ -133,6 +133,7 @@ api-reference                           -                      | 200 200 200 200
 survey-answer                           survey                 | 200 200 200 200 200 200                      | 400 400 400 400 400 400
 survey-unsubscribe                      contact                | 200 200 200 200 200 200                      | 200 200 200 200 200 200
 shared-plan                             shared-link            | 200 200 200 200 200 200                      | 405 405 405 405 405 405
+shared-review                           review-link            | 200 200 200 200 200 200                      | 405 405 405 405 405 405
 message-unsubscribe                     contact                | 200 200 200 200 200 200                      | 200 200 200 200 200 200
 invitation-accept                       invitation             | 200 200 200 200 200 200                      | 400 400 400 400 400 400
 password_reset                          -                      | 200 200 200 200 200 200                      | 200 200 200 200 200 200
@@ -158,6 +159,9 @@ subscription-create                     account                | login 404 403 4
 subscription-change                     subscription           | login 404 403 403 200 200                    | login 404 403 403 200 200
 account-pulse                           account                | 405 405 405 405 405 405                      | login 404 403 403 302 302
 success-plan                            account                | login 404 200 200 200 200                    | login 404 403 403 400 400
+business-reviews                        account                | login 404 200 200 200 200                    | login 404 403 403 400 400
+business-review                         business-review        | login 404 200 200 200 200                    | login 404 403 403 400 400
+business-review-pdf                     business-review        | login 404 200 200 200 200                    | 405 405 405 405 405 405
 health                                  -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
 scorecards                              -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
 scorecard-edit                          -                      | login 404 200 200 200 200                    | login 404 403 403 200 200
