@@ -83,6 +83,13 @@ api:survey-response-detail              survey-response        | 401 404 200 200
 api:api-renewal-list                    -                      | 401 200 200 200 200 200                      | - - - - - -
 api:api-renewal-detail                  renewal                | 401 404 200 200 200 200                      | 401 404 403 403 200 200
 api:api-renewal-close                   renewal                | - - - - - -                                  | 401 404 403 403 400 400
+api:api-business-review-list            -                      | 401 200 200 200 200 200                      | 401 400 403 400 400 400
+api:api-business-review-detail          business-review        | 401 404 200 200 200 200                      | 401 404 403 403 200 200
+api:api-business-review-prepare         business-review        | - - - - - -                                  | 401 404 403 403 200 200
+api:api-business-review-refresh         business-review        | - - - - - -                                  | 401 404 403 403 200 200
+api:api-business-review-hold            business-review        | - - - - - -                                  | 401 404 403 403 400 400
+api:api-business-review-follow-up       business-review        | - - - - - -                                  | 401 404 403 403 400 400
+api:api-business-review-pdf             business-review        | 401 404 200 200 200 200                      | - - - - - -
 api:api-expansion-list                  -                      | 401 200 200 200 200 200                      | - - - - - -
 api:api-expansion-detail                expansion-opportunity  | 401 404 200 200 200 200                      | 401 404 403 403 200 200
 api:api-expansion-close                 expansion-opportunity  | - - - - - -                                  | 401 404 403 403 400 400
