@@ -1,6 +1,7 @@
 """`retain qbr …`: business review packs from the command line.
 
-    retain qbr build --workspace SLUG --account ID [--period 2026Q4] [--audience customer|internal] --out FILE.pdf|FILE.html
+    retain qbr build --workspace SLUG --account ID [--period 2026Q4] [--audience customer|internal]
+                     --out FILE.pdf|FILE.html
     retain qbr build-all --workspace SLUG [--tier strategic] [--period 2026Q4] [--audience …] --out DIR
 
 The format comes from the file's extension. An account's review for the quarter is used as it was
