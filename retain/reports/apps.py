@@ -7,7 +7,7 @@ class ReportsConfig(AppConfig):
     verbose_name = "Business reviews"
 
     def ready(self) -> None:
-        # Playbooks sit below reports: the "business_review" step is handed to their registry.
+        # Playbooks sit below reports: the "qbr" step is handed to their registry.
         from retain.playbooks.steps import step_register
         from retain.reports import steps
 

@@ -1,4 +1,4 @@
-"""The playbook step "business_review": the next quarterly review of the account, created in
+"""The playbook step "qbr": the next quarterly review of the account, created in
 `planned` with its draft pack built, for the CSM to check, prepare and hold.
 
 Registered with the playbooks' step registry in ReportsConfig.ready (playbooks sit below reports
@@ -18,7 +18,8 @@ from retain.playbooks.steps import Outcome, StepInput, skipped
 from retain.reports import periods, services
 from retain.reports.models import BusinessReview
 
-KIND = "business_review"
+# StepRun.kind holds at most 10 characters.
+KIND = "qbr"
 KEYS = ("due_in_days",)
 VIA = "playbook"
 
