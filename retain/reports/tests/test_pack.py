@@ -17,9 +17,9 @@ from retain.accounts.figures import Filters, Period
 from retain.accounts.models import Account
 from retain.demo.generator import build_demo, demo_delete
 from retain.demo.generator.context import DemoContext
+from retain.playbooks.models import StepRun
 from retain.reports import pack, periods, render, services
 from retain.reports.choices import Audience
-from retain.playbooks.models import StepRun
 from retain.reports.models import BusinessReview
 from retain.surveys.measures import survey_measures
 
