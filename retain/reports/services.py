@@ -21,10 +21,12 @@ from retain.accounts.models import Account, Contact
 from retain.accounts.selectors import workspace_today
 from retain.accounts.services import touchpoint_log
 from retain.lib.tokens import new_token
+from retain.messaging.models import OutboundMessage
+from retain.messaging.services import Attachment, email_enqueue
 from retain.plans import services as plan_services
 from retain.plans.models import Goal
-from retain.reports import narrative, pack, periods
-from retain.reports.choices import TRANSITIONS, ProposalKind, ReviewStatus, Sentiment
+from retain.reports import narrative, pack, periods, render
+from retain.reports.choices import TRANSITIONS, Audience, ProposalKind, ReviewStatus, Sentiment
 from retain.reports.models import BusinessReview, ReviewLink
 from retain.tasks.choices import TaskKind
 from retain.tasks.services import task_create
@@ -341,6 +343,40 @@ def review_follow_up(*, review: BusinessReview, actor: Member | None) -> Busines
     review.follow_up = done
     review.save(update_fields=["status", "follow_up", "updated_at"])
     return review
+
+
+@transaction.atomic
+def review_email(*, review: BusinessReview, actor: Member | None) -> list[OutboundMessage]:
+    """Queue the customer's PDF to every attendee contact with an e-mail address, through the outbox.
+
+    Keyed by the pack's build time: sending twice sends once; after a refresh the new pack goes out."""
+    if not review.pack or review.pack_built_at is None:
+        raise ValidationError({"review": "prepare the review before sending it"})
+    contacts = [c for c in review.attendee_contacts.order_by("pk") if c.email]
+    if not contacts:
+        raise ValidationError({"contacts": "no attendee of the customer's has an e-mail address"})
+    data = render.pdf(review, Audience.CUSTOMER)
+    attachment = Attachment(f"business-review-{review.period}.pdf", "application/pdf", data)
+    built = int(review.pack_built_at.timestamp())
+    sender = actor.display_name if actor is not None else review.account.workspace.name
+    messages = []
+    for contact in contacts:
+        messages.append(
+            email_enqueue(
+                account=review.account,
+                contact=contact,
+                subject=f"{review.account.name}: business review {review.period}",
+                body=(
+                    f"Hi {contact.first_name or 'there'},\n\nAttached is the pack for our business review of "
+                    f"{review.period}.\n\nBest regards,\n{sender}"
+                ),
+                idempotency_key=f"review:{review.pk}:pack:{built}:contact:{contact.pk}",
+                source=f"business-review:{review.pk}",
+                actor=actor,
+                attachments=[attachment],
+            )
+        )
+    return messages
 
 
 @transaction.atomic

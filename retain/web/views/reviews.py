@@ -168,7 +168,12 @@ def _link_revoke(p: _Posted) -> _Outcome:
     return _submit(forms.Form(p.data), lambda data: services.review_link_revoke(link=link, actor=p.member))
 
 
+def _email(p: _Posted) -> _Outcome:
+    return _submit(forms.Form(p.data), lambda data: services.review_email(review=p.review, actor=p.member))
+
+
 ACTIONS: dict[str, Callable[[_Posted], _Outcome]] = {
+    "email": _email,
     "prepare": _prepare,
     "refresh": _refresh,
     "narrative": _narrative,
