@@ -147,3 +147,22 @@ def test_a_customer_link_expires_and_can_be_revoked(account: Account, carol: Mem
     assert review_link_resolve(raw) is None
     with pytest.raises(ValidationError, match="between 1 and 365"):
         services.review_link_create(review=review, actor=carol, days=0)
+
+
+def test_qbr_coverage_counts_reviews_held_in_the_last_100_days_per_csm_and_tier(
+    account: Account, carol: Member, jane: Contact
+) -> None:
+    from retain.accounts import services as account_services
+    from retain.reports.selectors import qbr_coverage
+
+    other = account_services.account_create(
+        workspace=account.workspace, actor=None, via="test", name="Initech", tier="strategic", owner=carol
+    )
+    _held(account, carol, jane)  # held 2026-11-25
+    coverage = qbr_coverage(account.workspace, today=dt.date(2026, 12, 6))
+    assert coverage.overall.worked == "QBR coverage = 1 / 2 = 50%"
+    assert [(r.label, r.figure.value) for r in coverage.by_tier] == [("Strategic", 0.0), ("Enterprise", 100.0)]
+    assert [(r.label, r.figure.inputs) for r in coverage.by_owner] == [(carol.display_name, {"covered": 1, "customers": 2})]
+    assert [o.name for o in coverage.overdue] == [other.name]
+    later = qbr_coverage(account.workspace, today=dt.date(2027, 3, 10))  # 105 days after the meeting
+    assert later.overall.value == 0.0 and later.overdue[0].last_held_on is None
