@@ -162,7 +162,8 @@ def test_qbr_coverage_counts_reviews_held_in_the_last_100_days_per_csm_and_tier(
     coverage = qbr_coverage(account.workspace, today=dt.date(2026, 12, 6))
     assert coverage.overall.worked == "QBR coverage = 1 / 2 = 50%"
     assert [(r.label, r.figure.value) for r in coverage.by_tier] == [("Strategic", 0.0), ("Enterprise", 100.0)]
-    assert [(r.label, r.figure.inputs) for r in coverage.by_owner] == [(carol.display_name, {"covered": 1, "customers": 2})]
+    by_owner = [(r.label, r.figure.inputs) for r in coverage.by_owner]
+    assert by_owner == [(carol.display_name, {"covered": 1, "customers": 2})]
     assert [o.name for o in coverage.overdue] == [other.name]
     later = qbr_coverage(account.workspace, today=dt.date(2027, 3, 10))  # 105 days after the meeting
     assert later.overall.value == 0.0 and later.overdue[0].last_held_on is None
