@@ -149,7 +149,7 @@ def review_draft(*, review: BusinessReview, actor: Member | None, today: dt.date
     narrative and proposals to start from; the status does not move. The CSM's edited narrative
     and proposals are kept. A held review keeps the pack it was held with."""
     review = (
-        BusinessReview.objects.select_for_update()
+        BusinessReview.objects.select_for_update(of=("self",))
         .select_related("account__workspace", "account__owner")
         .get(pk=review.pk)
     )
@@ -170,7 +170,7 @@ def review_draft(*, review: BusinessReview, actor: Member | None, today: dt.date
 @transaction.atomic
 def review_prepare(*, review: BusinessReview, actor: Member | None, today: dt.date | None = None) -> BusinessReview:
     """The review is ready to hold: its pack is built (when it has none yet) and it becomes prepared."""
-    review = BusinessReview.objects.select_for_update().get(pk=review.pk)
+    review = BusinessReview.objects.select_for_update(of=("self",)).get(pk=review.pk)
     _move(review, ReviewStatus.PREPARED)
     review.save(update_fields=["status", "updated_at"])
     if not review.pack:
@@ -238,7 +238,7 @@ def proposals_clean(review: BusinessReview, raw: object) -> list[dict[str, Any]]
 
 @transaction.atomic
 def review_proposals_update(*, review: BusinessReview, actor: Member | None, proposals: object) -> BusinessReview:
-    review = BusinessReview.objects.select_for_update().get(pk=review.pk)
+    review = BusinessReview.objects.select_for_update(of=("self",)).get(pk=review.pk)
     if review.status == ReviewStatus.FOLLOWED_UP:
         raise ValidationError({"proposals": "the review is followed up: its proposals are in the plan"})
     review.proposals = proposals_clean(review, proposals)
@@ -260,7 +260,9 @@ def review_hold(
 ) -> BusinessReview:
     """The review took place: who came, what was decided, what the customer said and how it went,
     logged as a meeting touchpoint on the account's timeline."""
-    review = BusinessReview.objects.select_for_update().select_related("account__workspace").get(pk=review.pk)
+    review = (
+        BusinessReview.objects.select_for_update(of=("self",)).select_related("account__workspace").get(pk=review.pk)
+    )
     _move(review, ReviewStatus.HELD)
     if sentiment not in Sentiment.values:
         raise ValidationError({"sentiment": f"must be one of {', '.join(Sentiment.values)}"})
@@ -301,7 +303,9 @@ def _goal_for(review: BusinessReview, actor: Member | None) -> Goal:
 def review_follow_up(*, review: BusinessReview, actor: Member | None) -> BusinessReview:
     """Write the accepted proposals into the success plan (objectives under the review's goal,
     commitments with their owner and due date) and our side's commitments into tasks, once."""
-    review = BusinessReview.objects.select_for_update().select_related("account__workspace").get(pk=review.pk)
+    review = (
+        BusinessReview.objects.select_for_update(of=("self",)).select_related("account__workspace").get(pk=review.pk)
+    )
     if review.status not in (ReviewStatus.HELD, ReviewStatus.FOLLOWED_UP):
         raise ValidationError({"status": "a review is followed up after it is held"})
     done: dict[str, Any] = dict(review.follow_up or {})
