@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from retain.accounts.models import Account, Contact
+from retain.accounts.models import Account, Contact, Touchpoint
 from retain.reports.choices import ReviewStatus, Sentiment
 from retain.tenancy.models import Member, Workspace
 
@@ -42,7 +42,7 @@ class BusinessReview(models.Model):
     decisions = models.TextField(blank=True)
     feedback = models.TextField(blank=True)
     sentiment = models.CharField(max_length=10, choices=Sentiment.choices, blank=True)
-    held_touchpoint_id = models.PositiveBigIntegerField(null=True, blank=True)
+    held_touchpoint = models.ForeignKey(Touchpoint, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     # Followed up: what each accepted proposal became, by its index ({"0": {"commitment": 12}}),
     # so saving the follow-up again writes nothing twice.
     follow_up = models.JSONField(default=dict, blank=True)

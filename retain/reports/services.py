@@ -285,9 +285,9 @@ def review_hold(
     review.decisions = decisions.strip()
     review.feedback = feedback.strip()
     review.sentiment = sentiment
-    review.held_touchpoint_id = touchpoint.pk
+    review.held_touchpoint = touchpoint
     review.save(
-        update_fields=["status", "meeting_on", "decisions", "feedback", "sentiment", "held_touchpoint_id", "updated_at"]
+        update_fields=["status", "meeting_on", "decisions", "feedback", "sentiment", "held_touchpoint", "updated_at"]
     )
     return review
 

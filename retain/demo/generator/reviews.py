@@ -98,4 +98,6 @@ def _hold_last_quarter(ctx: DemoContext, account: Account, period: str, ended: d
     if proposals:
         review = services.review_proposals_update(review=review, actor=owner, proposals=proposals)
     services.review_follow_up(review=review, actor=owner)
+    # The CSM shared the pack with the customer before the meeting (the raw token is not kept).
+    services.review_link_create(review=review, actor=owner, days=30)
     return 1
