@@ -22,6 +22,7 @@ from retain.messaging.models import OutboundMessage, Suppression
 from retain.plans.models import Commitment, Goal, Objective, SharedLink, SuccessMetric, SuccessPlan
 from retain.playbooks.models import Playbook
 from retain.renewals.models import ExpansionOpportunity, ReasonCode, Renewal
+from retain.reports.models import BusinessReview
 from retain.tasks.models import Task
 from retain.tenancy.access import get_for_member as get_for_member
 from retain.tenancy.access import get_member as get_member
@@ -304,3 +305,17 @@ def get_rw_suppression_for_user(member: Member, pk: object) -> Suppression:
     suppression = get_suppression_for_user(member, pk)
     require_manager(member)
     return suppression
+
+
+# Business reviews -----------------------------------------------------------------------------------
+
+
+def get_review_for_user(member: Member, pk: object) -> BusinessReview:
+    return get_for_member(member, BusinessReview.objects.select_related("account__owner__user", "workspace"), pk)
+
+
+def get_rw_review_for_user(member: Member, pk: object) -> BusinessReview:
+    """Whoever may edit the review's account may prepare, hold and follow up its review."""
+    review = get_review_for_user(member, pk)
+    _require_account_rw(member, review.account, "business review")
+    return review

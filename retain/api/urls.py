@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework import permissions
 from rest_framework.routers import SimpleRouter
 
-from retain.api import expansion, journeys, messaging, ownership, plans, renewals, tasks, views
+from retain.api import expansion, journeys, messaging, ownership, plans, renewals, reviews, tasks, views
 
 router = SimpleRouter()
 router.register("accounts", views.AccountViewSet, basename="account")
@@ -17,6 +17,7 @@ router.register("members", views.MemberViewSet, basename="member")
 router.register("surveys", views.SurveyViewSet, basename="survey")
 router.register("survey-responses", views.SurveyResponseViewSet, basename="survey-response")
 router.register("renewals", renewals.RenewalViewSet, basename="api-renewal")
+router.register("business-reviews", reviews.ReviewViewSet, basename="api-business-review")
 router.register("expansion-opportunities", expansion.ExpansionViewSet, basename="api-expansion")
 router.register("accounts", journeys.AccountStageViewSet, basename="account-lifecycle")
 router.register("journey-templates", journeys.JourneyTemplateViewSet, basename="api-journey-template")

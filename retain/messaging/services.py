@@ -9,6 +9,7 @@ Idempotency-Key, so the receiver can tell it is a repeat.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -16,7 +17,8 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -62,6 +64,25 @@ _DUE = (DeliveryStatus.QUEUED, DeliveryStatus.RETRYING, DeliveryStatus.SENDING)
 # handler writes its own).
 DeliveryHandler = Callable[[OutboundMessage, str, dt.datetime], None]
 _DELIVERY_HANDLERS: dict[str, DeliveryHandler] = {}
+
+
+MAX_ATTACHMENT_BYTES = 10_000_000
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with an e-mail."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+    def to_data(self) -> dict[str, str]:
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "content": base64.b64encode(self.content).decode("ascii"),
+        }
 
 
 def delivery_handler_register(source_kind: str, handler: DeliveryHandler) -> None:
@@ -310,12 +331,17 @@ def email_enqueue(
     source: str = "",
     actor: Member | None = None,
     html_body: str = "",
+    attachments: Sequence[Attachment] = (),
 ) -> OutboundMessage:
     """Queue an e-mail (already rendered text, and optionally HTML) to a contact, or record why it is not sent.
 
     The same idempotency key returns the first row: deciding twice to send never sends twice.
+    Attachments (a business review's PDF) travel in the row's payload, base64-encoded, so the
+    sweep that sends it later has them whatever process it runs in.
     """
     _check_key(idempotency_key)
+    if sum(len(a.content) for a in attachments) > MAX_ATTACHMENT_BYTES:
+        raise ValidationError({"attachments": f"at most {MAX_ATTACHMENT_BYTES // 1_000_000} MB in all"})
     if contact is not None and contact.account_id != account.pk:
         raise ValidationError({"contact": "The contact belongs to another account."})
     if not subject.strip():
@@ -332,6 +358,7 @@ def email_enqueue(
         subject=" ".join(subject.split())[:500],
         body=body,
         html_body=html_body,
+        payload={"attachments": [a.to_data() for a in attachments]} if attachments else {},
         message_id=_message_id(account.workspace_id, idempotency_key),
         status=DeliveryStatus.SUPPRESSED if reason else DeliveryStatus.QUEUED,
         status_reason=reason,

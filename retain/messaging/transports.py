@@ -5,6 +5,7 @@ Nothing here touches the database: the sweep in services claims, calls, and reco
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import json
 import smtplib
@@ -77,6 +78,8 @@ def email_for(message: OutboundMessage, connection: BaseEmailBackend | None = No
     if message.html_body:
         # The HTML part carries its own unsubscribe link (the composer put it where it reads well).
         email.attach_alternative(message.html_body, "text/html")
+    for attached in (message.payload or {}).get("attachments", []):
+        email.attach(attached["filename"], base64.b64decode(attached["content"]), attached["content_type"])
     return email
 
 

@@ -64,7 +64,43 @@ def _milestone_ticks(value: Any, new_id: IdMap) -> Any:
 
 
 # JSON columns that hold ids of other rows: how to rewrite them, and which tables they point at.
+def _review_proposals(value: Any, new_id: IdMap) -> Any:
+    """BusinessReview.proposals: [{"owner_contact": contact id, "owner_member": member id, ...}]."""
+    if not isinstance(value, list):
+        return value
+    moved = []
+    for item in value:
+        if isinstance(item, dict):
+            item = dict(item)
+            if item.get("owner_contact") is not None:
+                item["owner_contact"] = new_id("accounts.contact", item["owner_contact"])
+            if item.get("owner_member") is not None:
+                item["owner_member"] = new_id("tenancy.member", item["owner_member"])
+        moved.append(item)
+    return moved
+
+
+REVIEW_FOLLOW_UP_TABLES = {"objective": "plans.objective", "commitment": "plans.commitment", "task": "tasks.task"}
+
+
+def _review_follow_up(value: Any, new_id: IdMap) -> Any:
+    """BusinessReview.follow_up: {proposal index: {"objective"|"commitment"|"task": id}}."""
+    if not isinstance(value, dict):
+        return value
+    return {
+        index: {
+            kind: new_id(REVIEW_FOLLOW_UP_TABLES[kind], pk) if kind in REVIEW_FOLLOW_UP_TABLES else pk
+            for kind, pk in made.items()
+        }
+        if isinstance(made, dict)
+        else made
+        for index, made in value.items()
+    }
+
+
 EMBEDDED_IDS: dict[tuple[str, str], tuple[Callable[[Any, IdMap], Any], tuple[str, ...]]] = {
+    ("reports.businessreview", "proposals"): (_review_proposals, ("accounts.contact", "tenancy.member")),
+    ("reports.businessreview", "follow_up"): (_review_follow_up, tuple(REVIEW_FOLLOW_UP_TABLES.values())),
     ("playbooks.enrollment", "context"): (_enrollment_context, ("accounts.timelineentry", "tasks.task")),
     ("journeys.milestoneprogress", "ticks"): (_milestone_ticks, ("tenancy.member",)),
 }

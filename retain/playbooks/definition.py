@@ -367,24 +367,29 @@ def _step_advocacy(c: _Cleaner, raw: dict[str, Any], path: str) -> dict[str, Any
     }
 
 
+# The field readers a step kind registered from a higher app cleans its options with.
+StepCleaner = _Cleaner
+
+
 @dataclass(frozen=True)
-class _StepSpec:
+class StepSpec:
     keys: tuple[str, ...]
     clean: Callable[[_Cleaner, dict[str, Any], str], dict[str, Any]]
+    describe: Callable[[Mapping[str, Any]], str] | None = None
 
 
-STEP_SPECS: dict[str, _StepSpec] = {
-    StepKind.TASK: _StepSpec(
+STEP_SPECS: dict[str, StepSpec] = {
+    StepKind.TASK: StepSpec(
         ("title", "kind", "priority", "assignee", "due_in_days", "checklist", "description"), _step_task
     ),
-    StepKind.EMAIL: _StepSpec(("to", "subject", "body"), _step_email),
-    StepKind.SLACK: _StepSpec(("url", "text"), _step_slack),
-    StepKind.WEBHOOK: _StepSpec(("url", "payload"), _step_webhook),
-    StepKind.SET: _StepSpec(("field", "value"), _step_set),
-    StepKind.WAIT: _StepSpec(("days",), _step_wait),
-    StepKind.ENROL: _StepSpec(("playbook",), _step_enrol),
-    StepKind.ESCALATE: _StepSpec(("step", "after_days"), _step_escalate),
-    StepKind.ADVOCACY: _StepSpec(("ask", "after_milestone", "assignee", "due_in_days"), _step_advocacy),
+    StepKind.EMAIL: StepSpec(("to", "subject", "body"), _step_email),
+    StepKind.SLACK: StepSpec(("url", "text"), _step_slack),
+    StepKind.WEBHOOK: StepSpec(("url", "payload"), _step_webhook),
+    StepKind.SET: StepSpec(("field", "value"), _step_set),
+    StepKind.WAIT: StepSpec(("days",), _step_wait),
+    StepKind.ENROL: StepSpec(("playbook",), _step_enrol),
+    StepKind.ESCALATE: StepSpec(("step", "after_days"), _step_escalate),
+    StepKind.ADVOCACY: StepSpec(("ask", "after_milestone", "assignee", "due_in_days"), _step_advocacy),
 }
 
 
@@ -506,6 +511,9 @@ def describe_step(step: Mapping[str, Any]) -> str:
         )
     if kind == StepKind.ADVOCACY:
         return f"ask for a {options['ask'].replace('_', ' ')} once {options['after_milestone']} is done"
+    spec = STEP_SPECS.get(kind)
+    if spec is not None and spec.describe is not None:
+        return spec.describe(options)
     return str(kind)
 
 

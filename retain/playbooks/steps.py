@@ -11,7 +11,7 @@ outbox (messaging) with an idempotency key, never sent from here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -23,6 +23,7 @@ from retain.accounts.selectors import workspace_today
 from retain.journeys.models import MilestoneProgress
 from retain.messaging.choices import DeliveryStatus
 from retain.messaging.templating import account_values, message_values, render_text
+from retain.playbooks import definition
 from retain.playbooks.choices import AdvocacyAsk, StepKind, StepStatus
 from retain.playbooks.definition import task_kinds
 from retain.playbooks.models import DigestItem, Enrollment, Playbook, StepRun
@@ -388,6 +389,22 @@ REGISTRY: dict[str, Callable[[StepInput], Outcome]] = {
     StepKind.ESCALATE: escalate_step,
     StepKind.ADVOCACY: advocacy_step,
 }
+
+
+def step_register(
+    kind: str,
+    run: Callable[[StepInput], Outcome],
+    *,
+    keys: tuple[str, ...],
+    clean: Callable[[definition.StepCleaner, dict[str, Any], str], dict[str, Any]],
+    describe: Callable[[Mapping[str, Any]], str],
+) -> None:
+    """Add a step kind from an app above playbooks (in its AppConfig.ready): `clean` validates its
+    options at save like the built-in kinds', `run` does it, `describe` says it in one line."""
+    if kind in REGISTRY and REGISTRY[kind] is not run:
+        raise ValueError(f"the step kind {kind} is registered already")
+    REGISTRY[kind] = run
+    definition.STEP_SPECS[kind] = definition.StepSpec(keys, clean, describe)
 
 
 def run(kind: str, inp: StepInput) -> Outcome:

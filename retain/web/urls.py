@@ -25,6 +25,7 @@ from retain.web.views import ownership as ownership_views
 from retain.web.views import plans as plan_views
 from retain.web.views import playbooks as playbook_views
 from retain.web.views import reference as reference_views
+from retain.web.views import reviews as review_views
 from retain.web.views import risk as risk_views
 from retain.web.views import spend as spend_views
 from retain.web.views import tasks as task_views
@@ -54,6 +55,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("invitations/<str:token>/", auth.invitation_accept, name="invitation-accept"),
+    # A business review's customer version, through its signed, expiring link (no login).
+    path("r/<str:token>/", review_views.shared_review, name="shared-review"),
     # The API reference, public like the schema it is drawn from.
     path("api/docs/", reference_views.api_reference, name="api-reference"),
     # Accounts, their people, revenue and conversations.
@@ -74,6 +77,9 @@ urlpatterns = [
     # Health: the CSM pulse, the portfolio dashboard and the scorecards.
     path(w + "accounts/<int:pk>/pulse/", health.account_pulse, name="account-pulse"),
     path(w + "accounts/<int:pk>/plan/", plan_views.success_plan, name="success-plan"),
+    path(w + "accounts/<int:pk>/reviews/", review_views.account_reviews, name="business-reviews"),
+    path(w + "reviews/<int:pk>/", review_views.business_review, name="business-review"),
+    path(w + "reviews/<int:pk>/pack.pdf", review_views.business_review_pdf, name="business-review-pdf"),
     path(w + "health/", health.health_dashboard, name="health"),
     path(w + "health/scorecards/", health.scorecard_list, name="scorecards"),
     path(w + "health/scorecards/edit/", health.scorecard_edit, name="scorecard-edit"),

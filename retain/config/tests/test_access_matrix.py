@@ -83,6 +83,13 @@ api:survey-response-detail              survey-response        | 401 404 200 200
 api:api-renewal-list                    -                      | 401 200 200 200 200 200                      | - - - - - -
 api:api-renewal-detail                  renewal                | 401 404 200 200 200 200                      | 401 404 403 403 200 200
 api:api-renewal-close                   renewal                | - - - - - -                                  | 401 404 403 403 400 400
+api:api-business-review-list            -                      | 401 200 200 200 200 200                      | 401 400 403 400 400 400
+api:api-business-review-detail          business-review        | 401 404 200 200 200 200                      | 401 404 403 403 200 200
+api:api-business-review-prepare         business-review        | - - - - - -                                  | 401 404 403 403 200 200
+api:api-business-review-refresh         business-review        | - - - - - -                                  | 401 404 403 403 200 200
+api:api-business-review-hold            business-review        | - - - - - -                                  | 401 404 403 403 400 400
+api:api-business-review-follow-up       business-review        | - - - - - -                                  | 401 404 403 403 400 400
+api:api-business-review-pdf             business-review        | 401 404 200 200 200 200                      | - - - - - -
 api:api-expansion-list                  -                      | 401 200 200 200 200 200                      | - - - - - -
 api:api-expansion-detail                expansion-opportunity  | 401 404 200 200 200 200                      | 401 404 403 403 200 200
 api:api-expansion-close                 expansion-opportunity  | - - - - - -                                  | 401 404 403 403 400 400
@@ -133,6 +140,7 @@ api-reference                           -                      | 200 200 200 200
 survey-answer                           survey                 | 200 200 200 200 200 200                      | 400 400 400 400 400 400
 survey-unsubscribe                      contact                | 200 200 200 200 200 200                      | 200 200 200 200 200 200
 shared-plan                             shared-link            | 200 200 200 200 200 200                      | 405 405 405 405 405 405
+shared-review                           review-link            | 200 200 200 200 200 200                      | 405 405 405 405 405 405
 message-unsubscribe                     contact                | 200 200 200 200 200 200                      | 200 200 200 200 200 200
 invitation-accept                       invitation             | 200 200 200 200 200 200                      | 400 400 400 400 400 400
 password_reset                          -                      | 200 200 200 200 200 200                      | 200 200 200 200 200 200
@@ -158,6 +166,9 @@ subscription-create                     account                | login 404 403 4
 subscription-change                     subscription           | login 404 403 403 200 200                    | login 404 403 403 200 200
 account-pulse                           account                | 405 405 405 405 405 405                      | login 404 403 403 302 302
 success-plan                            account                | login 404 200 200 200 200                    | login 404 403 403 400 400
+business-reviews                        account                | login 404 200 200 200 200                    | login 404 403 403 400 400
+business-review                         business-review        | login 404 200 200 200 200                    | login 404 403 403 400 400
+business-review-pdf                     business-review        | login 404 200 200 200 200                    | 405 405 405 405 405 405
 health                                  -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
 scorecards                              -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
 scorecard-edit                          -                      | login 404 200 200 200 200                    | login 404 403 403 200 200

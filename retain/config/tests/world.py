@@ -33,6 +33,8 @@ from retain.playbooks.defaults import playbooks_install_defaults
 from retain.renewals.choices import ExpansionKind, ExpansionSignal
 from retain.renewals.models import ExpansionOpportunity, ReasonCode, Renewal
 from retain.renewals.services import reason_codes_seed, renewals_open
+from retain.reports import services as review_services
+from retain.reports.periods import quarter_of
 from retain.surveys import services as survey_services
 from retain.surveys.choices import InvitationStatus, ResponseSource
 from retain.surveys.models import Invitation
@@ -106,6 +108,9 @@ def build_world(*, owner: Member, admin: Member) -> World:
         owner_contact=contact,
     )
     link, link_token = plan_services.shared_link_create(account=account, actor=owner)
+    review = review_services.review_create(account=account, actor=owner, period=quarter_of(today).name)
+    review = review_services.review_prepare(review=review, actor=owner)
+    _, review_token = review_services.review_link_create(review=review, actor=owner)
     task = task_services.task_create(
         account=account, title="Risk review", kind="call", due_on=today, owner=owner, checklist=["Check usage"]
     )
@@ -207,11 +212,13 @@ def build_world(*, owner: Member, admin: Member) -> World:
             "unmatched-group": unmatched.pk,
             "import": run.pk,
             "invitation": invitation.pk,
+            "business-review": review.pk,
         },
         keys={"playbook": playbook.key, "journey-template": templates[0].key},
         tokens={
             "survey": answer_token,
             "shared-link": link_token,
+            "review-link": review_token,
             "contact": unsubscribe_token(contact.pk),
             "invitation": invitation_token,
             "password-reset": reset_token,

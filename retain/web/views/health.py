@@ -27,6 +27,7 @@ from retain.health import portfolio, selectors, services
 from retain.health.choices import Band, ScorecardStatus
 from retain.health.models import Pulse, Scorecard
 from retain.health.preview import PreviewResult, preview_scorecard
+from retain.reports.selectors import qbr_coverage
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 from retain.web.forms import add_service_errors, owner_candidates
@@ -165,10 +166,19 @@ def health_dashboard(request: HttpRequest, member: Member) -> HttpResponse:
         accounts = accounts.none()
     data = portfolio.portfolio(accounts, workspace_id=workspace.pk, day=today)
     slug = workspace.slug
+    coverage = qbr_coverage(workspace, today=today, accounts=accounts)
     context = {
         "workspace": workspace,
         "form": form,
         "today": today,
+        "qbr_coverage": coverage,
+        "qbr_overall": {
+            "key": "coverage",
+            "label": "QBR coverage",
+            "display": "—" if coverage.overall.value is None else f"{coverage.overall.value:.0f}%",
+            "figure": coverage.overall,
+            "inputs": list(coverage.overall.inputs.items()),
+        },
         "data": data,
         "counts": data.counts,
         "green": data.counts[Band.GREEN],

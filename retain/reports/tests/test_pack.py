@@ -1,0 +1,137 @@
+"""The pack over a seeded demo workspace: the customer's version leaks nothing internal, the PDF
+carries the selectors' figures, and the same quarter built twice gives the same figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from retain.accounts.choices import Stage
+from retain.accounts.figures import Filters, Period
+from retain.accounts.models import Account
+from retain.demo.generator import build_demo, demo_delete
+from retain.demo.generator.context import DemoContext
+from retain.playbooks.models import StepRun
+from retain.reports import pack, periods, render, services
+from retain.reports.choices import Audience
+from retain.reports.models import BusinessReview
+from retain.surveys.measures import survey_measures
+
+TODAY = dt.date(2026, 11, 20)
+QUARTER = periods.parse("2026Q4")
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[DemoContext]:
+    with django_db_blocker.unblock():
+        ctx = build_demo(seed=5, size=40, today=TODAY, say=print)
+        yield ctx
+        demo_delete()
+
+
+def _drafted(account: Account) -> BusinessReview:
+    """The account's 2026Q4 review with its pack built as of TODAY (the demo's playbook may have
+    planned it already)."""
+    review = BusinessReview.objects.filter(account=account, period=QUARTER.name).first()
+    if review is None:
+        review = services.review_create(account=account, actor=None, period=QUARTER.name)
+    return services.review_draft(review=review, actor=None, today=TODAY)
+
+
+@pytest.mark.django_db
+def test_the_demo_s_qbr_playbook_planned_reviews_with_a_draft_pack(demo: DemoContext) -> None:
+    runs = StepRun.objects.filter(enrollment__workspace=demo.ws, kind="qbr", status="ok")
+    assert runs.exists()
+    for run in runs:
+        review = BusinessReview.objects.get(pk=run.result["review"])
+        assert review.pack["sections"] and review.period == run.result["period"]
+
+
+@pytest.mark.django_db
+def test_the_demo_holds_last_quarter_s_reviews_and_prepares_this_quarter_s(demo: DemoContext) -> None:
+    held = BusinessReview.objects.filter(workspace=demo.ws, period="2026Q3", status="followed_up")
+    assert held.count() == demo.counts["business_reviews_held"] > 0
+    assert all(review.decisions and review.held_touchpoint_id for review in held)
+    assert BusinessReview.objects.filter(workspace=demo.ws, period="2026Q4", status="prepared").exists()
+
+
+def _internal_texts(built: dict[str, Any]) -> list[str]:
+    """Every word the internal section would print that a customer must never see."""
+    internal = built["internal"]
+    texts = list(pack.INTERNAL_SECTION_TITLES)
+    if internal["health"]["score"] is not None:
+        texts.append(internal["health"]["worked"])
+        # A measure the customer's adoption section shows itself (the usage trend) is no secret;
+        # the score, its band and the other measures' words are.
+        figures = [f for section in built["sections"].values() for f in section.get("figures", [])]
+        shown = " ".join(f"{f['shown']} {f['worked']}" for f in figures)
+        texts += [
+            row["words"] for row in internal["health"]["rows"] if len(row["words"]) > 12 and row["words"] not in shown
+        ]
+    if internal["churn"]["probability"] is not None:
+        texts.append(f"{internal['churn']['shown']} on {internal['churn']['day']}")
+    texts += [e["explanation"] for e in internal["expansion"]]
+    texts += [r["mitigation"] for r in internal["risks"] if len(r["mitigation"]) > 12]
+    texts += [n["text"] for n in internal["notes"] if len(n["text"]) > 12]
+    return texts
+
+
+@pytest.mark.django_db
+def test_the_customer_version_of_every_account_shows_nothing_internal(demo: DemoContext) -> None:
+    accounts = Account.objects.filter(workspace=demo.ws).exclude(stage=Stage.CHURNED).select_related("workspace")
+    checked = 0
+    for account in accounts:
+        review = _drafted(account)
+        customer = render.html_document(review, Audience.CUSTOMER)
+        internal = render.html_document(review, Audience.INTERNAL)
+        assert "Internal only" in internal and "Internal only" not in customer
+        for text in _internal_texts(review.pack):
+            assert text not in customer, f"{account.name}: {text!r} leaked into the customer's version"
+        assert "internal" not in render.context(review, Audience.CUSTOMER)["pack"]
+        checked += 1
+    assert checked >= 30
+
+
+@pytest.mark.django_db
+def test_the_same_quarter_built_twice_gives_the_same_figures(demo: DemoContext) -> None:
+    account = Account.objects.filter(workspace=demo.ws, tier="strategic").exclude(stage=Stage.CHURNED).first()
+    assert account is not None
+    first = pack.build(account, QUARTER, today=TODAY)
+    second = pack.build(account, QUARTER, today=TODAY)
+    assert first == second
+
+
+@pytest.mark.django_db
+def test_the_pdf_carries_the_selectors_figures(demo: DemoContext) -> None:
+    account = (
+        Account.objects.filter(workspace=demo.ws, tier__in=["strategic", "enterprise"])
+        .exclude(stage=Stage.CHURNED)
+        .order_by("-mrr")
+        .first()
+    )
+    assert account is not None
+    review = _drafted(account)
+    started = time.perf_counter()
+    render.pdf(review, Audience.INTERNAL)  # the process's first: loads vl-convert's engine and the fonts
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    data = render.pdf(review, Audience.CUSTOMER)
+    took = time.perf_counter() - started
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    text = " ".join(text.split())
+    period = Period(QUARTER.start, TODAY, demo.ws.time_zone)
+    measures = survey_measures(demo.ws, period, Filters(account=account))
+    support = {f["key"]: f for f in review.pack["sections"]["support"]["figures"]}
+    assert support["nps"]["value"] == measures.nps.value
+    for section in ("adoption", "support", "commitments", "commercials"):
+        for figure in review.pack["sections"][section]["figures"]:
+            assert f"{figure['label']} {figure['shown']}" in text, (figure, text[:3000])
+    assert "Internal only" not in text
+    print(f"one pack's PDF ({account.name}, {len(data)} bytes): {took:.2f}s (the process's first: {cold:.2f}s)")
+    assert took < 10, f"one pack's PDF took {took:.1f}s"
