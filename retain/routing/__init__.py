@@ -1,1 +1,1 @@
-"""Inbound questions: intake from e-mail, helpdesks, Slack and the API; the team's rules and a trained classifier send each to a desk."""
+"""Inbound questions: intake from e-mail, helpdesks, Slack and the API; rules and a classifier send each to a desk."""
