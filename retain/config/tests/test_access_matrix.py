@@ -119,6 +119,7 @@ api:api-task-reopen                     task                   | - - - - - -    
 api:api-message-list                    -                      | 401 200 200 200 200 200                      | - - - - - -
 api:api-message-detail                  message                | 401 404 200 200 200 200                      | - - - - - -
 api:api-message-retry                   message                | - - - - - -                                  | 401 404 403 400 400 400
+api:api-inbound-list                    -                      | 401 200 200 200 200 200                      | 401 400 403 400 400 400
 api:api-suppression-list                -                      | 401 200 200 200 200 200                      | 401 400 403 400 400 400
 api:api-suppression-detail              suppression            | - - - - - -                                  | 401 404 403 403 204 204
 api:api-email-event-list                -                      | - - - - - -                                  | 401 400 403 400 400 400

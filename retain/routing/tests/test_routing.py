@@ -147,3 +147,30 @@ def test_cli_train_evaluate_and_route(workspace: Workspace, default_model: class
         call_command("routing", "route", "--workspace", workspace.slug, "--csv", str(questions), "--text", "body")
     with pytest.raises(CommandError, match="--workspace: no workspace 'nope'"):
         call_command("routing", "route", "--workspace", "nope", "--csv", str(questions), "--text", "question")
+
+
+def test_api_posts_a_question_routes_it_and_deduplicates(
+    workspace: Workspace, other_workspace: Workspace, account: Account, alice: Member, vic: Member, olga: Member,
+    default_model: classifier.Model,
+) -> None:  # fmt: skip
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(alice.user)
+    client.credentials(HTTP_X_RETAIN_WORKSPACE=workspace.slug)
+    body = {"text": "Please don't renew our contract - we're moving to another vendor", "sender": "ops@globex.example",
+            "source_message_id": "T-1"}  # fmt: skip
+    first = client.post("/api/v1/inbound/", body, format="json")
+    assert first.status_code == 201, first.content
+    assert first.json()["account"] == account.pk and first.json()["desk"] == "csm"
+    assert first.json()["decided_by"] in ("model", "rule") and first.json()["reason"]
+    assert client.post("/api/v1/inbound/", body, format="json").status_code == 200
+    bad = client.post("/api/v1/inbound/", {"text": "x", "account": 999999}, format="json")
+    assert bad.status_code == 400 and "account" in bad.json()["errors"]
+    listing = client.get("/api/v1/inbound/")
+    assert [row["id"] for row in listing.json()["results"]] == [first.json()["id"]]
+    client.force_authenticate(vic.user)
+    assert client.post("/api/v1/inbound/", body, format="json").status_code == 403
+    client.force_authenticate(olga.user)  # an outsider sees none of it
+    client.credentials(HTTP_X_RETAIN_WORKSPACE=other_workspace.slug)
+    assert client.get("/api/v1/inbound/").json()["results"] == []
