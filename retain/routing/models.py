@@ -84,7 +84,27 @@ class RoutingSetup(models.Model):
     model_corrections = models.PositiveIntegerField(default=0)
     model_cv_accuracy = models.FloatField(null=True, blank=True)
     model_trained_at = models.DateTimeField(null=True, blank=True)
+    # Secrets the providers give, to check their signatures (blank: that provider is refused where
+    # it signs, Mailgun and Slack; Zendesk and Intercom are then checked by the URL token alone).
+    mailgun_signing_key = models.CharField(max_length=200, blank=True)
+    slack_signing_secret = models.CharField(max_length=200, blank=True)
+    zendesk_signing_secret = models.CharField(max_length=200, blank=True)
+    intercom_client_secret = models.CharField(max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"routing set-up of {self.workspace_id}"
+
+
+class ChannelLink(models.Model):
+    """A Slack channel shared with a customer: its messages belong to this account."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="routing_channels")
+    channel_id = models.CharField(max_length=64)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "channel_id"], name="routing_channel_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} → {self.account_id}"

@@ -130,6 +130,14 @@ api:workspace-data-delete-workspace     -                      | - - - - - -    
 api:api-not-found                       -                      | 404 404 404 404 404 404                      | 404 404 404 404 404 404
 # The API reference page draws the public schema: public like it.
 api-reference                           -                      | 200 200 200 200 200 200                      | 405 405 405 405 405 405
+# Inbound questions from providers: the token names the workspace; Mailgun and Slack must sign.
+inbound-hook-json                       inbound                | 405 405 405 405 405 405                      | 400 400 400 400 400 400
+inbound-hook-postmark                   inbound                | 405 405 405 405 405 405                      | 400 400 400 400 400 400
+inbound-hook-sendgrid                   inbound                | 405 405 405 405 405 405                      | 400 400 400 400 400 400
+inbound-hook-mailgun                    inbound                | 405 405 405 405 405 405                      | 403 403 403 403 403 403
+inbound-hook-zendesk                    inbound                | 405 405 405 405 405 405                      | 400 400 400 400 400 400
+inbound-hook-intercom                   inbound                | 405 405 405 405 405 405                      | 400 400 400 400 400 400
+inbound-hook-slack                      inbound                | 405 405 405 405 405 405                      | 403 403 403 403 403 403
 # Public pages reached by a token in an e-mail or a shared link: the same for everybody.
 survey-answer                           survey                 | 200 200 200 200 200 200                      | 400 400 400 400 400 400
 survey-unsubscribe                      contact                | 200 200 200 200 200 200                      | 200 200 200 200 200 200

@@ -33,6 +33,7 @@ from retain.playbooks.defaults import playbooks_install_defaults
 from retain.renewals.choices import ExpansionKind, ExpansionSignal
 from retain.renewals.models import ExpansionOpportunity, ReasonCode, Renewal
 from retain.renewals.services import reason_codes_seed, renewals_open
+from retain.routing.tokens import inbound_token
 from retain.surveys import services as survey_services
 from retain.surveys.choices import InvitationStatus, ResponseSource
 from retain.surveys.models import Invitation
@@ -216,5 +217,6 @@ def build_world(*, owner: Member, admin: Member) -> World:
             "invitation": invitation_token,
             "password-reset": reset_token,
             "password-reset-uid": reset_uid,
+            "inbound": inbound_token(workspace.pk),
         },
     )
