@@ -35,6 +35,10 @@ class InboundMessage(models.Model):
     reason = models.CharField(max_length=500, blank=True)
     urgent = models.BooleanField(default=False)
     routed_at = models.DateTimeField(null=True, blank=True)
+    # What routing did: the CSM's task, the forward to the support tool (both ids in their apps).
+    task_id = models.PositiveBigIntegerField(null=True, blank=True)
+    forwarded_id = models.PositiveBigIntegerField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -84,6 +88,8 @@ class RoutingSetup(models.Model):
     model_corrections = models.PositiveIntegerField(default=0)
     model_cv_accuracy = models.FloatField(null=True, blank=True)
     model_trained_at = models.DateTimeField(null=True, blank=True)
+    # Where support-desk questions are forwarded: the support tool's webhook (a JSON POST via the outbox).
+    support_webhook_url = models.URLField(blank=True)
     # Secrets the providers give, to check their signatures (blank: that provider is refused where
     # it signs, Mailgun and Slack; Zendesk and Intercom are then checked by the URL token alone).
     mailgun_signing_key = models.CharField(max_length=200, blank=True)

@@ -9,13 +9,25 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from retain.accounts.models import Account, Contact
+from retain.accounts import timeline
+from retain.accounts.choices import EntryKind
+from retain.accounts.models import Account, Contact, TimelineEntry
+from retain.accounts.selectors import workspace_today
+from retain.messaging.choices import Channel
+from retain.messaging.services import webhook_enqueue
 from retain.routing import classifier, router
 from retain.routing import rules as rules_module
 from retain.routing.categories import CATEGORIES, URGENT, desk_of, label_of
 from retain.routing.choices import DecidedBy, Desk, Source
 from retain.routing.models import Correction, InboundMessage, RoutingSetup
+from retain.tasks.choices import TaskKind, TaskPriority
+from retain.tasks.services import task_create
 from retain.tenancy.models import Member, Workspace
+
+# A CSM-desk question becomes a task for the account's owner, due by its priority (days from today).
+PRIORITY = {"complaint": TaskPriority.URGENT, "cancellation": TaskPriority.URGENT, "renewal": TaskPriority.HIGH,
+            "pricing": TaskPriority.HIGH, "upgrade": TaskPriority.HIGH}  # fmt: skip
+DUE_DAYS = {TaskPriority.URGENT: 0, TaskPriority.HIGH: 1, TaskPriority.NORMAL: 3}
 
 # Common mail providers: a sender at one of these is matched by address only, never by domain.
 FREE_MAIL = frozenset(
@@ -201,6 +213,7 @@ def inbound_receive(
                 received_at=received_at or timezone.now(),
             )
             message_route(message=message, rules=rules, model=model)
+            message_act(message=message)
     except IntegrityError:  # the same message arrived twice at once: the other one was kept
         found = InboundMessage.objects.filter(
             workspace=workspace, source=source, source_message_id=source_message_id
@@ -217,6 +230,88 @@ def _address(sender: str) -> str:
         sender = sender[sender.index("<") + 1 : sender.index(">")]
     sender = sender.strip().lower()
     return sender if "@" in sender and " " not in sender and len(sender) <= 254 else ""
+
+
+# Acting --------------------------------------------------------------------------------------------
+
+
+def message_act(*, message: InboundMessage) -> None:
+    """What a routed question sets off. With a known account: a timeline entry (cancellation intent and
+    complaints as their own kinds, which playbooks trigger on); the CSM desk also gets a task for the
+    account's owner, due by priority; the support desk's question is forwarded to the support tool's
+    webhook when the workspace has one. Triage waits for a person."""
+    if message.desk == Desk.TRIAGE:
+        return
+    if message.desk == Desk.SUPPORT:
+        url = routing_setup_get(workspace=message.workspace).support_webhook_url
+        if url:
+            outbound = webhook_enqueue(
+                workspace=message.workspace,
+                account=message.account,
+                channel=Channel.WEBHOOK,
+                url=url,
+                payload=_forward_payload(message),
+                idempotency_key=f"routing:forward:{message.pk}",
+                source="routing",
+            )
+            message.forwarded_id = outbound.pk
+            message.save(update_fields=["forwarded_id"])
+    account = message.account
+    if account is None:
+        return
+    kind = {"cancellation": EntryKind.CANCELLATION_INTENT, "complaint": EntryKind.COMPLAINT_RECEIVED}.get(
+        message.category, EntryKind.INBOUND_QUESTION
+    )
+    label = label_of(message.category) if message.category else "Question"
+    headline = message.subject or message.text
+    summary = f"{label} from {message.sender or 'the customer'} to {message.get_desk_display()}: {headline[:200]}"
+    key = f"routing:{message.pk}:{kind}"  # a correction to a complaint or cancellation is a new fact
+    if not TimelineEntry.objects.filter(workspace=message.workspace, dedupe_key=key).exists():
+        timeline.inbound_question_entry(
+            account,
+            kind=kind,
+            summary=summary,
+            occurred_at=message.received_at,
+            data={
+                "message_id": message.pk,
+                "desk": message.desk,
+                "category": message.category,
+                "source": message.source,
+                "decided_by": message.decided_by,
+                "rule": message.rule,
+            },
+            dedupe_key=key,
+        ).save()
+    if message.desk == Desk.CSM and message.task_id is None:
+        priority = TaskPriority.URGENT if message.urgent else PRIORITY.get(message.category, TaskPriority.NORMAL)
+        task = task_create(
+            account=account,
+            title=f"Answer: {label.lower()} — {headline[:120]}",
+            kind=TaskKind.EMAIL,
+            due_on=workspace_today(message.workspace) + dt.timedelta(days=DUE_DAYS[priority]),
+            priority=priority,
+            description=f"{message.sender or 'A customer'} asked ({message.get_source_display()}):\n\n{message.text}"[
+                :4000
+            ],
+            source_ref=f"inbound:{message.pk}",
+            via="routing",
+        )
+        message.task_id = task.pk
+        message.save(update_fields=["task_id"])
+
+
+def _forward_payload(message: InboundMessage) -> dict[str, object]:
+    return {
+        "id": message.pk,
+        "source": message.source,
+        "sender": message.sender,
+        "account": message.account.name if message.account else None,
+        "subject": message.subject,
+        "text": message.text,
+        "category": message.category,
+        "received_at": message.received_at.isoformat(),
+        "reason": message.reason,
+    }
 
 
 # Correcting ----------------------------------------------------------------------------------------
@@ -247,6 +342,7 @@ def message_correct(*, actor: Member, message: InboundMessage, category: str = "
         message.reason = f"corrected by {actor}"[:500]
         message.urgent = message.urgent or category in URGENT
         message.save(update_fields=["desk", "category", "decided_by", "reason", "urgent"])
+        message_act(message=message)
     return correction
 
 

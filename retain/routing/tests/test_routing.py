@@ -174,3 +174,60 @@ def test_api_posts_a_question_routes_it_and_deduplicates(
     client.force_authenticate(olga.user)  # an outsider sees none of it
     client.credentials(HTTP_X_RETAIN_WORKSPACE=other_workspace.slug)
     assert client.get("/api/v1/inbound/").json()["results"] == []
+
+
+def test_routing_acts_task_timeline_and_support_forward(
+    workspace: Workspace, account: Account, carol: Member, jane: Contact, default_model: classifier.Model
+) -> None:
+    import datetime as dt
+
+    from retain.accounts.choices import EntryKind
+    from retain.accounts.models import TimelineEntry
+    from retain.accounts.selectors import workspace_today
+    from retain.messaging.models import OutboundMessage
+    from retain.tasks.models import Task
+
+    message, _ = services.inbound_receive(
+        workspace=workspace, source=Source.EMAIL, sender="jane@globex.example",
+        text="We have decided to cancel our subscription at the end of the term.",
+    )  # fmt: skip
+    task = Task.objects.get(pk=message.task_id or 0)
+    assert (task.owner, task.priority, task.due_on) == (carol, "urgent", workspace_today(workspace))
+    assert task.source_ref == f"inbound:{message.pk}"
+    entry = TimelineEntry.objects.get(account=account, kind=EntryKind.CANCELLATION_INTENT)
+    assert entry.data["message_id"] == message.pk and "Cancellation" in entry.summary
+    setup = services.routing_setup_get(workspace=workspace)
+    setup.support_webhook_url = "https://support.example/hooks/retain"
+    setup.save()
+    support, _ = services.inbound_receive(
+        workspace=workspace, source=Source.EMAIL, sender="jane@globex.example",
+        text="How do I export my contacts to CSV?",
+    )  # fmt: skip
+    assert support.desk == "support" and support.task_id is None
+    forward = OutboundMessage.objects.get(pk=support.forwarded_id or 0)
+    assert forward.to == "https://support.example/hooks/retain" and forward.payload["text"].startswith("How do I")
+    assert TimelineEntry.objects.filter(account=account, kind=EntryKind.INBOUND_QUESTION).count() == 1
+    pricing, _ = services.inbound_receive(
+        workspace=workspace,
+        source=Source.API,
+        sender="jane@globex.example",
+        text="What's the price of the enterprise plan?",
+    )
+    priced = Task.objects.get(pk=pricing.task_id or 0)
+    assert priced.priority == "high" and priced.due_on == workspace_today(workspace) + dt.timedelta(days=1)
+
+
+def test_complaints_and_cancellation_intent_are_a_health_measure(
+    workspace: Workspace, account: Account, default_model: classifier.Model
+) -> None:
+    from retain.accounts.selectors import workspace_today
+    from retain.health import catalogue
+    from retain.health.measures import compute_measures
+
+    services.inbound_receive(workspace=workspace, source=Source.API, sender="a@globex.example",
+                             text="We have decided to cancel our subscription")  # fmt: skip
+    services.inbound_receive(workspace=workspace, source=Source.API, sender="b@globex.example",
+                             text="How do I export my contacts to CSV?")  # fmt: skip
+    values = compute_measures(workspace, [account.pk], workspace_today(workspace), kinds=["unhappy_questions"])
+    assert values[account.pk]["unhappy_questions"] == 1
+    assert catalogue.describe("unhappy_questions", 1) == "1 complaint or cancellation question in 90 days"
