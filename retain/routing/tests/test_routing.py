@@ -231,3 +231,20 @@ def test_complaints_and_cancellation_intent_are_a_health_measure(
     values = compute_measures(workspace, [account.pk], workspace_today(workspace), kinds=["unhappy_questions"])
     assert values[account.pk]["unhappy_questions"] == 1
     assert catalogue.describe("unhappy_questions", 1) == "1 complaint or cancellation question in 90 days"
+
+
+def test_weekly_retraining_runs_for_workspaces_with_new_corrections(
+    workspace: Workspace, other_workspace: Workspace, carol: Member, default_model: classifier.Model, tmp_path: Path
+) -> None:
+    from retain.config.celery import app
+    from retain.config.schedule import SCHEDULE
+    from retain.routing.jobs import retrain_all
+
+    entry = SCHEDULE["retrain-question-router"]
+    assert entry["task"] == "retain.routing.jobs.retrain_all" and entry["task"] in app.tasks
+    message, _ = services.inbound_receive(workspace=workspace, source=Source.FORM, text="Can we get a board pack?")
+    services.message_correct(actor=carol, message=message, category="capability_question")
+    with override_settings(DATA_DIR=tmp_path):
+        assert retrain_all() == 1  # the other workspace has no corrections
+        assert retrain_all() == 0  # nothing new since
+    assert services.routing_setup_get(workspace=workspace).model_corrections == 1
