@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from retain.accounts.models import Account, Contact
+from retain.routing.categories import label_of
 from retain.routing.choices import DecidedBy, Desk, Source
 from retain.tenancy.models import Member, Workspace
 
@@ -34,6 +35,8 @@ class InboundMessage(models.Model):
     rule = models.CharField(max_length=200, blank=True)
     reason = models.CharField(max_length=500, blank=True)
     urgent = models.BooleanField(default=False)
+    # The desk the router chose first (kept when a person corrects it): triage rate and misroutes.
+    first_desk = models.CharField(max_length=8, choices=Desk.choices, blank=True)
     routed_at = models.DateTimeField(null=True, blank=True)
     # What routing did: the CSM's task, the forward to the support tool (both ids in their apps).
     task_id = models.PositiveBigIntegerField(null=True, blank=True)
@@ -57,6 +60,10 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return self.subject or self.text[:60]
+
+    @property
+    def category_label(self) -> str:
+        return label_of(self.category) if self.category else ""
 
 
 class Correction(models.Model):

@@ -159,9 +159,12 @@ def message_route(*, message: InboundMessage, rules: list[rules_module.Rule], mo
     message.reason = decision.reason[:500]
     message.urgent = decision.urgent
     message.routed_at = timezone.now()
+    message.first_desk = message.first_desk or decision.desk
     message.save(
-        update_fields=["desk", "category", "confidence", "decided_by", "rule", "reason", "urgent", "routed_at"]
-    )
+        update_fields=[
+            "desk", "category", "confidence", "decided_by", "rule", "reason", "urgent", "routed_at", "first_desk"
+        ]
+    )  # fmt: skip
     return decision
 
 
@@ -344,6 +347,14 @@ def message_correct(*, actor: Member, message: InboundMessage, category: str = "
         message.save(update_fields=["desk", "category", "decided_by", "reason", "urgent"])
         message_act(message=message)
     return correction
+
+
+def message_answer(*, actor: Member, message: InboundMessage) -> InboundMessage:
+    """The desk answered the question: its first response time is kept (the first answer counts)."""
+    if message.first_response_at is None:
+        message.first_response_at = timezone.now()
+        message.save(update_fields=["first_response_at"])
+    return message
 
 
 # Retraining ----------------------------------------------------------------------------------------

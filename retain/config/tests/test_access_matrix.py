@@ -253,6 +253,14 @@ task-complete                           task                   | 405 405 405 405
 task-check                              task                   | 405 405 405 405 405 405                      | login 404 403 403 302 302
 task-cancel                             task                   | 405 405 405 405 405 405                      | login 404 403 403 302 302
 task-reopen                             task                   | 405 405 405 405 405 405                      | login 404 403 403 302 302
+inbound                                 -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+inbound-new                             -                      | 405 405 405 405 405 405                      | login 404 403 302 302 302
+inbound-correct                         inbound                | 405 405 405 405 405 405                      | login 404 403 302 302 302
+inbound-answer                          inbound                | 405 405 405 405 405 405                      | login 404 403 302 302 302
+inbound-unmatched                       -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+inbound-feedback                        -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+inbound-measures                        -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+inbound-rules                           -                      | login 404 200 200 200 200                    | login 404 403 403 302 302
 messages                                -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
 # Messages and the suppression list are workspace operations: any member who may write.
 message-retry                           message                | 405 405 405 405 405 405                      | login 404 403 302 302 302

@@ -33,6 +33,7 @@ from retain.playbooks.defaults import playbooks_install_defaults
 from retain.renewals.choices import ExpansionKind, ExpansionSignal
 from retain.renewals.models import ExpansionOpportunity, ReasonCode, Renewal
 from retain.renewals.services import reason_codes_seed, renewals_open
+from retain.routing.models import InboundMessage
 from retain.routing.tokens import inbound_token
 from retain.surveys import services as survey_services
 from retain.surveys.choices import InvitationStatus, ResponseSource
@@ -153,6 +154,9 @@ def build_world(*, owner: Member, admin: Member) -> World:
     message = messaging_services.email_enqueue(
         account=account, contact=contact, subject="Welcome", body="Hi", idempotency_key="welcome:1"
     )
+    inbound = InboundMessage.objects.create(
+        workspace=workspace, source="api", text="How do I add a user?", received_at=timezone.now()
+    )
     suppression = messaging_services.suppression_add(workspace=workspace, email="gone@globex.example", reason="bounce")
     playbook = playbooks_install_defaults(workspace=workspace)[0]
     token, _ = tenancy_services.api_token_create(member=owner, name="CRM sync")
@@ -202,6 +206,7 @@ def build_world(*, owner: Member, admin: Member) -> World:
             "expansion-opportunity": expansion.pk,
             "message": message.pk,
             "suppression": suppression.pk,
+            "inbound": inbound.pk,
             "member": owner.pk,
             "api-token": token.pk,
             "write-key": write_key.pk,
