@@ -181,8 +181,10 @@ def inbound_receive(
     source_message_id: str = "",
     received_at: dt.datetime | None = None,
     account: Account | None = None,
+    act: bool = True,
 ) -> tuple[InboundMessage, bool]:
-    """Keep and route one question; (the message, created). The same source id twice is one message."""
+    """Keep and route one question; (the message, created). The same source id twice is one message.
+    `act=False` routes without the acts (task, timeline entry, forward): for replaying history."""
     if source not in Source.values:
         raise RoutingError("source", f"must be one of {', '.join(Source.values)}")
     text = (text or "").strip()
@@ -216,7 +218,8 @@ def inbound_receive(
                 received_at=received_at or timezone.now(),
             )
             message_route(message=message, rules=rules, model=model)
-            message_act(message=message)
+            if act:
+                message_act(message=message)
     except IntegrityError:  # the same message arrived twice at once: the other one was kept
         found = InboundMessage.objects.filter(
             workspace=workspace, source=source, source_message_id=source_message_id
@@ -320,7 +323,9 @@ def _forward_payload(message: InboundMessage) -> dict[str, object]:
 # Correcting ----------------------------------------------------------------------------------------
 
 
-def message_correct(*, actor: Member, message: InboundMessage, category: str = "", desk: str = "") -> Correction:
+def message_correct(
+    *, actor: Member, message: InboundMessage, category: str = "", desk: str = "", act: bool = True
+) -> Correction:
     """Move a question to another category (and so its desk) or only to another desk."""
     if category and category not in CATEGORIES:
         raise RoutingError("category", f"must be one of {', '.join(CATEGORIES)}")
@@ -345,7 +350,8 @@ def message_correct(*, actor: Member, message: InboundMessage, category: str = "
         message.reason = f"corrected by {actor}"[:500]
         message.urgent = message.urgent or category in URGENT
         message.save(update_fields=["desk", "category", "decided_by", "reason", "urgent"])
-        message_act(message=message)
+        if act:
+            message_act(message=message)
     return correction
 
 

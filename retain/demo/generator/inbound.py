@@ -3,10 +3,12 @@
 Questions are written from templates per category (the demo vendor's features filled in), sent by
 the accounts' own contacts (and a few strangers, who land in the unmatched list) by e-mail, Zendesk,
 Intercom, Slack (strategic accounts get a linked shared channel) and the in-app form over the last
-90 days. Each goes through routing's intake service: rules, then the default model, else triage;
-CSM-desk questions become tasks, support-desk ones timeline entries. Then the account owner corrects
-what the router got wrong (the generator knows what each question is), as a CSM reading the inbox
-would, answers most of them, and the feature requests form the product-feedback groups.
+90 days (never before the account became a customer). Each goes through routing's intake service:
+rules, then the default model, else triage. The acts (tasks, timeline entries, forwards) are left
+out: they are stamped with the build's clock, and a replayed quarter would leave months-old tasks
+open and dated today. Then the account owner corrects what the router got wrong (the generator
+knows what each question is), as a CSM reading the inbox would, most are marked answered, and the
+feature requests form the product-feedback groups.
 """
 
 from __future__ import annotations
@@ -18,9 +20,6 @@ from retain.routing import router, services
 from retain.routing.categories import CATEGORIES
 from retain.routing.choices import Desk, Source
 from retain.routing.models import ChannelLink, InboundMessage
-from retain.tasks.choices import TaskStatus
-from retain.tasks.models import Task
-from retain.tasks.services import task_complete
 
 FEATURES = (
     "workflows",
@@ -135,6 +134,9 @@ def build_inbound(ctx: DemoContext) -> str:
         if source == Source.SLACK and (asker is None or asker.tier != "strategic"):
             source = Source.EMAIL
         day = ctx.today - dt.timedelta(days=rng.randrange(DAYS))
+        began = asker.customer_since if asker is not None else None
+        if began is not None and day < began:
+            day = began + dt.timedelta(days=rng.randrange(max(1, (ctx.today - began).days + 1)))
         message, _ = services.inbound_receive(
             workspace=workspace,
             source=source,
@@ -143,24 +145,20 @@ def build_inbound(ctx: DemoContext) -> str:
             source_message_id=f"demo-{number}",
             received_at=ctx.at(day, rng.randrange(8, 18), rng.randrange(60)),
             account=asker if source == Source.SLACK else None,
+            act=False,
         )
         kept.append((message, kind))
     corrected = answered = 0
     for message, kind in kept:
         owner = message.account.owner if message.account and message.account.owner else None
         if message.category != kind and owner is not None and rng.random() < 0.8:
-            services.message_correct(actor=owner, message=message, category=kind)
+            services.message_correct(actor=owner, message=message, category=kind, act=False)
             corrected += 1
-        if message.desk != Desk.TRIAGE and rng.random() < 0.75:
-            hours = rng.uniform(0.5, 30 if CATEGORIES[kind][0] == "support" else 48)
-            InboundMessage.objects.filter(pk=message.pk).update(
-                first_response_at=message.received_at + dt.timedelta(hours=hours)
-            )
+        hours = rng.uniform(0.5, 30 if CATEGORIES[kind][0] == "support" else 48)
+        answer = message.received_at + dt.timedelta(hours=hours)
+        if message.desk != Desk.TRIAGE and rng.random() < 0.75 and answer <= ctx.at(ctx.today, 23, 59):
+            InboundMessage.objects.filter(pk=message.pk).update(first_response_at=answer)
             answered += 1
-            if message.task_id and owner is not None:
-                task = Task.objects.filter(pk=message.task_id, status=TaskStatus.OPEN).first()
-                if task is not None:
-                    task_complete(task=task, actor=owner, outcome="Answered", via="demo")
     triaged = sum(1 for message, _ in kept if message.first_desk == Desk.TRIAGE)
     ctx.counts["inbound_questions"] = len(kept)
     return f"{len(kept)} inbound questions routed ({triaged} to triage), {corrected} corrected, {answered} answered"
