@@ -23,6 +23,7 @@ from retain.plans.models import Commitment, Goal, Objective, SharedLink, Success
 from retain.playbooks.models import Playbook
 from retain.renewals.models import ExpansionOpportunity, ReasonCode, Renewal
 from retain.reports.models import BusinessReview
+from retain.routing.models import InboundMessage
 from retain.tasks.models import Task
 from retain.tenancy.access import get_for_member as get_for_member
 from retain.tenancy.access import get_member as get_member
@@ -292,6 +293,17 @@ def get_message_for_user(member: Member, pk: object) -> OutboundMessage:
 def get_rw_message_for_user(member: Member, pk: object) -> OutboundMessage:
     """Retrying a message is workspace operations work: anyone who may write."""
     message = get_message_for_user(member, pk)
+    require_write(member)
+    return message
+
+
+def get_inbound_for_user(member: Member, pk: object) -> InboundMessage:
+    return get_for_member(member, InboundMessage.objects.select_related("account", "contact"), pk)
+
+
+def get_rw_inbound_for_user(member: Member, pk: object) -> InboundMessage:
+    """Moving a question to another desk or marking it answered: anyone who may write (seed 003)."""
+    message = get_inbound_for_user(member, pk)
     require_write(member)
     return message
 

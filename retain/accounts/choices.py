@@ -95,6 +95,11 @@ class EntryKind(models.TextChoices):
     # Product events and inbound calls that playbooks trigger on, kept as timeline facts.
     TICKET_ESCALATED = "ticket_escalated", "Support ticket escalated"
     WEBHOOK_RECEIVED = "webhook_received", "Inbound webhook received"
+    # A customer's question routed to a desk (retain.routing); cancellation intent and complaints
+    # are their own kinds so that playbooks can trigger on them alone.
+    INBOUND_QUESTION = "inbound_question", "Customer question routed"
+    CANCELLATION_INTENT = "cancellation_intent", "Customer said they may cancel"
+    COMPLAINT_RECEIVED = "complaint_received", "Customer complaint received"
     PLAYBOOK_STEP_RAN = "playbook_step_ran", "Playbook step ran"
 
 

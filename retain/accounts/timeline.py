@@ -561,6 +561,23 @@ def webhook_received_entry(
     return entry
 
 
+def inbound_question_entry(
+    account: Account,
+    *,
+    kind: str,
+    summary: str,
+    occurred_at: dt.datetime,
+    data: dict[str, Any],
+    dedupe_key: str,
+) -> TimelineEntry:
+    """A customer's question was routed to a desk; `kind` is one of the three inbound kinds."""
+    if kind not in (EntryKind.INBOUND_QUESTION, EntryKind.CANCELLATION_INTENT, EntryKind.COMPLAINT_RECEIVED):
+        raise ValueError(f"not an inbound question kind: {kind}")
+    entry = _entry(account, kind, summary, actor=None, via="routing", occurred_at=occurred_at, data=data)
+    entry.dedupe_key = dedupe_key
+    return entry
+
+
 def task_completed_entry(
     task: Task, *, actor: Member | None, via: str, touchpoint_id: int | None = None
 ) -> TimelineEntry:

@@ -4,6 +4,7 @@ from rest_framework import permissions
 from rest_framework.routers import SimpleRouter
 
 from retain.api import expansion, journeys, messaging, ownership, plans, renewals, reviews, tasks, views
+from retain.api import expansion, inbound, journeys, messaging, ownership, plans, renewals, tasks, views
 
 router = SimpleRouter()
 router.register("accounts", views.AccountViewSet, basename="account")
@@ -34,6 +35,7 @@ router.register("tasks", tasks.TaskViewSet, basename="api-task")
 router.register("messages", messaging.OutboundMessageViewSet, basename="api-message")
 router.register("suppressions", messaging.SuppressionViewSet, basename="api-suppression")
 router.register("email-events", messaging.EmailEventViewSet, basename="api-email-event")
+router.register("inbound", inbound.InboundViewSet, basename="api-inbound")
 router.register("hooks/events", messaging.InboundEventViewSet, basename="api-inbound-event")
 
 urlpatterns = [

@@ -110,4 +110,10 @@ SCHEDULE = {
         "schedule": crontab(day_of_week=0, hour=4, minute=10),
         "options": {"expires": 12 * 3600},
     },
+    "retrain-question-router": {
+        # Weekly: each workspace with new corrections retrains its question router on them.
+        "task": "retain.routing.jobs.retrain_all",
+        "schedule": crontab(day_of_week=0, hour=4, minute=40),
+        "options": {"expires": 12 * 3600},
+    },
 }

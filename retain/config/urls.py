@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from retain.messaging import views as messaging
 from retain.plans import views as plans
+from retain.routing import views as inbound
 from retain.surveys import views as surveys
 from retain.usage import views as ingest
 
@@ -13,6 +14,14 @@ urlpatterns = [
     path("v1/group", ingest.group, name="ingest-group"),
     path("v1/page", ingest.page, name="ingest-page"),
     path("v1/screen", ingest.screen, name="ingest-screen"),
+    # Inbound questions from mail providers, helpdesks and Slack: the token names the workspace.
+    path("hooks/inbound/<str:token>/json/", inbound.generic, name="inbound-hook-json"),
+    path("hooks/inbound/<str:token>/postmark/", inbound.postmark, name="inbound-hook-postmark"),
+    path("hooks/inbound/<str:token>/sendgrid/", inbound.sendgrid, name="inbound-hook-sendgrid"),
+    path("hooks/inbound/<str:token>/mailgun/", inbound.mailgun, name="inbound-hook-mailgun"),
+    path("hooks/inbound/<str:token>/zendesk/", inbound.zendesk, name="inbound-hook-zendesk"),
+    path("hooks/inbound/<str:token>/intercom/", inbound.intercom, name="inbound-hook-intercom"),
+    path("hooks/inbound/<str:token>/slack/", inbound.slack, name="inbound-hook-slack"),
     path("api/v1/", include("retain.api.urls")),
     path("s/<str:token>/", surveys.answer, name="survey-answer"),
     path("s/<str:token>/unsubscribe/", surveys.unsubscribe, name="survey-unsubscribe"),

@@ -75,6 +75,7 @@ class JobName(models.TextChoices):
     HEALTH_NIGHTLY = "health.nightly", "Nightly health scoring"
     JOURNEYS_NIGHTLY = "journeys.nightly", "Nightly journey evaluation"
     CHURN_MODEL = "risk.churn_model", "Churn model training"
+    ROUTING_RETRAIN = "routing.retrain", "Question router retraining"
     PLAYBOOK_SCAN = "playbooks.scan", "Playbook triggers scanned"
     PLAYBOOK_DIGESTS = "playbooks.digests", "Playbook digests sent"
     JOB_RUNS_PRUNE = "tenancy.job_runs_prune", "Old job runs pruned"

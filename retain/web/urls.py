@@ -17,6 +17,7 @@ from retain.web.views import (
     surveys,
 )
 from retain.web.views import expansion as expansion_views
+from retain.web.views import inbound as inbound_views
 from retain.web.views import jobs as jobs_views
 from retain.web.views import journeys as journey_views
 from retain.web.views import login as login_views
@@ -182,6 +183,15 @@ urlpatterns = [
     path(w + "tasks/<int:pk>/cancel/", task_views.task_cancel, name="task-cancel"),
     path(w + "tasks/<int:pk>/reopen/", task_views.task_reopen, name="task-reopen"),
     # Messages: the outbound log with retry, the suppression list, bounces marked by hand.
+    # Inbound questions: the inbox by desk, corrections, unmatched senders, product feedback, measures, rules.
+    path(w + "inbound/", inbound_views.inbound, name="inbound"),
+    path(w + "inbound/new/", inbound_views.inbound_new, name="inbound-new"),
+    path(w + "inbound/<int:pk>/correct/", inbound_views.inbound_correct, name="inbound-correct"),
+    path(w + "inbound/<int:pk>/answered/", inbound_views.inbound_answer, name="inbound-answer"),
+    path(w + "inbound/unmatched/", inbound_views.inbound_unmatched, name="inbound-unmatched"),
+    path(w + "inbound/feedback/", inbound_views.inbound_feedback, name="inbound-feedback"),
+    path(w + "inbound/measures/", inbound_views.inbound_measures, name="inbound-measures"),
+    path(w + "inbound/rules/", inbound_views.inbound_rules, name="inbound-rules"),
     path(w + "messages/", messaging_views.messages_page, name="messages"),
     path(w + "messages/<int:pk>/retry/", messaging_views.message_retry, name="message-retry"),
     path(w + "messages/suppressions/", messaging_views.suppression_add, name="suppression-add"),

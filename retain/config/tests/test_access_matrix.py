@@ -126,6 +126,7 @@ api:api-task-reopen                     task                   | - - - - - -    
 api:api-message-list                    -                      | 401 200 200 200 200 200                      | - - - - - -
 api:api-message-detail                  message                | 401 404 200 200 200 200                      | - - - - - -
 api:api-message-retry                   message                | - - - - - -                                  | 401 404 403 400 400 400
+api:api-inbound-list                    -                      | 401 200 200 200 200 200                      | 401 400 403 400 400 400
 api:api-suppression-list                -                      | 401 200 200 200 200 200                      | 401 400 403 400 400 400
 api:api-suppression-detail              suppression            | - - - - - -                                  | 401 404 403 403 204 204
 api:api-email-event-list                -                      | - - - - - -                                  | 401 400 403 400 400 400
@@ -136,6 +137,14 @@ api:workspace-data-delete-workspace     -                      | - - - - - -    
 api:api-not-found                       -                      | 404 404 404 404 404 404                      | 404 404 404 404 404 404
 # The API reference page draws the public schema: public like it.
 api-reference                           -                      | 200 200 200 200 200 200                      | 405 405 405 405 405 405
+# Inbound questions from providers: the token names the workspace; Mailgun and Slack must sign.
+inbound-hook-json                       inbound                | 405 405 405 405 405 405                      | 400 400 400 400 400 400
+inbound-hook-postmark                   inbound                | 405 405 405 405 405 405                      | 400 400 400 400 400 400
+inbound-hook-sendgrid                   inbound                | 405 405 405 405 405 405                      | 400 400 400 400 400 400
+inbound-hook-mailgun                    inbound                | 405 405 405 405 405 405                      | 403 403 403 403 403 403
+inbound-hook-zendesk                    inbound                | 405 405 405 405 405 405                      | 400 400 400 400 400 400
+inbound-hook-intercom                   inbound                | 405 405 405 405 405 405                      | 400 400 400 400 400 400
+inbound-hook-slack                      inbound                | 405 405 405 405 405 405                      | 403 403 403 403 403 403
 # Public pages reached by a token in an e-mail or a shared link: the same for everybody.
 survey-answer                           survey                 | 200 200 200 200 200 200                      | 400 400 400 400 400 400
 survey-unsubscribe                      contact                | 200 200 200 200 200 200                      | 200 200 200 200 200 200
@@ -255,6 +264,14 @@ task-complete                           task                   | 405 405 405 405
 task-check                              task                   | 405 405 405 405 405 405                      | login 404 403 403 302 302
 task-cancel                             task                   | 405 405 405 405 405 405                      | login 404 403 403 302 302
 task-reopen                             task                   | 405 405 405 405 405 405                      | login 404 403 403 302 302
+inbound                                 -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+inbound-new                             -                      | 405 405 405 405 405 405                      | login 404 403 302 302 302
+inbound-correct                         inbound                | 405 405 405 405 405 405                      | login 404 403 302 302 302
+inbound-answer                          inbound                | 405 405 405 405 405 405                      | login 404 403 302 302 302
+inbound-unmatched                       -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+inbound-feedback                        -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+inbound-measures                        -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+inbound-rules                           -                      | login 404 200 200 200 200                    | login 404 403 403 302 302
 messages                                -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
 # Messages and the suppression list are workspace operations: any member who may write.
 message-retry                           message                | 405 405 405 405 405 405                      | login 404 403 302 302 302

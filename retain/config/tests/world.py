@@ -35,6 +35,8 @@ from retain.renewals.models import ExpansionOpportunity, ReasonCode, Renewal
 from retain.renewals.services import reason_codes_seed, renewals_open
 from retain.reports import services as review_services
 from retain.reports.periods import quarter_of
+from retain.routing.models import InboundMessage
+from retain.routing.tokens import inbound_token
 from retain.surveys import services as survey_services
 from retain.surveys.choices import InvitationStatus, ResponseSource
 from retain.surveys.models import Invitation
@@ -157,6 +159,9 @@ def build_world(*, owner: Member, admin: Member) -> World:
     message = messaging_services.email_enqueue(
         account=account, contact=contact, subject="Welcome", body="Hi", idempotency_key="welcome:1"
     )
+    inbound = InboundMessage.objects.create(
+        workspace=workspace, source="api", text="How do I add a user?", received_at=timezone.now()
+    )
     suppression = messaging_services.suppression_add(workspace=workspace, email="gone@globex.example", reason="bounce")
     playbook = playbooks_install_defaults(workspace=workspace)[0]
     token, _ = tenancy_services.api_token_create(member=owner, name="CRM sync")
@@ -206,6 +211,7 @@ def build_world(*, owner: Member, admin: Member) -> World:
             "expansion-opportunity": expansion.pk,
             "message": message.pk,
             "suppression": suppression.pk,
+            "inbound": inbound.pk,
             "member": owner.pk,
             "api-token": token.pk,
             "write-key": write_key.pk,
@@ -223,5 +229,6 @@ def build_world(*, owner: Member, admin: Member) -> World:
             "invitation": invitation_token,
             "password-reset": reset_token,
             "password-reset-uid": reset_uid,
+            "inbound": inbound_token(workspace.pk),
         },
     )

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from retain.demo.generator import (
     accounts,
     health,
+    inbound,
     insights,
     journeys,
     playbooks,
@@ -49,6 +50,7 @@ STEPS: list[Step] = [
     Step("churn model", insights.build_churn_model),
     Step("playbooks", playbooks.build_playbooks),
     Step("business reviews", reviews.build_reviews),
+    Step("inbound questions", inbound.build_inbound),
 ]
 
 

@@ -22,6 +22,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("playbooks", ("playbook*",)),
     ("messages", ("messages", "message-retry", "suppression*", "bounce-mark")),
     ("surveys", ("survey*",)),
+    ("inbound", ("inbound*",)),
     ("imports", ("import*",)),
     (
         "settings",
@@ -44,7 +45,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 GROUPS = {
     "success": ("journeys", "health", "risk", "playbooks"),
     "revenue": ("renewals", "expansion", "revenue", "books"),
-    "outreach": ("messages", "surveys"),
+    "outreach": ("messages", "surveys", "inbound"),
     "workspace": ("segments", "imports", "settings"),
 }
 

@@ -1,0 +1,190 @@
+"""Inbound questions: the inbox by desk (triage first), the unmatched senders, product feedback,
+the routing measures and the team's rules. Thin readers of retain.routing; writes go through its
+services (a new question from the form, a correction, an answer, the rules)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from retain import access
+from retain.accounts.figures import Period
+from retain.accounts.selectors import workspace_today
+from retain.lib.definitions import DefinitionError
+from retain.routing import selectors, services
+from retain.routing.categories import CATEGORIES
+from retain.routing.choices import Desk, Source
+from retain.routing.tokens import inbound_token
+from retain.tenancy.models import Member
+from retain.web.decorators import workspace_view
+
+INBOX_ROWS = 100
+DESKS = [(Desk.TRIAGE, "Triage"), (Desk.CSM, "Customer success"), (Desk.SUPPORT, "Support"), ("all", "All")]
+PERIODS = (30, 90, 365)
+
+
+@require_GET
+@workspace_view
+def inbound(request: HttpRequest, member: Member) -> HttpResponse:
+    workspace = member.workspace
+    desk = request.GET.get("desk", Desk.TRIAGE)
+    desk = desk if desk in dict(DESKS) else Desk.TRIAGE
+    rows = selectors.workspace_inbound(workspace).prefetch_related("corrections__by__user")
+    if desk != "all":
+        rows = rows.filter(desk=desk)
+    counts = {key: selectors.workspace_inbound(workspace).filter(desk=key).count() for key, _ in DESKS[:3]}
+    context = {
+        "rows": rows[:INBOX_ROWS],
+        "desk": desk,
+        "desks": [(key, label, counts.get(key)) for key, label in DESKS],
+        "categories": [(key, label, desk_of) for key, (desk_of, label) in CATEGORIES.items()],
+        "can_write": member.can_write,
+        "inbox_rows": INBOX_ROWS,
+    }
+    return render(request, "web/inbound/inbox.html", context)
+
+
+@require_POST
+@workspace_view
+def inbound_new(request: HttpRequest, member: Member) -> HttpResponse:
+    """A question typed in by hand (a phone call, a hallway conversation), routed like any other."""
+    access.require_write(member)
+    try:
+        message, _ = services.inbound_receive(
+            workspace=member.workspace,
+            source=Source.FORM,
+            sender=request.POST.get("sender", ""),
+            subject=request.POST.get("subject", ""),
+            text=request.POST.get("text", ""),
+        )
+    except services.RoutingError as error:
+        messages.error(request, f"{error.field.capitalize()} {error.message}.")
+        return redirect("inbound", member.workspace.slug)
+    messages.success(request, f"Question kept and sent to {message.get_desk_display()}: {message.reason}.")
+    return redirect(f"{_inbox(member)}?desk={message.desk}")
+
+
+def _inbox(member: Member) -> str:
+    return reverse("inbound", args=[member.workspace.slug])
+
+
+@require_POST
+@workspace_view
+def inbound_correct(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
+    message = access.get_rw_inbound_for_user(member, pk)
+    try:
+        services.message_correct(actor=member, message=message, category=request.POST.get("category", ""))
+    except services.RoutingError as error:
+        messages.error(request, f"{error.field.capitalize()} {error.message}.")
+    else:
+        messages.success(request, f"Moved to {message.get_desk_display()} ({CATEGORIES[message.category][1]}).")
+    back = request.POST.get("desk", "")
+    return redirect(f"{_inbox(member)}?desk={back if back in dict(DESKS) else Desk.TRIAGE}")
+
+
+@require_POST
+@workspace_view
+def inbound_answer(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
+    message = access.get_rw_inbound_for_user(member, pk)
+    services.message_answer(actor=member, message=message)
+    messages.success(request, "Marked answered.")
+    back = request.POST.get("desk", "")
+    return redirect(f"{_inbox(member)}?desk={back if back in dict(DESKS) else 'all'}")
+
+
+@require_GET
+@workspace_view
+def inbound_unmatched(request: HttpRequest, member: Member) -> HttpResponse:
+    rows = selectors.unmatched_inbound(member.workspace)[:INBOX_ROWS]
+    return render(request, "web/inbound/unmatched.html", {"rows": rows, "inbox_rows": INBOX_ROWS})
+
+
+@require_GET
+@workspace_view
+def inbound_feedback(request: HttpRequest, member: Member) -> HttpResponse:
+    groups = selectors.product_feedback(member.workspace)
+    context = {"groups": groups, "currency": member.workspace.currency}
+    return render(request, "web/inbound/feedback.html", context)
+
+
+@require_GET
+@workspace_view
+def inbound_measures(request: HttpRequest, member: Member) -> HttpResponse:
+    workspace = member.workspace
+    try:
+        days = int(request.GET.get("days", "90"))
+    except ValueError:
+        days = 90
+    days = days if days in PERIODS else 90
+    today = workspace_today(workspace)
+    period = Period(today - timedelta(days=days - 1), today, workspace.time_zone)
+    measures = selectors.routing_measures(workspace, period)
+    figures = measures["figures"]
+    cards = [
+        {"key": "volume", "label": "Questions", "display": figures["volume"].worked, "figure": figures["volume"]},
+        *(
+            {
+                "key": key,
+                "label": label,
+                "display": _pct(figures[key].value),
+                "figure": figures[key],
+                "inputs": list(figures[key].inputs.items()),
+            }
+            for key, label in (
+                ("misroute_rate", "Misroute rate"),
+                ("csm_on_support", "CSM time on support questions"),
+                ("triage_rate", "Triage rate"),
+            )
+        ),
+        *(
+            {
+                "key": f"response_{desk}",
+                "label": f"First response, {Desk(desk).label.lower()}",
+                "display": "—" if figure.value is None else f"{figure.value:.1f} h",
+                "figure": figure,
+                "inputs": list(figure.inputs.items()),
+            }
+            for desk, figure in measures["response"].items()
+        ),
+    ]
+    context = {"cards": cards, "measures": measures, "days": days, "periods": PERIODS, "period": period}
+    return render(request, "web/inbound/measures.html", context)
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view
+def inbound_rules(request: HttpRequest, member: Member) -> HttpResponse:
+    """The team's rules as YAML: anyone reads them, managers change them (checked with line:column)."""
+    workspace = member.workspace
+    setup = services.routing_setup_get(workspace=workspace)
+    text = setup.rules_yaml
+    problems: list[str] = []
+    if request.method == "POST":
+        access.require_manager(member)
+        text = request.POST.get("rules", "")
+        try:
+            services.routing_rules_save(actor=member, workspace=workspace, text=text)
+        except DefinitionError as error:
+            problems = error.lines
+        else:
+            messages.success(request, "Rules saved; they apply to the next question.")
+            return redirect("inbound-rules", workspace.slug)
+    context = {
+        "text": text,
+        "problems": problems,
+        "can_manage": member.can_manage,
+        "setup": setup,
+        "hook_base": request.build_absolute_uri(f"/hooks/inbound/{inbound_token(workspace.pk)}/")
+        if member.is_admin
+        else "",
+    }
+    return render(request, "web/inbound/rules.html", context, status=400 if problems else 200)
