@@ -23,6 +23,7 @@ from retain.plans.models import Commitment, Goal, Objective, SharedLink, Success
 from retain.playbooks.models import Playbook
 from retain.renewals.models import ExpansionOpportunity, ReasonCode, Renewal
 from retain.tasks.models import Task
+from retain.team.models import BalancePlan
 from retain.tenancy.access import get_for_member as get_for_member
 from retain.tenancy.access import get_member as get_member
 from retain.tenancy.access import memberships as memberships
@@ -304,3 +305,10 @@ def get_rw_suppression_for_user(member: Member, pk: object) -> Suppression:
     suppression = get_suppression_for_user(member, pk)
     require_manager(member)
     return suppression
+
+
+def get_rw_balance_plan_for_user(member: Member, pk: object) -> BalancePlan:
+    """Balancing moves accounts between books: managers and admins only (others 403, outsiders 404)."""
+    plan = get_for_member(member, BalancePlan.objects.all(), pk)
+    require_manager(member)
+    return plan

@@ -188,6 +188,10 @@ class CadenceRow:
     due_on: dt.date | None
 
     @property
+    def status_label(self) -> str:
+        return str(CadenceStatus(self.status).label)
+
+    @property
     def overdue_days(self) -> int:
         if self.status == CadenceStatus.NEVER and self.expected and self.expected.every_days:
             return self.expected.every_days

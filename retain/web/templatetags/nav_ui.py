@@ -19,6 +19,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("revenue", ("revenue", "spend")),
     ("risk", ("risk", "risk-csv", "retention")),
     ("books", ("book*",)),
+    ("team", ("my-book", "team*")),
     ("playbooks", ("playbook*",)),
     ("messages", ("messages", "message-retry", "suppression*", "bounce-mark")),
     ("surveys", ("survey*",)),
@@ -43,7 +44,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # The menus of the top bar: what a CSM does with customers, the money, outreach, the workspace.
 GROUPS = {
     "success": ("journeys", "health", "risk", "playbooks"),
-    "revenue": ("renewals", "expansion", "revenue", "books"),
+    "revenue": ("renewals", "expansion", "revenue", "books", "team"),
     "outreach": ("messages", "surveys"),
     "workspace": ("segments", "imports", "settings"),
 }
