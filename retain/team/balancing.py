@@ -149,7 +149,7 @@ def _pool(csms: Sequence[Csm], items: Iterable[Item], tolerance: float) -> Propo
             pair = next(((i, t) for i in candidates for t in takers if t.fits(i)), None)
             if pair is None:
                 break
-            why = "over its ARR limit" if book.over_arr() else "over its account limit"
+            why = "over the ARR limit" if book.over_arr() else "over the account limit"
             move(pair[0], book, pair[1], f"{book.csm.name} is {why}")
 
     # Moving one account at a time can get stuck where only a swap helps (bin packing): then a

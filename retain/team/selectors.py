@@ -212,7 +212,7 @@ def cadence_rows(
     ids = [a[0] for a in accounts]
     if ids:
         touched = (
-            Touchpoint.objects.filter(workspace=workspace, account_id__in=ids)
+            Touchpoint.objects.filter(workspace=workspace, account_id__in=ids, occurred_at__date__lte=today)
             .values("account_id", "kind")
             .annotate(last=Max("occurred_at"))
         )

@@ -121,7 +121,7 @@ def test_quiet_accounts_move_before_red_ones_or_ones_renewing_soon() -> None:
     ]
     proposal = propose(csms, items, tolerance_pct=100)
     assert [m.account for m in proposal.moves] == [3]
-    assert "over its account limit" in proposal.moves[0].why
+    assert "over the account limit" in proposal.moves[0].why
 
 
 def test_csms_of_another_kind_never_receive_an_account() -> None:

@@ -64,7 +64,7 @@ def test_applying_moves_the_accounts_with_their_open_tasks_and_writes_the_timeli
     assert move.account.owner == ed
     assert Task.objects.get(pk=task.pk).owner == ed
     entry = TimelineEntry.objects.get(account=move.account, kind=EntryKind.OWNER_CHANGED)
-    assert f"balancing plan {plan.pk}: Erin is over its account limit" in entry.summary
+    assert f"balancing plan {plan.pk}: Erin is over the account limit" in entry.summary
     assert Assignment.objects.filter(via="balancing").count() == 2
     plan.refresh_from_db()
     assert plan.status == PlanStatus.APPLIED
