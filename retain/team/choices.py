@@ -41,3 +41,26 @@ class CadenceStatus(models.TextChoices):
     OVERDUE = "overdue", "Overdue"
     NEVER = "never", "Never touched"
     DIGITAL = "digital", "Digital only"
+
+
+class Influence(models.TextChoices):
+    """A stakeholder's weight in the buying and renewal decision."""
+
+    DECISION_MAKER = "decision_maker", "Decision maker"
+    CHAMPION = "champion", "Champion"
+    USER = "user", "User"
+    BLOCKER = "blocker", "Blocker"
+
+
+class Sentiment(models.TextChoices):
+    POSITIVE = "positive", "Positive"
+    NEUTRAL = "neutral", "Neutral"
+    NEGATIVE = "negative", "Negative"
+
+
+class HandoffSource(models.TextChoices):
+    WEB = "web", "Entered by hand"
+    IMPORT = "import", "Import"
+    API = "api", "API"
+    WEBHOOK = "webhook", "CRM webhook"
+    DEMO = "demo", "Demo"

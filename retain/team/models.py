@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.db import models
 
-from retain.accounts.models import Account
-from retain.team.choices import AssignmentVia, PlanStatus
+from retain.accounts.models import Account, Contact
+from retain.team.choices import AssignmentVia, HandoffSource, Influence, PlanStatus, Sentiment
 from retain.tenancy.models import Member, Workspace
 
 
@@ -79,3 +79,54 @@ class BalanceMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} → {self.to_owner}"
+
+
+class Handoff(models.Model):
+    """What sales hands to customer success when the deal closes (seed 004: the CSM joins once new
+    business closes): what was sold, the customer's goals, stakeholders, promises and risks."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="handoff")
+    sold = models.TextField()
+    goals = models.JSONField(default=list, blank=True)  # ["Double inbound leads", ...]
+    stakeholders = models.JSONField(default=list, blank=True)  # [{"name", "email", "role"}]
+    promises = models.JSONField(default=list, blank=True)  # [{"what", "by"}] (by: ISO date or null)
+    risks = models.JSONField(default=list, blank=True)  # ["Migration from the old tool is late"]
+    closed_on = models.DateField()
+    source = models.CharField(max_length=10, choices=HandoffSource.choices)
+    created_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Hand-off of {self.account}"
+
+
+class Stakeholder(models.Model):
+    """A contact's place on the account's stakeholder map: influence, sentiment, sponsor or not."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    contact = models.OneToOneField(Contact, on_delete=models.CASCADE, related_name="stakeholder")
+    influence = models.CharField(max_length=16, choices=Influence.choices, default=Influence.USER)
+    sentiment = models.CharField(max_length=10, choices=Sentiment.choices, default=Sentiment.NEUTRAL)
+    # Seed 001's "sponsor selection": one executive sponsor per account at most.
+    is_executive_sponsor = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.contact} ({self.influence})"
+
+
+class Subsidiary(models.Model):
+    """A child account of a group: its ARR, health and renewals roll up to the parent. One level:
+    a parent is never itself a subsidiary."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    parent = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="subsidiaries")
+    child = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="group_link")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "subsidiaries"
+
+    def __str__(self) -> str:
+        return f"{self.child} in {self.parent}"

@@ -9,18 +9,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Exists, Max, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 
-from retain.accounts.choices import Stage
-from retain.accounts.models import Account, Touchpoint
+from retain.accounts.choices import ContactRole, ContactStatus, Stage
+from retain.accounts.figures import Figure
+from retain.accounts.models import Account, Contact, Touchpoint
 from retain.accounts.selectors import workspace_today
 from retain.health.choices import Band
 from retain.health.models import HealthScore
 from retain.renewals.choices import OPEN_STAGES
 from retain.renewals.models import Renewal
 from retain.team import balancing
-from retain.team.choices import CadenceStatus
+from retain.team.choices import CadenceStatus, Influence, Sentiment, SponsorRule
 from retain.team.coverage import DEFAULT, Cadence, Coverage, clean_coverage
-from retain.team.models import CoverageModel
+from retain.team.models import CoverageModel, Subsidiary
 from retain.tenancy.choices import CapacityUnit, Role
 from retain.tenancy.models import Member, Workspace
 
@@ -274,3 +276,156 @@ def overdue_by_owner(workspace: Workspace) -> dict[int | None, list[int]]:
     for ids in result.values():
         ids.sort(key=lambda pk: -cadence[pk].overdue_days)
     return result
+
+
+# Stakeholder map ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StakeholderRow:
+    contact: Contact
+    influence: str
+    sentiment: str
+    is_sponsor: bool
+    last_contact: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class StakeholderMap:
+    rows: list[StakeholderRow]
+    gaps: list[str]
+
+    @property
+    def sponsor(self) -> StakeholderRow | None:
+        return next((r for r in self.rows if r.is_sponsor), None)
+
+
+def stakeholder_map(account: Account, coverage: Coverage | None = None) -> StakeholderMap:
+    """The account's active contacts by influence, with sentiment and last contact; the gaps flagged
+    (no sponsor where the tier asks for one; a single-threaded account). Two queries."""
+    coverage = coverage or coverage_of(account.workspace)
+    contacts = (
+        Contact.objects.filter(account=account, status=ContactStatus.ACTIVE)
+        .select_related("stakeholder")
+        .annotate(last_contact=Max("touchpoints__occurred_at"))
+        .order_by("last_name", "first_name", "pk")
+    )
+    rows = []
+    for contact in contacts:
+        placed = getattr(contact, "stakeholder", None)
+        rows.append(
+            StakeholderRow(
+                contact=contact,
+                influence=placed.influence if placed else _influence_of(contact.role),
+                sentiment=placed.sentiment if placed else Sentiment.NEUTRAL,
+                is_sponsor=bool(placed and placed.is_executive_sponsor)
+                or contact.role == ContactRole.EXECUTIVE_SPONSOR,
+                last_contact=contact.last_contact,  # type: ignore[attr-defined]  # annotated above
+            )
+        )
+    order = {v: i for i, v in enumerate(Influence.values)}
+    rows.sort(key=lambda r: (order.get(r.influence, 9), not r.is_sponsor, r.contact.last_name))
+    gaps: list[str] = []
+    tier = coverage.tiers.get(account.tier)
+    rule = tier.executive_sponsor if tier else SponsorRule.NONE
+    if not any(r.is_sponsor for r in rows):
+        if rule == SponsorRule.REQUIRED:
+            gaps.append(f"No executive sponsor: the coverage model requires one on {account.tier} accounts")
+        elif rule == SponsorRule.RECOMMENDED:
+            gaps.append(f"No executive sponsor yet (recommended on {account.tier} accounts)")
+    if len(rows) == 1:
+        gaps.append(f"Single-threaded: {rows[0].contact} is the only active contact")
+    elif not rows:
+        gaps.append("No active contact")
+    return StakeholderMap(rows, gaps)
+
+
+def _influence_of(role: str) -> str:
+    """Before anyone places a contact, its CRM role suggests its influence."""
+    suggested: dict[str, str] = {
+        ContactRole.DECISION_MAKER: Influence.DECISION_MAKER,
+        ContactRole.EXECUTIVE_SPONSOR: Influence.DECISION_MAKER,
+        ContactRole.CHAMPION: Influence.CHAMPION,
+    }
+    return suggested.get(role, Influence.USER)
+
+
+# Account groups ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    account: Account
+    arr: Decimal
+    band: str | None
+    score: float | None
+    open_renewals: int
+
+
+@dataclass(frozen=True)
+class Group:
+    """A parent and its subsidiaries, with ARR, health and renewals rolled up."""
+
+    parent: Account
+    members: list[GroupMember]  # the parent first, then its subsidiaries by name
+
+    @property
+    def arr(self) -> Decimal:
+        return sum((m.arr for m in self.members), Decimal(0))
+
+    @property
+    def open_renewals(self) -> int:
+        return sum(m.open_renewals for m in self.members)
+
+    @property
+    def health(self) -> Figure:
+        """ARR-weighted average of the latest scores of the scored members."""
+        scored = [m for m in self.members if m.score is not None]
+        weight = sum((m.arr for m in scored), Decimal(0))
+        if not scored:
+            return Figure(None, HEALTH_ROLLUP, {"scored": 0}, "No member of the group has a health score")
+        if weight == 0:
+            value = sum(float(m.score or 0) for m in scored) / len(scored)
+            worked = f"no ARR to weigh by: the plain average of {len(scored)} scores = {value:.0f}"
+        else:
+            value = float(sum((Decimal(str(m.score)) * m.arr for m in scored), Decimal(0)) / weight)
+            parts = " + ".join(f"{m.score:.0f} × {m.arr:,.0f}" for m in scored)
+            worked = f"({parts}) / {weight:,.0f} = {value:.0f}"
+        return Figure(value, HEALTH_ROLLUP, {"scored": len(scored), "arr": weight}, worked)
+
+    @property
+    def worst_band(self) -> str | None:
+        bands = [m.band for m in self.members if m.band]
+        for band in (Band.RED, Band.YELLOW, Band.GREEN):
+            if band in bands:
+                return str(band)
+        return None
+
+
+HEALTH_ROLLUP = "Group health = the ARR-weighted average of its accounts' latest health scores (unscored left out)"
+
+
+def group_of(account: Account) -> Group | None:
+    """The group the account heads or belongs to (None for a stand-alone account): three queries."""
+    link = Subsidiary.objects.filter(child=account).select_related("parent").first()
+    parent = link.parent if link else account
+    ids = [parent.pk, *Subsidiary.objects.filter(parent=parent).values_list("child_id", flat=True)]
+    if len(ids) == 1:
+        return None
+    latest = HealthScore.objects.filter(account=OuterRef("pk")).order_by("-day", "-id")
+    renewals = Renewal.objects.filter(account=OuterRef("pk"), stage__in=OPEN_STAGES).order_by().values("account")
+    accounts = (
+        Account.objects.filter(workspace_id=parent.workspace_id, pk__in=ids)
+        .annotate(
+            band=Subquery(latest.values("band")[:1]),
+            score=Subquery(latest.values("overall")[:1]),
+            renewals_open=Coalesce(Subquery(renewals.annotate(n=Count("pk")).values("n")[:1]), 0),
+        )
+        .order_by("name", "pk")
+    )
+    members = [
+        GroupMember(a, a.arr, a.band, a.score, a.renewals_open)  # type: ignore[attr-defined]  # annotated above
+        for a in accounts
+    ]
+    members.sort(key=lambda m: (m.account.pk != parent.pk, m.account.name))
+    return Group(parent, members)

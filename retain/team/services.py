@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -13,13 +14,24 @@ from django.utils import timezone
 
 from retain.accounts import services as account_services
 from retain.accounts.choices import Stage
-from retain.accounts.models import Account
+from retain.accounts.models import Account, Contact
+from retain.accounts.selectors import workspace_today
+from retain.plans import services as plan_services
 from retain.renewals import services as renewal_services
 from retain.tasks import services as task_services
+from retain.tasks.choices import TaskKind, TaskSource
 from retain.team import balancing, selectors
-from retain.team.choices import AssignmentVia, PlanStatus
+from retain.team.choices import AssignmentVia, HandoffSource, Influence, PlanStatus, Sentiment
 from retain.team.coverage import Coverage, parse_coverage
-from retain.team.models import Assignment, BalanceMove, BalancePlan, CoverageModel
+from retain.team.models import (
+    Assignment,
+    BalanceMove,
+    BalancePlan,
+    CoverageModel,
+    Handoff,
+    Stakeholder,
+    Subsidiary,
+)
 from retain.tenancy.models import Member, Workspace
 
 # How assignments and balancing moves appear on the timeline ("via").
@@ -293,3 +305,183 @@ def plan_discard(*, plan: BalancePlan, actor: Member | None) -> BalancePlan:
     plan.status = PlanStatus.DISCARDED
     plan.save(update_fields=["status"])
     return plan
+
+
+# The hand-off from sales -------------------------------------------------------------------------
+
+KICKOFF_DAYS = 3  # the welcome playbooks book the kickoff call within three days
+DEFAULT_PROMISE_DAYS = 30  # a promise without a date is due by the end of the first 30 days
+
+
+def _texts(field_name: str, values: object, limit: int = 300) -> list[str]:
+    if values is None:
+        return []
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ValidationError({field_name: "must be a list of texts"})
+    cleaned = [v.strip() for v in values if v.strip()]
+    if any(len(v) > limit for v in cleaned):
+        raise ValidationError({field_name: f"each must be at most {limit} characters"})
+    return cleaned
+
+
+def _stakeholders(values: object) -> list[dict[str, str]]:
+    if values is None:
+        return []
+    if not isinstance(values, list):
+        raise ValidationError({"stakeholders": "must be a list of {name, email, role}"})
+    cleaned = []
+    for index, item in enumerate(values):
+        if not isinstance(item, dict) or not str(item.get("name") or "").strip():
+            raise ValidationError({f"stakeholders[{index}].name": "is required"})
+        cleaned.append({k: str(item.get(k) or "").strip()[:200] for k in ("name", "email", "role")})
+    return cleaned
+
+
+def _promises(values: object) -> list[dict[str, str | None]]:
+    if values is None:
+        return []
+    if not isinstance(values, list):
+        raise ValidationError({"promises": "must be a list of {what, by}"})
+    cleaned: list[dict[str, str | None]] = []
+    for index, item in enumerate(values):
+        what = str(item.get("what") or "").strip() if isinstance(item, dict) else ""
+        if not what:
+            raise ValidationError({f"promises[{index}].what": "is required"})
+        by = item.get("by")
+        if by:
+            try:
+                by = dt.date.fromisoformat(str(by)).isoformat()
+            except ValueError:
+                raise ValidationError({f"promises[{index}].by": "must be a date (YYYY-MM-DD)"}) from None
+        cleaned.append({"what": what[:280], "by": by or None})
+    return cleaned
+
+
+@transaction.atomic
+def handoff_record(
+    *,
+    account: Account,
+    actor: Member | None,
+    source: str,
+    sold: str,
+    closed_on: dt.date | None = None,
+    goals: object = None,
+    stakeholders: object = None,
+    promises: object = None,
+    risks: object = None,
+) -> Handoff:
+    """Record the hand-off when the deal closes and seed the account's plans from it: each goal a
+    success-plan goal, each promise a commitment of the owner (its date, or the first 30 days), and
+    a kickoff task whose description carries the whole hand-off."""
+    if source not in HandoffSource.values:
+        raise ValidationError({"source": f"must be one of {', '.join(HandoffSource.values)}"})
+    if not (sold or "").strip():
+        raise ValidationError({"sold": "is required: what was sold"})
+    if Handoff.objects.filter(account=account).exists():
+        raise ValidationError({"account": "already has a hand-off"})
+    today = workspace_today(account.workspace)
+    handoff = Handoff.objects.create(
+        workspace_id=account.workspace_id,
+        account=account,
+        sold=sold.strip()[:2000],
+        goals=_texts("goals", goals),
+        stakeholders=_stakeholders(stakeholders),
+        promises=_promises(promises),
+        risks=_texts("risks", risks),
+        closed_on=closed_on or today,
+        source=source,
+        created_by=actor,
+    )
+    plan = plan_services.plan_get_or_create(account=account, actor=actor)
+    for goal in handoff.goals:
+        plan_services.goal_add(plan=plan, actor=actor, title=goal[:200])
+    owner = account.owner
+    if owner is not None and owner.is_active:
+        for promise in handoff.promises:
+            due = (
+                dt.date.fromisoformat(promise["by"])
+                if promise["by"]
+                else today + dt.timedelta(days=DEFAULT_PROMISE_DAYS)
+            )
+            plan_services.commitment_add(
+                plan=plan,
+                actor=actor,
+                description=f"Promised in the sale: {promise['what']}"[:300],
+                due_on=due,
+                owner_member=owner,
+            )
+    task_services.task_create(
+        account=account,
+        title=f"Kickoff call with {account.name}",
+        kind=TaskKind.CALL,
+        due_on=today + dt.timedelta(days=KICKOFF_DAYS),
+        owner=owner,
+        description=handoff_text(handoff),
+        source=TaskSource.MANUAL,
+        source_ref=f"handoff:{handoff.pk}",
+        actor=actor,
+        via=VIA,
+    )
+    return handoff
+
+
+def handoff_text(handoff: Handoff) -> str:
+    """The hand-off as the kickoff task shows it."""
+    lines = [f"Hand-off from sales (closed {handoff.closed_on:%Y-%m-%d}).", f"Sold: {handoff.sold}"]
+    if handoff.goals:
+        lines += ["Their goals:", *(f"- {g}" for g in handoff.goals)]
+    if handoff.stakeholders:
+        lines += ["Stakeholders:", *(f"- {s['name']}, {s['role'] or 'role not given'}" for s in handoff.stakeholders)]
+    if handoff.promises:
+        lines += ["Promised:", *(f"- {p['what']}" + (f" by {p['by']}" if p["by"] else "") for p in handoff.promises)]
+    if handoff.risks:
+        lines += ["Risks:", *(f"- {r}" for r in handoff.risks)]
+    return "\n".join(lines)
+
+
+# Stakeholders and groups ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def stakeholder_set(
+    *,
+    contact: Contact,
+    actor: Member | None,
+    influence: str | None = None,
+    sentiment: str | None = None,
+    is_executive_sponsor: bool | None = None,
+) -> Stakeholder:
+    """Place a contact on the stakeholder map; naming a sponsor unnames the account's previous one."""
+    if influence is not None and influence not in Influence.values:
+        raise ValidationError({"influence": f"must be one of {', '.join(Influence.values)}"})
+    if sentiment is not None and sentiment not in Sentiment.values:
+        raise ValidationError({"sentiment": f"must be one of {', '.join(Sentiment.values)}"})
+    row, _ = Stakeholder.objects.get_or_create(contact=contact, defaults={"workspace_id": contact.workspace_id})
+    if influence is not None:
+        row.influence = influence
+    if sentiment is not None:
+        row.sentiment = sentiment
+    if is_executive_sponsor:
+        Stakeholder.objects.filter(contact__account_id=contact.account_id, is_executive_sponsor=True).exclude(
+            pk=row.pk
+        ).update(is_executive_sponsor=False)
+    if is_executive_sponsor is not None:
+        row.is_executive_sponsor = is_executive_sponsor
+    row.save()
+    return row
+
+
+@transaction.atomic
+def subsidiary_link(*, parent: Account, child: Account, actor: Member | None) -> Subsidiary:
+    """Make `child` a subsidiary of `parent` (one level: no parent is a child, no child a parent)."""
+    if parent.workspace_id != child.workspace_id:
+        raise ValidationError({"child": "must be in the parent's workspace"})
+    if parent.pk == child.pk:
+        raise ValidationError({"child": "cannot be its own parent"})
+    if Subsidiary.objects.filter(child=parent).exists():
+        raise ValidationError({"parent": f"{parent.name} is itself a subsidiary; link to its parent instead"})
+    if Subsidiary.objects.filter(parent=child).exists():
+        raise ValidationError({"child": f"{child.name} has subsidiaries of its own"})
+    if Subsidiary.objects.filter(child=child).exists():
+        raise ValidationError({"child": f"{child.name} already belongs to a group"})
+    return Subsidiary.objects.create(workspace_id=parent.workspace_id, parent=parent, child=child)

@@ -96,6 +96,7 @@ urlpatterns = [
     path(w + "team/balance/", team_views.balance, name="team-balance"),
     path(w + "team/balance/<int:pk>/", team_views.plan, name="team-plan"),
     path(w + "team/<int:member_pk>/", team_views.team_member, name="team-member"),
+    path(w + "accounts/<int:pk>/team/", team_views.account_team, name="account-team"),
     # Workspace administration.
     path(w + "settings/", settings.workspace_settings, name="settings"),
     path(w + "settings/rates/", settings.rate_add, name="rate-add"),

@@ -177,6 +177,7 @@ team-member                             member                 | login 404 200 2
 team-coverage                           -                      | login 404 200 200 200 200                    | login 404 403 403 400 400
 team-balance                            -                      | login 404 403 403 200 200                    | login 404 403 403 302 302
 team-plan                               balance-plan           | login 404 403 403 200 200                    | login 404 403 403 400 400
+account-team                            account                | login 404 200 200 200 200                    | login 404 403 403 400 400
 settings                                -                      | login 404 200 200 200 200                    | login 404 403 403 403 400
 rate-add                                -                      | 405 405 405 405 405 405                      | login 404 403 403 403 400
 members                                 -                      | login 404 200 200 200 200                    | login 404 403 403 403 400

@@ -88,11 +88,13 @@ def test_a_thousand_imported_accounts_are_assigned_within_two_seconds(workspace:
         for i in range(1000)
     )
     accounts = list(Account.objects.filter(workspace=workspace))
-    started = time.perf_counter()
+    # CPU time of this process (SQLite runs in it): the cost of the work, not the load of a machine
+    # the suite shares with others; about 0.6 s of wall time on a quiet one.
+    started = time.process_time()
     with CaptureQueriesContext(connection) as queries:
         done = services.accounts_assign(workspace=workspace, accounts=accounts, actor=mark)
-    elapsed = time.perf_counter() - started
-    assert elapsed <= 2.0, f"took {elapsed:.2f} s"
+    elapsed = time.process_time() - started
+    assert elapsed <= 2.0, f"took {elapsed:.2f} s of CPU"
     assert sum(1 for a in done if a.owner_id) == 1000
     counts = Account.objects.filter(workspace=workspace).values_list("owner_id", flat=True)
     per_owner = {o: list(counts).count(o) for o in set(counts)}

@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from retain import access
 from retain.lib.definitions import DefinitionError
 from retain.team import homes, selectors, services
-from retain.team.choices import PlanStatus
+from retain.team.choices import Influence, PlanStatus, Sentiment
 from retain.team.coverage import DEFAULT_SOURCE
-from retain.team.models import BalancePlan, CoverageModel
+from retain.team.models import BalancePlan, CoverageModel, Handoff
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 
@@ -187,3 +187,51 @@ def plan(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
         },
         status=400 if error else 200,
     )
+
+
+class StakeholderForm(forms.Form):
+    contact = forms.IntegerField()
+    influence = forms.ChoiceField(choices=Influence.choices)
+    sentiment = forms.ChoiceField(choices=Sentiment.choices)
+    is_executive_sponsor = forms.BooleanField(required=False)
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view
+def account_team(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
+    """An account's stakeholder map (with its gaps), its hand-off from sales, and its group: the
+    parent's rolled-up ARR, health and renewals, or a subsidiary's own figures with its parent."""
+    account = access.get_account_for_user(member, pk)
+    error = ""
+    if request.method == "POST":
+        account = access.get_rw_account_for_user(member, pk)
+        form = StakeholderForm(request.POST)
+        if form.is_valid():
+            contact = access.get_rw_contact_for_user(member, form.cleaned_data["contact"])
+            if contact.account_id != account.pk:
+                error = "contact: belongs to another account"
+            else:
+                services.stakeholder_set(
+                    contact=contact,
+                    actor=member,
+                    influence=form.cleaned_data["influence"],
+                    sentiment=form.cleaned_data["sentiment"],
+                    is_executive_sponsor=form.cleaned_data["is_executive_sponsor"],
+                )
+                messages.success(request, f"{contact} placed on the stakeholder map.")
+                return redirect("account-team", member.workspace.slug, account.pk)
+        else:
+            error = "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in form.errors.items())
+    handoff = Handoff.objects.filter(account=account).first()
+    context = {
+        "account": account,
+        "map": selectors.stakeholder_map(account),
+        "handoff": handoff,
+        "handoff_text": services.handoff_text(handoff) if handoff else "",
+        "group": selectors.group_of(account),
+        "influences": Influence.choices,
+        "sentiments": Sentiment.choices,
+        "can_edit": access.can_edit_account(member, account),
+        "error": error,
+    }
+    return render(request, "web/team/account_team.html", context, status=400 if error else 200)
