@@ -310,7 +310,7 @@ def plan_discard(*, plan: BalancePlan, actor: Member | None) -> BalancePlan:
 # The hand-off from sales -------------------------------------------------------------------------
 
 KICKOFF_DAYS = 3  # the welcome playbooks book the kickoff call within three days
-DEFAULT_PROMISE_DAYS = 30  # a promise without a date is due by the end of the first 30 days
+DEFAULT_PROMISE_DAYS = 30  # a promise without a date is due 30 days after the close
 
 
 def _texts(field_name: str, values: object, limit: int = 300) -> list[str]:
@@ -371,15 +371,15 @@ def handoff_record(
     risks: object = None,
 ) -> Handoff:
     """Record the hand-off when the deal closes and seed the account's plans from it: each goal a
-    success-plan goal, each promise a commitment of the owner (its date, or the first 30 days), and
-    a kickoff task whose description carries the whole hand-off."""
+    success-plan goal, each promise a commitment of the owner (its date, or 30 days after the close),
+    and a kickoff task, due three days after the close, whose description carries the hand-off."""
     if source not in HandoffSource.values:
         raise ValidationError({"source": f"must be one of {', '.join(HandoffSource.values)}"})
     if not (sold or "").strip():
         raise ValidationError({"sold": "is required: what was sold"})
     if Handoff.objects.filter(account=account).exists():
         raise ValidationError({"account": "already has a hand-off"})
-    today = workspace_today(account.workspace)
+    closed_on = closed_on or workspace_today(account.workspace)
     handoff = Handoff.objects.create(
         workspace_id=account.workspace_id,
         account=account,
@@ -388,7 +388,7 @@ def handoff_record(
         stakeholders=_stakeholders(stakeholders),
         promises=_promises(promises),
         risks=_texts("risks", risks),
-        closed_on=closed_on or today,
+        closed_on=closed_on,
         source=source,
         created_by=actor,
     )
@@ -401,7 +401,7 @@ def handoff_record(
             due = (
                 dt.date.fromisoformat(promise["by"])
                 if promise["by"]
-                else today + dt.timedelta(days=DEFAULT_PROMISE_DAYS)
+                else closed_on + dt.timedelta(days=DEFAULT_PROMISE_DAYS)
             )
             plan_services.commitment_add(
                 plan=plan,
@@ -414,7 +414,7 @@ def handoff_record(
         account=account,
         title=f"Kickoff call with {account.name}",
         kind=TaskKind.CALL,
-        due_on=today + dt.timedelta(days=KICKOFF_DAYS),
+        due_on=closed_on + dt.timedelta(days=KICKOFF_DAYS),
         owner=owner,
         description=handoff_text(handoff),
         source=TaskSource.MANUAL,

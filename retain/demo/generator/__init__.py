@@ -13,7 +13,18 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
-from retain.demo.generator import accounts, health, insights, journeys, playbooks, renewals, surveys, team, usage
+from retain.demo.generator import (
+    accounts,
+    coverage,
+    health,
+    insights,
+    journeys,
+    playbooks,
+    renewals,
+    surveys,
+    team,
+    usage,
+)
 from retain.demo.generator.context import DEMO_SLUG, DemoContext, Step
 from retain.demo.generator.world import plan_world
 from retain.lib.dates import today_in
@@ -37,6 +48,7 @@ STEPS: list[Step] = [
     Step("expansion signals", insights.build_expansion),
     Step("churn model", insights.build_churn_model),
     Step("playbooks", playbooks.build_playbooks),
+    Step("coverage, hand-offs and stakeholders", coverage.build_coverage),
 ]
 
 
