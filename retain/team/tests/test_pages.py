@@ -147,3 +147,13 @@ def test_a_manager_proposes_previews_edits_and_applies_a_plan(
     done = client.post(plan_url, {"action": "apply"}, follow=True)
     assert "Moved 1 account." in done.content.decode()
     assert Account.objects.filter(owner=ed).count() == 1
+
+
+def test_the_book_and_the_team_download_as_csv(workspace: Workspace, erin: Member, mark: Member) -> None:
+    _grow(workspace, erin, 3)
+    book = _login(erin).get("/w/acme/my-book/?format=csv")
+    assert book["Content-Type"].startswith("text/csv")
+    lines = book.content.decode().splitlines()
+    assert lines[0].startswith("account,tier,stage,health_band") and len(lines) == 4
+    team = _login(mark).get("/w/acme/team/?format=csv").content.decode().splitlines()
+    assert team[0].startswith("csm,kind,accounts") and team[1].startswith("Erin,enterprise,3,3,3600")

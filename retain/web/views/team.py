@@ -25,6 +25,7 @@ from retain.team.coverage import DEFAULT_SOURCE
 from retain.team.models import BalancePlan, CoverageModel, Handoff
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
+from retain.web.downloads import csv_response
 
 
 class CoverageForm(forms.Form):
@@ -33,6 +34,17 @@ class CoverageForm(forms.Form):
 
 def _book_page(request: HttpRequest, member: Member, owner: Member) -> HttpResponse:
     book = homes.my_book(member.workspace, owner)
+    if request.GET.get("format") == "csv":
+        rows: list[list[object]] = [
+            ["account", "tier", "stage", "health_band", "health_score", "arr", "next_renewal", "last_touch",
+             "days_since_touch", "cadence", "cadence_due_on"],
+        ]  # fmt: skip
+        rows += [
+            [a.name, a.tier, a.stage, a.band or "", a.score, a.arr, a.renewal_on, a.cadence.last_touch,
+             a.cadence.days_since, a.cadence.status, a.cadence.due_on]
+            for a in book.accounts
+        ]  # fmt: skip
+        return csv_response(rows, f"{member.workspace.slug}-book-{owner.pk}-{book.today.isoformat()}.csv")
     return render(request, "web/team/my_book.html", {"book": book, "owner": owner, "own": owner.pk == member.pk})
 
 
@@ -56,6 +68,18 @@ def team(request: HttpRequest, member: Member) -> HttpResponse:
     """A manager's home: per CSM the book, % green, NRR against quota, renewals at risk, overdue
     tasks and cadence compliance."""
     rows = homes.team_overview(member.workspace)
+    if request.GET.get("format") == "csv":
+        table: list[list[object]] = [
+            ["csm", "kind", "accounts", "max_accounts", "arr", "green", "scored", "pct_green", "quota_attainment",
+             "renewals_at_risk", "overdue_tasks", "cadence_kept", "cadence_expected"],
+        ]  # fmt: skip
+        table += [
+            [r.member.display_name, r.member.csm_kind, r.accounts, r.max_accounts, r.arr, r.green, r.scored,
+             r.green_figure.value, r.attainment.value if r.attainment else None, r.renewals_at_risk,
+             r.overdue_tasks, r.cadence_kept, r.cadence_expected]
+            for r in rows
+        ]  # fmt: skip
+        return csv_response(table, f"{member.workspace.slug}-team.csv")
     plan = BalancePlan.objects.filter(workspace=member.workspace, status=PlanStatus.DRAFT).first()
     return render(request, "web/team/team.html", {"rows": rows, "can_manage": member.can_manage, "draft": plan})
 
