@@ -25,6 +25,7 @@ from retain.renewals.models import ExpansionOpportunity, ReasonCode, Renewal
 from retain.reports.models import BusinessReview
 from retain.routing.models import InboundMessage
 from retain.tasks.models import Task
+from retain.team.models import BalancePlan
 from retain.tenancy.access import get_for_member as get_for_member
 from retain.tenancy.access import get_member as get_member
 from retain.tenancy.access import memberships as memberships
@@ -331,3 +332,8 @@ def get_rw_review_for_user(member: Member, pk: object) -> BusinessReview:
     review = get_review_for_user(member, pk)
     _require_account_rw(member, review.account, "business review")
     return review
+def get_rw_balance_plan_for_user(member: Member, pk: object) -> BalancePlan:
+    """Balancing moves accounts between books: managers and admins only (others 403, outsiders 404)."""
+    plan = get_for_member(member, BalancePlan.objects.all(), pk)
+    require_manager(member)
+    return plan

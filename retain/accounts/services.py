@@ -8,7 +8,7 @@ API, imports, jobs and the demo generator all call these.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -112,6 +112,7 @@ def account_create(*, workspace: Workspace, actor: Member | None, via: str, **fi
     _check_owner(workspace, account.owner)
     account.save()
     timeline.account_created_entry(account, actor=actor, via=via, stage_rule=rule).save()
+    hooks.account_created(account, actor)
     return account
 
 
@@ -162,10 +163,12 @@ def accounts_reassign(
     accounts: QuerySet[Account] | Iterable[Account],
     new_owner: Member,
     reason: str = "",
+    reasons: Mapping[int, str] | None = None,
 ) -> int:
-    """Move a book (or part of one) to another CSM, recording it on each account's timeline."""
+    """Move a book (or part of one) to another CSM, recording it on each account's timeline
+    (with `reasons[account.pk]` when the reason differs per account)."""
     _check_owner(workspace, new_owner)
-    moved = 0
+    moved: list[int] = []
     entries: list[TimelineEntry] = []
     for account in accounts:
         if account.workspace_id != workspace.pk:
@@ -174,11 +177,13 @@ def accounts_reassign(
             continue
         old_owner = account.owner
         account.owner = new_owner
-        account.save(update_fields=["owner", "updated_at"])
-        entries.append(timeline.owner_changed_entry(account, old_owner, new_owner, actor=actor, via=via, reason=reason))
-        moved += 1
+        moved.append(account.pk)
+        why = reasons.get(account.pk, reason) if reasons is not None else reason
+        entries.append(timeline.owner_changed_entry(account, old_owner, new_owner, actor=actor, via=via, reason=why))
+    # One update for the whole book: an assignment run moves a thousand imported accounts at once.
+    Account.objects.filter(pk__in=moved).update(owner=new_owner, updated_at=timezone.now())
     TimelineEntry.objects.bulk_create(entries)
-    return moved
+    return len(moved)
 
 
 def account_refresh_mrr(*, account: Account, table: RateTable | None = None, day: dt.date | None = None) -> Decimal:

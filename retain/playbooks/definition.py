@@ -73,6 +73,22 @@ ACCOUNT_ATTRS = (
     "renewal.days_to_term_end",
 )
 SNAPSHOT_ATTRS: tuple[str, ...] = (*ACCOUNT_ATTRS, "traits.*", "milestone.*.status")
+# Attributes that higher apps add to the snapshot (playbooks.snapshot.provider_register).
+_ADDED_ATTRS: list[str] = []
+
+
+def snapshot_attrs() -> tuple[str, ...]:
+    """What conditions on an account snapshot may read: the built-in names and the registered ones."""
+    return (*SNAPSHOT_ATTRS, *_ADDED_ATTRS)
+
+
+def snapshot_attrs_add(names: tuple[str, ...]) -> None:
+    clash = [name for name in names if name in SNAPSHOT_ATTRS or name in _ADDED_ATTRS]
+    if clash:
+        raise ValueError(f"snapshot attributes already defined: {', '.join(clash)}")
+    _ADDED_ATTRS.extend(names)
+
+
 ENTRY_ATTRS: tuple[str, ...] = (
     "entry.kind",
     "entry.summary",
@@ -178,7 +194,7 @@ def _clean_audience(c: _Cleaner, data: object) -> dict[str, Any]:
         else:
             audience["owner"] = sorted({item.strip().lower() for item in items})
     if "where" in raw:
-        where = c.condition(raw["where"], "audience.where", SNAPSHOT_ATTRS)
+        where = c.condition(raw["where"], "audience.where", snapshot_attrs())
         if where is not None:
             audience["where"] = where
     return audience
@@ -214,12 +230,12 @@ def _clean_trigger(c: _Cleaner, data: object) -> dict[str, Any]:
         if "condition" not in raw:
             c.error("trigger.condition", "is required")
         else:
-            trigger["condition"] = c.condition(raw["condition"], "trigger.condition", SNAPSHOT_ATTRS)
+            trigger["condition"] = c.condition(raw["condition"], "trigger.condition", snapshot_attrs())
         trigger["hold_hours"] = c.integer(raw, "hold_hours", "trigger", low=0, high=24 * 90, default=0)
     else:
         trigger["entry"] = c.option(raw, "entry", "trigger", EntryKind.values)
         if "where" in raw:
-            trigger["where"] = c.condition(raw["where"], "trigger.where", (*ENTRY_ATTRS, *SNAPSHOT_ATTRS))
+            trigger["where"] = c.condition(raw["where"], "trigger.where", (*ENTRY_ATTRS, *snapshot_attrs()))
     return trigger
 
 
@@ -446,9 +462,9 @@ def clean_definition(data: object, *, document: Document | None = None, source: 
         clean["audience"] = _clean_audience(c, raw["audience"])
     clean["trigger"] = _clean_trigger(c, raw.get("trigger"))
     if raw.get("conditions") is not None:
-        known = SNAPSHOT_ATTRS
+        known = snapshot_attrs()
         if clean["trigger"].get("kind") == TriggerKind.EVENT:
-            known = (*ENTRY_ATTRS, *SNAPSHOT_ATTRS)
+            known = (*ENTRY_ATTRS, *snapshot_attrs())
         clean["conditions"] = c.condition(raw["conditions"], "conditions", known)
     clean["limits"] = _clean_limits(c, raw.get("limits"))
     clean["digest"] = c.boolean(raw, "digest", "")

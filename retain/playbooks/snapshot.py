@@ -15,16 +15,18 @@ playbooks.definition.SNAPSHOT_ATTRS)::
     milestones.behind/.stuck/.done   counts, with statuses as of the day (journeys.evaluation)
     milestone.<key>.status        one milestone's status as of the day
     renewal.days_to_term_end      days to the nearest term end of an active subscription
+    (and what apps above playbooks add with `provider_register`: team's cadence.*)
 
 An attribute without data (no health score yet, no usage baseline) is absent, so conditions on it
 are false rather than wrong. Whatever the number of accounts, the queries are the same six:
-accounts, subscriptions, health scores, daily usage, daily users, milestones.
+accounts, subscriptions, health scores, daily usage, daily users, milestones (plus a fixed few per
+registered provider).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from decimal import Decimal
 from typing import Any, NamedTuple, cast
 
@@ -37,10 +39,25 @@ from retain.health.models import HealthScore
 from retain.journeys.choices import DONE_STATUSES, MilestoneStatus
 from retain.journeys.evaluation import status_of
 from retain.journeys.models import MilestoneProgress
+from retain.playbooks.definition import snapshot_attrs_add
 from retain.tenancy.models import Workspace
 from retain.usage.models import DailyAccountUsage, DailyUserUsage
 
 Snapshot = dict[str, Any]
+# A higher app's part of the snapshot: (snapshots, workspace, wanted ids or None, day) → adds its
+# attributes to the snapshots in place, with a fixed number of queries.
+Provider = Callable[[dict[int, Snapshot], Workspace, "set[int] | None", dt.date], None]
+_PROVIDERS: list[Provider] = []
+
+
+def provider_register(attrs: tuple[str, ...], provider: Provider) -> None:
+    """Let an app above playbooks add attributes to every snapshot (from its AppConfig.ready); the
+    attribute names become readable by playbook conditions."""
+    if provider in _PROVIDERS:
+        return
+    snapshot_attrs_add(attrs)
+    _PROVIDERS.append(provider)
+
 
 # Above this many accounts, read the whole workspace and keep the ones asked for: one plain
 # query beats a huge IN list (and SQLite limits its parameters).
@@ -125,6 +142,8 @@ def build(workspace: Workspace, day: dt.date, account_ids: Collection[int] | Non
     _add_health(snapshots, workspace, wanted, day)
     _add_usage(snapshots, workspace, wanted, day)
     _add_milestones(snapshots, workspace, wanted, day)
+    for provider in _PROVIDERS:
+        provider(snapshots, workspace, wanted, day)
     return snapshots
 
 

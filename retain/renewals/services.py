@@ -336,3 +336,12 @@ def renewal_close(
     if outcome == Outcome.CHURNED:
         lifecycle_on_churn(account=renewal.account)
     return renewal
+
+
+def renewals_follow_owner(
+    *, workspace: Workspace, account_ids: Iterable[int], old_owner: Member, new_owner: Member
+) -> int:
+    """Open renewals the old owner held on these accounts go to the new owner (a book moved)."""
+    return Renewal.objects.filter(
+        workspace=workspace, account_id__in=list(account_ids), owner=old_owner, stage__in=OPEN_STAGES
+    ).update(owner=new_owner)

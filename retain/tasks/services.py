@@ -22,7 +22,7 @@ from retain.accounts.models import Account
 from retain.tasks.choices import TaskKind, TaskPriority, TaskSource, TaskStatus
 from retain.tasks.models import Task
 from retain.tasks.selectors import default_owner
-from retain.tenancy.models import Member
+from retain.tenancy.models import Member, Workspace
 
 EDITABLE_FIELDS = {"title", "description", "due_on", "priority", "kind", "owner", "checklist"}
 MAX_CHECKLIST_ITEMS = 50
@@ -255,3 +255,12 @@ def task_reopen(*, task: Task, actor: Member | None, via: str = "web") -> Task:
     current.completed_by = None
     current.save()
     return _copy_into(task, current)
+
+
+def tasks_follow_owner(
+    *, workspace: Workspace, account_ids: Iterable[int], old_owner: Member, new_owner: Member
+) -> int:
+    """Open tasks the old owner held on these accounts go to the new owner (a book moved)."""
+    return Task.objects.filter(
+        workspace=workspace, account_id__in=list(account_ids), owner=old_owner, status=TaskStatus.OPEN
+    ).update(owner=new_owner, updated_at=timezone.now())

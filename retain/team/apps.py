@@ -5,3 +5,11 @@ class TeamConfig(AppConfig):
     name = "retain.team"
     label = "team"
     verbose_name = "Team"
+
+    def ready(self) -> None:
+        # New accounts get an owner by the coverage model (accounts.hooks); cadence becomes a health
+        # measure and playbook snapshot attributes (registered when team.cadence is imported).
+        from retain.accounts import hooks
+        from retain.team import cadence, services  # noqa: F401
+
+        hooks.account_created_handler_register(services.on_account_created)

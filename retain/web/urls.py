@@ -30,6 +30,7 @@ from retain.web.views import reviews as review_views
 from retain.web.views import risk as risk_views
 from retain.web.views import spend as spend_views
 from retain.web.views import tasks as task_views
+from retain.web.views import team as team_views
 from retain.web.views import unmatched_groups as unmatched_group_views
 
 w = "w/<slug:slug>/"
@@ -95,6 +96,14 @@ urlpatterns = [
     # CSM books and capacity; moving a book.
     path(w + "books/", books.books, name="books"),
     path(w + "books/move/", books.book_move, name="book-move"),
+    # The team: a CSM's home, the manager's team page and drill-down, coverage, balancing plans.
+    path(w + "my-book/", team_views.my_book, name="my-book"),
+    path(w + "team/", team_views.team, name="team"),
+    path(w + "team/coverage/", team_views.coverage, name="team-coverage"),
+    path(w + "team/balance/", team_views.balance, name="team-balance"),
+    path(w + "team/balance/<int:pk>/", team_views.plan, name="team-plan"),
+    path(w + "team/<int:member_pk>/", team_views.team_member, name="team-member"),
+    path(w + "accounts/<int:pk>/team/", team_views.account_team, name="account-team"),
     # Workspace administration.
     path(w + "settings/", settings.workspace_settings, name="settings"),
     path(w + "settings/rates/", settings.rate_add, name="rate-add"),

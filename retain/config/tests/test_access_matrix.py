@@ -190,6 +190,14 @@ segment-delete                          segment                | 405 405 405 405
 revenue                                 -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
 books                                   -                      | login 404 200 200 200 200                    | login 404 200 200 200 200
 book-move                               -                      | login 404 403 403 200 200                    | login 404 403 403 400 400
+# The team: home pages and the coverage model are read by every member; balancing is the managers'.
+my-book                                 -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+team                                    -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+team-member                             member                 | login 404 200 200 200 200                    | 405 405 405 405 405 405
+team-coverage                           -                      | login 404 200 200 200 200                    | login 404 403 403 400 400
+team-balance                            -                      | login 404 403 403 200 200                    | login 404 403 403 302 302
+team-plan                               balance-plan           | login 404 403 403 200 200                    | login 404 403 403 400 400
+account-team                            account                | login 404 200 200 200 200                    | login 404 403 403 400 400
 settings                                -                      | login 404 200 200 200 200                    | login 404 403 403 403 400
 rate-add                                -                      | 405 405 405 405 405 405                      | login 404 403 403 403 400
 members                                 -                      | login 404 200 200 200 200                    | login 404 403 403 403 400

@@ -41,6 +41,7 @@ from retain.surveys import services as survey_services
 from retain.surveys.choices import InvitationStatus, ResponseSource
 from retain.surveys.models import Invitation
 from retain.tasks import services as task_services
+from retain.team import services as team_services
 from retain.tenancy import services as tenancy_services
 from retain.tenancy.models import Member, hash_token
 from retain.usage.models import UnmatchedGroup
@@ -184,6 +185,8 @@ def build_world(*, owner: Member, admin: Member) -> World:
     invitation_token = tenancy_services._invitation_link(invitation, raw_key).rstrip("/").rsplit("/", 1)[-1]
     reset_uid = urlsafe_base64_encode(force_bytes(owner.user.pk))
     reset_token = default_token_generator.make_token(owner.user)
+    # A draft balancing plan (no moves: the world's books are balanced).
+    balance_plan = team_services.plan_propose(workspace=workspace, actor=admin)
     return World(
         slug=workspace.slug,
         ids={
@@ -219,6 +222,7 @@ def build_world(*, owner: Member, admin: Member) -> World:
             "import": run.pk,
             "invitation": invitation.pk,
             "business-review": review.pk,
+            "balance-plan": balance_plan.pk,
         },
         keys={"playbook": playbook.key, "journey-template": templates[0].key},
         tokens={

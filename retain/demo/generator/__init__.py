@@ -17,6 +17,8 @@ from retain.demo.generator import (
     accounts,
     health,
     inbound,
+    coverage,
+    health,
     insights,
     journeys,
     playbooks,
@@ -51,6 +53,7 @@ STEPS: list[Step] = [
     Step("playbooks", playbooks.build_playbooks),
     Step("business reviews", reviews.build_reviews),
     Step("inbound questions", inbound.build_inbound),
+    Step("coverage, hand-offs and stakeholders", coverage.build_coverage),
 ]
 
 

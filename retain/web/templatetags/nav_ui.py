@@ -19,6 +19,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("revenue", ("revenue", "spend")),
     ("risk", ("risk", "risk-csv", "retention")),
     ("books", ("book*",)),
+    ("team", ("my-book", "team*")),
     ("playbooks", ("playbook*",)),
     ("messages", ("messages", "message-retry", "suppression*", "bounce-mark")),
     ("surveys", ("survey*",)),
@@ -46,6 +47,8 @@ GROUPS = {
     "success": ("journeys", "health", "risk", "playbooks"),
     "revenue": ("renewals", "expansion", "revenue", "books"),
     "outreach": ("messages", "surveys", "inbound"),
+    "revenue": ("renewals", "expansion", "revenue", "books", "team"),
+    "outreach": ("messages", "surveys"),
     "workspace": ("segments", "imports", "settings"),
 }
 

@@ -1,0 +1,66 @@
+from django.db import models
+
+
+class Channel(models.TextChoices):
+    """How a tier is engaged (seed 001): e-mail and webinars for the community, calls and reviews
+    for enterprise, personal contact and executive outreach for strategic accounts."""
+
+    EMAIL = "email", "E-mail"
+    CALL = "call", "Call"
+    MEETING = "meeting", "Meeting"
+    SLACK = "slack", "Slack"
+    WEBINAR = "webinar", "Webinar"
+
+
+class SponsorRule(models.TextChoices):
+    """Seed 001's "sponsor selection": whether a tier's accounts must name an executive sponsor."""
+
+    REQUIRED = "required", "Required"
+    RECOMMENDED = "recommended", "Recommended"
+    NONE = "none", "Not needed"
+
+
+class AssignmentVia(models.TextChoices):
+    NEW_ACCOUNT = "new_account", "New account"
+    BULK = "bulk", "Assignment run"
+    BALANCING = "balancing", "Balancing"
+    HAND_OVER = "hand_over", "Hand-over after onboarding"
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    APPLIED = "applied", "Applied"
+    DISCARDED = "discarded", "Discarded"
+
+
+class CadenceStatus(models.TextChoices):
+    """An account's last touch against the cadence its tier expects in its stage."""
+
+    ON_TRACK = "on_track", "On track"
+    DUE_SOON = "due_soon", "Due soon"
+    OVERDUE = "overdue", "Overdue"
+    NEVER = "never", "Never touched"
+    DIGITAL = "digital", "Digital only"
+
+
+class Influence(models.TextChoices):
+    """A stakeholder's weight in the buying and renewal decision."""
+
+    DECISION_MAKER = "decision_maker", "Decision maker"
+    CHAMPION = "champion", "Champion"
+    USER = "user", "User"
+    BLOCKER = "blocker", "Blocker"
+
+
+class Sentiment(models.TextChoices):
+    POSITIVE = "positive", "Positive"
+    NEUTRAL = "neutral", "Neutral"
+    NEGATIVE = "negative", "Negative"
+
+
+class HandoffSource(models.TextChoices):
+    WEB = "web", "Entered by hand"
+    IMPORT = "import", "Import"
+    API = "api", "API"
+    WEBHOOK = "webhook", "CRM webhook"
+    DEMO = "demo", "Demo"

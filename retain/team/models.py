@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from django.db import models
+
+from retain.accounts.models import Account, Contact
+from retain.team.choices import AssignmentVia, HandoffSource, Influence, PlanStatus, Sentiment
+from retain.tenancy.models import Member, Workspace
+
+
+class CoverageModel(models.Model):
+    """How a workspace covers its tiers: owners, book sizes, cadence, channels, sponsor rule.
+
+    Kept as the YAML a manager wrote (comments and order intact) and the cleaned data read from it;
+    a workspace without one uses the seeds' model (team/defaults/coverage.yaml).
+    """
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="coverage_model")
+    source = models.TextField()
+    definition = models.JSONField(default=dict)
+    updated_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Coverage model of {self.workspace}"
+
+
+class Assignment(models.Model):
+    """One decision that gave an account an owner, with the reason in words."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="assignments")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="assignments")
+    owner = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    previous_owner = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    via = models.CharField(max_length=16, choices=AssignmentVia.choices)
+    reason = models.CharField(max_length=500)
+    actor = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class BalancePlan(models.Model):
+    """A manager's balancing proposal: moves to preview, edit, then apply (or discard)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="balance_plans")
+    created_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    status = models.CharField(max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    # The constraints the proposal could not meet, in words: [{"kind", "csm", "message"}].
+    unmet = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Balancing plan {self.pk} ({self.status})"
+
+
+class BalanceMove(models.Model):
+    """One account the plan moves; a manager may drop it or send it to someone else before applying."""
+
+    plan = models.ForeignKey(BalancePlan, on_delete=models.CASCADE, related_name="moves")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    from_owner = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    to_owner = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    why = models.CharField(max_length=300)
+    included = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "account"], name="balance_move_unique_account")]
+        ordering = ["from_owner_id", "account__name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.account} → {self.to_owner}"
+
+
+class Handoff(models.Model):
+    """What sales hands to customer success when the deal closes (seed 004: the CSM joins once new
+    business closes): what was sold, the customer's goals, stakeholders, promises and risks."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="handoff")
+    sold = models.TextField()
+    goals = models.JSONField(default=list, blank=True)  # ["Double inbound leads", ...]
+    stakeholders = models.JSONField(default=list, blank=True)  # [{"name", "email", "role"}]
+    promises = models.JSONField(default=list, blank=True)  # [{"what", "by"}] (by: ISO date or null)
+    risks = models.JSONField(default=list, blank=True)  # ["Migration from the old tool is late"]
+    closed_on = models.DateField()
+    source = models.CharField(max_length=10, choices=HandoffSource.choices)
+    created_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Hand-off of {self.account}"
+
+
+class Stakeholder(models.Model):
+    """A contact's place on the account's stakeholder map: influence, sentiment, sponsor or not."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    contact = models.OneToOneField(Contact, on_delete=models.CASCADE, related_name="stakeholder")
+    influence = models.CharField(max_length=16, choices=Influence.choices, default=Influence.USER)
+    sentiment = models.CharField(max_length=10, choices=Sentiment.choices, default=Sentiment.NEUTRAL)
+    # Seed 001's "sponsor selection": one executive sponsor per account at most.
+    is_executive_sponsor = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.contact} ({self.influence})"
+
+
+class Subsidiary(models.Model):
+    """A child account of a group: its ARR, health and renewals roll up to the parent. One level:
+    a parent is never itself a subsidiary."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    parent = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="subsidiaries")
+    child = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="group_link")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "subsidiaries"
+
+    def __str__(self) -> str:
+        return f"{self.child} in {self.parent}"
