@@ -13,6 +13,11 @@ Statuses, as of the evaluation day D:
 - behind: past due by at most STUCK_AFTER_DAYS (14) days.
 - stuck: past due by more than 14 days, or past due with its last progress more than
   NO_PROGRESS_DAYS (21) days ago.
+- closed: the journey ended (the account churned) before the milestone was reached; a closed journey
+  is not evaluated again, so its milestones never count as behind or stuck.
+
+A renewal milestone (kind ``renewal``) is not evaluated here: it completes when the account's
+renewal closes as renewed (journeys.services.milestone_renewal_record, called by renewals).
 
 When a data milestone's criteria hold it completes, with evidence. Its completion day is the latest
 day one of the key events it reads was first seen, when it reads only ``.seen``/``.count``
@@ -50,6 +55,8 @@ MAX_IDS_IN_QUERY = 500
 
 def status_of(progress: MilestoneProgress, today: dt.date) -> str:
     """The status of one milestone on `today` (the thresholds are in the module docstring)."""
+    if progress.status == MilestoneStatus.CLOSED and progress.completed_on is None:
+        return MilestoneStatus.CLOSED
     if progress.completed_on is not None:
         return MilestoneStatus.DONE if progress.completed_on <= progress.due_on else MilestoneStatus.DONE_LATE
     if today <= progress.due_on:
@@ -142,7 +149,10 @@ def _completion_day(condition: Condition, usage: _Usage, today: dt.date) -> dt.d
 
 
 def _journeys(workspace: Workspace, account_ids: list[int] | None) -> list[Journey]:
-    queryset: QuerySet[Journey] = Journey.objects.filter(workspace=workspace).select_related("template", "account")
+    # A closed journey (the account churned) is history: its milestones no longer move.
+    queryset: QuerySet[Journey] = Journey.objects.filter(workspace=workspace, closed_on__isnull=True).select_related(
+        "template", "account"
+    )
     if account_ids is not None and len(account_ids) <= MAX_IDS_IN_QUERY:
         queryset = queryset.filter(account_id__in=account_ids)
     wanted = None if account_ids is None else set(account_ids)

@@ -110,6 +110,10 @@ def _clean_milestones(data: object, document: Document | None) -> list[dict[str,
             criteria = check(c, raw.get("criteria"), f"{path}.criteria", known_attrs=KNOWN_ATTRS)
             if criteria is not None:
                 milestone["criteria"] = criteria.to_data()
+        elif kind == MilestoneKind.RENEWAL:
+            for extra in ("criteria", "items"):
+                if extra in raw:
+                    c.error(f"{path}.{extra}", "a renewal milestone completes from the renewal's outcome; remove it")
         elif kind == MilestoneKind.CHECKLIST:
             items = raw.get("items")
             if (
