@@ -53,9 +53,10 @@ WINDOW_30 = 30
 MAX_IDS_IN_QUERY = 500
 
 
-def status_of(progress: MilestoneProgress, today: dt.date) -> str:
-    """The status of one milestone on `today` (the thresholds are in the module docstring)."""
-    if progress.status == MilestoneStatus.CLOSED and progress.completed_on is None:
+def status_of(progress: MilestoneProgress, today: dt.date, closed_on: dt.date | None = None) -> str:
+    """The status of one milestone on `today` (the thresholds are in the module docstring);
+    `closed_on` is the day its journey closed, if it did."""
+    if progress.completed_on is None and closed_on is not None and closed_on <= today:
         return MilestoneStatus.CLOSED
     if progress.completed_on is not None:
         return MilestoneStatus.DONE if progress.completed_on <= progress.due_on else MilestoneStatus.DONE_LATE
