@@ -75,6 +75,9 @@ class MilestoneProgress(models.Model):
     evidence = models.JSONField(default=dict, blank=True)
     # Checklist ticks: {"item text": {"on": "2026-09-03", "by": member id}}.
     ticks = models.JSONField(default=dict, blank=True)
+    # A measured milestone (journeys.measured): the baseline kept the first time it was known, and the
+    # latest readings with why a measure has no value: {"baseline": {...}, "as_of": ..., "readings": {...}}.
+    measured = models.JSONField(default=dict, blank=True)
     # The last day anything moved: a tick, or a key event the criteria read was first seen.
     last_progress_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

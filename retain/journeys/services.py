@@ -183,7 +183,7 @@ def journeys_advance(
         return found.result
     if found.changed:
         MilestoneProgress.objects.bulk_update(
-            found.changed, ["status", "completed_on", "evidence", "last_progress_on"], batch_size=500
+            found.changed, ["status", "completed_on", "evidence", "last_progress_on", "measured"], batch_size=500
         )
     for status, ids in found.moved_status.items():
         for start in range(0, len(ids), MAX_IDS_IN_QUERY):
