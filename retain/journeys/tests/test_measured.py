@@ -7,9 +7,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import PASSWORD
 from retain.accounts.choices import EntryKind
 from retain.accounts.models import Account, TimelineEntry
 from retain.journeys import measured
@@ -17,6 +20,7 @@ from retain.journeys.models import MilestoneProgress
 from retain.journeys.services import journey_start, journeys_advance, template_publish
 from retain.journeys.templates import clean_milestones
 from retain.plans import services as plan_services
+from retain.tenancy.models import Member
 from retain.usage.models import DailyAccountUsage
 
 START = dt.date(2026, 9, 1)
@@ -201,3 +205,15 @@ def test_without_a_goal_the_goal_form_is_not_met_and_says_why_then_completes_fro
     progress.refresh_from_db()
     assert progress.completed_on == today
     assert progress.evidence["summary"] == "leads 60% of the goal: 300 since 2026-09-01 against a goal of 500"
+
+
+def test_the_account_page_shows_why_a_measure_is_not_met_and_the_effort_beside_achievement(
+    measured_journey: Account, carol: Member, client: Client
+) -> None:
+    account = measured_journey
+    _leads(account, START, START + dt.timedelta(days=59), 5)
+    journeys_advance(workspace=account.workspace, account_ids=[account.pk], today=START + dt.timedelta(days=59))
+    assert client.login(username=carol.user.get_username(), password=PASSWORD)
+    page = client.get(reverse("account", args=[account.workspace.slug, account.pk])).content.decode()
+    assert "leads to date: no goal is set in the success plan" in page
+    assert "Level of effort: 0 touchpoints and 0 tasks done since 2026-09-01" in page
