@@ -6,7 +6,10 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
 
+from conftest import PASSWORD
 from retain.accounts.choices import EntryKind, Stage
 from retain.accounts.models import Account, TimelineEntry
 from retain.accounts.selectors import workspace_today
@@ -96,3 +99,17 @@ def test_a_renewal_milestone_takes_neither_criteria_nor_items() -> None:
     assert clean_milestones([base]) == [base]
     with pytest.raises(ValidationError, match=r"milestones\[0\]\.items"):
         clean_milestones([{**base, "items": ["Renewal signed"]}])
+
+
+def test_the_board_metrics_and_account_pages_show_a_closed_journey(
+    account: Account, carol: Member, client: Client
+) -> None:
+    _on_critical_path(account)
+    lifecycle_move(account=account, actor=carol, stage=Stage.CHURNED, reason="Company closed")
+    assert client.login(username=carol.user.get_username(), password=PASSWORD)
+    slug = account.workspace.slug
+    assert client.get(reverse("journeys-metrics", args=[slug])).status_code == 200
+    for url in (reverse("journeys", args=[slug]), reverse("account", args=[slug, account.pk])):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Closed" in response.content.decode(), url
