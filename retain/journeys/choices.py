@@ -6,6 +6,8 @@ class MilestoneKind(models.TextChoices):
 
     CHECKLIST = "checklist", "Checklist"
     DATA = "data", "Data condition"
+    # Completes from the account's renewal outcome (renewals.services.renewal_close), never from ticks.
+    RENEWAL = "renewal", "Renewal outcome"
 
 
 class MilestoneStatus(models.TextChoices):
@@ -17,6 +19,8 @@ class MilestoneStatus(models.TextChoices):
     STUCK = "stuck", "Stuck"
     DONE = "done", "Done"
     DONE_LATE = "done_late", "Done late"
+    # The journey ended before this milestone was reached (the account churned): no longer behind or stuck.
+    CLOSED = "closed", "Closed"
 
 
 DONE_STATUSES = (MilestoneStatus.DONE, MilestoneStatus.DONE_LATE)

@@ -81,8 +81,8 @@ CRITICAL_PATH: dict[str, Any] = {
             "key": "renewal",
             "name": "Renewal",
             "target_week": 52,
-            "kind": "checklist",
-            "items": ["Renewal signed"],
+            "kind": "renewal",
+            "description": "Completes when the renewal closes as renewed; a churn closes the journey.",
         },
     ],
 }

@@ -13,6 +13,11 @@ Statuses, as of the evaluation day D:
 - behind: past due by at most STUCK_AFTER_DAYS (14) days.
 - stuck: past due by more than 14 days, or past due with its last progress more than
   NO_PROGRESS_DAYS (21) days ago.
+- closed: the journey ended (the account churned) before the milestone was reached; a closed journey
+  is not evaluated again, so its milestones never count as behind or stuck.
+
+A renewal milestone (kind ``renewal``) is not evaluated here: it completes when the account's
+renewal closes as renewed (journeys.services.milestone_renewal_record, called by renewals).
 
 When a data milestone's criteria hold it completes, with evidence. Its completion day is the latest
 day one of the key events it reads was first seen, when it reads only ``.seen``/``.count``
@@ -33,13 +38,16 @@ from typing import Any
 from django.db.models import QuerySet
 
 from retain.accounts.models import Account
+from retain.journeys import measured
 from retain.journeys.choices import MilestoneKind, MilestoneStatus
 from retain.journeys.defaults import INITIAL_VALUE
+from retain.journeys.hooks import goals_for
 from retain.journeys.models import Journey, MilestoneProgress
 from retain.journeys.templates import event_attr
 from retain.lib.conditions import Condition, parse
 from retain.tenancy.models import Workspace
 from retain.usage.models import DailyAccountUsage
+from retain.usage.vocabulary import MEASURED_EVENTS
 
 STUCK_AFTER_DAYS = 14
 NO_PROGRESS_DAYS = 21
@@ -48,8 +56,11 @@ WINDOW_30 = 30
 MAX_IDS_IN_QUERY = 500
 
 
-def status_of(progress: MilestoneProgress, today: dt.date) -> str:
-    """The status of one milestone on `today` (the thresholds are in the module docstring)."""
+def status_of(progress: MilestoneProgress, today: dt.date, closed_on: dt.date | None = None) -> str:
+    """The status of one milestone on `today` (the thresholds are in the module docstring);
+    `closed_on` is the day its journey closed, if it did."""
+    if progress.completed_on is None and closed_on is not None and closed_on <= today:
+        return MilestoneStatus.CLOSED
     if progress.completed_on is not None:
         return MilestoneStatus.DONE if progress.completed_on <= progress.due_on else MilestoneStatus.DONE_LATE
     if today <= progress.due_on:
@@ -68,6 +79,8 @@ class _Usage:
     counts_14d: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     active_days_30d: int = 0
     events_30d: int = 0
+    # Per day, the measured events' counts since the journey started (journeys.measured).
+    daily: dict[str, dict[dt.date, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -102,11 +115,16 @@ def _snapshot(account: Account, usage: _Usage, attrs: Iterable[str]) -> dict[str
     return snapshot
 
 
-def _evidence(condition: Condition, snapshot: dict[str, Any], usage: _Usage) -> dict[str, Any]:
+def _evidence(
+    condition: Condition, snapshot: dict[str, Any], usage: _Usage, readings: dict[str, measured.Reading]
+) -> dict[str, Any]:
     words: list[str] = []
     events: dict[str, str] = {}
     for attr in sorted(condition.attrs()):
         parsed = event_attr(attr)
+        if attr in readings:
+            words.append(readings[attr].reason)
+            continue
         if parsed is None:
             if attr.startswith("usage."):
                 words.append(f"{attr.split('.', 1)[1].replace('_', ' ')}: {snapshot.get(attr)}")
@@ -117,7 +135,45 @@ def _evidence(condition: Condition, snapshot: dict[str, Any], usage: _Usage) -> 
         elif name in usage.first_seen and name not in events:
             events[name] = usage.first_seen[name].isoformat()
             words.append(f"{name} on {events[name]}")
-    return {"summary": ", ".join(words), "events": events, "explain": condition.explain(snapshot)}
+    evidence: dict[str, Any] = {"summary": ", ".join(words), "events": events, "explain": condition.explain(snapshot)}
+    if readings:
+        evidence["measures"] = {attr: {"value": r.value, **r.detail} for attr, r in readings.items()}
+    return evidence
+
+
+def _measure(
+    condition: Condition,
+    progress: MilestoneProgress,
+    journey: Journey,
+    usage: _Usage,
+    goals: dict[str, float],
+    today: dt.date,
+) -> dict[str, measured.Reading]:
+    """The measured attributes the condition reads, for this milestone; a baseline taken now is kept
+    on the progress row (progress.measured["baseline"]) and reused from then on."""
+    readings: dict[str, measured.Reading] = {}
+    kept: dict[str, Any] = dict((progress.measured or {}).get("baseline") or {})
+    for attr in sorted(condition.attrs()):
+        parsed = measured.measure_attr(attr)
+        if parsed is None:
+            continue
+        name, form = parsed
+        if form == "growth_pct":
+            reading = measured.read_growth(name, usage.daily, journey.started_on, today, kept.get(name))
+            if name not in kept and "baseline" in reading.detail:
+                kept[name] = reading.detail["baseline"]
+        else:
+            goal_name = measured.GOAL_MEASURES[name][1]
+            reading = measured.read_goal(name, usage.daily, journey.started_on, today, goals.get(goal_name))
+        readings[attr] = reading
+    if not readings:
+        return readings
+    progress.measured = {
+        "baseline": kept,
+        "as_of": today.isoformat(),
+        "readings": {attr: {"value": r.value, "words": r.reason} for attr, r in readings.items()},
+    }
+    return readings
 
 
 def reads_a_window(criteria: dict[str, Any]) -> bool:
@@ -142,7 +198,10 @@ def _completion_day(condition: Condition, usage: _Usage, today: dt.date) -> dt.d
 
 
 def _journeys(workspace: Workspace, account_ids: list[int] | None) -> list[Journey]:
-    queryset: QuerySet[Journey] = Journey.objects.filter(workspace=workspace).select_related("template", "account")
+    # A closed journey (the account churned) is history: its milestones no longer move.
+    queryset: QuerySet[Journey] = Journey.objects.filter(workspace=workspace, closed_on__isnull=True).select_related(
+        "template", "account"
+    )
     if account_ids is not None and len(account_ids) <= MAX_IDS_IN_QUERY:
         queryset = queryset.filter(account_id__in=account_ids)
     wanted = None if account_ids is None else set(account_ids)
@@ -174,6 +233,8 @@ def _usage(workspace: Workspace, journeys: list[Journey], today: dt.date, needs_
         for name, count in (key_events or {}).items():
             if not count:
                 continue
+            if name in MEASURED_EVENTS:
+                usage.daily.setdefault(name, {})[day] = count
             usage.first_seen.setdefault(name, day)
             usage.counts[name] += count
             if day >= since_14:
@@ -235,9 +296,20 @@ def evaluate(*, workspace: Workspace, today: dt.date, account_ids: Iterable[int]
         if progress.completed_on is None and (by_journey[progress.journey_id].template_id, progress.key) in conditions
     }
     usage_by_account = _usage(workspace, [by_journey[pk] for pk in sorted(reading)], today, needs_usage)
+    reads_goals = any(
+        (p := measured.measure_attr(attr)) is not None and p[1] == "goal_pct"
+        for attrs in attrs_by_template.values()
+        for attr in attrs
+    )
+    reading_accounts = sorted(usage_by_account)
+    goals = (
+        goals_for(workspace.pk, reading_accounts if len(reading_accounts) <= MAX_IDS_IN_QUERY else None)
+        if reads_goals and reading_accounts
+        else {}
+    )
     for progress in progress_rows:
         journey = by_journey[progress.journey_id]
-        before = (progress.status, progress.completed_on, progress.last_progress_on)
+        before = (progress.status, progress.completed_on, progress.last_progress_on, progress.measured)
         condition = conditions.get((journey.template_id, progress.key))
         if condition is not None and progress.completed_on is None:
             usage = usage_by_account[journey.account_id]
@@ -249,9 +321,15 @@ def evaluate(*, workspace: Workspace, today: dt.date, account_ids: Iterable[int]
             if read:
                 progress.last_progress_on = max(read)
             snapshot = _snapshot(journey.account, usage, attrs_by_template[journey.template_id])
+            readings = _measure(condition, progress, journey, usage, goals.get(journey.account_id, {}), today)
+            for attr, found_reading in readings.items():
+                # A measure with no value stays out of the snapshot: its leaf is false (lib.conditions).
+                snapshot.pop(attr, None)
+                if found_reading.value is not None:
+                    snapshot[attr] = found_reading.value
             if condition.evaluate(snapshot):
                 progress.completed_on = _completion_day(condition, usage, today)
-                progress.evidence = _evidence(condition, snapshot, usage)
+                progress.evidence = _evidence(condition, snapshot, usage, readings)
                 progress.last_progress_on = progress.completed_on
                 found.result.completed += 1
                 journey.account.workspace = workspace
@@ -260,7 +338,7 @@ def evaluate(*, workspace: Workspace, today: dt.date, account_ids: Iterable[int]
                 if progress.key == INITIAL_VALUE:
                     found.reached_initial_value.append(journey.account)
         progress.status = status_of(progress, today)
-        if (progress.completed_on, progress.last_progress_on) != before[1:]:
+        if (progress.completed_on, progress.last_progress_on, progress.measured) != before[1:]:
             found.changed.append(progress)
         elif progress.status != before[0]:
             # Most nights only the calendar moves a status: one UPDATE per status, not a row each.

@@ -28,3 +28,24 @@ def journey_start_handler_register(handler: JourneyStartHandler) -> None:
 def journey_started(account: Account, started_on: dt.date, today: dt.date) -> None:
     for handler in _JOURNEY_STARTED:
         handler(account, started_on, today)
+
+
+# Goals a measured milestone compares with (journeys.measured: "leads_to_date ≥ 50% of the lead goal").
+# The success plan holds them, and plans sits above journeys: plans registers the provider.
+GoalProvider = Callable[[int, list[int] | None], dict[int, dict[str, float]]]
+
+_GOAL_PROVIDERS: list[GoalProvider] = []
+
+
+def goal_provider_register(provider: GoalProvider) -> None:
+    """`provider(workspace_id, account_ids)` gives {account_id: {"leads": 400.0, "sales": 40.0}}."""
+    if provider not in _GOAL_PROVIDERS:
+        _GOAL_PROVIDERS.append(provider)
+
+
+def goals_for(workspace_id: int, account_ids: list[int] | None) -> dict[int, dict[str, float]]:
+    found: dict[int, dict[str, float]] = {}
+    for provider in _GOAL_PROVIDERS:
+        for account_id, goals in provider(workspace_id, account_ids).items():
+            found.setdefault(account_id, {}).update(goals)
+    return found

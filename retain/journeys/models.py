@@ -13,7 +13,7 @@ class JourneyTemplate(models.Model):
     """One version of the path a segment of customers walks from kick-off to renewal.
 
     `milestones` is the ordered list validated by journeys.templates.clean_milestones at save:
-    [{"key", "name", "target_week", "kind": "checklist"|"data", "criteria": {...}, "items": [...]}].
+    [{"key", "name", "target_week", "kind": "checklist"|"data"|"renewal", "criteria": {...}, "items": [...]}].
     A change publishes a new version; journeys already under way keep the version they started on.
     """
 
@@ -50,6 +50,9 @@ class Journey(models.Model):
     template = models.ForeignKey(JourneyTemplate, on_delete=models.PROTECT, related_name="journeys")
     started_on = models.DateField()
     evaluated_on = models.DateField(null=True, blank=True)
+    # A journey ends when the account churns: its open milestones close and nothing re-evaluates it.
+    closed_on = models.DateField(null=True, blank=True)
+    closed_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -72,6 +75,9 @@ class MilestoneProgress(models.Model):
     evidence = models.JSONField(default=dict, blank=True)
     # Checklist ticks: {"item text": {"on": "2026-09-03", "by": member id}}.
     ticks = models.JSONField(default=dict, blank=True)
+    # A measured milestone (journeys.measured): the baseline kept the first time it was known, and the
+    # latest readings with why a measure has no value: {"baseline": {...}, "as_of": ..., "readings": {...}}.
+    measured = models.JSONField(default=dict, blank=True)
     # The last day anything moved: a tick, or a key event the criteria read was first seen.
     last_progress_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from retain.accounts.models import Account
+from retain.accounts.models import Account, Touchpoint
 from retain.journeys.choices import BarrierState, MilestoneStatus
 from retain.journeys.models import Barrier, Journey, JourneyTemplate, MilestoneProgress
+from retain.lib.dates import start_of_day
+from retain.tasks.choices import TaskStatus
+from retain.tasks.models import Task
 from retain.tenancy.models import Workspace
 
 
@@ -141,3 +144,32 @@ def template_versions(workspace: Workspace) -> dict[str, list[JourneyTemplate]]:
     for template in rows:
         versions.setdefault(template.key, []).append(template)
     return versions
+
+
+# The level of effort beside a measured achievement (seed 002: "% of goals achieved, and the level of
+# effort it took") ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Effort:
+    """What the team spent on an account since its journey started: touchpoints and tasks done."""
+
+    since: dt.date
+    touchpoints: int
+    tasks_done: int
+
+    @property
+    def words(self) -> str:
+        return f"{self.touchpoints} touchpoints and {self.tasks_done} tasks done since {self.since}"
+
+
+def journey_effort(journey: Journey, *, until: dt.date | None = None) -> Effort:
+    """Touchpoints logged and tasks completed on the account from the journey's start (two queries)."""
+    since = start_of_day(journey.started_on, journey.account.workspace.time_zone)
+    touchpoints = Touchpoint.objects.filter(account_id=journey.account_id, occurred_at__gte=since)
+    tasks = Task.objects.filter(account_id=journey.account_id, status=TaskStatus.DONE, completed_at__gte=since)
+    if until is not None:
+        end = start_of_day(until + dt.timedelta(days=1), journey.account.workspace.time_zone)
+        touchpoints = touchpoints.filter(occurred_at__lt=end)
+        tasks = tasks.filter(completed_at__lt=end)
+    return Effort(since=journey.started_on, touchpoints=touchpoints.count(), tasks_done=tasks.count())

@@ -15,7 +15,7 @@ from retain.accounts.choices import Stage
 from retain.accounts.models import Account, Contact, TimelineEntry
 from retain.accounts.selectors import workspace_today
 from retain.journeys import hooks
-from retain.journeys.choices import BarrierKind, BarrierState, MilestoneKind
+from retain.journeys.choices import BarrierKind, BarrierState, MilestoneKind, MilestoneStatus
 from retain.journeys.defaults import DEFAULT_TEMPLATES
 from retain.journeys.evaluation import MAX_IDS_IN_QUERY, EvaluationResult, evaluate, status_of
 from retain.journeys.models import Barrier, Journey, JourneyTemplate, MilestoneProgress
@@ -136,6 +136,10 @@ def milestone_tick(
 ) -> MilestoneProgress:
     """Tick (or untick) one checklist item; the milestone is done when every item is ticked."""
     progress = MilestoneProgress.objects.select_for_update().select_related("journey__template").get(pk=progress.pk)
+    if progress.journey.closed_on is not None:
+        raise ValidationError(
+            {"item": f"the journey closed on {progress.journey.closed_on}: {progress.journey.closed_reason}"}
+        )
     milestone = progress.journey.template.milestone(progress.key)
     if milestone["kind"] != MilestoneKind.CHECKLIST:
         raise ValidationError({"item": f"{progress.name} completes from data, not from ticks"})
@@ -179,7 +183,7 @@ def journeys_advance(
         return found.result
     if found.changed:
         MilestoneProgress.objects.bulk_update(
-            found.changed, ["status", "completed_on", "evidence", "last_progress_on"], batch_size=500
+            found.changed, ["status", "completed_on", "evidence", "last_progress_on", "measured"], batch_size=500
         )
     for status, ids in found.moved_status.items():
         for start in range(0, len(ids), MAX_IDS_IN_QUERY):
@@ -225,6 +229,57 @@ def milestones_record_completed(
     return len(entries)
 
 
+# Renewal outcome and the end of a journey ---------------------------------------------------------------
+
+
+@transaction.atomic
+def milestone_renewal_record(*, account: Account, renewed: bool, on: dt.date, summary: str) -> MilestoneProgress | None:
+    """The account's renewal closed: its open renewal milestones take the outcome.
+
+    Renewed: the milestone completes on `on` with the outcome as evidence (and the completion goes on
+    the timeline once). Churned: the outcome is kept as the milestone's evidence and the journey closes
+    (journey_close), so nothing on it counts as behind or stuck any more. Called by
+    renewals.services.renewal_close, which sits above journeys. Returns the renewal milestone it
+    touched, if the account's open journey has one still open.
+    """
+    journey = Journey.objects.filter(account=account, closed_on__isnull=True).select_related("template").first()
+    if journey is None:
+        return None
+    keys = [m["key"] for m in journey.template.milestones if m["kind"] == MilestoneKind.RENEWAL]
+    progress = (
+        MilestoneProgress.objects.select_for_update()
+        .filter(journey=journey, key__in=keys, completed_on__isnull=True)
+        .order_by("order")
+        .first()
+    )
+    if progress is not None:
+        progress.account = account
+        progress.evidence = {"summary": summary, "outcome": "renewed" if renewed else "churned"}
+        progress.last_progress_on = on
+        if renewed:
+            progress.completed_on = on
+            progress.status = status_of(progress, on)
+        progress.save(update_fields=["evidence", "last_progress_on", "completed_on", "status", "updated_at"])
+        if renewed:
+            milestones_record_completed(progresses=[progress], template_keys={journey.pk: journey.template.key})
+    if not renewed:
+        journey_close(account=account, on=on, reason=summary)
+    return progress
+
+
+def journey_close(*, account: Account, on: dt.date, reason: str) -> bool:
+    """End the account's journey (it churned): every milestone not reached closes. Returns False when
+    the account is on no open journey."""
+    closed = Journey.objects.filter(account=account, closed_on__isnull=True).update(
+        closed_on=on, closed_reason=reason.strip()[:200]
+    )
+    if closed:
+        MilestoneProgress.objects.filter(journey__account=account, completed_on__isnull=True).update(
+            status=MilestoneStatus.CLOSED
+        )
+    return bool(closed)
+
+
 # Lifecycle ----------------------------------------------------------------------------------------
 
 # The automatic rules: the stage an event moves an account to, and the stages it never moves from.
@@ -258,6 +313,8 @@ def lifecycle_move(
     timeline.stage_changed_entry(
         account, old, stage, reason=reason.strip()[:200], actor=actor, via=via, auto=auto
     ).save()
+    if stage == Stage.CHURNED:
+        journey_close(account=account, on=account.stage_entered_on, reason=reason)
     return True
 
 

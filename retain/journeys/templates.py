@@ -9,6 +9,8 @@ built by journeys.evaluation, as of the evaluation day D:
 - ``usage.active_days_30d``: days with any usage in the 30 days ending on D.
 - ``usage.events_30d``: events in the 30 days ending on D.
 - ``account.tier``, ``account.edition``, ``account.stage``.
+- ``measures.<measure>.growth_pct`` and ``measures.<measure>.goal_pct``: a measure against the
+  account's own baseline or against its success plan's goal (journeys.measured says how).
 
 Key events are the milestone evidence of the usage vocabulary (retain.usage.vocabulary.KEY_EVENTS);
 other event names are refused at save because the daily rollups do not keep them.
@@ -21,6 +23,7 @@ from typing import Any
 
 from retain.accounts.choices import Edition, Tier
 from retain.journeys.choices import MilestoneKind
+from retain.journeys.measured import MEASURE_ATTRS
 from retain.lib.conditions import check
 from retain.lib.definitions import Checker, Document, join, load, one_of
 from retain.usage.vocabulary import KEY_EVENTS
@@ -32,6 +35,7 @@ KNOWN_ATTRS: tuple[str, ...] = (
     *(f"events.{name}.{measure}" for name in KEY_EVENTS for measure in EVENT_MEASURES),
     *USAGE_ATTRS,
     *ACCOUNT_ATTRS,
+    *MEASURE_ATTRS,
 )
 MAX_WEEK = 104
 MILESTONE_KEYS = ("key", "name", "target_week", "kind", "description", "criteria", "items")
@@ -110,6 +114,10 @@ def _clean_milestones(data: object, document: Document | None) -> list[dict[str,
             criteria = check(c, raw.get("criteria"), f"{path}.criteria", known_attrs=KNOWN_ATTRS)
             if criteria is not None:
                 milestone["criteria"] = criteria.to_data()
+        elif kind == MilestoneKind.RENEWAL:
+            for extra in ("criteria", "items"):
+                if extra in raw:
+                    c.error(f"{path}.{extra}", "a renewal milestone completes from the renewal's outcome; remove it")
         elif kind == MilestoneKind.CHECKLIST:
             items = raw.get("items")
             if (

@@ -148,3 +148,26 @@ def first_ninety_days(view: PlanView, starts_on: dt.date) -> tuple[list[Period],
         else:
             period.ours.append(commitment)
     return periods, later
+
+
+# A key success metric counted in these units is the plan's lead goal or new-sales goal, the goals a
+# measured milestone compares leads and sales to date with (journeys.measured, seed 002 "Achievement").
+GOAL_UNITS = {"lead": "leads", "leads": "leads", "sale": "sales", "sales": "sales", "won deals": "sales"}
+
+
+def measured_goals(*, workspace_id: int, account_ids: list[int] | None) -> dict[int, dict[str, float]]:
+    """{account_id: {"leads": target, "sales": target}} from the success plans' key metrics, one query.
+
+    A metric counts when its unit names leads or sales (GOAL_UNITS); with two such metrics the
+    earlier one (by id) is the goal. `account_ids` None reads the whole workspace.
+    """
+    metrics = SuccessMetric.objects.filter(objective__goal__plan__workspace_id=workspace_id)
+    if account_ids is not None:
+        metrics = metrics.filter(objective__goal__plan__account_id__in=account_ids)
+    rows = metrics.order_by("-id").values_list("objective__goal__plan__account_id", "unit", "target_value")
+    found: dict[int, dict[str, float]] = {}
+    for account_id, unit, target in rows:
+        goal = GOAL_UNITS.get(unit.strip().lower())
+        if goal is not None:
+            found.setdefault(account_id, {})[goal] = float(target)
+    return found

@@ -248,9 +248,9 @@ class _Progress(NamedTuple):
 
 def _add_milestones(snapshots: dict[int, Snapshot], workspace: Workspace, ids: set[int] | None, day: dt.date) -> None:
     rows = _scoped(MilestoneProgress.objects.all(), workspace, ids, "account_id").values_list(
-        "account_id", "key", "due_on", "completed_on", "last_progress_on"
+        "account_id", "key", "due_on", "completed_on", "last_progress_on", "journey__closed_on"
     )
-    for account_id, key, due_on, completed_on, last_progress_on in rows:
+    for account_id, key, due_on, completed_on, last_progress_on, closed_on in rows:
         snap = snapshots.get(account_id)
         if snap is None:
             continue
@@ -261,7 +261,8 @@ def _add_milestones(snapshots: dict[int, Snapshot], workspace: Workspace, ids: s
             completed_on if completed_on is not None and completed_on <= day else None,
             last_progress_on if last_progress_on is not None and last_progress_on <= day else None,
         )
-        status = status_of(cast(MilestoneProgress, progress), day)
+        # A journey closed by a churn leaves its milestones closed, never behind or stuck.
+        status = status_of(cast(MilestoneProgress, progress), day, closed_on)
         snap[f"milestone.{key}.status"] = str(status)
         if status == MilestoneStatus.BEHIND:
             snap["milestones.behind"] += 1

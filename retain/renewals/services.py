@@ -22,7 +22,7 @@ from retain.accounts import timeline
 from retain.accounts.choices import SubscriptionStatus
 from retain.accounts.models import Subscription, TimelineEntry
 from retain.accounts.selectors import rate_table, workspace_today
-from retain.journeys.services import lifecycle_on_churn
+from retain.journeys.services import lifecycle_on_churn, milestone_renewal_record
 from retain.lib.columns import check_value
 from retain.lib.money import MissingRate, RateTable, quantize
 from retain.renewals.choices import (
@@ -261,6 +261,13 @@ def _clean_reasons(renewal: Renewal, outcome: str, reasons: Iterable[ReasonCode]
     return chosen
 
 
+def _outcome_words(renewal: Renewal, reasons: Sequence[ReasonCode]) -> str:
+    """ "Renewed with expansion on 2026-11-30: ARR 24,000 → 30,000 (More seats)": the renewal milestone's evidence."""
+    label = Outcome(renewal.outcome).label
+    why = f" ({', '.join(r.label for r in reasons)})" if reasons else ""
+    return f"{label} on {renewal.close_date}: ARR {renewal.target_amount:,.0f} → {renewal.final_amount:,.0f}{why}"
+
+
 @transaction.atomic
 def renewal_close(
     *,
@@ -333,6 +340,12 @@ def renewal_close(
     renewal.save()
     renewal.reasons.set(chosen)
     timeline.renewal_closed_entry(renewal, reasons=[r.label for r in chosen], actor=actor, via=via).save()
+    milestone_renewal_record(
+        account=renewal.account,
+        renewed=outcome != Outcome.CHURNED,
+        on=renewal.close_date,
+        summary=_outcome_words(renewal, chosen),
+    )
     if outcome == Outcome.CHURNED:
         lifecycle_on_churn(account=renewal.account)
     return renewal

@@ -29,7 +29,7 @@ from retain.usage.models import (
     RollupState,
     UsageEvent,
 )
-from retain.usage.vocabulary import LOGIN, TICKET_EVENTS, feature_of, is_activity, is_key_event
+from retain.usage.vocabulary import LOGIN, TICKET_EVENTS, feature_of, is_activity, kept_event
 
 CHUNK = 5000
 # Late-attributed accounts rebuilt from raw events per transaction.
@@ -62,8 +62,9 @@ class Fold:
                 counts["logins"] += 1
             elif name in TICKET_EVENTS:
                 counts[TICKET_EVENTS[name]] += 1
-            elif is_key_event(call_type, name):
-                self.key_events[(account_id, day)][name] += 1
+        kept = kept_event(call_type, name)
+        if kept is not None:
+            self.key_events[(account_id, day)][kept] += 1
         self.users[(account_id, user, day)] += 1
         feature = feature_of(call_type, name, properties if isinstance(properties, dict) else {})
         if feature is not None:

@@ -29,6 +29,16 @@ KEY_EVENTS = (
     "Social Monitoring Enabled",
 )
 _KEY_EVENTS = set(KEY_EVENTS)
+
+# Measured milestones (journeys.measured) count visitors, leads and sales per day, so the daily rollups
+# keep these beside the key events. The demo vendor's vocabulary had no visit or sale event: a tracked
+# visit is a `page` call or a `Page Viewed` track event, a sale is `Lead Converted` (or a CRM import of
+# won deals sending it). They stay feature uses / activity as before; only their daily count is kept.
+PAGE_VIEWED = "Page Viewed"
+LEAD_CREATED = "Lead Created"
+LEAD_CONVERTED = "Lead Converted"
+MEASURED_EVENTS = (PAGE_VIEWED, LEAD_CREATED, LEAD_CONVERTED)
+_KEPT_EVENTS = _KEY_EVENTS | set(MEASURED_EVENTS)
 MAX_FEATURE_CHARS = 200
 
 
@@ -47,6 +57,15 @@ def feature_of(call_type: str, name: str, properties: dict[str, Any]) -> str | N
 
 def is_key_event(call_type: str, name: str) -> bool:
     return call_type == "track" and name in _KEY_EVENTS
+
+
+def kept_event(call_type: str, name: str) -> str | None:
+    """The name a call's daily count is kept under in the rollups' key events, or None."""
+    if call_type == "page":
+        return PAGE_VIEWED
+    if call_type == "track" and name in _KEPT_EVENTS:
+        return name
+    return None
 
 
 def is_activity(call_type: str) -> bool:

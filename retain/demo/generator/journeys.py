@@ -235,7 +235,15 @@ def _journeys(ctx: DemoContext) -> tuple[list[Journey], list[MilestoneProgress]]
                 evidence={},
             )
             before_history = progress.due_on < history_from
-            if milestone["kind"] == MilestoneKind.CHECKLIST:
+            if milestone["kind"] == MilestoneKind.RENEWAL:
+                # The renewals step writes closed renewals as rows, not through renewal_close: the
+                # first renewal completes the milestone as renewal_close would (a churn closes the
+                # journey at the end of this step).
+                done = _outcome(plan, milestone, progress.due_on, rng, allow_never=True)
+                if done is not None and done <= ctx.today:
+                    progress.completed_on = progress.last_progress_on = done
+                    progress.evidence = {"summary": f"Renewed on {done.isoformat()}", "outcome": "renewed"}
+            elif milestone["kind"] == MilestoneKind.CHECKLIST:
                 done = _outcome(plan, milestone, progress.due_on, rng, allow_never=not before_history)
                 _tick(progress, milestone, done, account.owner_id, ctx.today, rng)
             elif before_history:
@@ -459,10 +467,28 @@ def _onboarding_plans(ctx: DemoContext) -> int:
     return written
 
 
+def _close_churned(ctx: DemoContext, journeys: list[Journey]) -> int:
+    """The journeys of accounts that churned end on their churn day, as journey_close ends them: what
+    was not reached by then is closed, never behind or stuck."""
+    churned = {plan.external_id: plan.churned_on for plan in ctx.world.accounts if plan.churned_on is not None}
+    closing = [j for j in journeys if j.account.external_id in churned and churned[j.account.external_id] <= ctx.today]
+    for journey in closing:
+        journey.closed_on = churned[journey.account.external_id]
+        journey.closed_reason = f"Churned on {journey.closed_on.isoformat()}"
+    Journey.objects.bulk_update(closing, ["closed_on", "closed_reason"], batch_size=BATCH)
+    ids = [journey.pk for journey in closing]
+    for start in range(0, len(ids), BATCH):
+        MilestoneProgress.objects.filter(journey_id__in=ids[start : start + BATCH], completed_on__isnull=True).update(
+            status=MilestoneStatus.CLOSED
+        )
+    return len(closing)
+
+
 def build_journeys(ctx: DemoContext) -> str:
     people = _People(ctx)
     journeys, rows = _journeys(ctx)
     completed, moved = _evaluate(ctx, journeys, rows)
+    closed = _close_churned(ctx, journeys)
     barriers = _barriers(ctx, people)
     plans, metrics = _plans(ctx, people)
     onboarding = _onboarding_plans(ctx)
@@ -475,7 +501,8 @@ def build_journeys(ctx: DemoContext) -> str:
     ctx.counts["success_plans"] = plans
     mix = ", ".join(f"{statuses.get(s, 0)} {s}" for s in MilestoneStatus.values if statuses.get(s))
     return (
-        f"{len(journeys)} journeys ({completed} milestones completed from usage, {moved} to adoption; "
+        f"{len(journeys)} journeys ({completed} milestones completed from usage, {moved} to adoption, "
+        f"{closed} closed by a churn; "
         f"due so far: {mix}), {barriers} barriers, {plans} success plans with {metrics} metrics "
         f"({refreshed} from usage), {onboarding} 30/60/90-day commitments"
     )

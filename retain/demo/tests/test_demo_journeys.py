@@ -168,3 +168,15 @@ def test_the_step_is_deterministic(demo: DemoContext) -> None:
     step = next(s for s in STEPS if s.name == "journeys and success plans")
     step.run(demo)
     assert _state(demo) == before
+
+
+def test_churned_accounts_journeys_are_closed_and_first_renewals_complete_the_renewal_milestone(
+    demo: DemoContext,
+) -> None:
+    closed = Journey.objects.filter(workspace=demo.ws, closed_on__isnull=False).select_related("account")
+    assert closed and all(journey.account.stage == "churned" for journey in closed)
+    assert not MilestoneProgress.objects.filter(
+        journey__in=closed, status__in=[MilestoneStatus.BEHIND, MilestoneStatus.STUCK]
+    ).exists()
+    renewed = MilestoneProgress.objects.filter(workspace=demo.ws, key="renewal", completed_on__isnull=False)
+    assert renewed and all(p.evidence["outcome"] == "renewed" for p in renewed)

@@ -184,7 +184,8 @@ def test_an_unknown_condition_key_gets_the_same_words_on_its_own() -> None:
         (
             parse_milestones,
             MILESTONES.replace("kind: data", "kind: dta"),
-            "definition.yaml:4:3: milestones[0].kind: must be one of checklist, data (got 'dta'; did you mean 'data'?)",
+            "definition.yaml:4:3: milestones[0].kind: must be one of checklist, data, renewal"
+            " (got 'dta'; did you mean 'data'?)",
         ),
         (
             parse_playbook,

@@ -269,3 +269,26 @@ def test_late_attributed_accounts_are_recomputed_in_chunks_alike(
     assert sum(row[2] for row in incremental["accounts"]) == 10
     rollups_rebuild(workspace=workspace)
     assert snapshot() == incremental
+
+
+def test_visits_leads_and_sales_are_counted_per_day_for_measured_milestones(
+    workspace: Workspace, key: WriteKey, initech: Account
+) -> None:
+    page = {"type": "page", "userId": "ann", "name": "Pricing", "timestamp": "2026-11-19T08:00:00Z"}
+    send(
+        key,
+        {**page, "messageId": "p1", "context": {"groupId": "acct-1"}},
+        track("ann", "Page Viewed", "2026-11-19T08:10:00Z"),
+        track("ann", "Lead Created", "2026-11-19T09:00:00Z"),
+        track("ann", "Lead Created", "2026-11-19T09:30:00Z"),
+        track("ann", "Lead Converted", "2026-11-19T10:00:00Z"),
+    )
+    rollups_fold(workspace=workspace)
+    day = DailyAccountUsage.objects.get(account=initech)
+    assert day.key_events == {"Page Viewed": 2, "Lead Created": 2, "Lead Converted": 1}
+    # They stay activity, and a tracked Page Viewed or Lead Converted is still a feature use.
+    assert day.events == 5
+    assert sorted(DailyFeatureUsage.objects.values_list("feature", "events")) == [
+        ("Lead Converted", 1),
+        ("Page Viewed", 1),
+    ]

@@ -9,7 +9,10 @@ from django import template
 from retain.accounts.choices import ContactStatus, Stage
 from retain.accounts.models import Account
 from retain.journeys.choices import BarrierKind, MilestoneKind
+from retain.journeys.measured import measure_attr
 from retain.journeys.models import Journey, MilestoneProgress
+from retain.journeys.selectors import journey_effort
+from retain.lib.conditions import parse
 from retain.web.forms import owner_candidates
 
 register = template.Library()
@@ -22,6 +25,23 @@ def milestone_items(journey: Journey, progress: MilestoneProgress) -> list[dict[
     if milestone is None or milestone["kind"] != MilestoneKind.CHECKLIST:
         return None
     return [{"text": text, "tick": progress.ticks.get(text)} for text in milestone["items"]]
+
+
+@register.simple_tag
+def milestone_measures(journey: Journey, progress: MilestoneProgress) -> dict[str, Any] | None:
+    """A measured milestone's latest readings ("leads +12%: …", or why a measure has none yet) and, when
+    it reads a goal, the level of effort spent since the journey started; None for other milestones."""
+    milestone = next((m for m in journey.template.milestones if m["key"] == progress.key), None)
+    if milestone is None or milestone["kind"] != MilestoneKind.DATA:
+        return None
+    forms = {parsed[1] for attr in parse(milestone["criteria"]).attrs() if (parsed := measure_attr(attr))}
+    if not forms:
+        return None
+    readings = (progress.measured or {}).get("readings") or {}
+    return {
+        "readings": [] if progress.completed_on else [r["words"] for r in readings.values()],
+        "effort": journey_effort(journey, until=progress.completed_on) if "goal_pct" in forms else None,
+    }
 
 
 @register.simple_tag

@@ -51,6 +51,7 @@ STATUS_BAND = {
     MilestoneStatus.BEHIND: "band-yellow",
     MilestoneStatus.DONE_LATE: "band-yellow",
     MilestoneStatus.STUCK: "band-red",
+    MilestoneStatus.CLOSED: "",
 }
 STATUS_LABELS = dict(MilestoneStatus.choices)
 
