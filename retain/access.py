@@ -332,6 +332,8 @@ def get_rw_review_for_user(member: Member, pk: object) -> BusinessReview:
     review = get_review_for_user(member, pk)
     _require_account_rw(member, review.account, "business review")
     return review
+
+
 def get_rw_balance_plan_for_user(member: Member, pk: object) -> BalancePlan:
     """Balancing moves accounts between books: managers and admins only (others 403, outsiders 404)."""
     plan = get_for_member(member, BalancePlan.objects.all(), pk)

@@ -3,8 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework import permissions
 from rest_framework.routers import SimpleRouter
 
-from retain.api import expansion, journeys, messaging, ownership, plans, renewals, reviews, tasks, views
-from retain.api import expansion, inbound, journeys, messaging, ownership, plans, renewals, tasks, views
+from retain.api import expansion, inbound, journeys, messaging, ownership, plans, renewals, reviews, tasks, views
 
 router = SimpleRouter()
 router.register("accounts", views.AccountViewSet, basename="account")

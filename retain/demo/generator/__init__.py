@@ -15,10 +15,9 @@ from collections.abc import Callable
 
 from retain.demo.generator import (
     accounts,
-    health,
-    inbound,
     coverage,
     health,
+    inbound,
     insights,
     journeys,
     playbooks,

@@ -45,10 +45,8 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # The menus of the top bar: what a CSM does with customers, the money, outreach, the workspace.
 GROUPS = {
     "success": ("journeys", "health", "risk", "playbooks"),
-    "revenue": ("renewals", "expansion", "revenue", "books"),
-    "outreach": ("messages", "surveys", "inbound"),
     "revenue": ("renewals", "expansion", "revenue", "books", "team"),
-    "outreach": ("messages", "surveys"),
+    "outreach": ("messages", "surveys", "inbound"),
     "workspace": ("segments", "imports", "settings"),
 }
 
