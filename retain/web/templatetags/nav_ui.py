@@ -9,7 +9,19 @@ register = template.Library()
 # Each section with the URL names (exact, or a prefix ending in "*") whose pages belong to it. The
 # first match wins, so the narrower names come before the prefixes that would also take them.
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("accounts", ("accounts", "workspace", "account*", "contact*", "subscription*", "touchpoint-log", "success-plan")),
+    (
+        "accounts",
+        (
+            "accounts",
+            "workspace",
+            "account*",
+            "contact*",
+            "subscription*",
+            "touchpoint-log",
+            "success-plan",
+            "business-review*",
+        ),
+    ),
     ("tasks", ("task*",)),
     ("journeys", ("journey*", "milestone*", "barrier*")),
     ("health", ("health", "scorecard*")),
