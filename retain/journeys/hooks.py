@@ -28,3 +28,20 @@ def journey_start_handler_register(handler: JourneyStartHandler) -> None:
 def journey_started(account: Account, started_on: dt.date, today: dt.date) -> None:
     for handler in _JOURNEY_STARTED:
         handler(account, started_on, today)
+
+
+StageChangeHandler = Callable[["Account", str, str], object]
+
+_STAGE_CHANGED: list[StageChangeHandler] = []
+
+
+def stage_change_handler_register(handler: StageChangeHandler) -> None:
+    """`handler(account, old_stage, new_stage)` runs when `lifecycle_move` moved an account (same
+    transaction): the team app hands an onboarding account to its long-term owner."""
+    if handler not in _STAGE_CHANGED:
+        _STAGE_CHANGED.append(handler)
+
+
+def stage_changed(account: Account, old: str, new: str) -> None:
+    for handler in _STAGE_CHANGED:
+        handler(account, old, new)

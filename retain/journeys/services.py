@@ -258,6 +258,7 @@ def lifecycle_move(
     timeline.stage_changed_entry(
         account, old, stage, reason=reason.strip()[:200], actor=actor, via=via, auto=auto
     ).save()
+    hooks.stage_changed(account, old, stage)
     return True
 
 
