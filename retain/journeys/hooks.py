@@ -49,3 +49,18 @@ def goals_for(workspace_id: int, account_ids: list[int] | None) -> dict[int, dic
         for account_id, goals in provider(workspace_id, account_ids).items():
             found.setdefault(account_id, {}).update(goals)
     return found
+StageChangeHandler = Callable[["Account", str, str], object]
+
+_STAGE_CHANGED: list[StageChangeHandler] = []
+
+
+def stage_change_handler_register(handler: StageChangeHandler) -> None:
+    """`handler(account, old_stage, new_stage)` runs when `lifecycle_move` moved an account (same
+    transaction): the team app hands an onboarding account to its long-term owner."""
+    if handler not in _STAGE_CHANGED:
+        _STAGE_CHANGED.append(handler)
+
+
+def stage_changed(account: Account, old: str, new: str) -> None:
+    for handler in _STAGE_CHANGED:
+        handler(account, old, new)

@@ -315,6 +315,7 @@ def lifecycle_move(
     ).save()
     if stage == Stage.CHURNED:
         journey_close(account=account, on=account.stage_entered_on, reason=reason)
+    hooks.stage_changed(account, old, stage)
     return True
 
 

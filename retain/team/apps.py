@@ -13,3 +13,7 @@ class TeamConfig(AppConfig):
         from retain.team import cadence, services  # noqa: F401
 
         hooks.account_created_handler_register(services.on_account_created)
+        # Onboarding accounts go from the operational CSM to a long-term owner at the stage change.
+        from retain.journeys.hooks import stage_change_handler_register
+
+        stage_change_handler_register(services.on_stage_changed)

@@ -196,6 +196,26 @@ def on_account_created(account: Account, actor: Member | None) -> None:
         )
 
 
+def on_stage_changed(account: Account, old: str, new: str) -> None:
+    """journeys.hooks handler: an account leaving onboarding for the coverage model's hand-over
+    stage (or later) moves from its operational CSM to a long-term owner of its tier's kind."""
+    saved = CoverageModel.objects.filter(workspace_id=account.workspace_id).first()
+    if saved is None:
+        return
+    coverage = selectors.coverage_from(saved)
+    if not coverage.onboarding_kind or not coverage.hand_over_at or old != Stage.ONBOARDING:
+        return
+    order = list(Stage.values)
+    if order.index(new) < order.index(coverage.hand_over_at) or new == Stage.CHURNED:
+        return
+    owner = account.owner
+    if owner is not None and owner.csm_kind != coverage.onboarding_kind:
+        return  # already with a long-term owner
+    accounts_assign(
+        workspace=account.workspace, accounts=[account], actor=None, via=AssignmentVia.HAND_OVER, coverage=coverage
+    )
+
+
 # Balancing --------------------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 """The team's coverage and relationships in the demo: the seeds' coverage model saved (so new
 accounts are assigned by it), the adoption-call cadence playbook, a hand-off from sales for each
-account that became a customer in the last 90 days, two groups with subsidiaries, stakeholder maps
+account that became a customer in the last three weeks, two groups with subsidiaries, stakeholder maps
 on enterprise and strategic accounts, and a draft balancing plan for the manager to preview.
 
 Everything goes through the team's services; the inputs (goals, promises, who influences what,
@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Q
+
 from retain.accounts.choices import ContactStatus, Tier
 from retain.accounts.models import Account, Contact
 from retain.demo.generator.context import DemoContext
 from retain.playbooks.services import playbook_save
-from retain.tasks.choices import TaskStatus
 from retain.tasks.models import Task
-from retain.tasks.services import task_complete
 from retain.team import services
 from retain.team.choices import HandoffSource, Influence, Sentiment
 from retain.team.coverage import DEFAULT_PATH, DEFAULT_SOURCE
 from retain.tenancy.choices import Role
 
-RECENT_DAYS = 90
+RECENT_DAYS = 21  # deals closed in the last three weeks have a hand-off (at least NEWEST of them)
+NEWEST = 3
 GROUPS = 2
 SUBSIDIARIES = (2, 4)
 GOALS = (
@@ -74,7 +75,9 @@ def build_coverage(ctx: DemoContext) -> str:
 
 def _handoffs(ctx: DemoContext) -> int:
     since = ctx.today - dt.timedelta(days=RECENT_DAYS)
-    recent = Account.objects.filter(workspace=ctx.ws, customer_since__gte=since).select_related("owner__user")
+    customers = Account.objects.filter(workspace=ctx.ws, customer_since__isnull=False).exclude(stage="churned")
+    newest = list(customers.order_by("-customer_since", "pk").values_list("pk", flat=True)[:NEWEST])
+    recent = customers.filter(Q(customer_since__gte=since) | Q(pk__in=newest)).select_related("owner__user")
     count = 0
     for account in recent.order_by("pk"):
         rng = ctx.rng("coverage", "handoff", account.pk)
@@ -97,16 +100,11 @@ def _handoffs(ctx: DemoContext) -> int:
             risks=rng.sample(RISKS, rng.randint(0, 2)),
         )
         count += 1
-    # Kickoffs due before today were held: done, with the call on the timeline.
-    for task in Task.objects.filter(
-        workspace=ctx.ws, source_ref__startswith="handoff:", status=TaskStatus.OPEN, due_on__lt=ctx.today
-    ).select_related("account", "owner"):
-        task_complete(
-            task=task,
-            actor=task.owner,
-            outcome="Kickoff held; the hand-off was confirmed with the customer.",
-            via="demo",
-        )
+    # Each kickoff task was made when its deal closed (the demo's rows are dated like the playbooks').
+    kickoffs = list(Task.objects.filter(workspace=ctx.ws, source_ref__startswith="handoff:").select_related("account"))
+    for task in kickoffs:
+        task.created_at = ctx.at(task.account.customer_since or ctx.today, 10)
+    Task.objects.bulk_update(kickoffs, ["created_at"])
     return count
 
 

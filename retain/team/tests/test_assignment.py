@@ -100,3 +100,19 @@ def test_a_thousand_imported_accounts_are_assigned_within_two_seconds(workspace:
     per_owner = {o: list(counts).count(o) for o in set(counts)}
     assert sorted(per_owner.values()) == [125] * 8
     assert len(queries) < 100, len(queries)  # one update per CSM; inserts in batches, not one per account
+
+
+def test_an_onboarding_account_moves_to_its_long_term_owner_when_it_reaches_adoption(
+    workspace: Workspace, mark: Member, erin: Member, otto: Member
+) -> None:
+    from retain.journeys.services import lifecycle_move
+
+    services.coverage_save(workspace=workspace, actor=mark, source=DEFAULT_SOURCE)
+    account = new_account(workspace, "Fresh", stage="onboarding")
+    assert account.owner == otto
+    lifecycle_move(account=account, actor=otto, stage="adoption", reason="initial value reached")
+    account.refresh_from_db()
+    assert account.owner == erin
+    hand_over = Assignment.objects.filter(account=account, via="hand_over").get()
+    assert hand_over.previous_owner == otto
+    assert hand_over.reason.startswith("Enterprise tier → enterprise CSM; Erin has room")

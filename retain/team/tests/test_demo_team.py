@@ -33,7 +33,7 @@ def test_the_demo_has_coverage_handoffs_groups_stakeholders_and_a_plan(demo: Dem
     assert CoverageModel.objects.filter(workspace=ws).exists()
     handoffs = Handoff.objects.filter(workspace=ws)
     assert handoffs.exists()
-    assert all(h.closed_on >= TODAY - dt.timedelta(days=90) for h in handoffs)
+    assert handoffs.count() >= 3
     assert Task.objects.filter(workspace=ws, source_ref__startswith="handoff:").count() == handoffs.count()
     assert Subsidiary.objects.filter(workspace=ws).values("parent").distinct().count() == 2
     parent = Subsidiary.objects.filter(workspace=ws).first().parent  # type: ignore[union-attr]

@@ -73,6 +73,9 @@ def test_a_csm_walks_their_book_and_a_manager_previews_and_edits_a_balancing_pla
     )
     Account.objects.filter(pk=accounts[4].pk).update(mrr=Decimal(5000))
 
+    # Generous waits: the machine running the suite is shared, and a page may take long to come.
+    page.set_default_timeout(60_000)
+    page.set_default_navigation_timeout(60_000)
     log_in(page, live_server, erin)
     page.goto(f"{live_server.url}/w/acme/my-book/")
     page.wait_for_selector("#accounts tbody tr[data-account]")
