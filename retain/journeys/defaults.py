@@ -16,6 +16,8 @@ def _seen(*names: str) -> dict[str, Any]:
 
 
 _LEADS_FLOWING = {"attr": "events.Lead Created.count_14d", "op": "gte", "value": 5}
+# Seed 002's "Progress": a % increase measured against the account's own first month.
+_LEADS_UP = {"attr": "measures.leads_28d.growth_pct", "op": "gte", "value": 20}
 _MONTH_OF_STATS = {"attr": "usage.active_days_30d", "op": "gte", "value": 20}
 
 CRITICAL_PATH: dict[str, Any] = {
@@ -50,8 +52,9 @@ CRITICAL_PATH: dict[str, Any] = {
             "key": "progress",
             "name": "Progress",
             "target_week": 6,
-            "kind": "checklist",
-            "items": ["Progress review held", "Barriers agreed with the customer"],
+            "kind": "data",
+            "description": "Leads up at least 20% on the account's first 28 days of data (journeys.measured).",
+            "criteria": _LEADS_UP,
         },
         {
             "key": INITIAL_VALUE,

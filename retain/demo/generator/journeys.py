@@ -69,7 +69,7 @@ BARRIERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("Workflow templates missing for their industry",),
     ),
     "progress": (
-        ("Progress review keeps being postponed",),
+        ("Leads flat since the first month", "Progress review keeps being postponed"),
         ("No CSM capacity for the review",),
     ),
     "initial-value": (
