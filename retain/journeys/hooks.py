@@ -49,6 +49,8 @@ def goals_for(workspace_id: int, account_ids: list[int] | None) -> dict[int, dic
         for account_id, goals in provider(workspace_id, account_ids).items():
             found.setdefault(account_id, {}).update(goals)
     return found
+
+
 StageChangeHandler = Callable[["Account", str, str], object]
 
 _STAGE_CHANGED: list[StageChangeHandler] = []
