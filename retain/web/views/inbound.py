@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -186,9 +187,8 @@ def inbound_rules(request: HttpRequest, member: Member) -> HttpResponse:
         "secrets": [
             (name, name.replace("_", " ").capitalize(), bool(getattr(setup, name))) for name in services.SECRETS
         ],
-        "hook_base": request.build_absolute_uri(f"/hooks/inbound/{inbound_token(workspace.pk)}/")
-        if member.is_admin
-        else "",
+        # Like every link Retain gives out, it starts at RETAIN_SITE_URL, not the host of this request.
+        "hook_base": f"{settings.SITE_URL}/hooks/inbound/{inbound_token(workspace.pk)}/" if member.is_admin else "",
     }
     return render(request, "web/inbound/rules.html", context, status=400 if problems else 200)
 
