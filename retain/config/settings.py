@@ -302,6 +302,7 @@ SPECTACULAR_SETTINGS = {
         "CommitmentStatusEnum": "retain.plans.choices.CommitmentStatus",
         "TaskKindEnum": "retain.tasks.choices.TaskKind",
         "TouchpointKindEnum": "retain.accounts.choices.TouchpointKind",
+        "InboundSourceEnum": "retain.routing.choices.Source",
     },
 }
 

@@ -7,22 +7,22 @@ for many accounts, as of any day D) from RoutingConfig.ready.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db.models import Count
 
-from retain.health.catalogue import LOWER_IS_HEALTHIER, SENTIMENT, MeasureKind, Param, register
+from retain.health.catalogue import LOWER_IS_HEALTHIER, SENTIMENT, MeasureKind, register
 from retain.health.measures import Params, Scope, Values, register_query
 from retain.lib.dates import start_of_day
 from retain.routing.models import InboundMessage
 
 KIND = "unhappy_questions"
 UNHAPPY = ("complaint", "cancellation")
+DAYS = 90
 
 
 def unhappy_questions(scope: Scope, day: dt.date, params: Params) -> dict[int, Values]:
-    """{account_id: {KIND: n}}: complaints and cancellation-intent questions received in the `days` ending D."""
-    days = int(params.get(KIND, {}).get("days", 90))
+    """{account_id: {KIND: n}}: complaints and cancellation-intent questions received in the 90 days ending D."""
+    days = DAYS
     zone = scope.workspace.time_zone
     end = start_of_day(day + dt.timedelta(days=1), zone)
     start = start_of_day(day - dt.timedelta(days=days - 1), zone)
@@ -35,12 +35,6 @@ def unhappy_questions(scope: Scope, day: dt.date, params: Params) -> dict[int, V
     return {account_id: {KIND: found.get(account_id, 0.0)} for account_id in scope.all_ids()}
 
 
-def _check_days(value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 730:
-        return "must be a whole number of days from 1 to 730"
-    return None
-
-
 def register_measure() -> None:
     register(
         MeasureKind(
@@ -50,12 +44,11 @@ def register_measure() -> None:
             direction=LOWER_IS_HEALTHIER,
             unit="questions",
             doc="The account's inbound questions routed (or corrected) to the complaint or cancellation "
-            "category, received in the `days` calendar days ending D. Zero when there were none.",
+            "category, received in the 90 calendar days ending D. Zero when there were none.",
             words=lambda v, p: (
-                f"{round(v)} complaint or cancellation question{'s' if round(v) != 1 else ''} in {p['days']} days"
+                f"{round(v)} complaint or cancellation question{'s' if round(v) != 1 else ''} in {DAYS} days"
             ),
             when_missing="no complaint or cancellation question",
-            params={"days": Param("days", 90, "how far back a question counts, in days", _check_days)},
         )
     )
     register_query(unhappy_questions, (KIND,))

@@ -74,6 +74,34 @@ def routing_rules_save(*, actor: Member | None, workspace: Workspace, text: str)
     return setup
 
 
+SECRETS = ("mailgun_signing_key", "slack_signing_secret", "zendesk_signing_secret", "intercom_client_secret")
+
+
+def routing_settings_save(
+    *, actor: Member, workspace: Workspace, support_webhook_url: str, secrets: dict[str, str]
+) -> RoutingSetup:
+    """The support tool's webhook and the providers' signing secrets; a secret left empty is kept."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import URLValidator
+
+    url = support_webhook_url.strip()
+    if url:
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            raise RoutingError("support_webhook_url", "must be an http:// or https:// address") from None
+    setup = routing_setup_get(workspace=workspace)
+    setup.support_webhook_url = url
+    for name in SECRETS:
+        value = (secrets.get(name) or "").strip()
+        if len(value) > 200:
+            raise RoutingError(name, "must be at most 200 characters")
+        if value:
+            setattr(setup, name, value)
+    setup.save()
+    return setup
+
+
 # Matching the sender -------------------------------------------------------------------------------
 
 

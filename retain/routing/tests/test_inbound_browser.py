@@ -40,6 +40,7 @@ def test_inbound_pages(
     page: Any,
     carol: Member,
     mark: Member,
+    alice: Member,
     workspace: Workspace,
     account: Account,
     jane: Contact,
@@ -96,3 +97,12 @@ def test_inbound_pages(
     page.click("#rules-form button[type=submit]")
     assert "rules.yaml:3:12: rules[0].when.tierr: unknown key (did you mean 'tier'?)" in page.inner_text("#issues")
     _shoot(page, folder, "rules")
+
+    page.context.clear_cookies()
+    log_in(page, live_server, alice)
+    page.goto(f"{live_server.url}/w/acme/inbound/rules/")
+    assert "/hooks/inbound/" in page.inner_text("#hooks")
+    page.fill("#inbound-settings input[name=support_webhook_url]", "https://support.example/in")
+    page.click("#inbound-settings button[type=submit]")
+    page.wait_for_selector("text=Inbound settings saved.")
+    _shoot(page, folder, "rules-admin")

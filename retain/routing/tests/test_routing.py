@@ -248,3 +248,20 @@ def test_weekly_retraining_runs_for_workspaces_with_new_corrections(
         assert retrain_all() == 1  # the other workspace has no corrections
         assert retrain_all() == 0  # nothing new since
     assert services.routing_setup_get(workspace=workspace).model_corrections == 1
+
+
+def test_admins_set_the_support_webhook_and_secrets(workspace: Workspace, alice: Member) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(alice.user)
+    url = f"/w/{workspace.slug}/inbound/settings/"
+    response = client.post(url, {"support_webhook_url": "ftp://nope", "slack_signing_secret": "s1"})
+    assert response.status_code == 302
+    assert services.routing_setup_get(workspace=workspace).slack_signing_secret == ""  # nothing half-written
+    client.post(url, {"support_webhook_url": "https://support.example/in", "slack_signing_secret": "s1"})
+    client.post(url, {"support_webhook_url": "https://support.example/in", "slack_signing_secret": ""})
+    setup = services.routing_setup_get(workspace=workspace)
+    assert (setup.support_webhook_url, setup.slack_signing_secret) == ("https://support.example/in", "s1")
+    page = client.get(f"/w/{workspace.slug}/inbound/rules/").content.decode()
+    assert "s1" not in page and "set; leave empty to keep" in page

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -183,8 +184,29 @@ def inbound_rules(request: HttpRequest, member: Member) -> HttpResponse:
         "problems": problems,
         "can_manage": member.can_manage,
         "setup": setup,
-        "hook_base": request.build_absolute_uri(f"/hooks/inbound/{inbound_token(workspace.pk)}/")
-        if member.is_admin
-        else "",
+        "secrets": [
+            (name, name.replace("_", " ").capitalize(), bool(getattr(setup, name))) for name in services.SECRETS
+        ],
+        # Like every link Retain gives out, it starts at RETAIN_SITE_URL, not the host of this request.
+        "hook_base": f"{settings.SITE_URL}/hooks/inbound/{inbound_token(workspace.pk)}/" if member.is_admin else "",
     }
     return render(request, "web/inbound/rules.html", context, status=400 if problems else 200)
+
+
+@require_POST
+@workspace_view
+def inbound_settings(request: HttpRequest, member: Member) -> HttpResponse:
+    """Admins: where support questions are forwarded, and the providers' signing secrets."""
+    access.require_admin(member)
+    try:
+        services.routing_settings_save(
+            actor=member,
+            workspace=member.workspace,
+            support_webhook_url=request.POST.get("support_webhook_url", ""),
+            secrets={name: request.POST.get(name, "") for name in services.SECRETS},
+        )
+    except services.RoutingError as error:
+        messages.error(request, f"{error.field.replace('_', ' ').capitalize()} {error.message}.")
+    else:
+        messages.success(request, "Inbound settings saved.")
+    return redirect("inbound-rules", member.workspace.slug)
