@@ -23,6 +23,7 @@ from retain.reports import services
 from retain.reports.choices import Sentiment
 from retain.reports.models import BusinessReview
 from retain.reports.periods import quarter_of
+from retain.tasks.models import Task
 
 MAX_ACCOUNTS = 12
 DECISIONS = (
@@ -58,7 +59,7 @@ def build_reviews(ctx: DemoContext) -> str:
     ]
     chosen.sort(key=lambda a: (a.tier != Tier.STRATEGIC, -a.mrr, a.pk))
     for account in chosen[:MAX_ACCOUNTS]:
-        rng = ctx.rng("reviews", account.pk)
+        rng = ctx.rng("reviews", account.external_id)
         if not BusinessReview.objects.filter(account=account, period=last.name).exists():
             held += _hold_last_quarter(ctx, account, last.name, last.end, rng)
         review = BusinessReview.objects.filter(account=account, period=quarter.name).first()
@@ -97,7 +98,10 @@ def _hold_last_quarter(ctx: DemoContext, account: Account, period: str, ended: d
     proposals = [{**item, "accepted": rng.random() < 0.7} for item in review.proposals]
     if proposals:
         review = services.review_proposals_update(review=review, actor=owner, proposals=proposals)
-    services.review_follow_up(review=review, actor=owner)
+    review = services.review_follow_up(review=review, actor=owner)
+    # The follow-up was written the day of the meeting, not the day the demo was built.
+    made = [item["task"] for item in review.follow_up.values() if "task" in item]
+    Task.objects.filter(pk__in=made).update(created_at=ctx.at(held_on, 17))
     # The CSM shared the pack with the customer before the meeting (the raw token is not kept).
     services.review_link_create(review=review, actor=owner, days=30)
     return 1

@@ -148,11 +148,13 @@ def test_simulate_lists_occurrences_and_sends_nothing(workspace: Workspace, acco
     )
     lines = out.splitlines()
     assert lines[0] == "Quarterly business review (v1)"
-    assert lines[1].startswith("  step 0: task (meeting) for owner: QBR: {{ account.name }}")
+    # Step 0 is the business review itself, a step kind the reports app registers.
+    assert lines[1] == "  step 0: business review planned in 14 days, with its draft pack"
+    assert lines[2].startswith("  step 1: task (meeting) for owner: QBR: {{ account.name }}")
     rows = [line for line in lines if line.startswith(("20", "19"))]
     # Every 90 days from the subscription start: days 90, 180 and 270 of its 305 days so far.
     assert [row.split()[0] for row in rows] == [str(started + dt.timedelta(days=n)) for n in (90, 180, 270)]
-    assert all("Globex" in row and row.endswith("task → email") for row in rows)
+    assert all("Globex" in row and row.endswith("qbr → task → email") for row in rows)
     assert lines[-1] == f"3 occurrence(s) for 1 account(s) from {started} to {today}; nothing was sent"
     assert not Enrollment.objects.exists() and not StepRun.objects.exists()
     assert not Task.objects.exists() and not OutboundMessage.objects.exists()
