@@ -27,6 +27,10 @@ TODAY = dt.date(2026, 11, 20)
 QUARTER = periods.parse("2026Q4")
 
 
+# Its module-scoped fixture is built once: the module's tests share one xdist worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_pack")
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[DemoContext]:
     with django_db_blocker.unblock():
