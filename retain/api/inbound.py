@@ -26,6 +26,9 @@ from retain.routing.models import InboundMessage
 
 
 class InboundMessageSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
+    # Blank when the sender gave no address: a read-only EmailField would promise an address.
+    sender_email = serializers.CharField(read_only=True, help_text="the sender's address, blank when none was given")
+
     class Meta:
         model = InboundMessage
         fields = [

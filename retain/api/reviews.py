@@ -31,6 +31,8 @@ from retain.tenancy.models import Member
 
 class ReviewSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     pack = serializers.JSONField(read_only=True, help_text="the internal pack: figures with formula, period, source")
+    # Blank until the meeting is held: a read-only model field would lose its blank choice.
+    sentiment = serializers.CharField(read_only=True, help_text="positive, neutral or negative; blank until held")
 
     class Meta:
         model = BusinessReview

@@ -38,9 +38,11 @@ class InboundMessage(models.Model):
     # The desk the router chose first (kept when a person corrects it): triage rate and misroutes.
     first_desk = models.CharField(max_length=8, choices=Desk.choices, blank=True)
     routed_at = models.DateTimeField(null=True, blank=True)
-    # What routing did: the CSM's task, the forward to the support tool (both ids in their apps).
-    task_id = models.PositiveBigIntegerField(null=True, blank=True)
-    forwarded_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # What routing did: the CSM's task, the forward to the support tool (kept if either goes).
+    task = models.ForeignKey("tasks.Task", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    forwarded = models.ForeignKey(
+        "messaging.OutboundMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     first_response_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

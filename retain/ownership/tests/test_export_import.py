@@ -30,7 +30,10 @@ from retain.plans.services import shared_link_create
 from retain.playbooks.models import DigestItem, Enrollment, ScanMark
 from retain.playbooks.services import snooze_set
 from retain.risk.models import ChurnModelRun, ChurnRisk
+from retain.routing.models import ChannelLink, Correction, InboundMessage
 from retain.tasks.models import Task
+from retain.team.choices import AssignmentVia
+from retain.team.models import Assignment, BalanceMove, BalancePlan
 from retain.tenancy.choices import JobName
 from retain.tenancy.jobs import run_for_workspace
 from retain.tenancy.models import Member, Workspace
@@ -101,6 +104,19 @@ def _complete(demo: DemoContext) -> None:
     )
     # The nightly jobs' record of the workspace (its job runs) travels with it.
     run_for_workspace(JobName.HEALTH_NIGHTLY, ws, lambda workspace: 0)
+    # Forty accounts leave some of the team's and routing's tables empty: a row in each.
+    if not Assignment.objects.filter(workspace=ws).exists():
+        Assignment.objects.create(workspace=ws, account=account, owner=admin, via=AssignmentVia.values[0],
+                                  reason="Assigned by hand", actor=admin)  # fmt: skip
+    plan = BalancePlan.objects.filter(workspace=ws).first()
+    if plan is not None and not BalanceMove.objects.filter(plan=plan).exists():
+        BalanceMove.objects.create(plan=plan, account=account, from_owner=admin, to_owner=admin, why="A test move")
+    if not ChannelLink.objects.filter(workspace=ws).exists():
+        ChannelLink.objects.create(workspace=ws, channel_id="C0123", account=account)
+    question = InboundMessage.objects.filter(workspace=ws).order_by("pk").first()
+    if question is not None and not Correction.objects.filter(workspace=ws).exists():
+        Correction.objects.create(workspace=ws, message=question, from_desk=question.desk or "triage",
+                                  to_desk="csm", by=admin)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
