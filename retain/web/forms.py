@@ -8,6 +8,8 @@ next to that field. Forms never save anything themselves.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -45,6 +47,27 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
     else:
         for message in error.messages:
             form.add_error(None, message)
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    """What a page's posted action did: a form with errors to show again, or the raw token of a new
+    shared link; neither when it is simply done."""
+
+    failed: forms.Form | None = None
+    token: str = ""
+
+
+def submit_action(form: forms.Form, save: Callable[[dict[str, Any]], object]) -> ActionOutcome:
+    """Validate the form and save its data; the service's refusals are shown on the form."""
+    if not form.is_valid():
+        return ActionOutcome(failed=form)
+    try:
+        save(dict(form.cleaned_data))
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return ActionOutcome(failed=form)
+    return ActionOutcome()
 
 
 def owner_candidates(workspace: Workspace) -> QuerySet[Member]:

@@ -16,7 +16,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,7 +29,7 @@ from retain.plans.choices import CommitmentStatus, PlanStatus
 from retain.plans.models import Commitment, Goal, Objective, SharedLink, SuccessMetric, SuccessPlan
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
-from retain.web.forms import add_service_errors
+from retain.web.forms import ActionOutcome, submit_action
 from retain.web.forms_plans import (
     CommitmentForm,
     CommitmentStatusForm,
@@ -70,61 +69,42 @@ class _Posted:
     data: QueryDict
 
 
-@dataclass(frozen=True)
-class _Outcome:
-    """What an action did: a form with errors to show again, or the raw token of a new shared link;
-    neither when it is simply done."""
-
-    failed: forms.Form | None = None
-    token: str = ""
+def _vision(p: _Posted) -> ActionOutcome:
+    return submit_action(VisionForm(p.data), lambda data: services.plan_update(plan=p.plan, actor=p.member, **data))
 
 
-def _submit(form: forms.Form, save: Callable[[dict[str, Any]], object]) -> _Outcome:
-    """Validate the form and save its data; the service's refusals are shown on the form."""
-    if not form.is_valid():
-        return _Outcome(failed=form)
-    try:
-        save(dict(form.cleaned_data))
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return _Outcome(failed=form)
-    return _Outcome()
+def _goal(p: _Posted) -> ActionOutcome:
+    return submit_action(
+        TitleForm(p.data), lambda data: services.goal_add(plan=p.plan, actor=p.member, title=data["title"])
+    )
 
 
-def _vision(p: _Posted) -> _Outcome:
-    return _submit(VisionForm(p.data), lambda data: services.plan_update(plan=p.plan, actor=p.member, **data))
-
-
-def _goal(p: _Posted) -> _Outcome:
-    return _submit(TitleForm(p.data), lambda data: services.goal_add(plan=p.plan, actor=p.member, title=data["title"]))
-
-
-def _objective(p: _Posted) -> _Outcome:
+def _objective(p: _Posted) -> ActionOutcome:
     goal = _pick(Goal, p.data.get("goal"), plan=p.plan)
-    return _submit(
+    return submit_action(
         TitleForm(p.data),
         lambda data: services.objective_add(goal=goal, actor=p.member, title=data["title"]),
     )
 
 
-def _metric(p: _Posted) -> _Outcome:
+def _metric(p: _Posted) -> ActionOutcome:
     def save(data: dict[str, Any]) -> None:
         objective = _pick(Objective, data.pop("objective"), goal__plan=p.plan)
         services.metric_add(objective=objective, actor=p.member, **data)
 
-    return _submit(MetricForm(p.data, plan=p.plan), save)
+    return submit_action(MetricForm(p.data, plan=p.plan), save)
 
 
-def _metric_value(p: _Posted) -> _Outcome:
+def _metric_value(p: _Posted) -> ActionOutcome:
     metric = _pick(SuccessMetric, p.data.get("metric"), objective__goal__plan=p.plan)
 
     def save(data: dict[str, Any]) -> None:
         services.metric_set_current(metric=metric, actor=p.member, current_value=data["current_value"])
 
-    return _submit(MetricValueForm(p.data), save)
+    return submit_action(MetricValueForm(p.data), save)
 
 
-def _commitment(p: _Posted) -> _Outcome:
+def _commitment(p: _Posted) -> ActionOutcome:
     def save(data: dict[str, Any]) -> None:
         services.commitment_add(
             plan=p.plan,
@@ -134,19 +114,19 @@ def _commitment(p: _Posted) -> _Outcome:
             **_owner(p.account, data["owner"]),
         )
 
-    return _submit(CommitmentForm(p.data, account=p.account), save)
+    return submit_action(CommitmentForm(p.data, account=p.account), save)
 
 
-def _commitment_status(p: _Posted) -> _Outcome:
+def _commitment_status(p: _Posted) -> ActionOutcome:
     commitment = _pick(Commitment, p.data.get("commitment"), plan=p.plan)
 
     def save(data: dict[str, Any]) -> None:
         services.commitment_set_status(commitment=commitment, actor=p.member, status=data["status"])
 
-    return _submit(CommitmentStatusForm(p.data), save)
+    return submit_action(CommitmentStatusForm(p.data), save)
 
 
-def _remove(p: _Posted) -> _Outcome:
+def _remove(p: _Posted) -> ActionOutcome:
     kinds: dict[str, tuple[Any, dict[str, Any]]] = {
         "goal": (Goal, {"plan": p.plan}),
         "objective": (Objective, {"goal__plan": p.plan}),
@@ -157,34 +137,34 @@ def _remove(p: _Posted) -> _Outcome:
     if model is None:
         raise Http404("No such kind")
     item = _pick(model, p.data.get("pk"), **scope)
-    return _submit(forms.Form(p.data), lambda data: services.plan_item_remove(item=item, actor=p.member))
+    return submit_action(forms.Form(p.data), lambda data: services.plan_item_remove(item=item, actor=p.member))
 
 
-def _onboarding(p: _Posted) -> _Outcome:
-    return _submit(
+def _onboarding(p: _Posted) -> ActionOutcome:
+    return submit_action(
         forms.Form(p.data),
         lambda data: services.onboarding_plan_generate(account=p.account, actor=p.member),
     )
 
 
-def _link(p: _Posted) -> _Outcome:
+def _link(p: _Posted) -> ActionOutcome:
     tokens: list[str] = []
 
     def save(data: dict[str, Any]) -> None:
         _, raw = services.shared_link_create(account=p.account, actor=p.member, **data)
         tokens.append(raw)
 
-    outcome = _submit(LinkForm(p.data), save)
-    return _Outcome(token=tokens[0]) if tokens else outcome
+    outcome = submit_action(LinkForm(p.data), save)
+    return ActionOutcome(token=tokens[0]) if tokens else outcome
 
 
-def _link_revoke(p: _Posted) -> _Outcome:
+def _link_revoke(p: _Posted) -> ActionOutcome:
     link = _pick(SharedLink, p.data.get("link"), account=p.account)
-    return _submit(forms.Form(p.data), lambda data: services.shared_link_revoke(link=link, actor=p.member))
+    return submit_action(forms.Form(p.data), lambda data: services.shared_link_revoke(link=link, actor=p.member))
 
 
 # The `action` field of the page's small forms, and what each one does.
-ACTIONS: dict[str, Callable[[_Posted], _Outcome]] = {
+ACTIONS: dict[str, Callable[[_Posted], ActionOutcome]] = {
     "vision": _vision,
     "goal": _goal,
     "objective": _objective,
@@ -199,13 +179,13 @@ ACTIONS: dict[str, Callable[[_Posted], _Outcome]] = {
 }
 
 
-def _apply(request: HttpRequest, member: Member, account: Account, plan: SuccessPlan) -> _Outcome:
+def _apply(request: HttpRequest, member: Member, account: Account, plan: SuccessPlan) -> ActionOutcome:
     """Run the posted action through its handler."""
     handler = ACTIONS.get(request.POST.get("action", ""))
     if handler is None:
         form = forms.Form(request.POST)
         form.add_error(None, "Unknown action")
-        return _Outcome(failed=form)
+        return ActionOutcome(failed=form)
     return handler(_Posted(member, account, plan, request.POST))
 
 

@@ -33,7 +33,7 @@ from retain.reports.choices import Audience, ReviewStatus
 from retain.reports.models import BusinessReview, ReviewLink
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
-from retain.web.forms import add_service_errors
+from retain.web.forms import ActionOutcome, add_service_errors, submit_action
 from retain.web.forms_reviews import HoldForm, LinkForm, NarrativeForm, ProposalForm, ReviewForm
 
 
@@ -71,39 +71,22 @@ class _Posted:
     data: QueryDict
 
 
-@dataclass(frozen=True)
-class _Outcome:
-    failed: forms.Form | None = None
-    token: str = ""
+def _prepare(p: _Posted) -> ActionOutcome:
+    return submit_action(forms.Form(p.data), lambda data: services.review_prepare(review=p.review, actor=p.member))
 
 
-def _submit(form: forms.Form, save: Callable[[dict[str, Any]], object]) -> _Outcome:
-    if not form.is_valid():
-        return _Outcome(failed=form)
-    try:
-        save(dict(form.cleaned_data))
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return _Outcome(failed=form)
-    return _Outcome()
+def _refresh(p: _Posted) -> ActionOutcome:
+    return submit_action(forms.Form(p.data), lambda data: services.review_draft(review=p.review, actor=p.member))
 
 
-def _prepare(p: _Posted) -> _Outcome:
-    return _submit(forms.Form(p.data), lambda data: services.review_prepare(review=p.review, actor=p.member))
-
-
-def _refresh(p: _Posted) -> _Outcome:
-    return _submit(forms.Form(p.data), lambda data: services.review_draft(review=p.review, actor=p.member))
-
-
-def _narrative(p: _Posted) -> _Outcome:
-    return _submit(
+def _narrative(p: _Posted) -> ActionOutcome:
+    return submit_action(
         NarrativeForm(p.data), lambda data: services.review_narrative_update(review=p.review, actor=p.member, **data)
     )
 
 
-def _hold(p: _Posted) -> _Outcome:
-    return _submit(
+def _hold(p: _Posted) -> ActionOutcome:
+    return submit_action(
         HoldForm(p.data, account=p.review.account),
         lambda data: services.review_hold(
             review=p.review,
@@ -118,17 +101,17 @@ def _hold(p: _Posted) -> _Outcome:
     )
 
 
-def _accept(p: _Posted) -> _Outcome:
+def _accept(p: _Posted) -> ActionOutcome:
     """Tick which proposals the customer agreed to."""
     accepted = {parse_whole(value) for value in p.data.getlist("accepted")}
     proposals = [{**item, "accepted": index in accepted} for index, item in enumerate(p.review.proposals)]
-    return _submit(
+    return submit_action(
         forms.Form(p.data),
         lambda data: services.review_proposals_update(review=p.review, actor=p.member, proposals=proposals),
     )
 
 
-def _proposal(p: _Posted) -> _Outcome:
+def _proposal(p: _Posted) -> ActionOutcome:
     def save(data: dict[str, Any]) -> None:
         side, _, pk = data["owner"].partition("-")
         item = {
@@ -142,37 +125,37 @@ def _proposal(p: _Posted) -> _Outcome:
         }
         services.review_proposals_update(review=p.review, actor=p.member, proposals=[*p.review.proposals, item])
 
-    return _submit(ProposalForm(p.data, account=p.review.account), save)
+    return submit_action(ProposalForm(p.data, account=p.review.account), save)
 
 
-def _follow_up(p: _Posted) -> _Outcome:
-    return _submit(forms.Form(p.data), lambda data: services.review_follow_up(review=p.review, actor=p.member))
+def _follow_up(p: _Posted) -> ActionOutcome:
+    return submit_action(forms.Form(p.data), lambda data: services.review_follow_up(review=p.review, actor=p.member))
 
 
-def _link(p: _Posted) -> _Outcome:
+def _link(p: _Posted) -> ActionOutcome:
     tokens: list[str] = []
 
     def save(data: dict[str, Any]) -> None:
         _, raw = services.review_link_create(review=p.review, actor=p.member, days=data["days"])
         tokens.append(raw)
 
-    outcome = _submit(LinkForm(p.data), save)
-    return _Outcome(token=tokens[0]) if tokens else outcome
+    outcome = submit_action(LinkForm(p.data), save)
+    return ActionOutcome(token=tokens[0]) if tokens else outcome
 
 
-def _link_revoke(p: _Posted) -> _Outcome:
+def _link_revoke(p: _Posted) -> ActionOutcome:
     pk = parse_whole(p.data.get("link"))
     if pk is None:
         raise Http404("No such link")
     link = get_object_or_404(ReviewLink, pk=pk, review=p.review)
-    return _submit(forms.Form(p.data), lambda data: services.review_link_revoke(link=link, actor=p.member))
+    return submit_action(forms.Form(p.data), lambda data: services.review_link_revoke(link=link, actor=p.member))
 
 
-def _email(p: _Posted) -> _Outcome:
-    return _submit(forms.Form(p.data), lambda data: services.review_email(review=p.review, actor=p.member))
+def _email(p: _Posted) -> ActionOutcome:
+    return submit_action(forms.Form(p.data), lambda data: services.review_email(review=p.review, actor=p.member))
 
 
-ACTIONS: dict[str, Callable[[_Posted], _Outcome]] = {
+ACTIONS: dict[str, Callable[[_Posted], ActionOutcome]] = {
     "email": _email,
     "prepare": _prepare,
     "refresh": _refresh,
