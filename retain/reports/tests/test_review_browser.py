@@ -16,7 +16,7 @@ from retain.reports.models import BusinessReview
 from retain.tasks.models import Task
 from retain.tenancy.models import Member
 from retain.web.tests.browser import charts as charts
-from retain.web.tests.browser import log_in
+from retain.web.tests.browser import fits_width, log_in
 from retain.web.tests.browser import page as page  # Debian's Chromium through Playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -63,7 +63,7 @@ def test_a_csm_prepares_holds_and_follows_up_a_review(
     page.screenshot(path="/tmp/retain-review-followed-up-1280.png", full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    fits_width(page)
     page.screenshot(path="/tmp/retain-review-followed-up-390.png", full_page=True)
 
     review = BusinessReview.objects.get(account=account)
@@ -88,7 +88,7 @@ def test_a_logged_out_customer_opens_the_review_link(
     assert "Internal only" not in text and "Health score" not in text
     page.screenshot(path="/tmp/retain-review-link-1280.png", full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    fits_width(page)
     page.screenshot(path="/tmp/retain-review-link-390.png", full_page=True)
     services.review_link_revoke(link=link, actor=carol)
     assert page.goto(f"{live_server.url}/r/{token}/").status == 404

@@ -17,7 +17,7 @@ from retain.routing import router, services
 from retain.routing.choices import Desk, Source
 from retain.routing.models import InboundMessage
 from retain.tenancy.models import Member, Workspace
-from retain.web.tests.browser import log_in
+from retain.web.tests.browser import fits_width, log_in
 from retain.web.tests.browser import page as page  # Debian's Chromium through Playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
@@ -29,8 +29,7 @@ def _shoot(page: Any, folder: Path, name: str) -> None:
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(folder / f"inbound-{name}-{width}.png"), full_page=True)
-        scroll_width, inner_width = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
-        assert scroll_width <= inner_width, f"the {name} page is {scroll_width} px wide at {width} px"
+        fits_width(page, f"the {name} page")
     page.set_viewport_size({"width": 1280, "height": 900})
 
 

@@ -17,7 +17,7 @@ from retain.accounts.models import Account
 from retain.tasks import services as task_services
 from retain.team.tests.conftest import new_account
 from retain.tenancy.models import Member, Workspace
-from retain.web.tests.browser import log_in
+from retain.web.tests.browser import fits_width, log_in
 from retain.web.tests.browser import page as page  # Debian's Chromium through Playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -25,8 +25,7 @@ SHOTS = Path("/tmp")
 
 
 def _no_sideways_scroll(page: Any) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"the page scrolls {overflow}px sideways"
+    fits_width(page)
 
 
 def _shoot(page: Any, name: str) -> None:

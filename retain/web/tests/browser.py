@@ -86,3 +86,46 @@ def log_in(page: Any, live_server: Any, member: Member) -> None:
     page.fill("input[name=username]", member.user.get_username())
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
+
+
+# The elements wider than the window, widest first, for the failure message (those inside a box
+# that scrolls or clips sideways are left out: they do not widen the page).
+STICKING_OUT = """() => {
+  const width = window.innerWidth;
+  const found = [];
+  const clipped = (el) => {
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== "visible") return true;
+    }
+    return false;
+  };
+  for (const el of document.body.querySelectorAll("*")) {
+    const box = el.getBoundingClientRect();
+    if (box.right > width + 0.5 && box.width > 0 && !clipped(el)) {
+      const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+        (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/).join(".") : "");
+      found.push([Math.round(box.right), name]);
+    }
+  }
+  found.sort((a, b) => b[0] - a[0]);
+  return found.slice(0, 4).map(([right, name]) => `${name} (to ${right}px)`);
+}"""
+FITS = "() => document.scrollingElement.scrollWidth <= window.innerWidth + 1"
+WIDTHS = "() => [document.scrollingElement.scrollWidth, window.innerWidth]"
+
+
+def fits_width(page: Any, label: str = "the page", timeout: float = 10_000) -> tuple[int, int]:
+    """Wait until `page` scrolls no wider than its viewport; fail naming the widths and what sticks out.
+
+    A wait, not a single read: after `set_viewport_size` the browser lays the page out again and
+    charts (vega-embed's `width: "container"`) redraw from a resize listener, so a read right after
+    the resize can still see the old, wider layout on a loaded machine.
+    """
+    try:
+        page.wait_for_function(FITS, timeout=timeout)
+    except Exception as error:  # Playwright's TimeoutError: report the layout, not the wait
+        scroll, inner = page.evaluate(WIDTHS)
+        culprits = ", ".join(page.evaluate(STICKING_OUT))
+        raise AssertionError(f"{label} is {scroll} px wide at {inner} px: {culprits}") from error
+    scroll, inner = page.evaluate(WIDTHS)
+    return int(scroll), int(inner)

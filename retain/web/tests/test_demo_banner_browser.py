@@ -16,7 +16,7 @@ from django.test import Client
 
 from retain.accounts.models import Account
 from retain.tenancy.models import Member, Workspace
-from retain.web.tests.browser import log_in
+from retain.web.tests.browser import fits_width, log_in
 from retain.web.tests.browser import page as page  # Debian's Chromium through Playwright
 
 BANNER = "Demo workspace."
@@ -84,6 +84,6 @@ def test_the_banner_is_readable_at_1280_and_390_px_without_sideways_scroll(
         assert box is not None and box["width"] <= width
         # Unobtrusive: a line on a laptop, a few short lines on a phone, never most of the screen.
         assert box["height"] <= (40 if name == "laptop" else 120), (name, box)
-        assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+        fits_width(page, name)
         assert page.evaluate("parseFloat(getComputedStyle(document.querySelector('.demo-banner')).fontSize)") >= 12
         page.screenshot(path=str(folder / f"demo-banner-{name}.png"), full_page=False)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from retain.tenancy.choices import JobName, JobStatus
 from retain.tenancy.models import JobRun, Member, Workspace
-from retain.web.tests.browser import log_in
+from retain.web.tests.browser import fits_width, log_in
 from retain.web.tests.browser import page as page  # Debian's Chromium through Playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
@@ -66,8 +66,7 @@ def test_an_admin_sees_whether_last_nights_jobs_ran(
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(folder / f"jobs-{width}.png"), full_page=True)
-        scroll_width, inner_width = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
-        assert scroll_width <= inner_width, f"the Jobs page is {scroll_width} px wide at {width} px"
+        fits_width(page, "the Jobs page")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.select_option("select[name=status]", "failed")
     page.click("form.filters button[type=submit]")

@@ -17,7 +17,7 @@ from retain.accounts.models import Account
 from retain.journeys.models import JourneyTemplate, MilestoneProgress
 from retain.journeys.services import journey_start, templates_install_defaults
 from retain.tenancy.models import Member, Workspace
-from retain.web.tests.browser import log_in
+from retain.web.tests.browser import fits_width, log_in
 from retain.web.tests.browser import page as page  # Debian's Chromium through Playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
@@ -76,6 +76,6 @@ def test_a_manager_sees_each_problem_of_a_template_at_its_line_and_column(
             "line 3, column 3: milestones[0].target_week: must be from 1 to 104 weeks",
             "line 6, column 3: milestones[0].name: appears twice (first on line 2)",
         ]
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        fits_width(page)
         page.screenshot(path=str(tmp_path / f"template-problems-{width}.png"), full_page=True)
     assert JourneyTemplate.objects.filter(key="critical-path").count() == 1

@@ -27,33 +27,12 @@ from retain.tasks.models import Task
 from retain.tasks.services import task_create
 from retain.tenancy.choices import Role
 from retain.tenancy.models import Member
+from retain.web.tests.browser import fits_width
 from retain.web.tests.browser import page as page  # Debian's Chromium through Playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 WIDTHS = {"laptop": (1280, 800), "phone": (390, 844)}
-# The elements wider than the window, widest first, for the failure message (those inside a box
-# that scrolls or clips sideways are left out: they do not widen the page).
-STICKING_OUT = """() => {
-  const width = window.innerWidth;
-  const found = [];
-  const clipped = (el) => {
-    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
-      if (getComputedStyle(up).overflowX !== "visible") return true;
-    }
-    return false;
-  };
-  for (const el of document.body.querySelectorAll("*")) {
-    const box = el.getBoundingClientRect();
-    if (box.right > width + 0.5 && box.width > 0 && !clipped(el)) {
-      const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
-        (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/).join(".") : "");
-      found.push([Math.round(box.right), name]);
-    }
-  }
-  found.sort((a, b) => b[0] - a[0]);
-  return found.slice(0, 4).map(([right, name]) => `${name} (to ${right}px)`);
-}"""
 
 
 @pytest.fixture
@@ -151,12 +130,10 @@ def test_no_page_scrolls_sideways_at_1280_or_390_px(demo: None, live_server: Any
             assert response.status == (404 if name == "not-found" else 200), f"{path}: {response.status}"
             page.wait_for_load_state("load")
             page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
-            scroll_width, inner_width = page.evaluate(
-                "() => [document.scrollingElement.scrollWidth, window.innerWidth]"
-            )
-            if scroll_width > inner_width:
-                culprits = ", ".join(page.evaluate(STICKING_OUT))
-                too_wide.append(f"{path} at {width} px is {scroll_width} px wide: {culprits}")
+            try:
+                fits_width(page, f"{path} at {width} px", timeout=5_000)
+            except AssertionError as error:
+                too_wide.append(str(error))
     assert not too_wide, "pages scroll sideways:\n" + "\n".join(too_wide)
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from retain.risk.tests.ledger import customer
 from retain.tenancy.models import Member, Workspace
 from retain.web.tests.browser import charts as charts  # the vendored chart libraries
-from retain.web.tests.browser import log_in
+from retain.web.tests.browser import fits_width, log_in
 from retain.web.tests.browser import page as page  # Debian's Chromium through Playwright
 
 SCREENSHOT = Path("/tmp/retain-retention-page.png")
@@ -56,8 +56,7 @@ def test_a_tier_s_trailing_year_churn_leads_to_the_revenue_page_showing_the_same
     for width, path in ((1280, SCREENSHOT), (390, PHONE_SCREENSHOT)):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(path), full_page=True)
-        scroll, inner = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
-        assert scroll <= inner, f"sideways scroll at {width} px"
+        fits_width(page)
     line.get_by_role("link", name="revenue page").click()
     page.wait_for_url("**/revenue/**")
     assert "Logo churn = 2 / 12 = 16.7%" in page.content()

@@ -19,7 +19,7 @@ from retain.metrics.tests.test_engine import book as book  # the hand-worked led
 from retain.risk.tests.ledger import customer
 from retain.tenancy.models import Member, Workspace
 from retain.web.tests.browser import charts as charts  # the vendored chart libraries
-from retain.web.tests.browser import log_in
+from retain.web.tests.browser import fits_width, log_in
 from retain.web.tests.browser import page as page  # Debian's Chromium through Playwright
 
 SCREENSHOT = Path("/tmp/retain-revenue-page.png")
@@ -60,8 +60,7 @@ def test_the_clv_per_tier_opens_to_show_the_margin_and_fits_a_phone(
         page.click("#clv-community-seed summary")
         assert "gross margin\n75%" in page.inner_text("#clv-community-seed")
         assert "not enough churn history: 1 account(s) lost" in page.inner_text("#clv-strategic-refusal")
-        scroll, inner = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
-        assert scroll <= inner, f"{width} px: the page scrolls sideways ({scroll} > {inner})"
+        fits_width(page, f"the revenue page at {width} px")
         page.locator("#clv").screenshot(path=f"/tmp/retain-revenue-clv-{width}.png")
 
 
@@ -72,8 +71,7 @@ def test_an_admin_sets_the_gross_margin_and_the_revenue_page_uses_it(
     for width, height in ((1280, 800), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
         page.goto(f"{live_server.url}/w/acme/settings/")
-        scroll, inner = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
-        assert scroll <= inner, f"{width} px: the settings page scrolls sideways ({scroll} > {inner})"
+        fits_width(page, f"the settings page at {width} px")
         page.screenshot(path=f"/tmp/retain-settings-{width}.png", full_page=True)
     field = page.locator("#id_gross_margin_pct")
     assert (field.get_attribute("min"), field.get_attribute("max"), field.input_value()) == ("1", "100", "75.00")

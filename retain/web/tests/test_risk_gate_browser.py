@@ -15,7 +15,7 @@ from retain.risk.models import ChurnRisk
 from retain.risk.services import churn_model_train
 from retain.risk.tests.ledger import customer
 from retain.tenancy.models import Member, Workspace
-from retain.web.tests.browser import log_in
+from retain.web.tests.browser import fits_width, log_in
 from retain.web.tests.browser import page as page  # Debian's Chromium through Playwright
 
 SCREENSHOTS = Path("/tmp/retain-risk-gate")
@@ -50,7 +50,6 @@ def test_a_small_workspace_gets_no_churn_scores_and_the_page_says_why(
         assert "13 churned accounts; at least 30 needed" in notice.inner_text()
         assert "Churned accounts: 13 (at least 30). Missing: 17 more accounts" in notice.inner_text()
         assert page.locator("#risks").count() == 0 and page.locator("#model").is_visible()
-        scroll, inner = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
-        assert scroll <= inner, f"{name}: the page scrolls sideways ({scroll} > {inner})"
+        fits_width(page, name)
         page.screenshot(path=str(SCREENSHOTS / f"risk-gated-{width}.png"), full_page=True)
     assert errors == []
