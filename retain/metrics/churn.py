@@ -28,19 +28,18 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.base import ClassifierMixin
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, brier_score_loss, roc_auc_score
-from sklearn.model_selection import StratifiedKFold, cross_validate
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from threadpoolctl import threadpool_limits
+
+# scikit-learn is imported where a model is built, trained or scored, not here: this module is
+# reached at start-up (pages and the QBR pack read the risk selectors), and importing scikit-learn
+# costs every process that starts (web, worker, CLI) about 3 seconds of CPU it may never need.
+if TYPE_CHECKING:
+    from sklearn.base import ClassifierMixin
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import Pipeline
 
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
@@ -53,14 +52,20 @@ class ChurnDataError(ValueError):
 
 
 def _logistic_regression(seed: int) -> ClassifierMixin:
+    from sklearn.linear_model import LogisticRegression
+
     return LogisticRegression(max_iter=2000)
 
 
 def _gradient_boosting(seed: int) -> ClassifierMixin:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     return HistGradientBoostingClassifier(learning_rate=0.05, max_iter=150, max_leaf_nodes=15, random_state=seed)
 
 
 def _random_forest(seed: int) -> ClassifierMixin:
+    from sklearn.ensemble import RandomForestClassifier
+
     # Small leaves overfit a churn table; 5+ rows per leaf keeps the probabilities usable.
     return RandomForestClassifier(n_estimators=150, min_samples_leaf=5, n_jobs=1, random_state=seed)
 
@@ -251,6 +256,11 @@ def feature_matrix(table: Table, features: Sequence[Feature]) -> np.ndarray:
 
 def build_pipeline(features: Sequence[Feature], model: ClassifierMixin) -> Pipeline:
     """Preprocessing (impute, scale, one-hot) followed by `model`, taking feature_matrix()'s columns."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
     numeric = [j for j, feature in enumerate(features) if feature.kind == NUMERIC]
     categorical = [j for j, feature in enumerate(features) if feature.kind == CATEGORICAL]
     parts = []
@@ -288,6 +298,9 @@ def train(
         raise ChurnDataError(
             f"{table.source}: {smaller} row(s) in the smaller class of {target}; {folds}-fold validation needs {folds}"
         )
+    from sklearn.model_selection import StratifiedKFold
+    from threadpoolctl import threadpool_limits
+
     x = feature_matrix(table, features)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     # One thread: on a busy host, gradient boosting's OpenMP threads fighting other processes made a
@@ -308,6 +321,9 @@ def _train(
     on_candidate: Callable[[CandidateScore], None] | None,
     calibrate: bool,
 ) -> TrainingResult:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.model_selection import cross_validate
+
     scores: list[CandidateScore] = []
     for name in names:
         pipeline = build_pipeline(features, CANDIDATES[name](seed))
@@ -425,6 +441,8 @@ def calibration_table(
 
 def evaluate(result: TrainingResult, table: Table, *, target: str, positive: str, bins: int = 10) -> Evaluation:
     """Score the kept model on rows it never saw (e.g. the accounts of a later period)."""
+    from sklearn.metrics import accuracy_score, brier_score_loss, roc_auc_score
+
     values = table.column(target)
     y = np.array([1 if value.strip() == positive.strip() else 0 for value in values], dtype=int)
     if not len(y):

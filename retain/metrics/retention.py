@@ -33,10 +33,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
-from scipy.special import betaln, hyp2f1
 
 from retain.lib import formulas
+
+# SciPy is imported inside the functions that need it: this module is reached by the revenue pages at
+# start-up, and importing scipy.optimize costs every starting process (web, worker, CLI) seconds of CPU.
 
 # log α and log β are searched within these bounds: a cohort in which nobody (or everybody) left has
 # no finite maximum, and the bound stops the search at an answer that still projects sensibly.
@@ -54,11 +55,15 @@ class SbgFit:
 
     def survival(self, t: int) -> float:
         """S(t) = B(α, β + t) / B(α, β): the share of the cohort still active after t periods."""
+        from scipy.special import betaln  # SciPy at use: costly to import at every start-up
+
         _period(t, "t")
         return math.exp(betaln(self.alpha, self.beta + t) - betaln(self.alpha, self.beta))
 
     def churn_probability(self, t: int) -> float:
         """P(T = t) = B(α + 1, β + t − 1) / B(α, β): the share of the cohort leaving at renewal t (t ≥ 1)."""
+        from scipy.special import betaln
+
         if _period(t, "t") < 1:
             raise ValueError("t must be at least 1: nobody leaves before the first renewal")
         return math.exp(betaln(self.alpha + 1, self.beta + t - 1) - betaln(self.alpha, self.beta))
@@ -75,6 +80,8 @@ class SbgFit:
 
     def discounted_expected_lifetime(self, discount: float) -> float:
         """DEL(d) = ₂F₁(1, β; α + β; 1 / (1 + d)): a new customer's expected periods, each discounted by d."""
+        from scipy.special import hyp2f1
+
         return float(hyp2f1(1.0, self.beta, self.alpha + self.beta, 1.0 / (1.0 + _discount(discount))))
 
     def discounted_expected_residual_lifetime(self, discount: float, renewals: int) -> float:
@@ -82,6 +89,8 @@ class SbgFit:
         with n − 1 = `renewals`: the discounted periods still to come for a customer who has renewed
         that many times, valued just before the next renewal decision (the period they are in is
         already paid for and not counted; the next one is weighted by the chance of renewing)."""
+        from scipy.special import hyp2f1
+
         n = _period(renewals, "renewals") + 1
         z = 1.0 / (1.0 + _discount(discount))
         head = (self.beta + n - 1) / (self.alpha + self.beta + n - 1)
@@ -122,6 +131,8 @@ def _checked(active: Sequence[int]) -> list[int]:
 
 
 def _log_likelihood(log_alpha: float, log_beta: float, cohorts: Sequence[Sequence[int]]) -> float:
+    from scipy.special import betaln
+
     alpha, beta = math.exp(log_alpha), math.exp(log_beta)
     base = betaln(alpha, beta)
     total = 0.0
@@ -138,6 +149,8 @@ def fit_sbg_cohorts(cohorts: Sequence[Sequence[int]]) -> SbgFit:
     """Fit one α and β to several cohorts observed for different lengths (e.g. one per signing year):
     each contributes the churn of every period it was observed plus its survivors, censored at its end.
     `cohort_size` of the result is the first cohort's."""
+    from scipy.optimize import minimize
+
     checked = [_checked(active) for active in cohorts]
     if not checked:
         raise ValueError("at least one cohort is needed")

@@ -37,16 +37,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.optimize import minimize_scalar
-from scipy.special import log_softmax, softmax
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import FeatureUnion
-from sklearn.svm import LinearSVC
+
+# SciPy and scikit-learn are imported where a model is trained or used, not here: the routing pages
+# and webhooks import this module at start-up, and those two cost every process that starts (web,
+# worker, CLI) seconds of CPU that most of them never need.
+if TYPE_CHECKING:
+    from sklearn.pipeline import FeatureUnion
+    from sklearn.svm import LinearSVC
 
 MODEL_NAME = "tfidf-svm"
 FORMAT = 1
@@ -84,6 +84,8 @@ class Model:
     name: str = MODEL_NAME
 
     def probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        from scipy.special import softmax
+
         scores = self.classifier.decision_function(self.features.transform(list(texts)))
         return self.classifier.classes_, softmax(_as_matrix(scores) * self.temperature, axis=1)
 
@@ -169,6 +171,9 @@ def read_labelled(path: Path, *, text: str, label: str | None) -> tuple[list[dic
 
 
 def _features() -> FeatureUnion:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
     return FeatureUnion(
         [
             ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True)),
@@ -186,6 +191,8 @@ def _as_matrix(scores: np.ndarray) -> np.ndarray:
 
 def _fit_temperature(scores: np.ndarray, truth: np.ndarray) -> float:
     """The temperature minimising the negative log-likelihood of the true classes."""
+    from scipy.optimize import minimize_scalar
+    from scipy.special import log_softmax
 
     def loss(log_t: float) -> float:
         logp = log_softmax(scores * math.exp(log_t), axis=1)
@@ -227,6 +234,10 @@ def train(
     on_fold: Callable[[Fold], None] | None = None,
 ) -> TrainingResult:
     """Cross-validate, calibrate temperature and threshold on the out-of-fold scores, fit on all rows."""
+    from scipy.special import softmax
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.svm import LinearSVC
+
     if len(texts) != len(labels):
         raise LabelledDataError("texts and labels differ in length")
     counts = _check_labels(labels, unknown)
@@ -290,6 +301,8 @@ def score(
 ) -> Scores:
     """accuracy: known rows routed to exactly their label (triage is wrong); unknown_recall: unknown
     rows sent to triage; triage_rate: all rows sent to triage; macro_f1 over the known labels."""
+    from sklearn.metrics import f1_score
+
     if len(truth) != len(routed):
         raise ValueError("truth and routed differ in length")
     if not truth:

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 ASKING = {"please", "add", "would", "love", "like", "could", "great", "nice", "feature", "request", "need", "needs",
           "want", "wants", "really", "able", "possible", "support", "consider", "suggest", "suggestion", "idea", "us",
@@ -31,6 +30,8 @@ class Group:
 def group(texts: Sequence[str], *, threshold: float = THRESHOLD) -> list[Group]:
     if not texts:
         return []
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer  # at use: costly to import
+
     vectorizer = TfidfVectorizer(stop_words=list(ENGLISH_STOP_WORDS | ASKING), ngram_range=(1, 2), sublinear_tf=True)
     try:
         matrix = vectorizer.fit_transform(list(texts)).toarray()
