@@ -46,6 +46,9 @@ from retain.config.tests.world import World, build_world
 from retain.tenancy.models import Member
 from retain.tenancy.services import api_token_create
 
+# Who may open what is decided above the database: run once, in the SQLite pass.
+pytestmark = pytest.mark.engine_neutral
+
 ROLES = ("anonymous", "outsider", "viewer", "csm", "manager", "admin")
 API = "api/v1/"
 

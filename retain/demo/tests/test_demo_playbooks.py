@@ -21,7 +21,7 @@ TODAY = dt.date(2026, 11, 20)
 LINES: list[str] = []
 
 # Its module-scoped fixture is built once: the module's tests share one xdist worker (--dist loadgroup).
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("test_demo_playbooks")]
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("test_demo_playbooks"), pytest.mark.engine_neutral]
 
 
 # Seed 5: its replayed month holds detractor answers of accounts still customers (a seed whose month

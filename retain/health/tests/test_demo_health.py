@@ -16,7 +16,7 @@ from retain.demo.generator.health import score_days
 from retain.health.models import HealthScore
 
 # Its module-scoped fixture is built once: the module's tests share one xdist worker (--dist loadgroup).
-pytestmark = pytest.mark.xdist_group("test_demo_health")
+pytestmark = [pytest.mark.xdist_group("test_demo_health"), pytest.mark.engine_neutral]
 
 TODAY = dt.date(2026, 11, 20)
 

@@ -28,7 +28,7 @@ QUARTER = periods.parse("2026Q4")
 
 
 # Its module-scoped fixture is built once: the module's tests share one xdist worker (--dist loadgroup).
-pytestmark = pytest.mark.xdist_group("test_pack")
+pytestmark = [pytest.mark.xdist_group("test_pack"), pytest.mark.engine_neutral]
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ def banking() -> dict[str, tuple[list[str], list[str]]]:
 
 
 # The trained model is built once: the module's tests share one xdist worker (--dist loadgroup).
-pytestmark = pytest.mark.xdist_group("test_classifier")
+pytestmark = [pytest.mark.xdist_group("test_classifier"), pytest.mark.engine_neutral]
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from retain.team.models import BalancePlan, CoverageModel, Handoff, Stakeholder,
 TODAY = dt.date(2026, 11, 20)
 LINES: list[str] = []
 # Its module-scoped fixture is built once: the module's tests share one xdist worker (--dist loadgroup).
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("test_demo_team")]
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("test_demo_team"), pytest.mark.engine_neutral]
 
 
 @pytest.fixture(scope="module")
