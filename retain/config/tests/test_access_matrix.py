@@ -188,6 +188,8 @@ segment-save                            -                      | 405 405 405 405
 segment                                 segment                | login 404 302 302 302 302                    | login 404 302 302 302 302
 segment-delete                          segment                | 405 405 405 405 405 405                      | login 404 403 403 302 302
 revenue                                 -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+leadership                              -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+leadership-pdf                          -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
 books                                   -                      | login 404 200 200 200 200                    | login 404 200 200 200 200
 book-move                               -                      | login 404 403 403 200 200                    | login 404 403 403 400 400
 # The team: home pages and the coverage model are read by every member; balancing is the managers'.
