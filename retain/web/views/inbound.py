@@ -203,6 +203,7 @@ def inbound_settings(request: HttpRequest, member: Member) -> HttpResponse:
             actor=member,
             workspace=member.workspace,
             support_webhook_url=request.POST.get("support_webhook_url", ""),
+            support_email=request.POST.get("support_email", ""),
             secrets={name: request.POST.get(name, "") for name in services.SECRETS},
         )
     except services.RoutingError as error:
