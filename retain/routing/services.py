@@ -279,13 +279,14 @@ def _address(sender: str) -> str:
 # Acting --------------------------------------------------------------------------------------------
 
 
-def message_act(*, message: InboundMessage) -> None:
+def message_act(*, message: InboundMessage, today: dt.date | None = None) -> None:
     """What a routed question sets off. With a known account: a timeline entry (cancellation intent and
     complaints as their own kinds, which playbooks trigger on); the CSM desk also gets a task for the
     account's owner, due by priority; the support desk's question is forwarded to the support tool,
     by webhook and/or by e-mail to the support desk's address, whichever the workspace has set, through
     the outbox, once per message (the message's id is the idempotency key), and the timeline records
-    the forward when the outbox delivers it (`forward_delivered`). Triage waits for a person."""
+    the forward when the outbox delivers it (`forward_delivered`). Triage waits for a person.
+    `today` dates the task (the workspace's today unless a replay of history says otherwise)."""
     if message.desk == Desk.TRIAGE:
         return
     forwarded_to: list[str] = []
@@ -324,7 +325,7 @@ def message_act(*, message: InboundMessage) -> None:
             account=account,
             title=f"Answer: {label.lower()} — {headline[:120]}",
             kind=TaskKind.EMAIL,
-            due_on=workspace_today(message.workspace) + dt.timedelta(days=DUE_DAYS[priority]),
+            due_on=(today or workspace_today(message.workspace)) + dt.timedelta(days=DUE_DAYS[priority]),
             priority=priority,
             description=f"{message.sender or 'A customer'} asked ({message.get_source_display()}):\n\n{message.text}"[
                 :4000
