@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from dataclasses import dataclass
 
@@ -20,7 +21,7 @@ from retain.routing import classifier, router
 from retain.routing import rules as rules_module
 from retain.routing.categories import CATEGORIES, URGENT, desk_of, label_of
 from retain.routing.choices import DecidedBy, Desk, Source
-from retain.routing.models import Correction, InboundMessage, RoutingSetup
+from retain.routing.models import ChannelLink, Correction, InboundMessage, RoutingSetup
 from retain.tasks.choices import TaskKind, TaskPriority
 from retain.tasks.services import task_create
 from retain.tenancy.models import Member, Workspace
@@ -110,6 +111,34 @@ def routing_settings_save(
             setattr(setup, name, value)
     setup.save()
     return setup
+
+
+# Slack channels shared with customers -------------------------------------------------------------
+
+# Slack's conversation ids: C (public), G (private) then upper-case letters and digits.
+SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{6,30}$")
+
+
+def channel_link_add(*, actor: Member, workspace: Workspace, channel_id: str, account: Account) -> ChannelLink:
+    """Link a Slack channel to an account: its messages (Events API) are that account's questions."""
+    channel_id = (channel_id or "").strip().upper()
+    if not SLACK_CHANNEL.match(channel_id):
+        raise RoutingError("channel_id", "must be a Slack channel id like C0123456789 (Channel details → About)")
+    if account.workspace_id != workspace.pk:
+        raise RoutingError("account", "is not in this workspace")
+    taken = ChannelLink.objects.filter(workspace=workspace, channel_id=channel_id).select_related("account").first()
+    if taken is not None:
+        raise RoutingError("channel_id", f"is already linked to {taken.account.name}")
+    try:
+        with transaction.atomic():
+            return ChannelLink.objects.create(workspace=workspace, channel_id=channel_id, account=account)
+    except IntegrityError:  # linked by someone else at the same moment
+        raise RoutingError("channel_id", "is already linked to an account") from None
+
+
+def channel_link_remove(*, actor: Member, link: ChannelLink) -> None:
+    """Unlink a channel: its later messages are filed by their sender like any other."""
+    link.delete()
 
 
 # Matching the sender -------------------------------------------------------------------------------

@@ -206,6 +206,7 @@ urlpatterns = [
     path(w + "inbound/measures/", inbound_views.inbound_measures, name="inbound-measures"),
     path(w + "inbound/rules/", inbound_views.inbound_rules, name="inbound-rules"),
     path(w + "inbound/settings/", inbound_views.inbound_settings, name="inbound-settings"),
+    path(w + "inbound/slack/", inbound_views.inbound_slack, name="inbound-slack"),
     path(w + "messages/", messaging_views.messages_page, name="messages"),
     path(w + "messages/<int:pk>/retry/", messaging_views.message_retry, name="message-retry"),
     path(w + "messages/suppressions/", messaging_views.suppression_add, name="suppression-add"),

@@ -283,6 +283,7 @@ inbound-feedback                        -                      | login 404 200 2
 inbound-measures                        -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
 inbound-rules                           -                      | login 404 200 200 200 200                    | login 404 403 403 302 302
 inbound-settings                        -                      | 405 405 405 405 405 405                      | login 404 403 403 403 302
+inbound-slack                           -                      | login 404 200 200 200 200                    | login 404 403 400 400 400
 messages                                -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
 # Messages and the suppression list are workspace operations: any member who may write.
 message-retry                           message                | 405 405 405 405 405 405                      | login 404 403 302 302 302
