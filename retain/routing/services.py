@@ -115,8 +115,9 @@ def routing_settings_save(
 
 # Slack channels shared with customers -------------------------------------------------------------
 
-# Slack's conversation ids: C (public), G (private) then upper-case letters and digits.
-SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{6,30}$")
+# Slack's conversation ids: C (public) or G (private), then upper-case letters and digits, with at
+# least one digit (so a channel's name, "general", is not taken for its id).
+SLACK_CHANNEL = re.compile(r"^[CG](?=[A-Z0-9]*[0-9])[A-Z0-9]{6,30}$")
 
 
 def channel_link_add(*, actor: Member, workspace: Workspace, channel_id: str, account: Account) -> ChannelLink:

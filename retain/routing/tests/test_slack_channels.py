@@ -42,8 +42,9 @@ def test_the_account_s_csm_links_and_unlinks_a_channel(workspace: Workspace, acc
 
 def test_bad_input_names_the_field_and_keeps_nothing(workspace: Workspace, account: Account, carol: Member) -> None:
     client = _client(carol)
-    bad = client.post(_url(workspace), {"channel_id": "#general", "account": account.pk})
-    assert bad.status_code == 400 and "channel_id: must be a Slack channel id" in bad.content.decode()
+    for wrong in ("#general", "general", "C0AB"):
+        bad = client.post(_url(workspace), {"channel_id": wrong, "account": account.pk})
+        assert bad.status_code == 400 and "channel_id: must be a Slack channel id" in bad.content.decode()
     missing = client.post(_url(workspace), {"channel_id": "C0ABCDEF12", "account": ""})
     assert missing.status_code == 400 and "account: choose the account" in missing.content.decode()
     assert not ChannelLink.objects.exists()
