@@ -3,8 +3,8 @@
 Providers' signing secrets (Slack, Mailgun, Zendesk, Intercom) must be readable by Retain to check
 a signature, so they cannot be hashed; they are encrypted with a key derived from the Django secret
 key (HKDF-SHA256, its own context string, so the key is used for nothing else). Keys derived from
-SECRET_KEY_FALLBACKS still decrypt, so a secret key can be rotated: re-save the secrets (or run the
-`seal` helper) under the new key, then drop the old one from the fallbacks.
+SECRET_KEY_FALLBACKS still decrypt, so a secret key can be rotated: save the secrets again under
+the new key, then drop the old one from the fallbacks.
 
 A stored value is "sealed:" followed by the token; a value that cannot be decrypted is an error, not
 an empty secret, so a wrong key is noticed rather than quietly refusing every webhook.
