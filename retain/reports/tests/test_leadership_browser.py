@@ -22,6 +22,7 @@ from retain.web.tests.test_health_views import USAGE_ONLY, store_score
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 WAIT = 30_000
 SHOTS = "/work/shots/leaders"
+FITS = "() => document.scrollingElement.scrollWidth <= window.innerWidth + 1"
 
 
 def test_a_manager_reads_the_leadership_pack_and_downloads_its_pdf(
@@ -52,5 +53,5 @@ def test_a_manager_reads_the_leadership_pack_and_downloads_its_pdf(
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
     page.wait_for_selector("#health .vega-chart svg", timeout=WAIT)
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.wait_for_function(FITS, timeout=10_000)  # a wait: the chart redraws after a resize
     page.screenshot(path=f"{SHOTS}/leadership-390.png", full_page=True)

@@ -17,12 +17,13 @@ from retain.web.tests.browser import page as page  # Debian's Chromium through P
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 SHOTS = "/work/shots/leaders"
+FITS = "() => document.scrollingElement.scrollWidth <= window.innerWidth + 1"
 
 
 def _shoot(page: Any, name: str) -> None:
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (name, width)
+        page.wait_for_function(FITS, timeout=10_000)  # a wait: the layout settles after a resize
         page.screenshot(path=f"{SHOTS}/{name}-{width}.png", full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
