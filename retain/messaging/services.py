@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
+from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -144,6 +145,8 @@ def member_suppression_reason(member: Member | None) -> str:
 def _send_time_reason(message: OutboundMessage) -> str:
     if message.member_id is not None:
         return member_suppression_reason(message.member)
+    if message.contact_id is None and message.to:  # address_email_enqueue: only the suppression list applies
+        return _listed_reason(message.workspace_id, message.to)
     return suppression_reason(message.contact)
 
 
@@ -409,6 +412,47 @@ def member_email_enqueue(
         status=DeliveryStatus.SUPPRESSED if reason else DeliveryStatus.QUEUED,
         status_reason=reason,
         next_attempt_at=None if reason else timezone.now(),
+        source=source[:200],
+    )
+
+
+def address_email_enqueue(
+    *,
+    workspace: Workspace,
+    to: str,
+    subject: str,
+    body: str,
+    idempotency_key: str,
+    source: str = "",
+    account: Account | None = None,
+) -> OutboundMessage:
+    """Queue a plain-text e-mail to an address that is neither a contact nor a member (a support
+    desk's mailbox). No unsubscribe link: it is the workspace's own tooling, not a person we market
+    to. The same key returns the first row."""
+    _check_key(idempotency_key)
+    errors: dict[str, str] = {}
+    address = normalize_email(to)
+    try:
+        validate_email(address)
+    except ValidationError:
+        errors["to"] = "Enter a valid e-mail address."
+    if account is not None and account.workspace_id != workspace.pk:
+        errors["account"] = "The account belongs to another workspace."
+    if not subject.strip():
+        errors["subject"] = "An e-mail needs a subject."
+    if errors:
+        raise ValidationError(errors)
+    return _create_once(
+        workspace.pk,
+        idempotency_key,
+        account=account,
+        channel=Channel.EMAIL,
+        to=address,
+        subject=" ".join(subject.split())[:500],
+        body=body,
+        message_id=_message_id(workspace.pk, idempotency_key),
+        status=DeliveryStatus.QUEUED,
+        next_attempt_at=timezone.now(),
         source=source[:200],
     )
 

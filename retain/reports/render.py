@@ -90,3 +90,47 @@ def pdf(review: BusinessReview, audience: str = Audience.CUSTOMER) -> bytes:
     spec = review.pack.get("sections", {}).get("adoption", {}).get("chart") if review.pack else None
     document = html_document(review, audience, chart_svg=chart_svg(spec) if spec else "")
     return bytes(weasyprint.HTML(string=document).write_pdf())
+
+
+# The leadership pack -----------------------------------------------------------------------------
+
+
+def green_trend_spec(trend: list[dict[str, Any]]) -> dict[str, Any]:
+    """Vega-Lite spec of the weekly share of accounts green (the pack's trend rows)."""
+    values = [
+        {"week": row["week"], "green": round(100 * row["green"] / row["scored"], 1)} for row in trend if row["scored"]
+    ]
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "description": "Share of scored accounts in the green band, week by week",
+        "width": "container",
+        "height": 150,
+        "data": {"values": values},
+        "mark": {"type": "line", "point": True, "color": "#16a34a"},
+        "encoding": {
+            "x": {"field": "week", "type": "ordinal", "title": "Week of", "axis": {"labelAngle": -45}},
+            "y": {"field": "green", "type": "quantitative", "title": "% green", "scale": {"domain": [0, 100]}},
+            "tooltip": [{"field": "week", "type": "ordinal"}, {"field": "green", "type": "quantitative"}],
+        },
+    }
+
+
+def leadership_context(data: dict[str, Any]) -> dict[str, Any]:
+    return {"pack": data, "chart_spec": green_trend_spec(data["health"]["trend"])}
+
+
+def leadership_document(data: dict[str, Any], *, chart_svg: str = "", browser: bool = False) -> str:
+    """The leadership pack as a stand-alone HTML document (for a browser, or the PDF's source)."""
+    values = {**leadership_context(data), "chart_svg": chart_svg, "pdf": not browser, "browser": browser}
+    return render_to_string("reports/leadership_document.html", values)
+
+
+def leadership_pdf(data: dict[str, Any]) -> bytes:
+    """The leadership pack as PDF: PdfUnavailable with the fix when Pango is missing."""
+    try:
+        import weasyprint
+    except OSError as exc:  # WeasyPrint loads Pango with ctypes when it is imported
+        raise PdfUnavailable(PANGO_MISSING) from exc
+    spec = green_trend_spec(data["health"]["trend"])
+    document = leadership_document(data, chart_svg=chart_svg(spec) if spec["data"]["values"] else "")
+    return bytes(weasyprint.HTML(string=document).write_pdf())

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from retain.accounts.models import Account, Contact
+from retain.lib.sealed import SealedCharField
 from retain.routing.categories import label_of
 from retain.routing.choices import DecidedBy, Desk, Source
 from retain.tenancy.models import Member, Workspace
@@ -99,12 +100,15 @@ class RoutingSetup(models.Model):
     model_trained_at = models.DateTimeField(null=True, blank=True)
     # Where support-desk questions are forwarded: the support tool's webhook (a JSON POST via the outbox).
     support_webhook_url = models.URLField(blank=True)
+    # …and/or the support desk's mailbox: an e-mail per question, through the outbox.
+    support_email = models.EmailField(blank=True)
     # Secrets the providers give, to check their signatures (blank: that provider is refused where
     # it signs, Mailgun and Slack; Zendesk and Intercom are then checked by the URL token alone).
-    mailgun_signing_key = models.CharField(max_length=200, blank=True)
-    slack_signing_secret = models.CharField(max_length=200, blank=True)
-    zendesk_signing_secret = models.CharField(max_length=200, blank=True)
-    intercom_client_secret = models.CharField(max_length=200, blank=True)
+    # Encrypted at rest (retain.lib.sealed): the column holds a Fernet token, Python code the secret.
+    mailgun_signing_key = SealedCharField(max_length=500, blank=True)
+    slack_signing_secret = SealedCharField(max_length=500, blank=True)
+    zendesk_signing_secret = SealedCharField(max_length=500, blank=True)
+    intercom_client_secret = SealedCharField(max_length=500, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -11,16 +11,31 @@ from django.db.models import Count, F, Min, Q, QuerySet
 
 from retain.accounts.choices import SubscriptionStatus
 from retain.accounts.figures import Figure, Period
-from retain.accounts.models import Subscription
+from retain.accounts.models import Account, Subscription
 from retain.routing import feedback
 from retain.routing.categories import CATEGORIES, SUPPORT
 from retain.routing.choices import Desk
-from retain.routing.models import InboundMessage
+from retain.routing.models import ChannelLink, InboundMessage
 from retain.tenancy.models import Workspace
 
 
 def workspace_inbound(workspace: Workspace) -> QuerySet[InboundMessage]:
     return InboundMessage.objects.filter(workspace=workspace).select_related("account", "contact")
+
+
+def channel_links(workspace: Workspace) -> QuerySet[ChannelLink]:
+    """The workspace's Slack channels linked to accounts, by account name."""
+    return (
+        ChannelLink.objects.filter(workspace=workspace)
+        .select_related("account", "account__owner__user")
+        .order_by("account__name", "channel_id")
+    )
+
+
+def channel_account(workspace: Workspace, channel_id: str) -> Account | None:
+    """The account a Slack channel is linked to (the Events API intake files its messages there)."""
+    link = ChannelLink.objects.filter(workspace=workspace, channel_id=channel_id).select_related("account").first()
+    return link.account if link is not None else None
 
 
 def unmatched_inbound(workspace: Workspace) -> QuerySet[InboundMessage]:

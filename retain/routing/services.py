@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from dataclasses import dataclass
 
@@ -13,13 +14,14 @@ from retain.accounts import timeline
 from retain.accounts.choices import EntryKind
 from retain.accounts.models import Account, Contact, TimelineEntry
 from retain.accounts.selectors import workspace_today
-from retain.messaging.choices import Channel
-from retain.messaging.services import webhook_enqueue
+from retain.messaging.choices import Channel, DeliveryStatus
+from retain.messaging.models import OutboundMessage
+from retain.messaging.services import address_email_enqueue, webhook_enqueue
 from retain.routing import classifier, router
 from retain.routing import rules as rules_module
 from retain.routing.categories import CATEGORIES, URGENT, desk_of, label_of
 from retain.routing.choices import DecidedBy, Desk, Source
-from retain.routing.models import Correction, InboundMessage, RoutingSetup
+from retain.routing.models import ChannelLink, Correction, InboundMessage, RoutingSetup
 from retain.tasks.choices import TaskKind, TaskPriority
 from retain.tasks.services import task_create
 from retain.tenancy.models import Member, Workspace
@@ -78,11 +80,19 @@ SECRETS = ("mailgun_signing_key", "slack_signing_secret", "zendesk_signing_secre
 
 
 def routing_settings_save(
-    *, actor: Member, workspace: Workspace, support_webhook_url: str, secrets: dict[str, str]
+    *, actor: Member, workspace: Workspace, support_webhook_url: str, secrets: dict[str, str], support_email: str = ""
 ) -> RoutingSetup:
-    """The support tool's webhook and the providers' signing secrets; a secret left empty is kept."""
+    """The support tool's webhook and mailbox, and the providers' signing secrets (stored encrypted);
+    a secret left empty is kept."""
     from django.core.exceptions import ValidationError
-    from django.core.validators import URLValidator
+    from django.core.validators import URLValidator, validate_email
+
+    email = support_email.strip().lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise RoutingError("support_email", "must be an e-mail address") from None
 
     url = support_webhook_url.strip()
     if url:
@@ -92,6 +102,7 @@ def routing_settings_save(
             raise RoutingError("support_webhook_url", "must be an http:// or https:// address") from None
     setup = routing_setup_get(workspace=workspace)
     setup.support_webhook_url = url
+    setup.support_email = email
     for name in SECRETS:
         value = (secrets.get(name) or "").strip()
         if len(value) > 200:
@@ -100,6 +111,35 @@ def routing_settings_save(
             setattr(setup, name, value)
     setup.save()
     return setup
+
+
+# Slack channels shared with customers -------------------------------------------------------------
+
+# Slack's conversation ids: C (public) or G (private), then upper-case letters and digits, with at
+# least one digit (so a channel's name, "general", is not taken for its id).
+SLACK_CHANNEL = re.compile(r"^[CG](?=[A-Z0-9]*[0-9])[A-Z0-9]{6,30}$")
+
+
+def channel_link_add(*, actor: Member, workspace: Workspace, channel_id: str, account: Account) -> ChannelLink:
+    """Link a Slack channel to an account: its messages (Events API) are that account's questions."""
+    channel_id = (channel_id or "").strip().upper()
+    if not SLACK_CHANNEL.match(channel_id):
+        raise RoutingError("channel_id", "must be a Slack channel id like C0123456789 (Channel details → About)")
+    if account.workspace_id != workspace.pk:
+        raise RoutingError("account", "is not in this workspace")
+    taken = ChannelLink.objects.filter(workspace=workspace, channel_id=channel_id).select_related("account").first()
+    if taken is not None:
+        raise RoutingError("channel_id", f"is already linked to {taken.account.name}")
+    try:
+        with transaction.atomic():
+            return ChannelLink.objects.create(workspace=workspace, channel_id=channel_id, account=account)
+    except IntegrityError:  # linked by someone else at the same moment
+        raise RoutingError("channel_id", "is already linked to an account") from None
+
+
+def channel_link_remove(*, actor: Member, link: ChannelLink) -> None:
+    """Unlink a channel: its later messages are filed by their sender like any other."""
+    link.delete()
 
 
 # Matching the sender -------------------------------------------------------------------------------
@@ -269,27 +309,19 @@ def _address(sender: str) -> str:
 # Acting --------------------------------------------------------------------------------------------
 
 
-def message_act(*, message: InboundMessage) -> None:
+def message_act(*, message: InboundMessage, today: dt.date | None = None) -> None:
     """What a routed question sets off. With a known account: a timeline entry (cancellation intent and
     complaints as their own kinds, which playbooks trigger on); the CSM desk also gets a task for the
-    account's owner, due by priority; the support desk's question is forwarded to the support tool's
-    webhook when the workspace has one. Triage waits for a person."""
+    account's owner, due by priority; the support desk's question is forwarded to the support tool,
+    by webhook and/or by e-mail to the support desk's address, whichever the workspace has set, through
+    the outbox, once per message (the message's id is the idempotency key), and the timeline records
+    the forward when the outbox delivers it (`forward_delivered`). Triage waits for a person.
+    `today` dates the task (the workspace's today unless a replay of history says otherwise)."""
     if message.desk == Desk.TRIAGE:
         return
+    forwarded_to: list[str] = []
     if message.desk == Desk.SUPPORT:
-        url = routing_setup_get(workspace=message.workspace).support_webhook_url
-        if url:
-            outbound = webhook_enqueue(
-                workspace=message.workspace,
-                account=message.account,
-                channel=Channel.WEBHOOK,
-                url=url,
-                payload=_forward_payload(message),
-                idempotency_key=f"routing:forward:{message.pk}",
-                source="routing",
-            )
-            message.forwarded_id = outbound.pk
-            message.save(update_fields=["forwarded_id"])
+        forwarded_to = _forward(message)
     account = message.account
     if account is None:
         return
@@ -308,6 +340,7 @@ def message_act(*, message: InboundMessage) -> None:
             occurred_at=message.received_at,
             data={
                 "message_id": message.pk,
+                "forwarded_to": forwarded_to,
                 "desk": message.desk,
                 "category": message.category,
                 "source": message.source,
@@ -322,7 +355,7 @@ def message_act(*, message: InboundMessage) -> None:
             account=account,
             title=f"Answer: {label.lower()} — {headline[:120]}",
             kind=TaskKind.EMAIL,
-            due_on=workspace_today(message.workspace) + dt.timedelta(days=DUE_DAYS[priority]),
+            due_on=(today or workspace_today(message.workspace)) + dt.timedelta(days=DUE_DAYS[priority]),
             priority=priority,
             description=f"{message.sender or 'A customer'} asked ({message.get_source_display()}):\n\n{message.text}"[
                 :4000
@@ -332,6 +365,84 @@ def message_act(*, message: InboundMessage) -> None:
         )
         message.task_id = task.pk
         message.save(update_fields=["task_id"])
+
+
+FORWARD_SOURCE = "routing"  # the outbox calls `forward_delivered` for messages whose source starts "routing:"
+
+
+def _forward(message: InboundMessage) -> list[str]:
+    """Queue the question for the support tool (webhook, e-mail or both); where it was sent."""
+    setup = routing_setup_get(workspace=message.workspace)
+    sent: list[str] = []
+    outbound = None
+    if setup.support_webhook_url:
+        outbound = webhook_enqueue(
+            workspace=message.workspace,
+            account=message.account,
+            channel=Channel.WEBHOOK,
+            url=setup.support_webhook_url,
+            payload=_forward_payload(message),
+            idempotency_key=f"routing:forward:{message.pk}",
+            source=f"{FORWARD_SOURCE}:forward:{message.pk}",
+        )
+        sent.append(setup.support_webhook_url)
+    if setup.support_email:
+        outbound = address_email_enqueue(
+            workspace=message.workspace,
+            account=message.account,
+            to=setup.support_email,
+            subject=_forward_subject(message),
+            body=_forward_body(message),
+            idempotency_key=f"routing:forward-email:{message.pk}",
+            source=f"{FORWARD_SOURCE}:forward:{message.pk}",
+        )
+        sent.append(setup.support_email)
+    if outbound is not None and message.forwarded_id != outbound.pk:
+        message.forwarded_id = outbound.pk
+        message.save(update_fields=["forwarded_id"])
+    return sent
+
+
+def _forward_subject(message: InboundMessage) -> str:
+    who = message.account.name if message.account else (message.sender or "unknown sender")
+    label = label_of(message.category) if message.category else "Question"
+    return f"[{label}] {who}: {(message.subject or message.text)[:150]}"
+
+
+def _forward_body(message: InboundMessage) -> str:
+    lines = [
+        f"From: {message.sender or 'unknown'}",
+        f"Account: {message.account.name if message.account else 'not matched'}",
+        f"Received: {message.received_at.isoformat()} ({message.get_source_display()})",
+        f"Category: {label_of(message.category) if message.category else 'none'}",
+        f"Why support: {message.reason}",
+        "",
+    ]
+    if message.subject:
+        lines += [f"Subject: {message.subject}", ""]
+    lines.append(message.text)
+    return "\n".join(lines)
+
+
+def forward_delivered(outbound: OutboundMessage, status: str, when: dt.datetime) -> None:
+    """The outbox delivered (or gave up on) a forward: a sent one goes on the account's timeline, once."""
+    if status != DeliveryStatus.SENT or outbound.account is None:
+        return
+    message_id = outbound.source.rsplit(":", 1)[-1]
+    where = outbound.to if outbound.channel == Channel.EMAIL else "the support tool's webhook"
+    key = f"routing:{message_id}:forwarded:{outbound.channel}"
+    if TimelineEntry.objects.filter(workspace_id=outbound.workspace_id, dedupe_key=key).exists():
+        return
+    message = InboundMessage.objects.filter(workspace_id=outbound.workspace_id, pk=message_id).first()
+    headline = (message.subject or message.text)[:200] if message is not None else outbound.subject
+    timeline.inbound_question_entry(
+        outbound.account,
+        kind=EntryKind.INBOUND_QUESTION,
+        summary=f"Forwarded to support ({where}): {headline}",
+        occurred_at=when,
+        data={"message_id": int(message_id), "forwarded_to": outbound.to, "outbound_id": outbound.pk},
+        dedupe_key=key,
+    ).save()
 
 
 def _forward_payload(message: InboundMessage) -> dict[str, object]:

@@ -17,8 +17,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from retain.routing import intake, services, tokens
-from retain.routing.models import ChannelLink, RoutingSetup
+from retain.routing import intake, selectors, services, tokens
+from retain.routing.models import RoutingSetup
 from retain.tenancy.models import Workspace
 
 MAX_BODY = 1_000_000
@@ -48,8 +48,7 @@ def _json(request: HttpRequest) -> Any:
 def _keep(workspace: Workspace, received: intake.Received) -> JsonResponse:
     account = None
     if received.channel:
-        link = ChannelLink.objects.filter(workspace=workspace, channel_id=received.channel).select_related("account")
-        account = link.first().account if link.exists() else None  # type: ignore[union-attr]  # exists() checked
+        account = selectors.channel_account(workspace, received.channel)
     message, created = services.inbound_receive(
         workspace=workspace,
         source=received.source,

@@ -20,6 +20,7 @@ from retain.web.views import expansion as expansion_views
 from retain.web.views import inbound as inbound_views
 from retain.web.views import jobs as jobs_views
 from retain.web.views import journeys as journey_views
+from retain.web.views import leadership as leadership_views
 from retain.web.views import login as login_views
 from retain.web.views import messaging as messaging_views
 from retain.web.views import ownership as ownership_views
@@ -93,6 +94,9 @@ urlpatterns = [
     path(w + "segments/<int:pk>/delete/", segments.segment_delete, name="segment-delete"),
     # Revenue metrics from the subscription ledger.
     path(w + "revenue/", revenue.revenue_dashboard, name="revenue"),
+    # The leadership pack: seed 001's key performance metrics for a quarter, as a page and as PDF.
+    path(w + "leadership/", leadership_views.leadership_pack, name="leadership"),
+    path(w + "leadership/pack.pdf", leadership_views.leadership_pack_pdf, name="leadership-pdf"),
     # CSM books and capacity; moving a book.
     path(w + "books/", books.books, name="books"),
     path(w + "books/move/", books.book_move, name="book-move"),
@@ -202,6 +206,7 @@ urlpatterns = [
     path(w + "inbound/measures/", inbound_views.inbound_measures, name="inbound-measures"),
     path(w + "inbound/rules/", inbound_views.inbound_rules, name="inbound-rules"),
     path(w + "inbound/settings/", inbound_views.inbound_settings, name="inbound-settings"),
+    path(w + "inbound/slack/", inbound_views.inbound_slack, name="inbound-slack"),
     path(w + "messages/", messaging_views.messages_page, name="messages"),
     path(w + "messages/<int:pk>/retry/", messaging_views.message_retry, name="message-retry"),
     path(w + "messages/suppressions/", messaging_views.suppression_add, name="suppression-add"),

@@ -191,6 +191,8 @@ segment-save                            -                      | 405 405 405 405
 segment                                 segment                | login 404 302 302 302 302                    | login 404 302 302 302 302
 segment-delete                          segment                | 405 405 405 405 405 405                      | login 404 403 403 302 302
 revenue                                 -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+leadership                              -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+leadership-pdf                          -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
 books                                   -                      | login 404 200 200 200 200                    | login 404 200 200 200 200
 book-move                               -                      | login 404 403 403 200 200                    | login 404 403 403 400 400
 # The team: home pages and the coverage model are read by every member; balancing is the managers'.
@@ -284,6 +286,7 @@ inbound-feedback                        -                      | login 404 200 2
 inbound-measures                        -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
 inbound-rules                           -                      | login 404 200 200 200 200                    | login 404 403 403 302 302
 inbound-settings                        -                      | 405 405 405 405 405 405                      | login 404 403 403 403 302
+inbound-slack                           -                      | login 404 200 200 200 200                    | login 404 403 400 400 400
 messages                                -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
 # Messages and the suppression list are workspace operations: any member who may write.
 message-retry                           message                | 405 405 405 405 405 405                      | login 404 403 302 302 302

@@ -4,22 +4,33 @@ Questions are written from templates per category (the demo vendor's features fi
 the accounts' own contacts (and a few strangers, who land in the unmatched list) by e-mail, Zendesk,
 Intercom, Slack (strategic accounts get a linked shared channel) and the in-app form over the last
 90 days (never before the account became a customer). Each goes through routing's intake service:
-rules, then the default model, else triage. The acts (tasks, timeline entries, forwards) are left
-out: they are stamped with the build's clock, and a replayed quarter would leave months-old tasks
-open and dated today. Then the account owner corrects what the router got wrong (the generator
-knows what each question is), as a CSM reading the inbox would, most are marked answered, and the
-feature requests form the product-feedback groups.
+rules, then the default model, else triage. Then the account owner corrects what the router got
+wrong (the generator knows what each question is), as a CSM reading the inbox would, and routing's
+act service runs on the question where it ended up, dated the day it came in: a task for the
+account owner on the CSM desk (completed, at the answer's time, when the question was answered),
+a forward to the support desk's mailbox (support@ the vendor's domain) through the outbox for the
+support desk, timeline entries for both. Forwards of earlier days are recorded as delivered then
+(routing's own delivery handler writes their timeline entry); today's wait in the outbox. Most
+questions are marked answered, and the feature requests form the product-feedback groups.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from retain.accounts.models import TimelineEntry
 from retain.demo.generator.context import DemoContext
+from retain.demo.generator.names import VENDOR_DOMAIN
+from retain.lib.dates import zone
+from retain.messaging.choices import DeliveryStatus
+from retain.messaging.models import OutboundMessage
 from retain.routing import router, services
 from retain.routing.categories import CATEGORIES
 from retain.routing.choices import Desk, Source
 from retain.routing.models import ChannelLink, InboundMessage
+from retain.tasks.models import Task
+from retain.tasks.services import task_complete
+from retain.tenancy.choices import Role
 
 FEATURES = (
     "workflows",
@@ -117,6 +128,7 @@ def build_inbound(ctx: DemoContext) -> str:
     for contact in ctx.contacts.values():
         if contact.email:
             contacts_by_account.setdefault(contact.account_id, []).append(contact.email)
+    _support_mailbox(ctx)
     for account in accounts:
         if account.tier == "strategic":
             ChannelLink.objects.get_or_create(workspace=workspace, channel_id=f"C{account.pk:08d}", account=account)
@@ -149,6 +161,7 @@ def build_inbound(ctx: DemoContext) -> str:
         )
         kept.append((message, kind))
     corrected = answered = 0
+    acted = {"tasks": 0, "done": 0, "forwards": 0}
     for message, kind in kept:
         owner = message.account.owner if message.account and message.account.owner else None
         if message.category != kind and owner is not None and rng.random() < 0.8:
@@ -156,9 +169,64 @@ def build_inbound(ctx: DemoContext) -> str:
             corrected += 1
         hours = rng.uniform(0.5, 30 if CATEGORIES[kind][0] == "support" else 48)
         answer = message.received_at + dt.timedelta(hours=hours)
-        if message.desk != Desk.TRIAGE and rng.random() < 0.75 and answer <= ctx.at(ctx.today, 23, 59):
+        is_answered = message.desk != Desk.TRIAGE and rng.random() < 0.75 and answer <= ctx.at(ctx.today, 23, 59)
+        _act(ctx, message, answer if is_answered else None, acted)
+        if is_answered:
             InboundMessage.objects.filter(pk=message.pk).update(first_response_at=answer)
             answered += 1
     triaged = sum(1 for message, _ in kept if message.first_desk == Desk.TRIAGE)
     ctx.counts["inbound_questions"] = len(kept)
-    return f"{len(kept)} inbound questions routed ({triaged} to triage), {corrected} corrected, {answered} answered"
+    ctx.counts["inbound_tasks"] = acted["tasks"]
+    ctx.counts["inbound_forwards"] = acted["forwards"]
+    return (
+        f"{len(kept)} inbound questions routed ({triaged} to triage), {corrected} corrected, {answered} answered; "
+        f"{acted['tasks']} tasks for the CSM desk ({acted['done']} done), {acted['forwards']} forwarded to support"
+    )
+
+
+def _support_mailbox(ctx: DemoContext) -> None:
+    """The support desk's address: support-desk questions are mailed there."""
+    admins = ctx.members.get(Role.ADMIN) or []
+    admin = admins[0] if admins else None
+    setup = services.routing_setup_get(workspace=ctx.ws)
+    if admin is not None and not setup.support_email:
+        services.routing_settings_save(
+            actor=admin,
+            workspace=ctx.ws,
+            support_webhook_url=setup.support_webhook_url,
+            support_email=f"support@{VENDOR_DOMAIN}",
+            secrets={},
+        )
+
+
+def _act(ctx: DemoContext, message: InboundMessage, answered_at: dt.datetime | None, acted: dict[str, int]) -> None:
+    """Routing's acts on one replayed question, dated when it came in (and its task done when answered)."""
+    received_on = message.received_at.astimezone(zone(ctx.ws.time_zone)).date()
+    services.message_act(message=message, today=received_on)
+    if message.task_id is not None:
+        acted["tasks"] += 1
+        Task.objects.filter(pk=message.task_id).update(created_at=message.received_at, updated_at=message.received_at)
+        if answered_at is not None:
+            task = Task.objects.select_related("owner").get(pk=message.task_id)
+            entries = _last_entry(ctx)
+            task_complete(task=task, actor=task.owner, outcome="Answered the customer", via="web")
+            Task.objects.filter(pk=task.pk).update(completed_at=answered_at, updated_at=answered_at)
+            TimelineEntry.objects.filter(workspace=ctx.ws, pk__gt=entries).update(occurred_at=answered_at)
+            acted["done"] += 1
+    if message.forwarded_id is not None:
+        acted["forwards"] += 1
+        if received_on < ctx.today:
+            # The outbox would have sent it within minutes of its arrival: recorded as delivered then,
+            # through routing's own delivery handler (the timeline entry).
+            sent_at = message.received_at + dt.timedelta(minutes=2)
+            OutboundMessage.objects.filter(pk=message.forwarded_id).update(
+                status=DeliveryStatus.SENT, sent_at=sent_at, next_attempt_at=None, attempts=1,
+                created_at=message.received_at,
+            )  # fmt: skip
+            services.forward_delivered(
+                OutboundMessage.objects.get(pk=message.forwarded_id), DeliveryStatus.SENT, sent_at
+            )
+
+
+def _last_entry(ctx: DemoContext) -> int:
+    return TimelineEntry.objects.filter(workspace=ctx.ws).order_by("-pk").values_list("pk", flat=True).first() or 0

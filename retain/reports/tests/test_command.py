@@ -47,3 +47,19 @@ def test_build_all_reports_seconds_per_pack(account: Account, tmp_path: Path) ->
                  "--period", "2026Q4", "--out", str(tmp_path), stdout=out)  # fmt: skip
     assert (tmp_path / f"qbr-2026Q4-{account.pk}.pdf").exists()
     assert "1 packs of enterprise accounts" in out.getvalue() and "s per pack" in out.getvalue()
+
+
+def test_report_portfolio_writes_the_leadership_pack_and_names_bad_input(account: Account, tmp_path: Path) -> None:
+    slug = account.workspace.slug
+    out = io.StringIO()
+    call_command("report", "portfolio", "--workspace", slug, "--period", "2026Q4",
+                 "--out", str(tmp_path / "leaders.html"), stdout=out)  # fmt: skip
+    html = (tmp_path / "leaders.html").read_text()
+    assert "Leadership pack — 2026Q4" in html and 'id="fig-grr"' in html and "leadership pack 2026Q4" in out.getvalue()
+    with pytest.raises(CommandError, match="--period: a period is a year and a quarter"):
+        call_command("report", "portfolio", "--workspace", slug, "--period", "Q4", "--out", str(tmp_path / "x.pdf"))
+    with pytest.raises(CommandError, match=r"--out: the file must end in \.pdf or \.html"):
+        call_command("report", "portfolio", "--workspace", slug, "--out", str(tmp_path / "x.docx"))
+    with pytest.raises(CommandError, match="no workspace with slug 'nope'"):
+        call_command("report", "portfolio", "--workspace", "nope", "--out", str(tmp_path / "x.pdf"))
+    assert not (tmp_path / "x.pdf").exists()

@@ -10,18 +10,24 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.utils.html import escape
+from django.utils.text import slugify
 from pypdf import PdfReader
 
 from retain.accounts.choices import Stage
 from retain.accounts.figures import Filters, Period
 from retain.accounts.models import Account
+from retain.accounts.selectors import workspace_today
 from retain.demo.generator import build_demo, demo_delete
 from retain.demo.generator.context import DemoContext
+from retain.metrics import engine
 from retain.playbooks.models import StepRun
-from retain.reports import pack, periods, render, services
+from retain.reports import leadership, pack, periods, render, services
 from retain.reports.choices import Audience
 from retain.reports.models import BusinessReview
 from retain.surveys.measures import survey_measures
+from retain.tenancy.models import Member
 
 TODAY = dt.date(2026, 11, 20)
 QUARTER = periods.parse("2026Q4")
@@ -139,3 +145,71 @@ def test_the_pdf_carries_the_selectors_figures(demo: DemoContext) -> None:
     assert "Internal only" not in text
     print(f"one pack's PDF ({account.name}, {len(data)} bytes): {took:.2f}s (the process's first: {cold:.2f}s)")
     assert took < 10, f"one pack's PDF took {took:.1f}s"
+
+
+# The leadership pack over the same demo ----------------------------------------------------------
+
+
+def _percent_shown(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+@pytest.mark.django_db
+def test_the_leadership_pack_agrees_with_the_pages_for_the_same_period(demo: DemoContext, client: Any) -> None:
+    # The revenue page takes any period: the pack of the demo's day. The health and renewals pages
+    # count up to the clock's today: the pack of the current quarter as of today.
+    built = leadership.build(demo.ws, QUARTER, today=TODAY)
+    found = leadership.figures(built)
+    admin = Member.objects.filter(workspace=demo.ws, role="admin", is_active=True).first()
+    assert admin is not None
+    client.force_login(admin.user)
+    slug = demo.ws.slug
+    query = {"period": "custom", "start": built["period"]["start"], "end": built["period"]["end"]}
+    revenue = client.get(f"/w/{slug}/revenue/", query)
+    assert revenue.status_code == 200
+    on_page = {row["key"]: row["figure"] for row in revenue.context["figures"]}
+    for key in ("green_share", "nps", "csat", "nrr", "grr", "logo_churn", "revenue_churn", "eligible_churn"):
+        assert found[key]["value"] == on_page[key].value, key
+        assert found[key]["worked"] == on_page[key].worked, key
+    assert on_page["grr"].value is not None and on_page["green_share"].value is not None
+    quota = {row.label: row.attainment for row in revenue.context["quota"]}
+    assert quota and {row["csm"] for row in built["csms"]["rows"]} == set(quota)
+    for row in built["csms"]["rows"]:
+        assert row["attainment"]["value"] == quota[row["csm"]].value
+    today = workspace_today(demo.ws)
+    quarter = periods.quarter_of(today)
+    built = leadership.build(demo.ws, quarter, today=today)
+    found = leadership.figures(built)
+    health = client.get(f"/w/{slug}/health/")
+    assert found["qbr_coverage"]["value"] == health.context["qbr_coverage"].overall.value
+    on_health = {w.day.isoformat(): (w.counts.get("green", 0), w.scored) for w in health.context["data"].trend}
+    shared = [w for w in built["health"]["trend"] if w["week"] in on_health]
+    assert shared and all((w["green"], w["scored"]) == on_health[w["week"]] for w in shared)
+    assert any(w["scored"] for w in built["health"]["trend"])
+    renewals = client.get(f"/w/{slug}/renewals/", {"horizon": 90})
+    board = renewals.context["board"]
+    assert found["renewals_due"]["value"] == board.count
+    assert found["renewals_arr"]["value"] == float(board.target_arr)
+    page = client.get(f"/w/{slug}/leadership/", {"period": quarter.name})
+    text = page.content.decode()
+    for figure in found.values():
+        assert f'id="fig-{slugify(figure["key"])}"' in text and str(escape(figure["worked"])) in text
+
+
+@pytest.mark.django_db
+def test_the_leadership_pdf_carries_the_pack_s_figures(demo: DemoContext, tmp_path: Any) -> None:
+    out = tmp_path / "leaders.pdf"
+    call_command("report", "portfolio", "--workspace", demo.ws.slug, "--period", QUARTER.name, "--out", str(out),
+                 stdout=io.StringIO())  # fmt: skip
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(out).pages).split())
+    built = leadership.build(demo.ws, QUARTER, today=workspace_today(demo.ws))
+    period = Period(QUARTER.start, QUARTER.end if workspace_today(demo.ws) > QUARTER.end else workspace_today(demo.ws))
+    metrics = engine.revenue_metrics(demo.ws, Period(period.start, period.end, demo.ws.time_zone))
+    assert f"Gross revenue retention {_percent_shown(metrics.grr.value)}" in text
+    assert f"Net revenue retention {_percent_shown(metrics.nrr.value)}" in text
+    assert f"Eligible churn {_percent_shown(metrics.eligible_churn.value)}" in text
+    for figure in leadership.figures(built).values():
+        assert f"{figure['label']} {figure['shown']}" in text, (figure, text[:3000])
+    for row in built["csms"]["rows"]:
+        cells = [row["csm"], row["accounts"], row["arr_start"], row["arr_end"], row["nrr"], row["target"]]
+        assert " ".join(map(str, [*cells, row["attainment"]["shown"]])) in text, (row, text)

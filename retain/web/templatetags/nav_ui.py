@@ -29,6 +29,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("expansion", ("expansion*",)),
     ("segments", ("segment*",)),
     ("revenue", ("revenue", "spend")),
+    ("leadership", ("leadership*",)),
     ("risk", ("risk", "risk-csv", "retention")),
     ("books", ("book*",)),
     ("team", ("my-book", "team*")),
@@ -57,7 +58,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # The menus of the top bar: what a CSM does with customers, the money, outreach, the workspace.
 GROUPS = {
     "success": ("journeys", "health", "risk", "playbooks"),
-    "revenue": ("renewals", "expansion", "revenue", "books", "team"),
+    "revenue": ("renewals", "expansion", "revenue", "leadership", "books", "team"),
     "outreach": ("messages", "surveys", "inbound"),
     "workspace": ("segments", "imports", "settings"),
 }

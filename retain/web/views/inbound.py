@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from retain import access
 from retain.accounts.figures import Period
+from retain.accounts.models import Account
 from retain.accounts.selectors import workspace_today
+from retain.lib.columns import parse_whole
 from retain.lib.definitions import DefinitionError
 from retain.routing import selectors, services
 from retain.routing.categories import CATEGORIES
@@ -203,6 +206,7 @@ def inbound_settings(request: HttpRequest, member: Member) -> HttpResponse:
             actor=member,
             workspace=member.workspace,
             support_webhook_url=request.POST.get("support_webhook_url", ""),
+            support_email=request.POST.get("support_email", ""),
             secrets={name: request.POST.get(name, "") for name in services.SECRETS},
         )
     except services.RoutingError as error:
@@ -210,3 +214,54 @@ def inbound_settings(request: HttpRequest, member: Member) -> HttpResponse:
     else:
         messages.success(request, "Inbound settings saved.")
     return redirect("inbound-rules", member.workspace.slug)
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view
+def inbound_slack(request: HttpRequest, member: Member) -> HttpResponse:
+    """Slack channels shared with customers: which account each channel's messages belong to.
+
+    Everyone reads; whoever may edit the account (its CSM, managers, admins) links or unlinks its
+    channels. A POST with `remove=<link id>` unlinks, any other POST links `channel_id` to `account`."""
+    workspace = member.workspace
+    error = ""
+    values = {"channel_id": "", "account": ""}
+    if request.method == "POST":
+        access.require_write(member)
+        if "remove" in request.POST:
+            link = access.get_for_member(member, selectors.channel_links(workspace), request.POST["remove"])
+            if not access.can_edit_account(member, link.account):
+                raise PermissionDenied("only who may edit the account unlinks its channels")
+            services.channel_link_remove(actor=member, link=link)
+            messages.success(request, f"Channel {link.channel_id} unlinked from {link.account.name}.")
+            return redirect("inbound-slack", workspace.slug)
+        values = {"channel_id": request.POST.get("channel_id", "").strip(), "account": request.POST.get("account", "")}
+        account = None
+        if parse_whole(values["account"]) is None:
+            error = "account: choose the account the channel is shared with"
+        else:
+            account = access.get_account_for_user(member, values["account"])
+            if not access.can_edit_account(member, account):
+                raise PermissionDenied("only who may edit the account links its channels")
+        if account is not None:
+            try:
+                link = services.channel_link_add(
+                    actor=member, workspace=workspace, channel_id=values["channel_id"], account=account
+                )
+            except services.RoutingError as problem:
+                error = str(problem)
+            else:
+                messages.success(request, f"Channel {link.channel_id} linked to {account.name}.")
+                return redirect("inbound-slack", workspace.slug)
+    links = list(selectors.channel_links(workspace))
+    context = {
+        "links": [(link, access.can_edit_account(member, link.account)) for link in links],
+        "accounts": access.scoped(member, Account.objects.all()).order_by("name").only("pk", "name")
+        if member.can_write
+        else [],
+        "can_write": member.can_write,
+        "error": error,
+        "values": values,
+        "hook": f"{settings.SITE_URL}/hooks/inbound/{inbound_token(workspace.pk)}/slack/" if member.is_admin else "",
+    }
+    return render(request, "web/inbound/slack.html", context, status=400 if error else 200)
