@@ -15,14 +15,13 @@ from retain.health import services as health_services
 from retain.reports import periods
 from retain.tenancy.models import Member
 from retain.web.tests.browser import charts as charts
-from retain.web.tests.browser import log_in
+from retain.web.tests.browser import fits_width, log_in
 from retain.web.tests.browser import page as page  # Debian's Chromium through Playwright
 from retain.web.tests.test_health_views import USAGE_ONLY, store_score
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 WAIT = 30_000
 SHOTS = "/work/shots/leaders"
-FITS = "() => document.scrollingElement.scrollWidth <= window.innerWidth + 1"
 
 
 def test_a_manager_reads_the_leadership_pack_and_downloads_its_pdf(
@@ -53,5 +52,5 @@ def test_a_manager_reads_the_leadership_pack_and_downloads_its_pdf(
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
     page.wait_for_selector("#health .vega-chart svg", timeout=WAIT)
-    page.wait_for_function(FITS, timeout=10_000)  # a wait: the chart redraws after a resize
+    fits_width(page, "the leadership pack at 390 px")
     page.screenshot(path=f"{SHOTS}/leadership-390.png", full_page=True)

@@ -12,18 +12,17 @@ from retain.accounts.models import Account
 from retain.routing import services
 from retain.routing.models import ChannelLink
 from retain.tenancy.models import Member
-from retain.web.tests.browser import log_in
+from retain.web.tests.browser import fits_width, log_in
 from retain.web.tests.browser import page as page  # Debian's Chromium through Playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 SHOTS = "/work/shots/leaders"
-FITS = "() => document.scrollingElement.scrollWidth <= window.innerWidth + 1"
 
 
 def _shoot(page: Any, name: str) -> None:
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
-        page.wait_for_function(FITS, timeout=10_000)  # a wait: the layout settles after a resize
+        fits_width(page, f"{name} at {width} px")
         page.screenshot(path=f"{SHOTS}/{name}-{width}.png", full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
