@@ -32,6 +32,7 @@ from retain.web.views import spend as spend_views
 from retain.web.views import tasks as task_views
 from retain.web.views import team as team_views
 from retain.web.views import unmatched_groups as unmatched_group_views
+from retain.web.views import warehouse as warehouse_views
 
 w = "w/<slug:slug>/"
 
@@ -108,6 +109,15 @@ urlpatterns = [
     path(w + "settings/", settings.workspace_settings, name="settings"),
     path(w + "settings/rates/", settings.rate_add, name="rate-add"),
     path(w + "settings/data/", ownership_views.data, name="data"),
+    # Warehouse connections, measures defined as SQL there, and the health export.
+    path(w + "settings/warehouse/", warehouse_views.warehouse, name="warehouse"),
+    path(
+        w + "settings/warehouse/connections/<int:pk>/",
+        warehouse_views.warehouse_connection,
+        name="warehouse-connection",
+    ),
+    path(w + "settings/warehouse/measures/new/", warehouse_views.warehouse_measure_new, name="warehouse-measure-new"),
+    path(w + "settings/warehouse/measures/<int:pk>/", warehouse_views.warehouse_measure, name="warehouse-measure"),
     path(w + "settings/data/export/", ownership_views.data_export, name="data-export"),
     path(w + "settings/data/delete/", ownership_views.workspace_delete, name="workspace-delete"),
     path(w + "members/", settings.members, name="members"),

@@ -211,6 +211,10 @@ invitation-revoke                       invitation             | 405 405 405 405
 audit                                   -                      | login 404 403 403 403 200                    | 405 405 405 405 405 405
 audit-csv                               -                      | login 404 403 403 403 200                    | 405 405 405 405 405 405
 jobs                                    -                      | login 404 403 403 403 200                    | 405 405 405 405 405 405
+warehouse                               -                      | login 404 403 403 403 200                    | login 404 403 403 403 400
+warehouse-connection                    warehouse-connection   | 405 405 405 405 405 405                      | login 404 403 403 403 400
+warehouse-measure-new                   -                      | login 404 403 403 403 200                    | login 404 403 403 403 400
+warehouse-measure                       warehouse-measure      | login 404 403 403 403 200                    | login 404 403 403 403 400
 data                                    -                      | login 404 403 403 403 200                    | 405 405 405 405 405 405
 data-export                             -                      | 405 405 405 405 405 405                        | login 404 403 403 403 200
 workspace-delete                        -                      | 405 405 405 405 405 405                        | login 404 403 403 403 400
