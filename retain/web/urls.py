@@ -142,6 +142,7 @@ urlpatterns = [
     # CSV imports from a CRM export.
     path(w + "imports/", imports.import_list, name="imports"),
     path(w + "imports/<int:pk>/", imports.import_detail, name="import"),
+    path(w + "imports/<int:pk>/progress/", imports.import_progress, name="import-progress"),
     # Surveys: NPS and CSAT figures, trends and comments; definitions; snoozing a contact.
     path(w + "surveys/", surveys.survey_list, name="surveys"),
     path(w + "surveys/<int:pk>/", surveys.survey_detail, name="survey"),

@@ -226,6 +226,7 @@ unmatched-groups                        -                      | login 404 403 4
 unmatched-group-resolve                 unmatched-group        | 405 405 405 405 405 405                      | login 404 403 403 403 400
 imports                                 -                      | login 404 200 200 200 200                    | login 404 403 403 400 400
 import                                  import                 | login 404 200 200 200 200                    | 405 405 405 405 405 405
+import-progress                         import                 | login 404 200 200 200 200                    | 405 405 405 405 405 405
 surveys                                 -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
 survey                                  survey                 | login 404 200 200 200 200                    | 405 405 405 405 405 405
 survey-export                           survey                 | login 404 200 200 200 200                    | 405 405 405 405 405 405
