@@ -19,6 +19,7 @@ from retain.accounts.models import ImportRun
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 from retain.web.forms_imports import ImportForm
+from retain.web.views.jobs import duration_text
 
 RECENT_RUNS = 50
 
@@ -53,7 +54,7 @@ def import_list(request: HttpRequest, member: Member) -> HttpResponse:
 @workspace_view
 def import_detail(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     run = access.get_for_member(member, ImportRun.objects.select_related("created_by__user"), pk)
-    return render(request, "web/import_detail.html", {"run": run, "summary": run_summary(run)})
+    return render(request, "web/import_detail.html", _run_context(run))
 
 
 @require_GET
@@ -61,4 +62,11 @@ def import_detail(request: HttpRequest, member: Member, pk: int) -> HttpResponse
 def import_progress(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     """The run's status block alone, which the run's page polls (htmx) until the import has ended."""
     run = access.get_for_member(member, ImportRun.objects.select_related("created_by__user"), pk)
-    return render(request, "web/partials/import_run.html", {"run": run, "summary": run_summary(run)})
+    return render(request, "web/partials/import_run.html", _run_context(run))
+
+
+def _run_context(run: ImportRun) -> dict[str, object]:
+    took = None
+    if run.started_at is not None and run.finished_at is not None:
+        took = duration_text(run.finished_at - run.started_at)
+    return {"run": run, "summary": run_summary(run), "took": took}

@@ -5,6 +5,7 @@ Admins only: a connection reaches a database outside Retain and a measure runs S
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -24,8 +25,13 @@ from retain.web.decorators import workspace_view
 from retain.web.forms import add_service_errors
 from retain.web.forms_warehouse import ConnectionForm, MeasureForm
 from retain.web.views.accounts import in_workspace_time
+from retain.web.views.jobs import duration_text
 
 RECENT_RUNS = 30
+
+
+def _with_durations(runs: Iterable[WarehouseRun]) -> list[tuple[WarehouseRun, str]]:
+    return [(run, duration_text(run.finished_at - run.started_at) if run.finished_at else "") for run in runs]
 
 
 def _page(request: HttpRequest, member: Member, form: ConnectionForm | None = None, status: int = 200) -> HttpResponse:
@@ -34,7 +40,9 @@ def _page(request: HttpRequest, member: Member, form: ConnectionForm | None = No
     context: dict[str, Any] = {
         "connections": [(c, dialect_label(c.url)) for c in connections],
         "measures": WarehouseMeasure.objects.filter(workspace=workspace).select_related("connection"),
-        "runs": WarehouseRun.objects.filter(workspace=workspace).select_related("connection", "measure")[:RECENT_RUNS],
+        "runs": _with_durations(
+            WarehouseRun.objects.filter(workspace=workspace).select_related("connection", "measure")[:RECENT_RUNS]
+        ),
         "form": form or ConnectionForm(),
     }
     return render(request, "web/admin/warehouse.html", context, status=status)
@@ -89,7 +97,7 @@ def _measure_page(
     preview: Preview | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    runs = measure.runs.all()[:RECENT_RUNS] if measure is not None else []
+    runs = _with_durations(measure.runs.select_related("connection")[:RECENT_RUNS]) if measure is not None else []
     context: dict[str, Any] = {
         "form": form,
         "measure": measure,
