@@ -83,6 +83,9 @@ class _Catalogue(dict[str, MeasureKind]):
             raise KeyError(kind)
         return made
 
+    def get(self, kind: str, default: Any = None) -> Any:  # type: ignore[override]  # the family kinds too
+        return self[kind] if kind in self else default  # noqa: SIM401 - self.get is this method
+
 
 MEASURES: dict[str, MeasureKind] = _Catalogue()
 # Prefix → a function making the kind for "prefix.suffix" (None when the suffix is not valid).

@@ -30,6 +30,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from retain.accounts.choices import ImportStatus
@@ -265,9 +266,15 @@ def _dry_run(
 def imports_resume(now: dt.datetime | None = None) -> list[int]:
     """Hand stalled imports to a worker again: queued ones nobody took, running ones whose worker died."""
     now = now or timezone.now()
-    queued = ImportRun.objects.filter(status=ImportStatus.QUEUED, created_at__lt=now - QUEUED_AFTER)
-    stalled = ImportRun.objects.filter(status=ImportStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
+    stale = now - STALE_AFTER
+    # A queued run is handed out again a minute after its upload, then every STALE_AFTER (the
+    # heartbeat records each hand-out), so a long broker queue does not fill with copies.
+    queued = ImportRun.objects.filter(status=ImportStatus.QUEUED).filter(
+        Q(heartbeat_at__isnull=True, created_at__lt=now - QUEUED_AFTER) | Q(heartbeat_at__lt=stale)
+    )
+    stalled = ImportRun.objects.filter(status=ImportStatus.RUNNING, heartbeat_at__lt=stale)
     ids = sorted({*queued.values_list("pk", flat=True), *stalled.values_list("pk", flat=True)})
+    ImportRun.objects.filter(pk__in=ids).update(heartbeat_at=now)
     for run_id in ids:
         log.info("import %s handed to a worker again", run_id)
         _dispatch(run_id)

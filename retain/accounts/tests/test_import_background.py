@@ -122,6 +122,20 @@ def test_the_sweep_resumes_a_run_whose_worker_stopped_sending_heartbeats(
     assert SCHEDULE["resume-imports"]["task"] == "retain.accounts.jobs.resume_imports"
 
 
+def test_a_queued_run_nobody_picked_up_is_handed_out_again_but_not_every_minute(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handed: list[int] = []
+    monkeypatch.setattr("retain.accounts.imports.background._dispatch", handed.append)
+    run = enqueue(workspace, accounts_csv(3))
+    start = timezone.now()
+    assert imports_resume(now=start) == []
+    assert imports_resume(now=start + dt.timedelta(minutes=2)) == [run.pk]
+    assert imports_resume(now=start + dt.timedelta(minutes=3)) == []  # handed out a minute ago
+    assert imports_resume(now=start + dt.timedelta(minutes=8)) == [run.pk]
+    assert handed == [run.pk, run.pk]
+
+
 def test_a_file_with_a_bad_row_is_refused_whole_before_anything_is_written(workspace: Workspace) -> None:
     run = enqueue(workspace, accounts_csv(12, bad_line=9))
     finished = import_process(run.pk, chunk=5)

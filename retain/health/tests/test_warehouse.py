@@ -254,6 +254,8 @@ def test_another_workspace_s_measure_cannot_be_run(
 def test_the_measure_is_a_kind_scorecards_score_with(workspace: Workspace, accounts: list[Account], duck: str) -> None:
     measure_run(workspace=workspace, measure=measure(connect(workspace, duck), SEATS_SQL), day=D)
     assert "warehouse.seats_used" in catalogue.MEASURES
+    assert catalogue.MEASURES.get("warehouse.seats_used").kind == "warehouse.seats_used"  # type: ignore[union-attr]
+    assert catalogue.MEASURES.get("lakehouse.seats_used") is None
     assert catalogue.describe("warehouse.seats_used", 8.0) == "8 (seats_used, from the warehouse)"
     services.scorecard_publish(workspace=workspace, actor=None, text=SEATS_CARD)
     services.health_recompute(workspace=workspace, day=D)
