@@ -111,6 +111,11 @@ class ImportKind(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    # Uploaded and waiting for a worker; then being written, chunk by chunk.
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    # Stopped by something other than the file's rows (the stored file gone, a bug): see `errors`.
+    FAILED = "failed", "Failed"
     APPLIED = "applied", "Applied"
     PARTIAL = "partial", "Applied in part"
     REFUSED = "refused", "Refused"

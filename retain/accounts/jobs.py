@@ -29,3 +29,20 @@ def open_renewal_windows(workspace_id: int | None = None) -> int:
     outcome = for_each_workspace(JobName.RENEWAL_WINDOWS, open_windows, workspaces)
     raise_if_failed(outcome)
     return outcome.rows
+
+
+@shared_task(name="retain.accounts.jobs.process_import", acks_late=True)
+def process_import(run_id: int) -> str:
+    """Write one uploaded CSV import in checkpointed chunks (resumes an interrupted one)."""
+    from retain.accounts.imports.background import import_process
+
+    run = import_process(run_id)
+    return "nothing to do" if run is None else run.status
+
+
+@shared_task(name="retain.accounts.jobs.resume_imports")
+def resume_imports() -> int:
+    """Hand imports that no worker is writing (never picked up, or the worker died) to a worker."""
+    from retain.accounts.imports.background import imports_resume
+
+    return len(imports_resume())

@@ -276,9 +276,31 @@ class ImportRun(models.Model):
     errors = models.JSONField(default=list, blank=True)
     # Headers the import did not read (no field of this kind answers to them), as written in the file.
     ignored_columns = models.JSONField(default=list, blank=True)
+    # A background import (accounts.imports.background): the uploaded file under
+    # DATA_DIR/imports until the run ends, the options it was asked with, and its checkpoint:
+    # `rows_done` parsed rows are written, committed in the same transaction as the rows
+    # themselves, so a worker that dies resumes after the last committed chunk.
+    stored_file = models.CharField(max_length=300, blank=True)
+    dry_run = models.BooleanField(default=False)
+    allow_partial = models.BooleanField(default=False)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_to_write = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.kind} import of {self.filename} ({self.status})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in ("queued", "running")
+
+    @property
+    def percent_done(self) -> int:
+        if not self.rows_to_write:
+            return 0 if self.in_progress else 100
+        return min(100, round(100 * self.rows_done / self.rows_to_write))

@@ -80,6 +80,21 @@ SCHEDULE = {
         "schedule": crontab(minute=20),
         "options": {"expires": 50 * 60},
     },
+    "resume-imports": {
+        # Uploaded CSV imports are written by workers in checkpointed chunks; one whose worker
+        # died (no chunk for 5 minutes) or that no worker picked up is handed out again and
+        # continues after its last committed chunk.
+        "task": "retain.accounts.jobs.resume_imports",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "run-warehouse-measures": {
+        # Measures defined as SQL in a customer's warehouse: once a night, before the nightly
+        # health run reads their values (warehouse loads usually land after midnight UTC).
+        "task": "retain.health.jobs.run_warehouse_measures",
+        "schedule": crontab(hour=2, minute=5),
+        "options": {"expires": 6 * 3600},
+    },
     "recompute-health": {
         # The nightly full run: every account gets its day's score even with no new data (windows
         # move, renewals come closer, contacts leave); new usage and pulses re-score within minutes.

@@ -12,3 +12,8 @@ class HealthConfig(AppConfig):
         from retain.usage.hooks import fold_handler_register
 
         fold_handler_register("health re-score", rescore_folded)
+
+        # Measures whose values come from SQL in a warehouse (warehouse.KEY kinds).
+        from retain.health.warehouse import kinds
+
+        kinds.register()

@@ -67,7 +67,46 @@ class MeasureKind:
         return self.words(float(value), resolved)
 
 
-MEASURES: dict[str, MeasureKind] = {}
+class _Catalogue(dict[str, MeasureKind]):
+    """The registered kinds, plus the kinds of each family (`warehouse.KEY`) made when first named.
+
+    A family's kinds are not enumerable (their keys are workspace data), so iterating lists only the
+    registered ones; `kind in MEASURES` and `MEASURES[kind]` know both.
+    """
+
+    def __contains__(self, kind: object) -> bool:
+        return dict.__contains__(self, kind) or (isinstance(kind, str) and _family_kind(kind) is not None)
+
+    def __missing__(self, kind: str) -> MeasureKind:
+        made = _family_kind(kind)
+        if made is None:
+            raise KeyError(kind)
+        return made
+
+    def get(self, kind: str, default: Any = None) -> Any:  # type: ignore[override]  # the family kinds too
+        return self[kind] if kind in self else default  # noqa: SIM401 - self.get is this method
+
+
+MEASURES: dict[str, MeasureKind] = _Catalogue()
+# Prefix → a function making the kind for "prefix.suffix" (None when the suffix is not valid).
+FAMILIES: dict[str, Callable[[str], MeasureKind | None]] = {}
+
+
+def register_family(prefix: str, make: Callable[[str], MeasureKind | None]) -> None:
+    """Let an app answer for every kind named `prefix.SUFFIX` (kinds whose names are data)."""
+    if prefix in FAMILIES:
+        raise ValueError(f"measure family {prefix!r} is already registered")
+    FAMILIES[prefix] = make
+
+
+def family_of(kind: str) -> str | None:
+    prefix, dot, suffix = kind.partition(".")
+    return prefix if dot and suffix and prefix in FAMILIES else None
+
+
+def _family_kind(kind: str) -> MeasureKind | None:
+    prefix = family_of(kind)
+    return None if prefix is None else FAMILIES[prefix](kind.partition(".")[2])
 
 
 def register(measure: MeasureKind, *, replace: bool = False) -> MeasureKind:

@@ -25,3 +25,22 @@ class PulseValue(models.IntegerChoices):
     RED = 1, "Red"
     YELLOW = 2, "Yellow"
     GREEN = 3, "Green"
+
+
+class MatchOn(models.TextChoices):
+    """Which account field a warehouse measure's `account` column holds."""
+
+    EXTERNAL_ID = "external_id", "External id"
+    DOMAIN = "domain", "Domain"
+
+
+class WarehouseRunKind(models.TextChoices):
+    MEASURE = "measure", "Measure"
+    PREVIEW = "preview", "Preview"
+    EXPORT = "export", "Export"
+    TEST = "test", "Connection test"
+
+
+class WarehouseDirection(models.IntegerChoices):
+    HIGHER = 1, "Higher is healthier"
+    LOWER = -1, "Lower is healthier"

@@ -50,3 +50,21 @@ def rescore_folded(workspace: Workspace, account_ids: list[int]) -> None:
         log.exception("health re-score after the usage fold failed in %s", workspace.slug)
         return
     log.info("health re-scored after the fold in %s: %s", workspace.slug, result.summary())
+
+
+@shared_task(name="retain.health.jobs.run_warehouse_measures")
+def run_warehouse_measures() -> int:
+    """Every enabled warehouse measure of every workspace, for its workspace's today; returns runs that failed.
+
+    Each run keeps its own record (WarehouseRun); one measure failing does not stop the others.
+    """
+    from retain.health.models import WarehouseMeasure
+    from retain.health.warehouse.runs import measures_run_all
+
+    failed = 0
+    for workspace_id in WarehouseMeasure.objects.filter(enabled=True).values_list("workspace_id", flat=True).distinct():
+        workspace = Workspace.objects.get(pk=workspace_id)
+        runs = measures_run_all(workspace=workspace)
+        failed += sum(1 for run in runs if run.error)
+        log.info("warehouse measures in %s: %d runs, %d failed", workspace.slug, len(runs), failed)
+    return failed

@@ -42,6 +42,7 @@ from django.db.models import (
 from retain.accounts import ledger
 from retain.accounts.choices import ContactRole, ContactStatus
 from retain.accounts.models import Account, Contact, Touchpoint
+from retain.health.catalogue import family_of
 from retain.health.models import Pulse
 from retain.lib.dates import local_day, start_of_day
 from retain.surveys.choices import SurveyKind
@@ -123,7 +124,11 @@ def compute_measures(
     kind has no defined value (no seats, no baseline, never touched, no answers, no pulse).
     """
     wanted = list(KINDS) if kinds is None else list(dict.fromkeys(kinds))
-    unknown = [kind for kind in wanted if kind not in KINDS and kind not in _ADDED_KINDS]
+    unknown = [
+        kind
+        for kind in wanted
+        if kind not in KINDS and kind not in _ADDED_KINDS and family_of(kind) not in _FAMILY_QUERIES
+    ]
     if unknown:
         raise UnknownMeasure(f"unknown measure kind: {', '.join(unknown)}")
     params = params or {}
@@ -136,6 +141,12 @@ def compute_measures(
         for account_id, row in query(scope, day, params).items():
             if account_id in inputs:  # a workspace-wide query also sees accounts not asked for
                 inputs[account_id].update(row)
+    for prefix, family_query in _FAMILY_QUERIES.items():
+        named = [kind for kind in wanted if family_of(kind) == prefix]
+        if named:
+            for account_id, row in family_query(scope, day, named).items():
+                if account_id in inputs:
+                    inputs[account_id].update(row)
     return {account_id: {kind: _value(kind, found) for kind in wanted} for account_id, found in inputs.items()}
 
 
@@ -411,3 +422,15 @@ def register_query(query: Query, provides: tuple[str, ...]) -> None:
         raise ValueError(f"measure kinds already computed: {', '.join(clash)}")
     _ADDED_QUERIES.append((query, provides))
     _ADDED_KINDS.update(provides)
+
+
+FamilyQuery = Callable[[_Scope, dt.date, list[str]], dict[int, Values]]
+# Families of kinds named by data (health.warehouse: "warehouse.KEY"): one query answers every
+# kind of the family a computation asks for.
+_FAMILY_QUERIES: dict[str, FamilyQuery] = {}
+
+
+def register_family_query(prefix: str, query: FamilyQuery) -> None:
+    if prefix in _FAMILY_QUERIES:
+        raise ValueError(f"measure family {prefix!r} already has a query")
+    _FAMILY_QUERIES[prefix] = query

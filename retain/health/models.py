@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 
 from retain.accounts.models import Account
-from retain.health.choices import Band, PulseValue, ScorecardStatus
+from retain.health.choices import Band, MatchOn, PulseValue, ScorecardStatus, WarehouseDirection, WarehouseRunKind
 from retain.tenancy.models import Member, Workspace
 
 
@@ -117,3 +117,119 @@ class Pulse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_value_display()} for {self.account_id} on {self.set_on}"
+
+
+class WarehouseConnection(models.Model):
+    """A warehouse Retain reads measures from and exports health to, as a SQLAlchemy URL.
+
+    The URL is stored without its password: `secret_env` names the environment variable that holds
+    it (set on every web and worker process), so the database never holds a warehouse credential.
+    Blank when the warehouse needs none (a DuckDB file) or takes its credentials from the
+    environment in its own way (BigQuery's GOOGLE_APPLICATION_CREDENTIALS).
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=80)
+    url = models.CharField(max_length=500, help_text="SQLAlchemy URL without the password")
+    secret_env = models.CharField(max_length=100, blank=True, help_text="environment variable holding the password")
+    export_table = models.CharField(max_length=100, blank=True, default="retain_account_health")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="warehouse_connection_unique_name")]
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WarehouseMeasure(models.Model):
+    """A measure whose values come from SQL run in a warehouse: one value per account and day.
+
+    The SQL returns the columns `account` (the account's external id or domain, per `match_on`),
+    `value` (a number) and optionally `day` (the day the value is for; the run's day when absent).
+    Scorecards use it as the measure kind `warehouse.KEY` (or `warehouse_low.KEY` when lower is
+    healthier), read from WarehouseValue like any other measure's daily values.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(WarehouseConnection, on_delete=models.PROTECT, related_name="measures")
+    key = models.SlugField(max_length=60, help_text="the name scorecards use: warehouse.KEY")
+    name = models.CharField(max_length=100)
+    sql = models.TextField()
+    match_on = models.CharField(max_length=16, choices=MatchOn.choices, default=MatchOn.EXTERNAL_ID)
+    direction = models.SmallIntegerField(choices=WarehouseDirection.choices, default=WarehouseDirection.HIGHER)
+    unit = models.CharField(max_length=40, blank=True)
+    timeout_seconds = models.PositiveIntegerField(default=60)
+    row_limit = models.PositiveIntegerField(default=100_000)
+    enabled = models.BooleanField(default=True, help_text="run by the schedule")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="warehouse_measure_unique_key"),
+            models.CheckConstraint(condition=Q(timeout_seconds__gte=1), name="warehouse_measure_timeout_positive"),
+            models.CheckConstraint(condition=Q(row_limit__gte=1), name="warehouse_measure_row_limit_positive"),
+        ]
+        ordering = ["key", "id"]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def kind(self) -> str:
+        """The measure kind scorecards name."""
+        prefix = "warehouse" if self.direction == WarehouseDirection.HIGHER else "warehouse_low"
+        return f"{prefix}.{self.key}"
+
+
+class WarehouseValue(models.Model):
+    """One warehouse measure's value for one account on one day; a later run for the day replaces it."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    measure = models.ForeignKey(WarehouseMeasure, on_delete=models.CASCADE, related_name="values")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    value = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "account", "day"], name="warehouse_value_one_per_day")
+        ]
+        indexes = [models.Index(fields=["measure", "day"], name="warehouse_value_measure_day")]
+
+    def __str__(self) -> str:
+        return f"{self.measure_id} for {self.account_id} on {self.day}: {self.value}"
+
+
+class WarehouseRun(models.Model):
+    """One run against a warehouse: a measure, a preview, an export or a connection test.
+
+    Written when the run starts and completed when it ends, so a worker that died mid-run leaves a
+    run without `finished_at`. `rows` counts what the warehouse returned (or, for an export, the
+    rows written); `matched`/`unmatched` how many returned rows named an account of the workspace.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(WarehouseConnection, on_delete=models.CASCADE, related_name="runs")
+    measure = models.ForeignKey(WarehouseMeasure, on_delete=models.CASCADE, null=True, blank=True, related_name="runs")
+    kind = models.CharField(max_length=10, choices=WarehouseRunKind.choices)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    matched = models.PositiveIntegerField(default=0)
+    unmatched = models.PositiveIntegerField(default=0)
+    # A few of the unmatched account values, to fix the SQL or the accounts' external ids by.
+    unmatched_sample = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "-started_at"], name="warehouse_run_ws_started")]
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} run {self.pk} on {self.connection_id}"
+
+    @property
+    def ok(self) -> bool:
+        return self.finished_at is not None and not self.error

@@ -72,7 +72,7 @@ ACCOUNT_ATTRS = (
     "milestones.done",
     "renewal.days_to_term_end",
 )
-SNAPSHOT_ATTRS: tuple[str, ...] = (*ACCOUNT_ATTRS, "traits.*", "milestone.*.status")
+SNAPSHOT_ATTRS: tuple[str, ...] = (*ACCOUNT_ATTRS, "traits.*", "milestone.*.status", "warehouse.*")
 # Attributes that higher apps add to the snapshot (playbooks.snapshot.provider_register).
 _ADDED_ATTRS: list[str] = []
 

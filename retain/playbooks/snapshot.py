@@ -15,6 +15,8 @@ playbooks.definition.SNAPSHOT_ATTRS)::
     milestones.behind/.stuck/.done   counts, with statuses as of the day (journeys.evaluation)
     milestone.<key>.status        one milestone's status as of the day
     renewal.days_to_term_end      days to the nearest term end of an active subscription
+    warehouse.<key>               a warehouse measure's value for the day (or the latest of the
+                                  7 days before, as scorecards read it: health.warehouse.kinds)
     (and what apps above playbooks add with `provider_register`: team's cadence.*)
 
 An attribute without data (no health score yet, no usage baseline) is absent, so conditions on it
@@ -35,7 +37,8 @@ from django.db.models.functions import Coalesce
 
 from retain.accounts.choices import Stage, SubscriptionStatus
 from retain.accounts.models import Account, Subscription
-from retain.health.models import HealthScore
+from retain.health.models import HealthScore, WarehouseValue
+from retain.health.warehouse.kinds import STALE_DAYS
 from retain.journeys.choices import DONE_STATUSES, MilestoneStatus
 from retain.journeys.evaluation import status_of
 from retain.journeys.models import MilestoneProgress
@@ -142,6 +145,7 @@ def build(workspace: Workspace, day: dt.date, account_ids: Collection[int] | Non
     _add_health(snapshots, workspace, wanted, day)
     _add_usage(snapshots, workspace, wanted, day)
     _add_milestones(snapshots, workspace, wanted, day)
+    _add_warehouse(snapshots, workspace, wanted, day)
     for provider in _PROVIDERS:
         provider(snapshots, workspace, wanted, day)
     return snapshots
@@ -171,6 +175,20 @@ def _add_subscriptions(
             snap["renewal.days_to_term_end"] = days if current is None else min(current, days)
     for account_id in had_any - active_on_day:
         snapshots[account_id]["account.status"] = CHURNED
+
+
+def _add_warehouse(snapshots: dict[int, Snapshot], workspace: Workspace, ids: set[int] | None, day: dt.date) -> None:
+    """Each warehouse measure's latest value on or before the day, within STALE_DAYS (one query)."""
+    rows = (
+        _scoped(WarehouseValue.objects.all(), workspace, ids, "account_id")
+        .filter(day__lte=day, day__gt=day - dt.timedelta(days=STALE_DAYS + 1), value__isnull=False)
+        .order_by("account_id", "measure_id", "day")
+        .values_list("account_id", "measure__key", "value")
+    )
+    for account_id, key, value in rows:  # ordered by day: the latest wins
+        snap = snapshots.get(account_id)
+        if snap is not None:
+            snap[f"warehouse.{key}"] = value
 
 
 def _add_health(snapshots: dict[int, Snapshot], workspace: Workspace, ids: set[int] | None, day: dt.date) -> None:

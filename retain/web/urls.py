@@ -33,6 +33,7 @@ from retain.web.views import spend as spend_views
 from retain.web.views import tasks as task_views
 from retain.web.views import team as team_views
 from retain.web.views import unmatched_groups as unmatched_group_views
+from retain.web.views import warehouse as warehouse_views
 
 w = "w/<slug:slug>/"
 
@@ -112,6 +113,15 @@ urlpatterns = [
     path(w + "settings/", settings.workspace_settings, name="settings"),
     path(w + "settings/rates/", settings.rate_add, name="rate-add"),
     path(w + "settings/data/", ownership_views.data, name="data"),
+    # Warehouse connections, measures defined as SQL there, and the health export.
+    path(w + "settings/warehouse/", warehouse_views.warehouse, name="warehouse"),
+    path(
+        w + "settings/warehouse/connections/<int:pk>/",
+        warehouse_views.warehouse_connection,
+        name="warehouse-connection",
+    ),
+    path(w + "settings/warehouse/measures/new/", warehouse_views.warehouse_measure_new, name="warehouse-measure-new"),
+    path(w + "settings/warehouse/measures/<int:pk>/", warehouse_views.warehouse_measure, name="warehouse-measure"),
     path(w + "settings/data/export/", ownership_views.data_export, name="data-export"),
     path(w + "settings/data/delete/", ownership_views.workspace_delete, name="workspace-delete"),
     path(w + "members/", settings.members, name="members"),
@@ -136,6 +146,7 @@ urlpatterns = [
     # CSV imports from a CRM export.
     path(w + "imports/", imports.import_list, name="imports"),
     path(w + "imports/<int:pk>/", imports.import_detail, name="import"),
+    path(w + "imports/<int:pk>/progress/", imports.import_progress, name="import-progress"),
     # Surveys: NPS and CSAT figures, trends and comments; definitions; snoozing a contact.
     path(w + "surveys/", surveys.survey_list, name="surveys"),
     path(w + "surveys/<int:pk>/", surveys.survey_detail, name="survey"),

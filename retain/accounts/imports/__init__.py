@@ -147,6 +147,9 @@ def run_summary(run: ImportRun) -> str:
         f"{run.rows_total} rows: {run.rows_created} created, {run.rows_updated} updated, "
         f"{run.rows_unchanged} unchanged, {run.rows_rejected} rejected"
     )
+    if run.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+        of = f" of {run.rows_to_write}" if run.rows_to_write else ""
+        return f"{run.filename}: {ImportStatus(run.status).label.lower()}; {run.rows_done}{of} rows written so far"
     if run.status == ImportStatus.DRY_RUN:
         return f"{run.filename}: dry run, nothing written; {counts}"
     return f"{run.filename}: {ImportStatus(run.status).label.lower()}; {counts}"

@@ -216,6 +216,10 @@ invitation-revoke                       invitation             | 405 405 405 405
 audit                                   -                      | login 404 403 403 403 200                    | 405 405 405 405 405 405
 audit-csv                               -                      | login 404 403 403 403 200                    | 405 405 405 405 405 405
 jobs                                    -                      | login 404 403 403 403 200                    | 405 405 405 405 405 405
+warehouse                               -                      | login 404 403 403 403 200                    | login 404 403 403 403 400
+warehouse-connection                    warehouse-connection   | 405 405 405 405 405 405                      | login 404 403 403 403 400
+warehouse-measure-new                   -                      | login 404 403 403 403 200                    | login 404 403 403 403 400
+warehouse-measure                       warehouse-measure      | login 404 403 403 403 200                    | login 404 403 403 403 400
 data                                    -                      | login 404 403 403 403 200                    | 405 405 405 405 405 405
 data-export                             -                      | 405 405 405 405 405 405                        | login 404 403 403 403 200
 workspace-delete                        -                      | 405 405 405 405 405 405                        | login 404 403 403 403 400
@@ -227,6 +231,7 @@ unmatched-groups                        -                      | login 404 403 4
 unmatched-group-resolve                 unmatched-group        | 405 405 405 405 405 405                      | login 404 403 403 403 400
 imports                                 -                      | login 404 200 200 200 200                    | login 404 403 403 400 400
 import                                  import                 | login 404 200 200 200 200                    | 405 405 405 405 405 405
+import-progress                         import                 | login 404 200 200 200 200                    | 405 405 405 405 405 405
 surveys                                 -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
 survey                                  survey                 | login 404 200 200 200 200                    | 405 405 405 405 405 405
 survey-export                           survey                 | login 404 200 200 200 200                    | 405 405 405 405 405 405

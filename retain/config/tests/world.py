@@ -22,6 +22,7 @@ from retain.accounts import services as account_services
 from retain.accounts.choices import ImportKind, ImportStatus
 from retain.accounts.models import ImportRun
 from retain.accounts.selectors import workspace_today
+from retain.health.models import WarehouseConnection, WarehouseMeasure
 from retain.health.services import scorecards_install_defaults
 from retain.journeys.models import MilestoneProgress
 from retain.journeys.services import barrier_add, journey_start, templates_install_defaults
@@ -175,6 +176,13 @@ def build_world(*, owner: Member, admin: Member) -> World:
     run = ImportRun.objects.create(
         workspace=workspace, kind=ImportKind.ACCOUNTS, filename="accounts.csv", status=ImportStatus.APPLIED
     )
+    # A warehouse connection and a measure on it (nothing is run: the URL points nowhere).
+    warehouse = WarehouseConnection.objects.create(
+        workspace=workspace, name="Analytics", url="postgresql://reader@warehouse.invalid/analytics"
+    )
+    warehouse_measure = WarehouseMeasure.objects.create(
+        workspace=workspace, connection=warehouse, key="seats_used", name="Seats used", sql="SELECT 1"
+    )
     # An invitation to the team (its raw link as the e-mail carried it) and a password-reset link.
     invitation = tenancy_services.invitation_create(
         workspace=workspace, actor=admin, email="new.csm@acme.example", role="csm"
@@ -223,6 +231,8 @@ def build_world(*, owner: Member, admin: Member) -> World:
             "invitation": invitation.pk,
             "business-review": review.pk,
             "balance-plan": balance_plan.pk,
+            "warehouse-connection": warehouse.pk,
+            "warehouse-measure": warehouse_measure.pk,
         },
         keys={"playbook": playbook.key, "journey-template": templates[0].key},
         tokens={

@@ -20,6 +20,7 @@ from retain.accounts.choices import ImportKind, ImportStatus
 from retain.accounts.models import Account, Contact, ImportRun, TimelineEntry
 from retain.demo.generator import build_demo, demo_delete
 from retain.demo.generator.context import DemoContext
+from retain.health.models import WarehouseConnection, WarehouseMeasure, WarehouseRun, WarehouseValue
 from retain.health.services import pulse_set
 from retain.messaging.services import suppression_add
 from retain.ownership import services
@@ -117,6 +118,14 @@ def _complete(demo: DemoContext) -> None:
     if question is not None and not Correction.objects.filter(workspace=ws).exists():
         Correction.objects.create(workspace=ws, message=question, from_desk=question.desk or "triage",
                                   to_desk="csm", by=admin)  # fmt: skip
+    # A warehouse connection, a measure on it, a stored value and the run that stored it.
+    warehouse = WarehouseConnection.objects.create(workspace=ws, name="Lake", url="duckdb:////srv/lake.duckdb")
+    measure = WarehouseMeasure.objects.create(
+        workspace=ws, connection=warehouse, key="seats_used", name="Seats used", sql="SELECT 1"
+    )
+    WarehouseValue.objects.create(workspace=ws, measure=measure, account=account, day=TODAY, value=8)
+    WarehouseRun.objects.create(workspace=ws, connection=warehouse, measure=measure, kind="measure",
+                                started_at=timezone.now(), finished_at=timezone.now(), rows=1, matched=1)  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -96,8 +96,9 @@ def test_the_query_count_does_not_grow_with_accounts(workspace: Workspace, carol
     add(20)
     with CaptureQueriesContext(connection) as many:
         assert len(build(workspace, DAY)) == 22
-    # Seven of playbooks' own, and two of the team's cadence attributes (coverage model, touchpoints).
-    assert len(few) == len(many) <= 9
+    # Eight of playbooks' own (warehouse measures included), and two of the team's cadence
+    # attributes (coverage model, touchpoints).
+    assert len(few) == len(many) <= 10
 
 
 @pytest.mark.parametrize("ids", [[], None])
@@ -106,3 +107,25 @@ def test_it_is_scoped_to_the_workspace(
 ) -> None:
     assert build(other_workspace, DAY, ids) == {}
     assert set(build(workspace, DAY, None)) == {account.pk}
+
+
+def test_warehouse_measures_are_attributes_conditions_can_read(workspace: Workspace, account: Account) -> None:
+    from retain.health.models import WarehouseConnection, WarehouseMeasure, WarehouseValue
+    from retain.lib import conditions
+    from retain.playbooks.definition import snapshot_attrs
+
+    connection = WarehouseConnection.objects.create(workspace=workspace, name="Lake", url="duckdb:////srv/l.duckdb")
+    measure = WarehouseMeasure.objects.create(
+        workspace=workspace, connection=connection, key="seats_used", name="Seats used", sql="SELECT 1"
+    )
+    for offset, value in ((3, 4.0), (2, 9.0), (20, 1.0)):
+        WarehouseValue.objects.create(
+            workspace=workspace, measure=measure, account=account, day=DAY - dt.timedelta(days=offset), value=value
+        )
+    snap = build(workspace, DAY)[account.pk]
+    assert snap["warehouse.seats_used"] == 9.0  # the latest within the last 7 days
+    assert "warehouse.seats_used" not in build(workspace, DAY - dt.timedelta(days=4))[account.pk]
+    condition = conditions.parse(
+        {"attr": "warehouse.seats_used", "op": "gte", "value": 8}, known_attrs=snapshot_attrs()
+    )
+    assert condition.evaluate(snap)

@@ -51,6 +51,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "write*",
             "audit*",
             "jobs",
+            "warehouse*",
             "unmatched-group*",
         ),
     ),

@@ -7,17 +7,19 @@ upload (Carol, Vic); Olga, the outsider, gets 404 for everything.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import Client
+from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from retain.accounts.choices import ImportStatus
 from retain.accounts.imports import csv_import
+from retain.accounts.imports.background import import_dir
 from retain.accounts.models import Account, ImportRun, TimelineEntry
 from retain.tenancy.models import Member, Workspace
 
@@ -25,6 +27,11 @@ pytestmark = pytest.mark.django_db
 
 ACCOUNTS = "External ID,Name,Employees\ncrm-10,Initech,250\ncrm-11,Hooli,\n"
 BAD = "External ID,Name,Employees\ncrm-10,Initech,250\ncrm-11,Hooli,lots\n"
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_tmp(settings: Any, tmp_path: Path) -> None:
+    settings.DATA_DIR = tmp_path / "data"
 
 
 def login(member: Member) -> Client:
@@ -38,15 +45,37 @@ def url(name: str, *args: object, slug: str = "acme") -> str:
 
 
 def upload(client: Client, content: str, kind: str = "accounts", **flags: bool) -> Any:
+    """Upload a file, then let the queued import run (the worker's task, eager in tests)."""
     data: dict[str, object] = {"kind": kind, "file": SimpleUploadedFile("crm.csv", content.encode(), "text/csv")}
     data.update({name: "on" for name, on in flags.items() if on})
-    return client.post(url("imports"), data)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(url("imports"), data)
 
 
 def a_run(workspace: Workspace, content: str = BAD) -> ImportRun:
     return csv_import(
         workspace=workspace, actor=None, kind="accounts", filename="crm.csv", source=io.BytesIO(content.encode())
     ).run
+
+
+def test_the_upload_returns_before_the_import_is_written(workspace: Workspace, mark: Member) -> None:
+    with TestCase.captureOnCommitCallbacks(execute=False) as queued:
+        response = login(mark).post(
+            url("imports"), {"kind": "accounts", "file": SimpleUploadedFile("crm.csv", ACCOUNTS.encode(), "text/csv")}
+        )
+    run = ImportRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == url("import", run.pk)
+    assert (run.status, run.rows_done) == (ImportStatus.QUEUED, 0)
+    assert not Account.objects.exists()
+    assert len(queued) == 1  # the worker's task, handed over once the run row is committed
+    page = login(mark).get(url("import", run.pk)).content.decode()
+    assert 'hx-trigger="every 1s"' in page and "waiting for a worker" in page
+    queued[0]()
+    run.refresh_from_db()
+    assert (run.status, run.rows_done, run.rows_created) == (ImportStatus.APPLIED, 2, 2)
+    fragment = login(mark).get(url("import-progress", run.pk)).content.decode()
+    assert "hx-trigger" not in fragment and "2 created" in fragment
+    assert run.stored_file and not (import_dir() / run.stored_file).exists()
 
 
 def test_a_manager_uploads_a_file_and_is_taken_to_its_run(workspace: Workspace, mark: Member) -> None:
@@ -65,7 +94,10 @@ def test_the_run_page_shows_each_problem_with_its_line_and_column(workspace: Wor
     run = ImportRun.objects.get()
     assert run.status == ImportStatus.REFUSED
     page = client.get(url("import", run.pk)).content.decode()
-    assert "<td>3</td><td>Employees</td><td>&#x27;lots&#x27; is not a whole number</td>" in page
+    assert (
+        '<td data-label="Line">3</td><td data-label="Column">Employees</td>'
+        '<td data-label="Problem">&#x27;lots&#x27; is not a whole number</td>'
+    ) in page
     assert "Nothing was written" in page
     assert not Account.objects.exists()
 

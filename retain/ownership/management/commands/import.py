@@ -4,18 +4,27 @@
 archive made by `retain export` (see retain/ownership).
 
 `--allow-partial` writes the good rows of a CSV file and reports the bad ones.
+
+A CSV file is imported the way an upload is (accounts.imports.background): stored, then written
+in checkpointed chunks, here in this process with a progress bar. `--background` hands it to a
+worker instead and follows its progress; `retain import resume RUN_ID` finishes an import that
+was interrupted (a worker's sweep would too, within minutes).
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from retain.accounts.choices import ImportStatus
-from retain.accounts.imports import KINDS, csv_import, run_problems, run_summary
+from retain.accounts.imports import KINDS, run_problems, run_summary
+from retain.accounts.imports.background import import_enqueue, import_process
+from retain.accounts.models import ImportRun
 from retain.lib.locks import Busy, exclusive
 from retain.ownership.commands import import_workspace
 from retain.surveys import imports as survey_imports  # registers the "responses" kind
@@ -33,8 +42,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         kinds = dict.fromkeys([*KINDS, survey_imports.ResponseImport.kind])
-        parser.add_argument("kind", choices=[*kinds, "events", "workspace"])
-        parser.add_argument("file", type=Path)
+        parser.add_argument("kind", choices=[*kinds, "events", "workspace", "resume"])
+        parser.add_argument("file", type=Path, help="the file (resume: the import's run id)")
         parser.add_argument("--workspace", required=True, metavar="SLUG")
         parser.add_argument("--name", help="workspace: the new workspace's name (default: the archive's)")
         parser.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
@@ -42,6 +51,9 @@ class Command(BaseCommand):
             "--allow-partial",
             action="store_true",
             help="write the good rows and report the bad ones (default: any bad row refuses the file)",
+        )
+        parser.add_argument(
+            "--background", action="store_true", help="CSV: hand the import to a worker and follow its progress"
         )
 
     def handle(
@@ -53,6 +65,7 @@ class Command(BaseCommand):
         dry_run: bool,
         allow_partial: bool,
         name: str | None = None,
+        background: bool = False,
         **options: object,
     ) -> None:
         if kind == "workspace":
@@ -61,18 +74,16 @@ class Command(BaseCommand):
         found = Workspace.objects.filter(slug=workspace).first()
         if found is None:
             raise CommandError(f"no workspace with slug {workspace!r}")
+        if kind == "resume":
+            self._report(self._resume(found, str(file)), f"import {file}", allow_partial)
+            return
         if not file.is_file():
             raise CommandError(f"{file}: no such file")
         if kind == "events":
             self._events(found, file, dry_run)
             return
-        with file.open("rb") as source, tqdm(unit=" rows", disable=not self.stdout.isatty(), file=self.stderr) as bar:
-
-            def advance(done: int, total: int) -> None:
-                bar.total = total
-                bar.update(done - bar.n)
-
-            result = csv_import(
+        with file.open("rb") as source:
+            queued = import_enqueue(
                 workspace=found,
                 actor=None,
                 kind=kind,
@@ -80,20 +91,58 @@ class Command(BaseCommand):
                 source=source,
                 dry_run=dry_run,
                 allow_partial=allow_partial,
-                progress=advance,
+                dispatch=background,
             )
-        run = result.run
+        run = self._follow(queued) if background else self._process(queued)
+        self._report(run, file.name, allow_partial)
+
+    def _bar(self) -> tqdm[Any]:
+        return tqdm(unit=" rows", disable=not self.stdout.isatty(), file=self.stderr)
+
+    def _process(self, run: ImportRun) -> ImportRun:
+        with self._bar() as bar:
+
+            def advance(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            import_process(run.pk, progress=advance)
+        run.refresh_from_db()
+        return run
+
+    def _follow(self, run: ImportRun) -> ImportRun:
+        """Wait for a worker to finish the run, showing the checkpoint as it moves."""
+        self.stdout.write(f"import {run.pk} queued; a worker writes it (Ctrl-C stops watching, not the import)")
+        with self._bar() as bar:
+            while True:
+                run.refresh_from_db()
+                bar.total = run.rows_to_write or None
+                bar.update(run.rows_done - bar.n)
+                if not run.in_progress:
+                    return run
+                time.sleep(0.5)
+
+    def _resume(self, workspace: Workspace, run_id: str) -> ImportRun:
+        run = ImportRun.objects.filter(workspace=workspace, pk=int(run_id) if run_id.isdigit() else 0).first()
+        if run is None:
+            raise CommandError(f"no import {run_id!r} in workspace {workspace.slug!r}")
+        if not run.in_progress:
+            raise CommandError(f"import {run.pk} has ended ({run.get_status_display().lower()}): nothing to resume")
+        self.stdout.write(f"resuming import {run.pk} after row {run.rows_done}")
+        return self._process(run)
+
+    def _report(self, run: ImportRun, filename: str, allow_partial: bool) -> None:
         for line in run_problems(run):
             self.stderr.write(line)
-        if result.ignored_columns:
-            self.stdout.write(f"Ignored columns: {', '.join(result.ignored_columns)}")
+        if run.ignored_columns:
+            self.stdout.write(f"Ignored columns: {', '.join(run.ignored_columns)}")
         self.stdout.write(run_summary(run))
         # A partial import was asked for, so it succeeds; a refusal (or a dry run that would be
         # refused) exits non-zero so scripts notice.
         would_refuse = run.status == ImportStatus.DRY_RUN and run.errors and not allow_partial
         if run.status == ImportStatus.REFUSED or would_refuse:
-            count = len(result.problems)
-            raise CommandError(f"{file.name}: refused, {count} problem{'' if count == 1 else 's'}; nothing was written")
+            count = len(run.errors)
+            raise CommandError(f"{filename}: refused, {count} problem{'' if count == 1 else 's'}; nothing was written")
 
     def _events(self, workspace: Workspace, path: Path, dry_run: bool) -> None:
         with contextlib.ExitStack() as held:
