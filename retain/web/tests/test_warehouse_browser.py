@@ -15,7 +15,7 @@ import pytest
 from retain.accounts.models import Account
 from retain.health.models import WarehouseMeasure, WarehouseValue
 from retain.tenancy.models import Member
-from retain.web.tests.browser import log_in
+from retain.web.tests.browser import fits_width, log_in
 from retain.web.tests.browser import page as page  # Debian's Chromium through Playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
@@ -25,8 +25,7 @@ SQL = "SELECT crm_id AS account, day, seats AS value FROM product.seats ORDER BY
 
 
 def _fits(page: Any, name: str) -> None:
-    scroll_width, inner_width = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
-    assert scroll_width <= inner_width, f"the {name} page is {scroll_width} px wide at {inner_width} px"
+    fits_width(page, f"the {name} page")
 
 
 def test_an_admin_defines_previews_and_runs_a_warehouse_measure(
