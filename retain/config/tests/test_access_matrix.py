@@ -193,6 +193,11 @@ book-move                               -                      | login 404 403 4
 # The team: home pages and the coverage model are read by every member; balancing is the managers'.
 my-book                                 -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
 team                                    -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+# Notifications: everyone reads their own; another member's answers 404 (the world's is its owner's).
+notifications                           -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+notification-count                      -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+notification-read                       -                      | 405 405 405 405 405 405                      | login 404 302 302 302 302
+notification-open                       notification           | 405 405 405 405 405 405                      | login 404 404 404 404 404
 team-member                             member                 | login 404 200 200 200 200                    | 405 405 405 405 405 405
 team-coverage                           -                      | login 404 200 200 200 200                    | login 404 403 403 400 400
 team-balance                            -                      | login 404 403 403 200 200                    | login 404 403 403 302 302
