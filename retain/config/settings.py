@@ -303,6 +303,8 @@ SPECTACULAR_SETTINGS = {
         "TaskKindEnum": "retain.tasks.choices.TaskKind",
         "TouchpointKindEnum": "retain.accounts.choices.TouchpointKind",
         "InboundSourceEnum": "retain.routing.choices.Source",
+        "HandoffSourceEnum": "retain.team.choices.HandoffSource",
+        "BalancePlanStatusEnum": "retain.team.choices.PlanStatus",
     },
 }
 

@@ -25,6 +25,7 @@ class AssignmentVia(models.TextChoices):
     BULK = "bulk", "Assignment run"
     BALANCING = "balancing", "Balancing"
     HAND_OVER = "hand_over", "Hand-over after onboarding"
+    BY_HAND = "by_hand", "By hand"
 
 
 class PlanStatus(models.TextChoices):
