@@ -54,12 +54,24 @@ class CsvRenderer(BaseRenderer):
             rows = [data] if data is not None else []
         out = io.StringIO()
         writer = csv.writer(out)
-        if rows and isinstance(rows[0], Mapping):
-            columns = list(rows[0].keys())
-            writer.writerow(columns)
-            for row in rows:
-                writer.writerow([_cell(row.get(c)) for c in columns])
+        columns = list(rows[0].keys()) if rows and isinstance(rows[0], Mapping) else _columns(renderer_context)
+        # Never an empty body: an empty list is its header line (an empty answer would lose its type).
+        writer.writerow(columns or ["empty"])
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
         return out.getvalue().encode()
+
+
+def _columns(renderer_context: Mapping[str, Any] | None) -> list[str]:
+    """The columns of an empty list: the fields of the serializer the view answers with."""
+    view = (renderer_context or {}).get("view")
+    if view is None:
+        return []
+    try:
+        serializer = view.get_serializer_class()()
+    except (AssertionError, TypeError):
+        return []
+    return list(serializer.fields.keys())
 
 
 LIST_RENDERERS = [JSONRenderer, CsvRenderer]

@@ -98,6 +98,8 @@ def test_a_handoff_is_recorded_by_whoever_edits_the_account(
     assert Handoff.objects.get(account=account).goals == ["Double inbound leads"]
     assert client_for(vic).get(f"{API}/handoffs/").json()["count"] == 1
     assert client_for(olga).get(f"{API}/handoffs/").json()["count"] == 0
+    empty = client_for(olga).get(f"{API}/handoffs/?format=csv")
+    assert empty["Content-Type"].startswith("text/csv") and empty.content.decode().startswith("id,account,sold,")
 
 
 def test_cadence_lists_the_overdue_and_answers_per_account(
