@@ -14,9 +14,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, serializers
 from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -37,14 +38,28 @@ from retain.tenancy.models import Member
 
 
 class ListViewSet(WorkspaceViewSet):
-    """A viewset whose lists also answer CSV: the whole list, not one page."""
+    """A viewset whose reads also answer CSV (a list whole, not one page); writes and errors are JSON."""
 
     renderer_classes = LIST_RENDERERS
 
-    def page(self, queryset: QuerySet[Any], serializer_class: type[BaseSerializer[Any]]) -> Response:
+    def get_renderers(self) -> list[BaseRenderer]:
+        if self.request is not None and self.request.method not in ("GET", "HEAD"):
+            return [JSONRenderer()]
+        return super().get_renderers()
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        if wants_csv(self.request):
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+    def page(self, queryset: QuerySet[Any] | list[Any], serializer_class: type[BaseSerializer[Any]]) -> Response:
+        rows = self.paginate_queryset(queryset)  # checks limit and offset, CSV or not
         if wants_csv(self.request):
             return Response(serializer_class(queryset, many=True, context=self.get_serializer_context()).data)
-        return super().page(queryset, serializer_class)
+        data = serializer_class(rows, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
 
 
 # The coverage model --------------------------------------------------------------------------------
@@ -87,9 +102,11 @@ class CadenceSerializer(serializers.Serializer):  # type: ignore[type-arg]  # ge
     due_on = serializers.DateField(allow_null=True)
     overdue_days = serializers.IntegerField()
 
+    @extend_schema_field(OpenApiTypes.STR)
     def get_expected(self, row: selectors.CadenceRow) -> str:
         return row.expected.describe() if row.expected else "no cadence for this stage"
 
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_every_days(self, row: selectors.CadenceRow) -> int | None:
         return row.expected.every_days if row.expected else None
 
@@ -186,7 +203,7 @@ class TeamViewSet(ListViewSet):
         if request.query_params.get("all") not in ("true", "1"):
             rows = [r for r in rows if r.status in OVERDUE]
         rows.sort(key=lambda r: (-r.overdue_days, r.account_id))
-        return Response(CadenceSerializer(rows, many=True).data)
+        return self.page(rows, CadenceSerializer)
 
 
 # Balancing plans -----------------------------------------------------------------------------------

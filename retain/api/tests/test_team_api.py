@@ -106,7 +106,7 @@ def test_cadence_lists_the_overdue_and_answers_per_account(
     client_for: ClientFor, account: Account, carol: Member, vic: Member, olga: Member
 ) -> None:
     Account.objects.filter(pk=account.pk).update(stage="adoption")
-    rows = client_for(vic).get(f"{API}/team/cadence/").json()
+    rows = client_for(vic).get(f"{API}/team/cadence/").json()["results"]
     assert [r["account"] for r in rows] == [account.pk] and rows[0]["status"] == "never"
     assert client_for(vic).get(f"{API}/team/cadence/?owner=x").status_code == 400
     one = client_for(vic).get(f"{API}/accounts/{account.pk}/cadence/").json()
