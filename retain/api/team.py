@@ -82,7 +82,7 @@ class AssignmentSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
 
 
 class ReassignSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
-    accounts = serializers.ListField(child=InWorkspace(Account), min_length=1, max_length=1000)
+    accounts = serializers.ListField(child=InWorkspace(Account), min_length=1, max_length=500)
     owner = InWorkspace(
         Member,
         required=False,
@@ -525,7 +525,7 @@ class NotificationSerializer(serializers.ModelSerializer):  # type: ignore[type-
 
 class MarkReadSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=1000,
+        child=serializers.IntegerField(min_value=1), required=False, max_length=500,
         help_text="the notifications to mark read; left out: all of yours",
     )  # fmt: skip
 
