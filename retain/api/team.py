@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
@@ -23,11 +24,13 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from retain import access
+from retain.accounts.choices import ContactRole
 from retain.accounts.models import Account, Contact
 from retain.accounts.selectors import workspace_today
+from retain.accounts.services import contact_update
 from retain.api.csv import LIST_RENDERERS, wants_csv
 from retain.api.serializers import InWorkspace
-from retain.api.views import ERRORS, READ_ERRORS, WorkspaceViewSet
+from retain.api.views import ERRORS, READ_ERRORS, VIA, WorkspaceViewSet
 from retain.lib.definitions import DefinitionError
 from retain.team import notifications, selectors, services
 from retain.team.choices import CadenceStatus, HandoffSource, Influence, Sentiment
@@ -422,6 +425,7 @@ class StakeholderMapSerializer(serializers.Serializer):  # type: ignore[type-arg
 
 class StakeholderUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     contact = InWorkspace(Contact)
+    role = serializers.ChoiceField(choices=ContactRole.choices, required=False, help_text="the contact's role")
     influence = serializers.ChoiceField(choices=Influence.choices, required=False)
     sentiment = serializers.ChoiceField(choices=Sentiment.choices, required=False)
     is_executive_sponsor = serializers.BooleanField(required=False)
@@ -507,7 +511,10 @@ class AccountTeamViewSet(WorkspaceViewSet):
             contact = fields.pop("contact")
             if contact.account_id != account.pk:
                 raise exceptions.ValidationError({"contact": [f"belongs to another account than {account.pk}"]})
-            services.stakeholder_set(contact=contact, actor=member, **fields)
+            with transaction.atomic():
+                if "role" in fields:
+                    contact_update(contact=contact, actor=member, via=VIA, role=fields.pop("role"))
+                services.stakeholder_set(contact=contact, actor=member, **fields)
         return Response(StakeholderMapSerializer(selectors.stakeholder_map(account)).data)
 
 

@@ -138,7 +138,10 @@ def test_the_stakeholder_map_is_read_and_placed_by_whoever_edits_the_account(
     url = f"{API}/accounts/{account.pk}/stakeholders/"
     got = client_for(vic).get(url).json()
     assert [s["name"] for s in got["stakeholders"]] == [str(jane)] and got["gaps"]
-    body = {"contact": jane.pk, "influence": "decision_maker", "sentiment": "positive", "is_executive_sponsor": True}
+    body = {
+        "contact": jane.pk, "role": "admin", "influence": "decision_maker", "sentiment": "positive",
+        "is_executive_sponsor": True,
+    }  # fmt: skip
     assert client_for(vic).patch(url, body, format="json").status_code == 403
     other = account_services.account_create(workspace=workspace, actor=None, via="test", name="Initech", owner=carol)
     bob = account_services.contact_create(account=other, actor=None, via="test", email="bob@initech.example")
@@ -150,6 +153,8 @@ def test_the_stakeholder_map_is_read_and_placed_by_whoever_edits_the_account(
     assert placed.status_code == 200 and placed.json()["stakeholders"][0]["is_executive_sponsor"] is True
     row = Stakeholder.objects.get(contact=jane)
     assert (row.influence, row.sentiment) == ("decision_maker", "positive")
+    jane.refresh_from_db()
+    assert jane.role == "admin" and placed.json()["stakeholders"][0]["role"] == "admin"
 
 
 def test_notifications_are_only_ones_own_and_marked_read(
