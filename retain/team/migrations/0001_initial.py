@@ -5,191 +5,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("accounts", "0011_account_from_unknown_group"),
-        ("tenancy", "0010_job_runs"),
+        ('accounts', '0011_account_from_unknown_group'),
+        ('tenancy', '0010_job_runs'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="BalancePlan",
+            name='BalancePlan',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("draft", "Draft"), ("applied", "Applied"), ("discarded", "Discarded")],
-                        default="draft",
-                        max_length=10,
-                    ),
-                ),
-                ("unmet", models.JSONField(blank=True, default=list)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("applied_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "applied_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="tenancy.member",
-                    ),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="tenancy.member",
-                    ),
-                ),
-                (
-                    "workspace",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="balance_plans",
-                        to="tenancy.workspace",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('status', models.CharField(choices=[('draft', 'Draft'), ('applied', 'Applied'), ('discarded', 'Discarded')], default='draft', max_length=10)),
+                ('unmet', models.JSONField(blank=True, default=list)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('applied_at', models.DateTimeField(blank=True, null=True)),
+                ('applied_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tenancy.member')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tenancy.member')),
+                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='balance_plans', to='tenancy.workspace')),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="CoverageModel",
+            name='CoverageModel',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("source", models.TextField()),
-                ("definition", models.JSONField(default=dict)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "updated_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="tenancy.member",
-                    ),
-                ),
-                (
-                    "workspace",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="coverage_model",
-                        to="tenancy.workspace",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('source', models.TextField()),
+                ('definition', models.JSONField(default=dict)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tenancy.member')),
+                ('workspace', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='coverage_model', to='tenancy.workspace')),
             ],
         ),
         migrations.CreateModel(
-            name="Assignment",
+            name='Assignment',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "via",
-                    models.CharField(
-                        choices=[
-                            ("new_account", "New account"),
-                            ("bulk", "Assignment run"),
-                            ("balancing", "Balancing"),
-                            ("hand_over", "Hand-over after onboarding"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                ("reason", models.CharField(max_length=500)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "account",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="assignments", to="accounts.account"
-                    ),
-                ),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="tenancy.member",
-                    ),
-                ),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="tenancy.member",
-                    ),
-                ),
-                (
-                    "previous_owner",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="tenancy.member",
-                    ),
-                ),
-                (
-                    "workspace",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="assignments", to="tenancy.workspace"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('via', models.CharField(choices=[('new_account', 'New account'), ('bulk', 'Assignment run'), ('balancing', 'Balancing'), ('hand_over', 'Hand-over after onboarding')], max_length=16)),
+                ('reason', models.CharField(max_length=500)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='accounts.account')),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tenancy.member')),
+                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tenancy.member')),
+                ('previous_owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tenancy.member')),
+                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='tenancy.workspace')),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
-                "indexes": [models.Index(fields=["account", "-created_at"], name="team_assign_account_6a77fe_idx")],
+                'ordering': ['-created_at', '-id'],
+                'indexes': [models.Index(fields=['account', '-created_at'], name='team_assign_account_6a77fe_idx')],
             },
         ),
         migrations.CreateModel(
-            name="BalanceMove",
+            name='BalanceMove',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("why", models.CharField(max_length=300)),
-                ("included", models.BooleanField(default=True)),
-                (
-                    "account",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.account"
-                    ),
-                ),
-                (
-                    "from_owner",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenancy.member"
-                    ),
-                ),
-                (
-                    "to_owner",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenancy.member"
-                    ),
-                ),
-                (
-                    "plan",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="moves", to="team.balanceplan"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('why', models.CharField(max_length=300)),
+                ('included', models.BooleanField(default=True)),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.account')),
+                ('from_owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.member')),
+                ('to_owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.member')),
+                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='moves', to='team.balanceplan')),
             ],
             options={
-                "ordering": ["from_owner_id", "account__name", "id"],
-                "constraints": [
-                    models.UniqueConstraint(fields=("plan", "account"), name="balance_move_unique_account")
-                ],
+                'ordering': ['from_owner_id', 'account__name', 'id'],
+                'constraints': [models.UniqueConstraint(fields=('plan', 'account'), name='balance_move_unique_account')],
             },
         ),
     ]

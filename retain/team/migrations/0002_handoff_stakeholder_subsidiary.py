@@ -5,128 +5,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("accounts", "0011_account_from_unknown_group"),
-        ("team", "0001_initial"),
-        ("tenancy", "0010_job_runs"),
+        ('accounts', '0011_account_from_unknown_group'),
+        ('team', '0001_initial'),
+        ('tenancy', '0010_job_runs'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Handoff",
+            name='Handoff',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("sold", models.TextField()),
-                ("goals", models.JSONField(blank=True, default=list)),
-                ("stakeholders", models.JSONField(blank=True, default=list)),
-                ("promises", models.JSONField(blank=True, default=list)),
-                ("risks", models.JSONField(blank=True, default=list)),
-                ("closed_on", models.DateField()),
-                (
-                    "source",
-                    models.CharField(
-                        choices=[
-                            ("web", "Entered by hand"),
-                            ("import", "Import"),
-                            ("api", "API"),
-                            ("webhook", "CRM webhook"),
-                            ("demo", "Demo"),
-                        ],
-                        max_length=10,
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "account",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="handoff", to="accounts.account"
-                    ),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="tenancy.member",
-                    ),
-                ),
-                (
-                    "workspace",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenancy.workspace"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('sold', models.TextField()),
+                ('goals', models.JSONField(blank=True, default=list)),
+                ('stakeholders', models.JSONField(blank=True, default=list)),
+                ('promises', models.JSONField(blank=True, default=list)),
+                ('risks', models.JSONField(blank=True, default=list)),
+                ('closed_on', models.DateField()),
+                ('source', models.CharField(choices=[('web', 'Entered by hand'), ('import', 'Import'), ('api', 'API'), ('webhook', 'CRM webhook'), ('demo', 'Demo')], max_length=10)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('account', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='handoff', to='accounts.account')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tenancy.member')),
+                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.workspace')),
             ],
         ),
         migrations.CreateModel(
-            name="Stakeholder",
+            name='Stakeholder',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "influence",
-                    models.CharField(
-                        choices=[
-                            ("decision_maker", "Decision maker"),
-                            ("champion", "Champion"),
-                            ("user", "User"),
-                            ("blocker", "Blocker"),
-                        ],
-                        default="user",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "sentiment",
-                    models.CharField(
-                        choices=[("positive", "Positive"), ("neutral", "Neutral"), ("negative", "Negative")],
-                        default="neutral",
-                        max_length=10,
-                    ),
-                ),
-                ("is_executive_sponsor", models.BooleanField(default=False)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "contact",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="stakeholder", to="accounts.contact"
-                    ),
-                ),
-                (
-                    "workspace",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenancy.workspace"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('influence', models.CharField(choices=[('decision_maker', 'Decision maker'), ('champion', 'Champion'), ('user', 'User'), ('blocker', 'Blocker')], default='user', max_length=16)),
+                ('sentiment', models.CharField(choices=[('positive', 'Positive'), ('neutral', 'Neutral'), ('negative', 'Negative')], default='neutral', max_length=10)),
+                ('is_executive_sponsor', models.BooleanField(default=False)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('contact', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='stakeholder', to='accounts.contact')),
+                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.workspace')),
             ],
         ),
         migrations.CreateModel(
-            name="Subsidiary",
+            name='Subsidiary',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "child",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="group_link", to="accounts.account"
-                    ),
-                ),
-                (
-                    "parent",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="subsidiaries", to="accounts.account"
-                    ),
-                ),
-                (
-                    "workspace",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenancy.workspace"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('child', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='group_link', to='accounts.account')),
+                ('parent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subsidiaries', to='accounts.account')),
+                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.workspace')),
             ],
             options={
-                "verbose_name_plural": "subsidiaries",
+                'verbose_name_plural': 'subsidiaries',
             },
         ),
     ]
