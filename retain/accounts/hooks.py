@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from retain.accounts.models import Account
+    from retain.accounts.models import Account, Touchpoint
     from retain.tenancy.models import Member
 
 RenewalWindowHandler = Callable[[list[int]], object]
@@ -43,3 +43,36 @@ def account_created_handler_register(handler: AccountCreatedHandler) -> None:
 def account_created(account: Account, actor: Member | None) -> None:
     for handler in _ACCOUNT_CREATED:
         handler(account, actor)
+
+
+OwnerChangeHandler = Callable[[list[int], "Member | None", "Member | None"], object]
+TouchpointHandler = Callable[["Touchpoint", "Member | None"], object]
+
+_OWNER_CHANGED: list[OwnerChangeHandler] = []
+_TOUCHPOINT_LOGGED: list[TouchpointHandler] = []
+
+
+def owner_change_handler_register(handler: OwnerChangeHandler) -> None:
+    """`handler(account_ids, new_owner, actor)` runs when accounts got a new owner (an edit, a book
+    moved, an assignment run): the team app tells the new owner."""
+    if handler not in _OWNER_CHANGED:
+        _OWNER_CHANGED.append(handler)
+
+
+def owner_changed(account_ids: list[int], new_owner: Member | None, actor: Member | None) -> None:
+    if not account_ids:
+        return
+    for handler in _OWNER_CHANGED:
+        handler(account_ids, new_owner, actor)
+
+
+def touchpoint_handler_register(handler: TouchpointHandler) -> None:
+    """`handler(touchpoint, actor)` runs when a touchpoint or note is logged, after its timeline
+    entry: the team app tells the members it @mentions."""
+    if handler not in _TOUCHPOINT_LOGGED:
+        _TOUCHPOINT_LOGGED.append(handler)
+
+
+def touchpoint_logged(touchpoint: Touchpoint, actor: Member | None) -> None:
+    for handler in _TOUCHPOINT_LOGGED:
+        handler(touchpoint, actor)

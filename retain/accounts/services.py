@@ -139,6 +139,7 @@ def account_update(
     owner_change = changes.pop("owner", None)
     if owner_change is not None:
         timeline.owner_changed_entry(account, old_owner, account.owner, actor=actor, via=via, reason=reason).save()
+        hooks.owner_changed([account.pk], account.owner, actor)
     # A stage change is a lifecycle move wherever it comes from (form, import, API): its own entry,
     # which playbooks trigger on.
     stage_change = changes.pop("stage", None)
@@ -183,6 +184,7 @@ def accounts_reassign(
     # One update for the whole book: an assignment run moves a thousand imported accounts at once.
     Account.objects.filter(pk__in=moved).update(owner=new_owner, updated_at=timezone.now())
     TimelineEntry.objects.bulk_create(entries)
+    hooks.owner_changed(moved, new_owner, actor)
     return len(moved)
 
 
@@ -462,6 +464,7 @@ def touchpoint_log(
     touchpoint.save()
     touchpoint.contacts.set(contacts)
     timeline.touchpoint_logged_entry(touchpoint, actor=actor, via=via).save()
+    hooks.touchpoint_logged(touchpoint, actor)
     return touchpoint
 
 

@@ -18,3 +18,16 @@ class JSONParser(parsers.JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON parse error - the body is nested too deeply") from None
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's, with a body that holds no part at all refused as a 400: a malformed body (text where
+    the parts should be) otherwise reads as an empty form, and a PATCH of nothing answers 200."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        result = super().parse(stream, media_type, parser_context)
+        request = (parser_context or {}).get("request")
+        length = request.META.get("CONTENT_LENGTH") if request is not None else None
+        if not result.data and not result.files and str(length or "0").strip() not in ("", "0"):
+            raise ParseError("Multipart form parse error - the body holds no part")
+        return result

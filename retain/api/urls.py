@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework import permissions
 from rest_framework.routers import SimpleRouter
 
-from retain.api import expansion, inbound, journeys, messaging, ownership, plans, renewals, reviews, tasks, views
+from retain.api import expansion, inbound, journeys, messaging, ownership, plans, renewals, reviews, tasks, team, views
 
 router = SimpleRouter()
 router.register("accounts", views.AccountViewSet, basename="account")
@@ -35,6 +35,11 @@ router.register("messages", messaging.OutboundMessageViewSet, basename="api-mess
 router.register("suppressions", messaging.SuppressionViewSet, basename="api-suppression")
 router.register("email-events", messaging.EmailEventViewSet, basename="api-email-event")
 router.register("inbound", inbound.InboundViewSet, basename="api-inbound")
+router.register("team/balance-plans", team.BalancePlanViewSet, basename="api-balance-plan")
+router.register("team", team.TeamViewSet, basename="api-team")
+router.register("handoffs", team.HandoffViewSet, basename="api-handoff")
+router.register("accounts", team.AccountTeamViewSet, basename="account-team")
+router.register("notifications", team.NotificationViewSet, basename="api-notification")
 router.register("hooks/events", messaging.InboundEventViewSet, basename="api-inbound-event")
 
 urlpatterns = [

@@ -271,11 +271,12 @@ REST_FRAMEWORK = {
     # django-filter's backend, refusing the empty and malformed values it would ignore.
     "DEFAULT_FILTER_BACKENDS": ["retain.api.query.StrictFilterBackend"],
     "EXCEPTION_HANDLER": "retain.api.errors.exception_handler",
-    # DRF's parsers, with JSON nested too deeply answering 400 (retain/api/parsers.py).
+    # DRF's parsers, with JSON nested too deeply and a multipart body without parts answering 400
+    # (retain/api/parsers.py).
     "DEFAULT_PARSER_CLASSES": [
         "retain.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "retain.api.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["retain.api.throttles.TokenRateThrottle"],
     "UNAUTHENTICATED_USER": None,
@@ -303,6 +304,8 @@ SPECTACULAR_SETTINGS = {
         "TaskKindEnum": "retain.tasks.choices.TaskKind",
         "TouchpointKindEnum": "retain.accounts.choices.TouchpointKind",
         "InboundSourceEnum": "retain.routing.choices.Source",
+        "HandoffSourceEnum": "retain.team.choices.HandoffSource",
+        "BalancePlanStatusEnum": "retain.team.choices.PlanStatus",
     },
 }
 

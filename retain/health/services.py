@@ -30,7 +30,7 @@ from retain.accounts.choices import Stage
 from retain.accounts.models import Account, TimelineEntry
 from retain.accounts.segments import apply_criteria, clean_criteria
 from retain.accounts.selectors import accounts_annotated, accounts_not_scored, workspace_today
-from retain.health import definition
+from retain.health import definition, hooks
 from retain.health.choices import Band, PulseValue, ScorecardStatus
 from retain.health.defaults import FILES, default_scorecard_text
 from retain.health.measures import compute_measures
@@ -437,6 +437,8 @@ def health_recompute(
             # ignore_conflicts: an overlapping re-score that read the same previous scores has
             # written (or is writing) the same moves; their dedupe keys let one entry each through.
             TimelineEntry.objects.bulk_create(entries, batch_size=1000, ignore_conflicts=True)
+            moves = [(e.account_id, e.data.get("band", ""), e.data.get("previous_band", "")) for e in entries]
+            hooks.bands_changed(workspace.pk, day, moves)
     if progress is not None:
         progress(len(rows), len(rows))
     return RecomputeResult(day=day, accounts=len(rows), bands=dict(bands), band_changes=len(entries))

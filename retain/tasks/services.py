@@ -19,6 +19,7 @@ from retain.accounts import services as account_services
 from retain.accounts import timeline
 from retain.accounts.choices import TouchpointKind
 from retain.accounts.models import Account
+from retain.tasks import hooks
 from retain.tasks.choices import TaskKind, TaskPriority, TaskSource, TaskStatus
 from retain.tasks.models import Task
 from retain.tasks.selectors import default_owner
@@ -147,6 +148,7 @@ def task_create(
         created_by=actor,
     )
     task.save()
+    hooks.task_assigned(task, actor)
     return task
 
 
@@ -168,11 +170,14 @@ def task_update(*, task: Task, actor: Member | None, via: str = "web", **fields:
         current.priority = _clean_choice("priority", fields["priority"], TaskPriority)
     if "kind" in fields:
         current.kind = _clean_choice("kind", fields["kind"], TaskKind)
+    previous_owner = current.owner_id
     if "owner" in fields:
         current.owner = _clean_owner(current.account, fields["owner"])
     if "checklist" in fields:
         current.checklist = clean_checklist(fields["checklist"])
     current.save()
+    if current.owner_id != previous_owner:
+        hooks.task_assigned(current, actor)
     return _copy_into(task, current)
 
 

@@ -10,10 +10,19 @@ class TeamConfig(AppConfig):
         # New accounts get an owner by the coverage model (accounts.hooks); cadence becomes a health
         # measure and playbook snapshot attributes (registered when team.cadence is imported).
         from retain.accounts import hooks
-        from retain.team import cadence, services  # noqa: F401
-
-        hooks.account_created_handler_register(services.on_account_created)
-        # Onboarding accounts go from the operational CSM to a long-term owner at the stage change.
+        from retain.health.hooks import band_change_handler_register
         from retain.journeys.hooks import stage_change_handler_register
+        from retain.tasks.hooks import task_assigned_handler_register
+        from retain.team import cadence, notifications, services  # noqa: F401
 
+        # In-app notifications, written where the events happen (team.notifications). The created
+        # account's owner is told before the coverage model assigns one, so an account assigned on
+        # creation is told once, by the owner change.
+        hooks.account_created_handler_register(notifications.on_account_created)
+        hooks.account_created_handler_register(services.on_account_created)
+        hooks.owner_change_handler_register(notifications.on_owner_changed)
+        hooks.touchpoint_handler_register(notifications.on_touchpoint_logged)
+        task_assigned_handler_register(notifications.on_task_assigned)
+        band_change_handler_register(notifications.on_bands_changed)
+        # Onboarding accounts go from the operational CSM to a long-term owner at the stage change.
         stage_change_handler_register(services.on_stage_changed)

@@ -25,6 +25,7 @@ class AssignmentVia(models.TextChoices):
     BULK = "bulk", "Assignment run"
     BALANCING = "balancing", "Balancing"
     HAND_OVER = "hand_over", "Hand-over after onboarding"
+    BY_HAND = "by_hand", "By hand"
 
 
 class PlanStatus(models.TextChoices):
@@ -64,3 +65,13 @@ class HandoffSource(models.TextChoices):
     API = "api", "API"
     WEBHOOK = "webhook", "CRM webhook"
     DEMO = "demo", "Demo"
+
+
+class NotificationKind(models.TextChoices):
+    """What needs a member: something given to them, a mention, their account turning red, an escalation."""
+
+    ACCOUNT_ASSIGNED = "account_assigned", "Account assigned to you"
+    TASK_ASSIGNED = "task_assigned", "Task assigned to you"
+    MENTION = "mention", "Mentioned in a note"
+    TURNED_RED = "turned_red", "Your account turned red"
+    ESCALATION = "escalation", "Escalation"

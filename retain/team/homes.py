@@ -23,6 +23,9 @@ from retain.health.models import HealthScore
 from retain.metrics import engine
 from retain.renewals import selectors as renewal_selectors
 from retain.renewals.models import Renewal
+from retain.reports.choices import ReviewStatus
+from retain.reports.models import BusinessReview
+from retain.reports.selectors import qbr_coverage
 from retain.tasks import selectors as task_selectors
 from retain.tasks.models import Task
 from retain.team import selectors
@@ -31,6 +34,17 @@ from retain.team.selectors import RENEWAL_HORIZON_DAYS, CadenceRow
 from retain.tenancy.models import Member, Workspace
 
 NEWLY_RED_DAYS = 7
+QBR_SOON_DAYS = 14  # a planned or prepared review whose day is this close (or past) is due
+
+
+@dataclass(frozen=True)
+class QbrDue:
+    """A business review still to hold: its day is the meeting day, or the quarter's end when no
+    meeting is set yet; overdue once that day has passed."""
+
+    review: BusinessReview
+    due_on: dt.date
+    overdue: bool
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,7 @@ class MyBook:
     renewals: list[Renewal]
     red: list[BookAccount]
     newly_red: list[BookAccount]
+    qbrs_due: list[QbrDue] = field(default_factory=list)
 
     @property
     def arr(self) -> Decimal:
@@ -116,6 +131,7 @@ def my_book(workspace: Workspace, member: Member, *, today: dt.date | None = Non
     )
     red = [a for a in accounts if a.band == Band.RED]
     return MyBook(
+        qbrs_due=qbrs_due(workspace, member, today),
         member=member,
         today=today,
         accounts=accounts,
@@ -125,6 +141,23 @@ def my_book(workspace: Workspace, member: Member, *, today: dt.date | None = Non
         red=red,
         newly_red=[a for a in red if a.id in turned_red],
     )
+
+
+def qbrs_due(workspace: Workspace, member: Member, today: dt.date) -> list[QbrDue]:
+    """The member's planned or prepared reviews held (or to be held) within QBR_SOON_DAYS, or overdue:
+    one query."""
+    soon = today + dt.timedelta(days=QBR_SOON_DAYS)
+    reviews = (
+        BusinessReview.objects.filter(
+            workspace=workspace,
+            account__owner=member,
+            status__in=(ReviewStatus.PLANNED, ReviewStatus.PREPARED),
+        )
+        .filter(Q(meeting_on__lte=soon) | Q(meeting_on__isnull=True, ends_on__lte=soon))
+        .select_related("account")
+    )
+    rows = [QbrDue(r, r.meeting_on or r.ends_on, (r.meeting_on or r.ends_on) < today) for r in reviews]
+    return sorted(rows, key=lambda q: (q.due_on, q.review.account.name))
 
 
 # The manager's team page --------------------------------------------------------------------------
@@ -143,6 +176,7 @@ class TeamRow:
     cadence_expected: int = 0
     cadence_kept: int = 0
     attainment: Figure | None = None
+    qbr_coverage: Figure | None = None
     overdue_accounts: list[int] = field(default_factory=list)
 
     @property
@@ -171,7 +205,7 @@ class TeamRow:
 
 def team_overview(workspace: Workspace, *, today: dt.date | None = None) -> list[TeamRow]:
     """Per active CSM: book size and ARR, % green, NRR against the quota target, renewals at risk,
-    overdue tasks and cadence compliance."""
+    overdue tasks, cadence compliance and QBR coverage (the health page's figure, per owner)."""
     today = today or workspace_today(workspace)
     coverage = selectors.coverage_of(workspace)
     csms = selectors.team_csms(workspace)
@@ -211,6 +245,12 @@ def team_overview(workspace: Workspace, *, today: dt.date | None = None) -> list
             row.cadence_kept += 1
         else:
             row.overdue_accounts.append(pk)
+    coverage_by_owner = qbr_coverage(
+        workspace, today=today, accounts=Account.objects.filter(owner_id__in=list(rows))
+    ).by_owner
+    for coverage_row in coverage_by_owner:
+        if coverage_row.key and int(coverage_row.key) in rows:
+            rows[int(coverage_row.key)].qbr_coverage = coverage_row.figure
     year = Period(dt.date(today.year, 1, 1), today, workspace.time_zone)
     for quota in engine.quota_attainment(workspace, year):
         if quota.member is not None and quota.member.pk in rows:

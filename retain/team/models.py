@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.db import models
 
 from retain.accounts.models import Account, Contact
-from retain.team.choices import AssignmentVia, HandoffSource, Influence, PlanStatus, Sentiment
+from retain.tasks.models import Task
+from retain.team.choices import AssignmentVia, HandoffSource, Influence, NotificationKind, PlanStatus, Sentiment
 from retain.tenancy.models import Member, Workspace
 
 
@@ -130,3 +131,37 @@ class Subsidiary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.child} in {self.parent}"
+
+
+class Notification(models.Model):
+    """Something that needs one member, shown under the bell until they read it.
+
+    `key`, when set, makes a notification once-only per member (a band move re-scored twice tells
+    the owner once)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    text = models.CharField(max_length=300)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    key = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["member", "read_at"], name="notification_member_unread")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "key"], condition=~models.Q(key=""), name="notification_once_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

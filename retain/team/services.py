@@ -177,6 +177,38 @@ def accounts_assign(
     return Assignment.objects.bulk_create(records)
 
 
+@transaction.atomic
+def accounts_give(
+    *, workspace: Workspace, accounts: Sequence[Account], owner: Member, actor: Member | None, reason: str
+) -> list[Assignment]:
+    """A manager gives accounts to a CSM by hand: each move is an Assignment row saying why (the
+    reason given) and an owner change on the timeline."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "is required: say why these accounts move"})
+    if len(reason) > 400:
+        raise ValidationError({"reason": "must be at most 400 characters"})
+    if owner.workspace_id != workspace.pk or not owner.is_active:
+        raise ValidationError({"owner": "must be an active member of this workspace"})
+    records = [
+        Assignment(
+            workspace=workspace,
+            account=account,
+            owner=owner,
+            previous_owner=account.owner,
+            via=AssignmentVia.BY_HAND,
+            reason=f"Given to {owner.display_name} by hand: {reason}",
+            actor=actor,
+        )
+        for account in accounts
+        if account.owner_id != owner.pk
+    ]
+    account_services.accounts_reassign(
+        workspace=workspace, actor=actor, via=VIA, accounts=accounts, new_owner=owner, reason=reason
+    )
+    return Assignment.objects.bulk_create(records)
+
+
 def on_account_created(account: Account, actor: Member | None) -> None:
     """accounts.hooks handler: a new account without an owner gets one, when the workspace's saved
     coverage model says so (a workspace that never saved one keeps assigning by hand)."""
@@ -505,3 +537,10 @@ def subsidiary_link(*, parent: Account, child: Account, actor: Member | None) ->
     if Subsidiary.objects.filter(child=child).exists():
         raise ValidationError({"child": f"{child.name} already belongs to a group"})
     return Subsidiary.objects.create(workspace_id=parent.workspace_id, parent=parent, child=child)
+
+
+@transaction.atomic
+def subsidiary_unlink(*, child: Account, actor: Member | None) -> bool:
+    """Take `child` out of its group (it stands alone again); False when it was in none."""
+    deleted, _ = Subsidiary.objects.filter(workspace_id=child.workspace_id, child=child).delete()
+    return bool(deleted)

@@ -23,6 +23,7 @@ from retain.web.views import journeys as journey_views
 from retain.web.views import leadership as leadership_views
 from retain.web.views import login as login_views
 from retain.web.views import messaging as messaging_views
+from retain.web.views import notifications as notification_views
 from retain.web.views import ownership as ownership_views
 from retain.web.views import plans as plan_views
 from retain.web.views import playbooks as playbook_views
@@ -104,6 +105,11 @@ urlpatterns = [
     # The team: a CSM's home, the manager's team page and drill-down, coverage, balancing plans.
     path(w + "my-book/", team_views.my_book, name="my-book"),
     path(w + "team/", team_views.team, name="team"),
+    # A member's notifications: the list, the bell's count (htmx), marking read, opening one.
+    path(w + "notifications/", notification_views.notification_list, name="notifications"),
+    path(w + "notifications/count/", notification_views.notification_count, name="notification-count"),
+    path(w + "notifications/read/", notification_views.notification_read, name="notification-read"),
+    path(w + "notifications/<int:pk>/open/", notification_views.notification_open, name="notification-open"),
     path(w + "team/coverage/", team_views.coverage, name="team-coverage"),
     path(w + "team/balance/", team_views.balance, name="team-balance"),
     path(w + "team/balance/<int:pk>/", team_views.plan, name="team-plan"),

@@ -121,6 +121,22 @@ api:api-commitment-detail               commitment             | 401 404 200 200
 api:api-shared-link-list                -                      | 401 200 200 200 200 200                      | 401 400 403 400 400 400
 api:api-shared-link-detail              shared-link            | 401 404 200 200 200 200                      | - - - - - -
 api:api-shared-link-revoke              shared-link            | - - - - - -                                  | 401 404 403 403 200 200
+# The team's API: the coverage model, reassigning and balancing are the managers'; an outsider's own workspace answers.
+api:api-team-coverage                   -                      | 401 200 200 200 200 200                      | 401 400 403 403 400 400
+api:api-team-assignments                -                      | 401 200 200 200 200 200                      | - - - - - -
+api:api-team-reassign                   -                      | - - - - - -                                  | 401 400 403 403 400 400
+api:api-team-cadence                    -                      | 401 200 200 200 200 200                      | - - - - - -
+api:api-balance-plan-list               -                      | 401 200 403 403 200 200                      | 401 201 403 403 201 201
+api:api-balance-plan-detail             balance-plan           | 401 404 403 403 200 200                      | - - - - - -
+api:api-balance-plan-apply              balance-plan           | - - - - - -                                  | 401 404 403 403 200 200
+api:api-handoff-list                    -                      | 401 200 200 200 200 200                      | 401 400 403 400 400 400
+api:account-team-cadence                account                | 401 404 200 200 200 200                      | - - - - - -
+api:account-team-group                  account                | 401 404 200 200 200 200                      | - - - - - -
+api:account-team-parent                 account                | - - - - - -                                  | 401 404 403 403 400/200 400/200
+api:account-team-stakeholders           account                | 401 404 200 200 200 200                      | 401 404 403 403 400 400
+# Notifications: only ever one's own.
+api:api-notification-list               -                      | 401 200 200 200 200 200                      | - - - - - -
+api:api-notification-read               -                      | - - - - - -                                  | 401 200 200 200 200 200
 api:api-task-list                       -                      | 401 200 200 200 200 200                      | 401 400 403 400 400 400
 api:api-task-detail                     task                   | 401 404 200 200 200 200                      | 401 404 403 403 200 200
 api:api-task-cancel                     task                   | - - - - - -                                  | 401 404 403 403 200 200
@@ -198,6 +214,11 @@ book-move                               -                      | login 404 403 4
 # The team: home pages and the coverage model are read by every member; balancing is the managers'.
 my-book                                 -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
 team                                    -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+# Notifications: everyone reads their own; another member's answers 404 (the world's is its owner's).
+notifications                           -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+notification-count                      -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+notification-read                       -                      | 405 405 405 405 405 405                      | login 404 302 302 302 302
+notification-open                       notification           | 405 405 405 405 405 405                      | login 404 404 404 404 404
 team-member                             member                 | login 404 200 200 200 200                    | 405 405 405 405 405 405
 team-coverage                           -                      | login 404 200 200 200 200                    | login 404 403 403 400 400
 team-balance                            -                      | login 404 403 403 200 200                    | login 404 403 403 302 302

@@ -207,3 +207,13 @@ def test_ingest_refuses_a_body_it_cannot_read(
     response = ingest.post("/v1/batch", body, content_type=content_type, headers=headers)
     assert response.status_code == status
     assert response.json()["success"] is False
+
+
+def test_a_multipart_body_without_parts_is_refused(api: Client, account: Account) -> None:
+    """Text where a multipart body's parts should be once read as an empty form: a PATCH of nothing, 200."""
+    boundary = "0d37f771f3609e9baf6be26654101f5f"
+    body = f"--{boundary}\r\nTrue--{boundary}--\r\n"
+    response = api.patch(
+        f"/api/v1/accounts/{account.pk}/", body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 400 and "no part" in response.content.decode()

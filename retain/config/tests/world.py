@@ -43,6 +43,7 @@ from retain.surveys.choices import InvitationStatus, ResponseSource
 from retain.surveys.models import Invitation
 from retain.tasks import services as task_services
 from retain.team import services as team_services
+from retain.team.models import Notification
 from retain.tenancy import services as tenancy_services
 from retain.tenancy.models import Member, hash_token
 from retain.usage.models import UnmatchedGroup
@@ -195,6 +196,10 @@ def build_world(*, owner: Member, admin: Member) -> World:
     reset_token = default_token_generator.make_token(owner.user)
     # A draft balancing plan (no moves: the world's books are balanced).
     balance_plan = team_services.plan_propose(workspace=workspace, actor=admin)
+    # A notification of the owner's: nobody else opens or reads it, whatever their role.
+    notification = Notification.objects.create(
+        workspace=workspace, member=owner, kind="mention", text="Mentioned in a note", account=account
+    )
     return World(
         slug=workspace.slug,
         ids={
@@ -233,6 +238,7 @@ def build_world(*, owner: Member, admin: Member) -> World:
             "balance-plan": balance_plan.pk,
             "warehouse-connection": warehouse.pk,
             "warehouse-measure": warehouse_measure.pk,
+            "notification": notification.pk,
         },
         keys={"playbook": playbook.key, "journey-template": templates[0].key},
         tokens={

@@ -14,6 +14,7 @@ from django.utils import timezone
 from conftest import PASSWORD
 from retain.accounts import services as account_services
 from retain.accounts.models import Account, Touchpoint
+from retain.reports.models import BusinessReview
 from retain.tasks import services as task_services
 from retain.team.coverage import DEFAULT_SOURCE
 from retain.team.models import BalancePlan, CoverageModel
@@ -157,3 +158,34 @@ def test_the_book_and_the_team_download_as_csv(workspace: Workspace, erin: Membe
     assert lines[0].startswith("account,tier,stage,health_band") and len(lines) == 4
     team = _login(mark).get("/w/acme/team/?format=csv").content.decode().splitlines()
     assert team[0].startswith("csm,kind,accounts") and team[1].startswith("Erin,enterprise,3,3,3600")
+
+
+def test_my_book_lists_qbrs_due_and_the_team_shows_qbr_coverage_per_csm(
+    workspace: Workspace, erin: Member, ed: Member, mark: Member
+) -> None:
+    today = dt.date.today()
+    made = {
+        name: account_services.account_create(
+            workspace=workspace, actor=None, via="test", name=name, tier="enterprise", stage="adoption", owner=erin
+        )
+        for name in ("Soon Co", "Late Co", "Far Co", "Held Co")
+    }
+
+    def review(name: str, status: str, meeting_on: dt.date | None, period: str = "2026Q3") -> None:
+        BusinessReview.objects.create(
+            workspace=workspace, account=made[name], period=period, starts_on=today - dt.timedelta(days=90),
+            ends_on=today + dt.timedelta(days=60), status=status, meeting_on=meeting_on,
+        )  # fmt: skip
+
+    review("Soon Co", "planned", today + dt.timedelta(days=5))
+    review("Late Co", "prepared", today - dt.timedelta(days=3))
+    review("Far Co", "planned", today + dt.timedelta(days=40))
+    review("Held Co", "held", today - dt.timedelta(days=10))
+    page = _login(erin).get("/w/acme/my-book/").content.decode()
+    due = page[page.index('id="qbrs-due"') : page.index('id="cadence-due"')]
+    assert "Soon Co" in due and "Late Co" in due and "Far Co" not in due and "Held Co" not in due
+    assert due.index("Late Co") < due.index("Soon Co") and "overdue" in due
+    team = _login(mark).get("/w/acme/team/").content.decode()
+    row = team[team.index(f'data-member="{erin.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "QBR coverage = 1 / 4 = 25%" in row and ">25%<" in row

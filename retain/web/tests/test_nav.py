@@ -16,8 +16,9 @@ from retain.web.templatetags.nav_ui import GROUPS, SECTIONS, section_of
 def test_every_workspace_page_belongs_to_a_section() -> None:
     workspace_pages = [p.name or "" for p in web_urls.urlpatterns if str(p.pattern).startswith("w/<slug:slug>/")]
     assert len(workspace_pages) > 50, "the web URLs were read"
-    # Search belongs to no section: its box is in the bar itself.
-    assert [name for name in workspace_pages if not section_of(name)] == ["search"]
+    # Search and notifications belong to no section: the search box and the bell are in the bar itself.
+    notifications = ["notifications", "notification-count", "notification-read", "notification-open"]
+    assert [name for name in workspace_pages if not section_of(name)] == ["search", *notifications]
 
 
 def test_every_section_but_accounts_and_tasks_is_in_a_menu() -> None:
