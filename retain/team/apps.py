@@ -17,3 +17,9 @@ class TeamConfig(AppConfig):
         from retain.journeys.hooks import stage_change_handler_register
 
         stage_change_handler_register(services.on_stage_changed)
+        # Education: measures for health and playbooks, and the education events of each usage fold.
+        from retain.team import education
+        from retain.usage.hooks import fold_handler_register
+
+        education.register_measures()
+        fold_handler_register("education events", education.learnings_folded)
