@@ -23,10 +23,11 @@ from retain import access
 from retain.accounts.choices import Stage, Tier
 from retain.accounts.selectors import workspace_today
 from retain.lib.definitions import DefinitionError
+from retain.reports.selectors import qbr_coverage
 from retain.team import education, stages, targets
 from retain.team.choices import LearningKind, TargetFigure
 from retain.team.models import PortfolioTarget
-from retain.tenancy.models import Member
+from retain.tenancy.models import Member, Workspace
 from retain.web.decorators import workspace_view
 from retain.web.downloads import csv_response
 
@@ -36,6 +37,26 @@ SESSION_DAYS = 180
 
 def _pct(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{100 * value:.{digits}f}%"
+
+
+# QBR coverage (issue 16): the health page's selector, shown on the team page too ----------------
+
+
+def qbr_context(workspace: Workspace) -> dict[str, Any]:
+    """What web/partials/qbr_coverage.html needs: per CSM and tier, and the overdue customers."""
+    coverage = qbr_coverage(workspace, today=workspace_today(workspace))
+    overall = coverage.overall
+    return {
+        "workspace": workspace,
+        "qbr_coverage": coverage,
+        "qbr_overall": {
+            "key": "coverage",
+            "label": "QBR coverage",
+            "display": "—" if overall.value is None else f"{overall.value:.0f}%",
+            "figure": overall,
+            "inputs": list(overall.inputs.items()),
+        },
+    }
 
 
 # Education ---------------------------------------------------------------------------------------
