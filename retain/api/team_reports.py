@@ -80,7 +80,7 @@ class LearningViewSet(mixins.ListModelMixin, WorkspaceViewSet):
         return access.scoped(self.member, Learning.objects.select_related("contact")).order_by("-day", "id")
 
     @extend_schema(request=AttendeeImportSerializer, responses={201: AttendeeImportResultSerializer, **ERRORS})
-    @action(detail=False, methods=["post"], url_path="import")
+    @action(detail=False, methods=["post"], url_path="import", url_name="import")
     def import_csv(self, request: Request) -> Response:
         """Import a CSV of attendees: every row, or none when one is wrong (errors as file:line:column)."""
         member = self.member

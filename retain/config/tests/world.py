@@ -42,6 +42,7 @@ from retain.surveys.choices import InvitationStatus, ResponseSource
 from retain.surveys.models import Invitation
 from retain.tasks import services as task_services
 from retain.team import services as team_services
+from retain.team.models import PortfolioTarget
 from retain.tenancy import services as tenancy_services
 from retain.tenancy.models import Member, hash_token
 from retain.usage.models import UnmatchedGroup
@@ -187,6 +188,10 @@ def build_world(*, owner: Member, admin: Member) -> World:
     reset_token = default_token_generator.make_token(owner.user)
     # A draft balancing plan (no moves: the world's books are balanced).
     balance_plan = team_services.plan_propose(workspace=workspace, actor=admin)
+    target = PortfolioTarget.objects.create(
+        workspace=workspace, figure="nrr", start_value=1.0, start_on=dt.date(2026, 1, 1), target_value=1.2,
+        due_on=dt.date(2027, 12, 31), created_by=admin,
+    )  # fmt: skip
     return World(
         slug=workspace.slug,
         ids={
@@ -223,6 +228,7 @@ def build_world(*, owner: Member, admin: Member) -> World:
             "invitation": invitation.pk,
             "business-review": review.pk,
             "balance-plan": balance_plan.pk,
+            "portfolio-target": target.pk,
         },
         keys={"playbook": playbook.key, "journey-template": templates[0].key},
         tokens={
