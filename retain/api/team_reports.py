@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from retain import access
+from retain.accounts.models import Account
 from retain.accounts.selectors import workspace_today
 from retain.api.filters import IdFilter
 from retain.api.views import ERRORS, READ_ERRORS, WorkspaceViewSet
@@ -129,6 +130,11 @@ class TimeInStageSerializer(serializers.Serializer):  # type: ignore[type-arg]  
 
 class TimeInStageViewSet(WorkspaceViewSet):
     serializer_class = TimeInStageSerializer
+
+    def get_queryset(self) -> QuerySet[Account]:
+        if self.schema_only:
+            return Account.objects.none()
+        return access.scoped(self.member, Account.objects.all())
 
     @extend_schema(responses={200: TimeInStageSerializer, **READ_ERRORS})
     def list(self, request: Request) -> Response:
