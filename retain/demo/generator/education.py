@@ -22,6 +22,7 @@ import math
 from django.db import transaction
 
 from retain.demo.generator.context import DemoContext
+from retain.demo.generator.usage import raw_start
 from retain.team import education, targets
 from retain.team.choices import LearningKind, TargetFigure
 from retain.tenancy.choices import CsmKind, Role
@@ -104,7 +105,7 @@ def _attendee_csv(ctx: DemoContext) -> tuple[str, int]:
 def _events(ctx: DemoContext) -> int:
     """Webinar attendance and article views of the raw window, stored as the product would send them."""
     workspace = ctx.ws
-    first = ctx.today - dt.timedelta(days=max(ctx.raw_days - 1, 0))
+    first = raw_start(ctx)
     chunk: list[Event] = []
     accounts: dict[int, int] = {}
     sequence = 0
@@ -168,9 +169,7 @@ def build_education(ctx: DemoContext) -> str:
     imported = education.attendees_import(workspace=workspace, actor=operational, text=text, filename="sessions.csv")
     events = _events(ctx)
     rollups_fold(workspace=workspace)
-    from_events = education.learnings_from_events(
-        workspace=workspace, since=ctx.today - dt.timedelta(days=max(ctx.raw_days, 1))
-    )
+    from_events = education.learnings_from_events(workspace=workspace, since=raw_start(ctx))
     managers = ctx.members.get(Role.MANAGER) or []
     manager = managers[0] if managers else None
     for figure, goal, days, note in TARGETS:
