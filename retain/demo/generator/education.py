@@ -14,15 +14,14 @@ account is, so the measures differ between accounts the way usage does.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 
 from django.db import transaction
 
 from retain.demo.generator.context import DemoContext
 from retain.demo.generator.usage import raw_start
+from retain.lib.csvsafe import write_csv
 from retain.team import education, targets
 from retain.team.choices import LearningKind, TargetFigure
 from retain.tenancy.choices import CsmKind, Role
@@ -76,10 +75,7 @@ def _sessions(ctx: DemoContext) -> list[tuple[str, str, dt.date]]:
 
 
 def _attendee_csv(ctx: DemoContext) -> tuple[str, int]:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(education.CSV_COLUMNS)
-    rows = 0
+    lines: list[list[str]] = [list(education.CSV_COLUMNS)]
     sessions = _sessions(ctx)
     for plan in ctx.world.accounts:
         if plan.former:
@@ -97,9 +93,8 @@ def _attendee_csv(ctx: DemoContext) -> tuple[str, int]:
                 if p.key in ctx.contacts and p.joined_on <= day and (p.left_on is None or p.left_on > day)
             ]
             for person in rng.sample(present, min(len(present), rng.randint(1, 3))):
-                writer.writerow([ctx.contacts[person.key].email, name, kind, day.isoformat()])
-                rows += 1
-    return out.getvalue(), rows
+                lines.append([ctx.contacts[person.key].email, name, kind, day.isoformat()])
+    return write_csv(lines), len(lines) - 1
 
 
 def _events(ctx: DemoContext) -> int:
