@@ -147,7 +147,7 @@ class TimeInStageViewSet(WorkspaceViewSet):
             "unknown": report.unknown,
             "cells": report.cells,
             "over": report.over,
-            "expected_days": {row["stage"]: row["days"] for row in stages.expected_table()},
+            "expected_days": {row["stage"]: row["days"] for row in report.expected},
         }
         return self.respond(TimeInStageSerializer, data)
 

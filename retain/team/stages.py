@@ -5,9 +5,10 @@ Days in stage = today − the day the account entered its stage (`Account.stage_
 every stage change keeps: accounts.services writes it with the STAGE_CHANGED timeline entry).
 Accounts without that day are counted as "unknown" and left out of the median and p75.
 
-Expected days per stage (the table is shown on the report): onboarding lasts the tier's onboarding
-window (accounts.lifecycle: 60 days for community, 90 for enterprise and strategic); the others
-come from EXPECTED_DAYS. An account longer in its stage than expected is listed, longest over first.
+Expected days per stage (the table is shown on the report): a tier's `stage_days` in the workspace's
+coverage model when it names the stage; else onboarding lasts the tier's onboarding window
+(accounts.lifecycle: 60 days for community, 90 for enterprise and strategic) and the other stages
+take EXPECTED_DAYS. An account longer in its stage than expected is listed, longest over first.
 Churned accounts are left out (their stage has no end).
 """
 
@@ -22,6 +23,8 @@ from dataclasses import dataclass
 from retain.accounts.choices import Stage, Tier
 from retain.accounts.lifecycle import onboarding_window_days
 from retain.accounts.models import Account
+from retain.team.coverage import Coverage
+from retain.team.selectors import coverage_of
 from retain.tenancy.models import Workspace
 
 # Days a stage is expected to take, after onboarding (which is the tier's onboarding window).
@@ -35,24 +38,37 @@ LIVE_STAGES = tuple(s for s in Stage.values if s != Stage.CHURNED)
 MEDIAN_RULE = "median and p75 by the nearest-rank method over the accounts with a known stage start"
 
 
-def expected_days(stage: str, tier: str) -> int | None:
+FROM_COVERAGE = "coverage model"
+FROM_WINDOW = "onboarding window"
+FROM_DEFAULT = "default"
+
+
+def expected_with_source(stage: str, tier: str, coverage: Coverage | None = None) -> tuple[int | None, str]:
+    """The days an account of `tier` is expected to spend in `stage`, and where that comes from."""
+    tier_coverage = coverage.tiers.get(tier) if coverage is not None else None
+    if tier_coverage is not None and stage in tier_coverage.stage_days:
+        return tier_coverage.stage_days[stage], FROM_COVERAGE
     if stage == Stage.ONBOARDING:
-        return onboarding_window_days(tier)
-    return EXPECTED_DAYS.get(stage)
+        return onboarding_window_days(tier), FROM_WINDOW
+    return EXPECTED_DAYS.get(stage), FROM_DEFAULT
 
 
-def expected_table() -> list[dict[str, object]]:
-    """Rows (stage, label, days per tier, where it comes from) for the report to show."""
+def expected_days(stage: str, tier: str, coverage: Coverage | None = None) -> int | None:
+    return expected_with_source(stage, tier, coverage)[0]
+
+
+def expected_table(coverage: Coverage | None = None) -> list[dict[str, object]]:
+    """Rows (stage, label, days per tier, where each comes from) for the report to show."""
     rows: list[dict[str, object]] = []
     for stage in LIVE_STAGES:
+        found = {tier: expected_with_source(stage, tier, coverage) for tier in Tier.values}
         rows.append(
             {
                 "stage": stage,
                 "label": Stage(stage).label,
-                "days": {tier: expected_days(stage, tier) for tier in Tier.values},
-                "source": "the tier's onboarding window (accounts.lifecycle)"
-                if stage == Stage.ONBOARDING
-                else "default table (team.stages.EXPECTED_DAYS)",
+                "days": {tier: days for tier, (days, _) in found.items()},
+                "sources": {tier: source for tier, (_, source) in found.items()},
+                "source": ", ".join(sorted({source for _, source in found.values()})),
             }
         )
     return rows
@@ -111,6 +127,7 @@ class TimeInStage:
     over: list[OverRow]
     unknown: int
     accounts: int
+    expected: list[dict[str, object]]  # expected_table(): the days per stage and tier, with sources
 
     def cell(self, stage: str, tier: str) -> Cell | None:
         for cell in self.cells:
@@ -125,7 +142,8 @@ def days_in_stage(entered_on: dt.date | None, today: dt.date) -> int | None:
 
 def time_in_stage(workspace: Workspace, *, today: dt.date, owner_id: int | None = None) -> TimeInStage:
     """Per stage and tier: accounts, median and p75 days in stage, how many are over the expected
-    time; and the accounts over it (one query)."""
+    time; and the accounts over it (two queries: the coverage model and the accounts)."""
+    coverage = coverage_of(workspace)
     accounts = Account.objects.filter(workspace=workspace).exclude(stage=Stage.CHURNED)
     if owner_id is not None:
         accounts = accounts.filter(owner_id=owner_id)
@@ -144,7 +162,7 @@ def time_in_stage(workspace: Workspace, *, today: dt.date, owner_id: int | None 
             unknown += 1
             continue
         days[key].append(n)
-        expected = expected_days(account.stage, account.tier)
+        expected = expected_days(account.stage, account.tier, coverage)
         if expected is not None and n > expected:
             over.append(
                 OverRow(
@@ -165,7 +183,7 @@ def time_in_stage(workspace: Workspace, *, today: dt.date, owner_id: int | None 
             if not totals.get(key):
                 continue
             values = days[key]
-            expected = expected_days(stage, tier)
+            expected = expected_days(stage, tier, coverage)
             cells.append(
                 Cell(
                     stage=stage,
@@ -179,4 +197,6 @@ def time_in_stage(workspace: Workspace, *, today: dt.date, owner_id: int | None 
                 )
             )
     over.sort(key=lambda r: (-r.over_by, r.name))
-    return TimeInStage(today=today, cells=cells, over=over, unknown=unknown, accounts=count)
+    return TimeInStage(
+        today=today, cells=cells, over=over, unknown=unknown, accounts=count, expected=expected_table(coverage)
+    )

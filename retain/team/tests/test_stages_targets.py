@@ -149,3 +149,25 @@ def test_setting_a_target_keeps_its_start_and_checks_its_fields(workspace: Works
         )  # fmt: skip
     assert "target" in caught.value.message_dict
     assert PortfolioTarget.objects.count() == 1
+
+
+def test_the_coverage_models_stage_days_set_the_expected_time(workspace: Workspace, mark: Member) -> None:
+    from retain.lib.definitions import DefinitionError
+    from retain.team import services
+    from retain.team.coverage import DEFAULT_SOURCE, parse_coverage
+
+    today = workspace_today(workspace)
+    account = new_account(workspace, "Slow adopter", tier="enterprise", stage="adoption")
+    _in_stage(account, 100, today)
+    assert stages.time_in_stage(workspace, today=today).over == []
+    source = DEFAULT_SOURCE.replace("  enterprise:\n", "  enterprise:\n    stage_days: {adoption: 60}\n", 1)
+    assert source != DEFAULT_SOURCE
+    services.coverage_save(workspace=workspace, actor=mark, source=source)
+    report = stages.time_in_stage(workspace, today=today)
+    assert [(r.name, r.expected, r.over_by) for r in report.over] == [("Slow adopter", 60, 40)]
+    adoption = next(row for row in report.expected if row["stage"] == "adoption")
+    assert adoption["sources"] == {"community": "default", "enterprise": "coverage model", "strategic": "default"}
+    with pytest.raises(DefinitionError) as caught:
+        parse_coverage(source.replace("{adoption: 60}", "{adoption: 0, dormant: 5}"), "coverage.yaml")
+    assert any("stage_days.adoption" in line for line in caught.value.lines)
+    assert any("dormant" in line for line in caught.value.lines)

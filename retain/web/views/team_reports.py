@@ -193,7 +193,7 @@ def time_in_stage(request: HttpRequest, member: Member) -> HttpResponse:
             "report": report,
             "grid": grid,
             "tiers": Tier.choices,
-            "expected": stages.expected_table(),
+            "expected": report.expected,
             "rule": stages.MEDIAN_RULE,
         },
     )
