@@ -23,6 +23,7 @@ from typing import Any
 
 from retain.accounts.choices import Edition, Tier
 from retain.journeys.choices import MilestoneKind
+from retain.journeys.hooks import provided_attrs
 from retain.journeys.measured import MEASURE_ATTRS
 from retain.lib.conditions import check
 from retain.lib.definitions import Checker, Document, join, load, one_of
@@ -111,7 +112,8 @@ def _clean_milestones(data: object, document: Document | None) -> list[dict[str,
         if description:
             milestone["description"] = description
         if kind == MilestoneKind.DATA:
-            criteria = check(c, raw.get("criteria"), f"{path}.criteria", known_attrs=KNOWN_ATTRS)
+            known = (*KNOWN_ATTRS, *provided_attrs())
+            criteria = check(c, raw.get("criteria"), f"{path}.criteria", known_attrs=known)
             if criteria is not None:
                 milestone["criteria"] = criteria.to_data()
         elif kind == MilestoneKind.RENEWAL:

@@ -11,7 +11,8 @@ Two ways in, one table (team.models.Learning, one row per person, kind, session 
   nothing (all-or-nothing). Importing the same file twice adds nothing.
 
 Three measures, for health scorecards (health.catalogue / health.measures), playbook data triggers
-(snapshot attributes `education.*`) and any page that shows them:
+(snapshot attributes `education.*`), journey milestone criteria (the same attributes, through
+journeys.hooks) and any page that shows them:
 
 - trainings_attended_90d: attendances at training sessions, webinars and bootcamps in the 90 days
   ending D;
@@ -38,6 +39,7 @@ from retain.accounts.figures import Figure
 from retain.accounts.models import Account, Contact
 from retain.health.catalogue import HIGHER_IS_HEALTHIER, USAGE, MeasureKind, register
 from retain.health.measures import Params, Scope, Values, register_query
+from retain.journeys.hooks import attr_provider_register
 from retain.lib.dates import local_day, start_of_day, today_in
 from retain.lib.definitions import DefinitionError, Problem
 from retain.playbooks.snapshot import Snapshot, provider_register
@@ -65,6 +67,8 @@ FOLD_LOOKBACK_DAYS = 35
 MAX_SESSION = 200
 CSV_COLUMNS = ("email", "session", "kind", "date")
 MAX_CSV_ROWS = 50_000
+# Above this many account ids a query reads the whole workspace instead (SQLite's parameter limit).
+MAX_IDS_IN_QUERY = 500
 
 TRAININGS = "trainings_attended_90d"
 TRAINED = "users_trained_pct"
@@ -301,7 +305,7 @@ def education_values(
     contacts = Contact.objects.filter(workspace=workspace, status=ContactStatus.ACTIVE)
     accounts = Account.objects.filter(workspace=workspace)
     wanted = None if ids is None else sorted(set(ids))
-    if wanted is not None:
+    if wanted is not None and len(wanted) <= MAX_IDS_IN_QUERY:
         learnings = learnings.filter(account_id__in=wanted)
         contacts = contacts.filter(account_id__in=wanted)
         accounts = accounts.filter(pk__in=wanted)
@@ -322,7 +326,10 @@ def education_values(
     trained = contacts.values("account_id").annotate(active=Count("pk"), trained=Count("pk", filter=Q(pk__in=attended)))
     people = {row["account_id"]: (row["trained"], row["active"]) for row in trained}
     result: dict[int, dict[str, float | None]] = {}
+    keep = None if wanted is None else set(wanted)
     for pk in accounts.values_list("pk", flat=True):
+        if keep is not None and pk not in keep:
+            continue
         row: dict[str, Any] = found.get(pk, {})
         done, active = people.get(pk, (0, 0))
         result[pk] = {
@@ -348,6 +355,14 @@ def add_to_snapshots(
         for kind, value in row.items():
             if value is not None:
                 snap[f"education.{kind}"] = value
+
+
+def journey_attrs(workspace: Workspace, account_ids: list[int], day: dt.date) -> dict[int, dict[str, Any]]:
+    """The `education.*` attributes for journeys' milestone criteria (journeys.hooks)."""
+    return {
+        pk: {f"education.{kind}": value for kind, value in row.items() if value is not None}
+        for pk, row in education_values(workspace, account_ids, day).items()
+    }
 
 
 def register_measures() -> None:
@@ -394,6 +409,7 @@ def register_measures() -> None:
     )
     register_query(_measure_query, (TRAININGS, TRAINED, ARTICLES))
     provider_register(ATTRS, add_to_snapshots)
+    attr_provider_register(ATTRS, journey_attrs)
 
 
 # Reads for the account page, exports and the API ----------------------------------------------------

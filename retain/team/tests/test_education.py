@@ -170,3 +170,60 @@ def test_the_account_summary_shows_each_figure_with_its_formula(workspace: Works
     assert figures["users_trained_pct"].worked == "1 / 1 = 100%"
     assert "active contacts" in figures["users_trained_pct"].formula
     assert {k.kind: k.total for k in data.kinds}["training"] == 1
+
+
+def test_a_journey_milestone_completes_on_trainings_attended(workspace: Workspace, globex: Account) -> None:
+    from retain.journeys.models import MilestoneProgress
+    from retain.journeys.services import journey_start, journeys_advance, template_publish
+
+    today = workspace_today(workspace)
+    template = template_publish(
+        workspace=workspace,
+        key="trained",
+        name="Trained team",
+        milestones=[
+            {
+                "key": "trained",
+                "name": "Two trainings attended",
+                "target_week": 8,
+                "kind": "data",
+                "criteria": {"attr": "education.trainings_attended_90d", "op": "gte", "value": 2},
+            }
+        ],
+    )
+    journey_start(account=globex, template=template, started_on=today - dt.timedelta(days=20), plan_onboarding=False)
+    ann = _contact(globex, "ann@globex.example")
+
+    def attend(session: str) -> None:
+        Learning.objects.create(
+            workspace=workspace, account=globex, contact=ann, person=ann.email, kind="training", session=session,
+            day=today - dt.timedelta(days=3), source="csv",
+        )  # fmt: skip
+
+    attend("Reporting 101")
+    journeys_advance(workspace=workspace, account_ids=[globex.pk], today=today)
+    progress = MilestoneProgress.objects.get(account=globex, key="trained")
+    assert progress.completed_on is None
+    attend("Workflows")
+    journeys_advance(workspace=workspace, account_ids=[globex.pk], today=today)
+    progress.refresh_from_db()
+    assert progress.completed_on == today
+    assert progress.evidence["summary"] == "education.trainings_attended_90d: 2"
+
+
+def test_a_journey_template_refuses_an_unknown_education_attribute(workspace: Workspace) -> None:
+    from django.core.exceptions import ValidationError
+
+    from retain.journeys.services import template_publish
+
+    with pytest.raises(ValidationError) as caught:
+        template_publish(
+            workspace=workspace,
+            key="bad",
+            name="Bad",
+            milestones=[
+                {"key": "x", "name": "X", "target_week": 1, "kind": "data",
+                 "criteria": {"attr": "education.trainings_attended_9d", "op": "gte", "value": 1}}
+            ],
+        )  # fmt: skip
+    assert "education.trainings_attended_90d" in str(caught.value)
