@@ -326,10 +326,13 @@ def education_values(
     trained = contacts.values("account_id").annotate(active=Count("pk"), trained=Count("pk", filter=Q(pk__in=attended)))
     people = {row["account_id"]: (row["trained"], row["active"]) for row in trained}
     result: dict[int, dict[str, float | None]] = {}
-    keep = None if wanted is None else set(wanted)
-    for pk in accounts.values_list("pk", flat=True):
-        if keep is not None and pk not in keep:
-            continue
+    # Given a short list of ids (real accounts: health's scope, playbooks' snapshots), no query for them.
+    if wanted is not None and len(wanted) <= MAX_IDS_IN_QUERY:
+        pks: Iterable[int] = wanted
+    else:
+        keep = None if wanted is None else set(wanted)
+        pks = [pk for pk in accounts.values_list("pk", flat=True) if keep is None or pk in keep]
+    for pk in pks:
         row: dict[str, Any] = found.get(pk, {})
         done, active = people.get(pk, (0, 0))
         result[pk] = {
