@@ -80,6 +80,7 @@ def test_a_manager_reads_time_in_stage_and_sets_a_target(
     page.wait_for_selector(".accounts-table")
     first_row = page.locator(".accounts-table tbody tr").first.inner_text()
     assert "Account 0" in first_row and "400 d" in first_row
+    _shoot(page, "accounts-in-stage")
 
     page.goto(f"{live_server.url}/w/acme/team/targets/")
     page.wait_for_selector("#target-form")
