@@ -11,6 +11,9 @@ built by journeys.evaluation, as of the evaluation day D:
 - ``account.tier``, ``account.edition``, ``account.stage``.
 - ``measures.<measure>.growth_pct`` and ``measures.<measure>.goal_pct``: a measure against the
   account's own baseline or against its success plan's goal (journeys.measured says how).
+- attributes apps above journeys register (journeys.hooks.attr_provider_register), such as the
+  team's ``education.trainings_attended_90d``, ``education.users_trained_pct`` and
+  ``education.kb_articles_viewed_90d`` (a window ending on D, so such a milestone completes on D).
 
 Key events are the milestone evidence of the usage vocabulary (retain.usage.vocabulary.KEY_EVENTS);
 other event names are refused at save because the daily rollups do not keep them.
