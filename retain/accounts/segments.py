@@ -22,7 +22,10 @@ CHOICE_FIELDS: dict[str, type[Tier] | type[Edition] | type[Stage]] = {
     "edition": Edition,
     "stage": Stage,
 }
-KNOWN = {"q", "tier", "edition", "stage", "owner", "industry", "renewal_within_days", "arr_min", "arr_max", "traits"}
+KNOWN = {
+    "q", "tier", "edition", "stage", "owner", "industry", "renewal_within_days", "arr_min", "arr_max", "traits",
+    "in_stage_days_min",
+}  # fmt: skip
 NO_OWNER = "none"
 TRAIT_NAME = re.compile(r"^[A-Za-z](?:[A-Za-z0-9]|_(?!_))*$")
 
@@ -80,6 +83,15 @@ def clean_criteria(raw: dict[str, Any]) -> dict[str, Any]:
             clean["renewal_within_days"] = days
         except (TypeError, ValueError):
             errors["renewal_within_days"] = "must be a whole number of days between 0 and 3650"
+    in_stage = raw.get("in_stage_days_min")
+    if in_stage not in (None, ""):
+        try:
+            days = int(in_stage)
+            if days < 0 or days > 36500:
+                raise ValueError
+            clean["in_stage_days_min"] = days
+        except (TypeError, ValueError):
+            errors["in_stage_days_min"] = "must be a whole number of days between 0 and 36500"
     for key in ("arr_min", "arr_max"):
         value = raw.get(key)
         if value in (None, ""):
@@ -121,6 +133,9 @@ def apply_criteria(queryset: QuerySet[Account], criteria: dict[str, Any], today:
         # next_renewal_on is an annotation (selectors.accounts_annotated), unknown to the model.
         window = {"next_renewal_on__gte": today, "next_renewal_on__lte": today + dt.timedelta(days=days)}
         queryset = queryset.filter(**window)
+    if (in_stage := criteria.get("in_stage_days_min")) is not None:
+        # In the current lifecycle stage for at least this many days (since stage_entered_on).
+        queryset = queryset.filter(stage_entered_on__lte=today - dt.timedelta(days=in_stage))
     if (arr_min := criteria.get("arr_min")) is not None:
         queryset = queryset.filter(mrr__gte=Decimal(arr_min) / 12)
     if (arr_max := criteria.get("arr_max")) is not None:

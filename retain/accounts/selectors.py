@@ -26,6 +26,9 @@ SORTS = {
     "-arr": ("-mrr", "-id"),
     "renewal": ("next_renewal_on", "id"),
     "-renewal": ("-next_renewal_on", "-id"),
+    # Days in stage: longest first is the earliest stage start.
+    "-in_stage": ("stage_entered_on", "id"),
+    "in_stage": ("-stage_entered_on", "-id"),
 }
 DEFAULT_SORT = "name"
 

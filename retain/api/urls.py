@@ -4,6 +4,7 @@ from rest_framework import permissions
 from rest_framework.routers import SimpleRouter
 
 from retain.api import expansion, inbound, journeys, messaging, ownership, plans, renewals, reviews, tasks, team, views
+from retain.api import team_reports as team_report_api
 
 router = SimpleRouter()
 router.register("accounts", views.AccountViewSet, basename="account")
@@ -41,6 +42,9 @@ router.register("handoffs", team.HandoffViewSet, basename="api-handoff")
 router.register("accounts", team.AccountTeamViewSet, basename="account-team")
 router.register("notifications", team.NotificationViewSet, basename="api-notification")
 router.register("hooks/events", messaging.InboundEventViewSet, basename="api-inbound-event")
+router.register("learnings", team_report_api.LearningViewSet, basename="api-learning")
+router.register("time-in-stage", team_report_api.TimeInStageViewSet, basename="api-time-in-stage")
+router.register("portfolio-targets", team_report_api.PortfolioTargetViewSet, basename="api-portfolio-target")
 
 urlpatterns = [
     # The schema is public: it describes the API, not any workspace's data.

@@ -114,7 +114,7 @@ def _require_account_rw(member: Member, account: Account) -> None:
 # Accounts ----------------------------------------------------------------------------------------
 
 MULTI_CRITERIA = (*CHOICE_FIELDS, "owner", "industry")
-SINGLE_CRITERIA = ("q", "renewal_within_days", "arr_min", "arr_max")
+SINGLE_CRITERIA = ("q", "renewal_within_days", "arr_min", "arr_max", "in_stage_days_min")
 ACCOUNT_FILTERS = [
     OpenApiParameter("q", str, description="name, domain or external id contains"),
     *(
@@ -126,6 +126,7 @@ ACCOUNT_FILTERS = [
     OpenApiParameter("renewal_within_days", int, description="next renewal within this many days"),
     OpenApiParameter("arr_min", OpenApiTypes.DECIMAL, description="ARR at least, workspace currency"),
     OpenApiParameter("arr_max", OpenApiTypes.DECIMAL, description="ARR at most, workspace currency"),
+    OpenApiParameter("in_stage_days_min", int, description="in the current lifecycle stage at least this many days"),
     OpenApiParameter("sort", str, enum=list(SORTS), description=f"order of the list (default {DEFAULT_SORT})"),
 ]
 

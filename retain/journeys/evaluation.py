@@ -41,7 +41,7 @@ from retain.accounts.models import Account
 from retain.journeys import measured
 from retain.journeys.choices import MilestoneKind, MilestoneStatus
 from retain.journeys.defaults import INITIAL_VALUE
-from retain.journeys.hooks import goals_for
+from retain.journeys.hooks import goals_for, provided_attrs, provided_values
 from retain.journeys.models import Journey, MilestoneProgress
 from retain.journeys.templates import event_attr
 from retain.lib.conditions import Condition, parse
@@ -128,6 +128,10 @@ def _evidence(
         if parsed is None:
             if attr.startswith("usage."):
                 words.append(f"{attr.split('.', 1)[1].replace('_', ' ')}: {snapshot.get(attr)}")
+            elif not attr.startswith("account.") and attr in snapshot:
+                words.append(
+                    f"{attr}: {snapshot[attr]:g}" if isinstance(snapshot[attr], float) else f"{attr}: {snapshot[attr]}"
+                )
             continue
         name, measure = parsed
         if measure == "count_14d":
@@ -302,6 +306,14 @@ def evaluate(*, workspace: Workspace, today: dt.date, account_ids: Iterable[int]
         for attr in attrs
     )
     reading_accounts = sorted(usage_by_account)
+    # Attributes other apps provide (journeys.hooks.attr_provider_register), read once for all accounts.
+    known_provided = set(provided_attrs())
+    wanted_provided = {attr for attrs in attrs_by_template.values() for attr in attrs if attr in known_provided}
+    provided = (
+        provided_values(workspace, reading_accounts, today, wanted_provided)
+        if wanted_provided and reading_accounts
+        else {}
+    )
     goals = (
         goals_for(workspace.pk, reading_accounts if len(reading_accounts) <= MAX_IDS_IN_QUERY else None)
         if reads_goals and reading_accounts
@@ -321,6 +333,7 @@ def evaluate(*, workspace: Workspace, today: dt.date, account_ids: Iterable[int]
             if read:
                 progress.last_progress_on = max(read)
             snapshot = _snapshot(journey.account, usage, attrs_by_template[journey.template_id])
+            snapshot.update(provided.get(journey.account_id, {}))
             readings = _measure(condition, progress, journey, usage, goals.get(journey.account_id, {}), today)
             for attr, found_reading in readings.items():
                 # A measure with no value stays out of the snapshot: its leaf is false (lib.conditions).

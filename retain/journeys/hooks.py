@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from retain.accounts.models import Account
+    from retain.tenancy.models import Workspace
 
 JourneyStartHandler = Callable[["Account", dt.date, dt.date], object]
 
@@ -66,3 +67,32 @@ def stage_change_handler_register(handler: StageChangeHandler) -> None:
 def stage_changed(account: Account, old: str, new: str) -> None:
     for handler in _STAGE_CHANGED:
         handler(account, old, new)
+
+
+# Attributes apps above journeys give milestone criteria (team: `education.trainings_attended_90d`):
+# `provider(workspace, account_ids, day)` gives {account_id: {attr: value}} for many accounts at once.
+AttrProvider = Callable[["Workspace", list[int], dt.date], dict[int, dict[str, Any]]]
+
+_ATTR_PROVIDERS: dict[tuple[str, ...], AttrProvider] = {}
+
+
+def attr_provider_register(attrs: tuple[str, ...], provider: AttrProvider) -> None:
+    """Milestone criteria may read `attrs`; evaluation asks `provider` for them when a template does."""
+    _ATTR_PROVIDERS[attrs] = provider
+
+
+def provided_attrs() -> tuple[str, ...]:
+    return tuple(attr for attrs in _ATTR_PROVIDERS for attr in attrs)
+
+
+def provided_values(
+    workspace: Workspace, account_ids: list[int], day: dt.date, wanted: set[str]
+) -> dict[int, dict[str, Any]]:
+    """The registered attributes among `wanted`, per account (one call per provider that has any)."""
+    found: dict[int, dict[str, Any]] = {}
+    for attrs, provider in _ATTR_PROVIDERS.items():
+        if not wanted.intersection(attrs):
+            continue
+        for account_id, values in provider(workspace, account_ids, day).items():
+            found.setdefault(account_id, {}).update({k: v for k, v in values.items() if k in wanted})
+    return found

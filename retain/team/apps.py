@@ -26,3 +26,9 @@ class TeamConfig(AppConfig):
         band_change_handler_register(notifications.on_bands_changed)
         # Onboarding accounts go from the operational CSM to a long-term owner at the stage change.
         stage_change_handler_register(services.on_stage_changed)
+        # Education: measures for health and playbooks, and the education events of each usage fold.
+        from retain.team import education
+        from retain.usage.hooks import fold_handler_register
+
+        education.register_measures()
+        fold_handler_register("education events", education.learnings_folded)

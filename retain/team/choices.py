@@ -75,3 +75,27 @@ class NotificationKind(models.TextChoices):
     MENTION = "mention", "Mentioned in a note"
     TURNED_RED = "turned_red", "Your account turned red"
     ESCALATION = "escalation", "Escalation"
+
+
+class LearningKind(models.TextChoices):
+    """Seed 000's operational CSM: training sessions, webinars and bootcamps the customer's users
+    attend, and the knowledge-base articles they read."""
+
+    TRAINING = "training", "Training session"
+    WEBINAR = "webinar", "Webinar"
+    BOOTCAMP = "bootcamp", "Bootcamp"
+    ARTICLE = "article", "Knowledge-base article"
+
+
+class LearningSource(models.TextChoices):
+    EVENT = "event", "Product event"
+    CSV = "csv", "Attendee CSV"
+    API = "api", "API"
+
+
+class TargetFigure(models.TextChoices):
+    """Portfolio figures a manager can set a target on (seed 002: unhealthy accounts 34% → 25%)."""
+
+    UNHEALTHY_SHARE = "unhealthy_share", "Share of unhealthy (red) accounts"
+    NRR = "nrr", "Net revenue retention (trailing 12 months)"
+    QBR_COVERAGE = "qbr_coverage", "QBR coverage"

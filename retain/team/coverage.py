@@ -30,7 +30,7 @@ DEFAULT_PATH = Path(__file__).resolve().parent / "defaults" / "coverage.yaml"
 DEFAULT_SOURCE = DEFAULT_PATH.read_text(encoding="utf-8")
 
 TOP_KEYS = ("assign_new_accounts", "balance_tolerance_pct", "onboarding", "tiers", "rules")
-TIER_KEYS = ("csm_kind", "max_accounts", "max_arr", "channels", "executive_sponsor", "cadence")
+TIER_KEYS = ("csm_kind", "max_accounts", "max_arr", "channels", "executive_sponsor", "cadence", "stage_days")
 CADENCE_KEYS = ("every_days", "touches")
 ONBOARDING_KEYS = ("csm_kind", "hand_over_at")
 RULE_KEYS = ("field", "equals", "csms")
@@ -66,6 +66,9 @@ class TierCoverage:
     channels: tuple[str, ...]
     executive_sponsor: str
     cadence: Mapping[str, Cadence]
+    # Days an account of this tier is expected to spend in a stage (the time-in-stage report);
+    # stages not named use team.stages' defaults.
+    stage_days: Mapping[str, int] = field(default_factory=dict)
 
     def cadence_for(self, stage: str) -> Cadence | None:
         return self.cadence.get(stage)
@@ -127,6 +130,8 @@ def _tier_data(t: TierCoverage) -> dict[str, Any]:
             for stage, c in t.cadence.items()
         },
     }
+    if t.stage_days:
+        data["stage_days"] = dict(t.stage_days)
     if t.max_accounts is not None:
         data["max_accounts"] = t.max_accounts
     if t.max_arr is not None:
@@ -170,6 +175,15 @@ def _tier(c: Checker, name: str, value: object, path: str) -> TierCoverage | Non
                 one = _cadence(c, spec, join(where, stage))
                 if one is not None:
                     cadence[stage] = one
+    stage_days: dict[str, int] = {}
+    if raw.get("stage_days") is not None:
+        where = join(path, "stage_days")
+        found_days = c.mapping(raw["stage_days"], where, LIVE_STAGES) or {}
+        for stage in found_days:
+            if stage in LIVE_STAGES:
+                days = c.number(found_days, stage, where, whole=True, low=1, high=3650, unit="days")
+                if days is not None:
+                    stage_days[stage] = int(days)
     if c.failed(path) or kind is None:
         return None
     return TierCoverage(
@@ -180,6 +194,7 @@ def _tier(c: Checker, name: str, value: object, path: str) -> TierCoverage | Non
         channels=tuple(channels),
         executive_sponsor=sponsor or SponsorRule.NONE,
         cadence=cadence,
+        stage_days=stage_days,
     )
 
 

@@ -4,7 +4,17 @@ from django.db import models
 
 from retain.accounts.models import Account, Contact
 from retain.tasks.models import Task
-from retain.team.choices import AssignmentVia, HandoffSource, Influence, NotificationKind, PlanStatus, Sentiment
+from retain.team.choices import (
+    AssignmentVia,
+    HandoffSource,
+    Influence,
+    LearningKind,
+    LearningSource,
+    NotificationKind,
+    PlanStatus,
+    Sentiment,
+    TargetFigure,
+)
 from retain.tenancy.models import Member, Workspace
 
 
@@ -165,3 +175,56 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class Learning(models.Model):
+    """One person of a customer account at one training session, webinar or bootcamp, or reading one
+    knowledge-base article, on a day: from a product event or a CSV of attendees.
+
+    `person` is the e-mail (CSV) or the product's user id (events), lower-cased; one row per person,
+    session, kind and day, so importing the same CSV or folding the same events twice adds nothing.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="learnings")
+    contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    person = models.CharField(max_length=254)
+    kind = models.CharField(max_length=10, choices=LearningKind.choices)
+    session = models.CharField(max_length=200)
+    day = models.DateField()
+    source = models.CharField(max_length=6, choices=LearningSource.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "account", "person", "kind", "session", "day"], name="learning_unique_attendance"
+            )
+        ]
+        indexes = [models.Index(fields=["workspace", "kind", "day"]), models.Index(fields=["account", "-day"])]
+        ordering = ["-day", "session", "person"]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.session} ({self.day})"
+
+
+class PortfolioTarget(models.Model):
+    """A manager's target on a portfolio figure: where it stood when set, where it should be, by when."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    figure = models.CharField(max_length=20, choices=TargetFigure.choices)
+    # Shares as fractions (0.34 for 34%), like the figures they track.
+    start_value = models.FloatField(null=True, blank=True)
+    start_on = models.DateField()
+    target_value = models.FloatField()
+    due_on = models.DateField()
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "figure"], name="portfolio_target_one_per_figure")]
+        ordering = ["figure"]
+
+    def __str__(self) -> str:
+        return f"{self.get_figure_display()} → {self.target_value:g} by {self.due_on}"

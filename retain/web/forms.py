@@ -31,10 +31,12 @@ SORT_CHOICES = [
     ("arr", "ARR, lowest first"),
     ("renewal", "Renewal, soonest first"),
     ("-renewal", "Renewal, latest first"),
+    ("-in_stage", "Days in stage, longest first"),
+    ("in_stage", "Days in stage, shortest first"),
 ]
 # Criteria fields that repeat in the query string (?tier=a&tier=b) and those that appear once.
 MULTI_CRITERIA = ("tier", "edition", "stage", "owner")
-SINGLE_CRITERIA = ("q", "renewal_within_days", "arr_min", "arr_max")
+SINGLE_CRITERIA = ("q", "renewal_within_days", "arr_min", "arr_max", "in_stage_days_min")
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -130,6 +132,11 @@ class AccountFilterForm(forms.Form):
     )
     arr_max = forms.CharField(
         required=False, label="ARR to", widget=forms.NumberInput(attrs={"min": 0, "class": "num-filter"})
+    )
+    in_stage_days_min = forms.CharField(
+        required=False,
+        label="In stage at least (days)",
+        widget=forms.NumberInput(attrs={"min": 0, "placeholder": "e.g. 180", "class": "num-filter"}),
     )
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES, label="Sort by")
     per_page = forms.TypedChoiceField(

@@ -33,6 +33,7 @@ from retain.web.views import risk as risk_views
 from retain.web.views import spend as spend_views
 from retain.web.views import tasks as task_views
 from retain.web.views import team as team_views
+from retain.web.views import team_reports as team_report_views
 from retain.web.views import unmatched_groups as unmatched_group_views
 from retain.web.views import warehouse as warehouse_views
 
@@ -113,8 +114,12 @@ urlpatterns = [
     path(w + "team/coverage/", team_views.coverage, name="team-coverage"),
     path(w + "team/balance/", team_views.balance, name="team-balance"),
     path(w + "team/balance/<int:pk>/", team_views.plan, name="team-plan"),
+    path(w + "team/education/", team_report_views.team_education, name="team-education"),
+    path(w + "team/time-in-stage/", team_report_views.time_in_stage, name="team-time-in-stage"),
+    path(w + "team/targets/", team_report_views.portfolio_targets, name="team-targets"),
     path(w + "team/<int:member_pk>/", team_views.team_member, name="team-member"),
     path(w + "accounts/<int:pk>/team/", team_views.account_team, name="account-team"),
+    path(w + "accounts/<int:pk>/education/", team_report_views.account_education, name="account-education"),
     # Workspace administration.
     path(w + "settings/", settings.workspace_settings, name="settings"),
     path(w + "settings/rates/", settings.rate_add, name="rate-add"),

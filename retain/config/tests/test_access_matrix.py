@@ -146,6 +146,11 @@ api:api-message-list                    -                      | 401 200 200 200
 api:api-message-detail                  message                | 401 404 200 200 200 200                      | - - - - - -
 api:api-message-retry                   message                | - - - - - -                                  | 401 404 403 400 400 400
 api:api-inbound-list                    -                      | 401 200 200 200 200 200                      | 401 400 403 400 400 400
+api:api-learning-list                   -                      | 401 200 200 200 200 200                      | - - - - - -
+api:api-learning-import                 -                      | - - - - - -                                  | 401 400 403 400 400 400
+api:api-time-in-stage-list              -                      | 401 200 200 200 200 200                      | - - - - - -
+api:api-portfolio-target-list           -                      | 401 200 200 200 200 200                      | 401 400 403 403 400 400
+api:api-portfolio-target-detail         portfolio-target       | - - - - - -                                  | 401 404 403 403 204 204
 api:api-suppression-list                -                      | 401 200 200 200 200 200                      | 401 400 403 400 400 400
 api:api-suppression-detail              suppression            | - - - - - -                                  | 401 404 403 403 204 204
 api:api-email-event-list                -                      | - - - - - -                                  | 401 400 403 400 400 400
@@ -224,6 +229,12 @@ team-coverage                           -                      | login 404 200 2
 team-balance                            -                      | login 404 403 403 200 200                    | login 404 403 403 302 302
 team-plan                               balance-plan           | login 404 403 403 200 200                    | login 404 403 403 400 400
 account-team                            account                | login 404 200 200 200 200                    | login 404 403 403 400 400
+# Education, time in stage and targets: read by every member; importing attendees needs write
+# access, targets are the managers'.
+account-education                       account                | login 404 200 200 200 200                    | 405 405 405 405 405 405
+team-education                          -                      | login 404 200 200 200 200                    | login 404 403 400 400 400
+team-time-in-stage                      -                      | login 404 200 200 200 200                    | 405 405 405 405 405 405
+team-targets                            -                      | login 404 200 200 200 200                    | login 404 403 403 400 400
 settings                                -                      | login 404 200 200 200 200                    | login 404 403 403 403 400
 rate-add                                -                      | 405 405 405 405 405 405                      | login 404 403 403 403 400
 members                                 -                      | login 404 200 200 200 200                    | login 404 403 403 403 400

@@ -43,7 +43,7 @@ from retain.surveys.choices import InvitationStatus, ResponseSource
 from retain.surveys.models import Invitation
 from retain.tasks import services as task_services
 from retain.team import services as team_services
-from retain.team.models import Notification
+from retain.team.models import Notification, PortfolioTarget
 from retain.tenancy import services as tenancy_services
 from retain.tenancy.models import Member, hash_token
 from retain.usage.models import UnmatchedGroup
@@ -200,6 +200,10 @@ def build_world(*, owner: Member, admin: Member) -> World:
     notification = Notification.objects.create(
         workspace=workspace, member=owner, kind="mention", text="Mentioned in a note", account=account
     )
+    target = PortfolioTarget.objects.create(
+        workspace=workspace, figure="nrr", start_value=1.0, start_on=dt.date(2026, 1, 1), target_value=1.2,
+        due_on=dt.date(2027, 12, 31), created_by=admin,
+    )  # fmt: skip
     return World(
         slug=workspace.slug,
         ids={
@@ -239,6 +243,7 @@ def build_world(*, owner: Member, admin: Member) -> World:
             "warehouse-connection": warehouse.pk,
             "warehouse-measure": warehouse_measure.pk,
             "notification": notification.pk,
+            "portfolio-target": target.pk,
         },
         keys={"playbook": playbook.key, "journey-template": templates[0].key},
         tokens={

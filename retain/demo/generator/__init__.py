@@ -16,6 +16,7 @@ from collections.abc import Callable
 from retain.demo.generator import (
     accounts,
     coverage,
+    education,
     health,
     inbound,
     insights,
@@ -53,6 +54,7 @@ STEPS: list[Step] = [
     Step("business reviews", reviews.build_reviews),
     Step("inbound questions", inbound.build_inbound),
     Step("coverage, hand-offs and stakeholders", coverage.build_coverage),
+    Step("education and portfolio targets", education.build_education),
 ]
 
 

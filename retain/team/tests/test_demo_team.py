@@ -45,3 +45,25 @@ def test_the_demo_has_coverage_handoffs_groups_stakeholders_and_a_plan(demo: Dem
     line = next(line for line in LINES if "coverage, hand-offs and stakeholders" in line)
     seconds = float(line.rsplit("(", 1)[1].rstrip("s)"))
     assert seconds < 10, line
+
+
+def test_the_demo_has_education_from_a_csv_and_events_and_the_managers_targets(demo: DemoContext) -> None:
+    from retain.team import targets
+    from retain.team.models import Learning, PortfolioTarget
+
+    ws = demo.ws
+    learnings = Learning.objects.filter(workspace=ws)
+    assert learnings.filter(source="csv", kind="webinar").exists()
+    assert learnings.filter(source="event", kind="article").exists()
+    assert {t.figure for t in PortfolioTarget.objects.filter(workspace=ws)} == {
+        "unhealthy_share",
+        "nrr",
+        "qbr_coverage",
+    }
+    unhealthy = PortfolioTarget.objects.get(workspace=ws, figure="unhealthy_share")
+    assert unhealthy.target_value == 0.25 and unhealthy.created_by is not None
+    # The start is the figure's value the day it was set, read the way the health page reads it.
+    assert unhealthy.start_value == targets.unhealthy_current(ws, TODAY).value
+    line = next(line for line in LINES if "education and portfolio targets" in line)
+    seconds = float(line.rsplit("(", 1)[1].rstrip("s)"))
+    assert seconds < 10, line

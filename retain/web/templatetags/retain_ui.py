@@ -33,6 +33,14 @@ def days_until(day: dt.date | None, today: dt.date) -> int | None:
 
 
 @register.filter
+def days_since_day(day: dt.date | None, today: dt.date) -> int | None:
+    """Whole days from `day` to `today` (e.g. days in the lifecycle stage); None when there is no day."""
+    if not day:
+        return None
+    return max((today - day).days, 0)
+
+
+@register.filter
 def in_days(days: int | None) -> str:
     """A day count as words: "in 60 days", "today", "3 days ago"."""
     if days is None:

@@ -110,6 +110,7 @@ def accounts_list(request: HtmxHttpRequest, member: Member) -> HttpResponse:
 EXPORT_HEADER = [
     "name", "domain", "crm_id", "tier", "edition", "stage", "owner", "arr", "currency",
     "next_renewal_on", "days_to_renewal", "last_touchpoint_on", "days_since_last_touchpoint",
+    "stage_entered_on", "days_in_stage",
 ]  # fmt: skip
 
 
@@ -145,6 +146,8 @@ def accounts_export(request: HttpRequest, member: Member) -> HttpResponseBase:
                 (renewal - today).days if renewal else "",
                 touched_on.isoformat() if touched_on else "",
                 (today - touched_on).days if touched_on else "",
+                account.stage_entered_on.isoformat() if account.stage_entered_on else "",
+                max((today - account.stage_entered_on).days, 0) if account.stage_entered_on else "",
             ]
 
     return csv_stream(rows(), f"{workspace.slug}-accounts-{today.isoformat()}.csv")

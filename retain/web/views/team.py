@@ -26,6 +26,7 @@ from retain.team.models import BalancePlan, CoverageModel, Handoff
 from retain.tenancy.models import Member
 from retain.web.decorators import workspace_view
 from retain.web.downloads import csv_response
+from retain.web.views.team_reports import qbr_context
 
 
 class CoverageForm(forms.Form):
@@ -81,7 +82,9 @@ def team(request: HttpRequest, member: Member) -> HttpResponse:
         ]  # fmt: skip
         return csv_response(table, f"{member.workspace.slug}-team.csv")
     plan = BalancePlan.objects.filter(workspace=member.workspace, status=PlanStatus.DRAFT).first()
-    return render(request, "web/team/team.html", {"rows": rows, "can_manage": member.can_manage, "draft": plan})
+    context = {"rows": rows, "can_manage": member.can_manage, "draft": plan}
+    context.update(qbr_context(member.workspace))  # issue 16: QBR coverage per CSM and tier
+    return render(request, "web/team/team.html", context)
 
 
 @require_http_methods(["GET", "POST"])
