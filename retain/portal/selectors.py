@@ -125,7 +125,6 @@ class ChecklistItem:
 class MilestoneRow:
     progress: MilestoneProgress
     kind: str
-    description: str
     customer_side: bool
     items: list[ChecklistItem]
     evidence: str
@@ -144,7 +143,8 @@ class PathPage:
 
 def path_page(account: Account) -> PathPage:
     """The critical path: each milestone with its status, due day, checklist ticks and the evidence
-    that completed it (measured ones with their readings). Two queries."""
+    that completed it (measured ones with their readings). Two queries. A template's descriptions
+    are the team's notes on how a milestone completes, and are not shown."""
     journey = Journey.objects.filter(account=account).select_related("template").first()
     if journey is None:
         return PathPage(None)
@@ -165,7 +165,6 @@ def path_page(account: Account) -> PathPage:
             MilestoneRow(
                 progress=progress,
                 kind=kind,
-                description=str(milestone.get("description", "")),
                 customer_side=kind == MilestoneKind.CHECKLIST
                 and progress.key in customer
                 and journey.closed_on is None,

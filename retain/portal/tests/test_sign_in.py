@@ -82,9 +82,7 @@ def test_sign_in_emails_are_rate_limited_per_address_and_per_client(globex: Acco
     assert answers == [200] * 5 + [429]
     assert SignInLink.objects.filter(contact=jane).exclude(requested_from="").count() == 5
     # Another address from the same client: counted per client address too (20 an hour).
-    other = [
-        client.post("/portal/sign-in/", {"email": f"someone{i}@example.com"}).status_code for i in range(14)
-    ]
+    other = [client.post("/portal/sign-in/", {"email": f"someone{i}@example.com"}).status_code for i in range(14)]
     assert other == [200] * 14  # 6 + 14 = 20 requests from this client so far
     limited = client.post("/portal/sign-in/", {"email": "someone-else@example.com"})
     assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
