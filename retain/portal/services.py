@@ -55,7 +55,7 @@ RATE_WINDOW = 3600
 RATE_PER_EMAIL = 5
 RATE_PER_ADDRESS = 20
 MAX_QUESTION = 5000
-SOURCE = "portal"  # the outbox's source kind of sign-in e-mails ("portal:sign-in:<link id>")
+SOURCE = "portal"  # the outbox's source kind of sign-in e-mails ("portal-sign-in:<link id>")
 REDACTED = "[the sign-in link is removed once the e-mail has left]"
 
 
@@ -141,7 +141,7 @@ def resource_remove(*, resource: Resource, actor: Member | None) -> None:
 
 
 def _sign_in_url(raw: str) -> str:
-    return f"{settings.SITE_URL}{reverse('portal:sign-in-link', args=[raw])}"
+    return f"{settings.SITE_URL}{reverse('portal-sign-in-link', args=[raw])}"
 
 
 def _send_link(contact: Contact, *, minutes: int, invited_by: Member | None, address: str = "") -> SignInLink:
@@ -232,8 +232,8 @@ def sign_in_request(*, email: str, address: str) -> SignInLink | None:
     too often."""
     email = messaging_services.normalize_email(email or "")
     waits = [
-        ratelimit.over(f"portal:email:{email}", limit=RATE_PER_EMAIL, window=RATE_WINDOW),
-        ratelimit.over(f"portal:address:{address}", limit=RATE_PER_ADDRESS, window=RATE_WINDOW),
+        ratelimit.over(f"portal-email:{email}", limit=RATE_PER_EMAIL, window=RATE_WINDOW),
+        ratelimit.over(f"portal-address:{address}", limit=RATE_PER_ADDRESS, window=RATE_WINDOW),
     ]
     wait = max((w for w in waits if w is not None), default=None)
     if wait is not None:

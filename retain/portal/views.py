@@ -54,7 +54,7 @@ def portal_view(view: PortalView) -> Callable[..., HttpResponse]:
     def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         session = selectors.session_resolve(request.COOKIES.get(PORTAL_COOKIE, ""))
         if session is None:
-            gone: HttpResponse = redirect("portal:sign-in")
+            gone: HttpResponse = redirect("portal-sign-in")
             gone.delete_cookie(PORTAL_COOKIE, path="/portal/")
             return gone
         request.portal = session  # type: ignore[attr-defined]  # the session rides on the request for the templates
@@ -116,7 +116,7 @@ def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
         if signed_in is None:
             response = render(request, "portal/sign_in_link.html", {"valid": False}, status=404)
         else:
-            response = HttpResponseRedirect(reverse("portal:home"))
+            response = HttpResponseRedirect(reverse("portal-home"))
             _set_cookie(response, signed_in.raw_key)
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"
@@ -127,7 +127,7 @@ def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
 @portal_view
 def sign_out(request: HttpRequest, session: PortalSession) -> HttpResponse:
     services.sign_out(session=session)
-    response = redirect("portal:sign-in")
+    response = redirect("portal-sign-in")
     response.delete_cookie(PORTAL_COOKIE, path="/portal/")
     return response
 
@@ -192,7 +192,7 @@ def ask(request: HttpRequest, session: PortalSession) -> HttpResponse:
     except ValidationError as exc:
         errors = {key: value[0] for key, value in exc.message_dict.items()}
         return _page(request, session, "ask.html", "ask", text=text, errors=errors, status=400)
-    return redirect(reverse("portal:ask") + "?asked=1")
+    return redirect(reverse("portal-ask") + "?asked=1")
 
 
 def _posted_flag(request: HttpRequest, name: str) -> bool:
@@ -218,7 +218,7 @@ def commitment_tick(request: HttpRequest, session: PortalSession, pk: int) -> Ht
         services.commitment_tick(contact=session.contact, commitment=commitment, done=_posted_flag(request, "done"))
     except ValidationError as exc:
         return _bad_request(request, session, exc)
-    return redirect(reverse("portal:commitments") + f"#commitment-{commitment.pk}")
+    return redirect(reverse("portal-commitments") + f"#commitment-{commitment.pk}")
 
 
 @require_POST
@@ -234,4 +234,4 @@ def milestone_tick(request: HttpRequest, session: PortalSession, pk: int) -> Htt
         )
     except ValidationError as exc:
         return _bad_request(request, session, exc)
-    return redirect(reverse("portal:commitments") + f"#milestone-{progress.pk}")
+    return redirect(reverse("portal-commitments") + f"#milestone-{progress.pk}")

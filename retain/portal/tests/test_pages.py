@@ -167,8 +167,9 @@ def test_resources_follow_the_accounts_stage_and_edition(jane_client: Client, gl
 
     def add(title: str, stages: list[str], editions: list[str]) -> None:
         services.resource_save(
-            workspace=globex.workspace, actor=alice, title=title, url="https://kb.example.com/" + title.replace(" ", "-"),
-            kind=ResourceKind.KB_ARTICLE, stages=stages, editions=editions, refreshed_on=today,
+            workspace=globex.workspace, actor=alice, title=title,
+            url="https://kb.example.com/" + title.replace(" ", "-"), kind=ResourceKind.KB_ARTICLE,
+            stages=stages, editions=editions, refreshed_on=today,
         )  # fmt: skip
 
     add("Getting started", ["onboarding"], [])
@@ -245,9 +246,10 @@ def _grow(account: Account, contact: Contact, owner: Member, n: int) -> None:
             workspace=account.workspace, actor=owner, title=f"Resource {i}", url=f"https://kb.example.com/{i}",
             kind=ResourceKind.WEBINAR, stages=[], editions=[], refreshed_on=today,
         )  # fmt: skip
+        year = 2000 + i + n
         BusinessReview.objects.create(
-            workspace=account.workspace, account=account, period=f"{2000 + i + n}Q1", starts_on=dt.date(2000 + i + n, 1, 1),
-            ends_on=dt.date(2000 + i + n, 3, 31), status="held", pack={"sections": {}},
+            workspace=account.workspace, account=account, period=f"{year}Q1", starts_on=dt.date(year, 1, 1),
+            ends_on=dt.date(year, 3, 31), status="held", pack={"sections": {}},
         )  # fmt: skip
 
 
