@@ -26,6 +26,7 @@ from retain.accounts.models import Contact
 from retain.journeys import services as journey_services
 from retain.journeys.models import MilestoneProgress
 from retain.lib import ratelimit
+from retain.lib.dates import local_day
 from retain.lib.tokens import hash_token, new_token
 from retain.messaging import services as messaging_services
 from retain.messaging.models import OutboundMessage
@@ -144,10 +145,17 @@ def _sign_in_url(raw: str) -> str:
     return f"{settings.SITE_URL}{reverse('portal-sign-in-link', args=[raw])}"
 
 
-def _send_link(contact: Contact, *, minutes: int, invited_by: Member | None, address: str = "") -> SignInLink:
-    """A new single-use link for the contact, e-mailed through the outbox (after commit)."""
+def sign_in_link_create(
+    *,
+    contact: Contact,
+    minutes: int,
+    invited_by: Member | None = None,
+    address: str = "",
+    now: dt.datetime | None = None,
+) -> tuple[SignInLink, str]:
+    """A new single-use link for the contact: the row (holding the token's hash) and the raw token."""
     raw, hashed = new_token()
-    now = timezone.now()
+    now = now or timezone.now()
     link = SignInLink.objects.create(
         workspace_id=contact.workspace_id,
         contact=contact,
@@ -156,6 +164,12 @@ def _send_link(contact: Contact, *, minutes: int, invited_by: Member | None, add
         invited_by=invited_by,
         requested_from=address[:64],
     )
+    return link, raw
+
+
+def _send_link(contact: Contact, *, minutes: int, invited_by: Member | None, address: str = "") -> SignInLink:
+    """A new single-use link for the contact, e-mailed through the outbox (sent after commit by its sweep)."""
+    link, raw = sign_in_link_create(contact=contact, minutes=minutes, invited_by=invited_by, address=address)
     workspace = contact.account.workspace
     context = {
         "first_name": contact.first_name,
@@ -192,10 +206,13 @@ def _invitable(contact: Contact) -> None:
 
 
 @transaction.atomic
-def contact_invite(*, contact: Contact, actor: Member | None) -> PortalAccess:
-    """Let a contact use the portal and e-mail them a sign-in link (again, if invited before)."""
+def contact_invite(
+    *, contact: Contact, actor: Member | None, notify: bool = True, now: dt.datetime | None = None
+) -> PortalAccess:
+    """Let a contact use the portal and e-mail them a sign-in link (again, if invited before).
+    `notify=False` grants the access without an e-mail (the demo's history: invited long ago)."""
     _invitable(contact)
-    now = timezone.now()
+    now = now or timezone.now()
     access, created = PortalAccess.objects.get_or_create(
         contact=contact,
         defaults={"workspace_id": contact.workspace_id, "account_id": contact.account_id, "invited_at": now},
@@ -206,7 +223,8 @@ def contact_invite(*, contact: Contact, actor: Member | None) -> PortalAccess:
     elif actor is not None:
         access.invited_by = actor
         access.save(update_fields=["invited_by"])
-    _send_link(contact, minutes=INVITE_HOURS * 60, invited_by=actor)
+    if notify:
+        _send_link(contact, minutes=INVITE_HOURS * 60, invited_by=actor)
     return access
 
 
@@ -253,12 +271,12 @@ class SignedIn:
 
 
 @transaction.atomic
-def sign_in_redeem(*, raw: str) -> SignedIn | None:
+def sign_in_redeem(*, raw: str, now: dt.datetime | None = None) -> SignedIn | None:
     """Use a sign-in link: a new portal session, or None when the link is unknown, used or expired,
     or its contact may no longer use the portal. A link works once, even for two requests at once."""
     if not raw or len(raw) > 200:
         return None
-    now = timezone.now()
+    now = now or timezone.now()
     link = SignInLink.objects.select_for_update().filter(token_hash=hash_token(raw)).first()
     if link is None or link.used_at is not None or link.expires_at <= now:
         return None
@@ -312,7 +330,9 @@ def _record(contact: Contact, kind: str, summary: str, *, at: dt.datetime | None
 
 
 @transaction.atomic
-def commitment_tick(*, contact: Contact, commitment: Commitment, done: bool) -> Commitment:
+def commitment_tick(
+    *, contact: Contact, commitment: Commitment, done: bool, now: dt.datetime | None = None
+) -> Commitment:
     """The customer marks one of their side's commitments done (or open again)."""
     if commitment.plan.account_id != contact.account_id:
         raise ValidationError({"commitment": "belongs to another account"})
@@ -325,24 +345,27 @@ def commitment_tick(*, contact: Contact, commitment: Commitment, done: bool) -> 
     what = "done" if done else "not done after all"
     _record(
         contact, ActivityKind.TICK, f"{contact} marked “{commitment.description}” {what} in the customer portal",
-        commitment=commitment.pk, status=status,
+        at=now, commitment=commitment.pk, status=status,
     )  # fmt: skip
     return commitment
 
 
 @transaction.atomic
-def checklist_tick(*, contact: Contact, progress: MilestoneProgress, item: str, ticked: bool) -> MilestoneProgress:
+def checklist_tick(
+    *, contact: Contact, progress: MilestoneProgress, item: str, ticked: bool, now: dt.datetime | None = None
+) -> MilestoneProgress:
     """The customer ticks a checklist item of a milestone on their side; the milestone completes
     when every item is ticked, as it does when the team ticks (journeys.services.milestone_tick)."""
     if progress.account_id != contact.account_id:
         raise ValidationError({"milestone": "belongs to another account"})
     if progress.key not in selectors.customer_milestone_keys(contact.account):
         raise ValidationError({"milestone": f"{progress.name} is ticked by the team, not in the portal"})
-    progress = journey_services.milestone_tick(progress=progress, item=item, actor=None, ticked=ticked)
+    today = local_day(now, contact.account.workspace.time_zone) if now is not None else None
+    progress = journey_services.milestone_tick(progress=progress, item=item, actor=None, ticked=ticked, today=today)
     what = "ticked" if ticked else "unticked"
     _record(
         contact, ActivityKind.TICK, f"{contact} {what} “{item}” of {progress.name} in the customer portal",
-        milestone=progress.key, item=item, ticked=ticked,
+        at=now, milestone=progress.key, item=item, ticked=ticked,
     )  # fmt: skip
     return progress
 
