@@ -67,7 +67,8 @@ def _resources(ctx: DemoContext) -> int:
 
 
 def _visit(ctx: DemoContext, contact: Contact, day: dt.date, hour: int) -> bool:
-    """One sign-in on `day` through a fresh link, then the customer's side's commitments due within three weeks and checklist items."""
+    """One sign-in on `day` through a fresh link, then ticks of the customer's side: commitments due
+    within three weeks (done on time or early) and a checklist item of a milestone due soon."""
     now = ctx.at(day, hour, (contact.pk * 7) % 60)
     _, raw = services.sign_in_link_create(contact=contact, minutes=services.SIGN_IN_MINUTES, now=now)
     if services.sign_in_redeem(raw=raw, now=now + dt.timedelta(minutes=2)) is None:
