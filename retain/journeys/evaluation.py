@@ -41,7 +41,7 @@ from retain.accounts.models import Account
 from retain.journeys import measured
 from retain.journeys.choices import MilestoneKind, MilestoneStatus
 from retain.journeys.defaults import INITIAL_VALUE
-from retain.journeys.hooks import goals_for
+from retain.journeys.hooks import goals_for, provided_attrs, provided_values
 from retain.journeys.models import Journey, MilestoneProgress
 from retain.journeys.templates import event_attr
 from retain.lib.conditions import Condition, parse
@@ -126,7 +126,7 @@ def _evidence(
             words.append(readings[attr].reason)
             continue
         if parsed is None:
-            if attr.startswith("usage."):
+            if attr.startswith("usage.") or (attr in snapshot and not attr.startswith("account.")):
                 words.append(f"{attr.split('.', 1)[1].replace('_', ' ')}: {snapshot.get(attr)}")
             continue
         name, measure = parsed
@@ -307,6 +307,14 @@ def evaluate(*, workspace: Workspace, today: dt.date, account_ids: Iterable[int]
         if reads_goals and reading_accounts
         else {}
     )
+    wanted = {attr for attrs in attrs_by_template.values() for attr in attrs}.intersection(provided_attrs())
+    provided = (
+        provided_values(
+            workspace.pk, reading_accounts if len(reading_accounts) <= MAX_IDS_IN_QUERY else None, today, wanted
+        )
+        if wanted and reading_accounts
+        else {}
+    )
     for progress in progress_rows:
         journey = by_journey[progress.journey_id]
         before = (progress.status, progress.completed_on, progress.last_progress_on, progress.measured)
@@ -321,6 +329,11 @@ def evaluate(*, workspace: Workspace, today: dt.date, account_ids: Iterable[int]
             if read:
                 progress.last_progress_on = max(read)
             snapshot = _snapshot(journey.account, usage, attrs_by_template[journey.template_id])
+            snapshot.update(
+                (attr, value)
+                for attr, value in provided.get(journey.account_id, {}).items()
+                if attr in attrs_by_template[journey.template_id]
+            )
             readings = _measure(condition, progress, journey, usage, goals.get(journey.account_id, {}), today)
             for attr, found_reading in readings.items():
                 # A measure with no value stays out of the snapshot: its leaf is false (lib.conditions).

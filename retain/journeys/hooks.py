@@ -66,3 +66,34 @@ def stage_change_handler_register(handler: StageChangeHandler) -> None:
 def stage_changed(account: Account, old: str, new: str) -> None:
     for handler in _STAGE_CHANGED:
         handler(account, old, new)
+
+
+# Attributes a higher app adds to the data milestones' criteria (the portal: "portal.visits_30d"),
+# computed for many accounts at once as of the evaluation day.
+AttrProvider = Callable[[int, "list[int] | None", dt.date], dict[int, dict[str, object]]]
+
+_ATTR_PROVIDERS: list[tuple[tuple[str, ...], AttrProvider]] = []
+
+
+def attr_provider_register(attrs: tuple[str, ...], provider: AttrProvider) -> None:
+    """`provider(workspace_id, account_ids or None, day)` gives {account_id: {attr: value}} for
+    `attrs`, which milestone criteria may then read (an account left out has no value: false)."""
+    if all(registered is not provider for _, registered in _ATTR_PROVIDERS):
+        _ATTR_PROVIDERS.append((attrs, provider))
+
+
+def provided_attrs() -> tuple[str, ...]:
+    return tuple(attr for attrs, _ in _ATTR_PROVIDERS for attr in attrs)
+
+
+def provided_values(
+    workspace_id: int, account_ids: list[int] | None, day: dt.date, wanted: set[str]
+) -> dict[int, dict[str, object]]:
+    """The values of the wanted provided attributes, from the providers that give any of them."""
+    found: dict[int, dict[str, object]] = {}
+    for attrs, provider in _ATTR_PROVIDERS:
+        if not wanted.intersection(attrs):
+            continue
+        for account_id, values in provider(workspace_id, account_ids, day).items():
+            found.setdefault(account_id, {}).update(values)
+    return found

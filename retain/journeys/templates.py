@@ -11,6 +11,8 @@ built by journeys.evaluation, as of the evaluation day D:
 - ``account.tier``, ``account.edition``, ``account.stage``.
 - ``measures.<measure>.growth_pct`` and ``measures.<measure>.goal_pct``: a measure against the
   account's own baseline or against its success plan's goal (journeys.measured says how).
+- what higher apps register with ``journeys.hooks.attr_provider_register`` (the portal's
+  ``portal.visits_30d``, ``portal.actions_30d``, ``portal.days_since_visit``).
 
 Key events are the milestone evidence of the usage vocabulary (retain.usage.vocabulary.KEY_EVENTS);
 other event names are refused at save because the daily rollups do not keep them.
@@ -23,6 +25,7 @@ from typing import Any
 
 from retain.accounts.choices import Edition, Tier
 from retain.journeys.choices import MilestoneKind
+from retain.journeys.hooks import provided_attrs
 from retain.journeys.measured import MEASURE_ATTRS
 from retain.lib.conditions import check
 from retain.lib.definitions import Checker, Document, join, load, one_of
@@ -111,7 +114,8 @@ def _clean_milestones(data: object, document: Document | None) -> list[dict[str,
         if description:
             milestone["description"] = description
         if kind == MilestoneKind.DATA:
-            criteria = check(c, raw.get("criteria"), f"{path}.criteria", known_attrs=KNOWN_ATTRS)
+            known = (*KNOWN_ATTRS, *provided_attrs())  # and what higher apps add (journeys.hooks)
+            criteria = check(c, raw.get("criteria"), f"{path}.criteria", known_attrs=known)
             if criteria is not None:
                 milestone["criteria"] = criteria.to_data()
         elif kind == MilestoneKind.RENEWAL:

@@ -3,6 +3,8 @@
 Registered from PortalConfig.ready, like routing's and team's measures:
 - with the health catalogue and health.measures (one aggregate query for many accounts, as of any
   day D), so scorecards can weigh them;
+- with journeys (journeys.hooks.attr_provider_register), so a data milestone's criteria may read the
+  same `portal.*` attributes;
 - with the playbooks snapshot (`portal.*` attributes), so a playbook can act on "no portal visit in
   30 days during onboarding": `{and: [{attr: account.stage, op: eq, value: onboarding},
   {attr: portal.visits_30d, op: eq, value: 0}]}`.
@@ -16,6 +18,7 @@ from django.db.models import Count, Max, Q
 
 from retain.health.catalogue import HIGHER_IS_HEALTHIER, LOWER_IS_HEALTHIER, RELATIONSHIP, MeasureKind, register
 from retain.health.measures import Params, Scope, Values, register_query
+from retain.journeys.hooks import attr_provider_register
 from retain.lib.dates import local_day, start_of_day
 from retain.playbooks.snapshot import Snapshot, provider_register
 from retain.portal.choices import ActivityKind
@@ -60,18 +63,39 @@ def portal_measures(scope: Scope, day: dt.date, params: Params) -> dict[int, Val
     return {pk: found.get(pk, {VISITS: 0.0, ACTIONS: 0.0, DAYS_SINCE: None}) for pk in scope.all_ids()}
 
 
+def _parts(row: Values | None) -> tuple[int, int, int | None]:
+    """(visits, actions, days since a visit or None) from a row of `_rows`, or for no activity."""
+    if row is None:
+        return 0, 0, None
+    since = row[DAYS_SINCE]
+    return int(row[VISITS] or 0), int(row[ACTIONS] or 0), None if since is None else int(since)
+
+
 def add_to_snapshots(
     snapshots: dict[int, Snapshot], workspace: Workspace, wanted: set[int] | None, day: dt.date
 ) -> None:
     ids = sorted(wanted) if wanted is not None and len(wanted) <= 500 else None
     found = _rows(workspace, ids, day)
     for pk, snap in snapshots.items():
-        row = found.get(pk)
-        visits, actions, since = (row[VISITS], row[ACTIONS], row[DAYS_SINCE]) if row else (0.0, 0.0, None)
-        snap["portal.visits_30d"] = int(visits or 0)
-        snap["portal.actions_30d"] = int(actions or 0)
+        visits, actions, since = _parts(found.get(pk))
+        snap["portal.visits_30d"], snap["portal.actions_30d"] = visits, actions
         if since is not None:
-            snap["portal.days_since_visit"] = int(since)
+            snap["portal.days_since_visit"] = since
+
+
+def journey_values(workspace_id: int, ids: list[int] | None, day: dt.date) -> dict[int, dict[str, object]]:
+    """The same attributes for journey milestones' criteria (journeys.hooks.attr_provider_register);
+    an account that never used the portal has no visits and no actions, and no days since a visit."""
+    workspace = Workspace.objects.get(pk=workspace_id)
+    found = _rows(workspace, ids, day)
+    accounts = ids if ids is not None else list(found)
+    values: dict[int, dict[str, object]] = {}
+    for pk in accounts:
+        visits, actions, since = _parts(found.get(pk))
+        values[pk] = {"portal.visits_30d": visits, "portal.actions_30d": actions}
+        if since is not None:
+            values[pk]["portal.days_since_visit"] = since
+    return values
 
 
 def _plural(value: float, one: str, many: str) -> str:
@@ -120,3 +144,4 @@ def register_measures() -> None:
     )
     register_query(portal_measures, (VISITS, ACTIONS, DAYS_SINCE))
     provider_register(ATTRS, add_to_snapshots)
+    attr_provider_register(ATTRS, journey_values)

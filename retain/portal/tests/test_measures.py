@@ -1,16 +1,20 @@
-"""Portal use as engagement measures: health's catalogue and queries, and playbook snapshots."""
+"""Portal use as engagement measures: health's catalogue and queries, journeys' criteria and playbook
+snapshots."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
 from retain.accounts.models import Account, Contact
 from retain.health import catalogue
 from retain.health.measures import compute_measures
+from retain.journeys import services as journey_services
+from retain.journeys.models import MilestoneProgress
 from retain.lib.conditions import parse
 from retain.playbooks import snapshot
 from retain.portal.choices import ActivityKind
@@ -52,3 +56,24 @@ def test_playbooks_read_no_portal_visit_in_30_days_during_onboarding(
         }
     )
     assert [pk for pk in (globex.pk, initech.pk) if condition.evaluate(snaps[pk])] == [initech.pk]
+
+
+def test_a_journey_milestone_can_complete_on_portal_use(jane_client: Client, globex: Account, initech: Account) -> None:
+    milestones = [
+        {"key": "portal-used", "name": "Uses the portal", "target_week": 2, "kind": "data",
+         "criteria": {"attr": "portal.visits_30d", "op": "gte", "value": 1}},
+    ]  # fmt: skip
+    template = journey_services.template_publish(
+        workspace=globex.workspace, key="portal-path", name="Portal path", milestones=milestones
+    )
+    for account in (globex, initech):
+        journey_services.journey_start(account=account, template=template, plan_onboarding=False)
+    journey_services.journeys_advance(workspace=globex.workspace, account_ids=[globex.pk, initech.pk])
+    done = MilestoneProgress.objects.get(account=globex, key="portal-used")
+    assert done.completed_on is not None and "visits 30d: 1" in done.evidence["summary"]
+    assert MilestoneProgress.objects.get(account=initech, key="portal-used").completed_on is None
+    with pytest.raises(ValidationError, match=r"portal\.visits_3d"):
+        journey_services.template_publish(
+            workspace=globex.workspace, key="bad", name="Bad",
+            milestones=[{**milestones[0], "criteria": {"attr": "portal.visits_3d", "op": "gte", "value": 1}}],
+        )  # fmt: skip
