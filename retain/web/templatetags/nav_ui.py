@@ -51,6 +51,10 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "audit*",
             "jobs",
             "unmatched-group*",
+            "portal-settings",
+            "portal-resource-*",
+            "portal-invite",
+            "portal-access-*",
         ),
     ),
 )
