@@ -20,6 +20,7 @@ from retain.messaging.tests.receivers import smtp as smtp  # a real local SMTP s
 from retain.plans.models import Commitment
 from retain.portal import services
 from retain.portal.choices import ResourceKind
+from retain.portal.tests.test_pages import _held_review
 from retain.routing.models import InboundMessage
 from retain.tenancy.models import Member
 from retain.web.tests.browser import log_in
@@ -69,6 +70,8 @@ def test_a_contact_signs_in_from_the_email_ticks_asks_and_sees_only_their_accoun
             kind=ResourceKind.KB_ARTICLE, stages=[stage], editions=[], refreshed_on=dt.date.today(),
         )  # fmt: skip
 
+    review = _held_review(globex, jane, carol)
+
     # Carol invites Jane from the app.
     log_in(page, live_server, carol)
     page.goto(f"{live_server.url}/w/acme/settings/portal/")
@@ -108,8 +111,14 @@ def test_a_contact_signs_in_from_the_email_ticks_asks_and_sees_only_their_accoun
     page.wait_for_selector("#milestones")
     _shoot(page, "path")
     page.click("nav.tabs >> text=Business reviews")
-    page.wait_for_selector("#reviews")
+    page.wait_for_selector(f"#reviews li[data-review='{review.pk}']")
     _shoot(page, "reviews")
+    page.click(f"#reviews li[data-review='{review.pk}'] a")
+    page.wait_for_url(f"{live_server.url}/portal/reviews/{review.pk}/")
+    assert review.period in page.inner_text("body") and "Health score" not in page.inner_text("body")
+    _shoot(page, "review")
+    page.go_back()
+    page.wait_for_selector("#reviews")
     page.click("nav.tabs >> text=Resources")
     page.wait_for_selector("#resources")
     assert "Getting started with tracking" in page.inner_text("#resources")
