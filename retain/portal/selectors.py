@@ -43,7 +43,7 @@ def _usable() -> Q:
 
 
 def accesses_for_email(email: str) -> QuerySet[PortalAccess]:
-    """Invited contacts with this address (one per workspace at most) whose tier has the portal on."""
+    """Invited contacts with this address (at most one per workspace) whose tier has the portal on."""
     found = PortalAccess.objects.filter(_usable(), contact__email__iexact=email).select_related(
         "contact__account__workspace", "workspace__portal_settings"
     )

@@ -258,10 +258,12 @@ def sign_in_request(*, email: str, address: str) -> SignInLink | None:
         raise RateLimited(wait)
     if not email:
         return None
+    sent = None
     with transaction.atomic():
+        # A person may be a contact in more than one workspace: each sends its own link.
         for access in selectors.accesses_for_email(email):
-            return _send_link(access.contact, minutes=SIGN_IN_MINUTES, invited_by=None, address=address)
-    return None
+            sent = _send_link(access.contact, minutes=SIGN_IN_MINUTES, invited_by=None, address=address)
+    return sent
 
 
 @dataclass(frozen=True)
