@@ -22,13 +22,14 @@ from django.utils import timezone
 
 from retain.accounts import timeline
 from retain.accounts.choices import ContactStatus, Edition, Stage, Tier
-from retain.accounts.models import Contact
+from retain.accounts.models import Contact, TimelineEntry
 from retain.journeys import services as journey_services
 from retain.journeys.models import MilestoneProgress
 from retain.lib import ratelimit
 from retain.lib.dates import local_day
 from retain.lib.tokens import hash_token, new_token
 from retain.messaging import services as messaging_services
+from retain.messaging.choices import DeliveryStatus
 from retain.messaging.models import OutboundMessage
 from retain.plans import services as plan_services
 from retain.plans.choices import CommitmentStatus
@@ -308,9 +309,17 @@ def sign_out(*, session: PortalSession) -> None:
 
 def _redact_link(message: OutboundMessage, status: str, at: dt.datetime) -> None:
     """Once a sign-in e-mail has left (or never will), its stored body loses the link: the Messages
-    page shows the e-mail, and the link would let whoever reads it in."""
+    page shows the e-mail, and the link would let whoever reads it in. A sent one is on the
+    account's timeline as any e-mail is (without the link: the entry holds the subject)."""
     body = "\n".join(REDACTED if "/portal/sign-in/" in line else line for line in message.body.splitlines())
     OutboundMessage.objects.filter(pk=message.pk).update(body=body)
+    if status == DeliveryStatus.SENT and message.account is not None:
+        entry = timeline.email_sent_entry(
+            message.account, contact=message.contact, subject=message.subject, message_pk=message.pk,
+            source=message.source, occurred_at=at,
+        )  # fmt: skip
+        if not TimelineEntry.objects.filter(workspace_id=message.workspace_id, dedupe_key=entry.dedupe_key).exists():
+            entry.save()
 
 
 def register_delivery_handler() -> None:

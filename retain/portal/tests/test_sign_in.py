@@ -141,3 +141,5 @@ def test_once_sent_the_stored_email_no_longer_holds_the_link(globex: Account, ja
     assert token in mail.outbox[0].body  # the contact got it
     stored = OutboundMessage.objects.get(contact=jane, source__startswith="portal:")
     assert token not in stored.body and services.REDACTED in stored.body
+    sent = TimelineEntry.objects.get(account=globex, kind=EntryKind.EMAIL_SENT)
+    assert sent.contact_id == jane.pk and token not in sent.summary + str(sent.data)
