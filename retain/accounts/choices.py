@@ -101,6 +101,9 @@ class EntryKind(models.TextChoices):
     CANCELLATION_INTENT = "cancellation_intent", "Customer said they may cancel"
     COMPLAINT_RECEIVED = "complaint_received", "Customer complaint received"
     PLAYBOOK_STEP_RAN = "playbook_step_ran", "Playbook step ran"
+    # The customer portal (retain.portal): a contact signed in, or ticked or asked something there.
+    PORTAL_SIGNED_IN = "portal_signed_in", "Signed in to the customer portal"
+    PORTAL_ACTION = "portal_action", "Acted in the customer portal"
 
 
 class ImportKind(models.TextChoices):

@@ -578,6 +578,16 @@ def inbound_question_entry(
     return entry
 
 
+def portal_entry(
+    contact: Contact, *, signed_in: bool, summary: str, occurred_at: dt.datetime, data: dict[str, Any]
+) -> TimelineEntry:
+    """A contact signed in to the customer portal (`signed_in`), or ticked or asked something there."""
+    kind = EntryKind.PORTAL_SIGNED_IN if signed_in else EntryKind.PORTAL_ACTION
+    return _entry(
+        contact.account, kind, summary, actor=None, via="portal", occurred_at=occurred_at, data=data, contact=contact
+    )
+
+
 def task_completed_entry(
     task: Task, *, actor: Member | None, via: str, touchpoint_id: int | None = None
 ) -> TimelineEntry:

@@ -27,5 +27,7 @@ urlpatterns = [
     path("s/<str:token>/unsubscribe/", surveys.unsubscribe, name="survey-unsubscribe"),
     path("p/<str:token>/", plans.shared_plan, name="shared-plan"),
     path("m/u/<str:token>/", messaging.unsubscribe, name="message-unsubscribe"),
+    # The customer portal: contacts sign in by an e-mailed link (their own cookie, not a member's session).
+    path("portal/", include("retain.portal.urls")),
     path("", include("retain.web.urls")),
 ]

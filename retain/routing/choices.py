@@ -9,6 +9,7 @@ class Source(models.TextChoices):
     API = "api", "API"
     FORM = "form", "Form"
     WEBHOOK = "webhook", "Webhook"
+    PORTAL = "portal", "Customer portal"
 
 
 class Desk(models.TextChoices):

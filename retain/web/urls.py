@@ -27,6 +27,7 @@ from retain.web.views import notifications as notification_views
 from retain.web.views import ownership as ownership_views
 from retain.web.views import plans as plan_views
 from retain.web.views import playbooks as playbook_views
+from retain.web.views import portal as portal_views
 from retain.web.views import reference as reference_views
 from retain.web.views import reviews as review_views
 from retain.web.views import risk as risk_views
@@ -135,6 +136,12 @@ urlpatterns = [
     path(w + "settings/warehouse/measures/<int:pk>/", warehouse_views.warehouse_measure, name="warehouse-measure"),
     path(w + "settings/data/export/", ownership_views.data_export, name="data-export"),
     path(w + "settings/data/delete/", ownership_views.workspace_delete, name="workspace-delete"),
+    # The customer portal: the tiers it is on for, its resources, invited contacts.
+    path(w + "settings/portal/", portal_views.portal_settings, name="portal-settings"),
+    path(w + "settings/portal/resources/", portal_views.resource_add, name="portal-resource-add"),
+    path(w + "settings/portal/resources/<int:pk>/", portal_views.resource_edit, name="portal-resource-edit"),
+    path(w + "settings/portal/invite/", portal_views.portal_invite, name="portal-invite"),
+    path(w + "settings/portal/access/<int:pk>/revoke/", portal_views.portal_access_revoke, name="portal-access-revoke"),
     path(w + "members/", settings.members, name="members"),
     path(w + "members/<int:pk>/", settings.member_edit, name="member-edit"),
     path(w + "members/invitations/", settings.invitation_create, name="invitation-create"),

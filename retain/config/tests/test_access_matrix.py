@@ -180,6 +180,20 @@ password_reset                          -                      | 200 200 200 200
 password_reset_done                     -                      | 200 200 200 200 200 200                      | 405 405 405 405 405 405
 password_reset_confirm                  password-reset         | 302 302 302 302 302 302                      | 302 302 302 302 302 302
 password_reset_complete                 -                      | 200 200 200 200 200 200                      | 405 405 405 405 405 405
+# The customer portal: a contact's own session (cookie) from an e-mailed link; a member's session is
+# nobody there, so every page sends everyone to the portal's sign-in page (302).
+portal-home                             -                      | 302 302 302 302 302 302                      | 405 405 405 405 405 405
+portal-sign-in                          -                      | 200 200 200 200 200 200                      | 400 400 400 400 400 400
+portal-sign-in-link                     portal-link            | 200 200 200 200 200 200                      | 302 302 302 302 302 302
+portal-sign-out                         -                      | 405 405 405 405 405 405                      | 302 302 302 302 302 302
+portal-commitments                      -                      | 302 302 302 302 302 302                      | 405 405 405 405 405 405
+portal-commitment-tick                  commitment             | 405 405 405 405 405 405                      | 302 302 302 302 302 302
+portal-milestone-tick                   milestone              | 405 405 405 405 405 405                      | 302 302 302 302 302 302
+portal-path                             -                      | 302 302 302 302 302 302                      | 405 405 405 405 405 405
+portal-reviews                          -                      | 302 302 302 302 302 302                      | 405 405 405 405 405 405
+portal-review                           business-review        | 302 302 302 302 302 302                      | 405 405 405 405 405 405
+portal-resources                        -                      | 302 302 302 302 302 302                      | 405 405 405 405 405 405
+portal-ask                              -                      | 302 302 302 302 302 302                      | 302 302 302 302 302 302
 # The web site, with a session. A POST-only page answers 405 before it asks who you are.
 home                                    -                      | login 302 302 302 302 302                    | login 302 302 302 302 302
 login                                   -                      | 200 200 200 200 200 200                      | 200 200 200 200 200 200
@@ -243,6 +257,13 @@ api-tokens                              -                      | login 404 200 2
 # Tokens are revoked by their owner only (Carol, here): anybody else gets 404, whatever the role.
 api-token-revoke                        api-token              | 405 405 405 405 405 405                      | login 404 404 404 404 404
 invitation-create                       -                      | 405 405 405 405 405 405                        | login 404 403 403 403 400
+# The portal in the app: managers and admins switch it and edit resources; whoever may edit the
+# account invites its contacts and revokes them (Dave does not own Globex).
+portal-settings                         -                      | login 404 200 200 200 200                    | login 404 403 403 302 302
+portal-resource-add                     -                      | 405 405 405 405 405 405                      | login 404 403 403 400 400
+portal-resource-edit                    portal-resource        | login 404 200 200 200 200                    | login 404 403 403 400 400
+portal-invite                           -                      | 405 405 405 405 405 405                      | login 404 403 400 400 400
+portal-access-revoke                    portal-access          | 405 405 405 405 405 405                      | login 404 403 403 302 302
 invitation-resend                       invitation             | 405 405 405 405 405 405                        | login 404 403 403 403 302
 invitation-revoke                       invitation             | 405 405 405 405 405 405                        | login 404 403 403 403 302
 audit                                   -                      | login 404 403 403 403 200                    | 405 405 405 405 405 405

@@ -28,9 +28,11 @@ from retain.journeys.models import MilestoneProgress
 from retain.journeys.services import barrier_add, journey_start, templates_install_defaults
 from retain.lib.tokens import new_token
 from retain.messaging import services as messaging_services
+from retain.messaging.models import OutboundMessage
 from retain.messaging.tokens import unsubscribe_token
 from retain.plans import services as plan_services
 from retain.playbooks.defaults import playbooks_install_defaults
+from retain.portal import services as portal_services
 from retain.renewals.choices import ExpansionKind, ExpansionSignal
 from retain.renewals.models import ExpansionOpportunity, ReasonCode, Renewal
 from retain.renewals.services import reason_codes_seed, renewals_open
@@ -192,6 +194,16 @@ def build_world(*, owner: Member, admin: Member) -> World:
     invitation.key_hash = hash_token(raw_key)
     invitation.save(update_fields=["key_hash"])
     invitation_token = tenancy_services._invitation_link(invitation, raw_key).rstrip("/").rsplit("/", 1)[-1]
+    # The customer portal, on for enterprise accounts: Jane invited (her e-mailed sign-in link) and
+    # one resource CS offers.
+    portal_services.settings_update(workspace=workspace, actor=admin, tiers=["enterprise"])
+    portal_services.contact_invite(contact=contact, actor=owner)
+    portal_mail = OutboundMessage.objects.filter(contact=contact, source__startswith="portal:").latest("id")
+    portal_token = portal_mail.body.split("/portal/sign-in/", 1)[1].split("/", 1)[0]
+    resource = portal_services.resource_save(
+        workspace=workspace, actor=admin, title="Getting started", url="https://kb.example.com/start",
+        kind="kb_article", stages=[], editions=[], refreshed_on=today,
+    )  # fmt: skip
     reset_uid = urlsafe_base64_encode(force_bytes(owner.user.pk))
     reset_token = default_token_generator.make_token(owner.user)
     # A draft balancing plan (no moves: the world's books are balanced).
@@ -244,6 +256,8 @@ def build_world(*, owner: Member, admin: Member) -> World:
             "warehouse-measure": warehouse_measure.pk,
             "notification": notification.pk,
             "portfolio-target": target.pk,
+            "portal-resource": resource.pk,
+            "portal-access": contact.portal_access.pk,
         },
         keys={"playbook": playbook.key, "journey-template": templates[0].key},
         tokens={
@@ -255,5 +269,6 @@ def build_world(*, owner: Member, admin: Member) -> World:
             "password-reset": reset_token,
             "password-reset-uid": reset_uid,
             "inbound": inbound_token(workspace.pk),
+            "portal-link": portal_token,
         },
     )

@@ -22,6 +22,7 @@ from retain.demo.generator import (
     insights,
     journeys,
     playbooks,
+    portal,
     renewals,
     reviews,
     surveys,
@@ -53,6 +54,7 @@ STEPS: list[Step] = [
     Step("playbooks", playbooks.build_playbooks),
     Step("business reviews", reviews.build_reviews),
     Step("inbound questions", inbound.build_inbound),
+    Step("customer portal", portal.build_portal),
     Step("coverage, hand-offs and stakeholders", coverage.build_coverage),
     Step("education and portfolio targets", education.build_education),
 ]

@@ -19,7 +19,7 @@ from retain.health.services import scorecards_install_defaults
 from retain.team import education
 from retain.team.tests.conftest import new_account
 from retain.tenancy.models import Member, Workspace
-from retain.web.tests.browser import log_in
+from retain.web.tests.browser import fits_width, log_in
 from retain.web.tests.browser import page as page  # Debian's Chromium through Playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -29,8 +29,7 @@ SHOTS = Path("/work/shots/team") if Path("/work/shots/team").is_dir() else Path(
 def _shoot(page: Any, name: str) -> None:
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{name} scrolls {overflow}px sideways at {width}px"
+        fits_width(page, f"{name} at {width} px")
         page.screenshot(path=str(SHOTS / f"retain-team-{name}-{width}.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 

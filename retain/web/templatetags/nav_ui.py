@@ -53,6 +53,10 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "jobs",
             "warehouse*",
             "unmatched-group*",
+            "portal-settings",
+            "portal-resource-*",
+            "portal-invite",
+            "portal-access-*",
         ),
     ),
 )
