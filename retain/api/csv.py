@@ -6,37 +6,22 @@ not one page of it; an error is answered as `field,message` lines.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Mapping
 from typing import Any
 
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
-# A cell starting with one of these would be read as a formula by a spreadsheet.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from retain.lib.csvsafe import MEDIA_TYPE, write_csv
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    text = json.dumps(value, default=str) if isinstance(value, (dict, list)) else str(value)
-    if text.startswith(FORMULA_START) and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+def _cell(value: Any) -> Any:
+    """Nested values as JSON; the safe writer neutralises formulas and keeps numbers numbers."""
+    return json.dumps(value, default=str) if isinstance(value, dict | list) else value
 
 
 class CsvRenderer(BaseRenderer):
-    media_type = "text/csv"
+    media_type = MEDIA_TYPE
     format = "csv"
     charset = "utf-8"
 
@@ -52,14 +37,10 @@ class CsvRenderer(BaseRenderer):
             rows = [{"field": k, "message": "; ".join(map(str, v))} for k, v in dict(data["errors"]).items()]
         else:
             rows = [data] if data is not None else []
-        out = io.StringIO()
-        writer = csv.writer(out)
         columns = list(rows[0].keys()) if rows and isinstance(rows[0], Mapping) else _columns(renderer_context)
         # Never an empty body: an empty list is its header line (an empty answer would lose its type).
-        writer.writerow(columns or ["empty"])
-        for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in columns])
-        return out.getvalue().encode()
+        lines = [columns or ["empty"], *([_cell(row.get(c)) for c in columns] for row in rows)]
+        return write_csv(lines).encode()
 
 
 def _columns(renderer_context: Mapping[str, Any] | None) -> list[str]:

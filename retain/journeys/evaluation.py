@@ -129,9 +129,10 @@ def _evidence(
             if attr.startswith("usage."):
                 words.append(f"{attr.split('.', 1)[1].replace('_', ' ')}: {snapshot.get(attr)}")
             elif not attr.startswith("account.") and attr in snapshot:
-                words.append(
-                    f"{attr}: {snapshot[attr]:g}" if isinstance(snapshot[attr], float) else f"{attr}: {snapshot[attr]}"
-                )
+                # A provided attribute in words: "portal.visits_30d" reads "portal visits 30d".
+                label = attr.replace(".", " ").replace("_", " ")
+                value = snapshot[attr]
+                words.append(f"{label}: {value:g}" if isinstance(value, float) else f"{label}: {value}")
             continue
         name, measure = parsed
         if measure == "count_14d":

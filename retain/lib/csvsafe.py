@@ -25,6 +25,8 @@ from decimal import Decimal
 from typing import Any
 
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The media type of every CSV answer (web downloads and the API's `?format=csv`).
+MEDIA_TYPE = "text/csv"
 
 # A plain decimal number in the notation Python, spreadsheets and our own exports write it.
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")

@@ -131,6 +131,8 @@ def _events(ctx: DemoContext) -> int:
             day = first + dt.timedelta(days=rng.randrange(max((ctx.today - first).days, 1)))
             calls.append(("Article Viewed", rng.choice(users).key, day, {"title": rng.choice(ARTICLES)}))
         for name, user, day, props in calls:
+            if not plan.is_customer_on(day):
+                continue  # nothing before the account began (a new customer's raw window starts later)
             sequence += 1
             at = ctx.at(day, rng.randint(9, 16), rng.randint(0, 59))
             accounts[len(chunk)] = account.pk

@@ -208,7 +208,7 @@ def test_a_journey_milestone_completes_on_trainings_attended(workspace: Workspac
     journeys_advance(workspace=workspace, account_ids=[globex.pk], today=today)
     progress.refresh_from_db()
     assert progress.completed_on == today
-    assert progress.evidence["summary"] == "education.trainings_attended_90d: 2"
+    assert progress.evidence["summary"] == "education trainings attended 90d: 2"
 
 
 def test_a_journey_template_refuses_an_unknown_education_attribute(workspace: Workspace) -> None:

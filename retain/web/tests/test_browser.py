@@ -46,9 +46,10 @@ def test_a_csm_filters_the_list_saves_a_segment_and_opens_an_account(
         next_step="Share the onboarding plan", occurred_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=4),
     )  # fmt: skip
 
-    # Log in: the only workspace opens on its accounts list.
+    # Log in: a CSM's only workspace opens on My book; the accounts list is one click away.
     log_in(page, live_server, carol)
-    page.wait_for_url(re.compile(r"/w/acme/accounts/"))
+    page.wait_for_url(re.compile(r"/w/acme/my-book/"))
+    page.goto(f"{live_server.url}/w/acme/accounts/")
     rows = page.locator(".accounts-table tbody tr")
     assert rows.count() == 2
 
@@ -121,7 +122,7 @@ def test_a_csm_reads_portfolio_health_opens_a_red_account_and_sets_its_pulse(
     assert HealthScore.objects.filter(day=today).count() == 12
 
     log_in(page, live_server, carol)
-    page.wait_for_url(re.compile(r"/w/acme/accounts/"))
+    page.wait_for_url(re.compile(r"/w/acme/my-book/"))
 
     page.click("nav.mainnav summary:has-text('Success')")  # Health is in the Success menu
     page.click("nav.mainnav .navgroup-panel >> text=Health")
