@@ -23,7 +23,7 @@ from retain import access
 from retain.accounts.models import Account
 from retain.accounts.selectors import workspace_today
 from retain.api.filters import IdFilter
-from retain.api.views import ERRORS, READ_ERRORS, WorkspaceViewSet
+from retain.api.views import ERRORS, READ_ERRORS, WorkspaceSchema, WorkspaceViewSet
 from retain.team import education, stages, targets
 from retain.team.choices import LearningKind, TargetFigure
 from retain.team.models import Learning, PortfolioTarget
@@ -128,8 +128,17 @@ class TimeInStageSerializer(serializers.Serializer):  # type: ignore[type-arg]  
     expected_days = serializers.JSONField(help_text="{stage: {tier: days}}")
 
 
+class ReportSchema(WorkspaceSchema):
+    """A report answered at the collection's address: one object, not a paged list of them."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False
+
+
 class TimeInStageViewSet(WorkspaceViewSet):
     serializer_class = TimeInStageSerializer
+    pagination_class = None  # type: ignore[assignment]  # one report, never paged
+    schema = ReportSchema()
 
     def get_queryset(self) -> QuerySet[Account]:
         if self.schema_only:
