@@ -29,7 +29,7 @@ from retain.accounts.models import Account, Contact
 from retain.accounts.selectors import workspace_today
 from retain.accounts.services import contact_update
 from retain.api.csv import LIST_RENDERERS, wants_csv
-from retain.api.serializers import InWorkspace
+from retain.api.serializers import InWorkspace, count_of
 from retain.api.views import ERRORS, READ_ERRORS, VIA, WorkspaceViewSet
 from retain.lib.definitions import DefinitionError
 from retain.team import notifications, selectors, services
@@ -532,7 +532,7 @@ class NotificationSerializer(serializers.ModelSerializer):  # type: ignore[type-
 
 class MarkReadSerializer(serializers.Serializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=500,
+        child=count_of(Notification, "id", min_value=1), required=False, max_length=500,
         help_text="the notifications to mark read; left out: all of yours",
     )  # fmt: skip
 

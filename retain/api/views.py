@@ -49,7 +49,8 @@ from retain.tenancy.models import Member
 from retain.tenancy.services import member_update
 
 VIA = "api"
-ERRORS = {code: s.ErrorsSerializer for code in (400, 401, 403, 404)}
+# 415: a body in a media type the API does not read (JSON, a form or multipart).
+ERRORS = {code: s.ErrorsSerializer for code in (400, 401, 403, 404, 415)}
 # A malformed filter or page answers 400 on reads too.
 READ_ERRORS = {code: s.ErrorsSerializer for code in (400, 401, 404)}
 

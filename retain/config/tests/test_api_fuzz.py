@@ -26,7 +26,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from retain.config.tests.world import World, build_world
 from retain.tenancy.models import Member
@@ -48,6 +48,14 @@ EXAMPLES = 5
 # state forbids ("only a failed message can be retried"): rules no OpenAPI schema can state, and the
 # reason a 400 names the field. Every other check runs.
 EXCLUDED_CHECKS: list[Any] = [positive_data_acceptance]
+# Also left out for form bodies (urlencoded and multipart): "schema-violating request accepted".
+# The in-process transport encodes a generated form itself and drops what a form cannot carry (None
+# values, nested objects), so the body the API receives is not always the invalid one the check
+# believes it sent. Seen on POST /tasks/{id}/complete/: the check's own curl line answers 400 when
+# replayed, yet the request it made was accepted. JSON bodies keep the check; hostile form bodies
+# have their own tests (test_hostile_inputs.py).
+FORM_EXCLUDED_CHECKS: list[Any] = [*EXCLUDED_CHECKS, negative_data_rejection]
+FORM_MEDIA = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 API = "/api/v1/"
 
@@ -137,5 +145,6 @@ def test_every_operation_answers_within_its_schema(
     if real_id and isinstance(generated_id, int) and not isinstance(generated_id, bool):
         case.path_parameters["id"] = world.ids[resource_of(case.path)]  # type: ignore[index]  # schemathesis types path_parameters as optional; an {id} route has them
     with transaction.atomic():
-        case.call_and_validate(headers={"Authorization": f"Token {admin_token}"}, excluded_checks=EXCLUDED_CHECKS)
+        excluded = FORM_EXCLUDED_CHECKS if (case.media_type or "").startswith(FORM_MEDIA) else EXCLUDED_CHECKS
+        case.call_and_validate(headers={"Authorization": f"Token {admin_token}"}, excluded_checks=excluded)
         transaction.set_rollback(True)
