@@ -16,6 +16,7 @@ import datetime as dt
 
 from django.db.models import Count, Max, Q
 
+from retain.accounts.selectors import MAX_IDS_IN_QUERY  # above it, a query reads the workspace instead
 from retain.health.catalogue import HIGHER_IS_HEALTHIER, LOWER_IS_HEALTHIER, RELATIONSHIP, MeasureKind, register
 from retain.health.measures import Params, Scope, Values, register_query
 from retain.journeys.hooks import attr_provider_register
@@ -25,8 +26,6 @@ from retain.portal.choices import ActivityKind
 from retain.portal.models import PortalActivity
 from retain.tenancy.models import Workspace
 
-# Longer id lists than this are not sent as IN (...): the query reads the workspace's rows instead.
-MAX_IDS_IN_QUERY = 500
 VISITS = "portal_visits_30d"
 ACTIONS = "portal_actions_30d"
 DAYS_SINCE = "days_since_portal_visit"

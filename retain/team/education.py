@@ -37,6 +37,7 @@ from django.db.models.functions import Lower
 from retain.accounts.choices import ContactStatus
 from retain.accounts.figures import Figure
 from retain.accounts.models import Account, Contact
+from retain.accounts.selectors import MAX_IDS_IN_QUERY  # above it, a query reads the workspace instead
 from retain.health.catalogue import HIGHER_IS_HEALTHIER, USAGE, MeasureKind, register
 from retain.health.measures import Params, Scope, Values, register_query
 from retain.journeys.hooks import attr_provider_register
@@ -67,8 +68,6 @@ FOLD_LOOKBACK_DAYS = 35
 MAX_SESSION = 200
 CSV_COLUMNS = ("email", "session", "kind", "date")
 MAX_CSV_ROWS = 50_000
-# Above this many account ids a query reads the whole workspace instead (SQLite's parameter limit).
-MAX_IDS_IN_QUERY = 500
 
 TRAININGS = "trainings_attended_90d"
 TRAINED = "users_trained_pct"
