@@ -370,6 +370,18 @@ def email_enqueue(
     )
 
 
+def _check_account_and_subject(
+    errors: dict[str, str], workspace: Workspace, account: Account | None, subject: str
+) -> None:
+    """Add the account and subject problems an internal e-mail can have to `errors`; raise them all."""
+    if account is not None and account.workspace_id != workspace.pk:
+        errors["account"] = "The account belongs to another workspace."
+    if not subject.strip():
+        errors["subject"] = "An e-mail needs a subject."
+    if errors:
+        raise ValidationError(errors)
+
+
 def member_email_enqueue(
     *,
     workspace: Workspace,
@@ -391,12 +403,7 @@ def member_email_enqueue(
     errors: dict[str, str] = {}
     if member.workspace_id != workspace.pk:
         errors["member"] = "The member belongs to another workspace."
-    if account is not None and account.workspace_id != workspace.pk:
-        errors["account"] = "The account belongs to another workspace."
-    if not subject.strip():
-        errors["subject"] = "An e-mail needs a subject."
-    if errors:
-        raise ValidationError(errors)
+    _check_account_and_subject(errors, workspace, account, subject)
     reason = member_suppression_reason(member)
     return _create_once(
         workspace.pk,
@@ -436,12 +443,7 @@ def address_email_enqueue(
         validate_email(address)
     except ValidationError:
         errors["to"] = "Enter a valid e-mail address."
-    if account is not None and account.workspace_id != workspace.pk:
-        errors["account"] = "The account belongs to another workspace."
-    if not subject.strip():
-        errors["subject"] = "An e-mail needs a subject."
-    if errors:
-        raise ValidationError(errors)
+    _check_account_and_subject(errors, workspace, account, subject)
     return _create_once(
         workspace.pk,
         idempotency_key,
