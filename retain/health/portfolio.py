@@ -135,6 +135,43 @@ def _latest_scores(accounts: QuerySet[Account], day: dt.date) -> QuerySet[Accoun
     )
 
 
+def customers_on(accounts: QuerySet[Account], day: dt.date) -> QuerySet[Account]:
+    """The accounts that were customers on `day`: not churned, or churned after it."""
+    return accounts.filter(~Q(stage=Stage.CHURNED) | Q(stage_entered_on__gt=day))
+
+
+@dataclass(frozen=True)
+class GreenShare:
+    """% green on a day, counted one way for every page that shows it (health, revenue, team, packs)."""
+
+    green: int
+    scored: int
+    day: dt.date
+
+    FORMULA = (
+        "% green = accounts whose latest health score in the 7 days to the day is green / accounts with "
+        "such a score, among the accounts that were customers that day"
+    )
+
+    @property
+    def value(self) -> float | None:
+        return self.green / self.scored if self.scored else None
+
+
+def green_share(accounts: QuerySet[Account], day: dt.date) -> GreenShare:
+    """% green on `day` for `accounts` (narrowed to the filters): one query.
+
+    An account counts with its latest score in the `FRESH_DAYS` days to `day` (the health page's
+    rule, so a day whose nightly run has not happened yet reads yesterday's scores instead of none).
+    """
+    counts = (
+        _latest_scores(customers_on(accounts, day), day)
+        .filter(health_band__in=SCORED_BANDS)
+        .aggregate(green=Count("pk", filter=Q(health_band=Band.GREEN)), scored=Count("pk"))
+    )
+    return GreenShare(green=counts["green"], scored=counts["scored"], day=day)
+
+
 def active_days_by_account(workspace_id: int, accounts: QuerySet[Account], day: dt.date) -> dict[int, int]:
     """Days among the 28 to `day` (inclusive) with at least one product event, per account."""
     since = day - dt.timedelta(days=ACTIVITY_DAYS - 1)

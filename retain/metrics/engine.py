@@ -45,15 +45,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from retain.accounts import ledger
 from retain.accounts.choices import EntryKind, MovementKind
 from retain.accounts.figures import Figure, Filters, Period, account_scope
 from retain.accounts.models import Account, Subscription, SubscriptionMovement, TimelineEntry
 from retain.accounts.selectors import rate_table
-from retain.health.choices import Band
-from retain.health.models import HealthScore
+from retain.health.portfolio import GreenShare, green_share
 from retain.lib import formulas
 from retain.lib.money import RateTable, format_money, quantize
 from retain.surveys.measures import survey_measures
@@ -359,17 +358,15 @@ def _eligible_churn_figure(snapshot: Snapshot, due: set[int], period: Period, cu
 
 
 def _green_share_figure(workspace: Workspace, day: dt.date, filters: Filters) -> Figure:
-    counts = HealthScore.objects.filter(_in_scope(workspace, filters), workspace=workspace, day=day).aggregate(
-        green=Count("id", filter=Q(band=Band.GREEN)),
-        scored=Count("id", filter=~Q(band=Band.BLANK)),
-    )
-    green, scored = counts["green"], counts["scored"]
-    value = _ratio(Decimal(green), Decimal(scored))
+    """% green on the period's last day, counted as the health page counts it (health.portfolio)."""
+    accounts = Account.objects.filter(account_scope(filters, path=""), workspace=workspace)
+    share = green_share(accounts, day)
+    value = _ratio(Decimal(share.green), Decimal(share.scored))
     return Figure(
         value,
-        "% of accounts green = accounts in the green band / accounts scored, on the period's last day",
-        {"green": green, "scored": scored, "day": day.isoformat()},
-        f"% green = {green} / {scored} = {_pct(value, 0)} on {day.isoformat()}",
+        f"{GreenShare.FORMULA}; the day is the period's last day",
+        {"green": share.green, "scored": share.scored, "day": day.isoformat()},
+        f"% green = {share.green} / {share.scored} = {_pct(value, 0)} on {day.isoformat()}",
     )
 
 

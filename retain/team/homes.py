@@ -20,6 +20,7 @@ from retain.accounts.models import Account, TimelineEntry
 from retain.accounts.selectors import workspace_today
 from retain.health.choices import Band
 from retain.health.models import HealthScore
+from retain.health.portfolio import FRESH_DAYS, GreenShare
 from retain.metrics import engine
 from retain.renewals import selectors as renewal_selectors
 from retain.renewals.models import Renewal
@@ -83,8 +84,12 @@ class MyBook:
         return sorted(rows, key=lambda a: (-a.cadence.overdue_days, a.name))
 
 
-def _latest(field_name: str) -> Subquery:
-    return Subquery(HealthScore.objects.filter(account=OuterRef("pk")).order_by("-day", "-id").values(field_name)[:1])
+def _latest(field_name: str, today: dt.date) -> Subquery:
+    """An account's latest score in the health page's freshness window (an older one is "not scored")."""
+    fresh = HealthScore.objects.filter(
+        account=OuterRef("pk"), day__lte=today, day__gt=today - dt.timedelta(days=FRESH_DAYS)
+    )
+    return Subquery(fresh.order_by("-day", "-id").values(field_name)[:1])
 
 
 def my_book(workspace: Workspace, member: Member, *, today: dt.date | None = None) -> MyBook:
@@ -98,7 +103,7 @@ def my_book(workspace: Workspace, member: Member, *, today: dt.date | None = Non
     rows = list(
         Account.objects.filter(workspace=workspace, owner=member)
         .exclude(stage=Stage.CHURNED)
-        .annotate(band=_latest("band"), score=_latest("overall"), renewal_on=Subquery(next_renewal))
+        .annotate(band=_latest("band", today), score=_latest("overall", today), renewal_on=Subquery(next_renewal))
         .order_by("name", "pk")
         .values("pk", "name", "tier", "stage", "mrr", "band", "score", "renewal_on", "customer_since")
     )
@@ -185,7 +190,7 @@ class TeamRow:
         shown = f"{value:.0%}" if value is not None else "no scored accounts"
         return Figure(
             value,
-            "% green = accounts whose latest health is green / accounts with a health score",
+            GreenShare.FORMULA,
             {"green": self.green, "scored": self.scored},
             f"% green = {self.green} / {self.scored} = {shown}",
         )
@@ -213,7 +218,7 @@ def team_overview(workspace: Workspace, *, today: dt.date | None = None) -> list
     books = (
         Account.objects.filter(workspace=workspace, owner_id__in=list(rows))
         .exclude(stage=Stage.CHURNED)
-        .annotate(band=_latest("band"))
+        .annotate(band=_latest("band", today))
         .values("owner_id")
         .annotate(
             n=Count("pk"),

@@ -32,6 +32,7 @@ from retain.accounts import services as account_services
 from retain.accounts.figures import Filters, Period
 from retain.accounts.models import Account, Subscription
 from retain.health.choices import Band
+from retain.health.portfolio import green_share, portfolio
 from retain.health.tests.test_models import score, scorecard
 from retain.metrics import engine
 from retain.surveys import services as survey_services
@@ -238,6 +239,32 @@ def test_green_share_and_survey_figures(workspace: Workspace, book: dict[str, Ac
     assert metrics.green_share.inputs["green"] == 2 and metrics.green_share.inputs["scored"] == 3
     assert metrics.green_share.value == pytest.approx(2 / 3)
     assert metrics.nps.value is None and metrics.csat.value is None
+
+
+def test_green_share_reads_the_latest_score_of_the_week_as_the_health_page_does(
+    workspace: Workspace, book: dict[str, Account]
+) -> None:
+    """The period ends on a day whose nightly run has not happened: the revenue page counts the
+    day before's scores, like the health page, instead of reading 0 of 0; an account churned before
+    the day is left out, one churned after it still counts, and a score 8 days old is stale."""
+    card = scorecard(workspace)
+    day = Q1.end
+    score(book["apex"], card, day - dt.timedelta(days=1), 80.0, Band.GREEN)
+    score(book["birch"], card, day - dt.timedelta(days=2), 20.0, Band.RED)
+    score(book["cedar"], card, day - dt.timedelta(days=8), 80.0, Band.GREEN)
+    score(book["dune"], card, day - dt.timedelta(days=1), 80.0, Band.GREEN)
+    score(book["elm"], card, day - dt.timedelta(days=1), 80.0, Band.GREEN)
+    Account.objects.filter(pk=book["dune"].pk).update(stage="churned", stage_entered_on=day - dt.timedelta(days=30))
+    Account.objects.filter(pk=book["elm"].pk).update(stage="churned", stage_entered_on=day + dt.timedelta(days=5))
+    figure = engine.revenue_metrics(workspace, Q1).green_share
+    assert (figure.inputs["green"], figure.inputs["scored"]) == (2, 3)
+    assert figure.value == pytest.approx(2 / 3)
+    assert "latest health score in the 7 days" in figure.formula
+    today_accounts = Account.objects.filter(workspace=workspace).exclude(stage="churned")
+    page = portfolio(today_accounts, workspace_id=workspace.pk, day=day, trend_weeks=0)
+    assert page.green_share == pytest.approx(1 / 2)  # today elm has churned: the health page of today
+    later = green_share(Account.objects.filter(workspace=workspace), day + dt.timedelta(days=5))
+    assert (later.green, later.scored) == (1, 1)  # elm churned that day, birch's score is 7 days old
 
 
 def test_nps_and_csat_count_the_answers_of_the_period_and_the_filters(
