@@ -164,10 +164,9 @@ def green_share(accounts: QuerySet[Account], day: dt.date) -> GreenShare:
     An account counts with its latest score in the `FRESH_DAYS` days to `day` (the health page's
     rule, so a day whose nightly run has not happened yet reads yesterday's scores instead of none).
     """
-    counts = (
-        _latest_scores(customers_on(accounts, day), day)
-        .filter(health_band__in=SCORED_BANDS)
-        .aggregate(green=Count("pk", filter=Q(health_band=Band.GREEN)), scored=Count("pk"))
+    counts = _latest_scores(customers_on(accounts, day), day).aggregate(
+        green=Count("pk", filter=Q(health_band=Band.GREEN)),
+        scored=Count("pk", filter=Q(health_band__in=SCORED_BANDS)),
     )
     return GreenShare(green=counts["green"], scored=counts["scored"], day=day)
 
