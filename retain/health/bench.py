@@ -444,7 +444,7 @@ WITH d AS (
     SUM(CASE WHEN day >= %(w28)s AND events > 0 THEN 1 ELSE 0 END) AS active_days,
     SUM(CASE WHEN day >= %(w28)s THEN logins ELSE 0 END) AS logins,
     SUM(CASE WHEN day >= %(w90)s THEN tickets_created - tickets_solved ELSE 0 END) AS open_90,
-    SUM(CASE WHEN day >= %(w7)s THEN events ELSE 0 END) AS recent,
+    SUM(CASE WHEN day >= %(r_from)s AND day <= %(r_to)s THEN events ELSE 0 END) AS recent,
     SUM(CASE WHEN day >= %(b_from)s AND day <= %(b_to)s THEN events ELSE 0 END) AS baseline
   FROM usage_dailyaccountusage
   WHERE workspace_id = %(ws)s AND day >= %(earliest)s AND day <= %(day)s
@@ -500,9 +500,10 @@ def _raw_params(workspace_id: int, day: dt.date, scorecard_id: int, vendor: str)
         "scorecard": scorecard_id,
         "w28": as_of(27),
         "w90": as_of(89),
-        "w7": as_of(6),
-        "b_from": as_of(34),
-        "b_to": as_of(7),
+        "r_from": as_of(7),
+        "r_to": as_of(1),
+        "b_from": as_of(35),
+        "b_to": as_of(8),
         "earliest": as_of(89),
     }
 

@@ -287,8 +287,10 @@ for _measure in (
         group=USAGE,
         direction=HIGHER_IS_HEALTHIER,
         unit="change",
-        doc="Events in the last 7 days (D-6..D) against the account's own baseline: 7 × the mean daily "
-        "events over the 28 days before them (D-34..D-7), minus 1. -0.38 means 38% below baseline. "
+        doc="Events in the last 7 complete days (D-7..D-1) against the account's own baseline: 7 × the "
+        "mean daily events over the 28 days before them (D-35..D-8), minus 1. -0.38 means 38% below "
+        "baseline. The day scored is left out so a score computed while it is under way does not "
+        "count a few hours as a day. "
         "Missing when the baseline is zero (a new or dormant account has nothing to compare with).",
         words=_trend,
         when_missing="no usage baseline to compare with",

@@ -56,8 +56,12 @@ Params = Mapping[str, Mapping[str, Any]]
 
 WINDOW_DAYS = 28
 TREND_RECENT_DAYS = 7
-# The trend's baseline: the 28 days before the recent week (D-34..D-7).
+# The trend's baseline: the 28 days before the recent week (D-35..D-8).
 TREND_BASELINE_DAYS = 28
+# The trend compares complete days: its recent week ends the day before D (D-7..D-1). Scoring today
+# while today is under way would otherwise count a few hours as a day, and every account's trend,
+# and with it the share of green, would depend on the hour the scores were computed.
+TREND_LAG_DAYS = 1
 TICKET_WINDOW_DAYS = 90
 SPONSOR_DAYS = 90
 NPS_DAYS = 365
@@ -190,9 +194,12 @@ def _in_window(end: dt.date, days: int, field: str = "day", before: int = 0) -> 
 def _daily_account(scope: _Scope, day: dt.date, params: Params) -> dict[int, Values]:
     """Activity, logins, tickets and the usage trend from the daily account rollups: one scan of 90 days."""
     window = _in_window(day, WINDOW_DAYS)
-    recent = _in_window(day, TREND_RECENT_DAYS)
-    baseline = _in_window(day, TREND_BASELINE_DAYS, before=TREND_RECENT_DAYS)
-    earliest = min(day - dt.timedelta(days=TICKET_WINDOW_DAYS - 1), day - dt.timedelta(days=34))
+    recent = _in_window(day, TREND_RECENT_DAYS, before=TREND_LAG_DAYS)
+    baseline = _in_window(day, TREND_BASELINE_DAYS, before=TREND_LAG_DAYS + TREND_RECENT_DAYS)
+    earliest = min(
+        day - dt.timedelta(days=TICKET_WINDOW_DAYS - 1),
+        day - dt.timedelta(days=TREND_LAG_DAYS + TREND_RECENT_DAYS + TREND_BASELINE_DAYS - 1),
+    )
     rows = (
         scope.filter(DailyAccountUsage.objects.filter(day__gte=earliest, day__lte=day))
         .values("account_id")

@@ -197,9 +197,19 @@ def test_usage_measures_count_the_windows_ending_on_the_day(busy: Account) -> No
     assert values["logins"] == 6  # 3 + 1 + 2
     assert values["feature_breadth"] == 2  # Email, Workflows
     assert values["open_tickets"] == 6  # created 2 + 1 + 5, solved 1 + 1 over D-89..D
-    # Recent week 10 + 20 events against a baseline of 5 + 1 + 100 over D-34..D-7.
-    assert values["usage_trend"] == pytest.approx(30 / (7 * 106 / 28) - 1)
+    # Recent complete week D-7..D-1: 20 events (D's 10 are left out) against a baseline of
+    # 5 + 1 + 100 over D-35..D-8.
+    assert values["usage_trend"] == pytest.approx(20 / (7 * 106 / 28) - 1)
     assert values["tickets_per_active_user"] == pytest.approx(3 / 2)  # tickets 2 + 1, users u1 and u2
+
+
+def test_the_trend_does_not_depend_on_how_much_of_the_day_scored_has_passed(busy: Account) -> None:
+    """Scores computed at 00:30 and at 23:30 of the same day see the same trend: D's own events,
+    however many have arrived so far, are not part of it."""
+    before = compute_measures(busy.workspace, [busy.pk], D, kinds=["usage_trend"])[busy.pk]["usage_trend"]
+    DailyAccountUsage.objects.filter(account=busy, day=D).update(events=1)
+    after = compute_measures(busy.workspace, [busy.pk], D, kinds=["usage_trend"])[busy.pk]["usage_trend"]
+    assert before == after == pytest.approx(20 / (7 * 106 / 28) - 1)
 
 
 def test_seats_come_from_the_ledger_in_force_on_the_day(busy: Account) -> None:
