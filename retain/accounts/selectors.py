@@ -17,6 +17,7 @@ from retain.accounts.models import Account, Contact, Segment, Subscription, Subs
 from retain.accounts.segments import apply_criteria
 from retain.lib.dates import local_day, today_in
 from retain.lib.money import RateTable, quantize
+from retain.lib.queries import MAX_IDS_IN_QUERY
 from retain.tenancy.models import ExchangeRate, Workspace
 
 SORTS = {
@@ -40,10 +41,6 @@ def rate_table(workspace: Workspace) -> RateTable:
 
 def workspace_today(workspace: Workspace) -> dt.date:
     return today_in(workspace.time_zone)
-
-
-# Above this many ids a query filters by workspace instead (SQLite's parameter limit).
-MAX_IDS_IN_QUERY = 500
 
 
 def accounts_not_scored(workspace: Workspace, account_ids: Sequence[int], day: dt.date) -> dict[int, str]:

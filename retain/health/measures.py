@@ -45,6 +45,7 @@ from retain.accounts.models import Account, Contact, Touchpoint
 from retain.health.catalogue import family_of
 from retain.health.models import Pulse
 from retain.lib.dates import local_day, start_of_day
+from retain.lib.queries import MAX_IDS_IN_QUERY
 from retain.surveys.choices import SurveyKind
 from retain.surveys.models import Response
 from retain.tenancy.models import Workspace
@@ -66,9 +67,6 @@ TICKET_WINDOW_DAYS = 90
 SPONSOR_DAYS = 90
 NPS_DAYS = 365
 CSAT_DAYS = 90
-# Above this many ids the queries filter by workspace and drop the other accounts in Python:
-# SQLite refuses statements with too many parameters, and one scan beats many chunked ones.
-MAX_IDS_IN_QUERY = 500
 
 KINDS = (
     "active_users_per_seat",

@@ -40,6 +40,7 @@ from retain.health.scoring import Scorecard as Definition
 from retain.health.selectors import definition_of, scorecards_published, stored_result
 from retain.lib.dates import start_of_day
 from retain.lib.definitions import Problem
+from retain.lib.queries import MAX_IDS_IN_QUERY
 from retain.tenancy.choices import AuditAction
 from retain.tenancy.models import Member, Workspace
 from retain.tenancy.services import audit_record
@@ -47,9 +48,6 @@ from retain.tenancy.services import audit_record
 ScoreResult = HealthResult
 Progress = Callable[[int, int], None]  # (accounts done, accounts in all)
 
-# Above this many ids a query filters by workspace instead (SQLite's parameter limit, and one scan
-# beats many chunked ones); the same limit as health.measures.
-MAX_IDS_IN_QUERY = 500
 # How many factors a band-change entry names.
 FACTORS_IN_SUMMARY = 3
 

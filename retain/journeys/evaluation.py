@@ -45,6 +45,7 @@ from retain.journeys.hooks import goals_for, provided_attrs, provided_values
 from retain.journeys.models import Journey, MilestoneProgress
 from retain.journeys.templates import event_attr
 from retain.lib.conditions import Condition, parse
+from retain.lib.queries import MAX_IDS_IN_QUERY
 from retain.tenancy.models import Workspace
 from retain.usage.models import DailyAccountUsage
 from retain.usage.vocabulary import MEASURED_EVENTS
@@ -53,7 +54,6 @@ STUCK_AFTER_DAYS = 14
 NO_PROGRESS_DAYS = 21
 WINDOW_14 = 14
 WINDOW_30 = 30
-MAX_IDS_IN_QUERY = 500
 
 
 def status_of(progress: MilestoneProgress, today: dt.date, closed_on: dt.date | None = None) -> str:

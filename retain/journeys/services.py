@@ -17,11 +17,12 @@ from retain.accounts.selectors import workspace_today
 from retain.journeys import hooks
 from retain.journeys.choices import BarrierKind, BarrierState, MilestoneKind, MilestoneStatus
 from retain.journeys.defaults import DEFAULT_TEMPLATES
-from retain.journeys.evaluation import MAX_IDS_IN_QUERY, EvaluationResult, evaluate, status_of
+from retain.journeys.evaluation import EvaluationResult, evaluate, status_of
 from retain.journeys.models import Barrier, Journey, JourneyTemplate, MilestoneProgress
 from retain.journeys.templates import clean_applies_to, clean_milestones
 from retain.lib.columns import check_value
 from retain.lib.dates import start_of_day
+from retain.lib.queries import MAX_IDS_IN_QUERY
 from retain.tenancy.choices import AuditAction
 from retain.tenancy.models import Member, Workspace
 from retain.tenancy.services import audit_record

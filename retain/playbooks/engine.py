@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from retain.accounts import timeline
 from retain.lib.dates import local_day, start_of_day
+from retain.lib.queries import MAX_IDS_IN_QUERY
 from retain.playbooks import services, triggers
 from retain.playbooks import steps as step_registry
 from retain.playbooks.choices import DUE_STATUSES, EnrollmentStatus, StepStatus, TriggerKind
@@ -66,8 +67,6 @@ EVENT_BATCH = 5000
 # moves past entries written longer ago than this; younger ones are read again (their occurrence
 # keys keep them from firing twice).
 EVENT_SETTLE = dt.timedelta(minutes=10)
-# Above this many ids or keys a filter reads the playbook's rows whole rather than a huge IN list.
-MAX_IDS = 500
 SWEEP_LIMIT = 200
 
 
@@ -166,12 +165,12 @@ def _history(
         return keys, counted
     mine = Enrollment.objects.filter(workspace=workspace, playbook_key=key)
     wanted_keys = {firing.occurrence_key for firing in firings}
-    seen = mine if len(wanted_keys) > MAX_IDS else mine.filter(occurrence_key__in=wanted_keys)
+    seen = mine if len(wanted_keys) > MAX_IDS_IN_QUERY else mine.filter(occurrence_key__in=wanted_keys)
     keys = set(seen.values_list("account_id", "occurrence_key"))
     if limits:
         earlier = mine.exclude(status=EnrollmentStatus.SKIPPED)
         accounts = {firing.account_id for firing in firings}
-        if len(accounts) <= MAX_IDS:
+        if len(accounts) <= MAX_IDS_IN_QUERY:
             earlier = earlier.filter(account_id__in=accounts)
         # Counted by when each fired, not by due_at: a wait or an escalate step moves due_at days
         # ahead, and a risk review waiting on its escalation must still count the day after.

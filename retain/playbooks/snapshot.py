@@ -42,6 +42,7 @@ from retain.health.warehouse.kinds import STALE_DAYS
 from retain.journeys.choices import DONE_STATUSES, MilestoneStatus
 from retain.journeys.evaluation import status_of
 from retain.journeys.models import MilestoneProgress
+from retain.lib.queries import MAX_IDS_IN_QUERY
 from retain.playbooks.definition import snapshot_attrs_add
 from retain.tenancy.models import Workspace
 from retain.usage.models import DailyAccountUsage, DailyUserUsage
@@ -62,9 +63,6 @@ def provider_register(attrs: tuple[str, ...], provider: Provider) -> None:
     _PROVIDERS.append(provider)
 
 
-# Above this many accounts, read the whole workspace and keep the ones asked for: one plain
-# query beats a huge IN list (and SQLite limits its parameters).
-MAX_IDS_IN_QUERY = 500
 RECENT_DAYS = 7
 BASELINE_DAYS = 28
 ACTIVE_USER_DAYS = 30

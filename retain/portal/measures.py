@@ -16,11 +16,11 @@ import datetime as dt
 
 from django.db.models import Count, Max, Q
 
-from retain.accounts.selectors import MAX_IDS_IN_QUERY  # above it, a query reads the workspace instead
 from retain.health.catalogue import HIGHER_IS_HEALTHIER, LOWER_IS_HEALTHIER, RELATIONSHIP, MeasureKind, register
 from retain.health.measures import Params, Scope, Values, register_query
 from retain.journeys.hooks import attr_provider_register
 from retain.lib.dates import local_day, start_of_day
+from retain.lib.queries import MAX_IDS_IN_QUERY
 from retain.playbooks.snapshot import Snapshot, provider_register
 from retain.portal.choices import ActivityKind
 from retain.portal.models import PortalActivity

@@ -37,12 +37,12 @@ from django.db.models.functions import Lower
 from retain.accounts.choices import ContactStatus
 from retain.accounts.figures import Figure
 from retain.accounts.models import Account, Contact
-from retain.accounts.selectors import MAX_IDS_IN_QUERY  # above it, a query reads the workspace instead
 from retain.health.catalogue import HIGHER_IS_HEALTHIER, USAGE, MeasureKind, register
 from retain.health.measures import Params, Scope, Values, register_query
 from retain.journeys.hooks import attr_provider_register
 from retain.lib.dates import local_day, start_of_day, today_in
 from retain.lib.definitions import DefinitionError, Problem
+from retain.lib.queries import MAX_IDS_IN_QUERY
 from retain.playbooks.snapshot import Snapshot, provider_register
 from retain.team.choices import LearningKind, LearningSource
 from retain.team.models import Learning
