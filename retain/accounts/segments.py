@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -27,6 +29,25 @@ KNOWN = {
     "in_stage_days_min",
 }  # fmt: skip
 NO_OWNER = "none"
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A criterion an app above accounts adds (a measure it owns): `clean` turns the raw value into
+    the stored one or raises ValueError with what is wrong; `apply` narrows an accounts queryset."""
+
+    clean: Callable[[Any], Any]
+    apply: Callable[[QuerySet[Account], Any, dt.date], QuerySet[Account]]
+
+
+_ADDED: dict[str, Criterion] = {}
+
+
+def criterion_register(name: str, criterion: Criterion) -> None:
+    """Let segments (and so the accounts list, saved segments and playbook audiences) filter by `name`."""
+    _ADDED[name] = criterion
+
+
 TRAIT_NAME = re.compile(r"^[A-Za-z](?:[A-Za-z0-9]|_(?!_))*$")
 
 
@@ -43,8 +64,8 @@ def clean_criteria(raw: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     for key in raw:
-        if key not in KNOWN:
-            errors[key] = f"unknown criterion (known: {', '.join(sorted(KNOWN))})"
+        if key not in KNOWN and key not in _ADDED:
+            errors[key] = f"unknown criterion (known: {', '.join(sorted(KNOWN | set(_ADDED)))})"
     q = raw.get("q")
     if q not in (None, ""):
         if not isinstance(q, str) or len(q) > 200:
@@ -109,6 +130,14 @@ def clean_criteria(raw: dict[str, Any]) -> dict[str, Any]:
             errors["traits"] = "must be an object of trait name (letters, digits, single underscores) → value"
         else:
             clean["traits"] = traits
+    for name, criterion in _ADDED.items():
+        value = raw.get(name)
+        if value in (None, "", {}, []):
+            continue
+        try:
+            clean[name] = criterion.clean(value)
+        except ValueError as exc:
+            errors[name] = str(exc)
     if errors:
         raise ValidationError(errors)
     return clean
@@ -142,6 +171,9 @@ def apply_criteria(queryset: QuerySet[Account], criteria: dict[str, Any], today:
         queryset = queryset.filter(mrr__lte=Decimal(arr_max) / 12)
     for name, value in (criteria.get("traits") or {}).items():
         queryset = queryset.filter(**{f"traits__{name}": value})
+    for name, criterion in _ADDED.items():
+        if (value := criteria.get(name)) is not None:
+            queryset = criterion.apply(queryset, value, today)
     return queryset
 
 

@@ -38,12 +38,13 @@ from typing import Any
 from django.db.models import QuerySet
 
 from retain.accounts.models import Account
+from retain.health.warehouse.kinds import latest_values as latest_warehouse_values
 from retain.journeys import measured
 from retain.journeys.choices import MilestoneKind, MilestoneStatus
 from retain.journeys.defaults import INITIAL_VALUE
 from retain.journeys.hooks import goals_for, provided_attrs, provided_values
 from retain.journeys.models import Journey, MilestoneProgress
-from retain.journeys.templates import event_attr
+from retain.journeys.templates import WAREHOUSE_PREFIX, event_attr
 from retain.lib.conditions import Condition, parse
 from retain.lib.queries import MAX_IDS_IN_QUERY
 from retain.tenancy.models import Workspace
@@ -315,6 +316,18 @@ def evaluate(*, workspace: Workspace, today: dt.date, account_ids: Iterable[int]
         if wanted_provided and reading_accounts
         else {}
     )
+    # Warehouse measures (`warehouse.<key>`), read once for all accounts like the scorecards read them.
+    warehouse_keys = {
+        attr[len(WAREHOUSE_PREFIX) :]
+        for attrs in attrs_by_template.values()
+        for attr in attrs
+        if attr.startswith(WAREHOUSE_PREFIX)
+    }
+    warehouse = (
+        latest_warehouse_values(workspace.pk, reading_accounts, today, warehouse_keys)
+        if warehouse_keys and reading_accounts
+        else {}
+    )
     goals = (
         goals_for(workspace.pk, reading_accounts if len(reading_accounts) <= MAX_IDS_IN_QUERY else None)
         if reads_goals and reading_accounts
@@ -335,6 +348,9 @@ def evaluate(*, workspace: Workspace, today: dt.date, account_ids: Iterable[int]
                 progress.last_progress_on = max(read)
             snapshot = _snapshot(journey.account, usage, attrs_by_template[journey.template_id])
             snapshot.update(provided.get(journey.account_id, {}))
+            snapshot.update(
+                {f"{WAREHOUSE_PREFIX}{key}": value for key, value in warehouse.get(journey.account_id, {}).items()}
+            )
             readings = _measure(condition, progress, journey, usage, goals.get(journey.account_id, {}), today)
             for attr, found_reading in readings.items():
                 # A measure with no value stays out of the snapshot: its leaf is false (lib.conditions).

@@ -35,11 +35,15 @@ from retain.usage.vocabulary import KEY_EVENTS
 EVENT_MEASURES = ("seen", "count", "count_14d")
 ACCOUNT_ATTRS = ("account.tier", "account.edition", "account.stage")
 USAGE_ATTRS = ("usage.active_days_30d", "usage.events_30d")
+WAREHOUSE_ATTRS = "warehouse.*"
+WAREHOUSE_PREFIX = "warehouse."
 KNOWN_ATTRS: tuple[str, ...] = (
     *(f"events.{name}.{measure}" for name in KEY_EVENTS for measure in EVENT_MEASURES),
     *USAGE_ATTRS,
     *ACCOUNT_ATTRS,
     *MEASURE_ATTRS,
+    # A warehouse measure's latest value within its staleness window (health.warehouse.kinds).
+    WAREHOUSE_ATTRS,
 )
 MAX_WEEK = 104
 MILESTONE_KEYS = ("key", "name", "target_week", "kind", "description", "criteria", "items")

@@ -37,8 +37,8 @@ from django.db.models.functions import Coalesce
 
 from retain.accounts.choices import Stage, SubscriptionStatus
 from retain.accounts.models import Account, Subscription
-from retain.health.models import HealthScore, WarehouseValue
-from retain.health.warehouse.kinds import STALE_DAYS
+from retain.health.models import HealthScore
+from retain.health.warehouse.kinds import latest_values as latest_warehouse_values
 from retain.journeys.choices import DONE_STATUSES, MilestoneStatus
 from retain.journeys.evaluation import status_of
 from retain.journeys.models import MilestoneProgress
@@ -177,16 +177,10 @@ def _add_subscriptions(
 
 def _add_warehouse(snapshots: dict[int, Snapshot], workspace: Workspace, ids: set[int] | None, day: dt.date) -> None:
     """Each warehouse measure's latest value on or before the day, within STALE_DAYS (one query)."""
-    rows = (
-        _scoped(WarehouseValue.objects.all(), workspace, ids, "account_id")
-        .filter(day__lte=day, day__gt=day - dt.timedelta(days=STALE_DAYS + 1), value__isnull=False)
-        .order_by("account_id", "measure_id", "day")
-        .values_list("account_id", "measure__key", "value")
-    )
-    for account_id, key, value in rows:  # ordered by day: the latest wins
+    for account_id, values in latest_warehouse_values(workspace.pk, ids, day).items():
         snap = snapshots.get(account_id)
         if snap is not None:
-            snap[f"warehouse.{key}"] = value
+            snap.update({f"warehouse.{key}": value for key, value in values.items()})
 
 
 def _add_health(snapshots: dict[int, Snapshot], workspace: Workspace, ids: set[int] | None, day: dt.date) -> None:

@@ -9,14 +9,19 @@ Registered from HealthConfig.ready.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
+from retain.accounts.models import Account
+from retain.accounts.segments import Criterion, criterion_register
 from retain.health import catalogue
 from retain.health.measures import Scope, Values, register_family_query
 from retain.health.models import WarehouseValue
+from retain.lib.queries import MAX_IDS_IN_QUERY
 
 HIGHER = "warehouse"
 LOWER = "warehouse_low"
@@ -69,7 +74,82 @@ def warehouse_values(scope: Scope, day: dt.date, kinds: list[str]) -> dict[int, 
     return found
 
 
+def latest_values(
+    workspace_id: int, account_ids: Collection[int] | None, day: dt.date, keys: Collection[str] | None = None
+) -> dict[int, dict[str, float]]:
+    """{account_id: {measure key: value}}: each warehouse measure's latest value on or before `day`,
+    within STALE_DAYS, as scorecards read it; what playbook snapshots and journey milestones see as
+    `warehouse.<key>`. One query; above MAX_IDS_IN_QUERY accounts it reads the workspace's rows."""
+    rows = WarehouseValue.objects.filter(
+        workspace_id=workspace_id,
+        day__lte=day,
+        day__gt=day - dt.timedelta(days=STALE_DAYS + 1),
+        value__isnull=False,
+    )
+    if account_ids is not None and len(account_ids) <= MAX_IDS_IN_QUERY:
+        rows = rows.filter(account_id__in=list(account_ids))
+    if keys is not None:
+        rows = rows.filter(measure__key__in=list(keys))
+    found: dict[int, dict[str, float]] = {}
+    wanted = None if account_ids is None else set(account_ids)
+    ordered = rows.order_by("account_id", "measure_id", "day").values_list("account_id", "measure__key", "value")
+    for account_id, key, value in ordered:  # ordered by day: the latest wins
+        if value is not None and (wanted is None or account_id in wanted):
+            found.setdefault(account_id, {})[key] = value
+    return found
+
+
+# A segment criterion: {"warehouse": {"<key>": {"min": 10, "max": 50}}} keeps the accounts whose
+# latest fresh value of the measure (as `latest_values` reads it) lies within the bounds.
+SEGMENT_CRITERION = "warehouse"
+
+
+def _clean_criterion(raw: Any) -> dict[str, dict[str, float]]:
+    if not isinstance(raw, dict) or not raw:
+        raise ValueError('must be an object of measure key → {"min": number, "max": number}')
+    clean: dict[str, dict[str, float]] = {}
+    for key, bounds in raw.items():
+        if not isinstance(key, str) or not KEY.match(key):
+            raise ValueError(f"{key!r} is not a warehouse measure key (letters, digits, - and _)")
+        if not isinstance(bounds, dict) or not bounds or set(bounds) - {"min", "max"}:
+            raise ValueError(f'{key}: must be {{"min": number, "max": number}} (either or both)')
+        kept: dict[str, float] = {}
+        for side, value in bounds.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError(f"{key}.{side}: must be a finite number")
+            kept[side] = float(value)
+        if "min" in kept and "max" in kept and kept["min"] > kept["max"]:
+            raise ValueError(f"{key}: min must not be above max")
+        clean[key] = kept
+    return clean
+
+
+def _apply_criterion(
+    accounts: QuerySet[Account], criterion: dict[str, dict[str, float]], today: dt.date
+) -> QuerySet[Account]:
+    for number, (key, bounds) in enumerate(sorted(criterion.items())):
+        latest = (
+            WarehouseValue.objects.filter(
+                account=OuterRef("pk"),
+                measure__key=key,
+                day__lte=today,
+                day__gt=today - dt.timedelta(days=STALE_DAYS + 1),
+                value__isnull=False,
+            )
+            .order_by("-day")
+            .values("value")[:1]
+        )
+        name = f"_warehouse_{number}"
+        accounts = accounts.annotate(**{name: Subquery(latest)})
+        if "min" in bounds:
+            accounts = accounts.filter(**{f"{name}__gte": bounds["min"]})
+        if "max" in bounds:
+            accounts = accounts.filter(**{f"{name}__lte": bounds["max"]})
+    return accounts
+
+
 def register() -> None:
+    criterion_register(SEGMENT_CRITERION, Criterion(clean=_clean_criterion, apply=_apply_criterion))
     catalogue.register_family(HIGHER, _maker(HIGHER, catalogue.HIGHER_IS_HEALTHIER))
     catalogue.register_family(LOWER, _maker(LOWER, catalogue.LOWER_IS_HEALTHIER))
     register_family_query(HIGHER, warehouse_values)
