@@ -34,10 +34,12 @@ from retain.health import definition, hooks
 from retain.health.choices import Band, PulseValue, ScorecardStatus
 from retain.health.defaults import FILES, default_scorecard_text
 from retain.health.measures import compute_measures
-from retain.health.models import HealthScore, Pulse, Scorecard
+from retain.health.models import HealthScore, Pulse, Scorecard, WarehouseMeasure
 from retain.health.scoring import HealthResult, explain_change, score
 from retain.health.scoring import Scorecard as Definition
 from retain.health.selectors import definition_of, scorecards_published, stored_result
+from retain.health.warehouse.kinds import HIGHER as WAREHOUSE_HIGHER
+from retain.health.warehouse.kinds import LOWER as WAREHOUSE_LOWER
 from retain.lib.dates import start_of_day
 from retain.lib.definitions import Problem
 from retain.lib.queries import MAX_IDS_IN_QUERY
@@ -88,6 +90,30 @@ def _clean_applies_to(workspace: Workspace, card: Definition, text: str, filenam
 
 
 @transaction.atomic
+def _check_warehouse_kinds(workspace: Workspace, card: Definition, text: str, filename: str) -> None:
+    """A warehouse kind must name a measure of this workspace, with the prefix of its direction: a
+    missing measure or a reversed direction would otherwise score as "missing" on every account."""
+    named = [
+        (f"groups[{i}].measures[{j}].kind" if card.grouped else f"measures[{j}].kind", measure.kind)
+        for i, group in enumerate(card.groups)
+        for j, measure in enumerate(group.measures)
+        if measure.kind.partition(".")[0] in (WAREHOUSE_HIGHER, WAREHOUSE_LOWER)
+    ]
+    if not named:
+        return
+    keys = {kind.partition(".")[2] for _, kind in named}
+    kinds = {m.key: m.kind for m in WarehouseMeasure.objects.filter(workspace=workspace, key__in=keys)}
+    problems = []
+    for path, kind in named:
+        key = kind.partition(".")[2]
+        if key not in kinds:
+            problems.append(Problem(path, f"no warehouse measure {key!r} in this workspace (Settings › Warehouse)"))
+        elif kinds[key] != kind:
+            problems.append(Problem(path, f"the measure {key!r} is scored as {kinds[key]} (its direction); not {kind}"))
+    if problems:
+        raise ValidationError({"definition": definition.located(text, problems, source=filename)})
+
+
 def scorecard_publish(
     *, workspace: Workspace, actor: Member | None, text: str, filename: str = "scorecard.yaml"
 ) -> Scorecard:
@@ -103,6 +129,7 @@ def scorecard_publish(
     except definition.DefinitionError as error:
         raise ValidationError({"definition": error.lines}) from None
     applies_to = _clean_applies_to(workspace, card, text, filename)
+    _check_warehouse_kinds(workspace, card, text, filename)
     versions = Scorecard.objects.select_for_update().filter(workspace=workspace, name=card.name)
     current = versions.filter(status=ScorecardStatus.PUBLISHED).first()
     if current is not None and current.definition == text:

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import psycopg
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from retain.accounts import services as account_services
@@ -279,6 +280,26 @@ def test_the_kind_s_direction_must_match_the_measure_s(
     WarehouseMeasure.objects.update(direction=WarehouseDirection.LOWER)
     found = compute_measures(workspace, None, D, kinds=["warehouse_low.seats_used"])
     assert found[accounts[0].pk]["warehouse_low.seats_used"] == 8
+
+
+def test_a_scorecard_naming_a_missing_or_reversed_warehouse_measure_is_refused_where_it_names_it(
+    workspace: Workspace, other_workspace: Workspace, accounts: list[Account], duck: str
+) -> None:
+    with pytest.raises(ValidationError) as missing:
+        services.scorecard_publish(workspace=workspace, actor=None, text=SEATS_CARD)
+    assert missing.value.message_dict["definition"] == [
+        "scorecard.yaml:5:3: measures[0].kind: no warehouse measure 'seats_used' in this workspace "
+        "(Settings › Warehouse)"
+    ]
+    measure(connect(other_workspace, duck), SEATS_SQL)  # another workspace's measure of that key does not count
+    with pytest.raises(ValidationError):
+        services.scorecard_publish(workspace=workspace, actor=None, text=SEATS_CARD)
+    measure(connect(workspace, duck), SEATS_SQL)
+    reversed_card = SEATS_CARD.replace("kind: warehouse.seats_used", "kind: warehouse_low.seats_used")
+    with pytest.raises(ValidationError) as reversed_:
+        services.scorecard_publish(workspace=workspace, actor=None, text=reversed_card)
+    assert "is scored as warehouse.seats_used (its direction); not warehouse_low.seats_used" in str(reversed_.value)
+    assert services.scorecard_publish(workspace=workspace, actor=None, text=SEATS_CARD).version == 1
 
 
 def test_an_unknown_kind_prefix_is_still_refused_by_scorecards() -> None:
