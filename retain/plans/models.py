@@ -72,7 +72,8 @@ class SuccessMetric(models.Model):
     start_value = models.DecimalField(max_digits=16, decimal_places=4, default=Decimal(0))
     current_value = models.DecimalField(max_digits=16, decimal_places=4, default=Decimal(0))
     target_value = models.DecimalField(max_digits=16, decimal_places=4)
-    measure_kind = models.CharField(max_length=40, blank=True)
+    # Room for a warehouse kind: "warehouse_low." and a key of up to 60 characters.
+    measure_kind = models.CharField(max_length=80, blank=True)
     current_as_of = models.DateField(null=True, blank=True)
 
     class Meta:

@@ -18,6 +18,9 @@ from retain.accounts.models import Account, Contact
 from retain.accounts.selectors import workspace_today
 from retain.health.catalogue import MEASURES
 from retain.health.measures import UnknownMeasure, compute_measures
+from retain.health.models import WarehouseMeasure
+from retain.health.warehouse.kinds import HIGHER as WAREHOUSE_HIGHER
+from retain.health.warehouse.kinds import LOWER as WAREHOUSE_LOWER
 from retain.journeys.models import Journey
 from retain.lib.columns import check_columns, check_value
 from retain.lib.tokens import new_token
@@ -101,9 +104,16 @@ def plan_item_rename(*, item: Goal | Objective, actor: Member | None, title: str
     return item
 
 
-def _check_kind(measure_kind: str) -> None:
+def _check_kind(measure_kind: str, workspace_id: int) -> None:
     if measure_kind and measure_kind not in MEASURES:
         raise ValidationError({"measure_kind": f"{measure_kind!r} is not a measure kind"})
+    prefix, _, key = measure_kind.partition(".")
+    if prefix in (WAREHOUSE_HIGHER, WAREHOUSE_LOWER):
+        found = WarehouseMeasure.objects.filter(workspace_id=workspace_id, key=key).first()
+        if found is None:
+            raise ValidationError({"measure_kind": f"no warehouse measure {key!r} in this workspace"})
+        if found.kind != measure_kind:
+            raise ValidationError({"measure_kind": f"the warehouse measure {key!r} is {found.kind}"})
 
 
 @transaction.atomic
@@ -118,7 +128,7 @@ def metric_add(
     current_value: Decimal | None = None,
     measure_kind: str = "",
 ) -> SuccessMetric:
-    _check_kind(measure_kind)
+    _check_kind(measure_kind, objective.goal.plan.workspace_id)
     metric = SuccessMetric(
         objective=objective,
         name=_title(name, "name"),

@@ -8,6 +8,7 @@ from django import forms
 
 from retain.accounts.models import Account
 from retain.health.catalogue import MEASURES
+from retain.health.models import WarehouseMeasure
 from retain.plans import services
 from retain.plans.choices import CommitmentStatus, LinkPurpose, PlanStatus
 from retain.plans.models import Objective, SuccessPlan
@@ -41,6 +42,10 @@ class MetricForm(forms.Form):
             (str(o.pk), f"{o.goal.title} › {o.title}") for o in objectives
         ]
         choices = [("", "Nothing: typed in")] + [(kind, m.name) for kind, m in sorted(MEASURES.items())]
+        if plan is not None:
+            # The workspace's warehouse measures (their kinds are data: health.warehouse.kinds).
+            warehouse = WarehouseMeasure.objects.filter(workspace_id=plan.workspace_id).order_by("name")
+            choices += [(m.kind, f"{m.name} (warehouse)") for m in warehouse]
         self.fields["measure_kind"].choices = choices  # type: ignore[attr-defined]  # Form.fields is typed as Field; this one is a choice field
 
 

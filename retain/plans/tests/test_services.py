@@ -268,3 +268,43 @@ def test_a_kind_nothing_computes_does_not_stop_the_other_metrics(
         del catalogue.MEASURES["plans_test_orphan"]
     logins.refresh_from_db()
     assert logins.current_value == D(2)
+
+
+def test_a_metric_bound_to_a_warehouse_measure_refreshes_from_it_and_must_name_one_of_the_workspace(
+    plan: SuccessPlan, carol: Member, account: Account
+) -> None:
+    from retain.health.models import WarehouseConnection, WarehouseMeasure, WarehouseValue
+
+    goal = services.goal_add(plan=plan, actor=carol, title="Goal")
+    objective = services.objective_add(goal=goal, actor=carol, title="Objective")
+    add = {"objective": objective, "actor": carol, "name": "Seats", "start_value": D(0), "target_value": D(20)}
+    with pytest.raises(ValidationError) as missing:
+        services.metric_add(**add, measure_kind="warehouse.seats_used")
+    assert missing.value.message_dict["measure_kind"] == ["no warehouse measure 'seats_used' in this workspace"]
+    lake = WarehouseConnection.objects.create(workspace=plan.workspace, name="Lake", url="duckdb:////srv/l.duckdb")
+    measure = WarehouseMeasure.objects.create(
+        workspace=plan.workspace, connection=lake, key="seats_used", name="Seats used", sql="SELECT 1"
+    )
+    with pytest.raises(ValidationError) as reversed_:
+        services.metric_add(**add, measure_kind="warehouse_low.seats_used")
+    assert "is warehouse.seats_used" in reversed_.value.message_dict["measure_kind"][0]
+    metric = services.metric_add(**add, measure_kind="warehouse.seats_used")
+    today = workspace_today(plan.workspace)
+    WarehouseValue.objects.create(workspace=plan.workspace, measure=measure, account=account, day=today, value=12.0)
+    services.metrics_refresh(workspace=plan.workspace, day=today)
+    metric.refresh_from_db()
+    assert metric.current_value == D(12)
+
+
+def test_the_metric_form_offers_the_workspace_s_warehouse_measures_only(
+    plan: SuccessPlan, other_workspace: object
+) -> None:
+    from retain.health.models import WarehouseConnection, WarehouseMeasure
+    from retain.web.forms_plans import MetricForm
+
+    for workspace, key in ((plan.workspace, "seats_used"), (other_workspace, "their_secret")):
+        lake = WarehouseConnection.objects.create(workspace=workspace, name="Lake", url="duckdb:////srv/l.duckdb")
+        WarehouseMeasure.objects.create(workspace=workspace, connection=lake, key=key, name=key, sql="SELECT 1")
+    choices = dict(MetricForm(plan=plan).fields["measure_kind"].choices)  # type: ignore[attr-defined]  # a choice field
+    assert choices["warehouse.seats_used"] == "seats_used (warehouse)"
+    assert "warehouse.their_secret" not in choices
