@@ -14,8 +14,8 @@ from retain.accounts.models import Account, Contact
 from retain.accounts.selectors import workspace_today
 from retain.health import catalogue
 from retain.plans import selectors, services
-from retain.plans.models import Commitment, PlanEvent, SuccessPlan
-from retain.tenancy.models import Member
+from retain.plans.models import Commitment, PlanEvent, SuccessMetric, SuccessPlan
+from retain.tenancy.models import Member, Workspace
 from retain.usage.models import DailyAccountUsage
 
 pytestmark = pytest.mark.django_db
@@ -277,18 +277,23 @@ def test_a_metric_bound_to_a_warehouse_measure_refreshes_from_it_and_must_name_o
 
     goal = services.goal_add(plan=plan, actor=carol, title="Goal")
     objective = services.objective_add(goal=goal, actor=carol, title="Objective")
-    add = {"objective": objective, "actor": carol, "name": "Seats", "start_value": D(0), "target_value": D(20)}
+
+    def add(kind: str) -> SuccessMetric:
+        return services.metric_add(
+            objective=objective, actor=carol, name="Seats", start_value=D(0), target_value=D(20), measure_kind=kind
+        )
+
     with pytest.raises(ValidationError) as missing:
-        services.metric_add(**add, measure_kind="warehouse.seats_used")
+        add("warehouse.seats_used")
     assert missing.value.message_dict["measure_kind"] == ["no warehouse measure 'seats_used' in this workspace"]
     lake = WarehouseConnection.objects.create(workspace=plan.workspace, name="Lake", url="duckdb:////srv/l.duckdb")
     measure = WarehouseMeasure.objects.create(
         workspace=plan.workspace, connection=lake, key="seats_used", name="Seats used", sql="SELECT 1"
     )
     with pytest.raises(ValidationError) as reversed_:
-        services.metric_add(**add, measure_kind="warehouse_low.seats_used")
+        add("warehouse_low.seats_used")
     assert "is warehouse.seats_used" in reversed_.value.message_dict["measure_kind"][0]
-    metric = services.metric_add(**add, measure_kind="warehouse.seats_used")
+    metric = add("warehouse.seats_used")
     today = workspace_today(plan.workspace)
     WarehouseValue.objects.create(workspace=plan.workspace, measure=measure, account=account, day=today, value=12.0)
     services.metrics_refresh(workspace=plan.workspace, day=today)
@@ -297,7 +302,7 @@ def test_a_metric_bound_to_a_warehouse_measure_refreshes_from_it_and_must_name_o
 
 
 def test_the_metric_form_offers_the_workspace_s_warehouse_measures_only(
-    plan: SuccessPlan, other_workspace: object
+    plan: SuccessPlan, other_workspace: Workspace
 ) -> None:
     from retain.health.models import WarehouseConnection, WarehouseMeasure
     from retain.web.forms_plans import MetricForm
