@@ -138,7 +138,7 @@ class Command(BaseCommand):
 
     def _report(self, run: ImportRun, filename: str, allow_partial: bool) -> None:
         if run.kind in STREAM_KINDS:
-            self._report_stream(run, filename)
+            self._report_stream(run)
             return
         for line in run_problems(run):
             self.stderr.write(line)
@@ -152,8 +152,9 @@ class Command(BaseCommand):
             count = len(run.errors)
             raise CommandError(f"{filename}: refused, {count} problem{'' if count == 1 else 's'}; nothing was written")
 
-    def _report_stream(self, run: ImportRun, filename: str) -> None:
+    def _report_stream(self, run: ImportRun) -> None:
         """Rows read, accepted, duplicates and rejected (with the first reasons), then what followed."""
+        filename = run.filename
         problems = run_problems(run)
         if run.status == ImportStatus.REFUSED and len(problems) == 1 and not run.rows_total:
             raise CommandError(problems[0])  # the file as a whole: one line says it
