@@ -80,7 +80,7 @@ def test_an_upload_is_stored_then_a_worker_imports_and_folds_it(workspace: Works
     assert "hx-trigger" not in fragment
     assert "4 in the file: 2 accepted, 1 duplicates, 1 rejected" in fragment
     assert "Folded 2 events into the daily usage of 1 account" in fragment
-    assert "Rejected rows: the first 1 reasons" in fragment
+    assert "<h2>Rejected rows</h2>" in fragment
     assert "type &#x27;identify&#x27;: history import takes track, page and screen" in fragment
     assert not (import_dir() / run.stored_file).exists()
 
@@ -101,7 +101,8 @@ def test_the_progress_shows_rows_read_and_the_counts_so_far(workspace: Workspace
     )
     fragment = login(mark).get(url("import-progress", run.pk)).content.decode()
     assert "5000 of 20000 rows read (25%): 4990 accepted, 7 duplicates, 3 rejected" in fragment
-    assert '<td data-label="Line">12</td>' in fragment and 'hx-trigger="every 1s"' in fragment
+    assert "Rejected rows: the first 1 of 3" in fragment and '<td data-label="Line">12</td>' in fragment
+    assert 'hx-trigger="every 1s"' in fragment
 
 
 def test_a_broken_file_is_refused_with_its_line_and_column(workspace: Workspace, mark: Member) -> None:
