@@ -6,19 +6,14 @@ The in-process crash tests (a chunk that never commits, a chunk written twice) a
 
 from __future__ import annotations
 
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from retain.accounts.tests.test_import_background import _progress
+from retain.accounts.tests.test_import_background import kill_worker_mid_import
 from retain.tests.processes import migrated_data_dir
-from retain.usage.tests.test_faults import READY_WITHIN, _env, _retain
+from retain.usage.tests.test_faults import _env, _retain
 
 pytestmark = [pytest.mark.embedded, pytest.mark.timeout(600)]
 
@@ -37,7 +32,6 @@ with path.open('rb') as source:
     run = import_enqueue(workspace=ws, actor=None, kind='history', filename=path.name, source=source, dispatch=False)
 print(run.pk)
 """
-WORKER = "from retain.accounts.imports.background import import_process; import_process({run}, chunk={chunk})"
 
 
 def _history(path: Path) -> None:
@@ -60,24 +54,7 @@ def test_a_history_worker_killed_with_sigkill_is_resumed_and_stores_every_row_on
     history = tmp_path / "history.csv"
     _history(history)
     run_id = int(_retain(env, "shell", "-c", SETUP.replace("HISTORY", str(history))).strip().splitlines()[-1])
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "retain.cli", "shell", "-c", WORKER.format(run=run_id, chunk=CHUNK)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + READY_WITHIN
-    try:
-        while _progress(database, run_id)[1] < 10 * CHUNK:  # a few chunks committed, most still to go
-            assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
-            assert time.monotonic() < deadline, "the worker never committed its first chunks"
-            time.sleep(0.01)
-        os.killpg(worker.pid, signal.SIGKILL)
-    finally:
-        worker.wait(timeout=60)
-    status, done_at_kill = _progress(database, run_id)
-    assert status == "running" and done_at_kill < ROWS, "the import finished before the kill: no crash tested"
+    done_at_kill = kill_worker_mid_import(env, database, run_id, chunk=CHUNK, rows=ROWS)
     with sqlite3.connect(database) as db:
         (stored,) = db.execute("SELECT count(*) FROM usage_event").fetchone()
     assert stored == done_at_kill  # exactly the committed chunks: the one being written rolled back
