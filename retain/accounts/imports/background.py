@@ -1,4 +1,4 @@
-"""CSV imports as background jobs: the upload is stored, a worker writes it in checkpointed chunks.
+"""Imports as background jobs: the upload is stored, a worker writes it in checkpointed chunks.
 
     import_enqueue   the web request (or the CLI): store the file under DATA_DIR/imports, create the
                      ImportRun (status queued) and hand its id to a worker once the row is committed
@@ -301,7 +301,7 @@ def _stream_process(run_id: int, *, chunk: int, progress: Progress | None, wait:
             f"another {importer.noun} import into workspace {run.workspace.slug!r} is running ({exc}); "
             "nothing was written: import again once it has finished"
         )
-        if not wait:
+        if not wait and run.status == ImportStatus.QUEUED and not run.rows_done:
             return _finish(run, ImportStatus.REFUSED, errors=[Problem(0, "", message).as_dict()])
         # Left queued: the sweep hands it out again once STALE_AFTER has passed since now.
         log.info("import %s waits: %s", run.pk, message)

@@ -320,3 +320,31 @@ def test_a_second_import_into_the_same_workspace_meanwhile_is_refused_with_a_cle
     assert not UsageEvent.objects.filter(workspace=workspace).exists()
     call_command("import", "events", str(path), workspace=workspace.slug, stdout=io.StringIO())
     assert UsageEvent.objects.filter(workspace=workspace).count() == 1
+
+
+def test_resuming_while_another_import_holds_the_workspace_leaves_the_run_as_it_was(
+    tmp_path: Path, workspace: Workspace, initech: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("one process cannot contend with itself for an advisory lock")
+    run = enqueue(workspace, history_csv(tmp_path / "events.csv", 8))
+    real_store = history.events_store
+
+    def dying_store(**kwargs: Any) -> history.Stored:
+        if UsageEvent.objects.exists():
+            raise WorkerDied
+        return real_store(**kwargs)
+
+    monkeypatch.setattr(history, "events_store", dying_store)
+    with pytest.raises(WorkerDied):
+        import_process(run.pk, chunk=3)
+    monkeypatch.setattr(history, "events_store", real_store)
+    with exclusive(f"import-events-{workspace.pk}"), pytest.raises(CommandError) as refused:
+        call_command("import", "resume", str(run.pk), workspace=workspace.slug, stdout=io.StringIO())
+    assert str(refused.value).startswith(f"import {run.pk} was not resumed: another import into workspace 'acme'")
+    run.refresh_from_db()
+    assert (run.status, run.rows_done, run.rows_created) == (ImportStatus.RUNNING, 3, 3)
+    call_command("import", "resume", str(run.pk), workspace=workspace.slug, stdout=io.StringIO())
+    run.refresh_from_db()
+    assert (run.status, run.rows_done, run.rows_created) == (ImportStatus.APPLIED, 8, 8)
+    assert UsageEvent.objects.count() == 8

@@ -113,6 +113,12 @@ class Command(BaseCommand):
             # workspace says so, instead of leaving a run queued behind the user's back.
             import_process(run.pk, progress=advance, wait_if_busy=False)
         run.refresh_from_db()
+        if run.in_progress:
+            # A run begun already that another process holds (its lock, or its row): left as it is.
+            raise CommandError(
+                f"import {run.pk} was not resumed: another import into workspace {run.workspace.slug!r} "
+                "or another worker is running; resume it once that has finished"
+            )
         return run
 
     def _follow(self, run: ImportRun) -> ImportRun:
