@@ -269,6 +269,20 @@ def _write(sql: str, rows: list[tuple[Any, ...]]) -> None:
         cursor.executemany(sql, rows)
 
 
+def rollup_rows(
+    workspace_id: int, account_id: int, plan: DayPlan
+) -> tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """A planned day's rollup rows, as the fold of its events writes them: the account's (workspace,
+    account, day, events, active users, logins, tickets created, tickets solved, key events), and
+    (workspace, account, user or feature, day, events) per user and per feature."""
+    n_users = len(plan.users)
+    account_row = (workspace_id, account_id, plan.day, plan.events, n_users, n_users,
+                   plan.tickets_created, plan.tickets_solved, "{}")  # fmt: skip
+    users = [(workspace_id, account_id, user, plan.day, n) for user, n in plan.users.items()]
+    features = [(workspace_id, account_id, name, plan.day, n) for name, n in plan.features.items()]
+    return account_row, users, features
+
+
 def _write_rollups(workspace_id: int, account_ids: list[int], days: Callable[[int], Iterator[DayPlan]]) -> int:
     """The planned days straight into the three rollup tables; returns the events they stand for."""
     accounts_sql = (
@@ -290,11 +304,10 @@ def _write_rollups(workspace_id: int, account_ids: list[int], days: Callable[[in
 
     for index, account_id in enumerate(account_ids):
         for plan in days(index):
-            n_users = len(plan.users)
-            batch["a"].append((workspace_id, account_id, plan.day, plan.events, n_users, n_users,
-                               plan.tickets_created, plan.tickets_solved, "{}"))  # fmt: skip
-            batch["u"].extend((workspace_id, account_id, user, plan.day, n) for user, n in plan.users.items())
-            batch["f"].extend((workspace_id, account_id, name, plan.day, n) for name, n in plan.features.items())
+            account_row, user_rows, feature_rows = rollup_rows(workspace_id, account_id, plan)
+            batch["a"].append(account_row)
+            batch["u"].extend(user_rows)
+            batch["f"].extend(feature_rows)
             total += plan.events
         if len(batch["u"]) > 20_000:
             flush()
@@ -306,22 +319,27 @@ def event_rows(account_ids: list[int], days: Callable[[int], Iterator[DayPlan]])
     """The planned days as raw track events, one (message_id, name, user_id, group_id, account_id,
     timestamp) tuple each: every active user's first event of a day is a login, then tickets, then
     feature use, a second apart from 08:00 UTC."""
+    for index, account_id in enumerate(account_ids):
+        for plan in days(index):
+            yield from day_events(index, account_id, plan)
+
+
+def day_events(index: int, account_id: int, plan: DayPlan) -> Iterator[tuple[Any, ...]]:
+    """One planned day of one account as raw track events (see `event_rows`)."""
     from retain.usage.vocabulary import LOGIN, TICKET_CREATED, TICKET_SOLVED
 
-    for index, account_id in enumerate(account_ids):
-        group = f"bench-{index}"
-        for plan in days(index):
-            start = dt.datetime.combine(plan.day, dt.time(8), tzinfo=dt.UTC)
-            names = [TICKET_CREATED] * plan.tickets_created + [TICKET_SOLVED] * plan.tickets_solved
-            for name, n in plan.features.items():
-                names.extend([name] * n)
-            slots = list(plan.users)  # every active user's first event: a login
-            for user, n in plan.users.items():
-                slots.extend([user] * (n - 1))
-            names = [LOGIN] * len(plan.users) + names
-            for position, (user, name) in enumerate(zip(slots, names, strict=True)):
-                yield (f"{account_id}-{plan.day}-{position}", name, user, group, account_id,
-                       start + dt.timedelta(seconds=position))  # fmt: skip
+    group = f"bench-{index}"
+    start = dt.datetime.combine(plan.day, dt.time(8), tzinfo=dt.UTC)
+    names = [TICKET_CREATED] * plan.tickets_created + [TICKET_SOLVED] * plan.tickets_solved
+    for name, n in plan.features.items():
+        names.extend([name] * n)
+    slots = list(plan.users)  # every active user's first event: a login
+    for user, n in plan.users.items():
+        slots.extend([user] * (n - 1))
+    names = [LOGIN] * len(plan.users) + names
+    for position, (user, name) in enumerate(zip(slots, names, strict=True)):
+        yield (f"{account_id}-{plan.day}-{position}", name, user, group, account_id,
+               start + dt.timedelta(seconds=position))  # fmt: skip
 
 
 def _write_events(workspace_id: int, account_ids: list[int], days: Callable[[int], Iterator[DayPlan]]) -> int:
