@@ -33,11 +33,12 @@ def test_too_short_a_history_is_refused_before_anything_is_created() -> None:
         call_command("bench", "scale", "--days", "20", stdout=io.StringIO())
 
 
-def test_a_probe_lags_until_the_first_fold_run_that_ended_after_it_past_its_event() -> None:
+def test_a_probe_lags_until_the_first_fold_run_past_its_event() -> None:
     samples = [(10.0, 100), (11.0, 150), (12.0, 150), (13.0, 200)]
     # (ended at, watermark, events folded): the run ending at 11.5 is past 150 but not 200.
     runs = [(10.2, 90, 5), (11.5, 160, 70), (12.1, 160, 0), (14.0, 205, 45)]
-    assert fold_lags(samples, runs, since=90) == pytest.approx([1.5, 0.5, 0.1, 1.0])
+    # The third sample's event was folded at 11.5 already: no lag at 12.0.
+    assert fold_lags(samples, runs, since=90) == pytest.approx([1.5, 0.5, 0.0, 1.0])
     # A sample at or below the starting id is not an ingest-time event.
     assert fold_lags([(9.0, 90)], runs, since=90) == []
 
