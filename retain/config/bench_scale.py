@@ -619,6 +619,9 @@ def report(figures: dict[str, Any]) -> list[str]:
         raw = f"; raw {figures[reference[0]]} ({reference[1]})" if reference else ""
         verdict = "met" if figures["checks"][name] else "NOT MET"
         lines.append(f"{name}={figures[name]} (target {how} {target}: {why}) {verdict}{raw}")
+    shown = {*FIGURES, *(reference for reference, _ in REFERENCES.values()), "checks", "copy_rows"}
+    details = " ".join(f"{name}={value}" for name, value in figures.items() if name not in shown)
+    lines.append(f"Also: {details} copy_rows={json.dumps(figures.get('copy_rows', {}), separators=(',', ':'))}")
     lines.append(
         f"Checked: health scores equal to the raw reference on {figures.get('checked', 'a sample of')} accounts, the "
         f"same enrolments both ways, every acknowledged event stored and folded, {figures['list_requests']} list "
