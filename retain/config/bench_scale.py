@@ -353,7 +353,6 @@ class FoldLoop(threading.Thread):
         self.workspace = workspace
         self.stop = threading.Event()
         self.runs: list[tuple[float, int, int]] = []  # (ended at, watermark, events folded)
-        self.busy = 0.0  # seconds spent in runs that folded something
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -363,11 +362,8 @@ class FoldLoop(threading.Thread):
 
         try:
             while not self.stop.is_set():
-                began = time.monotonic()
                 result = fold_workspace(self.workspace)
                 self.runs.append((time.monotonic(), result.watermark, result.events_folded))
-                if result.events_folded:
-                    self.busy += self.runs[-1][0] - began
                 if not result.events_folded:
                     self.stop.wait(0.2)
         except BaseException as exc:  # reported by the caller
@@ -492,8 +488,6 @@ def sustained_ingest(
         "ingest_events": loaded.accepted,
         "ingest_p99_ms": round(loaded.p99_ms, 1),
         "fold_runs": len(fold.runs),
-        # The fold's own rate: events folded per second of fold runs (re-scores of the touched accounts included).
-        "fold_events_per_s": round(folded / fold.busy) if fold.busy else 0,
         "fold_lag_p50_s": round(statistics.median(lags), 2),
         "fold_lag_p95_s": round(lags[max(0, round(len(lags) * 0.95) - 1)], 2),
         "fold_lag_max_s": round(lags[-1], 2),
