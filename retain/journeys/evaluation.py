@@ -191,6 +191,14 @@ def reads_a_window(criteria: dict[str, Any]) -> bool:
     return False
 
 
+def reads_a_goal(criteria: dict[str, Any]) -> bool:
+    """True when a data milestone's criteria compare a to-date measure with the success plan's goal."""
+    return any(
+        (parsed := measured.measure_attr(attr)) is not None and parsed[1] == "goal_pct"
+        for attr in parse(criteria).attrs()
+    )
+
+
 def _completion_day(condition: Condition, usage: _Usage, today: dt.date) -> dt.date:
     days: list[dt.date] = []
     for attr in condition.attrs():

@@ -56,7 +56,7 @@ WORDS = {
     "sales_28d": "sales",
     "lead_to_sale_28d": "lead-to-sale rate",
     "leads_to_date": "leads to date",
-    "sales_to_date": "sales to date",
+    "sales_to_date": "new sales to date",
 }
 
 
@@ -179,7 +179,5 @@ def read_goal(
     detail: dict[str, object] = {"to_date": to_date, "goal": goal, "to": today.isoformat()}
     if value is None:
         return Reading(None, f"{WORDS[measure]}: {reason}", detail)
-    words = (
-        f"{goal_name} {value:.0f}% of the goal: {_number(to_date)} since {started_on} against a goal of {_number(goal)}"
-    )
+    words = f"{WORDS[measure]} {_number(to_date)} = {value:.0f}% of the goal of {_number(goal)} (since {started_on})"
     return Reading(value, words, detail)
