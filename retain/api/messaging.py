@@ -42,7 +42,6 @@ class OutboundMessageSerializer(serializers.ModelSerializer):  # type: ignore[ty
         ]  # fmt: skip
         read_only_fields = fields
 
-
     @extend_schema_field(OpenApiTypes.STR)
     def get_body(self, message: OutboundMessage) -> str:
         return body_for_members(message)

@@ -172,7 +172,7 @@ def read_goal(
     measure: str, daily: dict[str, dict[dt.date, int]], started_on: dt.date, today: dt.date, goal: float | None
 ) -> Reading:
     """`measures.<measure>.goal_pct` on `today`: the count since the journey started against the goal."""
-    event, goal_name = GOAL_MEASURES[measure]
+    event, _goal_name = GOAL_MEASURES[measure]
     counts = daily.get(event, {})
     to_date = float(sum(n for day, n in counts.items() if started_on <= day <= today)) if counts else None
     value, reason = goal_share(to_date, goal)

@@ -31,7 +31,7 @@ from retain.demo.generator.activity import CONVERSION_RATE, LEADS_RECUR_AFTER_DA
 from retain.demo.generator.context import DemoContext
 from retain.demo.generator.world import AccountPlan
 from retain.journeys.choices import BarrierKind, BarrierState, MilestoneKind, MilestoneStatus
-from retain.journeys.evaluation import reads_a_window, reads_a_goal, status_of
+from retain.journeys.evaluation import reads_a_goal, reads_a_window, status_of
 from retain.journeys.models import Barrier, Journey, MilestoneProgress
 from retain.journeys.services import (
     journeys_advance,
@@ -310,23 +310,21 @@ def _evaluate(ctx: DemoContext, journeys: list[Journey], rows: list[MilestonePro
     A milestone whose criteria read a window (a month of stats, leads in the last 14 days) completes
     on the day it is evaluated, so the replay covers the accounts with such a milestone open, from two
     weeks before it is due until EVALUATE_WEEKS after (its day is at most two weeks late). Achievement
-    (leads and sales to date against the plan's goals) may be reached any time in the year, so it is
-    replayed until today; the success plans with those goals are written before the replay. Milestones
+    (leads and sales to date against the plan's goals) is dated by the engine on the day the goals'
+    share was reached, so today's run is enough for it; the success plans with those goals are written
+    before the evaluation. Milestones
     that read when key events were first seen get their day from the rollups whenever they are
     evaluated, so today's run is enough for them.
     """
-    # (template, key): how many days after its due day the replay keeps evaluating it.
     windowed = {
-        (journey.template_id, m["key"]): (ctx.today - journey.started_on).days
-        if reads_a_goal(m["criteria"])
-        else 7 * EVALUATE_WEEKS
+        (journey.template_id, m["key"])
         for journey in journeys
         for m in journey.template.milestones
         if m["kind"] == MilestoneKind.DATA and reads_a_window(m["criteria"])
     }
     template_of = {journey.pk: journey.template_id for journey in journeys}
     open_rows = {
-        p.pk: (p.account_id, p.due_on, windowed[(template_of[p.journey_id], p.key)])
+        p.pk: (p.account_id, p.due_on)
         for p in rows
         if p.completed_on is None and (template_of[p.journey_id], p.key) in windowed
     }
@@ -334,7 +332,11 @@ def _evaluate(ctx: DemoContext, journeys: list[Journey], rows: list[MilestonePro
     day = ctx.world.window_start + dt.timedelta(days=HISTORY_MARGIN_DAYS)
     while day < ctx.today and open_rows:
         live = sorted(
-            {account_id for account_id, due_on, after in open_rows.values() if -14 <= (day - due_on).days <= after}
+            {
+                account_id
+                for account_id, due_on in open_rows.values()
+                if -14 <= (day - due_on).days <= 7 * EVALUATE_WEEKS
+            }
         )
         if live:
             result = journeys_advance(workspace=ctx.ws, account_ids=live, today=day)

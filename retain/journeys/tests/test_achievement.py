@@ -81,10 +81,10 @@ def test_the_default_critical_paths_achievement_is_measured_against_both_goals()
 
 def test_achievement_completes_from_the_plans_goals_with_both_numbers_as_evidence(critical: Account) -> None:
     _goals(critical, leads=400, sales=40)
-    _pipeline(critical, leads=212, sales=21)
+    _pipeline(critical, leads=212, sales=21, days=1)  # a CRM import of the year so far, on one day
     journeys_advance(workspace=critical.workspace, account_ids=[critical.pk], today=TODAY)
     progress = _achievement(critical)
-    assert progress.completed_on == TODAY
+    assert progress.completed_on == START
     assert progress.status == "done"
     summary = progress.evidence["summary"]
     assert "leads to date 212 = 53% of the goal of 400 (since 2026-03-02)" in summary
@@ -113,7 +113,7 @@ def test_the_account_page_shows_achievement_reached_with_the_effort_it_took(
     critical: Account, carol: Member, client: Client
 ) -> None:
     _goals(critical, leads=400, sales=40)
-    _pipeline(critical, leads=212, sales=21)
+    _pipeline(critical, leads=212, sales=21, days=1)
     journeys_advance(workspace=critical.workspace, account_ids=[critical.pk], today=TODAY)
     assert client.login(username=carol.user.get_username(), password=PASSWORD)
     page = client.get(reverse("account", args=[critical.workspace.slug, critical.pk])).content.decode()
@@ -181,7 +181,8 @@ def test_open_journeys_on_the_old_checklist_move_to_the_measured_achievement(wor
     _goals(open_one, leads=100, sales=10)
     _pipeline(open_one, leads=60, sales=6)
     journeys_advance(workspace=workspace, today=TODAY)
-    assert _achievement(open_one).completed_on == TODAY
+    assert _achievement(open_one).completed_on is not None
+    assert "leads to date 50 = 50% of the goal of 100" in _achievement(open_one).evidence["summary"]
     assert _achievement(ticked).completed_on == START + dt.timedelta(weeks=11)
 
 
@@ -193,3 +194,17 @@ def test_a_workspace_that_changed_its_achievement_keeps_it(workspace: Workspace)
     templates = JourneyTemplate.objects.filter(workspace=workspace, key="critical-path")
     assert templates.count() == 1
     assert templates.get().milestone("achievement")["items"] == ["Sponsor signed the goal review"]
+
+
+def test_an_evaluation_that_comes_late_dates_achievement_on_the_day_the_goals_share_was_reached(
+    critical: Account,
+) -> None:
+    _goals(critical, leads=400, sales=40)
+    _pipeline(critical, leads=400, sales=40, days=100)  # 4 leads a day; a sale on each of the first 40 days
+    journeys_advance(workspace=critical.workspace, account_ids=[critical.pk], today=TODAY)
+    progress = _achievement(critical)
+    # 200 leads (50%) on the 50th day; the 20 sales came earlier: reached on day 50, before it was due.
+    reached = START + dt.timedelta(days=49)
+    assert progress.completed_on == reached and progress.status == "done"
+    assert "leads to date 200 = 50% of the goal of 400 (since 2026-03-02)" in progress.evidence["summary"]
+    assert "new sales to date 40 = 100% of the goal of 40" in progress.evidence["summary"]

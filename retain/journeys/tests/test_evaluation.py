@@ -250,4 +250,4 @@ def test_milestones_reading_a_window_complete_on_the_evaluation_day() -> None:
     from retain.journeys.evaluation import reads_a_window
 
     reading = {m["key"] for m in CRITICAL_PATH["milestones"] if m["kind"] == "data" and reads_a_window(m["criteria"])}
-    assert reading == {"active", "progress", "initial-value", "achievement"}
+    assert reading == {"active", "progress", "initial-value"}
