@@ -204,10 +204,11 @@ def test_achievement_is_reached_by_evaluation_against_the_plans_goals_or_says_wh
     reached = [p for p in measured_from_start if p.completed_on is not None]
     assert reached, "no account reached Achievement from its usage"
     for progress in reached:
+        assert progress.completed_on is not None
         assert set(progress.evidence["measures"]) == set(ACHIEVED)
         assert all(progress.evidence["measures"][attr]["value"] >= 50 for attr in ACHIEVED)
         assert "leads to date" in progress.evidence["summary"] and "new sales to date" in progress.evidence["summary"]
-        assert progress.journey.started_on < progress.completed_on <= TODAY
+        assert progress.journey.started_on <= progress.completed_on <= TODAY
         plan = plans[progress.account_id]
         assert plan.churned_on is None or progress.completed_on < plan.churned_on
     assert TimelineEntry.objects.filter(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.apps import apps as django_apps
@@ -123,7 +124,7 @@ def test_the_account_page_shows_achievement_reached_with_the_effort_it_took(
 
 # Workspaces that had the old checklist Achievement ----------------------------------------------------
 
-OLD_ACHIEVEMENT = {
+OLD_ACHIEVEMENT: dict[str, Any] = {
     "key": "achievement",
     "name": "Achievement",
     "target_week": 12,
