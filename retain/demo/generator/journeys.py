@@ -11,7 +11,10 @@ accounts so it can be counted; some milestones done late had one, now resolved.
 
 Strategic and enterprise accounts get success plans: a vision, goals with objectives and key success
 metrics (some bound to usage measures, filled by the real `metrics_refresh`) and commitments on both
-sides. Every account that started in the last 90 days gets its 30/60/90-day plan from
+sides. Each carries the year's lead goal and new-sales goal (from the account's size and an ambition
+of its own), which the critical path's measured Achievement reads; the usage steps generate the
+leads and the sales (`Lead Converted`), so who reached it, who is on the way and who is behind comes
+from the evaluation, as anywhere else. Every account that started in the last 90 days gets its 30/60/90-day plan from
 `onboarding_plan_generate`, as a new customer does when its journey starts.
 """
 
@@ -148,7 +151,7 @@ def _leads_and_sales(ctx: DemoContext, plans: list[AccountPlan]) -> dict[tuple[i
     ).values_list("account_id", "day", "key_events")
     found: Counter[tuple[int, str]] = Counter()
     for account_id, day, key_events in rows.iterator(chunk_size=5000):
-        if day >= since[account_id] and day <= ctx.today:
+        if since[account_id] <= day <= ctx.today:
             for event in PIPELINE_UNITS.values():
                 found[(account_id, event)] += int((key_events or {}).get(event, 0))
     return dict(found)
@@ -309,12 +312,11 @@ def _evaluate(ctx: DemoContext, journeys: list[Journey], rows: list[MilestonePro
 
     A milestone whose criteria read a window (a month of stats, leads in the last 14 days) completes
     on the day it is evaluated, so the replay covers the accounts with such a milestone open, from two
-    weeks before it is due until EVALUATE_WEEKS after (its day is at most two weeks late). Achievement
-    (leads and sales to date against the plan's goals) is dated by the engine on the day the goals'
-    share was reached, so today's run is enough for it; the success plans with those goals are written
-    before the evaluation. Milestones
+    weeks before it is due until EVALUATE_WEEKS after (its day is at most two weeks late). Milestones
     that read when key events were first seen get their day from the rollups whenever they are
-    evaluated, so today's run is enough for them.
+    evaluated, and Achievement (leads and sales to date against the success plan's goals) is dated on
+    the day the goals' share was reached, so today's run is enough for both; the plans with those goals
+    are written before the evaluation.
     """
     windowed = {
         (journey.template_id, m["key"])
@@ -469,7 +471,7 @@ def _plans(ctx: DemoContext, people: _People) -> tuple[int, int]:
             specs.append((plan, objective, spec))
     Objective.objects.bulk_create(objectives, batch_size=BATCH)
     metrics = []
-    counted = _leads_and_sales(ctx, [plan for plan in chosen])
+    counted = _leads_and_sales(ctx, chosen)
     for plan, objective, (_, name, unit, kind, start, target) in specs:
         rng = ctx.rng("journeys", "metric", plan.external_id, name)
         # A typed-in metric moves from its start towards its target as far as the account engages; the
