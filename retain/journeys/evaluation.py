@@ -8,7 +8,8 @@ holds only the attributes its template's conditions read (see journeys.templates
 Statuses, as of the evaluation day D:
 
 - done: completed on or before the due date; done late: completed after it.
-- not started: not done, not yet due, and nothing moved on it (no tick, no key event it reads).
+- not started: not done, not yet due, and nothing moved on it (no tick, no key event it reads, no
+  lead or sale counted towards a goal it reads).
 - on track: not done, not yet due, and something moved on it.
 - behind: past due by at most STUCK_AFTER_DAYS (14) days.
 - stuck: past due by more than 14 days, or past due with its last progress more than
@@ -385,6 +386,13 @@ def evaluate(*, workspace: Workspace, today: dt.date, account_ids: Iterable[int]
                 usage.first_seen[n]
                 for a in condition.attrs()
                 if (p := event_attr(a)) and (n := p[0]) in usage.first_seen
+            ]
+            # A goal share moves with every lead or sale: the last one since the journey started.
+            read += [
+                max(days)
+                for a in condition.attrs()
+                if _goal_attr(a)
+                and (days := [d for d in usage.daily.get(measured.GOAL_MEASURES[a.split(".")[1]][0], {}) if d <= today])
             ]
             if read:
                 progress.last_progress_on = max(read)

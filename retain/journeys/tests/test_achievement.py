@@ -209,3 +209,13 @@ def test_an_evaluation_that_comes_late_dates_achievement_on_the_day_the_goals_sh
     assert progress.completed_on == reached and progress.status == "done"
     assert "leads to date 200 = 50% of the goal of 400 (since 2026-03-02)" in progress.evidence["summary"]
     assert "new sales to date 40 = 100% of the goal of 40" in progress.evidence["summary"]
+
+
+def test_leads_coming_in_put_achievement_on_track_and_their_stopping_makes_it_stuck(critical: Account) -> None:
+    _goals(critical, leads=400, sales=40)
+    _pipeline(critical, leads=40, sales=4, days=40)  # a lead a day for 40 days, then nothing
+    journeys_advance(workspace=critical.workspace, account_ids=[critical.pk], today=START + dt.timedelta(days=45))
+    progress = _achievement(critical)
+    assert (progress.status, progress.last_progress_on) == ("on_track", START + dt.timedelta(days=39))
+    journeys_advance(workspace=critical.workspace, account_ids=[critical.pk], today=TODAY + dt.timedelta(days=1))
+    assert _achievement(critical).status == "stuck"  # past due, and no lead for months
