@@ -82,11 +82,11 @@ def build_usage_history(ctx: DemoContext) -> str:
     rows = events = 0
     for plan in ctx.world.accounts:
         start = max(plan.customer_since, ctx.world.window_start)
-        rng = ctx.rng("history", plan.index)
+        rng, sales_rng = ctx.rng("history", plan.index), ctx.rng("sales history", plan.index)
         milestones = milestone_schedule(plan, ctx.rng("milestones", plan.index), ctx.today)
         account_id = ctx.accounts[plan.external_id].pk
         for day in _days(start, end):
-            activity = account_day(plan, day, rng, milestones)
+            activity = account_day(plan, day, rng, milestones, sales_rng)
             if not activity.users:
                 continue
             rows += 1
@@ -152,12 +152,12 @@ def build_recent_usage(ctx: DemoContext) -> str:
     days = _days(raw_start(ctx), ctx.today)
     opens = {day: start_of_day(day, workspace.time_zone) for day in days}
     for plan in ctx.world.accounts:
-        rng = ctx.rng("events", plan.index)
+        rng, sales_rng = ctx.rng("events", plan.index), ctx.rng("sales events", plan.index)
         milestones = milestone_schedule(plan, ctx.rng("milestones", plan.index), ctx.today)
         account_id = ctx.accounts[plan.external_id].pk
         group = {"groupId": plan.external_id}
         for day in days:
-            activity = account_day(plan, day, rng, milestones)
+            activity = account_day(plan, day, rng, milestones, sales_rng)
             if not activity.users:
                 continue
             for user in activity.users:
