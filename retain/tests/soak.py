@@ -241,7 +241,14 @@ def _scenario(  # one scenario, read top to bottom
     smtp_port = free_port()
     smtp = Controller(Sink(), hostname="127.0.0.1", port=smtp_port)
     smtp.start()
-    cleanup.callback(smtp.stop, no_assert=True)  # a no-op once the scenario has stopped it
+    smtp_running = [True]
+
+    def smtp_stop() -> None:
+        if smtp_running:
+            smtp_running.clear()
+            smtp.stop()
+
+    cleanup.callback(smtp_stop)
     https_port, http_port = free_port(), free_port()
     site = f"https://127.0.0.1:{https_port}"
     env = {
@@ -463,10 +470,17 @@ def _scenario(  # one scenario, read top to bottom
         step_runs = _one(db, "SELECT count(*) FROM playbooks_steprun")[0]
         outbound = _one(db, "SELECT count(*) FROM messaging_outboundmessage WHERE channel = 'email'")[0]
         stuck = _one(db, pending_sql)[0]
+        stuck_rows = [
+            [str(value)[:120] for value in row]
+            for row in db.execute(
+                b"SELECT status, attempts, next_attempt_at, claimed_by, claimed_at, last_error, now() "
+                b"FROM messaging_outboundmessage WHERE status IN ('queued', 'sending', 'retrying') ORDER BY id LIMIT 10"
+            )
+        ]
     for node in nodes.values():
         node.stop()
     proxy_stop()
-    smtp.stop()
+    smtp_stop()
 
     mails = [message_from_bytes(raw) for raw in received]
     message_ids = Counter(str(mail.get("Message-ID", "")) for mail in mails)
@@ -490,6 +504,7 @@ def _scenario(  # one scenario, read top to bottom
         "emails_outbound": outbound, "emails_received": len(received), "emails_distinct": len(message_ids),
         "emails_repeated_same_key": sum(count - 1 for count in message_ids.values()),
         "emails_twice": sum(1 for ids in keys_per_mail.values() if len(ids) > 1), "outbox_not_drained": stuck,
+        "outbox_stuck_rows": stuck_rows,
         "http_5xx_outside_db_restart": len(outside), "errors": len(stats.errors),
         "db_restart_window_s": round(window.end - window.start, 1) if window.start else 0,
         "faults": happened,
