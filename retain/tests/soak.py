@@ -518,6 +518,8 @@ def _scenario(  # one scenario, read top to bottom
         "error_kinds": {f"{what} {status}": count for (what, status), count in
                         Counter((what, str(status)) for _, what, status in stats.errors).most_common(10)},
     }  # fmt: skip
+    (folder / "report.json").write_text(json.dumps(report, indent=2, default=str))
+    say(f"soak: report and the processes' logs are in {folder}")
     if outside:
         say(
             "soak: 5xx outside the restart window: " + ", ".join(f"{what} {status}" for _, what, status in outside[:20])
