@@ -10,17 +10,22 @@ processes, one `retain beat`, and a local SMTP server, all real. For `--minutes`
 - people: a signed-in member opening the accounts list, an account and the tasks page;
 - programs: the REST API listing accounts;
 - imports: new accounts (with a subscription and a champion) through the API every few seconds,
-  which the default welcome playbook greets by e-mail on the next sweep;
+  a 5xx tried again as a careful program does, which the default welcome playbook greets by
+  e-mail on the next sweep;
 - faults: one web process is killed with SIGKILL at 30% of the run and started again, one worker
   at 50%, and PostgreSQL is restarted at 70% (`--no-db-restart` to leave it alone). The restart is
   `pg_ctl restart -m fast` on the soak's own cluster; a server given with `--postgres` is restarted
   (with pg_ctlcluster) only with `--restart-existing-postgres`, since that cuts everyone using it.
 
-Then the load stops, the workers drain, and the report counts: events acknowledged vs stored (lost,
-duplicated), playbook steps run twice, e-mails received twice (the same Message-ID is an
-at-least-once repeat; two Message-IDs for one recipient and subject would be a real duplicate), 5xx
-answers outside the database restart window, p50/p99 latency of pages and ingest, what each fault
-caused in the 60 seconds after it, and the machine's load average (sampled every 5 s).
+Then the load stops and the workers drain (until every imported account got its welcome step and
+the outbox is empty, `--drain` seconds at most), and the report counts: events acknowledged vs
+stored (lost, duplicated), playbook steps run twice, e-mails received twice (the same Message-ID is
+an at-least-once repeat; two Message-IDs for one recipient and subject would be a real duplicate),
+5xx answers outside the database restart window (from the restart until a page answers through
+nginx, plus 5 s; a POST that a killed web process was serving when it died is counted apart: nginx
+rightly never re-sends it), p50/p99 latency of pages and ingest, what each fault caused until the
+next one (60 s at most), and the machine's load average (sampled every 5 s). It exits non-zero
+when any count that must be 0 is not; report.json and every process's log stay in the run's folder.
 """
 
 from __future__ import annotations
