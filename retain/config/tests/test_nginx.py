@@ -253,3 +253,27 @@ def test_a_database_outage_s_503s_do_not_take_every_web_process_out_of_nginx(tmp
         for server in upstreams:
             server.shutdown()
             server.server_close()
+
+
+def _seconds(value: str) -> float:
+    number, unit = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s|m)?", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"ms": 0.001, "s": 1.0, "m": 60.0, None: 1.0}[unit]
+
+
+def test_nginx_drops_an_idle_upstream_connection_before_gunicorn_does() -> None:
+    """Else nginx may send a request on a keep-alive connection at the moment gunicorn closes it: the
+    request meets a reset, and a POST (never re-sent) answers 502. The soak saw such a reset."""
+    import gunicorn.config
+
+    from retain.config.management.commands._processes import gunicorn_argv
+    from retain.tests.processes import NGINX_TEMPLATE
+
+    upstream = re.search(r"upstream retain_web \{(.*?)\n\}", NGINX_TEMPLATE.read_text(), re.S)
+    assert upstream is not None and re.search(r"^\s*keepalive \d+;", upstream.group(1), re.M)
+    found = re.search(r"^\s*keepalive_timeout (\S+);", upstream.group(1), re.M)
+    nginx_idle = _seconds(found.group(1)) if found else 60.0  # nginx's default
+    argv = gunicorn_argv("127.0.0.1:8000", 2, 4)
+    gunicorn_idle = (
+        float(argv[argv.index("--keep-alive") + 1]) if "--keep-alive" in argv else gunicorn.config.Keepalive.default
+    )
+    assert nginx_idle < gunicorn_idle
