@@ -219,7 +219,7 @@ def test_a_database_outage_s_503s_do_not_take_every_web_process_out_of_nginx(tmp
     """A 503 is Retain saying "the database is busy or restarting" (every web process shares it): nginx
     passes it on with its Retry-After and keeps both upstreams, so the site answers again the moment
     the database does. Counting 503s as upstream failures marked both processes down for nginx's
-    fail_timeout (10 s) after a sub-second PostgreSQL restart, and every request meanwhile got 502."""
+    fail_timeout (10 s) after a PostgreSQL restart of a second or so, and every request meanwhile got 502."""
     nginx = nginx_find()
     if nginx is None:
         _skip_or_fail("nginx is not installed (apt-get install nginx)")
