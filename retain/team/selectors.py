@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, Max, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from retain.accounts.choices import ContactRole, ContactStatus, Stage
 from retain.accounts.figures import Figure
@@ -215,8 +216,11 @@ def cadence_rows(
     last: dict[int, dict[str, dt.date]] = defaultdict(dict)
     ids = [a[0] for a in accounts]
     if ids:
+        # Before the next day's midnight rather than `occurred_at__date__lte`: the same touches, without
+        # casting every row's timestamp to a date (on SQLite a Python function call per row).
+        next_midnight = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, timezone.get_current_timezone())
         touched = (
-            Touchpoint.objects.filter(workspace=workspace, account_id__in=ids, occurred_at__date__lte=today)
+            Touchpoint.objects.filter(workspace=workspace, account_id__in=ids, occurred_at__lt=next_midnight)
             .values("account_id", "kind")
             .annotate(last=Max("occurred_at"))
         )
