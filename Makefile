@@ -82,7 +82,8 @@ bench: install $(SECRET_FILE)
 
 # Several web and worker processes behind nginx on PostgreSQL and Redis, under load and faults, for
 # 10 minutes (retain/tests/soak.py; docs/deploy.md, "Proven under load"). Not part of `make test`.
-# It restarts the local PostgreSQL server once: run it where nothing else uses that server.
+# It runs a PostgreSQL cluster and a Redis of its own (initdb as the postgres account when run as
+# root) and restarts only that cluster; SOAK_ARGS="--postgres URL" uses an existing server instead.
 SOAK_ARGS ?=
 soak: install
 	$(BIN)/python -m retain.tests.soak $(SOAK_ARGS)

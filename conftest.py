@@ -128,10 +128,34 @@ def _fresh_rate_limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     cache.clear()
 
 
+# Kinds of test that take seconds each (their own processes, a browser, real concurrency), in the
+# order they are started: see `_slow_first`.
+SLOW_FIRST = ("embedded", "browser", "postgres")
+
+
+def _slow_first(items: list[pytest.Item]) -> None:
+    """Collect the slow kinds of test first, keeping the order within each kind.
+
+    `--dist loadgroup` hands out each `xdist_group` whole, largest groups first, then single tests in
+    collection order. A slow single test collected last (a browser test in retain/web, a server
+    killed and restarted in retain/usage) leaves the other worker idle while it runs; started early,
+    it runs beside the many short tests and both workers finish together. Every worker collects the
+    same order, as xdist requires; within a kind pytest-django's order (transactional tests after the
+    others) stays.
+    """
+
+    def rank(item: pytest.Item) -> int:
+        return next((n for n, name in enumerate(SLOW_FIRST) if item.get_closest_marker(name)), len(SLOW_FIRST))
+
+    items.sort(key=rank)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `postgres` need PostgreSQL's behaviour; on SQLite they are a reported skip."""
+    """Slow kinds of test first (`_slow_first`); tests marked `postgres` need PostgreSQL's behaviour, and
+    on SQLite they are a reported skip."""
     from django.conf import settings
 
+    _slow_first(items)
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL: run with RETAIN_TEST_DATABASE_URL (make test does)")

@@ -111,6 +111,7 @@ class ImportKind(models.TextChoices):
     CONTACTS = "contacts", "Contacts"
     SUBSCRIPTIONS = "subscriptions", "Subscriptions"
     RESPONSES = "responses", "Survey responses"
+    HISTORY = "history", "Product events"
 
 
 class ImportStatus(models.TextChoices):

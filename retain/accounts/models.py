@@ -260,7 +260,8 @@ class Segment(models.Model):
 
 
 class ImportRun(models.Model):
-    """One CSV import, kept with its outcome and its report of every refused row."""
+    """One import of a file (CSV records or product event history), kept with its outcome and its report of
+    the rows it refused."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="import_runs")
     kind = models.CharField(max_length=16, choices=ImportKind.choices)
@@ -288,6 +289,8 @@ class ImportRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # What the kind did once every row was in (a history import folds its events into daily usage).
+    note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

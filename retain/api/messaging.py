@@ -10,7 +10,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -24,11 +24,15 @@ from retain.lib.columns import parse_whole
 from retain.messaging import services
 from retain.messaging.choices import EmailEventType, SuppressionReason
 from retain.messaging.models import OutboundMessage, Suppression
+from retain.messaging.selectors import body_for_members
 
 MAX_EVENTS = 1000  # bounce/complaint events in one request
 
 
 class OutboundMessageSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]  # generic in the stubs only; the class takes no type argument
+    # What a member may read: a portal sign-in e-mail waiting in the outbox without its one-time link.
+    body = serializers.SerializerMethodField()
+
     class Meta:
         model = OutboundMessage
         fields = [
@@ -37,6 +41,10 @@ class OutboundMessageSerializer(serializers.ModelSerializer):  # type: ignore[ty
             "source", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_body(self, message: OutboundMessage) -> str:
+        return body_for_members(message)
 
 
 class OutboundMessageFilter(django_filters.FilterSet):

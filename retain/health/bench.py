@@ -115,6 +115,11 @@ measures:
 """
 
 
+def _say(line: str) -> None:
+    """A progress line (stderr: the figures are the one `RESULT` line on stdout)."""
+    print(line, file=sys.stderr, flush=True)
+
+
 # The synthetic usage process -----------------------------------------------------------------------
 
 
@@ -158,12 +163,14 @@ def plan_accounts(accounts: int, seed: int) -> list[AccountPlan]:
     return plans
 
 
-def plan_days(index: int, plan: AccountPlan, last_day: dt.date, per_active_day: float, seed: int) -> Iterator[DayPlan]:
-    """One account's 90 days: who was active, how much, on which features."""
+def plan_days(
+    index: int, plan: AccountPlan, last_day: dt.date, per_active_day: float, seed: int, days: int = DAYS
+) -> Iterator[DayPlan]:
+    """One account's `days` days to `last_day`: who was active, how much, on which features."""
     rng = random.Random(seed * 1_000_003 + index)
     # Some accounts fade over the last weeks, so the usage trend has something to show.
     fading = rng.random() < 0.25
-    for offset in range(DAYS - 1, -1, -1):
+    for offset in range(days - 1, -1, -1):
         day = last_day - dt.timedelta(days=offset)
         share = plan.active_share * (0.5 if fading and offset < 14 else 1.0)
         if rng.random() >= share:
@@ -186,16 +193,16 @@ def plan_days(index: int, plan: AccountPlan, last_day: dt.date, per_active_day: 
         yield DayPlan(day, users, features, created, solved)
 
 
-def calibrate(plans: list[AccountPlan], events: int, seed: int, day: dt.date) -> float:
+def calibrate(plans: list[AccountPlan], events: int, seed: int, day: dt.date, days: int = DAYS) -> float:
     """The mean events per active day (before each account's `busy`) that gives about `events` in all.
 
     Every active user's sign-in sets a floor under a day's events, so the scale is found by trial
     on a sample of accounts rather than by formula.
     """
     sample = plans[: min(len(plans), 300)]
-    scale = events / max(1.0, sum(p.active_share * DAYS * p.busy for p in plans))
+    scale = events / max(1.0, sum(p.active_share * days * p.busy for p in plans))
     for _ in range(4):
-        made = sum(d.events for i, p in enumerate(sample) for d in plan_days(i, p, day, scale, seed))
+        made = sum(d.events for i, p in enumerate(sample) for d in plan_days(i, p, day, scale, seed, days))
         wanted = events * len(sample) / len(plans)
         if not made or abs(made - wanted) < 0.02 * wanted:
             break
@@ -262,6 +269,20 @@ def _write(sql: str, rows: list[tuple[Any, ...]]) -> None:
         cursor.executemany(sql, rows)
 
 
+def rollup_rows(
+    workspace_id: int, account_id: int, plan: DayPlan
+) -> tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """A planned day's rollup rows, as the fold of its events writes them: the account's (workspace,
+    account, day, events, active users, logins, tickets created, tickets solved, key events), and
+    (workspace, account, user or feature, day, events) per user and per feature."""
+    n_users = len(plan.users)
+    account_row = (workspace_id, account_id, plan.day, plan.events, n_users, n_users,
+                   plan.tickets_created, plan.tickets_solved, "{}")  # fmt: skip
+    users = [(workspace_id, account_id, user, plan.day, n) for user, n in plan.users.items()]
+    features = [(workspace_id, account_id, name, plan.day, n) for name, n in plan.features.items()]
+    return account_row, users, features
+
+
 def _write_rollups(workspace_id: int, account_ids: list[int], days: Callable[[int], Iterator[DayPlan]]) -> int:
     """The planned days straight into the three rollup tables; returns the events they stand for."""
     accounts_sql = (
@@ -283,11 +304,10 @@ def _write_rollups(workspace_id: int, account_ids: list[int], days: Callable[[in
 
     for index, account_id in enumerate(account_ids):
         for plan in days(index):
-            n_users = len(plan.users)
-            batch["a"].append((workspace_id, account_id, plan.day, plan.events, n_users, n_users,
-                               plan.tickets_created, plan.tickets_solved, "{}"))  # fmt: skip
-            batch["u"].extend((workspace_id, account_id, user, plan.day, n) for user, n in plan.users.items())
-            batch["f"].extend((workspace_id, account_id, name, plan.day, n) for name, n in plan.features.items())
+            account_row, user_rows, feature_rows = rollup_rows(workspace_id, account_id, plan)
+            batch["a"].append(account_row)
+            batch["u"].extend(user_rows)
+            batch["f"].extend(feature_rows)
             total += plan.events
         if len(batch["u"]) > 20_000:
             flush()
@@ -295,12 +315,37 @@ def _write_rollups(workspace_id: int, account_ids: list[int], days: Callable[[in
     return total
 
 
+def event_rows(account_ids: list[int], days: Callable[[int], Iterator[DayPlan]]) -> Iterator[tuple[Any, ...]]:
+    """The planned days as raw track events, one (message_id, name, user_id, group_id, account_id,
+    timestamp) tuple each: every active user's first event of a day is a login, then tickets, then
+    feature use, a second apart from 08:00 UTC."""
+    for index, account_id in enumerate(account_ids):
+        for plan in days(index):
+            yield from day_events(index, account_id, plan)
+
+
+def day_events(index: int, account_id: int, plan: DayPlan) -> Iterator[tuple[Any, ...]]:
+    """One planned day of one account as raw track events (see `event_rows`)."""
+    from retain.usage.vocabulary import LOGIN, TICKET_CREATED, TICKET_SOLVED
+
+    group = f"bench-{index}"
+    start = dt.datetime.combine(plan.day, dt.time(8), tzinfo=dt.UTC)
+    names = [TICKET_CREATED] * plan.tickets_created + [TICKET_SOLVED] * plan.tickets_solved
+    for name, n in plan.features.items():
+        names.extend([name] * n)
+    slots = list(plan.users)  # every active user's first event: a login
+    for user, n in plan.users.items():
+        slots.extend([user] * (n - 1))
+    names = [LOGIN] * len(plan.users) + names
+    for position, (user, name) in enumerate(zip(slots, names, strict=True)):
+        yield (f"{account_id}-{plan.day}-{position}", name, user, group, account_id,
+               start + dt.timedelta(seconds=position))  # fmt: skip
+
+
 def _write_events(workspace_id: int, account_ids: list[int], days: Callable[[int], Iterator[DayPlan]]) -> int:
     """The planned days as raw track events (what ingest would have stored); returns how many."""
     import orjson
     from django.db import connection
-
-    from retain.usage.vocabulary import LOGIN, TICKET_CREATED, TICKET_SOLVED
 
     sqlite = connection.vendor == "sqlite"
     received = dt.datetime.now(dt.UTC)
@@ -324,23 +369,10 @@ def _write_events(workspace_id: int, account_ids: list[int], days: Callable[[int
     received_at = when(received)
     rows: list[tuple[Any, ...]] = []
     total = 0
-    for index, account_id in enumerate(account_ids):
-        group = f"bench-{index}"
-        for plan in days(index):
-            start = dt.datetime.combine(plan.day, dt.time(8), tzinfo=dt.UTC)
-            names = [TICKET_CREATED] * plan.tickets_created + [TICKET_SOLVED] * plan.tickets_solved
-            for name, n in plan.features.items():
-                names.extend([name] * n)
-            slots = list(plan.users)  # every active user's first event: a login
-            for user, n in plan.users.items():
-                slots.extend([user] * (n - 1))
-            names = [LOGIN] * len(plan.users) + names
-            for position, (user, name) in enumerate(zip(slots, names, strict=True)):
-                total += 1
-                timestamp = when(start + dt.timedelta(seconds=position))
-                rows.append((workspace_id, f"{account_id}-{plan.day}-{position}", name, user, group, account_id,
-                             empty, timestamp, received_at))  # fmt: skip
-        if len(rows) > 20_000:
+    for message_id, name, user, group, account_id, timestamp in event_rows(account_ids, days):
+        total += 1
+        rows.append((workspace_id, message_id, name, user, group, account_id, empty, when(timestamp), received_at))
+        if len(rows) >= 20_000:
             _write(sql, rows)
             rows.clear()
     _write(sql, rows)
@@ -393,11 +425,17 @@ RAW_VALUES = {
 }
 
 
-def raw_reference_sql(card: Any, vendor: str) -> str:
+def raw_reference_sql(card: Any, vendor: str, subset: bool = False) -> str:
     """The hand-written reference: measures, scores, re-weighted average, band and row, one statement.
 
-    Parameters: ws, day (as of), store_day (the day written), scorecard, and the window bounds.
+    Parameters: ws, day (as of), store_day (the day written), scorecard, and the window bounds; with
+    `subset` (PostgreSQL only), also `ids`: only those accounts are read and scored (an incremental
+    re-score).
     """
+    if subset and vendor == "sqlite":
+        raise BenchError("the raw reference scores a subset of accounts on PostgreSQL only")
+    only = " AND account_id = ANY(%(ids)s)" if subset else ""
+    only_movements, only_accounts = only.replace("account_id", "m.account_id"), only.replace("account_id", "a.id")
     measures = list(card.measures)
     unknown = [m.kind for m in measures if m.kind not in RAW_VALUES]
     if unknown or card.composition != "weighted_average" or card.grouped:
@@ -422,7 +460,7 @@ def raw_reference_sql(card: Any, vendor: str) -> str:
         f"'contribution', COALESCE(s_{i} * {w} / present, {zero}), 'missing', r_{i} IS NULL)"
         for i, (m, w) in enumerate(zip(measures, weights, strict=True))
     )
-    window = "workspace_id = %(ws)s AND day >= %(w28)s AND day <= %(day)s AND events > 0"
+    window = f"workspace_id = %(ws)s AND day >= %(w28)s AND day <= %(day)s AND events > 0{only}"
 
     def distinct(column: str, table: str, name: str) -> str:
         if vendor == "sqlite":
@@ -447,7 +485,7 @@ WITH d AS (
     SUM(CASE WHEN day >= %(r_from)s AND day <= %(r_to)s THEN events ELSE 0 END) AS recent,
     SUM(CASE WHEN day >= %(b_from)s AND day <= %(b_to)s THEN events ELSE 0 END) AS baseline
   FROM usage_dailyaccountusage
-  WHERE workspace_id = %(ws)s AND day >= %(earliest)s AND day <= %(day)s
+  WHERE workspace_id = %(ws)s AND day >= %(earliest)s AND day <= %(day)s{only}
   GROUP BY account_id
 ), u AS (
   {distinct("user_id", "usage_dailyuserusage", "users")}
@@ -455,7 +493,7 @@ WITH d AS (
   {distinct("feature", "usage_dailyfeatureusage", "features")}
 ), s AS (
   SELECT m.account_id, SUM(m.seats_after) AS seats FROM accounts_subscriptionmovement m
-  WHERE m.workspace_id = %(ws)s AND m.effective_on <= %(day)s AND m.mrr_after > 0 AND NOT EXISTS (
+  WHERE m.workspace_id = %(ws)s AND m.effective_on <= %(day)s AND m.mrr_after > 0{only_movements} AND NOT EXISTS (
     SELECT 1 FROM accounts_subscriptionmovement l WHERE l.subscription_id = m.subscription_id
       AND l.effective_on <= %(day)s
       AND (l.effective_on > m.effective_on OR (l.effective_on = m.effective_on AND l.id > m.id)))
@@ -466,7 +504,7 @@ WITH d AS (
   FROM accounts_account a
   LEFT JOIN d ON d.account_id = a.id LEFT JOIN u ON u.account_id = a.id
   LEFT JOIN f ON f.account_id = a.id LEFT JOIN s ON s.account_id = a.id
-  WHERE a.workspace_id = %(ws)s
+  WHERE a.workspace_id = %(ws)s{only_accounts}
 ), scored AS (
   SELECT raw.*,
     {scores}
@@ -508,24 +546,105 @@ def _raw_params(workspace_id: int, day: dt.date, scorecard_id: int, vendor: str)
     }
 
 
+def rescore_against_raw(
+    workspace: Any,
+    day: dt.date,
+    scorecard_id: int,
+    *,
+    seed: int,
+    account_ids: list[int] | None = None,
+    store_day: dt.date | None = None,
+) -> dict[str, Any]:
+    """Time `health_recompute` (all accounts, or `account_ids`) against the raw reference on the same
+    rollups, the reference's rows dated `store_day` (the day after, unless given); compare a sample.
+
+    `scorecard_id` is `REFERENCE` published as the workspace's only scorecard. Returns rescore_s,
+    raw_s, checked and bands.
+    """
+    from django.db import connection, transaction
+
+    from retain.health.definition import parse
+    from retain.health.models import HealthScore
+    from retain.health.services import health_recompute
+
+    vendor = connection.vendor
+    card = parse(REFERENCE, source="bench-reference.yaml")
+    subset = account_ids is not None
+    sql = raw_reference_sql(card, vendor, subset=subset)
+    params = _raw_params(workspace.pk, day, scorecard_id, vendor)
+    store_day = store_day or day + dt.timedelta(days=1)
+    params["store_day"] = store_day.isoformat() if vendor == "sqlite" else store_day
+    if subset:
+        params["ids"] = list(account_ids or [])
+    # Warm both sides' pages into the cache the same way: one untimed pass over the rollups.
+    with connection.cursor() as cursor:
+        for table in ("usage_dailyaccountusage", "usage_dailyuserusage", "usage_dailyfeatureusage"):
+            cursor.execute(f"SELECT COUNT(*), SUM(events) FROM {table}")
+    if vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+    _say("  re-scoring with Retain (health_recompute)")
+    began = time.perf_counter()
+    result = health_recompute(workspace=workspace, day=day, account_ids=account_ids)
+    rescore_s = time.perf_counter() - began
+
+    _say("  re-scoring with the raw INSERT … SELECT")
+    began = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if vendor == "postgresql":
+            # One statement over 10,000 rows costs the planner enough to compile it (JIT): over a
+            # second of compiling for 15 s of work in EXPLAIN ANALYZE. The reference is meant to be
+            # the fastest hand-written way, so it runs without; Retain's queries keep the default.
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql, params)
+    raw_s = time.perf_counter() - began
+
+    scores = HealthScore.objects.filter(workspace=workspace)
+    if subset:
+        scores = scores.filter(account_id__in=params["ids"])
+    retain_rows = dict(scores.filter(day=day).values_list("account_id", "overall"))
+    raw_rows = dict(scores.filter(day=store_day).values_list("account_id", "overall"))
+    bands = {(row[0], row[1]): row[2] for row in scores.values_list("account_id", "day", "band")}
+    if len(retain_rows) != len(raw_rows) or result.accounts != len(raw_rows):
+        raise BenchError(f"Retain wrote {len(retain_rows)} rows, the raw reference {len(raw_rows)}")
+    rng = random.Random(seed)
+    sample_ids = rng.sample(sorted(retain_rows), min(SAMPLE, len(retain_rows)))
+
+    def differs(account_id: int) -> bool:
+        ours, theirs = retain_rows[account_id], raw_rows[account_id]
+        if ours is None or theirs is None:
+            return (ours is None) != (theirs is None)
+        if abs(ours - theirs) > 0.1 + 1e-9:
+            return True
+        # Python and SQL may round x.x5 differently; a band may differ only right at a cut-off.
+        near_cut = min(abs(ours - card.red_below), abs(ours - card.green_from)) <= 0.1
+        return bands[(account_id, day)] != bands[(account_id, store_day)] and not near_cut
+
+    mismatched = [account_id for account_id in sample_ids if differs(account_id)]
+    if mismatched:
+        first = mismatched[0]
+        raise BenchError(
+            f"{len(mismatched)} of {len(sample_ids)} sampled accounts differ, e.g. account {first}: "
+            f"Retain {retain_rows[first]}, raw {raw_rows[first]}"
+        )
+    return {"rescore_s": rescore_s, "raw_s": raw_s, "checked": len(sample_ids), "bands": dict(result.bands)}
+
+
 # The run inside the configured process --------------------------------------------------------------
 
 
 def work(accounts: int, events: int, seed: int = 7, fold_sample: int = FOLD_SAMPLE) -> None:
     """Build, fold, time both sides, compare; prints one `RESULT {json}` line."""
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from retain.accounts.selectors import workspace_today
-    from retain.health.definition import parse
-    from retain.health.models import HealthScore
-    from retain.health.services import health_recompute, scorecard_publish
+    from retain.health.services import scorecard_publish
     from retain.tenancy.services import workspace_create
     from retain.usage.rollups import rollups_fold
 
-    vendor = connection.vendor
     notes: list[str] = []
-    say: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
-
+    say = _say
     plans = plan_accounts(accounts, seed)
     workspace = workspace_create(name="Bench", slug="bench")
     day = workspace_today(workspace)
@@ -558,72 +677,17 @@ def work(accounts: int, events: int, seed: int = 7, fold_sample: int = FOLD_SAMP
         rollup_s = time.perf_counter() - began
         notes.append(f"rollup_s is the fold of a {sampled}-event sample of the same process, not of all {written}")
 
-    card = parse(REFERENCE, source="bench-reference.yaml")
     scorecard = scorecard_publish(workspace=workspace, actor=None, text=REFERENCE, filename="bench-reference.yaml")
-    sql = raw_reference_sql(card, vendor)
-    params = _raw_params(workspace.pk, day, scorecard.pk, vendor)
-    # Warm both sides' pages into the cache the same way: one untimed pass over the rollups.
-    with connection.cursor() as cursor:
-        for table in ("usage_dailyaccountusage", "usage_dailyuserusage", "usage_dailyfeatureusage"):
-            cursor.execute(f"SELECT COUNT(*), SUM(events) FROM {table}")
-    if vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-
-    say("  re-scoring with Retain (health_recompute)")
-    began = time.perf_counter()
-    result = health_recompute(workspace=workspace, day=day)
-    rescore_s = time.perf_counter() - began
-
-    say("  re-scoring with the raw INSERT … SELECT")
-    began = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        if vendor == "postgresql":
-            # One statement over 10,000 rows costs the planner enough to compile it (JIT): over a
-            # second of compiling for 15 s of work in EXPLAIN ANALYZE. The reference is meant to be
-            # the fastest hand-written way, so it runs without; Retain's queries keep the default.
-            cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, params)
-    raw_s = time.perf_counter() - began
-
-    retain_rows = dict(HealthScore.objects.filter(workspace=workspace, day=day).values_list("account_id", "overall"))
-    store_day = day + dt.timedelta(days=1)
-    raw_rows = dict(HealthScore.objects.filter(workspace=workspace, day=store_day).values_list("account_id", "overall"))
-    bands = {
-        (row[0], row[1]): row[2]
-        for row in HealthScore.objects.filter(workspace=workspace).values_list("account_id", "day", "band")
-    }
-    if len(retain_rows) != len(raw_rows) or result.accounts != len(raw_rows):
-        raise BenchError(f"Retain wrote {len(retain_rows)} rows, the raw reference {len(raw_rows)}")
-    rng = random.Random(seed)
-    sample_ids = rng.sample(sorted(retain_rows), min(SAMPLE, len(retain_rows)))
-
-    def differs(account_id: int) -> bool:
-        ours, theirs = retain_rows[account_id], raw_rows[account_id]
-        if ours is None or theirs is None:
-            return (ours is None) != (theirs is None)
-        if abs(ours - theirs) > 0.1 + 1e-9:
-            return True
-        # Python and SQL may round x.x5 differently; a band may differ only right at a cut-off.
-        near_cut = min(abs(ours - card.red_below), abs(ours - card.green_from)) <= 0.1
-        return bands[(account_id, day)] != bands[(account_id, store_day)] and not near_cut
-
-    mismatched = [account_id for account_id in sample_ids if differs(account_id)]
-    if mismatched:
-        first = mismatched[0]
-        raise BenchError(
-            f"{len(mismatched)} of {len(sample_ids)} sampled accounts differ, e.g. account {first}: "
-            f"Retain {retain_rows[first]}, raw {raw_rows[first]}"
-        )
+    compared = rescore_against_raw(workspace, day, scorecard.pk, seed=seed)
     figures = {
         "accounts": accounts,
         "events": written,
         "rollup_s": round(rollup_s, 2),
-        "rescore_s": round(rescore_s, 2),
-        "raw_s": round(raw_s, 2),
-        "ratio": round(rescore_s / raw_s, 2) if raw_s else 0.0,
-        "checked": len(sample_ids),
-        "bands": dict(result.bands),
+        "rescore_s": round(compared["rescore_s"], 2),
+        "raw_s": round(compared["raw_s"], 2),
+        "ratio": round(compared["rescore_s"] / compared["raw_s"], 2) if compared["raw_s"] else 0.0,
+        "checked": compared["checked"],
+        "bands": compared["bands"],
         "notes": notes,
     }
     print("RESULT " + json.dumps(figures))

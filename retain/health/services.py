@@ -89,7 +89,6 @@ def _clean_applies_to(workspace: Workspace, card: Definition, text: str, filenam
     return criteria
 
 
-@transaction.atomic
 def _check_warehouse_kinds(workspace: Workspace, card: Definition, text: str, filename: str) -> None:
     """A warehouse kind must name a measure of this workspace, with the prefix of its direction: a
     missing measure or a reversed direction would otherwise score as "missing" on every account."""
@@ -114,6 +113,7 @@ def _check_warehouse_kinds(workspace: Workspace, card: Definition, text: str, fi
         raise ValidationError({"definition": definition.located(text, problems, source=filename)})
 
 
+@transaction.atomic
 def scorecard_publish(
     *, workspace: Workspace, actor: Member | None, text: str, filename: str = "scorecard.yaml"
 ) -> Scorecard:

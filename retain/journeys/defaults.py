@@ -19,6 +19,18 @@ _LEADS_FLOWING = {"attr": "events.Lead Created.count_14d", "op": "gte", "value":
 # Seed 002's "Progress": a % increase measured against the account's own first month.
 _LEADS_UP = {"attr": "measures.leads_28d.growth_pct", "op": "gte", "value": 20}
 _MONTH_OF_STATS = {"attr": "usage.active_days_30d", "op": "gte", "value": 20}
+# Seed 002's "Achievement" (weeks 12-52) is the % of the lead goal and of the new-sales goal achieved. The
+# seed gives no bar; the plan's goals are the year's, so half of each by the middle of the year is on pace
+# (its barrier, "missed quarterly lead goal", is the same pace read a quarter at a time).
+ACHIEVEMENT = "achievement"
+ACHIEVEMENT_WEEK = 26
+ACHIEVEMENT_GOAL_PCT = 50
+_ACHIEVED = {
+    "and": [
+        {"attr": "measures.leads_to_date.goal_pct", "op": "gte", "value": ACHIEVEMENT_GOAL_PCT},
+        {"attr": "measures.sales_to_date.goal_pct", "op": "gte", "value": ACHIEVEMENT_GOAL_PCT},
+    ]
+}
 
 CRITICAL_PATH: dict[str, Any] = {
     "key": "critical-path",
@@ -73,12 +85,17 @@ CRITICAL_PATH: dict[str, Any] = {
             "criteria": _seen("Email Campaign Sent", "Lead Nurture Activated", "Social Monitoring Enabled"),
         },
         {
-            "key": "achievement",
+            "key": ACHIEVEMENT,
             "name": "Achievement",
-            "target_week": 12,
-            "kind": "checklist",
-            "description": "Weeks 12 to 52: the share of the customer's goals reached, reviewed each quarter.",
-            "items": ["Goals reviewed with the sponsor", "Share of goals reached recorded"],
+            "target_week": ACHIEVEMENT_WEEK,
+            "kind": "data",
+            "description": (
+                "Seed 002's weeks 12 to 52: the share of the year's lead goal and new-sales goal reached. Due half-way "
+                f"(week {ACHIEVEMENT_WEEK}): leads to date at least {ACHIEVEMENT_GOAL_PCT}% of the success plan's lead "
+                f"goal and new sales to date at least {ACHIEVEMENT_GOAL_PCT}% of its new-sales goal "
+                "(journeys.measured); the level of effort it took is shown beside it."
+            ),
+            "criteria": _ACHIEVED,
         },
         {
             "key": "renewal",

@@ -8,7 +8,8 @@ holds only the attributes its template's conditions read (see journeys.templates
 Statuses, as of the evaluation day D:
 
 - done: completed on or before the due date; done late: completed after it.
-- not started: not done, not yet due, and nothing moved on it (no tick, no key event it reads).
+- not started: not done, not yet due, and nothing moved on it (no tick, no key event it reads, no
+  lead or sale counted towards a goal it reads).
 - on track: not done, not yet due, and something moved on it.
 - behind: past due by at most STUCK_AFTER_DAYS (14) days.
 - stuck: past due by more than 14 days, or past due with its last progress more than
@@ -22,7 +23,11 @@ renewal closes as renewed (journeys.services.milestone_renewal_record, called by
 When a data milestone's criteria hold it completes, with evidence. Its completion day is the latest
 day one of the key events it reads was first seen, when it reads only ``.seen``/``.count``
 attributes (so a late evaluation does not make an on-time milestone late); criteria over a window
-(``count_14d``, ``usage.*``) held on D, so they complete on D. A completed milestone stays done.
+(``count_14d``, ``usage.*``) held on D, so they complete on D. Criteria that read only goal shares
+(``measures.<to-date>.goal_pct``: leads and sales since the journey started, which only grow)
+complete on the first day of the run of days ending on D on which they held, so an evaluation that
+comes late (a replay, a worker that was down) dates Achievement when the goals' share was reached,
+against the goals as they stand on D. A completed milestone stays done.
 Completing the "initial value" milestone moves an onboarding account to adoption. Every completion
 is written once on the account's timeline (MILESTONE_COMPLETED, dated on its completion day).
 """
@@ -182,14 +187,65 @@ def _measure(
     return readings
 
 
+def _goal_attr(attr: str) -> bool:
+    parsed = measured.measure_attr(attr)
+    return parsed is not None and parsed[1] == "goal_pct"
+
+
 def reads_a_window(criteria: dict[str, Any]) -> bool:
     """True when a data milestone's criteria read a window ending on the evaluation day (count_14d,
-    usage.*): such a milestone completes on the day it is evaluated, not on a day an event was seen."""
-    for attr in parse(criteria).attrs():
+    usage.*): such a milestone completes on the day it is evaluated, not on a day an event was seen.
+    Criteria that read only goal shares (to date, so they only grow) are dated by `_goal_day`."""
+    attrs = parse(criteria).attrs()
+    if attrs and all(_goal_attr(attr) for attr in attrs):
+        return False
+    for attr in attrs:
         parsed = event_attr(attr)
         if (parsed is None and not attr.startswith("account.")) or (parsed is not None and parsed[1] == "count_14d"):
             return True
     return False
+
+
+def reads_a_goal(criteria: dict[str, Any]) -> bool:
+    """True when a data milestone's criteria compare a to-date measure with the success plan's goal."""
+    return any(_goal_attr(attr) for attr in parse(criteria).attrs())
+
+
+def _goal_day(
+    condition: Condition, usage: _Usage, goals: dict[str, float], started_on: dt.date, today: dt.date
+) -> dt.date:
+    """For criteria over goal shares only, holding on `today`: the first day of the run of days ending
+    today on which they held, so a milestone evaluated late is dated when the share was reached.
+
+    To-date counts change only on days with events: walking those days back from today, each step
+    takes that day's counts off, until the criteria no longer hold.
+    """
+    measures = {attr: measured.GOAL_MEASURES[attr.split(".")[1]] for attr in condition.attrs()}
+    events = {event for event, _ in measures.values()}
+    totals = {
+        event: sum(n for day, n in usage.daily.get(event, {}).items() if started_on <= day <= today) for event in events
+    }
+    days = sorted({day for e in events for day in usage.daily.get(e, {}) if started_on <= day <= today}, reverse=True)
+    reached = today
+    for day in days:
+        snapshot = {
+            attr: totals[event] / goals[goal] * 100
+            for attr, (event, goal) in measures.items()
+            if goals.get(goal, 0) > 0
+        }
+        if not condition.evaluate(snapshot):
+            break
+        reached = day
+        for event in events:
+            totals[event] -= usage.daily.get(event, {}).get(day, 0)
+    return reached
+
+
+def _goal_reading(
+    attr: str, usage: _Usage, goals: dict[str, float], started_on: dt.date, day: dt.date
+) -> measured.Reading:
+    name = attr.split(".")[1]
+    return measured.read_goal(name, usage.daily, started_on, day, goals.get(measured.GOAL_MEASURES[name][1]))
 
 
 def _completion_day(condition: Condition, usage: _Usage, today: dt.date) -> dt.date:
@@ -344,6 +400,13 @@ def evaluate(*, workspace: Workspace, today: dt.date, account_ids: Iterable[int]
                 for a in condition.attrs()
                 if (p := event_attr(a)) and (n := p[0]) in usage.first_seen
             ]
+            # A goal share moves with every lead or sale: the last one since the journey started.
+            read += [
+                max(days)
+                for a in condition.attrs()
+                if _goal_attr(a)
+                and (days := [d for d in usage.daily.get(measured.GOAL_MEASURES[a.split(".")[1]][0], {}) if d <= today])
+            ]
             if read:
                 progress.last_progress_on = max(read)
             snapshot = _snapshot(journey.account, usage, attrs_by_template[journey.template_id])
@@ -358,7 +421,17 @@ def evaluate(*, workspace: Workspace, today: dt.date, account_ids: Iterable[int]
                 if found_reading.value is not None:
                     snapshot[attr] = found_reading.value
             if condition.evaluate(snapshot):
-                progress.completed_on = _completion_day(condition, usage, today)
+                if all(_goal_attr(attr) for attr in condition.attrs()):
+                    goals_of = goals.get(journey.account_id, {})
+                    reached = _goal_day(condition, usage, goals_of, journey.started_on, today)
+                    # The evidence says what the shares were on the day they were reached.
+                    readings = {
+                        attr: _goal_reading(attr, usage, goals_of, journey.started_on, reached) for attr in readings
+                    }
+                    snapshot.update({attr: reading.value for attr, reading in readings.items()})
+                    progress.completed_on = reached
+                else:
+                    progress.completed_on = _completion_day(condition, usage, today)
                 progress.evidence = _evidence(condition, snapshot, usage, readings)
                 progress.last_progress_on = progress.completed_on
                 found.result.completed += 1

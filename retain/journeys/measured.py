@@ -56,7 +56,7 @@ WORDS = {
     "sales_28d": "sales",
     "lead_to_sale_28d": "lead-to-sale rate",
     "leads_to_date": "leads to date",
-    "sales_to_date": "sales to date",
+    "sales_to_date": "new sales to date",
 }
 
 
@@ -172,14 +172,12 @@ def read_goal(
     measure: str, daily: dict[str, dict[dt.date, int]], started_on: dt.date, today: dt.date, goal: float | None
 ) -> Reading:
     """`measures.<measure>.goal_pct` on `today`: the count since the journey started against the goal."""
-    event, goal_name = GOAL_MEASURES[measure]
+    event, _goal_name = GOAL_MEASURES[measure]
     counts = daily.get(event, {})
     to_date = float(sum(n for day, n in counts.items() if started_on <= day <= today)) if counts else None
     value, reason = goal_share(to_date, goal)
     detail: dict[str, object] = {"to_date": to_date, "goal": goal, "to": today.isoformat()}
     if value is None:
         return Reading(None, f"{WORDS[measure]}: {reason}", detail)
-    words = (
-        f"{goal_name} {value:.0f}% of the goal: {_number(to_date)} since {started_on} against a goal of {_number(goal)}"
-    )
+    words = f"{WORDS[measure]} {_number(to_date)} = {value:.0f}% of the goal of {_number(goal)} (since {started_on})"
     return Reading(value, words, detail)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Count, QuerySet
 
 from retain.messaging.choices import DeliveryStatus
@@ -35,3 +37,23 @@ def suppressions(workspace: Workspace, *, search: str = "") -> QuerySet[Suppress
     if search:
         rows = rows.filter(email__icontains=search.strip().lower())
     return rows.order_by("-created_at", "-id")
+
+
+# What members read of a message's body (the API, the Messages page). A message may carry something
+# meant for its recipient alone: a portal sign-in e-mail's one-time link would let whoever reads the
+# outbox in as the customer while it waits to be sent. The app that writes such messages registers a
+# redactor for its source kind ("portal" for "portal:sign-in:<id>"); the transport still sends the
+# stored body intact.
+BodyRedactor = Callable[[str], str]
+
+_REDACTORS: dict[str, BodyRedactor] = {}
+
+
+def body_redactor_register(source_kind: str, redactor: BodyRedactor) -> None:
+    _REDACTORS[source_kind] = redactor
+
+
+def body_for_members(message: OutboundMessage) -> str:
+    """The body as a member may see it: with what its source kind's redactor takes out."""
+    redactor = _REDACTORS.get(message.source.split(":", 1)[0]) if ":" in message.source else None
+    return redactor(message.body) if redactor is not None else message.body

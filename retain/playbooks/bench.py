@@ -28,7 +28,6 @@ import json
 import random
 import sys
 import time
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +48,11 @@ BANDS = (("red", 0.15), ("yellow", 0.3), ("green", 0.55))
 
 def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
     return rng.choices([name for name, _ in weighted], weights=[w for _, w in weighted])[0]
+
+
+def _say(line: str) -> None:
+    """A progress line (stderr: the figures are the one `RESULT` line on stdout)."""
+    print(line, file=sys.stderr, flush=True)
 
 
 # The data (inside the configured process) -----------------------------------------------------------
@@ -346,30 +350,32 @@ def _raw_enrol(sql: str, params: dict[str, Any]) -> tuple[float, set[tuple[str, 
     return seconds, {(str(key), int(account_id)) for key, account_id in rows}
 
 
-# The run inside the configured process --------------------------------------------------------------
+def prepare(workspace: Any, accounts: int, day: dt.date, seed: int) -> dict[str, int]:
+    """`build` the accounts, install the default playbooks, write the day's facts; what was written."""
+    from django.db import transaction
 
-
-def work(accounts: int, seed: int = 11) -> None:
-    """Build, time both sides, compare; prints one `RESULT {json}` line."""
-    from django.db import connection, transaction
-    from django.utils import timezone
-
-    from retain.accounts.selectors import workspace_today
-    from retain.lib.dates import start_of_day
-    from retain.playbooks import engine
     from retain.playbooks.defaults import playbooks_install_defaults
-    from retain.playbooks.models import Enrollment, Playbook, StepRun
-    from retain.tenancy.services import workspace_create
 
-    say: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
-    workspace = workspace_create(name="Bench", slug="bench")
-    day = workspace_today(workspace)
     with transaction.atomic():
         written = build(workspace, accounts, day, seed)
     playbooks = playbooks_install_defaults(workspace=workspace)
     facts = write_facts(workspace, day, seed)
-    say(f"  {written['accounts']} accounts, {written['scores']} health scores, {written['milestones']} milestones, "
-        f"{facts} timeline facts; {len(playbooks)} playbooks")  # fmt: skip
+    _say(f"  {written['accounts']} accounts, {written['scores']} health scores, {written['milestones']} milestones, "
+         f"{facts} timeline facts; {len(playbooks)} playbooks")  # fmt: skip
+    return written
+
+
+def scan_against_raw(workspace: Any, day: dt.date, *, accounts: int) -> dict[str, Any]:
+    """Time one enrolment pass of the raw reference, then one scan and sweep with Retain, on a
+    workspace whose playbooks and facts are written; the two sets of pairs must be equal."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from retain.lib.dates import start_of_day
+    from retain.playbooks import engine
+    from retain.playbooks.models import Enrollment, Playbook, StepRun
+
+    say = _say
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -402,7 +408,7 @@ def work(accounts: int, seed: int = 11) -> None:
     for key, _ in ours:
         per_playbook[key] = per_playbook.get(key, 0) + 1
     figures = {
-        "accounts": written["accounts"],
+        "accounts": accounts,
         # Three significant digits, not three decimals: on 50 accounts the raw insert takes well under
         # a millisecond, and a fixed rounding printed it as 0.0 (and the ratio with it).
         "scan_s": float(f"{scan_s:.3g}"),
@@ -417,6 +423,21 @@ def work(accounts: int, seed: int = 11) -> None:
         "step_runs": StepRun.objects.filter(enrollment__workspace=workspace).count(),
         "per_playbook": dict(sorted(per_playbook.items())),
     }
+    return figures
+
+
+# The run inside the configured process --------------------------------------------------------------
+
+
+def work(accounts: int, seed: int = 11) -> None:
+    """Build, time both sides, compare; prints one `RESULT {json}` line."""
+    from retain.accounts.selectors import workspace_today
+    from retain.tenancy.services import workspace_create
+
+    workspace = workspace_create(name="Bench", slug="bench")
+    day = workspace_today(workspace)
+    written = prepare(workspace, accounts, day, seed)
+    figures = scan_against_raw(workspace, day, accounts=written["accounts"])
     print("RESULT " + json.dumps(figures))
 
 

@@ -16,7 +16,9 @@ from django.utils import timezone
 from retain.accounts.choices import ContactStatus
 from retain.accounts.models import Account
 from retain.journeys.choices import MilestoneKind
+from retain.journeys.evaluation import reads_a_goal
 from retain.journeys.models import Journey, MilestoneProgress
+from retain.journeys.selectors import journey_effort
 from retain.lib.tokens import hash_token
 from retain.plans import onboarding
 from retain.plans import selectors as plan_selectors
@@ -129,6 +131,8 @@ class MilestoneRow:
     items: list[ChecklistItem]
     evidence: str
     readings: list[str]
+    # Beside a milestone measured against the plan's goals (Achievement): the work it took together.
+    effort: str = ""
 
 
 @dataclass
@@ -143,11 +147,13 @@ class PathPage:
 
 def path_page(account: Account) -> PathPage:
     """The critical path: each milestone with its status, due day, checklist ticks and the evidence
-    that completed it (measured ones with their readings). Two queries. A template's descriptions
+    that completed it (measured ones with their readings, and the level of effort beside Achievement).
+    Two queries, and two more for the effort when the path measures goals. A template's descriptions
     are the team's notes on how a milestone completes, and are not shown."""
     journey = Journey.objects.filter(account=account).select_related("template").first()
     if journey is None:
         return PathPage(None)
+    journey.account = account
     customer = customer_milestone_keys(account)
     rows = []
     for progress in MilestoneProgress.objects.filter(journey=journey).order_by("order"):
@@ -160,7 +166,9 @@ def path_page(account: Account) -> PathPage:
             ChecklistItem(text, (progress.ticks.get(text) or {}).get("on", ""))
             for text in (milestone.get("items") or [] if kind == MilestoneKind.CHECKLIST else [])
         ]
-        readings = (progress.measured or {}).get("readings") or {}
+        # Once reached, the evidence holds the readings of that day.
+        readings = ((progress.measured or {}).get("readings") or {}) if progress.completed_on is None else {}
+        reads_goals = kind == MilestoneKind.DATA and reads_a_goal(milestone.get("criteria") or {})
         rows.append(
             MilestoneRow(
                 progress=progress,
@@ -171,6 +179,7 @@ def path_page(account: Account) -> PathPage:
                 items=items,
                 evidence=str((progress.evidence or {}).get("summary", "")),
                 readings=[str(r.get("words", "")) for r in readings.values() if isinstance(r, dict) and r.get("words")],
+                effort=journey_effort(journey, until=progress.completed_on).words if reads_goals else "",
             )
         )
     return PathPage(journey, rows)

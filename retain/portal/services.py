@@ -28,6 +28,7 @@ from retain.journeys.models import MilestoneProgress
 from retain.lib import ratelimit
 from retain.lib.dates import local_day
 from retain.lib.tokens import hash_token, new_token
+from retain.messaging import selectors as messaging_selectors
 from retain.messaging import services as messaging_services
 from retain.messaging.choices import DeliveryStatus
 from retain.messaging.models import OutboundMessage
@@ -59,6 +60,7 @@ RATE_PER_ADDRESS = 20
 MAX_QUESTION = 5000
 SOURCE = "portal"  # the outbox's source kind of sign-in e-mails ("portal-sign-in:<link id>")
 REDACTED = "[the sign-in link is removed once the e-mail has left]"
+WITHHELD = "[the one-time sign-in link is shown to the customer only]"
 
 
 class RateLimited(Exception):
@@ -307,12 +309,16 @@ def sign_out(*, session: PortalSession) -> None:
     PortalSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(ended_at=timezone.now())
 
 
+def without_sign_in_link(body: str, placeholder: str = REDACTED) -> str:
+    """The body with every line that holds a sign-in link replaced by `placeholder`."""
+    return "\n".join(placeholder if "/portal/sign-in/" in line else line for line in body.splitlines())
+
+
 def _redact_link(message: OutboundMessage, status: str, at: dt.datetime) -> None:
     """Once a sign-in e-mail has left (or never will), its stored body loses the link: the Messages
     page shows the e-mail, and the link would let whoever reads it in. A sent one is on the
     account's timeline as any e-mail is (without the link: the entry holds the subject)."""
-    body = "\n".join(REDACTED if "/portal/sign-in/" in line else line for line in message.body.splitlines())
-    OutboundMessage.objects.filter(pk=message.pk).update(body=body)
+    OutboundMessage.objects.filter(pk=message.pk).update(body=without_sign_in_link(message.body))
     if status == DeliveryStatus.SENT and message.account is not None:
         entry = timeline.email_sent_entry(
             message.account, contact=message.contact, subject=message.subject, message_pk=message.pk,
@@ -322,8 +328,14 @@ def _redact_link(message: OutboundMessage, status: str, at: dt.datetime) -> None
             entry.save()
 
 
+def _withheld(body: str) -> str:
+    return without_sign_in_link(body, WITHHELD)
+
+
 def register_delivery_handler() -> None:
     messaging_services.delivery_handler_register(SOURCE, _redact_link)
+    # While it waits in the outbox, members read the e-mail without its link (only the customer gets it).
+    messaging_selectors.body_redactor_register(SOURCE, _withheld)
 
 
 # The contact's side: ticks and questions ---------------------------------------------------------

@@ -14,11 +14,11 @@ show how it was computed and the PDF can print the same words.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 
 from retain.accounts.figures import Filters, Period
 from retain.accounts.models import Account
@@ -188,23 +188,26 @@ def _features(account: Account, period: Period) -> tuple[list[str], list[dict[st
     used = sorted(
         DailyFeatureUsage.objects.filter(in_period, account=account).values_list("feature", flat=True).distinct()
     )
-    peers = DailyFeatureUsage.objects.filter(
-        in_period, workspace_id=account.workspace_id, account__tier=account.tier, account__edition=account.edition
-    ).exclude(account=account)
-    peer_count = peers.values("account_id").distinct().count()
+    # One pass over the peers' (account, feature) pairs gives both the peer count and each feature's
+    # share. Filtered by the workspace's peer accounts rather than by the rollups' workspace column:
+    # SQLite then reads each peer's rows through the account index, not every row of the workspace.
+    peer_ids = Account.objects.filter(
+        workspace_id=account.workspace_id, tier=account.tier, edition=account.edition
+    ).exclude(pk=account.pk)
+    pairs = DailyFeatureUsage.objects.filter(in_period, account__in=peer_ids).values_list("account_id", "feature")
+    by_feature: Counter[str] = Counter()
+    peer_accounts: set[int] = set()
+    for account_id, feature in pairs.distinct():
+        by_feature[feature] += 1
+        peer_accounts.add(account_id)
+    peer_count = len(peer_accounts)
     rung: list[dict[str, Any]] = []
-    if peer_count:
-        shares = (
-            peers.values("feature")
-            .annotate(accounts=Count("account_id", distinct=True))
-            .order_by("-accounts", "feature")
-        )
-        for row in shares:
-            share = row["accounts"] / peer_count
-            if share < NEXT_RUNG_SHARE or len(rung) >= NEXT_RUNG_MAX:
-                break
-            if row["feature"] not in used:
-                rung.append({"feature": row["feature"], "peers": row["accounts"], "share": _pct(share)})
+    for feature, accounts in sorted(by_feature.items(), key=lambda item: (-item[1], item[0])):
+        share = accounts / peer_count
+        if share < NEXT_RUNG_SHARE or len(rung) >= NEXT_RUNG_MAX:
+            break
+        if feature not in used:
+            rung.append({"feature": feature, "peers": accounts, "share": _pct(share)})
     return used, rung, peer_count
 
 

@@ -4,12 +4,14 @@ takes the workspace."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Exists, Max, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from retain.accounts.choices import ContactRole, ContactStatus, Stage
 from retain.accounts.figures import Figure
@@ -210,33 +212,37 @@ def cadence_rows(
 ) -> dict[int, CadenceRow]:
     """Cadence of (id, tier, stage, customer_since) accounts: one grouped touchpoint query."""
     accounts = list(accounts)
-    last: dict[tuple[int, str], dt.date] = {}
+    # By account, then touch kind: a row reads its own account's touches, never the whole book's.
+    last: dict[int, dict[str, dt.date]] = defaultdict(dict)
     ids = [a[0] for a in accounts]
     if ids:
+        # Before the next day's midnight rather than `occurred_at__date__lte`: the same touches, without
+        # casting every row's timestamp to a date (on SQLite a Python function call per row).
+        next_midnight = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, timezone.get_current_timezone())
         touched = (
-            Touchpoint.objects.filter(workspace=workspace, account_id__in=ids, occurred_at__date__lte=today)
+            Touchpoint.objects.filter(workspace=workspace, account_id__in=ids, occurred_at__lt=next_midnight)
             .values("account_id", "kind")
             .annotate(last=Max("occurred_at"))
         )
         for row in touched:
-            last[(row["account_id"], row["kind"])] = row["last"].date()
-    return {a[0]: cadence_row(a, coverage, today, last) for a in accounts}
+            last[row["account_id"]][row["kind"]] = row["last"].date()
+    return {a[0]: cadence_row(a, coverage, today, last.get(a[0], {})) for a in accounts}
 
 
 def cadence_row(
     account: tuple[int, str, str, dt.date | None],
     coverage: Coverage,
     today: dt.date,
-    last: dict[tuple[int, str], dt.date],
+    last: Mapping[str, dt.date],
 ) -> CadenceRow:
+    """The account's cadence from `last`, the day of its latest touch of each kind."""
     pk, tier, stage, _since = account
     tier_cov = coverage.tiers.get(tier)
     expected = tier_cov.cadence_for(stage) if tier_cov else None
     if expected is None or expected.digital or expected.every_days is None:
-        touches = [d for (a, _k), d in last.items() if a == pk]
-        latest = max(touches) if touches else None
+        latest = max(last.values()) if last else None
         return CadenceRow(pk, expected, latest, CadenceStatus.DIGITAL, _days(today, latest), None)
-    dates = [last[(pk, kind)] for kind in expected.touches if (pk, kind) in last]
+    dates = [last[kind] for kind in expected.touches if kind in last]
     latest = max(dates) if dates else None
     if latest is None:
         return CadenceRow(pk, expected, None, CadenceStatus.NEVER, None, today)

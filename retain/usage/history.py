@@ -1,8 +1,11 @@
-"""Importing historical events from CSV, JSON Lines or Parquet, streamed with constant memory.
+"""Reading historical events from CSV, JSON Lines or Parquet, with constant memory.
 
-Rows are validated exactly like calls to the ingest API (usage.events.check_event), inserted in
-chunks through the same hot path, and deduplicated on messageId; rows without one get an id hashed
-from (user, account, event, timestamp, properties), so importing a file twice adds nothing.
+The file is checked as a whole first (`check_file`: format, encoding, an event column, every JSON
+line parses), then read row by row (`rows_of`). Rows are validated exactly like calls to the ingest
+API (`check_row`: usage.events.check_event), stored in chunks through the same hot path
+(`events_store`) and deduplicated on messageId; rows without one get an id hashed from (user,
+account, event, timestamp, properties), so importing a file twice adds nothing. The import itself
+is a background job (usage/imports.py, accounts.imports.background).
 """
 
 from __future__ import annotations
@@ -10,21 +13,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
-from django.utils import timezone
-
+from retain.accounts.imports.problems import FileRefused, Problem
 from retain.tenancy.models import Workspace
 from retain.usage.events import STORED_TYPES, Event, Rejection, check_event
 from retain.usage.services import resolve_accounts
 from retain.usage.store import insert_events
 
 CHUNK = 5000
-FIRST_REASONS = 20
 COLUMN_ALIASES = {
     "messageid": "messageId",
     "message_id": "messageId",
@@ -44,20 +44,20 @@ COLUMN_ALIASES = {
 }
 
 
-class HistoryFileError(ValueError):
-    """The file as a whole cannot be read (unknown format, missing columns)."""
+SUFFIXES = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
+FLAT_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq")
+# A broken file is refused with its first problems; reading on only to list more would cost the
+# whole file again.
+MAX_FILE_PROBLEMS = 20
 
 
 @dataclass
-class HistoryResult:
-    rows: int = 0
+class Stored:
+    """One chunk's outcome: events newly stored, events already there, rows refused."""
+
     accepted: int = 0
     duplicates: int = 0
-    rejected: int = 0
-    first_reasons: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        return f"rows {self.rows}: accepted {self.accepted}, duplicates {self.duplicates}, rejected {self.rejected}"
+    rejections: list[Rejection] = field(default_factory=list)
 
 
 def _row_to_call(row: dict[str, Any]) -> dict[str, Any]:
@@ -131,17 +131,109 @@ def _parquet_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def rows_of(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The file's rows as (line number, row); a file `check_file` passed."""
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv", ".txt"):
         return _csv_rows(path)
     if suffix in (".jsonl", ".ndjson", ".json"):
         return _jsonl_rows(path)
+    return _parquet_rows(path)
+
+
+def _undecodable(path: Path, encoding: str) -> list[Problem]:
+    """Lines that are not text in `encoding`, each placed at the character where it breaks."""
+    problems: list[Problem] = []
+    with path.open("rb") as raw:
+        for number, line in enumerate(raw, start=1):
+            try:
+                line.decode(encoding)
+            except UnicodeDecodeError as exc:
+                column = len(line[: exc.start].decode(encoding, errors="replace")) + 1
+                problems.append(
+                    Problem(number, str(column), f"not {encoding.upper()} text (byte 0x{line[exc.start]:02x})")
+                )
+                if len(problems) >= MAX_FILE_PROBLEMS:
+                    break
+    return problems
+
+
+def _has_event_column(headers: list[str]) -> bool:
+    return any(COLUMN_ALIASES.get(h.strip().lower().replace(" ", "_")) in ("event", "name") for h in headers)
+
+
+def _check_csv(path: Path) -> int:
+    with path.open("rb") as raw:
+        head = raw.read(4)
+    # UTF-16 files are rare exports of spreadsheet programs; their decoding errors surface as rows
+    # read, UTF-8 ones are placed at their line and column here.
+    if head[:2] not in (b"\xff\xfe", b"\xfe\xff") and (problems := _undecodable(path, "utf-8")):
+        raise FileRefused(problems)
+    rows = _csv_rows(path)
+    headers: list[str] = []
+    count = 0
+    for count, (_number, row) in enumerate(rows, start=1):
+        if count == 1:
+            headers = [h for h in row if h is not None]
+    if count == 0:
+        with path.open(encoding="utf-8-sig", errors="replace") as handle:
+            headers = next(csv.reader(handle), [])
+    if not _has_event_column(headers):
+        named = ", ".join(h for h in headers if h) or "none"
+        raise FileRefused([Problem(1, "1", f"no event column (event or event_name); the header names: {named}")])
+    return count
+
+
+def _check_jsonl(path: Path) -> int:
+    if problems := _undecodable(path, "utf-8"):
+        raise FileRefused(problems)
+    count = 0
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            count += 1
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                problems.append(Problem(number, str(exc.colno), f"not valid JSON: {exc.msg}"))
+            else:
+                if not isinstance(value, dict):
+                    problems.append(Problem(number, "1", "not a JSON object (one call, {...}, a line)"))
+            if len(problems) >= MAX_FILE_PROBLEMS:
+                break
+    if problems:
+        raise FileRefused(problems)
+    return count
+
+
+def _check_parquet(path: Path) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise FileRefused([Problem(0, "", f"not a Parquet file ({exc})")]) from None
+    if not _has_event_column(list(parquet.schema_arrow.names)):
+        named = ", ".join(parquet.schema_arrow.names) or "none"
+        raise FileRefused([Problem(0, "", f"no event column (event or event_name); the columns: {named}")])
+    return int(parquet.metadata.num_rows)
+
+
+def check_file(path: Path, filename: str | None = None) -> int:
+    """The file's number of rows; FileRefused (by line and column) when it cannot be read as a whole."""
+    suffix = Path(filename or path.name).suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        return _check_csv(path)
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return _check_jsonl(path)
     if suffix in (".parquet", ".pq"):
-        return _parquet_rows(path)
-    raise HistoryFileError(f"{path.name}: unknown format {suffix!r} (use .csv, .jsonl or .parquet)")
+        return _check_parquet(path)
+    raise FileRefused([Problem(0, "", f"unknown format {suffix!r} (use .csv, .jsonl or .parquet)")])
 
 
-def _check_row(number: int, row: dict[str, Any], flat: bool, received_at: dt.datetime) -> Event | Rejection:
+def check_row(number: int, row: dict[str, Any], flat: bool, received_at: dt.datetime) -> Event | Rejection:
+    """A row as the ingest API would take it; `flat` rows (CSV, Parquet) are columns, not calls."""
     if "__error__" in row:
         return Rejection(number, "", row["__error__"])
     # JSON Lines hold calls shaped as Segment sends them; CSV and Parquet rows are flat columns.
@@ -154,51 +246,30 @@ def _check_row(number: int, row: dict[str, Any], flat: bool, received_at: dt.dat
     return result
 
 
-def import_events(
-    *,
-    workspace: Workspace,
-    path: Path,
-    dry_run: bool = False,
-    progress: Callable[[int], None] | None = None,
-) -> HistoryResult:
-    """Stream a file of historical events into the store; each chunk is committed on its own."""
-    result = HistoryResult()
-    received_at = timezone.now()
-    chunk: list[Event] = []
+def events_store(
+    *, workspace: Workspace, rows: list[tuple[int, dict[str, Any]]], flat: bool, received_at: dt.datetime, dry_run: bool
+) -> Stored:
+    """Check a chunk of rows and store the good ones, inside the caller's transaction.
 
-    def flush() -> None:
-        if not chunk:
-            return
-        if dry_run:
-            result.accepted += len(chunk)
-        else:
-            with transaction.atomic():
-                stored = insert_events(workspace.pk, None, chunk, resolve_accounts(workspace.pk, chunk))
-            result.accepted += stored.inserted
-            result.duplicates += stored.duplicates
-        if progress:
-            progress(len(chunk))
-        chunk.clear()
-
+    A repeat of an event stored before, in this chunk or earlier (a chunk written again after a
+    crash), is a counted duplicate: the store's unique (workspace, messageId) key keeps one row.
+    """
+    outcome = Stored()
     seen: set[str] = set()
-    flat = path.suffix.lower() not in (".jsonl", ".ndjson", ".json")
-    for number, row in rows_of(path):
-        result.rows += 1
-        checked = _check_row(number, row, flat, received_at)
+    events: list[Event] = []
+    for number, row in rows:
+        checked = check_row(number, row, flat, received_at)
         if isinstance(checked, Rejection):
-            result.rejected += 1
-            if len(result.first_reasons) < FIRST_REASONS:
-                result.first_reasons.append(f"{path.name}:{number}: {checked.reason}")
-            continue
-        if checked.message_id in seen:
-            result.duplicates += 1
-            continue
-        seen.add(checked.message_id)
-        chunk.append(checked)
-        if len(chunk) >= CHUNK:
-            flush()
-            # Duplicates across chunks are caught by the store's unique key; the set only
-            # catches repeats within a chunk, so it is emptied to keep memory constant.
-            seen.clear()
-    flush()
-    return result
+            outcome.rejections.append(checked)
+        elif checked.message_id in seen:
+            outcome.duplicates += 1
+        else:
+            seen.add(checked.message_id)
+            events.append(checked)
+    if dry_run:
+        outcome.accepted += len(events)
+        return outcome
+    stored = insert_events(workspace.pk, None, events, resolve_accounts(workspace.pk, events))
+    outcome.accepted += stored.inserted
+    outcome.duplicates += stored.duplicates
+    return outcome

@@ -108,17 +108,23 @@ def _create_month(cursor: Any, month: dt.date) -> bool:
     return True
 
 
-def months_ensure(*, today: dt.date, ahead: int = MONTHS_AHEAD) -> list[str]:
-    """Partitions for this month and `ahead` more (the nightly job): ingest never waits for DDL."""
+def months_ensure(*, today: dt.date, ahead: int = MONTHS_AHEAD, since: dt.date | None = None) -> list[str]:
+    """Partitions for this month and `ahead` more (the nightly job): ingest never waits for DDL.
+
+    With `since`, also every month from its month on (a bulk load of past events goes into monthly
+    partitions rather than the default one).
+    """
     if not is_partitioned():
         return []
     created = []
+    month = month_of(min(since or today, today))
+    last = month_of(today) + relativedelta(months=ahead)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('retain.usage.partitions'))")
-        for step in range(ahead + 1):
-            month = month_of(today) + relativedelta(months=step)
+        while month <= last:
             if _create_month(cursor, month):
                 created.append(partition_name(month))
+            month += relativedelta(months=1)
     return created
 
 

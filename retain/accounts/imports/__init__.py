@@ -11,6 +11,8 @@ an ImportRun row with its counts and its report of problems by line and column.
     values.py   cell text → money, counts, dates, choices, domains
     columns.py  header aliases per kind (ours, HubSpot's, Salesforce's)
     kinds.py    rows → records through the services, per kind
+    streams.py  kinds read as a stream of independent rows (product event history, from usage)
+    background.py  every kind as a background job: stored upload, checkpointed chunks, resume
 """
 
 from __future__ import annotations
@@ -28,13 +30,23 @@ from retain.accounts.choices import ImportStatus
 from retain.accounts.imports.kinds import CREATED, KINDS, UNCHANGED, UPDATED
 from retain.accounts.imports.problems import FileRefused, Problem
 from retain.accounts.imports.reading import read_table
+from retain.accounts.imports.streams import STREAM_KINDS
 from retain.accounts.models import ImportRun
 from retain.tenancy.models import Member, Workspace
 
 # A file with every row bad still gets a readable report; the counts say how many there were.
 MAX_STORED_PROBLEMS = 500
 
-__all__ = ["KINDS", "ImportResult", "Problem", "csv_import", "run_problems", "run_summary"]
+__all__ = [
+    "KINDS",
+    "STREAM_KINDS",
+    "ImportResult",
+    "Problem",
+    "csv_import",
+    "run_counts",
+    "run_problems",
+    "run_summary",
+]
 
 
 @dataclass
@@ -142,14 +154,28 @@ def run_problems(run: ImportRun) -> list[str]:
     return [Problem(int(e["line"]), str(e["column"]), str(e["message"])).format(run.filename) for e in run.errors]
 
 
-def run_summary(run: ImportRun) -> str:
-    counts = (
-        f"{run.rows_total} rows: {run.rows_created} created, {run.rows_updated} updated, "
-        f"{run.rows_unchanged} unchanged, {run.rows_rejected} rejected"
+def run_counts(run: ImportRun) -> str:
+    """The run's counts in its kind's words ("3 created, 1 updated, …"; "3 accepted, 1 duplicates, …")."""
+    stream = STREAM_KINDS.get(run.kind)
+    if stream is not None:
+        return (
+            f"{run.rows_created} {stream.created_word}, {run.rows_unchanged} {stream.unchanged_word}, "
+            f"{run.rows_rejected} rejected"
+        )
+    return (
+        f"{run.rows_created} created, {run.rows_updated} updated, {run.rows_unchanged} unchanged, "
+        f"{run.rows_rejected} rejected"
     )
+
+
+def run_summary(run: ImportRun) -> str:
+    counts = f"{run.rows_total} rows: {run_counts(run)}"
     if run.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
         of = f" of {run.rows_to_write}" if run.rows_to_write else ""
-        return f"{run.filename}: {ImportStatus(run.status).label.lower()}; {run.rows_done}{of} rows written so far"
+        status = ImportStatus(run.status).label.lower()
+        if run.kind in STREAM_KINDS:
+            return f"{run.filename}: {status}; {run.rows_done}{of} rows read so far: {run_counts(run)}"
+        return f"{run.filename}: {status}; {run.rows_done}{of} rows written so far"
     if run.status == ImportStatus.DRY_RUN:
         return f"{run.filename}: dry run, nothing written; {counts}"
     return f"{run.filename}: {ImportStatus(run.status).label.lower()}; {counts}"

@@ -1,4 +1,4 @@
-"""CSV imports as background jobs: the upload is stored, a worker writes it in checkpointed chunks.
+"""Imports as background jobs: the upload is stored, a worker writes it in checkpointed chunks.
 
     import_enqueue   the web request (or the CLI): store the file under DATA_DIR/imports, create the
                      ImportRun (status queued) and hand its id to a worker once the row is committed
@@ -15,6 +15,10 @@ Rows are checked before any is written, so a default (all-or-nothing) import tha
 writing has no bad row left; what could still refuse a row at write time (a record written by
 someone else meanwhile) is reported on that row and the run ends "applied in part". A dry run is
 written and rolled back in one transaction, as before, and simply starts again after a crash.
+
+Stream kinds (streams.py: product event history) go through the same queue, claim, sweep and
+pages; their worker checks the file as a whole, then reads and writes it a chunk at a time from the
+checkpoint without holding the file in memory.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import logging
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
@@ -37,7 +42,9 @@ from retain.accounts.choices import ImportStatus
 from retain.accounts.imports.kinds import CREATED, KINDS, UNCHANGED, UPDATED, Draft, TableImport
 from retain.accounts.imports.problems import FileRefused, Problem
 from retain.accounts.imports.reading import read_table
+from retain.accounts.imports.streams import STREAM_KINDS, StreamImport
 from retain.accounts.models import ImportRun
+from retain.lib.locks import Busy
 from retain.tenancy.models import Member, Workspace
 
 log = logging.getLogger(__name__)
@@ -77,17 +84,21 @@ def import_enqueue(
     dry_run: bool = False,
     allow_partial: bool = False,
     dispatch: bool = True,
+    max_bytes: int | None = None,
 ) -> ImportRun:
     """Store the upload and queue its import; returns the queued run (or a refused one when too big).
 
     `dispatch` False leaves the run queued for the caller to process (the CLI does it in-process).
+    `max_bytes` defaults to IMPORT_MAX_BYTES; the CLI lifts it for history files already on the server.
     """
-    if kind not in KINDS:
+    if kind not in KINDS and kind not in STREAM_KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
     folder = import_dir() / str(workspace.pk)
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{uuid.uuid4().hex}.csv"
-    limit = settings.IMPORT_MAX_BYTES
+    # A stream kind reads the format from the name's ending (events.jsonl, events.parquet).
+    suffix = Path(filename).suffix.lower() if kind in STREAM_KINDS else ".csv"
+    target = folder / f"{uuid.uuid4().hex}{suffix[:12]}"
+    limit = settings.IMPORT_MAX_BYTES if max_bytes is None else max_bytes
     with target.open("wb") as out:
         copied = 0
         while block := source.read(1024 * 1024):
@@ -162,11 +173,19 @@ def _write(importer: TableImport, draft: Draft, counts: Counter[str], problems: 
         problems.append(Problem(draft.line, "", "conflicts with a record written meanwhile: retry"))
 
 
-def import_process(run_id: int, *, chunk: int = CHUNK, progress: Progress | None = None) -> ImportRun | None:
+def import_process(
+    run_id: int, *, chunk: int | None = None, progress: Progress | None = None, wait_if_busy: bool = True
+) -> ImportRun | None:
     """Write a queued (or interrupted) import, resuming after its last committed chunk.
 
-    Returns the finished run, or None when there was nothing to do (finished already, or gone).
+    Returns the finished run, or None when there was nothing to do (finished already, gone, or, for
+    a kind that takes a lock, left queued while another import holds it: `wait_if_busy` False
+    refuses the run instead, as the CLI does).
     """
+    kind = ImportRun.objects.filter(pk=run_id).values_list("kind", flat=True).first()
+    if kind in STREAM_KINDS:
+        return _stream_process(run_id, chunk=chunk or STREAM_KINDS[kind].chunk, progress=progress, wait=wait_if_busy)
+    chunk = chunk or CHUNK
     run = _claim(run_id)
     if run is None:
         return None
@@ -261,6 +280,82 @@ def _dry_run(
         errors=_stored(problems),
         rows_rejected=len({p.line for p in problems if p.line > 1}),
     )
+
+
+def _stream_process(run_id: int, *, chunk: int, progress: Progress | None, wait: bool) -> ImportRun | None:
+    run = ImportRun.objects.select_related("workspace", "created_by").filter(pk=run_id).first()
+    if run is None or run.status in DONE:
+        return None
+    importer = STREAM_KINDS[run.kind](
+        workspace=run.workspace,
+        actor=run.created_by,
+        path=import_dir() / run.stored_file,
+        run_started=run.created_at,
+        dry_run=run.dry_run,
+    )
+    try:
+        with importer.held():
+            return _stream_held(run.pk, importer, chunk, progress)
+    except Busy as exc:
+        message = (
+            f"another {importer.noun} import into workspace {run.workspace.slug!r} is running ({exc}); "
+            "nothing was written: import again once it has finished"
+        )
+        if not wait and run.status == ImportStatus.QUEUED and not run.rows_done:
+            return _finish(run, ImportStatus.REFUSED, errors=[Problem(0, "", message).as_dict()])
+        # Left queued: the sweep hands it out again once STALE_AFTER has passed since now.
+        log.info("import %s waits: %s", run.pk, message)
+        ImportRun.objects.filter(pk=run.pk, status=ImportStatus.QUEUED).update(heartbeat_at=timezone.now())
+        return None
+
+
+def _stream_held(run_id: int, importer: StreamImport, chunk: int, progress: Progress | None) -> ImportRun | None:
+    run = _claim(run_id)
+    if run is None:
+        return None
+    if not importer.path.is_file():
+        return _finish(
+            run, ImportStatus.FAILED, errors=[Problem(0, "", "the uploaded file is gone: upload it again").as_dict()]
+        )
+    try:
+        total = importer.check()
+    except FileRefused as refused:
+        return _finish(run, ImportStatus.REFUSED, errors=_stored(refused.problems))
+    ImportRun.objects.filter(pk=run.pk).update(rows_total=total, rows_to_write=total)
+    position = run.rows_done
+    rows = importer.rows(position)
+    while batch := list(islice(rows, chunk)):
+        with transaction.atomic():
+            # The checkpoint under the run's row lock: a second worker on the same run that got
+            # here first has moved it, and this one leaves the run to it.
+            current = ImportRun.objects.select_for_update().get(pk=run.pk)
+            if current.rows_done != position or current.status in DONE:
+                return None
+            counts = importer.write(batch)
+            room = importer.first_problems - len(current.errors)
+            errors = list(current.errors) + [p.as_dict() for p in counts.problems[: max(room, 0)]]
+            ImportRun.objects.filter(pk=run.pk).update(
+                rows_done=position + len(batch),
+                rows_created=current.rows_created + counts.created,
+                rows_unchanged=current.rows_unchanged + counts.unchanged,
+                rows_rejected=current.rows_rejected + len(counts.problems),
+                errors=errors,
+                heartbeat_at=timezone.now(),
+            )
+        position += len(batch)
+        if progress is not None:
+            progress(position, total)
+    run.refresh_from_db()
+    note = "" if run.dry_run else importer.finish(run)
+    if run.dry_run:
+        status = ImportStatus.DRY_RUN
+    elif not run.rows_rejected:
+        status = ImportStatus.APPLIED
+    elif run.rows_created + run.rows_unchanged:
+        status = ImportStatus.PARTIAL
+    else:
+        status = ImportStatus.REFUSED
+    return _finish(run, status, note=note[:300])
 
 
 def imports_resume(now: dt.datetime | None = None) -> list[int]:

@@ -224,6 +224,29 @@ def _progress(database: Path, run_id: int) -> tuple[str, int]:
     return str(row[0]), int(row[1])
 
 
+def kill_worker_mid_import(env: dict[str, str], database: Path, run_id: int, *, chunk: int, rows: int) -> int:
+    """Start a worker process on the run, SIGKILL it once ten chunks are committed; the rows done then."""
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "retain.cli", "shell", "-c", WORKER.format(run=run_id, chunk=chunk)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + READY_WITHIN
+    try:
+        while _progress(database, run_id)[1] < 10 * chunk:  # a few chunks committed, most still to go
+            assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
+            assert time.monotonic() < deadline, "the worker never committed its first chunks"
+            time.sleep(0.01)
+        os.killpg(worker.pid, signal.SIGKILL)
+    finally:
+        worker.wait(timeout=60)
+    status, done_at_kill = _progress(database, run_id)
+    assert status == "running" and done_at_kill < rows, "the import finished before the kill: no crash tested"
+    return done_at_kill
+
+
 @pytest.mark.embedded
 @pytest.mark.timeout(600)
 def test_a_worker_killed_with_sigkill_is_resumed_by_another_without_duplicates(
@@ -232,25 +255,7 @@ def test_a_worker_killed_with_sigkill_is_resumed_by_another_without_duplicates(
     env = _env(tmp_path)
     database = migrated_data_dir(tmp_path, tmp_path_factory.getbasetemp().parent)
     run_id = int(_retain(env, "shell", "-c", SETUP.replace("ROWS", str(ROWS))).strip().splitlines()[-1])
-    code = WORKER.format(run=run_id, chunk=CHUNK)
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "retain.cli", "shell", "-c", code],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + READY_WITHIN
-    try:
-        while _progress(database, run_id)[1] < 10 * CHUNK:  # a few chunks committed, most still to go
-            assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
-            assert time.monotonic() < deadline, "the worker never committed its first chunks"
-            time.sleep(0.01)
-        os.killpg(worker.pid, signal.SIGKILL)
-    finally:
-        worker.wait(timeout=60)
-    status, done_at_kill = _progress(database, run_id)
-    assert status == "running" and done_at_kill < ROWS, "the import finished before the kill: no crash tested"
+    done_at_kill = kill_worker_mid_import(env, database, run_id, chunk=CHUNK, rows=ROWS)
     with sqlite3.connect(database) as db:
         written = db.execute("SELECT count(*) FROM accounts_account").fetchone()[0]
     assert written == done_at_kill  # exactly the committed chunks: the one being written rolled back

@@ -113,8 +113,9 @@ def test_a_worker_process_runs_a_job_sent_through_the_broker(
     assert not opened.exists()
 
     # The suite runs jobs inline; a client of its own sends this one through the real broker, to the
-    # worker's own queue.
-    sender = Celery("retain-test-sender", broker=broker_url)
+    # worker's own queue. Not as the current app: shared tasks called later in this process would
+    # then go to this broker instead of running inline (later tests waited for jobs never run).
+    sender = Celery("retain-test-sender", broker=broker_url, set_as_current=False)
     try:
         result = sender.send_task(open_renewal_windows.name, args=[account.workspace_id], queue=queue)
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
+import psycopg
 import pytest
 from django.db import OperationalError
 from django.test import Client
@@ -46,3 +47,35 @@ def test_other_database_errors_are_still_server_errors(alice: Member, monkeypatc
     raw = api_token_create(member=alice, name="t", actor=alice)[1]
     client = Client(raise_request_exception=False)
     assert client.get("/api/v1/accounts/", HTTP_AUTHORIZATION=f"Token {raw}").status_code == 500
+
+
+def _cut_off(*args: Any, **kwargs: Any) -> NoReturn:
+    """What a request meets while PostgreSQL restarts: its connection terminated by the shutdown."""
+    try:
+        raise psycopg.errors.AdminShutdown("terminating connection due to administrator command")
+    except psycopg.Error as cause:
+        raise OperationalError("terminating connection due to administrator command") from cause
+
+
+def _refused(*args: Any, **kwargs: Any) -> NoReturn:
+    """...or its new connection refused while the server shuts down or starts up."""
+    raise OperationalError(
+        'connection failed: connection to server at "127.0.0.1", port 5432 failed: '
+        "FATAL:  the database system is shutting down"
+    )
+
+
+@pytest.mark.parametrize("failure", [_cut_off, _refused])
+def test_a_database_restart_asks_pages_and_programs_to_try_again(
+    client: Client, alice: Member, olga: Member, monkeypatch: pytest.MonkeyPatch, failure: Any
+) -> None:
+    monkeypatch.setattr("retain.web.views.reference.render", failure)
+    page = client.get("/api/docs/")
+    assert (page.status_code, page["Retry-After"]) == (503, "5")
+    assert "try again in a few seconds" in page.content.decode()
+    monkeypatch.setattr("retain.api.views.AccountViewSet.list", failure)
+    for member in (alice, olga):
+        raw = api_token_create(member=member, name="t", actor=member)[1]
+        response = Client().get("/api/v1/accounts/", HTTP_AUTHORIZATION=f"Token {raw}")
+        assert (response.status_code, response["Retry-After"]) == (503, "5")
+        assert "unavailable" in response.json()["detail"]

@@ -10,12 +10,14 @@ oversized batch, and a web process killed with SIGKILL while the other keeps ser
 from __future__ import annotations
 
 import base64
+import http.server
 import os
 import re
 import signal
 import ssl
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,3 +191,89 @@ def test_a_killed_web_process_leaves_the_other_serving(site: Site) -> None:
             assert answer.status_code == 200, answer.text
             acknowledged += answer.json()["accepted"] + answer.json().get("duplicates", 0)
         assert acknowledged == 20
+
+
+class _Upstream(http.server.BaseHTTPRequestHandler):
+    """A stand-in web process: 503 + Retry-After while its server's `busy` is set (a database restart), else 200."""
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        busy = getattr(self.server, "busy", False)
+        body = b'{"detail": "busy"}' if busy else b'{"ok": true}'
+        self.send_response(503 if busy else 200)
+        if busy:
+            self.send_header("Retry-After", "5")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_database_outage_s_503s_do_not_take_every_web_process_out_of_nginx(tmp_path: Path) -> None:
+    """A 503 is Retain saying "the database is busy or restarting" (every web process shares it): nginx
+    passes it on with its Retry-After and keeps both upstreams, so the site answers again the moment
+    the database does. Counting 503s as upstream failures marked both processes down for nginx's
+    fail_timeout (10 s) after a PostgreSQL restart of a second or so, and every request meanwhile got 502."""
+    nginx = nginx_find()
+    if nginx is None:
+        _skip_or_fail("nginx is not installed (apt-get install nginx)")
+    assert nginx is not None
+    tmp_path.chmod(0o755)
+    upstreams = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Upstream) for _ in range(2)]
+    for server in upstreams:
+        server.busy = True  # type: ignore[attr-defined]
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    ca = trustme.CA()
+    ca.issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(str(tmp_path / "chain.pem"))
+    https_port = free_port()
+    proxy = nginx_start(nginx, tmp_path, upstreams=[s.server_address[1] for s in upstreams], https_port=https_port,
+                        http_port=free_port(), certificate=tmp_path / "chain.pem")  # fmt: skip
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    try:
+        wait_for_port(https_port, proxy, tmp_path / "error.log")
+        with httpx.Client(base_url=f"https://127.0.0.1:{https_port}", verify=context, timeout=30) as client:
+            for path in ("/w/x/accounts/", "/v1/batch"):
+                answer = client.get(path) if path.startswith("/w/") else client.post(path, content=b"{}")
+                assert (answer.status_code, answer.headers.get("Retry-After")) == (503, "5"), path
+            for server in upstreams:  # the database is back
+                server.busy = False  # type: ignore[attr-defined]
+            answers = [client.get("/w/x/accounts/").status_code for _ in range(4)]
+            answers += [client.post("/v1/batch", content=b"{}").status_code for _ in range(4)]
+            assert answers == [200] * 8
+    finally:
+        os.killpg(proxy.pid, signal.SIGTERM)
+        proxy.wait(timeout=30)
+        for server in upstreams:
+            server.shutdown()
+            server.server_close()
+
+
+def _seconds(value: str) -> float:
+    number, unit = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s|m)?", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"ms": 0.001, "s": 1.0, "m": 60.0, None: 1.0}[unit]
+
+
+def test_nginx_drops_an_idle_upstream_connection_before_gunicorn_does() -> None:
+    """Else nginx may send a request on a keep-alive connection at the moment gunicorn closes it: the
+    request meets a reset, and a POST (never re-sent) answers 502. The soak saw such a reset."""
+    import gunicorn.config
+
+    from retain.config.management.commands._processes import gunicorn_argv
+    from retain.tests.processes import NGINX_TEMPLATE
+
+    upstream = re.search(r"upstream retain_web \{(.*?)\n\}", NGINX_TEMPLATE.read_text(), re.S)
+    assert upstream is not None and re.search(r"^\s*keepalive \d+;", upstream.group(1), re.M)
+    found = re.search(r"^\s*keepalive_timeout (\S+);", upstream.group(1), re.M)
+    nginx_idle = _seconds(found.group(1)) if found else 60.0  # nginx's default
+    argv = gunicorn_argv("127.0.0.1:8000", 2, 4)
+    gunicorn_idle = (
+        float(argv[argv.index("--keep-alive") + 1]) if "--keep-alive" in argv else gunicorn.config.Keepalive.default
+    )
+    assert nginx_idle < gunicorn_idle

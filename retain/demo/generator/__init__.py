@@ -4,7 +4,9 @@ The build is a pipeline of named steps sharing one DemoContext (the seed, the pl
 each account's hidden engagement, the workspace and what has been written). A later feature
 (surveys, health, renewals, journeys, playbooks) adds its part by adding a Step to STEPS, reading
 the world and the written rows from the context and drawing from `ctx.rng("<its name>", ...)`, so
-the rows earlier steps write stay exactly as they were.
+the rows earlier steps write stay exactly as they were. Key those generators by what the seed fixes
+(an account's external id, a plan's index), never by a database id: ids depend on what the database
+held before, and the same seed must build the same workspace in a fresh database or a used one.
 """
 
 from __future__ import annotations

@@ -15,9 +15,15 @@ from dataclasses import dataclass, field
 
 from retain.demo.generator import names
 from retain.demo.generator.world import AccountPlan, PersonPlan, sigmoid
+from retain.usage.vocabulary import LEAD_CONVERTED, LEAD_CREATED
 
 WEEKEND_FACTOR = 0.15
 FEATURE_RATE = 3.2  # feature events per active user and day at average engagement
+LEAD_RATE = 0.3  # leads per active user and day once leads recur, times sigmoid(engagement)
+LEADS_RECUR_AFTER_DAYS = 60
+# A lead turns into a sale (`Lead Converted`, as the vendor's CRM sync sends it) with this chance at
+# average engagement; an engaged customer's leads convert more often, a disengaged one's less.
+CONVERSION_RATE = 0.12
 
 
 @dataclass
@@ -69,10 +75,24 @@ def milestone_schedule(account: AccountPlan, rng: random.Random, today: dt.date)
     return schedule
 
 
+def expected_daily_leads(account: AccountPlan) -> float:
+    """The leads a day the account's size promises at average engagement, once leads recur: what a CSM
+    can estimate at kick-off (its people, not how engaged it will turn out to be)."""
+    week_share = (5 + 2 * WEEKEND_FACTOR) / 7
+    return sum(sigmoid(person.propensity) * week_share * LEAD_RATE * 0.5 for person in account.people)
+
+
 def account_day(
-    account: AccountPlan, day: dt.date, rng: random.Random, milestones: dict[dt.date, list[str]]
+    account: AccountPlan,
+    day: dt.date,
+    rng: random.Random,
+    milestones: dict[dt.date, list[str]],
+    sales_rng: random.Random | None = None,
 ) -> AccountDay:
-    """Who used the product that day and how much; empty on days the account was not a customer."""
+    """Who used the product that day and how much; empty on days the account was not a customer.
+
+    Sales are drawn from `sales_rng` (one stream per account), so adding them left every other draw of
+    the day as it was."""
     result = AccountDay()
     if not account.is_customer_on(day):
         return result
@@ -83,7 +103,7 @@ def account_day(
     feature_mean = FEATURE_RATE * math.exp(0.3 * e)
     breadth = 2 + round(9 * sigmoid(e - 0.2))
     available = account.features[:breadth]
-    recurring = tenure > 60
+    recurring = tenure > LEADS_RECUR_AFTER_DAYS
     for person in account.people:
         if person.joined_on > day or (person.left_on is not None and person.left_on <= day):
             continue
@@ -98,8 +118,10 @@ def account_day(
             user.features.append(available[min(int(rng.expovariate(0.5)), len(available) - 1)])
         if recurring:
             strength = sigmoid(e)
-            if rng.random() < 0.3 * strength:
-                user.key_events.append("Lead Created")
+            if rng.random() < LEAD_RATE * strength:
+                user.key_events.append(LEAD_CREATED)
+                if sales_rng is not None and sales_rng.random() < CONVERSION_RATE * 2 * strength:
+                    user.key_events.append(LEAD_CONVERTED)
             if rng.random() < 0.05 * strength:
                 user.key_events.append("Email Campaign Sent")
             if rng.random() < 0.04 * strength:

@@ -80,7 +80,7 @@ def _handoffs(ctx: DemoContext) -> int:
     recent = customers.filter(Q(customer_since__gte=since) | Q(pk__in=newest)).select_related("owner__user")
     count = 0
     for account in recent.order_by("pk"):
-        rng = ctx.rng("coverage", "handoff", account.pk)
+        rng = ctx.rng("coverage", "handoff", account.external_id)
         contacts = list(account.contacts.filter(status=ContactStatus.ACTIVE)[:3])
         promised = rng.sample(PROMISES, rng.randint(0, 2))
         services.handoff_record(
@@ -138,8 +138,8 @@ def _stakeholders(ctx: DemoContext) -> int:
     for contact in contacts.order_by("account_id", "pk"):
         by_account.setdefault(contact.account_id, []).append(contact)
     placed = 0
-    for account_id, people in by_account.items():
-        rng = ctx.rng("coverage", "stakeholders", account_id)
+    for people in by_account.values():
+        rng = ctx.rng("coverage", "stakeholders", people[0].account.external_id)
         # Most strategic accounts have chosen a sponsor (seed 001); some have not yet: a gap to see.
         sponsor = people[0] if rng.random() < (0.75 if people[0].account.tier == Tier.STRATEGIC else 0.4) else None
         for person in people:

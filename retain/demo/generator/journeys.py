@@ -11,7 +11,10 @@ accounts so it can be counted; some milestones done late had one, now resolved.
 
 Strategic and enterprise accounts get success plans: a vision, goals with objectives and key success
 metrics (some bound to usage measures, filled by the real `metrics_refresh`) and commitments on both
-sides. Every account that started in the last 90 days gets its 30/60/90-day plan from
+sides. Each carries the year's lead goal and new-sales goal (from the account's size and an ambition
+of its own), which the critical path's measured Achievement reads; the usage steps generate the
+leads and the sales (`Lead Converted`), so who reached it, who is on the way and who is behind comes
+from the evaluation, as anywhere else. Every account that started in the last 90 days gets its 30/60/90-day plan from
 `onboarding_plan_generate`, as a new customer does when its journey starts.
 """
 
@@ -27,10 +30,11 @@ from typing import Any
 from retain.accounts import timeline
 from retain.accounts.choices import ContactRole, Tier
 from retain.accounts.models import Account, Contact, TimelineEntry
+from retain.demo.generator.activity import CONVERSION_RATE, LEADS_RECUR_AFTER_DAYS, expected_daily_leads
 from retain.demo.generator.context import DemoContext
 from retain.demo.generator.world import AccountPlan
 from retain.journeys.choices import BarrierKind, BarrierState, MilestoneKind, MilestoneStatus
-from retain.journeys.evaluation import reads_a_window, status_of
+from retain.journeys.evaluation import reads_a_goal, reads_a_window, status_of
 from retain.journeys.models import Barrier, Journey, MilestoneProgress
 from retain.journeys.services import (
     journeys_advance,
@@ -42,6 +46,8 @@ from retain.plans.choices import CommitmentStatus, PlanStatus
 from retain.plans.models import Commitment, Goal, Objective, PlanEvent, SuccessMetric, SuccessPlan
 from retain.plans.services import metrics_refresh, onboarding_plan_generate
 from retain.tenancy.models import Member
+from retain.usage.models import DailyAccountUsage
+from retain.usage.vocabulary import LEAD_CONVERTED, LEAD_CREATED
 
 BATCH = 1000
 # Usage before this many days into the history is incomplete: those milestones come from engagement.
@@ -80,7 +86,10 @@ BARRIERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("No one to write the first campaign", "Social accounts not connected"),
         ("Lead nurture set-up waits for our services team",),
     ),
-    "achievement": (("Sponsor not available for the goal review",), ("Goal review not prepared",)),
+    "achievement": (
+        ("Missed quarterly lead goal", "Leads do not turn into sales"),
+        ("Goal review not prepared",),
+    ),
     "renewal": (("Budget under review",), ("Renewal quote not sent",)),
 }
 
@@ -97,7 +106,7 @@ GOALS: tuple[tuple[str, tuple[tuple[str, str, str, str, float, float], ...]], ..
     (
         "Double inbound leads this year",
         (
-            ("Leads flowing from the website", "Inbound leads a month", "leads", "", 120, 240),
+            ("Leads flowing from the website", "Inbound leads a month", "leads a month", "", 120, 240),
             ("Publish every week", "Key events reached", "events", "key_events", 0, 10),
         ),
     ),
@@ -117,6 +126,36 @@ GOALS: tuple[tuple[str, tuple[tuple[str, str, str, str, float, float], ...]], ..
         (("Campaigns, nurture and social in use", "Feature breadth", "features", "feature_breadth", 2, 8),),
     ),
 )
+
+PIPELINE_GOAL = "Hit this year's lead and new-sales goals"
+PIPELINE_UNITS = {"leads": LEAD_CREATED, "sales": LEAD_CONVERTED}
+DAYS_OF_LEADS = 365 - LEADS_RECUR_AFTER_DAYS
+
+
+def _pipeline_objectives(plan: AccountPlan, rng: random.Random) -> tuple[tuple[str, str, str, str, float, float], ...]:
+    """The year's lead goal and new-sales goal: what the account's size promises at average engagement,
+    times an ambition of its own (some set the bar low, some high), and the sales its leads should bring."""
+    leads = max(20, round(expected_daily_leads(plan) * DAYS_OF_LEADS * rng.uniform(0.55, 1.0)))
+    sales = max(3, round(leads * CONVERSION_RATE * rng.uniform(0.7, 1.1)))
+    return (
+        ("Leads from marketing", "Leads this year", "leads", "", 0, leads),
+        ("Leads that turn into customers", "New sales this year", "sales", "", 0, sales),
+    )
+
+
+def _leads_and_sales(ctx: DemoContext, plans: list[AccountPlan]) -> dict[tuple[int, str], int]:
+    """Leads and sales since each account became a customer, from the daily rollups: {(account id, event): n}."""
+    since = {ctx.accounts[plan.external_id].pk: plan.customer_since for plan in plans}
+    rows = DailyAccountUsage.objects.filter(
+        workspace=ctx.ws, account_id__in=list(since), key_events__has_key=LEAD_CREATED
+    ).values_list("account_id", "day", "key_events")
+    found: Counter[tuple[int, str]] = Counter()
+    for account_id, day, key_events in rows.iterator(chunk_size=5000):
+        if since[account_id] <= day <= ctx.today:
+            for event in PIPELINE_UNITS.values():
+                found[(account_id, event)] += int((key_events or {}).get(event, 0))
+    return dict(found)
+
 
 COMMITMENTS = (
     ("customer", "Share the CRM data attribution needs"),
@@ -234,7 +273,13 @@ def _journeys(ctx: DemoContext) -> tuple[list[Journey], list[MilestoneProgress]]
                 ticks={},
                 evidence={},
             )
-            before_history = progress.due_on < history_from
+            # Leads and sales to date need the whole journey on record: one that started before the
+            # usage history cannot be measured against its goals, so it is drawn as the early ones are.
+            before_history = progress.due_on < history_from or (
+                milestone["kind"] == MilestoneKind.DATA
+                and reads_a_goal(milestone["criteria"])
+                and journey.started_on < ctx.world.window_start
+            )
             if milestone["kind"] == MilestoneKind.RENEWAL:
                 # The renewals step writes closed renewals as rows, not through renewal_close: the
                 # first renewal completes the milestone as renewal_close would (a churn closes the
@@ -269,7 +314,9 @@ def _evaluate(ctx: DemoContext, journeys: list[Journey], rows: list[MilestonePro
     on the day it is evaluated, so the replay covers the accounts with such a milestone open, from two
     weeks before it is due until EVALUATE_WEEKS after (its day is at most two weeks late). Milestones
     that read when key events were first seen get their day from the rollups whenever they are
-    evaluated, so today's run is enough for them.
+    evaluated, and Achievement (leads and sales to date against the success plan's goals) is dated on
+    the day the goals' share was reached, so today's run is enough for both; the plans with those goals
+    are written before the evaluation.
     """
     windowed = {
         (journey.template_id, m["key"])
@@ -409,6 +456,11 @@ def _plans(ctx: DemoContext, people: _People) -> tuple[int, int]:
                 continue
             status = _commitment_status(plan, due_on, ctx.today, rng)
             commitments.append(Commitment(plan=success_plan, description=text, due_on=due_on, status=status, **owners))
+        # Every critical-path plan carries the year's lead and new-sales goals Achievement is measured
+        # against (seed 002), set at kick-off from the account's size and an ambition of its own.
+        goal = Goal(plan=success_plan, title=PIPELINE_GOAL, position=count)
+        goals.append(goal)
+        picked.append((plan, goal, _pipeline_objectives(plan, ctx.rng("journeys", "pipeline", plan.external_id))))
     Goal.objects.bulk_create(goals, batch_size=BATCH)
     objectives: list[Objective] = []
     specs: list[tuple[AccountPlan, Objective, tuple[str, str, str, str, float, float]]] = []
@@ -419,11 +471,15 @@ def _plans(ctx: DemoContext, people: _People) -> tuple[int, int]:
             specs.append((plan, objective, spec))
     Objective.objects.bulk_create(objectives, batch_size=BATCH)
     metrics = []
+    counted = _leads_and_sales(ctx, chosen)
     for plan, objective, (_, name, unit, kind, start, target) in specs:
         rng = ctx.rng("journeys", "metric", plan.external_id, name)
-        # A typed-in metric moves from its start towards its target as far as the account engages.
+        # A typed-in metric moves from its start towards its target as far as the account engages; the
+        # pipeline metrics are typed in from the product's own report of leads and sales this year.
         reached = _sigmoid(1.5 * plan.latent_on(ctx.today) + rng.gauss(0, 0.4))
         current = start + (target - start) * reached
+        if unit in PIPELINE_UNITS:
+            current = counted.get((ctx.accounts[plan.external_id].pk, PIPELINE_UNITS[unit]), 0)
         metrics.append(
             SuccessMetric(
                 objective=objective,
@@ -487,10 +543,10 @@ def _close_churned(ctx: DemoContext, journeys: list[Journey]) -> int:
 def build_journeys(ctx: DemoContext) -> str:
     people = _People(ctx)
     journeys, rows = _journeys(ctx)
+    plans, metrics = _plans(ctx, people)
     completed, moved = _evaluate(ctx, journeys, rows)
     closed = _close_churned(ctx, journeys)
     barriers = _barriers(ctx, people)
-    plans, metrics = _plans(ctx, people)
     onboarding = _onboarding_plans(ctx)
     refreshed = metrics_refresh(workspace=ctx.ws, day=ctx.today)
     statuses = Counter(

@@ -108,7 +108,7 @@ def build_portal(ctx: DemoContext) -> str:
     touched: set[int] = set()
     first_day = ctx.today - dt.timedelta(days=HISTORY_DAYS)
     for account in accounts.select_related("owner", "workspace").order_by("id"):
-        rng = ctx.rng("portal", account.pk)
+        rng = ctx.rng("portal", account.external_id)
         contacts = list(
             Contact.objects.filter(
                 account=account, status=ContactStatus.ACTIVE, role__in=[ContactRole.CHAMPION, ContactRole.ADMIN]

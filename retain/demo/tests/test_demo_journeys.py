@@ -18,6 +18,7 @@ from retain.journeys.choices import BarrierState, MilestoneStatus
 from retain.journeys.models import Barrier, Journey, MilestoneProgress
 from retain.plans import onboarding
 from retain.plans.models import Commitment, Goal, SuccessMetric, SuccessPlan
+from retain.plans.selectors import measured_goals
 from retain.usage.models import DailyAccountUsage
 
 TODAY = dt.date(2026, 11, 20)
@@ -122,7 +123,10 @@ def test_strategic_and_enterprise_accounts_have_success_plans(demo: DemoContext)
     for plan in plans:
         assert plan.vision
         goals = list(plan.goals.all())
-        assert 1 <= len(goals) <= 3
+        # One to three of the plan's own, and the year's lead and new-sales goals Achievement reads.
+        assert 2 <= len(goals) <= 4
+        units = {m.unit for g in goals for o in g.objectives.all() for m in o.metrics.all()}
+        assert {"leads", "sales"} <= units
         assert all(goal.objectives.all() and all(o.metrics.all() for o in goal.objectives.all()) for goal in goals)
     bound = SuccessMetric.objects.filter(objective__goal__plan__workspace=demo.ws).exclude(measure_kind="")
     assert bound.exists() and bound.filter(current_as_of=TODAY).count() > bound.count() / 2
@@ -180,3 +184,47 @@ def test_churned_accounts_journeys_are_closed_and_first_renewals_complete_the_re
     ).exists()
     renewed = MilestoneProgress.objects.filter(workspace=demo.ws, key="renewal", completed_on__isnull=False)
     assert renewed and all(p.evidence["outcome"] == "renewed" for p in renewed)
+
+
+ACHIEVED = ("measures.leads_to_date.goal_pct", "measures.sales_to_date.goal_pct")
+
+
+def test_achievement_is_reached_by_evaluation_against_the_plans_goals_or_says_why_not(demo: DemoContext) -> None:
+    plans = {demo.accounts[a.external_id].pk: a for a in demo.world.accounts}
+    goals = measured_goals(workspace_id=demo.ws.pk, account_ids=None)
+    rows = list(
+        MilestoneProgress.objects.filter(
+            workspace=demo.ws, key="achievement", journey__closed_on__isnull=True
+        ).select_related("journey")
+    )
+    measured_from_start = [p for p in rows if p.journey.started_on >= demo.world.window_start]
+    assert all(set(goals[p.account_id]) == {"leads", "sales"} for p in rows)
+
+    # Reached: completed by the evaluation, with both numbers against their goals as evidence.
+    reached = [p for p in measured_from_start if p.completed_on is not None]
+    assert reached, "no account reached Achievement from its usage"
+    for progress in reached:
+        assert progress.completed_on is not None
+        assert set(progress.evidence["measures"]) == set(ACHIEVED)
+        assert all(progress.evidence["measures"][attr]["value"] >= 50 for attr in ACHIEVED)
+        assert "leads to date" in progress.evidence["summary"] and "new sales to date" in progress.evidence["summary"]
+        assert progress.journey.started_on <= progress.completed_on <= TODAY
+        plan = plans[progress.account_id]
+        assert plan.churned_on is None or progress.completed_on < plan.churned_on
+    assert TimelineEntry.objects.filter(
+        workspace=demo.ws, kind=EntryKind.MILESTONE_COMPLETED, data__key="achievement",
+        account_id__in=[p.account_id for p in reached],
+    ).count() == len(reached)  # fmt: skip
+
+    # Not reached: behind (past due) or on the way (not yet due), each reading saying where it stands.
+    open_rows = [p for p in measured_from_start if p.completed_on is None]
+    behind = [p for p in open_rows if p.due_on < TODAY]
+    on_the_way = [p for p in open_rows if p.due_on >= TODAY]
+    assert behind and on_the_way, (len(behind), len(on_the_way))
+    for progress in open_rows:
+        readings = progress.measured["readings"]
+        assert set(readings) == set(ACHIEVED)
+        assert any(r["value"] is None or r["value"] < 50 for r in readings.values())
+        assert all("% of the goal of" in r["words"] or "no data" in r["words"] for r in readings.values())
+    assert {p.status for p in behind} <= {MilestoneStatus.BEHIND, MilestoneStatus.STUCK}
+    LINES.append(f"achievement: {len(reached)} reached, {len(behind)} behind, {len(on_the_way)} on the way")

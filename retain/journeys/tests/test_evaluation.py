@@ -227,7 +227,8 @@ def test_evaluation_costs_the_same_queries_for_two_accounts_or_twenty(workspace:
     _accounts(workspace, 18)
     many = _count_queries(workspace)
     assert few == many
-    assert few <= 6
+    # Six, and one for the success plans' goals the measured Achievement reads.
+    assert few <= 7
 
 
 def test_a_ticked_checklist_milestone_is_written_once_even_when_ticked_again(journey: Journey) -> None:

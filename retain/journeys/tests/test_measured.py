@@ -203,8 +203,9 @@ def test_without_a_goal_the_goal_form_is_not_met_and_says_why_then_completes_fro
     )
     journeys_advance(workspace=account.workspace, account_ids=[account.pk], today=today)
     progress.refresh_from_db()
-    assert progress.completed_on == today
-    assert progress.evidence["summary"] == "leads 60% of the goal: 300 since 2026-09-01 against a goal of 500"
+    # Dated on the day the share was reached (250 leads, on the 50th day), with the figures of that day.
+    assert progress.completed_on == START + dt.timedelta(days=49)
+    assert progress.evidence["summary"] == "leads to date 250 = 50% of the goal of 500 (since 2026-09-01)"
 
 
 def test_the_account_page_shows_why_a_measure_is_not_met_and_the_effort_beside_achievement(

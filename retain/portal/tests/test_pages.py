@@ -70,6 +70,7 @@ def test_every_page_shows_the_contacts_own_account(jane_client: Client, initech:
     assert "Leads a month" in jane_client.get("/portal/").content.decode()
     path = jane_client.get("/portal/path/").content.decode()
     assert "Technical set-up" in path and "Oriented" in path
+    assert "Reached when your renewal is signed." in path  # the Renewal milestone, not product use
 
 
 def test_anyone_not_signed_in_is_sent_to_the_sign_in_page(globex: Account, alice: Member) -> None:

@@ -4,6 +4,7 @@ rate limits, and what a member's session (or a portal cookie) does not open."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from django.core import mail
@@ -12,8 +13,12 @@ from django.utils import timezone
 
 from retain.accounts.choices import EntryKind
 from retain.accounts.models import Account, Contact, TimelineEntry
+from retain.api.tests.conftest import ClientFor
+from retain.api.tests.conftest import client_for as client_for  # an API client with a member's token
 from retain.messaging.models import OutboundMessage
 from retain.messaging.services import deliveries_send_due
+from retain.messaging.tests.receivers import Inbox
+from retain.messaging.tests.receivers import smtp as smtp  # a real local SMTP server
 from retain.portal import services
 from retain.portal.choices import ActivityKind
 from retain.portal.models import PortalActivity, SignInLink
@@ -143,3 +148,38 @@ def test_once_sent_the_stored_email_no_longer_holds_the_link(globex: Account, ja
     assert token not in stored.body and services.REDACTED in stored.body
     sent = TimelineEntry.objects.get(account=globex, kind=EntryKind.EMAIL_SENT)
     assert sent.contact_id == jane.pk and token not in sent.summary + str(sent.data)
+
+
+def test_a_member_never_reads_a_waiting_sign_in_link_and_the_customer_still_gets_it(
+    globex: Account, jane: Contact, carol: Member, olga: Member, client_for: ClientFor, smtp: Inbox
+) -> None:
+    services.contact_invite(contact=jane, actor=carol)
+    token = link_from_outbox(jane)  # waiting in the outbox, intact
+    message = OutboundMessage.objects.get(contact=jane, source__startswith="portal:")
+    assert message.status == "queued" and token in message.body
+
+    # The Messages page, the API's list and its detail of the message show no token.
+    web = Client()
+    web.force_login(carol.user)
+    page = web.get(f"/w/{globex.workspace.slug}/messages/")
+    assert page.status_code == 200 and f'data-message="{message.pk}"' in page.content.decode()
+    assert token not in page.content.decode()
+    api = client_for(carol)
+    listed = api.get("/api/v1/messages/").json()["results"]
+    detail = api.get(f"/api/v1/messages/{message.pk}/").json()
+    for shown in (next(m for m in listed if m["id"] == message.pk), detail):
+        assert token not in str(shown)
+        assert "/portal/sign-in/" not in shown["body"] and services.WITHHELD in shown["body"]
+        assert "Sign in here (no password needed)" in shown["body"]  # the rest of the e-mail is there
+    # Somebody of another workspace does not see the message at all.
+    assert client_for(olga).get(f"/api/v1/messages/{message.pk}/").status_code == 404
+
+    # The customer's e-mail, through a real SMTP server, still carries the link, and it signs in.
+    assert deliveries_send_due() == 1
+    deadline = time.monotonic() + 15
+    while not smtp.messages and time.monotonic() < deadline:
+        time.sleep(0.05)
+    recipients, sent = smtp.messages[0]
+    assert recipients == ["jane@globex.example"]
+    assert f"/portal/sign-in/{token}/" in sent.get_content()
+    assert Client().post(f"/portal/sign-in/{token}/").status_code == 302

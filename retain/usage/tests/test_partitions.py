@@ -105,6 +105,18 @@ def test_creating_a_month_adopts_its_events_from_the_default_partition(partition
     assert partitions.months_ensure(today=dt.date(2027, 5, 20), ahead=1) == []  # idempotent
 
 
+def test_since_creates_the_past_months_too_adopting_their_events(partitioned: Any) -> None:
+    """A bulk load of past events (the scale bench's COPY) first makes the months it goes into."""
+    _, key, _ = partitioned
+    send(key, track("old", "2026-07-15T10:00:00Z"))
+    assert dict(partitions.partitions_list())["usage_event_default"] == 1
+    created = partitions.months_ensure(today=TODAY, ahead=0, since=dt.date(2026, 7, 31))
+    # October and December exist since the conversion (an event of October, and today's month).
+    assert created == ["usage_event_p2026_07", "usage_event_p2026_08", "usage_event_p2026_09", "usage_event_p2026_11"]
+    names = dict(partitions.partitions_list())
+    assert names["usage_event_p2026_07"] == 1 and names["usage_event_default"] == 0
+
+
 def test_a_month_query_reads_only_its_partition(partitioned: Any) -> None:
     workspace, _, _ = partitioned
     query = UsageEvent.objects.filter(

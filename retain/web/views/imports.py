@@ -1,4 +1,4 @@
-"""CSV imports in the web UI: the recent runs, an upload form, and each run's report.
+"""Imports in the web UI (CSV records, product event history): the recent runs, an upload form, each run's report.
 
 Every member sees the runs and their reports; only managers and admins upload, because an import
 touches any account in the workspace (a CSM's book is not a boundary a CRM export respects).
@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from retain import access
-from retain.accounts.imports import run_summary
+from retain.accounts.imports import STREAM_KINDS, run_counts, run_summary
 from retain.accounts.imports.background import import_enqueue
 from retain.accounts.models import ImportRun
 from retain.tenancy.models import Member
@@ -69,4 +69,10 @@ def _run_context(run: ImportRun) -> dict[str, object]:
     took = None
     if run.started_at is not None and run.finished_at is not None:
         took = duration_text(run.finished_at - run.started_at)
-    return {"run": run, "summary": run_summary(run), "took": took}
+    return {
+        "run": run,
+        "summary": run_summary(run),
+        "counts": run_counts(run),
+        "stream": run.kind in STREAM_KINDS,
+        "took": took,
+    }

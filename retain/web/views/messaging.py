@@ -39,8 +39,11 @@ def messages_page(request: HttpRequest, member: Member) -> HttpResponse:
     channel = request.GET.get("channel", "")
     channel = channel if channel in Channel.values else ""
     search = request.GET.get("q", "").strip()[:200]
+    rows = list(selectors.messages(workspace, status=status, channel=channel)[:LOG_ROWS])
+    for message in rows:
+        message.body = selectors.body_for_members(message)  # shown, never saved
     context = {
-        "rows": selectors.messages(workspace, status=status, channel=channel)[:LOG_ROWS],
+        "rows": rows,
         "counts": selectors.status_counts(workspace),
         "status": status,
         "channel": channel,

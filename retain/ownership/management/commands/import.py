@@ -1,19 +1,21 @@
-"""`retain import {accounts,contacts,subscriptions,responses,events} FILE --workspace SLUG [--dry-run]`.
+"""`retain import {accounts,contacts,subscriptions,responses,history} FILE --workspace SLUG [--dry-run]`.
 
 `retain import workspace ARCHIVE --workspace NEWSLUG [--name NAME]` creates a new workspace from an
 archive made by `retain export` (see retain/ownership).
 
 `--allow-partial` writes the good rows of a CSV file and reports the bad ones.
 
-A CSV file is imported the way an upload is (accounts.imports.background): stored, then written
-in checkpointed chunks, here in this process with a progress bar. `--background` hands it to a
-worker instead and follows its progress; `retain import resume RUN_ID` finishes an import that
-was interrupted (a worker's sweep would too, within minutes).
+Every file is imported the way an upload is (accounts.imports.background): stored under
+DATA_DIR/imports, then written in checkpointed chunks, by default here in this process with a
+progress bar. `--background` hands it to a worker instead and follows its progress; `retain import
+resume RUN_ID` finishes an import that was interrupted (a worker's sweep would too, within minutes).
+`history` (or its older name `events`) takes product events from CSV, JSON Lines or Parquet with
+no size limit (the file is on the server already); they are folded into daily usage at the end.
 """
 
 from __future__ import annotations
 
-import contextlib
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -22,15 +24,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from retain.accounts.choices import ImportStatus
-from retain.accounts.imports import KINDS, run_problems, run_summary
+from retain.accounts.imports import KINDS, STREAM_KINDS, run_problems, run_summary
 from retain.accounts.imports.background import import_enqueue, import_process
 from retain.accounts.models import ImportRun
-from retain.lib.locks import Busy, exclusive
 from retain.ownership.commands import import_workspace
 from retain.surveys import imports as survey_imports  # registers the "responses" kind
 from retain.tenancy.models import Workspace
-from retain.usage.history import HistoryFileError, HistoryResult, import_events
-from retain.usage.jobs import fold_workspace
+from retain.usage import imports as usage_imports  # registers the "history" kind
+
+# `retain import events` is the history kind's older name.
+ALIASES = {"events": usage_imports.HistoryImport.kind}
 
 
 class Command(BaseCommand):
@@ -41,8 +44,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        kinds = dict.fromkeys([*KINDS, survey_imports.ResponseImport.kind])
-        parser.add_argument("kind", choices=[*kinds, "events", "workspace", "resume"])
+        kinds = dict.fromkeys([*KINDS, survey_imports.ResponseImport.kind, *STREAM_KINDS, *ALIASES])
+        parser.add_argument("kind", choices=[*kinds, "workspace", "resume"])
         parser.add_argument("file", type=Path, help="the file (resume: the import's run id)")
         parser.add_argument("--workspace", required=True, metavar="SLUG")
         parser.add_argument("--name", help="workspace: the new workspace's name (default: the archive's)")
@@ -53,7 +56,7 @@ class Command(BaseCommand):
             help="write the good rows and report the bad ones (default: any bad row refuses the file)",
         )
         parser.add_argument(
-            "--background", action="store_true", help="CSV: hand the import to a worker and follow its progress"
+            "--background", action="store_true", help="hand the import to a worker and follow its progress"
         )
 
     def handle(
@@ -79,9 +82,7 @@ class Command(BaseCommand):
             return
         if not file.is_file():
             raise CommandError(f"{file}: no such file")
-        if kind == "events":
-            self._events(found, file, dry_run)
-            return
+        kind = ALIASES.get(kind, kind)
         with file.open("rb") as source:
             queued = import_enqueue(
                 workspace=found,
@@ -92,6 +93,8 @@ class Command(BaseCommand):
                 dry_run=dry_run,
                 allow_partial=allow_partial,
                 dispatch=background,
+                # A file on the server costs no request; the upload limit is for the web.
+                max_bytes=sys.maxsize if kind in STREAM_KINDS else None,
             )
         run = self._follow(queued) if background else self._process(queued)
         self._report(run, file.name, allow_partial)
@@ -106,8 +109,16 @@ class Command(BaseCommand):
                 bar.total = total
                 bar.update(done - bar.n)
 
-            import_process(run.pk, progress=advance)
+            # Run here and now or not at all: a command refused because another import holds the
+            # workspace says so, instead of leaving a run queued behind the user's back.
+            import_process(run.pk, progress=advance, wait_if_busy=False)
         run.refresh_from_db()
+        if run.in_progress:
+            # A run begun already that another process holds (its lock, or its row): left as it is.
+            raise CommandError(
+                f"import {run.pk} was not resumed: another import into workspace {run.workspace.slug!r} "
+                "or another worker is running; resume it once that has finished"
+            )
         return run
 
     def _follow(self, run: ImportRun) -> ImportRun:
@@ -132,6 +143,9 @@ class Command(BaseCommand):
         return self._process(run)
 
     def _report(self, run: ImportRun, filename: str, allow_partial: bool) -> None:
+        if run.kind in STREAM_KINDS:
+            self._report_stream(run)
+            return
         for line in run_problems(run):
             self.stderr.write(line)
         if run.ignored_columns:
@@ -144,48 +158,24 @@ class Command(BaseCommand):
             count = len(run.errors)
             raise CommandError(f"{filename}: refused, {count} problem{'' if count == 1 else 's'}; nothing was written")
 
-    def _events(self, workspace: Workspace, path: Path, dry_run: bool) -> None:
-        with contextlib.ExitStack() as held:
-            if not dry_run:
-                # One import into a workspace at a time: a second one would fight the first for
-                # SQLite's write lock chunk after chunk, and fold the same events twice over.
-                try:
-                    held.enter_context(exclusive(f"import-events-{workspace.pk}"))
-                except Busy as exc:
-                    raise CommandError(
-                        f"{path.name}: another events import into workspace {workspace.slug!r} is running ({exc}); "
-                        "nothing was written: import again once it has finished"
-                    ) from None
-            result = self._import_events(workspace, path, dry_run)
-            for reason in result.first_reasons:
-                self.stderr.write(reason)
-            prefix = "dry run, nothing written; " if dry_run else ""
-            self.stdout.write(f"{path.name}: {prefix}{result.summary()}")
-            if not dry_run and result.accepted:
-                self._fold(workspace)
-
-    def _import_events(self, workspace: Workspace, path: Path, dry_run: bool) -> HistoryResult:
-        with tqdm(unit=" events", desc="import", disable=not self.stdout.isatty(), file=self.stderr) as bar:
-
-            def advance(count: int) -> None:
-                bar.update(count)
-
-            try:
-                return import_events(workspace=workspace, path=path, dry_run=dry_run, progress=advance)
-            except HistoryFileError as exc:
-                raise CommandError(str(exc)) from None
-
-    def _fold(self, workspace: Workspace) -> None:
-        """Fold the imported events into daily usage now (in short transactions), then re-score."""
-        with tqdm(unit=" events", desc="fold", disable=not self.stdout.isatty(), file=self.stderr) as bar:
-
-            def advance(done: int, total: int) -> None:
-                bar.total = total
-                bar.update(done - bar.n)
-
-            result = fold_workspace(workspace, progress=advance)
-        events, accounts = result.events_folded, len(result.account_ids)
+    def _report_stream(self, run: ImportRun) -> None:
+        """Rows read, accepted, duplicates and rejected (with the first reasons), then what followed."""
+        filename = run.filename
+        problems = run_problems(run)
+        if run.status == ImportStatus.REFUSED and len(problems) == 1 and not run.rows_total:
+            raise CommandError(problems[0])  # the file as a whole: one line says it
+        for line in problems:
+            self.stderr.write(line)
+        kind = STREAM_KINDS[run.kind]
+        prefix = "dry run, nothing written; " if run.status == ImportStatus.DRY_RUN else ""
         self.stdout.write(
-            f"folded {events} event{'' if events == 1 else 's'} into the daily usage "
-            f"of {accounts} account{'' if accounts == 1 else 's'}"
+            f"{filename}: {prefix}rows {run.rows_total}: {kind.created_word} {run.rows_created}, "
+            f"{kind.unchanged_word} {run.rows_unchanged}, rejected {run.rows_rejected}"
         )
+        if run.note:
+            self.stdout.write(run.note)
+        if run.status == ImportStatus.FAILED:
+            raise CommandError(f"{filename}: the import stopped; the rows counted above were written")
+        if run.status == ImportStatus.REFUSED:
+            count = len(problems)
+            raise CommandError(f"{filename}: refused, {count} problem{'' if count == 1 else 's'}; nothing was written")
