@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import http.client
 import json
 import os
 import signal
@@ -118,8 +119,11 @@ def _send_until_acknowledged(url: str, key: str, body: bytes, stop: threading.Ev
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return dict(json.load(response))
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            time.sleep(0.05)  # server down or restarting: resend, as Segment's clients do
+        except (urllib.error.URLError, http.client.HTTPException, ValueError, OSError):
+            # Server down or restarting, or killed while it wrote the answer (http.client then
+            # reads a cut chunked body as IncompleteRead, or as a ValueError on an empty chunk
+            # size): resend, as Segment's clients do. An escaping error ended the client thread.
+            time.sleep(0.05)
     raise AssertionError("gave up before the batch was acknowledged")
 
 
