@@ -124,14 +124,20 @@ def portfolio_accounts(workspace_accounts: QuerySet[Account]) -> QuerySet[Accoun
     return workspace_accounts.exclude(stage=Stage.CHURNED)
 
 
-def _latest_scores(accounts: QuerySet[Account], day: dt.date) -> QuerySet[Account]:
-    latest = HealthScore.objects.filter(
+def latest_score(field_name: str, day: dt.date) -> Subquery:
+    """An account's (OuterRef "pk") latest score's `field_name` in the `FRESH_DAYS` days to `day`: an
+    older score counts as not scored. Every page that shows an account's current health reads it so."""
+    fresh = HealthScore.objects.filter(
         account=OuterRef("pk"), day__lte=day, day__gt=day - dt.timedelta(days=FRESH_DAYS)
-    ).order_by("-day")
+    )
+    return Subquery(fresh.order_by("-day").values(field_name)[:1])
+
+
+def _latest_scores(accounts: QuerySet[Account], day: dt.date) -> QuerySet[Account]:
     return accounts.annotate(
-        health_overall=Subquery(latest.values("overall")[:1]),
-        health_band=Subquery(latest.values("band")[:1]),
-        health_day=Subquery(latest.values("day")[:1]),
+        health_overall=latest_score("overall", day),
+        health_band=latest_score("band", day),
+        health_day=latest_score("day", day),
     )
 
 

@@ -19,8 +19,7 @@ from retain.accounts.figures import Figure, Period
 from retain.accounts.models import Account, TimelineEntry
 from retain.accounts.selectors import workspace_today
 from retain.health.choices import Band
-from retain.health.models import HealthScore
-from retain.health.portfolio import FRESH_DAYS, GreenShare
+from retain.health.portfolio import GreenShare, latest_score
 from retain.metrics import engine
 from retain.renewals import selectors as renewal_selectors
 from retain.renewals.models import Renewal
@@ -84,14 +83,6 @@ class MyBook:
         return sorted(rows, key=lambda a: (-a.cadence.overdue_days, a.name))
 
 
-def _latest(field_name: str, today: dt.date) -> Subquery:
-    """An account's latest score in the health page's freshness window (an older one is "not scored")."""
-    fresh = HealthScore.objects.filter(
-        account=OuterRef("pk"), day__lte=today, day__gt=today - dt.timedelta(days=FRESH_DAYS)
-    )
-    return Subquery(fresh.order_by("-day", "-id").values(field_name)[:1])
-
-
 def my_book(workspace: Workspace, member: Member, *, today: dt.date | None = None) -> MyBook:
     """The member's book with health, ARR, next renewal and cadence; tasks; renewals; red accounts."""
     today = today or workspace_today(workspace)
@@ -103,7 +94,9 @@ def my_book(workspace: Workspace, member: Member, *, today: dt.date | None = Non
     rows = list(
         Account.objects.filter(workspace=workspace, owner=member)
         .exclude(stage=Stage.CHURNED)
-        .annotate(band=_latest("band", today), score=_latest("overall", today), renewal_on=Subquery(next_renewal))
+        .annotate(
+            band=latest_score("band", today), score=latest_score("overall", today), renewal_on=Subquery(next_renewal)
+        )
         .order_by("name", "pk")
         .values("pk", "name", "tier", "stage", "mrr", "band", "score", "renewal_on", "customer_since")
     )
@@ -218,7 +211,7 @@ def team_overview(workspace: Workspace, *, today: dt.date | None = None) -> list
     books = (
         Account.objects.filter(workspace=workspace, owner_id__in=list(rows))
         .exclude(stage=Stage.CHURNED)
-        .annotate(band=_latest("band", today))
+        .annotate(band=latest_score("band", today))
         .values("owner_id")
         .annotate(
             n=Count("pk"),

@@ -77,9 +77,10 @@ def warehouse_values(scope: Scope, day: dt.date, kinds: list[str]) -> dict[int, 
 def latest_values(
     workspace_id: int, account_ids: Collection[int] | None, day: dt.date, keys: Collection[str] | None = None
 ) -> dict[int, dict[str, float]]:
-    """{account_id: {measure key: value}}: each warehouse measure's latest value on or before `day`,
-    within STALE_DAYS, as scorecards read it; what playbook snapshots and journey milestones see as
-    `warehouse.<key>`. One query; above MAX_IDS_IN_QUERY accounts it reads the workspace's rows."""
+    """{account_id: {measure key: value}}: each warehouse measure's latest non-empty value on or before
+    `day`, within STALE_DAYS; what playbook snapshots and journey milestones see as `warehouse.<key>`.
+    (`warehouse_values`, the scorecards' reader, takes the latest day even when its value is empty, and
+    checks the kind's direction.) One query; above MAX_IDS_IN_QUERY accounts it reads the workspace's rows."""
     rows = WarehouseValue.objects.filter(
         workspace_id=workspace_id,
         day__lte=day,
